@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Installs the binary of one gate (gate-<name>) for the runner's OS/arch and
+# exposes it to the next steps. Shared by every action under actions/ and by
+# the root action.yml; run it as
+#
+#   env -u BASH_ENV -u ENV bash --noprofile --norc -euo pipefail install.sh
+#
+# Environment (all set by the composite action through `env:`):
+#   GATES_GATE               gate name, e.g. `coverage` (required)
+#   GATES_ACTION_ROOT        the action's own checkout: github.action_path/../.. (required)
+#   GATES_INSTALL_ROOT       where to install: <root>/bin/gate-<name>; cached by actions/cache
+#   GATES_VERSION            the `version` input; overrides GATES_ACTION_REF
+#   GATES_ACTION_REF         github.action_ref (tag, branch or SHA the action was used at)
+#   GATES_ACTION_REPOSITORY  github.action_repository (owner/name) for release downloads
+#   GATES_BIN_DIR            optional: a directory that already has gate-<name> (prebuilt
+#                            workspace build, local CI, act); used as is, nothing is built
+#   GATES_MANIFEST           optional: manifest path (default actions/_shared/manifest.txt)
+#   GATES_INSTALL_DEBUG      optional, `true`: build the fallback with `--debug` (local CI speed only;
+#                            with CARGO_TARGET_DIR it reuses an existing debug build)
+#   CARGO_NET_OFFLINE, CARGO_TARGET_DIR, ...  honoured by cargo itself
+#
+# Order: GATES_BIN_DIR > a binary already in GATES_INSTALL_ROOT (cache hit) >
+# release asset verified against the committed sha256 manifest >
+# `cargo install --locked --path <checkout>/crates/gate-<name>`.
+#
+# Outputs (to $GITHUB_OUTPUT): path (the binary), dir, source
+# (prebuilt|cache|release|source). The bin dir is appended to $GITHUB_PATH.
+#
+# Written for bash 3.2 too (macOS /bin/bash): no mapfile, no ${x,,}.
+set -euo pipefail
+unset BASH_ENV ENV
+
+log() { printf 'gates-install: %s\n' "$*" >&2; }
+die() {
+  # Our own text only; no untrusted data reaches a workflow command here.
+  printf '::error title=gates install::%s\n' "$*"
+  exit 1
+}
+
+gate="${GATES_GATE:-}"
+case "$gate" in
+  '' | *[!a-z0-9-]* | -*) die "invalid gate name: expected lower-case letters, digits and '-'" ;;
+esac
+bin="gate-${gate}"
+
+action_root="${GATES_ACTION_ROOT:-}"
+[ -n "$action_root" ] || die "GATES_ACTION_ROOT is not set (the action's checkout, github.action_path/../..)"
+install_root="${GATES_INSTALL_ROOT:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/gates/${gate}}"
+version="${GATES_VERSION:-${GATES_ACTION_REF:-}}"
+repository="${GATES_ACTION_REPOSITORY:-}"
+[ -n "$repository" ] || repository="gates-dev/gates"
+manifest="${GATES_MANIFEST:-${action_root}/actions/_shared/manifest.txt}"
+# Inputs are validated before they are ever printed (no workflow-command injection).
+case "$version" in *[!0-9A-Za-z._/+-]*) die "invalid version: expected a tag, branch or commit SHA" ;; esac
+case "$repository" in *[!0-9A-Za-z._/-]*) die "invalid action repository" ;; esac
+
+# --- platform -----------------------------------------------------------------
+os="${RUNNER_OS:-}"
+if [ -z "$os" ]; then
+  case "$(uname -s)" in
+    Linux) os=Linux ;;
+    Darwin) os=macOS ;;
+    MINGW* | MSYS* | CYGWIN*) os=Windows ;;
+    *) os="$(uname -s)" ;;
+  esac
+fi
+arch="${RUNNER_ARCH:-}"
+if [ -z "$arch" ]; then
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=X64 ;;
+    aarch64 | arm64) arch=ARM64 ;;
+    *) arch="$(uname -m)" ;;
+  esac
+fi
+exe=""
+case "${os}/${arch}" in
+  Linux/X64) target=x86_64-unknown-linux-musl ;;
+  Linux/ARM64) target=aarch64-unknown-linux-musl ;;
+  macOS/X64) target=x86_64-apple-darwin ;;
+  macOS/ARM64) target=aarch64-apple-darwin ;;
+  Windows/X64) target=x86_64-pc-windows-msvc exe=.exe ;;
+  *) target="" ;;
+esac
+
+# Native form of a path, for $GITHUB_PATH on Windows (Git Bash paths are /c/...).
+native_path() {
+  if [ "$os" = Windows ] && command -v cygpath >/dev/null 2>&1; then
+    cygpath -w "$1"
+  else
+    printf '%s\n' "$1"
+  fi
+}
+
+finish() { # $1 = directory holding the binary, $2 = source
+  local dir="$1" source="$2" path
+  path="${dir}/${bin}${exe}"
+  case "$path" in *$'\n'* | *$'\r'*) die "install path contains a line break" ;; esac
+  "$path" --version >/dev/null 2>&1 || log "note: '${bin} --version' did not succeed (continuing)"
+  log "using ${path} (${source})"
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    {
+      printf 'path=%s\n' "$path"
+      printf 'dir=%s\n' "$dir"
+      printf 'source=%s\n' "$source"
+    } >>"$GITHUB_OUTPUT"
+  fi
+  if [ -n "${GITHUB_PATH:-}" ]; then
+    native_path "$dir" >>"$GITHUB_PATH"
+  fi
+  exit 0
+}
+
+# --- 1. a prebuilt binary handed in (local CI, act) -----------------------------
+if [ -n "${GATES_BIN_DIR:-}" ]; then
+  if [ -x "${GATES_BIN_DIR}/${bin}${exe}" ]; then
+    dir="$(cd "$GATES_BIN_DIR" && pwd)"
+    finish "$dir" prebuilt
+  fi
+  log "GATES_BIN_DIR=${GATES_BIN_DIR} has no ${bin}${exe}; ignoring it"
+fi
+
+# --- 2. already installed (actions/cache restored it) ---------------------------
+if [ -x "${install_root}/bin/${bin}${exe}" ]; then
+  finish "${install_root}/bin" cache
+fi
+
+# --- 3. release asset, verified against the committed manifest ------------------
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum "$1" | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 "$1" | cut -d' ' -f1
+  else
+    die "neither sha256sum nor shasum is available to verify the download"
+  fi
+}
+
+try_release() {
+  local asset key expected url tmp actual
+  if [ -z "$target" ]; then
+    log "no prebuilt binary for ${os}/${arch}"
+    return 1
+  fi
+  case "$version" in
+    v[0-9]*.[0-9]*.[0-9]*) ;;
+    '')
+      log "no version: the action ref is not known (a local ./actions/ path); no release to download"
+      return 1
+      ;;
+    *)
+      log "ref '${version}' is not a release tag (vX.Y.Z); no release to download"
+      return 1
+      ;;
+  esac
+  asset="${bin}-${target}.tar.gz"
+  key="${version}/${asset}"
+  expected=""
+  if [ -f "$manifest" ]; then
+    # sha256sum format: "<64 hex>  <version>/<asset>"; '#' lines are comments.
+    expected="$(awk -v k="$key" '$1 ~ /^[0-9a-f]+$/ && length($1) == 64 && ($2 == k || $2 == "*" k) { print $1; exit }' "$manifest")"
+  fi
+  if [ -z "$expected" ]; then
+    log "manifest ${manifest} has no sha256 for ${key} (empty or placeholder until that release is recorded): skipping the download, building from source"
+    return 1
+  fi
+  url="https://github.com/${repository}/releases/download/${version}/${asset}"
+  tmp="$(mktemp -d)"
+  log "downloading ${url}"
+  if ! curl --proto '=https' --tlsv1.2 -fsSL --retry 3 --retry-delay 2 -o "${tmp}/${asset}" "$url"; then
+    log "download failed; building from source instead"
+    rm -rf "$tmp"
+    return 1
+  fi
+  actual="$(sha256_of "${tmp}/${asset}")"
+  if [ "$actual" != "$expected" ]; then
+    rm -rf "$tmp"
+    # A mismatch is never papered over by a fallback build.
+    die "sha256 mismatch for ${asset}: manifest ${expected}, downloaded ${actual}"
+  fi
+  log "sha256 verified: ${actual}"
+  mkdir -p "${install_root}/bin"
+  tar -xzf "${tmp}/${asset}" -C "$tmp"
+  [ -f "${tmp}/${bin}${exe}" ] || die "${asset} does not contain ${bin}${exe}"
+  mv -f "${tmp}/${bin}${exe}" "${install_root}/bin/${bin}${exe}"
+  chmod +x "${install_root}/bin/${bin}${exe}"
+  rm -rf "$tmp"
+  finish "${install_root}/bin" release
+}
+
+try_release || true
+
+# --- 4. fallback: build from the action's own checkout --------------------------
+crate_dir="${action_root}/crates/${bin}"
+[ -f "${crate_dir}/Cargo.toml" ] || die "no crate at ${crate_dir}: is '${gate}' a gate of this release?"
+command -v cargo >/dev/null 2>&1 || die "cargo is not installed and no prebuilt ${bin} is available for ${os}/${arch} at '${version:-local}'"
+cargo_args=(install --locked --path "$crate_dir" --root "$install_root")
+case "${GATES_INSTALL_DEBUG:-}" in true | 1) cargo_args+=(--debug) ;; esac
+log "building ${bin} from source: cargo ${cargo_args[*]}"
+cargo "${cargo_args[@]}"
+finish "${install_root}/bin" source
