@@ -1,0 +1,444 @@
+//! LCOV tracefile (`SF`, `DA`, `BRDA`, `FN`/`FNDA`, `end_of_record`),
+//! streamed line by line. Repeated `SF` blocks for one file merge.
+//!
+//! Besides the plain line data (`DA` lines are measured, covered when their
+//! count is positive), the parser records how diff-cover 11 reads the same
+//! file (flags `DC_*`): lines with only `BRDA` or `FN` records count as
+//! measured there, a `DA:n,0` line whose branches ran counts as covered, a
+//! `BRDA`-only line is covered only when every branch was taken, an
+//! `FN`-only line takes its `FNDA` count.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::error::{CoverageError, Result};
+use crate::model::{FileCoverage, FileSet, LineCov, flags, saturate, saturate16};
+
+const HINT: &str = "regenerate the LCOV file (e.g. `lcov --capture`, `c8 --reporter=lcov`, `coverage lcov`) and make sure it was written completely";
+
+struct Branch {
+    line: u32,
+    taken: u64,
+}
+
+#[derive(Default)]
+struct Record {
+    path: Option<String>,
+    da: Vec<LineCov>,
+    brda: Vec<Branch>,
+    /// name, line, hit count; in first-definition order (like a Python dict).
+    functions: Vec<(String, u32, u64)>,
+    started_at: u64,
+}
+
+/// Parse an LCOV tracefile from `reader`; `name` is used in error messages.
+pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>> {
+    let mut set = FileSet::default();
+    let mut rec = Record::default();
+    let mut buf = Vec::with_capacity(256);
+    let mut lineno: u64 = 0;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| CoverageError::io(name, e))?;
+        if n == 0 {
+            break;
+        }
+        lineno += 1;
+        let mut line: &[u8] = &buf;
+        while let [rest @ .., b'\n' | b'\r'] = line {
+            line = rest;
+        }
+        let line = line.trim_ascii_start();
+        if line.is_empty() {
+            continue;
+        }
+        let (directive, content) = match line.iter().position(|&b| b == b':') {
+            Some(i) => (&line[..i], &line[i + 1..]),
+            None => (line, &b""[..]),
+        };
+        let err = |msg: String| CoverageError::parse(name, Some(lineno), msg, HINT);
+        match directive {
+            b"SF" => {
+                if rec.path.is_some() {
+                    // A missing end_of_record: close the previous record.
+                    finish_record(&mut set, &mut rec);
+                }
+                let path = std::str::from_utf8(content)
+                    .map_err(|_| err("SF path is not valid UTF-8".into()))?
+                    .trim();
+                rec.path = Some(path.to_string());
+                rec.started_at = lineno;
+            }
+            b"DA" => {
+                need_file(&rec, &err, "DA")?;
+                let mut parts = content.split(|&b| b == b',');
+                let l = parts.next().and_then(parse_u32);
+                let h = parts.next().and_then(parse_count);
+                match (l, h) {
+                    (Some(l), Some(h)) if l > 0 => rec.da.push(LineCov::measured(l, h)),
+                    _ => {
+                        return Err(err(format!(
+                            "malformed DA record `{}` (expected DA:<line>,<count>)",
+                            String::from_utf8_lossy(line)
+                        )));
+                    }
+                }
+            }
+            b"BRDA" => {
+                need_file(&rec, &err, "BRDA")?;
+                let parts: Vec<&[u8]> = content.split(|&b| b == b',').collect();
+                let l = parts.first().and_then(|p| parse_u32(p));
+                let taken = match parts.get(3) {
+                    Some(t) if t.trim_ascii() == b"-" => Some(0),
+                    Some(t) => parse_count(t),
+                    None => None,
+                };
+                match (l, taken) {
+                    (Some(l), Some(taken)) if parts.len() == 4 => {
+                        rec.brda.push(Branch { line: l, taken });
+                    }
+                    _ => {
+                        return Err(err(format!(
+                            "malformed BRDA record `{}` (expected BRDA:<line>,<block>,<branch>,<taken>)",
+                            String::from_utf8_lossy(line)
+                        )));
+                    }
+                }
+            }
+            b"FN" => {
+                need_file(&rec, &err, "FN")?;
+                // FN:<line>,<name> or (LCOV 2) FN:<line>,<end line>,<name>
+                let s = String::from_utf8_lossy(content);
+                let mut it = s.splitn(2, ',');
+                let l = it.next().and_then(|p| p.trim().parse::<u32>().ok());
+                let rest = it.next();
+                let (Some(l), Some(rest)) = (l, rest) else {
+                    return Err(err(format!(
+                        "malformed FN record `{}` (expected FN:<line>,<name>)",
+                        String::from_utf8_lossy(line)
+                    )));
+                };
+                let fname = match rest.split_once(',') {
+                    Some((end, n)) if end.trim().parse::<u32>().is_ok() => n,
+                    _ => rest,
+                };
+                match rec.functions.iter_mut().find(|(n, _, _)| n == fname) {
+                    Some(f) => {
+                        f.1 = l;
+                        f.2 = 0;
+                    }
+                    None => rec.functions.push((fname.to_string(), l, 0)),
+                }
+            }
+            b"FNDA" => {
+                need_file(&rec, &err, "FNDA")?;
+                let s = String::from_utf8_lossy(content);
+                let Some((hits, fname)) = s.split_once(',') else {
+                    return Err(err(format!(
+                        "malformed FNDA record `{}` (expected FNDA:<count>,<name>)",
+                        String::from_utf8_lossy(line)
+                    )));
+                };
+                let hits = parse_count(hits.trim().as_bytes()).ok_or_else(|| {
+                    err(format!(
+                        "malformed FNDA count in `{}`",
+                        String::from_utf8_lossy(line)
+                    ))
+                })?;
+                if let Some(f) = rec.functions.iter_mut().find(|(n, _, _)| n == fname) {
+                    f.2 = hits;
+                }
+            }
+            b"end_of_record" => {
+                if rec.path.is_none() {
+                    return Err(err("end_of_record without a preceding SF record".into()));
+                }
+                finish_record(&mut set, &mut rec);
+            }
+            b"TN" | b"FNF" | b"FNH" | b"LF" | b"LH" | b"BRF" | b"BRH" | b"VER" | b"FNL"
+            | b"FNA" | b"MSF" | b"MCDC" | b"LN" => {}
+            _ => {
+                if line.contains(&0) {
+                    return Err(CoverageError::parse(
+                        name,
+                        Some(lineno),
+                        "binary data in an LCOV file",
+                        "pass the text LCOV tracefile (lcov.info), not a binary or compressed file",
+                    ));
+                }
+                return Err(err(format!(
+                    "unknown LCOV record `{}`",
+                    String::from_utf8_lossy(&line[..line.len().min(80)])
+                )));
+            }
+        }
+    }
+    if rec.path.is_some() {
+        // Truncated file: keep what was read (lcov itself accepts a missing
+        // final end_of_record), but an SF with nothing after it is an error.
+        if rec.da.is_empty() && rec.brda.is_empty() && rec.functions.is_empty() {
+            return Err(CoverageError::parse(
+                name,
+                Some(rec.started_at),
+                "the last SF record has no data and no end_of_record: the file looks truncated",
+                HINT,
+            ));
+        }
+        finish_record(&mut set, &mut rec);
+    }
+    if set.is_empty() {
+        return Err(CoverageError::parse(
+            name,
+            None,
+            "the LCOV report contains no SF record (no file)",
+            "run the tests with coverage enabled before the gate; an empty report usually means no test ran",
+        ));
+    }
+    Ok(set.finish())
+}
+
+fn need_file(rec: &Record, err: &impl Fn(String) -> CoverageError, what: &str) -> Result<()> {
+    if rec.path.is_none() {
+        return Err(err(format!("{what} record before any SF record")));
+    }
+    Ok(())
+}
+
+/// Close a record: merge its lines into the file, applying diff-cover's
+/// end_of_record logic for branch- and function-only lines.
+fn finish_record(set: &mut FileSet, rec: &mut Record) {
+    let Some(path) = rec.path.take() else {
+        return;
+    };
+    let (file, existed) = set.entry(&path);
+    let mut da = std::mem::take(&mut rec.da);
+    let mut tmp = FileCoverage::new("");
+    tmp.lines = std::mem::take(&mut da);
+    tmp.normalize();
+    let da = tmp.lines;
+    if existed {
+        file.normalize();
+    }
+    let earlier: &[LineCov] = if existed { &file.lines } else { &[] };
+    let present_before = |l: u32| {
+        earlier
+            .binary_search_by_key(&l, |x| x.line)
+            .ok()
+            .and_then(|i| earlier.get(i))
+            .is_some_and(|x| x.flags & flags::DC_PRESENT != 0)
+    };
+    let covered_before = |l: u32| {
+        earlier
+            .binary_search_by_key(&l, |x| x.line)
+            .ok()
+            .and_then(|i| earlier.get(i))
+            .is_some_and(|x| x.flags & flags::DC_COVERED != 0)
+    };
+    let in_da = |l: u32| da.binary_search_by_key(&l, |x| x.line).ok();
+
+    let mut extra: Vec<LineCov> = Vec::new();
+    // Branches, grouped by line.
+    let mut brda = std::mem::take(&mut rec.brda);
+    brda.sort_by_key(|b| b.line);
+    let mut i = 0;
+    while i < brda.len() {
+        let line = brda[i].line;
+        let (mut total, mut hit, mut exec) = (0u64, 0u64, 0u64);
+        while i < brda.len() && brda[i].line == line {
+            total += 1;
+            if brda[i].taken > 0 {
+                hit += 1;
+            }
+            exec = exec.saturating_add(brda[i].taken);
+            i += 1;
+        }
+        let mut entry = LineCov {
+            line,
+            hits: 0,
+            br_covered: saturate16(hit),
+            br_total: saturate16(total),
+            flags: 0,
+        };
+        let da_idx = in_da(line);
+        if da_idx.is_some() || present_before(line) {
+            let covered =
+                covered_before(line) || da_idx.and_then(|k| da.get(k)).is_some_and(|x| x.hits > 0);
+            if !covered && exec > 0 {
+                entry.flags |= flags::DC_COVERED;
+            }
+        } else {
+            entry.flags |= flags::DC_PRESENT;
+            if hit == total {
+                entry.flags |= flags::DC_COVERED;
+            }
+        }
+        extra.push(entry);
+    }
+    // Functions.
+    let functions = std::mem::take(&mut rec.functions);
+    let mut fn_hit = 0u64;
+    let mut fn_lines: Vec<u32> = Vec::new();
+    for (_, line, hits) in &functions {
+        if *hits > 0 {
+            fn_hit += 1;
+        }
+        let line = *line;
+        let present = in_da(line).is_some()
+            || present_before(line)
+            || extra
+                .iter()
+                .any(|e| e.line == line && e.flags & flags::DC_PRESENT != 0)
+            || fn_lines.contains(&line);
+        if !present {
+            fn_lines.push(line);
+            extra.push(LineCov {
+                line,
+                hits: 0,
+                br_covered: 0,
+                br_total: 0,
+                flags: flags::DC_PRESENT | if *hits > 0 { flags::DC_COVERED } else { 0 },
+            });
+        }
+    }
+    file.functions_found = file
+        .functions_found
+        .saturating_add(saturate(functions.len() as u64));
+    file.functions_hit = file.functions_hit.saturating_add(saturate(fn_hit));
+    if file.lines.is_empty() && extra.is_empty() {
+        file.lines = da;
+    } else {
+        file.lines.extend_from_slice(&da);
+        file.lines.extend_from_slice(&extra);
+        file.normalize();
+    }
+    rec.da = Vec::with_capacity(64);
+}
+
+fn parse_u32(s: &[u8]) -> Option<u32> {
+    let v = parse_u64(s)?;
+    u32::try_from(v).ok()
+}
+
+fn parse_u64(s: &[u8]) -> Option<u64> {
+    let s = s.trim_ascii();
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(b - b'0');
+    }
+    Some(v)
+}
+
+/// An execution count: digits, possibly negative (gcov quirk, read as 0),
+/// possibly huge (saturates), possibly in exponent form (`1e+06`, seen from some tools).
+fn parse_count(s: &[u8]) -> Option<u64> {
+    let s = s.trim_ascii();
+    if let Some(v) = parse_u64(s) {
+        return Some(v);
+    }
+    let text = std::str::from_utf8(s).ok()?;
+    if let Ok(v) = text.parse::<i64>() {
+        return Some(u64::try_from(v).unwrap_or(0));
+    }
+    if s.iter().all(u8::is_ascii_digit) && !s.is_empty() {
+        return Some(u64::MAX);
+    }
+    let f = text.parse::<f64>().ok()?;
+    if f.is_finite() {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Some(if f <= 0.0 { 0 } else { f as u64 })
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Vec<FileCoverage> {
+        parse(Path::new("t.info"), s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn basic_and_crlf() {
+        let f = p("TN:\r\nSF:src/a.rs\r\nDA:1,1\r\nDA:2,0\r\nLF:2\r\nLH:1\r\nend_of_record\r\n");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].path, "src/a.rs");
+        let c = f[0].counts();
+        assert_eq!((c.lines_measured, c.lines_covered), (2, 1));
+    }
+
+    #[test]
+    fn repeated_sf_blocks_merge() {
+        let f = p(
+            "SF:a.c\nDA:1,0\nDA:2,0\nend_of_record\nSF:b.c\nDA:1,1\nend_of_record\nSF:a.c\nDA:2,3\nDA:3,0\nend_of_record\n",
+        );
+        assert_eq!(f.len(), 2);
+        let a = &f[0];
+        assert_eq!(
+            a.lines.iter().map(|l| (l.line, l.hits)).collect::<Vec<_>>(),
+            vec![(1, 0), (2, 3), (3, 0)]
+        );
+    }
+
+    #[test]
+    fn branches_and_functions() {
+        let f = p(
+            "SF:a.js\nFN:1,f\nFN:5,g\nFNDA:2,f\nFNDA:0,g\nDA:2,0\nBRDA:2,0,0,1\nBRDA:2,0,1,-\nBRDA:7,0,0,1\nBRDA:7,0,1,1\nBRDA:8,0,0,0\nBRDA:8,0,1,3\nend_of_record\n",
+        );
+        let a = &f[0];
+        let c = a.counts();
+        assert_eq!((c.lines_measured, c.lines_covered), (1, 0));
+        assert_eq!((c.branches_total, c.branches_covered), (6, 4));
+        assert_eq!((c.functions_found, c.functions_hit), (2, 1));
+        let dc = |l: u32| {
+            let x = a.get(l).unwrap();
+            (
+                x.flags & flags::DC_PRESENT != 0,
+                x.flags & flags::DC_COVERED != 0,
+            )
+        };
+        // zero-hit DA line whose branch ran: covered for diff-cover
+        assert_eq!(dc(2), (true, true));
+        // FN-only lines take the FNDA count
+        assert_eq!(dc(1), (true, true));
+        assert_eq!(dc(5), (true, false));
+        // BRDA-only: covered only when all branches ran
+        assert_eq!(dc(7), (true, true));
+        assert_eq!(dc(8), (true, false));
+    }
+
+    #[test]
+    fn lcov2_fn_with_end_line() {
+        let f = p("SF:a.c\nFN:3,9,main\nFNDA:1,main\nDA:3,1\nend_of_record\n");
+        assert_eq!(f[0].functions_hit, 1);
+    }
+
+    #[test]
+    fn missing_final_end_of_record_is_accepted() {
+        let f = p("SF:a.c\nDA:1,1");
+        assert_eq!(f[0].lines.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = parse(Path::new("r.info"), "SF:a\nDA:x,1\n".as_bytes()).unwrap_err();
+        let s = e.to_string();
+        assert!(s.starts_with("r.info:2:"), "{s}");
+        assert!(s.contains("hint:"));
+        let e = parse(Path::new("r.info"), "DA:1,1\n".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("before any SF"));
+        let e = parse(Path::new("r.info"), "".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("no SF record"));
+        let e = parse(Path::new("r.info"), "SF:a.c\n".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("truncated"));
+    }
+}

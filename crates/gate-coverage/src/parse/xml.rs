@@ -1,0 +1,449 @@
+//! Cobertura, JaCoCo and Clover XML, streamed with quick-xml. The dialect
+//! is chosen from the root element (`<coverage clover=…>` is Clover,
+//! `<coverage>` Cobertura, `<report>` JaCoCo).
+
+use std::io::BufRead;
+use std::path::Path;
+
+use quick_xml::events::{BytesStart, Event};
+
+use crate::error::{CoverageError, Result};
+use crate::model::{FileCoverage, FileSet, Format, LineCov, saturate16};
+
+/// What the XML parse produced.
+#[derive(Debug)]
+pub struct XmlReport {
+    pub format: Format,
+    pub files: Vec<FileCoverage>,
+    pub roots: Vec<String>,
+}
+
+/// An error inside the XML, with the byte offset where it was found (the
+/// caller turns it into a line number).
+#[derive(Debug)]
+pub struct XmlError {
+    pub offset: u64,
+    pub message: String,
+    pub hint: String,
+}
+
+const HINT_TRUNC: &str = "the report looks cut off or corrupted: regenerate it and make sure the coverage step finished (disk full? killed job?)";
+
+/// Parse a Cobertura, JaCoCo or Clover report.
+pub fn parse(name: &Path, reader: impl BufRead) -> Result<XmlReport> {
+    parse_inner(reader).map_err(|e| {
+        let line = line_of_offset(name, e.offset);
+        CoverageError::parse(name, line, e.message, e.hint)
+    })
+}
+
+/// 1-based line of a byte offset in the file at `path` (None when unreadable).
+pub fn line_of_offset(path: &Path, offset: u64) -> Option<u64> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).ok()?;
+    let mut r = std::io::BufReader::new(f).take(offset);
+    let mut buf = [0u8; 64 * 1024];
+    let mut lines = 1u64;
+    loop {
+        let n = r.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        lines += buf.get(..n)?.iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    Some(lines)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Unknown,
+    Cobertura,
+    JaCoCo,
+    Clover,
+}
+
+fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError> {
+    let mut xml = quick_xml::Reader::from_reader(reader);
+    xml.config_mut().trim_text(false);
+    let mut buf = Vec::with_capacity(1024);
+    let mut dialect = Dialect::Unknown;
+    let mut set = FileSet::default();
+    let mut roots: Vec<String> = Vec::new();
+    let mut depth: usize = 0;
+    let mut in_source = false;
+    let mut source_text = String::new();
+    let mut in_methods = 0usize;
+    let mut current: Option<String> = None;
+    let mut package = String::new();
+    let mut saw_file = false;
+
+    loop {
+        let pos = xml.buffer_position();
+        let ev = xml.read_event_into(&mut buf).map_err(|e| XmlError {
+            offset: xml.error_position(),
+            message: format!("invalid XML: {e}"),
+            hint: HINT_TRUNC.into(),
+        })?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let is_empty = matches!(ev, Event::Empty(_));
+                let name = e.local_name();
+                let name = name.as_ref();
+                if dialect == Dialect::Unknown {
+                    dialect = match name {
+                        b"coverage" => {
+                            if attr(e, b"clover").is_some() {
+                                Dialect::Clover
+                            } else {
+                                Dialect::Cobertura
+                            }
+                        }
+                        b"report" => Dialect::JaCoCo,
+                        other => {
+                            return Err(XmlError {
+                                offset: pos,
+                                message: format!(
+                                    "XML root element <{}> is not a coverage report",
+                                    String::from_utf8_lossy(other)
+                                ),
+                                hint: "pass a Cobertura (<coverage>), JaCoCo (<report>) or Clover (<coverage clover=…>) XML report".into(),
+                            });
+                        }
+                    };
+                }
+                match (dialect, name) {
+                    (Dialect::Cobertura, b"source") if !is_empty => {
+                        in_source = true;
+                        source_text.clear();
+                    }
+                    (Dialect::Cobertura, b"methods") if !is_empty => in_methods += 1,
+                    (Dialect::Cobertura, b"class") => {
+                        if let Some(f) = attr(e, b"filename") {
+                            set.entry(&f);
+                            saw_file = true;
+                            current = if is_empty { None } else { Some(f) };
+                        }
+                    }
+                    (Dialect::Cobertura, b"line") if in_methods == 0 => {
+                        if let Some(path) = &current {
+                            let l = line_attr(e, b"number", pos)?;
+                            let hits = count_attr(e, b"hits");
+                            let mut lc = LineCov::measured(l, hits);
+                            if attr(e, b"branch").as_deref() == Some("true")
+                                && let Some(cc) = attr(e, b"condition-coverage")
+                                && let Some((c, t)) = parse_condition_coverage(&cc)
+                            {
+                                lc.br_covered = saturate16(c);
+                                lc.br_total = saturate16(t);
+                            }
+                            set.entry(path).0.lines.push(lc);
+                        }
+                    }
+                    (Dialect::JaCoCo, b"package") => {
+                        package = attr(e, b"name").unwrap_or_default();
+                    }
+                    (Dialect::JaCoCo, b"sourcefile") => {
+                        let n = attr(e, b"name").unwrap_or_default();
+                        let path = if package.is_empty() {
+                            n
+                        } else {
+                            format!("{}/{}", package.trim_end_matches('/'), n)
+                        };
+                        set.entry(&path);
+                        saw_file = true;
+                        current = if is_empty { None } else { Some(path) };
+                    }
+                    (Dialect::JaCoCo, b"line") => {
+                        if let Some(path) = &current {
+                            let l = line_attr(e, b"nr", pos)?;
+                            let ci = count_attr(e, b"ci");
+                            let mb = count_attr(e, b"mb");
+                            let cb = count_attr(e, b"cb");
+                            let mut lc = LineCov::measured(l, ci);
+                            lc.br_total = saturate16(mb.saturating_add(cb));
+                            lc.br_covered = saturate16(cb);
+                            set.entry(path).0.lines.push(lc);
+                        }
+                    }
+                    (Dialect::Clover, b"file") => {
+                        let path = attr(e, b"path").or_else(|| attr(e, b"name"));
+                        if let Some(p) = path {
+                            set.entry(&p);
+                            saw_file = true;
+                            current = if is_empty { None } else { Some(p) };
+                        }
+                    }
+                    (Dialect::Clover, b"line") => {
+                        if let Some(path) = &current {
+                            let l = line_attr(e, b"num", pos)?;
+                            let count = count_attr(e, b"count");
+                            let ty = attr(e, b"type").unwrap_or_default();
+                            let f = set.entry(path).0;
+                            match ty.as_str() {
+                                "stmt" => f.lines.push(LineCov::measured(l, count)),
+                                "cond" => {
+                                    let mut lc = LineCov::measured(l, count);
+                                    let t = count_attr(e, b"truecount");
+                                    let fa = count_attr(e, b"falsecount");
+                                    lc.br_total = 2;
+                                    lc.br_covered = u16::from(t > 0) + u16::from(fa > 0);
+                                    f.lines.push(lc);
+                                }
+                                "method" => {
+                                    f.functions_found = f.functions_found.saturating_add(1);
+                                    if count > 0 {
+                                        f.functions_hit = f.functions_hit.saturating_add(1);
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                if !is_empty {
+                    depth += 1;
+                }
+            }
+            Event::End(ref e) => {
+                depth = depth.saturating_sub(1);
+                match e.local_name().as_ref() {
+                    b"source" if in_source => {
+                        in_source = false;
+                        let s = source_text.trim();
+                        if !s.is_empty() {
+                            roots.push(s.to_string());
+                        }
+                    }
+                    b"methods" => in_methods = in_methods.saturating_sub(1),
+                    b"class" | b"sourcefile" | b"file" => current = None,
+                    b"package" if dialect == Dialect::JaCoCo => package.clear(),
+                    _ => {}
+                }
+            }
+            Event::Text(ref t) if in_source => {
+                source_text.push_str(&String::from_utf8_lossy(t));
+            }
+            Event::GeneralRef(ref r) if in_source => {
+                let name = String::from_utf8_lossy(r);
+                source_text.push_str(match name.as_ref() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                });
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let end = xml.buffer_position();
+    if dialect == Dialect::Unknown {
+        return Err(XmlError {
+            offset: end,
+            message: "the XML document has no root element (empty report?)".into(),
+            hint: "run the tests with coverage enabled before the gate and check the report path"
+                .into(),
+        });
+    }
+    if depth > 0 {
+        return Err(XmlError {
+            offset: end,
+            message: format!(
+                "the XML ends inside {depth} unclosed element(s): the report is truncated"
+            ),
+            hint: HINT_TRUNC.into(),
+        });
+    }
+    if !saw_file {
+        return Err(XmlError {
+            offset: 0,
+            message: "the coverage report lists no source file".into(),
+            hint: "check that the coverage tool measured your sources (include/source settings) and that tests ran".into(),
+        });
+    }
+    let format = match dialect {
+        Dialect::Clover => Format::Clover,
+        Dialect::JaCoCo => Format::JaCoCo,
+        _ => Format::Cobertura,
+    };
+    Ok(XmlReport {
+        format,
+        files: set.finish(),
+        roots,
+    })
+}
+
+fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
+    for a in e.attributes().with_checks(false).flatten() {
+        if a.key.local_name().as_ref() == key {
+            return Some(match a.unescape_value() {
+                Ok(v) => v.into_owned(),
+                Err(_) => String::from_utf8_lossy(&a.value).into_owned(),
+            });
+        }
+    }
+    None
+}
+
+fn raw_attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Option<std::borrow::Cow<'a, [u8]>> {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == key)
+        .map(|a| a.value)
+}
+
+fn line_attr(e: &BytesStart<'_>, key: &[u8], pos: u64) -> std::result::Result<u32, XmlError> {
+    let v = raw_attr(e, key);
+    let parsed = v
+        .as_deref()
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    match parsed {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err(XmlError {
+            offset: pos,
+            message: format!(
+                "<line> has a missing or invalid `{}` attribute ({:?})",
+                String::from_utf8_lossy(key),
+                v.as_deref().map(String::from_utf8_lossy)
+            ),
+            hint: "the report is malformed: regenerate it with the coverage tool".into(),
+        }),
+    }
+}
+
+/// A count attribute; missing or unparsable counts read as 0 (as diff-cover does
+/// for a missing one); negative as 0; huge ones saturate.
+fn count_attr(e: &BytesStart<'_>, key: &[u8]) -> u64 {
+    let Some(v) = raw_attr(e, key) else {
+        return 0;
+    };
+    let Ok(s) = std::str::from_utf8(&v) else {
+        return 0;
+    };
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return n;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+        return u64::MAX;
+    }
+    match s.parse::<f64>() {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(f) if f.is_finite() && f > 0.0 => f as u64,
+        _ => 0,
+    }
+}
+
+/// `50% (1/2)` → (1, 2).
+fn parse_condition_coverage(s: &str) -> Option<(u64, u64)> {
+    let inner = s.split_once('(')?.1.split_once(')')?.0;
+    let (c, t) = inner.split_once('/')?;
+    Some((c.trim().parse().ok()?, t.trim().parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::flags;
+
+    fn p(s: &str) -> XmlReport {
+        parse(Path::new("r.xml"), s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn cobertura_sources_classes_methods_branches() {
+        let r = p(r#"<?xml version="1.0" ?>
+<coverage line-rate="0.5">
+  <sources><source>/home/runner/work/x/x</source><source>  </source></sources>
+  <packages><package name="p"><classes>
+    <class name="a" filename="src/a.py">
+      <methods><method name="f"><lines><line number="99" hits="0"/></lines></method></methods>
+      <lines>
+        <line number="1" hits="1"/>
+        <line number="2" hits="0" branch="true" condition-coverage="50% (1/2)"/>
+      </lines>
+    </class>
+    <class name="a2" filename="src/a.py"><lines><line number="1" hits="0"/></lines></class>
+    <class name="e" filename="src/empty.py"/>
+  </classes></package></packages>
+</coverage>"#);
+        assert_eq!(r.format, Format::Cobertura);
+        assert_eq!(r.roots, vec!["/home/runner/work/x/x".to_string()]);
+        assert_eq!(r.files.len(), 2);
+        let a = &r.files[0];
+        assert_eq!(a.lines.len(), 2, "method lines are not class lines");
+        let l1 = a.get(1).unwrap();
+        assert!(l1.is_covered());
+        assert!(
+            l1.flags & flags::DC_ZERO != 0,
+            "diff-cover: a zero record makes a violation"
+        );
+        let l2 = a.get(2).unwrap();
+        assert_eq!((l2.br_covered, l2.br_total), (1, 2));
+    }
+
+    #[test]
+    fn jacoco() {
+        let r = p(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd"><report name="x"><package name="org/ex"><class name="org/ex/A" sourcefilename="A.java"/><sourcefile name="A.java"><line nr="3" mi="0" ci="2" mb="1" cb="1"/><line nr="4" mi="3" ci="0" mb="0" cb="0"/></sourcefile></package></report>"#,
+        );
+        assert_eq!(r.format, Format::JaCoCo);
+        assert_eq!(r.files[0].path, "org/ex/A.java");
+        let c = r.files[0].counts();
+        assert_eq!(
+            (
+                c.lines_measured,
+                c.lines_covered,
+                c.branches_total,
+                c.branches_covered
+            ),
+            (2, 1, 2, 1)
+        );
+    }
+
+    #[test]
+    fn clover() {
+        let r = p(
+            r#"<coverage generated="1" clover="3.2.0"><project><package name="p"><file name="a.js" path="/w/a.js"><line num="1" count="1" type="method"/><line num="2" count="0" type="stmt"/><line num="3" count="2" type="cond" truecount="1" falsecount="0"/></file></package></project></coverage>"#,
+        );
+        assert_eq!(r.format, Format::Clover);
+        let f = &r.files[0];
+        assert_eq!(f.path, "/w/a.js");
+        let c = f.counts();
+        assert_eq!(
+            (
+                c.lines_measured,
+                c.lines_covered,
+                c.branches_total,
+                c.branches_covered,
+                c.functions_found
+            ),
+            (2, 1, 2, 1, 1)
+        );
+    }
+
+    #[test]
+    fn truncated_and_bad() {
+        let s = "<coverage>\n<packages>\n<package><classes><class filename=\"a\"><lines><line number=\"1\" hits=\"1\"/>";
+        let e = parse(Path::new("r.xml"), s.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
+        let e = parse(Path::new("r.xml"), "<html></html>".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("not a coverage report"), "{e}");
+        let e = parse(
+            Path::new("r.xml"),
+            "<coverage><a></b></coverage>".as_bytes(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("invalid XML"), "{e}");
+        let e = parse(Path::new("r.xml"), "<coverage><class filename=\"a\"><lines><line number=\"x\" hits=\"1\"/></lines></class></coverage>".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("number"), "{e}");
+        let e = parse(Path::new("r.xml"), "<coverage></coverage>".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("no source file"), "{e}");
+    }
+}
