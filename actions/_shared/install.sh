@@ -192,6 +192,9 @@ try_release || true
 # --- 4. fallback: build from the action's own checkout --------------------------
 crate_dir="${action_root}/crates/${bin}"
 [ -f "${crate_dir}/Cargo.toml" ] || die "no crate at ${crate_dir}: is '${gate}' a gate of this release?"
+if [ -n "${GATES_VERSION:-}" ] && [ "${GATES_VERSION}" != "${GATES_ACTION_REF:-}" ]; then
+  log "note: building the action's own checkout (ref '${GATES_ACTION_REF:-local}'), not '${GATES_VERSION}': pin the action at that ref to build that version"
+fi
 command -v cargo >/dev/null 2>&1 || die "cargo is not installed and no prebuilt ${bin} is available for ${os}/${arch} at '${version:-local}'"
 cargo_args=(install --locked --path "$crate_dir" --root "$install_root")
 case "${GATES_INSTALL_DEBUG:-}" in true | 1) cargo_args+=(--debug) ;; esac
