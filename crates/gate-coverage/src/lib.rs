@@ -5,11 +5,14 @@
 //! report paths onto the repository's tracked files, [`compute`] gives the
 //! figures the gates check, and [`compat`] reproduces diff-cover 11.
 
+pub mod compat;
+pub mod compute;
 pub mod diff;
 pub mod error;
 pub mod git;
 pub mod model;
 pub mod parse;
+pub mod paths;
 
 pub use error::{CoverageError, Result};
 pub use model::{CoverageMap, FileCoverage, Format, LineCov, Report};
