@@ -1,6 +1,7 @@
 //! `--compat diff-cover` reproduces diff-cover 11.0.1's JSON figures on the
 //! real fixtures in `../shared/fixtures/coverage/` (per file and in total).
-\n#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers
 
 use std::path::{Path, PathBuf};
 
