@@ -168,7 +168,7 @@ run_act() { # $1 = name; remaining: extra act flags
   shift
   log="${scratch}/act-${name}.log"
   if ! act push -W .github/workflows/examples.yml -P ubuntu-latest=-self-hosted \
-    --local-repository "actions/cache@${cache_sha}=${stub}" "$@" >"$log" 2>&1; then
+    --local-repository "actions/cache@${cache_sha}=${stub}" "$@" </dev/null >"$log" 2>&1; then
     cat "$log"
     fail "act (${name})"
   fi
