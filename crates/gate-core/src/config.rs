@@ -1,0 +1,810 @@
+//! `gates.yml`: one file, one section per gate.
+//!
+//! The file is read raw (a located YAML tree), then each layer is applied in
+//! order of precedence, lowest first:
+//!
+//! 1. the gate's defaults (its `Config::default()` through serde defaults),
+//! 2. the gate's section of `gates.yml`,
+//! 3. `GATES_<GATE>_<KEY>` environment variables (how action inputs arrive),
+//! 4. command-line flags whose name is a config key.
+//!
+//! The merged section is validated against the JSON Schema generated from the
+//! gate's `Config` type, and *every* problem is reported at once, each with
+//! `file:line`, the key path, and for unknown keys a "did you mean". Only a
+//! valid section is deserialized, so serde never sees bad input.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+use crate::error::{GateError, Result};
+
+/// Top-level sections `gates.yml` may have, besides `version`.
+pub const SECTIONS: &[&str] = &[
+    "coverage", "audit", "sbom", "health", "load", "deploy", "rollback", "score",
+];
+
+/// The only `version:` the file format has so far.
+pub const FILE_VERSION: i64 = 1;
+
+/// Where a value came from, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    File {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+    },
+    Env(String),
+    Flag(String),
+    Default,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File { path, line, column } => {
+                write!(f, "{}:{line}:{column}", path.display())
+            }
+            Origin::Env(name) => write!(f, "environment variable {name}"),
+            Origin::Flag(name) => write!(f, "flag --{name}"),
+            Origin::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A raw override: a key of the gate's section set from outside the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    /// kebab-case key, e.g. `min-total`.
+    pub key: String,
+    /// Raw values as typed (several for a repeated flag).
+    pub values: Vec<String>,
+    pub origin: Origin,
+}
+
+/// The loaded file, before any gate picks its section.
+#[derive(Debug, Default)]
+pub struct ConfigFile {
+    pub path: Option<PathBuf>,
+    root: Map<String, Value>,
+    origins: BTreeMap<String, Origin>,
+}
+
+/// YAML node with locations, as serde-saphyr gives them.
+#[derive(Debug)]
+enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a YAML value")
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Node, D::Error> {
+                serde::Deserialize::deserialize(d)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Node, E> {
+                Ok(Node::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Node, E> {
+                Ok(Node::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Node, E> {
+                match i64::try_from(v) {
+                    Ok(i) => Ok(Node::Int(i)),
+                    Err(_) => Ok(Node::Float(v as f64)),
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Node, E> {
+                Ok(Node::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Node, E> {
+                Ok(Node::Str(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Node, E> {
+                Ok(Node::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> std::result::Result<Node, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Node::Seq(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> std::result::Result<Node, A::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = a.next_key()? {
+                    let val = a.next_value()?;
+                    v.push((k, val));
+                }
+                Ok(Node::Map(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn unescape_pointer(seg: &str) -> String {
+    seg.replace("~1", "/").replace("~0", "~")
+}
+
+/// Renders a JSON pointer as a dotted key path: `/coverage/groups/0/min` →
+/// `coverage.groups[0].min`.
+pub fn key_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&unescape_pointer(seg));
+        }
+    }
+    if out.is_empty() {
+        "(top level)".into()
+    } else {
+        out
+    }
+}
+
+impl ConfigFile {
+    /// Reads `path`. A missing file is fine unless `required` (given
+    /// explicitly by `--config`/`GATES_CONFIG`).
+    pub fn load(path: &Path, required: bool) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(ConfigFile::default());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(GateError::Config(vec![format!(
+                    "{}: config file not found; create it or drop --config",
+                    path.display()
+                )]));
+            }
+            Err(e) => return Err(GateError::read(path, e)),
+        };
+        Self::parse(path, &text)
+    }
+
+    /// Parses `text` as the contents of `path` and checks the top level.
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let mut file = ConfigFile {
+            path: Some(path.to_path_buf()),
+            ..ConfigFile::default()
+        };
+        if text.trim().is_empty() {
+            return Ok(file);
+        }
+        let node: Spanned<Node> = serde_saphyr::from_str(text).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column()))
+                .unwrap_or_else(|| path.display().to_string());
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or("invalid YAML").to_string();
+            GateError::Config(vec![format!("{at}: {first}")])
+        })?;
+        let value = file.convert(&node, String::new());
+        let mut problems = Vec::new();
+        match value {
+            Value::Null => {}
+            Value::Object(map) => {
+                for (key, v) in &map {
+                    let ptr = format!("/{}", escape_pointer(key));
+                    if key == "version" {
+                        if v.as_i64() != Some(FILE_VERSION) {
+                            problems.push(format!(
+                                "{}: `version` must be {FILE_VERSION}, found {v}",
+                                file.key_origin(&ptr)
+                            ));
+                        }
+                    } else if !SECTIONS.contains(&key.as_str()) {
+                        problems.push(format!(
+                            "{}: unknown section `{key}`{}; sections are: version, {}",
+                            file.key_origin(&ptr),
+                            did_you_mean(key, SECTIONS.iter().copied()),
+                            SECTIONS.join(", ")
+                        ));
+                    } else if !v.is_object() && !v.is_null() {
+                        problems.push(format!(
+                            "{}: section `{key}` must be a mapping of keys, found {}",
+                            file.key_origin(&ptr),
+                            type_name(v)
+                        ));
+                    }
+                }
+                file.root = map;
+            }
+            other => problems.push(format!(
+                "{}: the top level must be a mapping (`version: 1`, then one section per gate), found {}",
+                path.display(),
+                type_name(&other)
+            )),
+        }
+        if problems.is_empty() {
+            Ok(file)
+        } else {
+            Err(GateError::Config(problems))
+        }
+    }
+
+    fn convert(&mut self, node: &Spanned<Node>, ptr: String) -> Value {
+        if let Some(path) = &self.path {
+            self.origins.insert(
+                ptr.clone(),
+                Origin::File {
+                    path: path.clone(),
+                    line: node.referenced.line(),
+                    column: node.referenced.column(),
+                },
+            );
+        }
+        match &node.value {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Int(i) => Value::from(*i),
+            Node::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            Node::Str(s) => Value::String(s.clone()),
+            Node::Seq(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| self.convert(n, format!("{ptr}/{i}")))
+                    .collect(),
+            ),
+            Node::Map(entries) => {
+                let mut map = Map::new();
+                for (k, v) in entries {
+                    let child = format!("{ptr}/{}", escape_pointer(&k.value));
+                    // The key's own position, for "unknown key" messages.
+                    if let Some(path) = &self.path {
+                        self.origins.insert(
+                            format!("{child}#key"),
+                            Origin::File {
+                                path: path.clone(),
+                                line: k.referenced.line(),
+                                column: k.referenced.column(),
+                            },
+                        );
+                    }
+                    let value = self.convert(v, child);
+                    map.insert(k.value.clone(), value);
+                }
+                Value::Object(map)
+            }
+        }
+    }
+
+    /// The nearest known origin of a JSON pointer (walking up to parents).
+    /// Where the key of a JSON pointer is written (for "unknown key").
+    pub fn key_origin(&self, pointer: &str) -> Origin {
+        match self.origins.get(&format!("{pointer}#key")) {
+            Some(o) => o.clone(),
+            None => self.origin_of(pointer),
+        }
+    }
+
+    pub fn origin_of(&self, pointer: &str) -> Origin {
+        let mut p = pointer.to_string();
+        loop {
+            if let Some(o) = self.origins.get(&p) {
+                return o.clone();
+            }
+            match p.rfind('/') {
+                Some(i) => p.truncate(i),
+                None => break,
+            }
+        }
+        match &self.path {
+            Some(path) => Origin::File {
+                path: path.clone(),
+                line: 1,
+                column: 1,
+            },
+            None => Origin::Default,
+        }
+    }
+
+    /// Builds gate `gate`'s configuration: the file's section, then the
+    /// overrides, validated against `C`'s schema, then deserialized.
+    pub fn section<C: DeserializeOwned + JsonSchema>(
+        &mut self,
+        gate: &str,
+        overrides: &[Override],
+    ) -> Result<C> {
+        let schema = serde_json::to_value(schemars::schema_for!(C))
+            .map_err(|e| GateError::Internal(format!("schema of {gate} config: {e}")))?;
+        let mut section = match self.root.get(gate) {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let base = format!("/{}", escape_pointer(gate));
+        let mut problems = Vec::new();
+        let props = schema_properties(&schema, &schema);
+        for o in overrides {
+            let Some(prop) = props.get(&o.key) else {
+                problems.push(format!(
+                    "{}: `{gate}` has no key `{}`{}",
+                    o.origin,
+                    o.key,
+                    did_you_mean(&o.key, props.keys().map(String::as_str))
+                ));
+                continue;
+            };
+            match coerce(prop, &schema, &o.values) {
+                Ok(v) => {
+                    self.origins.insert(
+                        format!("{base}/{}", escape_pointer(&o.key)),
+                        o.origin.clone(),
+                    );
+                    section.insert(o.key.clone(), v);
+                }
+                Err(msg) => problems.push(format!("{}: `{gate}.{}`: {msg}", o.origin, o.key)),
+            }
+        }
+        let instance = Value::Object(section);
+        let validator = jsonschema::validator_for(&schema)
+            .map_err(|e| GateError::Internal(format!("schema of {gate} config: {e}")))?;
+        for err in validator.iter_errors(&instance) {
+            let ptr = err.instance_path().as_str().to_string();
+            let full = format!("{base}{ptr}");
+            match err.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    let parent_schema = schema_at(&schema, &schema, &instance, &ptr);
+                    let known = parent_schema
+                        .map(|s| schema_properties(s, &schema))
+                        .unwrap_or_default();
+                    for key in unexpected {
+                        let kptr = format!("{full}/{}", escape_pointer(key));
+                        problems.push(format!(
+                            "{}: unknown key `{}`{}",
+                            self.key_origin(&kptr),
+                            key_path(&kptr),
+                            did_you_mean(key, known.keys().map(String::as_str))
+                        ));
+                    }
+                }
+                _ => problems.push(format!(
+                    "{}: `{}`: {}",
+                    self.origin_of(&full),
+                    key_path(&full),
+                    describe(&err)
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(GateError::Config(problems));
+        }
+        serde_json::from_value(instance).map_err(|e| {
+            GateError::Config(vec![format!(
+                "{}: section `{gate}`: {e}",
+                self.origin_of(&base)
+            )])
+        })
+    }
+}
+
+fn describe(err: &jsonschema::ValidationError<'_>) -> String {
+    use jsonschema::error::ValidationErrorKind as K;
+    match err.kind() {
+        K::Type { .. } => format!("{err}; fix the value's type"),
+        K::Enum { options } => format!("must be one of {options}"),
+        _ => err.to_string(),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// ` (did you mean `x`?)` when a candidate is close enough, else empty.
+pub fn did_you_mean<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    // Close by spelling (jaro-winkler) or by a typo or two (edit distance).
+    let best = candidates
+        .map(|c| {
+            let edits = strsim::damerau_levenshtein(key, c);
+            let score = if edits <= (key.len().max(c.len()) / 3).max(1) {
+                1.0 + 1.0 / (1.0 + edits as f64)
+            } else {
+                strsim::jaro_winkler(key, c)
+            };
+            (score, c)
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, c)) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    }
+}
+
+fn resolve<'s>(schema: &'s Value, root: &'s Value) -> &'s Value {
+    let mut s = schema;
+    for _ in 0..8 {
+        let Some(r) = s.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        let Some(ptr) = r.strip_prefix('#') else {
+            break;
+        };
+        match root.pointer(ptr) {
+            Some(t) => s = t,
+            None => break,
+        }
+    }
+    s
+}
+
+/// Property schemas of an object schema (following `$ref`, `allOf`).
+fn schema_properties<'s>(schema: &'s Value, root: &'s Value) -> BTreeMap<String, &'s Value> {
+    let s = resolve(schema, root);
+    let mut out = BTreeMap::new();
+    if let Some(props) = s.get("properties").and_then(Value::as_object) {
+        for (k, v) in props {
+            out.insert(k.clone(), v);
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(list) = s.get(key).and_then(Value::as_array) {
+            for sub in list {
+                out.extend(schema_properties(sub, root));
+            }
+        }
+    }
+    out
+}
+
+/// The (object) schema that applies at `ptr` inside `instance`, best effort.
+fn schema_at<'s>(
+    schema: &'s Value,
+    root: &'s Value,
+    instance: &Value,
+    ptr: &str,
+) -> Option<&'s Value> {
+    let mut s = resolve(schema, root);
+    let mut v = instance;
+    for seg in ptr.split('/').skip(1) {
+        let seg = unescape_pointer(seg);
+        match v {
+            Value::Object(m) => {
+                let props = schema_properties(s, root);
+                s = resolve(props.get(&seg)?, root);
+                s = non_null_variant(s, root);
+                v = m.get(&seg)?;
+            }
+            Value::Array(a) => {
+                let idx: usize = seg.parse().ok()?;
+                s = resolve(s.get("items")?, root);
+                s = non_null_variant(s, root);
+                v = a.get(idx)?;
+            }
+            _ => return None,
+        }
+    }
+    Some(non_null_variant(s, root))
+}
+
+fn non_null_variant<'s>(s: &'s Value, root: &'s Value) -> &'s Value {
+    for key in ["anyOf", "oneOf"] {
+        if let Some(list) = s.get(key).and_then(Value::as_array)
+            && let Some(v) = list
+                .iter()
+                .find(|v| resolve(v, root).get("type") != Some(&Value::from("null")))
+        {
+            return resolve(v, root);
+        }
+    }
+    s
+}
+
+fn schema_types(s: &Value, root: &Value) -> Vec<String> {
+    let s = resolve(s, root);
+    let mut out = Vec::new();
+    match s.get("type") {
+        Some(Value::String(t)) => out.push(t.clone()),
+        Some(Value::Array(ts)) => {
+            out.extend(ts.iter().filter_map(|t| t.as_str().map(String::from)))
+        }
+        _ => {}
+    }
+    if s.get("enum").is_some() && out.is_empty() {
+        out.push("string".into());
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(list) = s.get(key).and_then(Value::as_array) {
+            for sub in list {
+                out.extend(schema_types(sub, root));
+            }
+        }
+    }
+    out
+}
+
+/// Turns raw override strings into a JSON value of the type the schema asks.
+fn coerce(prop: &Value, root: &Value, raw: &[String]) -> std::result::Result<Value, String> {
+    let types = schema_types(prop, root);
+    let has = |t: &str| types.iter().any(|x| x == t);
+    if has("array") {
+        let items = resolve(prop, root)
+            .get("items")
+            .cloned()
+            .or_else(|| {
+                non_null_variant(resolve(prop, root), root)
+                    .get("items")
+                    .cloned()
+            })
+            .unwrap_or(Value::Null);
+        let mut out = Vec::new();
+        for r in raw {
+            // A list arrives as several flags, or one value split by newlines
+            // or commas (action inputs are strings).
+            let parts: Vec<&str> = if r.contains('\n') {
+                r.lines().collect()
+            } else {
+                r.split(',').collect()
+            };
+            for p in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
+                out.push(coerce(&items, root, &[p.to_string()])?);
+            }
+        }
+        return Ok(Value::Array(out));
+    }
+    let r = raw.last().map(|s| s.trim()).unwrap_or("");
+    if has("boolean") {
+        match r.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => return Ok(Value::Bool(true)),
+            "false" | "no" | "off" | "0" => return Ok(Value::Bool(false)),
+            _ if !has("string") => return Err(format!("expected true or false, found `{r}`")),
+            _ => {}
+        }
+    }
+    if has("integer") {
+        if let Ok(i) = r.parse::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if !has("number") && !has("string") {
+            return Err(format!("expected a whole number, found `{r}`"));
+        }
+    }
+    if has("number") {
+        let trimmed = r.strip_suffix('%').unwrap_or(r);
+        if let Some(n) = trimmed
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+        {
+            return Ok(Value::Number(n));
+        }
+        if !has("string") {
+            return Err(format!("expected a number, found `{r}`"));
+        }
+    }
+    if has("null") && r.is_empty() {
+        return Ok(Value::Null);
+    }
+    if has("object") && !has("string") {
+        return Err("a mapping can only be set in gates.yml".into());
+    }
+    Ok(Value::String(r.to_string()))
+}
+
+/// `GATES_<GATE>_<KEY>` overrides from an environment listing.
+pub fn env_overrides(gate: &str, vars: impl Iterator<Item = (String, String)>) -> Vec<Override> {
+    let prefix = format!("GATES_{}_", gate.to_ascii_uppercase().replace('-', "_"));
+    let mut out: Vec<Override> = vars
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix(&prefix)?;
+            if rest.is_empty() {
+                return None;
+            }
+            // Empty action inputs arrive as empty strings: they mean "unset".
+            if v.trim().is_empty() {
+                return None;
+            }
+            Some(Override {
+                key: rest.to_ascii_lowercase().replace('_', "-"),
+                values: vec![v],
+                origin: Origin::Env(k),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+/// JSON Schema of a gate's section, as generated from its `Config` type.
+pub fn section_schema<C: JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(C)).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Default, Deserialize, JsonSchema, PartialEq)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+    struct Demo {
+        /// Minimum total line coverage, in percent.
+        #[schemars(range(min = 0.0, max = 100.0))]
+        min_total: Option<f64>,
+        reports: Vec<String>,
+        strict: bool,
+        groups: Vec<Group>,
+    }
+
+    #[derive(Debug, Default, Deserialize, JsonSchema, PartialEq)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct Group {
+        paths: Vec<String>,
+        min: f64,
+    }
+
+    fn msgs(e: GateError) -> Vec<String> {
+        match e {
+            GateError::Config(m) => m,
+            other => panic!("expected config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_section_with_overrides() {
+        let mut f = ConfigFile::parse(
+            Path::new("gates.yml"),
+            "version: 1\ncoverage:\n  min-total: 70\n  reports: [a.lcov]\n",
+        )
+        .unwrap();
+        let env = env_overrides(
+            "coverage",
+            [
+                ("GATES_COVERAGE_STRICT".to_string(), "true".to_string()),
+                (
+                    "GATES_COVERAGE_REPORTS".to_string(),
+                    "x.lcov\ny.xml\n".to_string(),
+                ),
+                ("GATES_AUDIT_X".to_string(), "1".to_string()),
+            ]
+            .into_iter(),
+        );
+        let mut all = env;
+        all.push(Override {
+            key: "min-total".into(),
+            values: vec!["85".into()],
+            origin: Origin::Flag("min-total".into()),
+        });
+        let d: Demo = f.section("coverage", &all).unwrap();
+        assert_eq!(d.min_total, Some(85.0));
+        assert_eq!(d.reports, ["x.lcov", "y.xml"]);
+        assert!(d.strict);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_line_and_hint() {
+        let text = "version: 1\ncoverage:\n  min-totl: 70\n  strict: maybe\n  groups:\n    - paths: [a]\n      min: 200\n      mn: 3\n";
+        let mut f = ConfigFile::parse(Path::new("gates.yml"), text).unwrap();
+        let m = msgs(f.section::<Demo>("coverage", &[]).unwrap_err());
+        let all = m.join("\n");
+        assert!(
+            all.contains(
+                "gates.yml:3:3: unknown key `coverage.min-totl` (did you mean `min-total`?)"
+            ),
+            "{all}"
+        );
+        assert!(all.contains("gates.yml:4:11: `coverage.strict`"), "{all}");
+        assert!(
+            all.contains(
+                "gates.yml:8:7: unknown key `coverage.groups[0].mn` (did you mean `min`?)"
+            ),
+            "{all}"
+        );
+        assert_eq!(m.len(), 3, "{all}");
+    }
+
+    #[test]
+    fn range_violation_names_key_and_line() {
+        let mut f = ConfigFile::parse(Path::new("g.yml"), "coverage:\n  min-total: 120\n").unwrap();
+        let m = msgs(f.section::<Demo>("coverage", &[]).unwrap_err());
+        assert_eq!(m.len(), 1);
+        assert!(
+            m[0].starts_with("g.yml:2:14: `coverage.min-total`"),
+            "{m:?}"
+        );
+        assert!(m[0].contains("100"), "{m:?}");
+    }
+
+    #[test]
+    fn unknown_section_and_bad_version() {
+        let m = msgs(
+            ConfigFile::parse(Path::new("g.yml"), "version: 2\ncoverag: {}\nload: 3\n")
+                .unwrap_err(),
+        );
+        let all = m.join("\n");
+        assert!(all.contains("g.yml:1:1: `version` must be 1"), "{all}");
+        assert!(
+            all.contains("g.yml:2:1: unknown section `coverag` (did you mean `coverage`?)"),
+            "{all}"
+        );
+        assert!(
+            all.contains("g.yml:3:1: section `load` must be a mapping"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn yaml_syntax_error_is_located() {
+        let m = msgs(ConfigFile::parse(Path::new("g.yml"), "coverage: [1\n").unwrap_err());
+        assert!(m[0].starts_with("g.yml:1:"), "{m:?}");
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let mut f = ConfigFile::default();
+        let env = env_overrides(
+            "coverage",
+            [
+                ("GATES_COVERAGE_MIN_TOTAL".to_string(), "eighty".to_string()),
+                ("GATES_COVERAGE_REPRTS".to_string(), "a".to_string()),
+            ]
+            .into_iter(),
+        );
+        let m = msgs(f.section::<Demo>("coverage", &env).unwrap_err());
+        let all = m.join("\n");
+        assert!(all.contains("environment variable GATES_COVERAGE_MIN_TOTAL: `coverage.min-total`: expected a number, found `eighty`"), "{all}");
+        assert!(all.contains("environment variable GATES_COVERAGE_REPRTS: `coverage` has no key `reprts` (did you mean `reports`?)"), "{all}");
+    }
+
+    #[test]
+    fn missing_optional_file_is_empty_and_required_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gates.yml");
+        let mut f = ConfigFile::load(&p, false).unwrap();
+        assert_eq!(f.section::<Demo>("coverage", &[]).unwrap(), Demo::default());
+        let m = msgs(ConfigFile::load(&p, true).unwrap_err());
+        assert!(m[0].contains("config file not found"));
+    }
+
+    #[test]
+    fn key_paths_read_naturally() {
+        assert_eq!(key_path("/coverage/groups/0/min"), "coverage.groups[0].min");
+        assert_eq!(key_path(""), "(top level)");
+    }
+}

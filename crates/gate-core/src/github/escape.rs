@@ -1,0 +1,287 @@
+//! Escaping for GitHub Actions workflow commands.
+//!
+//! The runner reads every line a step prints. A line that starts with `::`
+//! (after leading white space) is a command (`::error file=…::message`), and a
+//! line containing `##[` anywhere is a legacy command. Untrusted text (file
+//! names, package names, HTTP bodies, PR titles) must therefore never reach
+//! stdout raw:
+//!
+//! - command *data* escapes `%`, CR and LF (`%25`, `%0D`, `%0A`), so it stays
+//!   on its command's line;
+//! - command *properties* additionally escape `:` and `,` (`%3A`, `%2C`);
+//! - [`neutralize`] breaks `::` and `##[` with a zero-width space anywhere in
+//!   untrusted text, so even a line of plain output cannot become a command.
+//!
+//! The runner's own parser is modelled in the tests (`parse_line`), and every
+//! escaping function is proven against it with adversarial strings.
+
+/// Zero-width space: invisible in the log, but breaks the command markers.
+pub const ZWSP: char = '\u{200B}';
+
+/// Breaks `::` and `##[` so the runner cannot read a command in `text`, and
+/// replaces other control characters (ANSI escapes, NUL, ...) with `�`, so
+/// untrusted text cannot restyle or rewrite the log either. Newlines and tabs
+/// are kept (callers that need one line escape them afterwards).
+pub fn neutralize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prev: Option<char> = None;
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            ':' if prev == Some(':') => {
+                out.push(ZWSP);
+                out.push(':');
+            }
+            '#' if prev == Some('#') && chars.get(i + 1) == Some(&'[') => {
+                out.push(ZWSP);
+                out.push('#');
+            }
+            '\n' | '\t' | '\r' => out.push(c),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+/// Escapes the data (message) part of a workflow command.
+pub fn escape_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in neutralize(text).chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a property value of a workflow command.
+pub fn escape_property(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in neutralize(text).chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Builds `::name k=v,k=v::data` with everything escaped. Property names are
+/// ours (static), never untrusted.
+pub fn command(name: &str, properties: &[(&str, String)], data: &str) -> String {
+    let mut line = format!("::{name}");
+    let mut first = true;
+    for (k, v) in properties {
+        line.push(if first { ' ' } else { ',' });
+        first = false;
+        line.push_str(k);
+        line.push('=');
+        line.push_str(&escape_property(v));
+    }
+    line.push_str("::");
+    line.push_str(&escape_data(data));
+    line
+}
+
+/// `::add-mask::value`. The value is escaped like data (a secret with a
+/// newline is masked line by line by the caller).
+pub fn add_mask(secret: &str) -> String {
+    format!("::add-mask::{}", escape_data_raw(secret))
+}
+
+/// Data escaping without neutralizing: only for values that must reach the
+/// runner byte for byte (a secret to mask), never for untrusted display text.
+fn escape_data_raw(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A model of the runner's parser (actions/runner `ActionCommand`), for tests.
+#[cfg(any(test, feature = "test-support"))]
+pub mod runner_model {
+    /// A parsed workflow command.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Parsed {
+        pub command: String,
+        pub properties: Vec<(String, String)>,
+        pub data: String,
+    }
+
+    fn unescape_data(s: &str) -> String {
+        s.replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%25", "%")
+    }
+
+    fn unescape_property(s: &str) -> String {
+        s.replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%3A", ":")
+            .replace("%2C", ",")
+            .replace("%25", "%")
+    }
+
+    /// Parses one output line the way the runner does: v2 (`::cmd p=v::data`,
+    /// after leading white space), then v1 (`##[cmd p=v;]data`, anywhere).
+    pub fn parse_line(line: &str) -> Option<Parsed> {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("::") {
+            let end = rest.find("::")?;
+            let info = &rest[..end];
+            let data = &rest[end + 2..];
+            let (cmd, props) = match info.split_once(' ') {
+                Some((c, p)) => (c, p),
+                None => (info, ""),
+            };
+            let properties = props
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .filter_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    Some((k.to_string(), unescape_property(v)))
+                })
+                .collect();
+            return Some(Parsed {
+                command: cmd.to_string(),
+                properties,
+                data: unescape_data(data),
+            });
+        }
+        let start = line.find("##[")?;
+        let rest = &line[start + 3..];
+        let end = rest.find(']')?;
+        let info = &rest[..end];
+        let (cmd, props) = match info.split_once(' ') {
+            Some((c, p)) => (c, p),
+            None => (info, ""),
+        };
+        Some(Parsed {
+            command: cmd.to_string(),
+            properties: props
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .filter_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    Some((k.to_string(), v.to_string()))
+                })
+                .collect(),
+            data: rest[end + 1..].to_string(),
+        })
+    }
+
+    /// Every command the runner would see in `output` (split into lines as
+    /// the runner does, on LF; a CR before it is dropped).
+    pub fn parse_output(output: &str) -> Vec<Parsed> {
+        output
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .filter_map(parse_line)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runner_model::{parse_line, parse_output};
+    use super::*;
+
+    pub(crate) const ADVERSARIAL: &[&str] = &[
+        "plain",
+        "100% done",
+        "%0A already escaped %25",
+        "line1\nline2",
+        "crlf\r\nnext",
+        "\n::set-output name=x::pwned",
+        "::add-mask::secret",
+        "::error::fake",
+        "  ::warning file=a::indent",
+        "##[error]legacy",
+        "text ##[set-env name=X;]1",
+        "a:b,c=d",
+        "file=x,line=1::data",
+        "::stop-commands::token",
+        "\u{1b}[31mred\u{1b}[0m",
+        "nul\0byte",
+        "emoji 🚀 and ümlaut",
+        "",
+        "::",
+        "#[",
+        "###[x]",
+    ];
+
+    fn strip(s: &str) -> String {
+        s.replace(ZWSP, "")
+    }
+
+    #[test]
+    fn data_stays_on_one_line_and_round_trips() {
+        for s in ADVERSARIAL {
+            let line = command("error", &[("file", "a.rs".into())], s);
+            assert!(!line.contains('\n') && !line.contains('\r'), "{line:?}");
+            let cmds = parse_output(&line);
+            assert_eq!(cmds.len(), 1, "{s:?} gave {cmds:?}");
+            assert_eq!(cmds[0].command, "error");
+            assert_eq!(cmds[0].properties, vec![("file".into(), "a.rs".into())]);
+            let expected = neutralize(s);
+            assert_eq!(cmds[0].data, expected, "{s:?}");
+            assert_eq!(
+                strip(&cmds[0].data),
+                s.chars()
+                    .map(|c| if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                        '\u{FFFD}'
+                    } else {
+                        c
+                    })
+                    .collect::<String>()
+            );
+        }
+    }
+
+    #[test]
+    fn properties_cannot_break_out() {
+        for s in ADVERSARIAL {
+            let line = command(
+                "warning",
+                &[("file", s.to_string()), ("title", s.to_string())],
+                "msg",
+            );
+            let cmds = parse_output(&line);
+            assert_eq!(cmds.len(), 1, "{s:?} gave {cmds:?}");
+            assert_eq!(cmds[0].properties.len(), 2, "{s:?} gave {cmds:?}");
+            assert_eq!(cmds[0].properties[0].1, neutralize(s));
+            assert_eq!(cmds[0].properties[1].1, neutralize(s));
+            assert_eq!(cmds[0].data, "msg");
+        }
+    }
+
+    #[test]
+    fn neutralized_text_is_never_a_command() {
+        for s in ADVERSARIAL {
+            let n = neutralize(s);
+            assert!(parse_output(&n).is_empty(), "{s:?} -> {n:?}");
+            // Not even when a whole adversarial block is printed as is.
+            assert!(parse_line(&format!("  {n}")).is_none());
+        }
+        let all = ADVERSARIAL.join("\n");
+        assert!(parse_output(&neutralize(&all)).is_empty());
+        // The model itself does see the raw strings as commands.
+        assert!(parse_output(&all).len() >= 6);
+    }
+
+    #[test]
+    fn mask_keeps_secret_bytes() {
+        let cmds = parse_output(&add_mask("p%ss::word\nx"));
+        assert_eq!(cmds[0].command, "add-mask");
+        assert_eq!(cmds[0].data, "p%ss::word\nx");
+    }
+}

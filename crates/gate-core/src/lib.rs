@@ -1,0 +1,28 @@
+//! gate-core: the one shared library of the gates toolkit.
+//!
+//! A gate (`crates/gate-<name>`) implements [`gate::Gate`]: `collect` gathers
+//! inputs, `evaluate` judges them purely into a [`report::Report`]. This crate
+//! does the rest, in one place: command line and `gates.yml` ([`config`]),
+//! rendering ([`render`]), GitHub ([`github`]), pipeline state ([`ledger`]),
+//! and exit codes ([`exit`]). See `ARCHITECTURE.md`.
+
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod exit;
+pub mod gate;
+pub mod github;
+pub mod ledger;
+pub mod out;
+pub mod render;
+pub mod report;
+pub mod run;
+pub mod secret;
+
+pub use context::Context;
+pub use error::{GateError, Result};
+pub use exit::ExitCode;
+pub use gate::Gate;
+pub use report::{
+    Comparison, Finding, Location, Metric, Report, Rule, Severity, Threshold, Verdict,
+};

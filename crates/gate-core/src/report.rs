@@ -1,0 +1,526 @@
+//! Report model v1: the one value every gate returns and every renderer reads.
+//!
+//! The JSON form (`schema_version: 1`) is a documented contract, see
+//! `docs/report-v1.md` and `docs/report-v1.schema.json`. Add fields only in a
+//! backwards-compatible way; anything else bumps [`SCHEMA_VERSION`].
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON report contract.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Outcome of a gate, a metric or a finding. Ordered from best to worst.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Severity of a finding. Ordered from least to most severe.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Information: never changes the verdict.
+    Note,
+    /// Makes the verdict at least `warn`.
+    Warning,
+    /// Makes the verdict `fail`.
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// The verdict a finding of this severity implies on its own.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Severity::Note => Verdict::Pass,
+            Severity::Warning => Verdict::Warn,
+            Severity::Error => Verdict::Fail,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Comparison used by a threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Comparison {
+    #[serde(rename = ">=")]
+    AtLeast,
+    #[serde(rename = ">")]
+    Above,
+    #[serde(rename = "<=")]
+    AtMost,
+    #[serde(rename = "<")]
+    Below,
+    #[serde(rename = "==")]
+    Equal,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::AtLeast => ">=",
+            Comparison::Above => ">",
+            Comparison::AtMost => "<=",
+            Comparison::Below => "<",
+            Comparison::Equal => "==",
+        }
+    }
+
+    /// Whether `value` satisfies `value <op> limit`.
+    pub fn holds(self, value: f64, limit: f64) -> bool {
+        match self {
+            Comparison::AtLeast => value >= limit,
+            Comparison::Above => value > limit,
+            Comparison::AtMost => value <= limit,
+            Comparison::Below => value < limit,
+            Comparison::Equal => value == limit,
+        }
+    }
+}
+
+/// A limit a metric is held to, and the verdict when it is not met.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Threshold {
+    pub op: Comparison,
+    pub value: f64,
+    /// Verdict when the comparison does not hold (`fail` or `warn`).
+    pub on_breach: Verdict,
+}
+
+impl Threshold {
+    pub fn new(op: Comparison, value: f64) -> Self {
+        Threshold {
+            op,
+            value,
+            on_breach: Verdict::Fail,
+        }
+    }
+
+    pub fn warn_only(mut self) -> Self {
+        self.on_breach = Verdict::Warn;
+        self
+    }
+
+    pub fn judge(&self, value: f64) -> Verdict {
+        if value.is_finite() && self.op.holds(value, self.value) {
+            Verdict::Pass
+        } else {
+            self.on_breach
+        }
+    }
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.op.symbol(), format_number(self.value))
+    }
+}
+
+/// A measured quantity, optionally held to one or more thresholds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Metric {
+    /// Stable kebab-case name, e.g. `line-coverage`, `p95-latency`.
+    pub name: String,
+    pub value: f64,
+    /// Unit: `%`, `ms`, `count`, `rps`, `bytes`, ... (free text, short).
+    pub unit: String,
+    /// The thresholds the value was judged against (fail level first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<Threshold>,
+    pub verdict: Verdict,
+}
+
+impl Metric {
+    /// A metric with no threshold: informational, always `pass`.
+    pub fn info(name: impl Into<String>, value: f64, unit: impl Into<String>) -> Self {
+        Metric {
+            name: name.into(),
+            value,
+            unit: unit.into(),
+            thresholds: Vec::new(),
+            verdict: Verdict::Pass,
+        }
+    }
+
+    /// Adds a threshold and re-judges the metric (worst verdict wins).
+    pub fn with_threshold(mut self, threshold: Threshold) -> Self {
+        self.verdict = self.verdict.max(threshold.judge(self.value));
+        self.thresholds.push(threshold);
+        self
+    }
+
+    /// Value with its unit, for people: `87.5%`, `120 ms`, `3`.
+    pub fn display_value(&self) -> String {
+        format_with_unit(self.value, &self.unit)
+    }
+}
+
+/// Formats a number for people: integers without decimals, others with up to two.
+pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+pub fn format_with_unit(v: f64, unit: &str) -> String {
+    match unit {
+        "" | "count" => format_number(v),
+        "%" => format!("{}%", format_number(v)),
+        u => format!("{} {u}", format_number(v)),
+    }
+}
+
+/// Where a finding applies: a repository-relative path (forward slashes) and
+/// an optional 1-based inclusive line range.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct Location {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+}
+
+impl Location {
+    pub fn file(path: impl Into<String>) -> Self {
+        Location {
+            path: path.into(),
+            start_line: None,
+            end_line: None,
+        }
+    }
+
+    pub fn lines(path: impl Into<String>, start: u32, end: u32) -> Self {
+        let (start, end) = if start <= end {
+            (start, end)
+        } else {
+            (end, start)
+        };
+        Location {
+            path: path.into(),
+            start_line: Some(start),
+            end_line: Some(end),
+        }
+    }
+
+    fn sort_key(&self) -> (&str, u32, u32) {
+        (
+            &self.path,
+            self.start_line.unwrap_or(0),
+            self.end_line.unwrap_or(0),
+        )
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.path)?;
+        match (self.start_line, self.end_line) {
+            (Some(s), Some(e)) if e != s => write!(f, ":{s}-{e}"),
+            (Some(s), _) => write!(f, ":{s}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One thing a gate found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Stable kebab-case rule id, e.g. `uncovered-changed-lines`. Part of the
+    /// public contract: never renamed, only added.
+    pub rule: String,
+    pub severity: Severity,
+    /// One or a few sentences for people. Untrusted text may appear here; every
+    /// renderer escapes it for its medium.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Extra identity for deduplication across runs (package name, probe
+    /// name, ...). Used in SARIF `partialFingerprints`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            location: None,
+            key: None,
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Deterministic order: most severe first, then by location, rule, message.
+    pub fn canonical_cmp(&self, other: &Self) -> Ordering {
+        other
+            .severity
+            .cmp(&self.severity)
+            .then_with(|| match (&self.location, &other.location) {
+                (Some(a), Some(b)) => a.sort_key().cmp(&b.sort_key()),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            })
+            .then_with(|| self.rule.cmp(&other.rule))
+            .then_with(|| self.key.cmp(&other.key))
+            .then_with(|| self.message.cmp(&other.message))
+    }
+}
+
+/// Static description of a rule, for SARIF rule metadata and the docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// What to do about it.
+    pub help: &'static str,
+    pub default_severity: Severity,
+}
+
+/// Rule used by the runner itself when a gate measured nothing.
+pub const NOTHING_CHECKED: Rule = Rule {
+    id: "nothing-checked",
+    summary: "The gate checked nothing",
+    help: "Point the gate at real inputs; a gate that checked nothing never passes.",
+    default_severity: Severity::Error,
+};
+
+/// The result of one gate run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Gate id: `coverage`, `audit`, `sbom`, `health`, `load`, `deploy`, `rollback`.
+    pub gate: String,
+    /// Version of the gate binary that produced the report.
+    pub tool_version: String,
+    pub verdict: Verdict,
+    /// One line for people, e.g. `diff coverage 91% (min 80%)`.
+    pub summary: String,
+    /// Commit the report is about, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// How many things the gate examined (files, packages, probes, requests).
+    /// Zero means it checked nothing, which never passes.
+    pub checked: u64,
+    pub metrics: Vec<Metric>,
+    pub findings: Vec<Finding>,
+    /// Gate-specific detail (a documented object per gate), kept out of the
+    /// generic renderers except JSON.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub details: serde_json::Value,
+    /// Small charts the Markdown summary draws (as mermaid), where a picture
+    /// says more than a table: latency over time, coverage per group, ...
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<Chart>,
+}
+
+/// Kind of a chart series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeriesKind {
+    Bar,
+    Line,
+}
+
+/// One data series of a chart: one value per x category.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Series {
+    pub name: String,
+    pub kind: SeriesKind,
+    pub values: Vec<f64>,
+}
+
+/// An x/y chart: categories on x, one or more series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Chart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x: Vec<String>,
+    pub series: Vec<Series>,
+}
+
+impl Report {
+    pub fn new(gate: impl Into<String>) -> Self {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            gate: gate.into(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            verdict: Verdict::Pass,
+            summary: String::new(),
+            commit: None,
+            checked: 0,
+            metrics: Vec::new(),
+            findings: Vec::new(),
+            details: serde_json::Value::Null,
+            charts: Vec::new(),
+        }
+    }
+
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+
+    /// Sorts findings canonically and derives the verdict from metrics and
+    /// findings (worst wins). Call once, at the end of `evaluate`.
+    pub fn finish(mut self) -> Self {
+        self.findings.sort_by(Finding::canonical_cmp);
+        let from_metrics = self.metrics.iter().map(|m| m.verdict);
+        let from_findings = self.findings.iter().map(|f| f.severity.verdict());
+        self.verdict = from_metrics
+            .chain(from_findings)
+            .max()
+            .unwrap_or(Verdict::Pass);
+        self
+    }
+
+    /// A gate that checked nothing never passes: adds a `nothing-checked`
+    /// error finding when `checked == 0`.
+    pub fn refuse_if_nothing_checked(mut self) -> Self {
+        if self.checked == 0 && !self.findings.iter().any(|f| f.rule == NOTHING_CHECKED.id) {
+            self.findings.push(Finding::new(
+                NOTHING_CHECKED.id,
+                Severity::Error,
+                format!(
+                    "gate-{} checked nothing: no input matched. {}",
+                    self.gate, NOTHING_CHECKED.help
+                ),
+            ));
+            self = self.finish();
+        }
+        self
+    }
+
+    /// Counts of findings by severity: (errors, warnings, notes).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for f in &self.findings {
+            match f.severity {
+                Severity::Error => c.0 += 1,
+                Severity::Warning => c.1 += 1,
+                Severity::Note => c.2 += 1,
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_is_worst_of_metrics_and_findings() {
+        let mut r = Report::new("t");
+        r.checked = 1;
+        r.metrics.push(
+            Metric::info("m", 50.0, "%").with_threshold(Threshold::new(Comparison::AtLeast, 40.0)),
+        );
+        assert_eq!(r.clone().finish().verdict, Verdict::Pass);
+        r.findings
+            .push(Finding::new("x", Severity::Warning, "careful"));
+        assert_eq!(r.clone().finish().verdict, Verdict::Warn);
+        r.metrics.push(
+            Metric::info("n", 10.0, "ms").with_threshold(Threshold::new(Comparison::Below, 5.0)),
+        );
+        assert_eq!(r.finish().verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn nan_never_meets_a_threshold() {
+        assert_eq!(
+            Threshold::new(Comparison::AtLeast, 0.0).judge(f64::NAN),
+            Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn findings_sort_worst_first_then_location() {
+        let mut r = Report::new("t");
+        r.findings.push(Finding::new("b", Severity::Note, "n"));
+        r.findings
+            .push(Finding::new("a", Severity::Error, "e2").at(Location::lines("z.rs", 3, 4)));
+        r.findings
+            .push(Finding::new("a", Severity::Error, "e1").at(Location::lines("a.rs", 9, 9)));
+        r.findings.push(Finding::new("c", Severity::Warning, "w"));
+        let r = r.finish();
+        let order: Vec<_> = r.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(order, ["e1", "e2", "w", "n"]);
+    }
+
+    #[test]
+    fn nothing_checked_fails() {
+        let r = Report::new("t").finish().refuse_if_nothing_checked();
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.findings[0].rule, "nothing-checked");
+    }
+
+    #[test]
+    fn numbers_format_for_people() {
+        assert_eq!(format_number(80.0), "80");
+        assert_eq!(format_number(89.108), "89.11");
+        assert_eq!(format_number(0.5), "0.5");
+        assert_eq!(format_with_unit(12.0, "ms"), "12 ms");
+        assert_eq!(format_with_unit(91.5, "%"), "91.5%");
+    }
+}

@@ -1,0 +1,543 @@
+//! `run::main`: the entry point every gate's `main.rs` calls.
+//!
+//! Parse arguments → load config → build the context → collect → evaluate →
+//! render the requested formats → write the sinks (step outputs, job summary,
+//! annotations, the ledger) → map to an exit code.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
+
+use crate::config::{self, ConfigFile, Origin, Override};
+use crate::context::{Context, GithubEnv};
+use crate::error::{GateError, Result};
+use crate::exit::ExitCode;
+use crate::gate::Gate;
+use crate::github::{escape, sinks};
+use crate::ledger::{Ledger, LedgerChoice, RecordOutcome, local::LocalLedger};
+use crate::out;
+use crate::render::{self, Format, RenderOptions};
+use crate::report::{Report, Verdict};
+use crate::secret::{Masker, Secret};
+
+/// When a warning fails the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailOn {
+    /// Only a `fail` verdict exits 1 (default).
+    #[default]
+    Error,
+    /// A `warn` verdict exits 1 too.
+    Warn,
+}
+
+/// Colour in human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options every gate has.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Common options")]
+pub struct CommonArgs {
+    /// Configuration file [default: gates.yml in the repository root, if present]
+    #[arg(long, env = "GATES_CONFIG", value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Output formats, comma-separated: human, json, markdown, sarif, github
+    /// [default: human; in GitHub Actions human,github]
+    #[arg(
+        long,
+        env = "GATES_FORMAT",
+        value_delimiter = ',',
+        value_name = "FORMATS",
+        global = true
+    )]
+    pub format: Vec<String>,
+
+    /// Also write a format to a file: FORMAT=PATH (repeatable), e.g. json=report.json
+    #[arg(
+        long,
+        env = "GATES_OUTPUT",
+        value_delimiter = ',',
+        value_name = "FORMAT=PATH",
+        global = true
+    )]
+    pub output: Vec<String>,
+
+    /// Exit 1 on `fail` only, or on `warn` too
+    #[arg(
+        long,
+        env = "GATES_FAIL_ON",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    pub fail_on: FailOn,
+
+    /// Where state goes: GitHub in Actions with a token, else .gates/ in the repository
+    #[arg(long, env = "GATES_LEDGER", value_enum, default_value_t, global = true)]
+    pub ledger: LedgerChoice,
+
+    /// Do not record the result in the ledger (a pure dry-run)
+    #[arg(long, env = "GATES_NO_RECORD", global = true)]
+    pub no_record: bool,
+
+    /// Environment variable that holds the GitHub token
+    #[arg(
+        long,
+        default_value = "GITHUB_TOKEN",
+        value_name = "NAME",
+        global = true
+    )]
+    pub token_env: String,
+
+    /// Run as if started in DIR (the repository)
+    #[arg(
+        short = 'C',
+        long = "repo",
+        env = "GATES_WORKING_DIRECTORY",
+        value_name = "DIR",
+        global = true
+    )]
+    pub repo: Option<PathBuf>,
+
+    /// Colour in human output
+    #[arg(long, value_enum, default_value_t, global = true)]
+    pub color: ColorChoice,
+
+    /// Show every finding in human output
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Parser)]
+#[command(version, disable_help_subcommand = true, max_term_width = 100)]
+struct Cli<A: Args> {
+    #[command(flatten)]
+    gate: A,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// The gate's full command (for `--help` snapshots and the docs).
+pub fn command<G: Gate>() -> clap::Command {
+    Cli::<G::Args>::command()
+        .name(format!("gate-{}", G::ID))
+        .bin_name(format!("gate-{}", G::ID))
+        .about(G::ABOUT)
+        .after_help(
+            "Every config key can also be set as GATES_<GATE>_<KEY> (e.g. GATES_COVERAGE_MIN_TOTAL=80).\n\
+             Exit codes: 0 pass, 1 gate failed, 2 usage, 3 config, 4 input, 5 upstream, 70 internal \
+             (docs/exit-codes.md).",
+        )
+}
+
+/// Abstracts the process environment, for tests.
+pub trait Env {
+    fn var(&self, key: &str) -> Option<String>;
+    fn vars(&self) -> Vec<(String, String)>;
+    fn cwd(&self) -> Result<PathBuf>;
+}
+
+/// The real process environment.
+#[derive(Debug)]
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok()
+    }
+    fn vars(&self) -> Vec<(String, String)> {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect()
+    }
+    fn cwd(&self) -> Result<PathBuf> {
+        std::env::current_dir().map_err(|e| GateError::Input(format!("no working directory: {e}")))
+    }
+}
+
+/// Entry point for `main.rs`: `fn main() -> ExitCode { gate_core::run::main::<MyGate>() }`.
+pub fn main<G: Gate>() -> std::process::ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    run::<G>(args, &ProcessEnv).into()
+}
+
+/// Runs gate `G` with `args` in `env` and returns the exit code.
+pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
+    let cmd = command::<G>();
+    let matches = match cmd.try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let text = e.render().ansi().to_string();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    out::stdout(&e.render().to_string());
+                    ExitCode::Pass
+                }
+                _ => {
+                    let plain = if env.var("NO_COLOR").is_some() {
+                        e.render().to_string()
+                    } else {
+                        text
+                    };
+                    out::stderr(&plain);
+                    ExitCode::Usage
+                }
+            };
+        }
+    };
+    let cli = match Cli::<G::Args>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            out::stderr(&e.render().to_string());
+            return ExitCode::Usage;
+        }
+    };
+    let in_actions = env.var("GITHUB_ACTIONS").as_deref() == Some("true");
+    let masker = Masker::new(in_actions);
+    match run_parsed::<G>(&cli, &matches, env, &masker) {
+        Ok(code) => code,
+        Err(e) => {
+            let msg = masker.redact(&e.to_string());
+            out::diag(G::ID, "error", &msg);
+            if in_actions {
+                out::workflow_command(&escape::command(
+                    "error",
+                    &[("title", format!("gate-{}", G::ID))],
+                    &msg,
+                ));
+            }
+            e.exit_code()
+        }
+    }
+}
+
+/// Flags given on the command line whose ids are keys of the gate's config.
+fn flag_overrides(matches: &clap::ArgMatches, common_ids: &BTreeSet<String>) -> Vec<Override> {
+    let mut out = Vec::new();
+    for id in matches.ids() {
+        let id = id.as_str();
+        if common_ids.contains(id) {
+            continue;
+        }
+        if matches.value_source(id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let Ok(Some(raw)) = matches.try_get_raw(id) else {
+            continue;
+        };
+        let values: Vec<String> = raw.map(|v| v.to_string_lossy().into_owned()).collect();
+        let key = id.replace('_', "-");
+        out.push(Override {
+            key: key.clone(),
+            values,
+            origin: Origin::Flag(key),
+        });
+    }
+    out
+}
+
+fn common_ids() -> BTreeSet<String> {
+    CommonArgs::augment_args(clap::Command::new("x"))
+        .get_arguments()
+        .map(|a| a.get_id().as_str().to_string())
+        .collect()
+}
+
+/// The git top level containing `dir`, or `dir` itself outside git.
+fn repo_root(dir: &Path) -> PathBuf {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            if s.is_empty() {
+                dir.to_path_buf()
+            } else {
+                PathBuf::from(s)
+            }
+        }
+        _ => dir.to_path_buf(),
+    }
+}
+
+fn head_commit(dir: &Path) -> Option<String> {
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    (o.status.success() && !s.is_empty()).then_some(s)
+}
+
+fn parse_outputs(raw: &[String]) -> Result<Vec<(Format, PathBuf)>> {
+    raw.iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let (f, p) = s.split_once('=').ok_or_else(|| {
+                GateError::Usage(format!("--output `{s}`: expected FORMAT=PATH, e.g. json=report.json"))
+            })?;
+            let format = Format::parse(f).ok_or_else(|| {
+                GateError::Usage(format!(
+                    "--output `{s}`: unknown format `{f}`; use human, json, markdown, sarif or github"
+                ))
+            })?;
+            if p.trim().is_empty() {
+                return Err(GateError::Usage(format!("--output `{s}`: the path is empty")));
+            }
+            Ok((format, PathBuf::from(p)))
+        })
+        .collect()
+}
+
+fn parse_formats(raw: &[String], in_actions: bool) -> Result<Vec<Format>> {
+    let mut formats = Vec::new();
+    for s in raw
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let f = Format::parse(s).ok_or_else(|| {
+            GateError::Usage(format!(
+                "--format: unknown format `{s}`; use human, json, markdown, sarif or github"
+            ))
+        })?;
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    if formats.is_empty() {
+        formats.push(Format::Human);
+        if in_actions {
+            formats.push(Format::Github);
+        }
+    }
+    Ok(formats)
+}
+
+fn run_parsed<G: Gate>(
+    cli: &Cli<G::Args>,
+    matches: &clap::ArgMatches,
+    env: &dyn Env,
+    masker: &Masker,
+) -> Result<ExitCode> {
+    let common = &cli.common;
+    let cwd = env.cwd()?;
+    let start_dir = match &common.repo {
+        Some(d) if d.is_absolute() => d.clone(),
+        Some(d) => cwd.join(d),
+        None => cwd,
+    };
+    if !start_dir.is_dir() {
+        return Err(GateError::Usage(format!(
+            "--repo {}: not a directory",
+            start_dir.display()
+        )));
+    }
+    let root = repo_root(&start_dir);
+
+    // Configuration: file, then environment, then flags.
+    let (config_path, required) = match &common.config {
+        Some(p) if p.is_absolute() => (p.clone(), true),
+        Some(p) => (start_dir.join(p), true),
+        None => (root.join("gates.yml"), false),
+    };
+    let mut file = ConfigFile::load(&config_path, required)?;
+    let mut overrides = config::env_overrides(G::ID, env.vars().into_iter());
+    overrides.extend(flag_overrides(matches, &common_ids()));
+    let cfg: G::Config = file.section(G::ID, &overrides)?;
+
+    let formats = parse_formats(
+        &common.format,
+        env.var("GITHUB_ACTIONS").as_deref() == Some("true"),
+    )?;
+    let outputs = parse_outputs(&common.output)?;
+
+    // GitHub facts, token and ledger.
+    let get = |k: &str| env.var(k);
+    let github = GithubEnv::from_env(&get)?;
+    let token = env
+        .var(&common.token_env)
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| Secret::new(t.trim()));
+    if let Some(t) = &token {
+        masker.add(t);
+    }
+    let ledger = match common.ledger {
+        LedgerChoice::Local => Ledger::Local(LocalLedger::new(&root)),
+        LedgerChoice::Github => {
+            let Some(t) = token.clone() else {
+                return Err(GateError::Usage(format!(
+                    "--ledger github needs a token in ${} (or name another variable with --token-env)",
+                    common.token_env
+                )));
+            };
+            Ledger::GitHub(Box::new(crate::ledger::github::GitHubLedger::new(
+                &github, t,
+            )?))
+        }
+        LedgerChoice::Auto => match (&token, github.in_actions && !github.repository.is_empty()) {
+            (Some(t), true) => Ledger::GitHub(Box::new(crate::ledger::github::GitHubLedger::new(
+                &github,
+                t.clone(),
+            )?)),
+            _ => Ledger::Local(LocalLedger::new(&root)),
+        },
+    };
+    let commit = github
+        .head_commit()
+        .map(String::from)
+        .or_else(|| head_commit(&root));
+    let ctx = Context {
+        repo_root: root.clone(),
+        commit: commit.clone(),
+        github,
+        token,
+        ledger,
+        masker: masker.clone(),
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| GateError::Internal(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(finish::<G>(
+        &ctx, &cfg, &cli.gate, common, &formats, &outputs, &start_dir,
+    ))
+}
+
+async fn finish<G: Gate>(
+    ctx: &Context,
+    cfg: &G::Config,
+    args: &G::Args,
+    common: &CommonArgs,
+    formats: &[Format],
+    outputs: &[(Format, PathBuf)],
+    start_dir: &Path,
+) -> Result<ExitCode> {
+    let input = G::collect(ctx, cfg, args).await?;
+    let mut report = G::evaluate(&input, cfg);
+    report.commit = ctx.commit.clone();
+    let report = report.refuse_if_nothing_checked();
+
+    let color = match common.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            render::human::want_color(out::stdout_is_tty(), &|k| std::env::var(k).ok())
+        }
+    };
+    let opts = RenderOptions {
+        color,
+        verbose: common.verbose,
+    };
+    for f in formats {
+        let text = render::render(*f, &report, G::RULES, &opts);
+        out::stdout(&ctx.masker.redact(&text));
+    }
+    for (f, path) in outputs {
+        let plain = RenderOptions {
+            color: false,
+            ..opts.clone()
+        };
+        let text = ctx
+            .masker
+            .redact(&render::render(*f, &report, G::RULES, &plain));
+        let path = if path.is_absolute() {
+            path.clone()
+        } else {
+            start_dir.join(path)
+        };
+        crate::ledger::local::atomic_write(&path, text.as_bytes())?;
+    }
+
+    // Runner sinks.
+    let mut upstream: Option<GateError> = None;
+    if ctx.github.in_actions {
+        if let Some(file) = &ctx.github.output_file {
+            let mut outs = vec![("verdict".to_string(), report.verdict.as_str().to_string())];
+            outs.extend(G::outputs(&report));
+            sinks::write_outputs(file, &outs)?;
+        }
+        if let Some(file) = &ctx.github.summary_file {
+            let md = ctx.masker.redact(&render::markdown::render(&report));
+            sinks::append_summary(file, &md)?;
+        }
+    }
+
+    // The ledger.
+    if !common.no_record {
+        match &ctx.commit {
+            None => out::diag(
+                G::ID,
+                "note",
+                "not recorded in the ledger: no commit (not a git repository and no GITHUB_SHA)",
+            ),
+            Some(commit) => match ctx.ledger.record_result(commit, &report).await {
+                Ok(RecordOutcome::Recorded { url }) => {
+                    if let (Some(u), Ledger::Local(_)) = (url, &ctx.ledger) {
+                        out::diag(G::ID, "note", &format!("recorded in the local ledger: {u}"));
+                    }
+                }
+                Ok(RecordOutcome::Skipped { reason }) => {
+                    out::diag(
+                        G::ID,
+                        "warning",
+                        &format!("check run not written: {reason}"),
+                    );
+                    if ctx.github.in_actions {
+                        out::workflow_command(&escape::command(
+                            "warning",
+                            &[("title", format!("gate-{}: no check run", G::ID))],
+                            &format!(
+                                "{reason}. The verdict stands in the annotations, the job summary and the exit code."
+                            ),
+                        ));
+                    }
+                }
+                Err(e) => upstream = Some(e),
+            },
+        }
+        if upstream.is_none()
+            && let Err(e) = G::publish(ctx, cfg, &report).await
+        {
+            upstream = Some(e);
+        }
+    }
+
+    let verdict_code = match (report.verdict, common.fail_on) {
+        (Verdict::Fail, _) | (Verdict::Warn, FailOn::Warn) => ExitCode::Fail,
+        _ => ExitCode::Pass,
+    };
+    match upstream {
+        // A failed verdict is the more important news.
+        Some(e) if verdict_code == ExitCode::Pass => Err(e),
+        Some(e) => {
+            out::diag(G::ID, "error", &ctx.masker.redact(&e.to_string()));
+            Ok(verdict_code)
+        }
+        None => Ok(verdict_code),
+    }
+}
+
+/// Renders a report the way the runner would for `format`, for tests of gates.
+pub fn render_for_test(report: &Report, format: Format) -> String {
+    render::render(format, report, &[], &RenderOptions::default())
+}
