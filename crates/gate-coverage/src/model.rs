@@ -300,6 +300,17 @@ impl CoverageMap {
         }
     }
 
+    /// Merge a file (already mapped to its repository path), without copying it.
+    pub fn add_owned(&mut self, repo_path: String, mut file: FileCoverage) {
+        match self.files.get_mut(&repo_path) {
+            Some(existing) => existing.merge(&file),
+            None => {
+                file.path.clone_from(&repo_path);
+                self.files.insert(repo_path, file);
+            }
+        }
+    }
+
     /// Totals over every file.
     pub fn totals(&self) -> Counts {
         let mut c = Counts::default();

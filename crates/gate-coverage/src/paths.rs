@@ -253,12 +253,13 @@ impl MatchStats {
 
 /// Map every report's files and merge them into one coverage map
 /// (measured if any report measures a line, covered if any covers it).
-pub fn map_reports(reports: &[Report], mapper: &PathMapper) -> (CoverageMap, MatchStats) {
+/// Takes the reports by value so their line data moves instead of being copied.
+pub fn map_reports(reports: Vec<Report>, mapper: &PathMapper) -> (CoverageMap, MatchStats) {
     let mut map = CoverageMap::default();
     let mut stats = MatchStats::default();
     let mut seen: HashSet<(usize, String)> = HashSet::new();
-    for (ri, r) in reports.iter().enumerate() {
-        for f in &r.files {
+    for (ri, r) in reports.into_iter().enumerate() {
+        for f in r.files {
             if !seen.insert((ri, f.path.clone())) {
                 continue;
             }
@@ -266,7 +267,7 @@ pub fn map_reports(reports: &[Report], mapper: &PathMapper) -> (CoverageMap, Mat
             match mapper.resolve(&f.path, &r.roots) {
                 Resolution::Matched(p) => {
                     stats.matched += 1;
-                    map.add(&p, f);
+                    map.add_owned(p, f);
                 }
                 Resolution::Ambiguous(c) => {
                     if stats.ambiguous_examples.len() < 10 {
