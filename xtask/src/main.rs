@@ -1,1 +1,36 @@
-fn main(){}
+//! Project automation: `cargo xtask <task>`.
+//!
+//! - `schema [--check]`: generate `docs/gates.schema.json` (the `gates.yml`
+//!   schema), `docs/report-v1.schema.json` and the exit-code table in
+//!   `docs/exit-codes.md`; with `--check`, fail if any of them drifted.
+//! - `demo`: the README's main job: every gate that exists, chained on
+//!   `examples/`, locally (no root, no token, no network).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+mod demo;
+mod schema;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("schema") => schema::run(&root(), args.iter().any(|a| a == "--check")),
+        Some("demo") => demo::run(&root(), &args[1..]),
+        _ => Err("usage: cargo xtask schema [--check] | demo".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            gate_core::out::stderr(&format!("xtask: {e}\n"));
+            ExitCode::from(1)
+        }
+    }
+}

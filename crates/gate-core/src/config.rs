@@ -177,7 +177,7 @@ pub fn key_path(pointer: &str) -> String {
 impl ConfigFile {
     /// Reads `path`. A missing file is fine unless `required` (given
     /// explicitly by `--config`/`GATES_CONFIG`).
-    pub fn load(path: &Path, required: bool) -> Result<Self> {
+    pub fn load(path: &Path, required: bool, gate: &str) -> Result<Self> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
@@ -191,11 +191,12 @@ impl ConfigFile {
             }
             Err(e) => return Err(GateError::read(path, e)),
         };
-        Self::parse(path, &text)
+        Self::parse(path, &text, gate)
     }
 
-    /// Parses `text` as the contents of `path` and checks the top level.
-    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+    /// Parses `text` as the contents of `path` and checks the top level
+    /// (known sections are [`SECTIONS`] and the running gate's own).
+    pub fn parse(path: &Path, text: &str, gate: &str) -> Result<Self> {
         let mut file = ConfigFile {
             path: Some(path.to_path_buf()),
             ..ConfigFile::default()
@@ -226,7 +227,7 @@ impl ConfigFile {
                                 file.key_origin(&ptr)
                             ));
                         }
-                    } else if !SECTIONS.contains(&key.as_str()) {
+                    } else if !SECTIONS.contains(&key.as_str()) && key != gate {
                         problems.push(format!(
                             "{}: unknown section `{key}`{}; sections are: version, {}",
                             file.key_origin(&ptr),
@@ -691,6 +692,7 @@ mod tests {
         let mut f = ConfigFile::parse(
             Path::new("gates.yml"),
             "version: 1\ncoverage:\n  min-total: 70\n  reports: [a.lcov]\n",
+            "coverage",
         )
         .unwrap();
         let env = env_overrides(
@@ -720,7 +722,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_with_line_and_hint() {
         let text = "version: 1\ncoverage:\n  min-totl: 70\n  strict: maybe\n  groups:\n    - paths: [a]\n      min: 200\n      mn: 3\n";
-        let mut f = ConfigFile::parse(Path::new("gates.yml"), text).unwrap();
+        let mut f = ConfigFile::parse(Path::new("gates.yml"), text, "coverage").unwrap();
         let m = msgs(f.section::<Demo>("coverage", &[]).unwrap_err());
         let all = m.join("\n");
         assert!(
@@ -741,7 +743,12 @@ mod tests {
 
     #[test]
     fn range_violation_names_key_and_line() {
-        let mut f = ConfigFile::parse(Path::new("g.yml"), "coverage:\n  min-total: 120\n").unwrap();
+        let mut f = ConfigFile::parse(
+            Path::new("g.yml"),
+            "coverage:\n  min-total: 120\n",
+            "coverage",
+        )
+        .unwrap();
         let m = msgs(f.section::<Demo>("coverage", &[]).unwrap_err());
         assert_eq!(m.len(), 1);
         assert!(
@@ -754,8 +761,12 @@ mod tests {
     #[test]
     fn unknown_section_and_bad_version() {
         let m = msgs(
-            ConfigFile::parse(Path::new("g.yml"), "version: 2\ncoverag: {}\nload: 3\n")
-                .unwrap_err(),
+            ConfigFile::parse(
+                Path::new("g.yml"),
+                "version: 2\ncoverag: {}\nload: 3\n",
+                "coverage",
+            )
+            .unwrap_err(),
         );
         let all = m.join("\n");
         assert!(all.contains("g.yml:1:1: `version` must be 1"), "{all}");
@@ -771,7 +782,8 @@ mod tests {
 
     #[test]
     fn yaml_syntax_error_is_located() {
-        let m = msgs(ConfigFile::parse(Path::new("g.yml"), "coverage: [1\n").unwrap_err());
+        let m =
+            msgs(ConfigFile::parse(Path::new("g.yml"), "coverage: [1\n", "coverage").unwrap_err());
         assert!(m[0].starts_with("g.yml:1:"), "{m:?}");
     }
 
@@ -796,9 +808,9 @@ mod tests {
     fn missing_optional_file_is_empty_and_required_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("gates.yml");
-        let mut f = ConfigFile::load(&p, false).unwrap();
+        let mut f = ConfigFile::load(&p, false, "coverage").unwrap();
         assert_eq!(f.section::<Demo>("coverage", &[]).unwrap(), Demo::default());
-        let m = msgs(ConfigFile::load(&p, true).unwrap_err());
+        let m = msgs(ConfigFile::load(&p, true, "coverage").unwrap_err());
         assert!(m[0].contains("config file not found"));
     }
 

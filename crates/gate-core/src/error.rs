@@ -58,7 +58,8 @@ impl GateError {
             GateError::Read { .. } | GateError::Malformed { .. } | GateError::Input(_) => {
                 ExitCode::Input
             }
-            GateError::Write { .. } | GateError::Internal(_) => ExitCode::Internal,
+            GateError::Write { .. } => ExitCode::Input,
+            GateError::Internal(_) => ExitCode::Internal,
             GateError::Upstream(_) => ExitCode::Upstream,
         }
     }

@@ -47,7 +47,13 @@ pub enum ColorChoice {
 #[command(next_help_heading = "Common options")]
 pub struct CommonArgs {
     /// Configuration file [default: gates.yml in the repository root, if present]
-    #[arg(long, env = "GATES_CONFIG", value_name = "PATH", global = true)]
+    #[arg(
+        long,
+        env = "GATES_CONFIG",
+        hide_env_values = true,
+        value_name = "PATH",
+        global = true
+    )]
     pub config: Option<PathBuf>,
 
     /// Output formats, comma-separated: human, json, markdown, sarif, github
@@ -55,6 +61,7 @@ pub struct CommonArgs {
     #[arg(
         long,
         env = "GATES_FORMAT",
+        hide_env_values = true,
         value_delimiter = ',',
         value_name = "FORMATS",
         global = true
@@ -65,6 +72,7 @@ pub struct CommonArgs {
     #[arg(
         long,
         env = "GATES_OUTPUT",
+        hide_env_values = true,
         value_delimiter = ',',
         value_name = "FORMAT=PATH",
         global = true
@@ -75,6 +83,7 @@ pub struct CommonArgs {
     #[arg(
         long,
         env = "GATES_FAIL_ON",
+        hide_env_values = true,
         value_enum,
         default_value_t,
         global = true
@@ -82,11 +91,18 @@ pub struct CommonArgs {
     pub fail_on: FailOn,
 
     /// Where state goes: GitHub in Actions with a token, else .gates/ in the repository
-    #[arg(long, env = "GATES_LEDGER", value_enum, default_value_t, global = true)]
+    #[arg(
+        long,
+        env = "GATES_LEDGER",
+        hide_env_values = true,
+        value_enum,
+        default_value_t,
+        global = true
+    )]
     pub ledger: LedgerChoice,
 
     /// Do not record the result in the ledger (a pure dry-run)
-    #[arg(long, env = "GATES_NO_RECORD", global = true)]
+    #[arg(long, env = "GATES_NO_RECORD", hide_env_values = true, global = true)]
     pub no_record: bool,
 
     /// Environment variable that holds the GitHub token
@@ -103,6 +119,7 @@ pub struct CommonArgs {
         short = 'C',
         long = "repo",
         env = "GATES_WORKING_DIRECTORY",
+        hide_env_values = true,
         value_name = "DIR",
         global = true
     )]
@@ -221,11 +238,11 @@ pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
 }
 
 /// Flags given on the command line whose ids are keys of the gate's config.
-fn flag_overrides(matches: &clap::ArgMatches, common_ids: &BTreeSet<String>) -> Vec<Override> {
+fn flag_overrides(matches: &clap::ArgMatches, gate_ids: &BTreeSet<String>) -> Vec<Override> {
     let mut out = Vec::new();
     for id in matches.ids() {
         let id = id.as_str();
-        if common_ids.contains(id) {
+        if !gate_ids.contains(id) {
             continue;
         }
         if matches.value_source(id) != Some(ValueSource::CommandLine) {
@@ -245,8 +262,9 @@ fn flag_overrides(matches: &clap::ArgMatches, common_ids: &BTreeSet<String>) -> 
     out
 }
 
-fn common_ids() -> BTreeSet<String> {
-    CommonArgs::augment_args(clap::Command::new("x"))
+/// Ids of the gate's own arguments (not groups, not common options).
+fn gate_arg_ids<A: Args>() -> BTreeSet<String> {
+    A::augment_args(clap::Command::new("x"))
         .get_arguments()
         .map(|a| a.get_id().as_str().to_string())
         .collect()
@@ -358,9 +376,9 @@ fn run_parsed<G: Gate>(
         Some(p) => (start_dir.join(p), true),
         None => (root.join("gates.yml"), false),
     };
-    let mut file = ConfigFile::load(&config_path, required)?;
+    let mut file = ConfigFile::load(&config_path, required, G::ID)?;
     let mut overrides = config::env_overrides(G::ID, env.vars().into_iter());
-    overrides.extend(flag_overrides(matches, &common_ids()));
+    overrides.extend(flag_overrides(matches, &gate_arg_ids::<G::Args>()));
     let cfg: G::Config = file.section(G::ID, &overrides)?;
 
     let formats = parse_formats(

@@ -106,8 +106,8 @@ fn escape_data_raw(text: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// A model of the runner's parser (actions/runner `ActionCommand`), for tests.
-#[cfg(any(test, feature = "test-support"))]
+/// A model of the runner's parser (actions/runner `ActionCommand`), used by
+/// tests here and in gates to prove that output cannot smuggle commands.
 pub mod runner_model {
     /// A parsed workflow command.
     #[derive(Debug, Clone, PartialEq, Eq)]

@@ -385,7 +385,7 @@ pub fn annotations_for(report: &Report) -> Vec<Value> {
         .filter_map(|f| f.location.as_ref().map(|l| (f, l)))
         .collect();
     // Stable: keeps the report's canonical order within a severity.
-    located.sort_by(|a, b| b.0.severity.cmp(&a.0.severity));
+    located.sort_by_key(|(f, _)| std::cmp::Reverse(f.severity));
     located
         .into_iter()
         .take(MAX_ANNOTATIONS)

@@ -1,0 +1,519 @@
+//! The runner end to end, with a small gate defined here: flags, config,
+//! exit codes, renderers (snapshots), runner sinks and the local ledger.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use gate_core::github::escape::runner_model::parse_output;
+use gate_core::ledger::local::LocalLedger;
+use gate_core::render::{self, Format, RenderOptions};
+use gate_core::report::{Chart, Series, SeriesKind};
+use gate_core::run::Env;
+use gate_core::{
+    Comparison, Context, ExitCode, Finding, Gate, Location, Metric, Report, Rule, Severity,
+    Threshold,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A gate that scores the lines of a text file: each line `path:line:severity:message`
+/// is a finding; the score is the share of lines that are `ok`.
+#[derive(Debug)]
+struct Lines;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+struct LinesConfig {
+    /// Input file.
+    input: Option<PathBuf>,
+    /// Minimum share of `ok` lines, in percent.
+    #[schemars(range(min = 0.0, max = 100.0))]
+    min_ok: Option<f64>,
+}
+
+#[derive(Debug, clap::Args)]
+struct LinesArgs {
+    /// Input file
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// Minimum share of `ok` lines, in percent
+    #[arg(long)]
+    min_ok: Option<f64>,
+}
+
+const RULES: &[Rule] = &[Rule {
+    id: "bad-line",
+    summary: "A line is not ok",
+    help: "Fix the line.",
+    default_severity: Severity::Error,
+}];
+
+impl Gate for Lines {
+    const ID: &'static str = "lines";
+    const ABOUT: &'static str = "Scores the lines of a file (a test gate)";
+    const RULES: &'static [Rule] = RULES;
+    type Config = LinesConfig;
+    type Args = LinesArgs;
+    type Input = Vec<String>;
+
+    async fn collect(
+        ctx: &Context,
+        config: &LinesConfig,
+        _args: &LinesArgs,
+    ) -> gate_core::Result<Vec<String>> {
+        let Some(input) = &config.input else {
+            return Ok(Vec::new());
+        };
+        let path = ctx.resolve(input);
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| gate_core::GateError::read(&path, e))?;
+        Ok(text.lines().map(String::from).collect())
+    }
+
+    fn evaluate(input: &Vec<String>, config: &LinesConfig) -> Report {
+        let mut r = Report::new("lines");
+        r.checked = input.len() as u64;
+        let ok = input.iter().filter(|l| *l == "ok").count();
+        for l in input.iter().filter(|l| *l != "ok") {
+            let mut parts = l.splitn(4, ':');
+            let (path, line, sev, msg) = (
+                parts.next().unwrap_or(""),
+                parts.next().and_then(|s| s.parse().ok()).unwrap_or(1),
+                parts.next().unwrap_or("error"),
+                parts.next().unwrap_or(""),
+            );
+            let severity = match sev {
+                "warning" => Severity::Warning,
+                "note" => Severity::Note,
+                _ => Severity::Error,
+            };
+            r.findings.push(
+                Finding::new("bad-line", severity, msg).at(Location::lines(path, line, line)),
+            );
+        }
+        let share = if input.is_empty() {
+            0.0
+        } else {
+            100.0 * ok as f64 / input.len() as f64
+        };
+        let mut m = Metric::info("ok-share", share, "%");
+        if let Some(min) = config.min_ok {
+            m = m.with_threshold(Threshold::new(Comparison::AtLeast, min));
+        }
+        r.metrics.push(m);
+        r.summary = format!("{ok} of {} lines ok", input.len());
+        r.finish()
+    }
+
+    fn outputs(report: &Report) -> Vec<(String, String)> {
+        vec![(
+            "ok-share".into(),
+            report
+                .metric("ok-share")
+                .map(|m| m.value.to_string())
+                .unwrap_or_default(),
+        )]
+    }
+}
+
+struct TestEnv {
+    vars: BTreeMap<String, String>,
+    cwd: PathBuf,
+}
+
+impl Env for TestEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        self.vars.get(key).cloned()
+    }
+    fn vars(&self) -> Vec<(String, String)> {
+        self.vars.clone().into_iter().collect()
+    }
+    fn cwd(&self) -> gate_core::Result<PathBuf> {
+        Ok(self.cwd.clone())
+    }
+}
+
+struct Run {
+    code: ExitCode,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    let env = TestEnv {
+        vars: vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        cwd: dir.to_path_buf(),
+    };
+    let mut argv: Vec<OsString> = vec!["gate-lines".into()];
+    argv.extend(args.iter().map(OsString::from));
+    let (code, stdout, stderr) =
+        gate_core::out::capture(|| gate_core::run::run::<Lines>(argv, &env));
+    Run {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+fn workdir(input: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("input.txt"), input).unwrap();
+    dir
+}
+
+#[test]
+fn help_snapshot() {
+    let help = gate_core::run::command::<Lines>().render_help().to_string();
+    insta::assert_snapshot!(help);
+}
+
+#[test]
+fn passes_fails_and_warns_with_documented_exit_codes() {
+    let dir = workdir("ok\nok\nok\n");
+    let r = run(dir.path(), &["--input", "input.txt", "--min-ok", "90"], &[]);
+    assert_eq!(r.code, ExitCode::Pass, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("gate-lines PASS 3 of 3 lines ok"),
+        "{}",
+        r.stdout
+    );
+
+    let dir = workdir("ok\nsrc/a.rs:3:error:broken\n");
+    let r = run(dir.path(), &["--input", "input.txt", "--min-ok", "90"], &[]);
+    assert_eq!(r.code, ExitCode::Fail);
+    assert!(
+        r.stdout.contains("bad-line src/a.rs:3: broken"),
+        "{}",
+        r.stdout
+    );
+
+    let dir = workdir("ok\nsrc/a.rs:3:warning:meh\n");
+    let r = run(dir.path(), &["--input", "input.txt"], &[]);
+    assert_eq!(r.code, ExitCode::Pass);
+    let r = run(
+        dir.path(),
+        &["--input", "input.txt", "--fail-on", "warn"],
+        &[],
+    );
+    assert_eq!(r.code, ExitCode::Fail);
+}
+
+#[test]
+fn checking_nothing_never_passes() {
+    let dir = workdir("");
+    let r = run(dir.path(), &["--input", "input.txt"], &[]);
+    assert_eq!(r.code, ExitCode::Fail, "{}", r.stderr);
+    assert!(r.stdout.contains("nothing-checked"), "{}", r.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = workdir("ok\n");
+    let r = run(dir.path(), &["--no-such-flag"], &[]);
+    assert_eq!(r.code, ExitCode::Usage);
+    assert!(r.stderr.contains("--no-such-flag"), "{}", r.stderr);
+    let r = run(
+        dir.path(),
+        &["--input", "input.txt", "--format", "xml"],
+        &[],
+    );
+    assert_eq!(r.code, ExitCode::Usage);
+    assert!(r.stderr.contains("unknown format `xml`"), "{}", r.stderr);
+    let r = run(
+        dir.path(),
+        &["--input", "input.txt", "--output", "json"],
+        &[],
+    );
+    assert_eq!(r.code, ExitCode::Usage);
+}
+
+#[test]
+fn missing_input_exits_4_naming_the_file() {
+    let dir = workdir("ok\n");
+    let r = run(dir.path(), &["--input", "nope.txt"], &[]);
+    assert_eq!(r.code, ExitCode::Input);
+    assert!(r.stderr.contains("nope.txt"), "{}", r.stderr);
+}
+
+#[test]
+fn config_problems_exit_3_all_at_once() {
+    let dir = workdir("ok\n");
+    std::fs::write(
+        dir.path().join("gates.yml"),
+        "version: 1\nlines:\n  min-ok: 120\n  inptu: input.txt\ncoverge: {}\n",
+    )
+    .unwrap();
+    let r = run(dir.path(), &[], &[]);
+    assert_eq!(r.code, ExitCode::Config);
+    assert!(
+        r.stderr
+            .contains("gates.yml:5:1: unknown section `coverge` (did you mean `coverage`?)"),
+        "{}",
+        r.stderr
+    );
+
+    std::fs::write(
+        dir.path().join("gates.yml"),
+        "version: 1\nlines:\n  min-ok: 120\n  inptu: input.txt\n",
+    )
+    .unwrap();
+    let r = run(dir.path(), &[], &[("GATES_LINES_MIN_OK", "lots")]);
+    assert_eq!(r.code, ExitCode::Config);
+    assert!(
+        r.stderr
+            .contains("gates.yml:4:3: unknown key `lines.inptu` (did you mean `input`?)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("GATES_LINES_MIN_OK: `lines.min-ok`: expected a number, found `lots`"),
+        "{}",
+        r.stderr
+    );
+
+    // An explicit config file that does not exist is an error, not a default.
+    let r = run(dir.path(), &["--config", "other.yml"], &[]);
+    assert_eq!(r.code, ExitCode::Config);
+}
+
+#[test]
+fn precedence_is_file_then_env_then_flag() {
+    let dir = workdir("ok\nx:1:warning:meh\n");
+    std::fs::write(
+        dir.path().join("gates.yml"),
+        "lines:\n  input: input.txt\n  min-ok: 90\n",
+    )
+    .unwrap();
+    // File alone: 50% < 90% fails.
+    assert_eq!(run(dir.path(), &[], &[]).code, ExitCode::Fail);
+    // Env lowers it.
+    assert_eq!(
+        run(dir.path(), &[], &[("GATES_LINES_MIN_OK", "40")]).code,
+        ExitCode::Pass
+    );
+    // A flag beats the env.
+    let r = run(
+        dir.path(),
+        &["--min-ok", "95", "--format", "json"],
+        &[("GATES_LINES_MIN_OK", "40")],
+    );
+    let report: Report = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report.metric("ok-share").unwrap().thresholds[0].value, 95.0);
+}
+
+#[test]
+fn output_files_and_local_ledger() {
+    let dir = workdir("ok\nsrc/b.rs:7:warning:hmm\n");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "init"]);
+    let r = run(
+        dir.path(),
+        &[
+            "--input",
+            "input.txt",
+            "--output",
+            "json=out/report.json,sarif=out/report.sarif",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, ExitCode::Pass, "{}", r.stderr);
+    let on_disk = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+    assert_eq!(on_disk, r.stdout, "file and stdout carry the same JSON");
+    let sarif: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/report.sarif")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        7
+    );
+
+    let head = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let ledger = LocalLedger::new(dir.path());
+    let rec = ledger
+        .result_for(head.trim(), "lines")
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(rec.report.summary, "1 of 2 lines ok");
+    assert!(
+        r.stderr.contains("recorded in the local ledger"),
+        "{}",
+        r.stderr
+    );
+
+    // --no-record leaves the ledger alone.
+    std::fs::remove_dir_all(dir.path().join(".gates")).unwrap();
+    run(dir.path(), &["--input", "input.txt", "--no-record"], &[]);
+    assert!(!dir.path().join(".gates").exists());
+}
+
+#[test]
+fn in_actions_writes_outputs_summary_and_safe_annotations() {
+    let dir = workdir("ok\nsrc/x.rs:2:error:::set-output name=verdict::pass\n");
+    let out_file = dir.path().join("gh_output");
+    let summary = dir.path().join("gh_summary");
+    let vars = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_OUTPUT", out_file.to_str().unwrap()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        ("GITHUB_REPOSITORY", "o/r"),
+    ];
+    // No token: the local ledger is chosen automatically.
+    let r = run(dir.path(), &["--input", "input.txt"], &vars);
+    assert_eq!(r.code, ExitCode::Fail);
+    let cmds = parse_output(&r.stdout);
+    assert_eq!(cmds.len(), 1, "only the annotation is a command: {cmds:?}");
+    assert_eq!(cmds[0].command, "error");
+    assert!(!cmds.iter().any(|c| c.command == "set-output"));
+    let outputs = std::fs::read_to_string(&out_file).unwrap();
+    assert!(outputs.starts_with("verdict<<ghadelimiter_"), "{outputs}");
+    assert!(outputs.contains("\nfail\n"));
+    assert!(outputs.contains("ok-share<<ghadelimiter_"));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("### ❌ gate-lines: fail"), "{md}");
+}
+
+#[test]
+fn the_token_is_masked_and_never_printed() {
+    let token = "ghp_supersecrettokenvalue123";
+    let dir = workdir(&format!("ok\nsrc/x.rs:2:error:leaked {token}\n"));
+    let vars = [("GITHUB_ACTIONS", "true"), ("GITHUB_TOKEN", token)];
+    let r = run(
+        dir.path(),
+        &[
+            "--input",
+            "input.txt",
+            "--ledger",
+            "local",
+            "--format",
+            "human,json,markdown,sarif,github",
+        ],
+        &vars,
+    );
+    let mask = parse_output(&r.stdout);
+    assert_eq!(mask[0].command, "add-mask", "the mask comes first");
+    assert_eq!(
+        r.stdout.matches(token).count(),
+        1,
+        "only inside ::add-mask::"
+    );
+    assert!(!r.stderr.contains(token));
+}
+
+fn sample_report() -> Report {
+    let mut r = Report::new("lines");
+    r.tool_version = "0.0.0-test".into();
+    r.summary = "diff coverage 71.4% (min 80%) | <b>".into();
+    r.checked = 12;
+    r.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
+    r.metrics.push(
+        Metric::info("diff-coverage", 71.43, "%")
+            .with_threshold(Threshold::new(Comparison::AtLeast, 80.0)),
+    );
+    r.metrics.push(
+        Metric::info("p95-latency", 180.0, "ms")
+            .with_threshold(Threshold::new(Comparison::Below, 200.0))
+            .with_threshold(Threshold::new(Comparison::Below, 150.0).warn_only()),
+    );
+    r.metrics.push(Metric::info("files", 3.0, "count"));
+    r.findings.push(
+        Finding::new("bad-line", Severity::Error, "lines 10-12 are not covered")
+            .at(Location::lines("src/a b.rs", 10, 12)),
+    );
+    r.findings.push(
+        Finding::new("bad-line", Severity::Warning, "`x` | y\n::warning::z").with_key("pkg@1"),
+    );
+    r.findings
+        .push(Finding::new("nothing-checked", Severity::Note, "a note"));
+    r.charts.push(Chart {
+        title: "Latency".into(),
+        x_label: "second".into(),
+        y_label: "ms".into(),
+        x: vec!["1".into(), "2".into(), "3".into()],
+        series: vec![Series {
+            name: "p95".into(),
+            kind: SeriesKind::Line,
+            values: vec![120.0, 180.5, 90.0],
+        }],
+    });
+    r.finish()
+}
+
+#[test]
+fn renderer_snapshots() {
+    let r = sample_report();
+    let plain = RenderOptions::default();
+    insta::assert_snapshot!("human", render::render(Format::Human, &r, RULES, &plain));
+    insta::assert_snapshot!(
+        "human_color",
+        render::render(
+            Format::Human,
+            &r,
+            RULES,
+            &RenderOptions {
+                color: true,
+                verbose: false
+            }
+        )
+    );
+    insta::assert_snapshot!("json", render::render(Format::Json, &r, RULES, &plain));
+    insta::assert_snapshot!(
+        "markdown",
+        render::render(Format::Markdown, &r, RULES, &plain)
+    );
+    insta::assert_snapshot!("sarif", render::render(Format::Sarif, &r, RULES, &plain));
+    insta::assert_snapshot!("github", render::render(Format::Github, &r, RULES, &plain));
+}
+
+#[test]
+fn json_report_round_trips_and_validates_against_the_published_schema() {
+    let r = sample_report();
+    let text = render::json::render(&r);
+    assert_eq!(render::json::parse(&text).unwrap(), r);
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report-v1.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(&instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        render::json::parse("{\"schema_version\": 2}")
+            .unwrap_err()
+            .contains("not supported")
+    );
+}
