@@ -2,6 +2,8 @@
 //! No test sleeps: the client's sleeper is replaced by one that records the
 //! delays it is asked for and returns at once.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
