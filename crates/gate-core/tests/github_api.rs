@@ -694,3 +694,50 @@ fn bad_tokens_and_urls_are_usage_errors() {
         GitHubClient::new("https://api.github.com", "not-a-repo", Secret::new(TOKEN)).unwrap_err();
     assert_eq!(e.exit_code(), ExitCode::Usage);
 }
+
+#[tokio::test]
+async fn network_errors_are_retried_then_reported() {
+    // A port nobody listens on: connection refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gh = FakeGitHub::start().await;
+    let h = Harness::over(gh, &format!("http://127.0.0.1:{port}"), 100);
+    let err = h.ledger.result_for(SHA, "coverage").await.unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(err.exit_code(), ExitCode::Upstream);
+    assert!(
+        msg.contains(&format!(
+            "cannot reach the GitHub API at http://127.0.0.1:{port}"
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("gave up after 4 attempts"), "{msg}");
+    assert_no_token(&msg);
+    assert_eq!(h.sleeps().len(), 3);
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let h = Harness::new().await;
+    let client = h.ledger.client();
+    let path = client.repo_path("/check-runs");
+    let err = client
+        .request(
+            Method::POST,
+            &path,
+            Some(&json!({ "name": "gates/x" })),
+            gate_core::github::api::Permission::ChecksWrite,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        gate_core::github::api::ApiError::Status { status: 422, .. }
+    ));
+    assert!(err.message().contains("head_sha"), "{err}");
+    assert_eq!(h.gh.requests().len(), 1);
+    assert!(h.sleeps().is_empty());
+}
