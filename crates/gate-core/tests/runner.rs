@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! The runner end to end, with a small gate defined here: flags, config,
 //! exit codes, renderers (snapshots), runner sinks and the local ledger.
 
