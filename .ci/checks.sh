@@ -163,6 +163,7 @@ runs:
       run: |
         printf 'actions/cache stand-in (offline act run), nothing restored for key %s\n' "$CACHE_KEY"
 STUB
+target_dir="${CARGO_TARGET_DIR:-${root}/target}"
 run_act() { # $1 = name; remaining: extra act flags
   local name="$1" log
   shift
@@ -175,9 +176,11 @@ run_act() { # $1 = name; remaining: extra act flags
   grep -q 'Job succeeded' "$log" || { cat "$log"; fail "act (${name}): job did not succeed"; }
   printf '... act (%s), last lines:\n' "$name"
   tail -n 12 "$log"
-  cp "$log" "${root}/target/act-${name}.log" 2>/dev/null || true
+  # Kept for inspection after the run.
+  mkdir -p "$target_dir"
+  cp "$log" "${target_dir}/act-${name}.log"
+  echo "... full log: ${target_dir}/act-${name}.log"
 }
-target_dir="${CARGO_TARGET_DIR:-${root}/target}"
 [ -x "${target_dir}/debug/gate-coverage" ] || cargo build --locked -p gate-coverage
 # a. the prebuilt workspace binary (GATES_BIN_DIR), as local CI runs it.
 run_act prebuilt --env GATES_BIN_DIR="${target_dir}/debug"
