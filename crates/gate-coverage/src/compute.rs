@@ -22,7 +22,9 @@ pub struct DiffOptions {
     pub absent_files: AbsentFiles,
     /// Which absent files are source files: those whose extension is in
     /// this list; `None` = the extensions of the files the reports cover
-    /// (so a changed README does not count against a Python report).
+    /// (so a changed README does not count against a Python report). In both
+    /// cases the file must also sit in a top-level directory where the
+    /// reports measure files (so unmeasured `tests/` or `docs/` trees do not count).
     pub source_extensions: Option<Vec<String>>,
     /// Changed files to leave out entirely (globs on the repository path).
     pub exclude: Option<globset::GlobSet>,
@@ -98,6 +100,11 @@ fn extension(p: &str) -> Option<String> {
     }
 }
 
+/// First path component (`""` for a file at the repository root).
+fn top_dir(p: &str) -> &str {
+    p.split_once('/').map_or("", |(t, _)| t)
+}
+
 /// Diff coverage: covered changed lines / measured changed lines.
 pub fn diff_coverage(cov: &CoverageMap, changes: &ChangeSet, opts: &DiffOptions) -> DiffCoverage {
     let exts: BTreeSet<String> = match &opts.source_extensions {
@@ -107,6 +114,7 @@ pub fn diff_coverage(cov: &CoverageMap, changes: &ChangeSet, opts: &DiffOptions)
             .collect(),
         None => cov.files.keys().filter_map(|p| extension(p)).collect(),
     };
+    let tops: BTreeSet<&str> = cov.files.keys().map(|p| top_dir(p)).collect();
     let mut out = DiffCoverage::default();
     for ch in &changes.files {
         if ch.deleted || ch.binary || ch.added.is_empty() {
@@ -145,7 +153,8 @@ pub fn diff_coverage(cov: &CoverageMap, changes: &ChangeSet, opts: &DiffOptions)
                 }
             }
             None => {
-                let is_source = extension(&ch.path).is_some_and(|e| exts.contains(&e));
+                let is_source = extension(&ch.path).is_some_and(|e| exts.contains(&e))
+                    && tops.contains(top_dir(&ch.path));
                 if !is_source {
                     continue;
                 }
@@ -238,6 +247,7 @@ mod tests {
                 change("README.md", vec![1, 2]),
                 change("a.py", vec![1, 2, 3, 4, 5]),
                 change("b.py", vec![7, 8]),
+                change("tests/test_b.py", vec![1]),
             ],
         };
         let d = diff_coverage(&cov(), &cs, &DiffOptions::default());

@@ -9,6 +9,7 @@ pub mod compat;
 pub mod compute;
 pub mod diff;
 pub mod error;
+pub mod gate;
 pub mod git;
 pub mod model;
 pub mod parse;
