@@ -29,7 +29,9 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
     for step in CHAIN {
         build.args(["-p", &format!("gate-{}", step.gate)]);
     }
-    let status = build.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    let status = build
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err("the build failed".into());
     }
@@ -61,7 +63,10 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
         let code = status.code().unwrap_or(70);
         results.push((step.gate, code, started.elapsed()));
         if code != 0 {
-            say(&format!("gate-{} exited {code}: the chain stops here (as `needs:` would)", step.gate));
+            say(&format!(
+                "gate-{} exited {code}: the chain stops here (as `needs:` would)",
+                step.gate
+            ));
             break;
         }
     }
@@ -72,9 +77,16 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
             1 => "FAIL",
             _ => "ERROR",
         };
-        say(&format!("  gate-{gate:<10} {verdict:<5} exit {code}  {:.2}s", took.as_secs_f64()));
+        say(&format!(
+            "  gate-{gate:<10} {verdict:<5} exit {code}  {:.2}s",
+            took.as_secs_f64()
+        ));
     }
-    say(&format!("reports: {}; ledger: {}", out_dir.display(), root.join(".gates").display()));
+    say(&format!(
+        "reports: {}; ledger: {}",
+        out_dir.display(),
+        root.join(".gates").display()
+    ));
     if results.iter().all(|(_, c, _)| *c == 0) && results.len() == CHAIN.len() {
         Ok(())
     } else {

@@ -7,7 +7,11 @@ use serde_json::{Map, Value, json};
 
 /// Each gate's `gates.yml` section schema. Adding a gate adds a line here.
 fn sections() -> Vec<(&'static str, Value)> {
-    vec![]
+    vec![section::<gate_coverage::gate::CoverageGate>()]
+}
+
+fn section<G: gate_core::Gate>() -> (&'static str, Value) {
+    (G::ID, gate_core::config::section_schema::<G::Config>())
 }
 
 /// Rewrites `#/$defs/X` references to `#/$defs/<prefix>X`.

@@ -47,12 +47,20 @@ pub struct CoverageConfig {
     /// Coverage reports (LCOV, Cobertura, JaCoCo, Clover, Go, Istanbul, llvm-cov; format detected from content).
     pub reports: Vec<String>,
     /// Minimum total line coverage, in percent.
+    #[serde(rename = "min-total")]
+    #[schemars(range(min = 0.0, max = 100.0))]
     pub total: Option<f64>,
     /// Minimum total branch coverage, in percent.
+    #[serde(rename = "min-branch")]
+    #[schemars(range(min = 0.0, max = 100.0))]
     pub branch: Option<f64>,
     /// Minimum line coverage of every file, in percent.
+    #[serde(rename = "min-file")]
+    #[schemars(range(min = 0.0, max = 100.0))]
     pub per_file: Option<f64>,
     /// Minimum diff coverage (covered changed lines / measured changed lines), in percent.
+    #[serde(rename = "min-diff")]
+    #[schemars(range(min = 0.0, max = 100.0))]
     pub diff: Option<f64>,
     /// Below this many measured changed lines the diff threshold is not applied.
     pub minimum_changed_lines: u64,
@@ -99,16 +107,16 @@ pub struct CoverageArgs {
     #[arg(long = "report", id = "reports", value_name = "PATH")]
     pub reports: Vec<String>,
     /// Minimum total line coverage, percent
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long = "min-total", id = "min_total", value_name = "PERCENT")]
     pub total: Option<String>,
     /// Minimum branch coverage, percent
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long = "min-branch", id = "min_branch", value_name = "PERCENT")]
     pub branch: Option<String>,
     /// Minimum line coverage of every file, percent
-    #[arg(long = "per-file", id = "per_file", value_name = "PERCENT")]
+    #[arg(long = "min-file", id = "min_file", value_name = "PERCENT")]
     pub per_file: Option<String>,
     /// Minimum diff coverage, percent
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long = "min-diff", id = "min_diff", value_name = "PERCENT")]
     pub diff: Option<String>,
     /// Measured changed lines below which the diff threshold is not applied
     #[arg(
