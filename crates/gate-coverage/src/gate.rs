@@ -170,7 +170,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "file-below-minimum",
-        summary: "A file's line coverage is below `per-file`",
+        summary: "A file's line coverage is below `min-file`",
         help: "Add tests for this file or lower its threshold.",
         default_severity: Severity::Error,
     },

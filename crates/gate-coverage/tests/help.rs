@@ -1,0 +1,9 @@
+//! `gate-coverage --help` is part of the interface: a snapshot keeps it honest.
+
+#[test]
+fn help_snapshot() {
+    let help = gate_core::run::command::<gate_coverage::gate::CoverageGate>()
+        .render_long_help()
+        .to_string();
+    insta::assert_snapshot!(help);
+}
