@@ -5,11 +5,13 @@
 //!   `docs/exit-codes.md`; with `--check`, fail if any of them drifted.
 //! - `demo`: the README's main job: every gate that exists, chained on
 //!   `examples/`, locally (no root, no token, no network).
+//! - `msrv`: the declared `rust-version` holds for every dependency.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod msrv;
 mod schema;
 
 fn root() -> PathBuf {
@@ -24,7 +26,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("schema") => schema::run(&root(), args.iter().any(|a| a == "--check")),
         Some("demo") => demo::run(&root(), &args[1..]),
-        _ => Err("usage: cargo xtask schema [--check] | demo".to_string()),
+        Some("msrv") => msrv::run(&root()),
+        _ => Err("usage: cargo xtask schema [--check] | demo | msrv".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
