@@ -397,6 +397,14 @@ fn run_parsed<G: Gate>(
     if let Some(t) = &token {
         masker.add(t);
     }
+    // The runtime exists before the GitHub client: octocrab spawns its
+    // service tasks on construction.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| GateError::Internal(format!("cannot start the async runtime: {e}")))?;
+    let _runtime_context = runtime.enter();
     let ledger = match common.ledger {
         LedgerChoice::Local => Ledger::Local(LocalLedger::new(&root)),
         LedgerChoice::Github => {
@@ -431,11 +439,6 @@ fn run_parsed<G: Gate>(
         masker: masker.clone(),
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| GateError::Internal(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(finish::<G>(
         &ctx, &cfg, &cli.gate, common, &formats, &outputs, &start_dir,
     ))

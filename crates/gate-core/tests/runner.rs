@@ -519,3 +519,92 @@ fn json_report_round_trips_and_validates_against_the_published_schema() {
             .contains("not supported")
     );
 }
+
+/// The whole runner in Actions mode against the in-process fake GitHub: the
+/// check run is created, then updated in place by a re-run; a fork's
+/// read-only token falls back to annotations + summary + exit code.
+#[test]
+fn in_actions_with_a_token_writes_one_check_run_and_falls_back_on_forks() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let gh = rt.block_on(fake_github::FakeGitHub::start());
+    let token = "ghs_faketokenforthetests0001";
+    gh.require_token(token);
+    let dir = workdir("ok\nsrc/x.rs:2:error:broken\nsrc/y.rs:5:warning:meh\n");
+    let url = gh.url();
+    let vars = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_TOKEN", token),
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_SERVER_URL", "https://github.example"),
+        ("GITHUB_REPOSITORY", "octo/demo"),
+        ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        ("GITHUB_RUN_ID", "42"),
+    ];
+    let first = run(dir.path(), &["--input", "input.txt"], &vars);
+    assert_eq!(first.code, ExitCode::Fail, "{}", first.stderr);
+    let second = run(dir.path(), &["--input", "input.txt"], &vars);
+    assert_eq!(second.code, ExitCode::Fail, "{}", second.stderr);
+    let runs = gh.check_runs();
+    assert_eq!(runs.len(), 1, "a re-run updates in place: {runs:?}");
+    assert_eq!(runs[0]["name"], "gates/lines");
+    assert_eq!(runs[0]["conclusion"], "failure");
+    assert_eq!(
+        runs[0]["head_sha"],
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    // The token appears once: in the mask command the runner needs.
+    assert_eq!(first.stdout.matches(token).count(), 1);
+    assert!(first.stdout.starts_with(&format!("::add-mask::{token}\n")));
+    assert!(!first.stderr.contains(token));
+    assert_eq!(gh.requests_to("POST", "/check-runs").len(), 1);
+    assert_eq!(gh.requests_to("PATCH", "/check-runs").len(), 1);
+    // The report can be read back from the check run.
+    let _context = rt.enter();
+    let ledger = gate_core::ledger::github::GitHubLedger::new(
+        &gate_core::context::GithubEnv {
+            repository: "octo/demo".into(),
+            api_url: url.clone(),
+            server_url: "https://github.example".into(),
+            ..Default::default()
+        },
+        gate_core::secret::Secret::new(token),
+    )
+    .unwrap();
+    let back = rt
+        .block_on(ledger.result_for("0123456789abcdef0123456789abcdef01234567", "lines"))
+        .unwrap()
+        .expect("report embedded in the check run");
+    assert_eq!(back.report.summary, "1 of 3 lines ok");
+
+    // A fork: the token cannot write checks. The verdict still stands.
+    gh.fail_next(
+        fake_github::Matcher::path("/check-runs"),
+        10,
+        fake_github::Failure::NotAccessible,
+    );
+    let fork = run(dir.path(), &["--input", "input.txt"], &vars);
+    assert_eq!(fork.code, ExitCode::Fail);
+    assert!(fork.stderr.contains("checks: write"), "{}", fork.stderr);
+    let cmds = parse_output(&fork.stdout);
+    assert!(
+        cmds.iter()
+            .any(|c| c.command == "warning" && c.data.contains("job summary")),
+        "{cmds:?}"
+    );
+    assert!(cmds.iter().any(|c| c.command == "error"));
+
+    // A passing gate whose check run cannot be written (GitHub down) exits 5.
+    // (A fresh server: the fork's injected failures may not all be used up.)
+    let down_gh = rt.block_on(fake_github::FakeGitHub::start());
+    let down_url = down_gh.url();
+    let mut down_vars = vars;
+    down_vars[2] = ("GITHUB_API_URL", down_url.as_str());
+    let ok_dir = workdir("ok\n");
+    down_gh.fail_next(
+        fake_github::Matcher::path("/check-runs"),
+        100,
+        fake_github::Failure::Server(502),
+    );
+    let down = run(ok_dir.path(), &["--input", "input.txt"], &down_vars);
+    assert_eq!(down.code, ExitCode::Upstream, "{}", down.stderr);
+}
