@@ -1,0 +1,215 @@
+//! Graph → CycloneDX JSON, byte for byte reproducible.
+//!
+//! Everything is sorted; no path, clock or random value enters the document
+//! except the timestamp, which the caller takes from `SOURCE_DATE_EPOCH` or
+//! the commit time. The serial number is a UUIDv5 of the document written
+//! without it.
+
+use std::collections::BTreeSet;
+
+use crate::graph::{Graph, Package};
+use crate::model::{
+    Bom, Component, Dependency, Hash, LicenseChoice, Lifecycle, Metadata, Property, Tools,
+};
+
+/// CycloneDX versions gate-sbom writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+pub enum SpecVersion {
+    #[default]
+    #[serde(rename = "1.5")]
+    V1_5,
+    #[serde(rename = "1.6")]
+    V1_6,
+}
+
+impl SpecVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecVersion::V1_5 => "1.5",
+            SpecVersion::V1_6 => "1.6",
+        }
+    }
+}
+
+/// Namespace of gate-sbom's serial numbers (UUIDv5 of the URL below).
+pub fn serial_namespace() -> uuid::Uuid {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"https://github.com/gates-dev/gates/gate-sbom/serial",
+    )
+}
+
+/// An artifact of the release: a file and its sha256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Name as written in the SBOM and the subjects file (path relative to the repository).
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// What goes into one SBOM besides the graph.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub spec: SpecVersion,
+    /// RFC 3339 UTC timestamp, or none.
+    pub timestamp: Option<String>,
+    pub artifacts: Vec<Artifact>,
+    pub tool_version: String,
+}
+
+fn component(p: &Package, bom_ref: &str) -> Component {
+    let mut hashes: Vec<Hash> = p.hashes.clone();
+    hashes.sort();
+    let mut properties: Vec<Property> = p
+        .properties
+        .iter()
+        .map(|(n, v)| Property {
+            name: n.clone(),
+            value: v.clone(),
+        })
+        .collect();
+    properties.sort();
+    Component {
+        kind: p.kind,
+        bom_ref: bom_ref.to_string(),
+        group: p.group.clone(),
+        name: p.name.clone(),
+        version: p.version.clone(),
+        description: p.description.clone().filter(|d| !d.is_empty()),
+        scope: p.scope,
+        hashes,
+        licenses: p
+            .license
+            .as_ref()
+            .map(|l| {
+                vec![LicenseChoice {
+                    expression: normalize_license(l),
+                }]
+            })
+            .unwrap_or_default(),
+        purl: p.purl.clone(),
+        ..Component::default()
+    }
+}
+
+/// Cargo's old `/`-separated alternatives (`MIT/Apache-2.0`) as SPDX `OR`.
+pub fn normalize_license(l: &str) -> String {
+    let l = l.trim();
+    if l.contains('/') && !l.contains(" OR ") && !l.contains(" AND ") {
+        l.split('/')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    } else {
+        l.to_string()
+    }
+}
+
+/// The document (without serial number) for a graph.
+pub fn bom(graph: &Graph, opts: &Options) -> Bom {
+    let reachable = graph.reachable();
+    let mut root = graph
+        .packages
+        .get(&graph.root)
+        .map(|p| component(p, &graph.root))
+        .unwrap_or_else(|| Component {
+            kind: "application",
+            bom_ref: graph.root.clone(),
+            name: graph.root.clone(),
+            ..Component::default()
+        });
+    root.scope = None;
+    for a in &opts.artifacts {
+        root.components.push(Component {
+            kind: "file",
+            bom_ref: format!("file:{}", a.name),
+            name: a.name.clone(),
+            hashes: vec![Hash {
+                alg: "SHA-256",
+                content: a.sha256.clone(),
+            }],
+            properties: vec![Property {
+                name: "gates:artifact:size".into(),
+                value: a.size.to_string(),
+            }],
+            ..Component::default()
+        });
+    }
+    root.components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
+
+    let components: Vec<Component> = graph
+        .packages
+        .iter()
+        .filter(|(id, _)| *id != &graph.root)
+        .map(|(id, p)| component(p, id))
+        .collect();
+    let dependencies: Vec<Dependency> = graph
+        .packages
+        .iter()
+        .map(|(id, p)| Dependency {
+            bom_ref: id.clone(),
+            depends_on: p
+                .deps
+                .iter()
+                .filter(|d| graph.packages.contains_key(*d))
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        })
+        .collect();
+    let _ = reachable;
+    let mut properties = vec![
+        Property {
+            name: "gates:sbom:source".into(),
+            value: graph.source.clone(),
+        },
+        Property {
+            name: "gates:sbom:method".into(),
+            value: graph.method.clone(),
+        },
+    ];
+    properties.sort();
+    Bom {
+        schema: format!("http://cyclonedx.org/schema/bom-{}.schema.json", opts.spec.as_str()),
+        bom_format: "CycloneDX",
+        spec_version: opts.spec.as_str().to_string(),
+        serial_number: None,
+        version: 1,
+        metadata: Metadata {
+            timestamp: opts.timestamp.clone(),
+            lifecycles: vec![Lifecycle { phase: "build" }],
+            tools: Tools {
+                components: vec![Component {
+                    kind: "application",
+                    author: Some("gates".into()),
+                    name: "gate-sbom".into(),
+                    version: Some(opts.tool_version.clone()),
+                    ..Component::default()
+                }],
+            },
+            component: root,
+            properties,
+        },
+        components,
+        dependencies,
+    }
+}
+
+/// Serializes with a content-derived serial number: pretty JSON, `\n` at the end.
+pub fn to_bytes(mut bom: Bom) -> Result<Vec<u8>, serde_json::Error> {
+    bom.serial_number = None;
+    let unsigned = serde_json::to_vec(&bom)?;
+    let id = uuid::Uuid::new_v5(&serial_namespace(), &unsigned);
+    bom.serial_number = Some(format!("urn:uuid:{id}"));
+    let mut out = serde_json::to_vec_pretty(&bom)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// `SOURCE_DATE_EPOCH` seconds → RFC 3339 UTC.
+pub fn timestamp(epoch: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}

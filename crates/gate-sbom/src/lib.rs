@@ -1,0 +1,20 @@
+//! gate-sbom: reproducible CycloneDX SBOMs from Cargo and npm lockfiles,
+//! validated against the official JSON Schemas and semantic checks, held to
+//! a quality policy, with attestation subjects for release files.
+//!
+//! [`cargo`] and [`npm`] read lockfiles into a [`graph::Graph`];
+//! [`generate`] writes it as CycloneDX (serde structs in [`model`]);
+//! [`validate`] checks any CycloneDX JSON; [`attest`] digests artifacts and
+//! writes the subjects file and the in-toto Statement; [`gate`] is the glue.
+
+pub mod attest;
+pub mod cargo;
+pub mod error;
+pub mod gate;
+pub mod generate;
+pub mod graph;
+pub mod model;
+pub mod npm;
+pub mod validate;
+
+pub use gate::SbomGate;
