@@ -16,6 +16,10 @@
 //! | `GET /repos/{o}/{r}/deployments/{id}` | one deployment |
 //! | `POST /repos/{o}/{r}/deployments/{id}/statuses` | create (201); `auto_inactive` honoured |
 //! | `GET /repos/{o}/{r}/deployments/{id}/statuses` | newest first, paginated |
+//! | `GET /repos/{o}/{r}/issues/{n}/comments` | oldest first, paginated |
+//! | `POST /repos/{o}/{r}/issues/{n}/comments` | create (201); `body` required, at most 65,536 characters |
+//! | `GET /repos/{o}/{r}/issues/comments/{id}` | one comment |
+//! | `PATCH /repos/{o}/{r}/issues/comments/{id}` | update the body |
 //!
 //! A path prefix `/api/v3` (GitHub Enterprise) is accepted and ignored.
 //! Pagination follows GitHub: `per_page` (default 30, max 100) and `page`,
@@ -47,6 +51,10 @@ use serde_json::{Map, Value, json};
 pub const MAX_OUTPUT_CHARS: usize = 65_535;
 /// Most annotations GitHub accepts in one create/update request.
 pub const MAX_ANNOTATIONS_PER_REQUEST: usize = 50;
+/// Largest issue comment body GitHub accepts, in characters.
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+/// Login of the author of comments the fake creates (the Actions token's bot).
+pub const COMMENT_AUTHOR: &str = "github-actions[bot]";
 
 const CHECK_RUNS_FIXTURE: &str = include_str!("../fixtures/commit_check_runs.json");
 const ANNOTATIONS_FIXTURE: &str = include_str!("../fixtures/check_run_annotations.json");
@@ -156,6 +164,8 @@ struct StateInner {
     deployments: Vec<Value>,
     /// deployment id → statuses, oldest first.
     statuses: BTreeMap<u64, Vec<Value>>,
+    /// Issue (pull request) comments, in creation order, with their issue number.
+    comments: Vec<(u64, Value)>,
     requests: Vec<RecordedRequest>,
     injections: Vec<Injection>,
     token: Option<String>,
@@ -312,6 +322,29 @@ impl FakeGitHub {
             &body,
         );
         run["id"].as_u64().unwrap_or_default()
+    }
+
+    /// Comments on issue (or pull request) `number`, oldest first.
+    pub fn issue_comments(&self, number: u64) -> Vec<Value> {
+        self.lock()
+            .comments
+            .iter()
+            .filter(|(n, _)| *n == number)
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+
+    /// Adds a comment as if `author` had written it; returns its id.
+    pub fn seed_issue_comment(
+        &self,
+        owner_repo: &str,
+        number: u64,
+        author: &str,
+        body: &str,
+    ) -> u64 {
+        let mut state = self.lock();
+        let c = new_comment(&mut state, &self.url(), owner_repo, number, author, body);
+        c["id"].as_u64().unwrap_or_default()
     }
 
     fn lock(&self) -> MutexGuard<'_, StateInner> {
@@ -666,6 +699,59 @@ fn validate_check_run(body: &Value, creating: bool) -> Option<String> {
         ));
     }
     None
+}
+
+/// An issue comment in the shape GitHub documents for
+/// `GET /repos/{owner}/{repo}/issues/comments/{comment_id}`.
+fn new_comment(
+    state: &mut StateInner,
+    base: &str,
+    owner_repo: &str,
+    number: u64,
+    author: &str,
+    body: &str,
+) -> Value {
+    let id = new_id(state);
+    let now = timestamp(state);
+    let bot = author.ends_with("[bot]");
+    let c = json!({
+        "id": id,
+        "node_id": format!("IC_fake{id}"),
+        "url": format!("{base}/repos/{owner_repo}/issues/comments/{id}"),
+        "html_url": format!("{base}/{owner_repo}/pull/{number}#issuecomment-{id}"),
+        "body": body,
+        "user": {
+            "login": author,
+            "id": 41_898_282,
+            "node_id": "MDM6Qm90NDE4OTgyODI=",
+            "type": if bot { "Bot" } else { "User" },
+            "site_admin": false,
+            "url": format!("{base}/users/{}", percent_encode(author)),
+        },
+        "created_at": now,
+        "updated_at": now,
+        "issue_url": format!("{base}/repos/{owner_repo}/issues/{number}"),
+        "author_association": if bot { "NONE" } else { "MEMBER" },
+        "performed_via_github_app": null,
+        "reactions": {
+            "url": format!("{base}/repos/{owner_repo}/issues/comments/{id}/reactions"),
+            "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
+            "confused": 0, "heart": 0, "rocket": 0, "eyes": 0
+        },
+    });
+    state.comments.push((number, c.clone()));
+    c
+}
+
+/// GitHub's 422 for a comment body that is missing or too long.
+fn validate_comment(body: &Value) -> Option<String> {
+    match str_field(body, "body") {
+        None => Some("Invalid request.\n\n\"body\" wasn't supplied.".into()),
+        Some(b) if b.chars().count() > MAX_COMMENT_CHARS => Some(format!(
+            "Validation Failed: body is too long (maximum is {MAX_COMMENT_CHARS} characters)"
+        )),
+        Some(_) => None,
+    }
 }
 
 const DEPLOYMENT_STATES: [&str; 7] = [
@@ -1028,6 +1114,54 @@ fn route(
             all.reverse();
             let (page, link) = paginate(all, list_base, path, query);
             with_link(json_response(StatusCode::OK, &Value::Array(page)), link)
+        }
+        ("GET", ["issues", n, "comments"]) => {
+            let Some(n) = id_of(n) else {
+                return not_found();
+            };
+            let all: Vec<Value> = state
+                .comments
+                .iter()
+                .filter(|(num, _)| *num == n)
+                .map(|(_, c)| c.clone())
+                .collect();
+            let (page, link) = paginate(all, list_base, path, query);
+            with_link(json_response(StatusCode::OK, &Value::Array(page)), link)
+        }
+        ("POST", ["issues", n, "comments"]) => {
+            let Some(n) = id_of(n) else {
+                return not_found();
+            };
+            if let Some(m) = validate_comment(body) {
+                return unprocessable(m);
+            }
+            let text = str_field(body, "body").unwrap_or_default().to_string();
+            let c = new_comment(state, base, &owner_repo, n, COMMENT_AUTHOR, &text);
+            json_response(StatusCode::CREATED, &c)
+        }
+        ("GET", ["issues", "comments", id]) => {
+            match id_of(id).and_then(|id| state.comments.iter().find(|(_, c)| c["id"] == json!(id)))
+            {
+                Some((_, c)) => json_response(StatusCode::OK, c),
+                None => not_found(),
+            }
+        }
+        ("PATCH", ["issues", "comments", id]) => {
+            if let Some(m) = validate_comment(body) {
+                return unprocessable(m);
+            }
+            let now = timestamp(state);
+            let Some((_, c)) = id_of(id).and_then(|id| {
+                state
+                    .comments
+                    .iter_mut()
+                    .find(|(_, c)| c["id"] == json!(id))
+            }) else {
+                return not_found();
+            };
+            c["body"] = body["body"].clone();
+            c["updated_at"] = json!(now);
+            json_response(StatusCode::OK, c)
         }
         _ => not_found(),
     }

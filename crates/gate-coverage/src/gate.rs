@@ -76,8 +76,35 @@ pub struct CoverageConfig {
     pub compat: Compat,
     /// Fail when fewer report files than this (percent) match tracked files.
     pub min_matched_files: f64,
-    /// Changed files to leave out of diff coverage (globs on repository paths).
+    /// Files left out of diff coverage and of the per-file minimums (globs on repository paths).
     pub exclude: Vec<String>,
+    /// When set, only files matching these globs are held to the per-file minimums (`min-file`, groups' `min-file`).
+    pub include: Vec<String>,
+    /// Largest allowed drop of total line coverage versus the base commit's recorded report, in percentage points.
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub max_drop: Option<f64>,
+    /// Path groups (monorepo components), each with its own thresholds.
+    pub groups: Vec<Group>,
+    /// Post the report as one pull-request comment, updated in place (needs `pull-requests: write`).
+    pub comment: bool,
+}
+
+/// A path group (a monorepo component) with its own thresholds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Group {
+    /// Name shown in the report; the group's metric is `group-<name>-line-coverage`.
+    pub name: String,
+    /// Globs on repository paths; a file belongs to every group one of whose globs matches it.
+    pub paths: Vec<String>,
+    /// Minimum line coverage of the group's files taken together, in percent.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub min_total: Option<f64>,
+    /// Minimum line coverage of each file of the group, in percent (instead of the top-level `min-file`).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub min_file: Option<f64>,
 }
 
 impl Default for CoverageConfig {
@@ -96,6 +123,10 @@ impl Default for CoverageConfig {
             compat: Compat::None,
             min_matched_files: 50.0,
             exclude: Vec::new(),
+            include: Vec::new(),
+            max_drop: None,
+            groups: Vec::new(),
+            comment: false,
         }
     }
 }
@@ -140,13 +171,66 @@ pub struct CoverageArgs {
     /// Compatibility mode: none or diff-cover
     #[arg(long, value_name = "MODE")]
     pub compat: Option<String>,
+    /// Largest allowed drop of total line coverage versus the base commit, percentage points
+    #[arg(long = "max-drop", id = "max_drop", value_name = "POINTS")]
+    pub max_drop: Option<String>,
+    /// Files held to the per-file minimums (glob, repeatable; default every file)
+    #[arg(long = "include", id = "include", value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Files left out of diff coverage and of the per-file minimums (glob, repeatable)
+    #[arg(long = "exclude", id = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Post or update the sticky pull-request comment (true or false)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub comment: Option<String>,
+}
+
+/// A file of the coverage map with what the per-file checks need.
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    pub summary: FileSummary,
+    /// Indexes into `groups` of the groups the file belongs to.
+    pub groups: Vec<usize>,
+    /// Whether the per-file minimums apply (`include`/`exclude`).
+    pub judged: bool,
+}
+
+/// Line counts of one path group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupTotals {
+    pub counts: Counts,
+    pub files: usize,
+}
+
+/// What the ledger holds for the base commit (the `max-drop` check).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BaselineState {
+    /// `max-drop` is not set: nothing was looked up.
+    NotRequested,
+    /// No base commit is known (no base, no pull request).
+    NoBase,
+    /// No coverage report is recorded for any of these commits.
+    Missing { tried: Vec<String> },
+    /// A report is recorded but has no `line-coverage` metric.
+    NoMetric { commit: String },
+    Found {
+        commit: String,
+        line_coverage: f64,
+        url: Option<String>,
+    },
 }
 
 /// What `collect` gathers.
 #[derive(Debug)]
 pub struct CoverageInput {
     pub totals: Counts,
-    pub files: Vec<FileSummary>,
+    /// Worst line coverage first.
+    pub files: Vec<FileEntry>,
+    /// Aligned with the configuration's `groups`.
+    pub groups: Vec<GroupTotals>,
+    pub baseline: BaselineState,
+    /// Where the ledger lives (`local` or `github`), for messages.
+    pub ledger: String,
     pub matches: MatchStats,
     /// None when there is no change to look at (no base, no diff file).
     pub diff: Option<DiffCoverage>,
@@ -179,6 +263,36 @@ pub const RULES: &[Rule] = &[
         summary: "Few report paths match files tracked in the repository",
         help: "Map the report's paths with `--path-map FROM=TO` (e.g. /app/=src/).",
         default_severity: Severity::Error,
+    },
+    Rule {
+        id: "coverage-dropped",
+        summary: "Total line coverage fell more than `max-drop` points below the base commit's",
+        help: "Add tests for the code this change adds or stops testing, or raise `max-drop` deliberately.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "baseline-missing",
+        summary: "No coverage report is recorded for the base commit, so the drop check was skipped",
+        help: "Run the gate on the base branch (push builds) so it records a report there; the check run `gates/coverage` keeps it.",
+        default_severity: Severity::Note,
+    },
+    Rule {
+        id: "group-below-minimum",
+        summary: "A path group's line coverage is below its `min-total`",
+        help: "Add tests for the group's files or lower the group's threshold.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "group-not-measured",
+        summary: "No measured line matches a path group's globs",
+        help: "Check the group's `paths` globs against repository paths (e.g. `services/api/**`).",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "worst-file",
+        summary: "One of the files with the lowest line coverage",
+        help: "Information for the summary: the files where tests would add the most.",
+        default_severity: Severity::Note,
     },
     Rule {
         id: "diff-too-small",
@@ -217,7 +331,105 @@ fn to_gate_error(e: CoverageError) -> GateError {
 #[derive(Debug)]
 pub struct CoverageGate;
 
-fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<CoverageInput> {
+fn glob_set(key: &str, globs: &[String]) -> gate_core::Result<Option<globset::GlobSet>> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        b.add(globset::Glob::new(g).map_err(|e| {
+            GateError::Config(vec![format!(
+                "coverage.{key}: invalid glob `{g}`: {e}\n  hint: globs look like `src/**/*.py` or `services/api/**`"
+            )])
+        })?);
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| GateError::Config(vec![format!("coverage.{key}: {e}")]))
+}
+
+/// Per-file entries (include/exclude, group membership) and group totals.
+pub fn classify_files(
+    files: Vec<FileSummary>,
+    config: &CoverageConfig,
+) -> gate_core::Result<(Vec<FileEntry>, Vec<GroupTotals>)> {
+    let include = glob_set("include", &config.include)?;
+    let exclude = glob_set("exclude", &config.exclude)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut group_sets = Vec::new();
+    for (i, g) in config.groups.iter().enumerate() {
+        if g.name.trim().is_empty() {
+            return Err(GateError::Config(vec![format!(
+                "coverage.groups.{i}.name: a group needs a non-empty name"
+            )]));
+        }
+        if !seen.insert(group_slug(&g.name)) {
+            return Err(GateError::Config(vec![format!(
+                "coverage.groups.{i}.name: `{}` is used by another group (names must stay distinct in kebab-case)",
+                g.name
+            )]));
+        }
+        if g.paths.is_empty() {
+            return Err(GateError::Config(vec![format!(
+                "coverage.groups.{i}.paths: group `{}` has no path glob, e.g. `paths: [\"services/api/**\"]`",
+                g.name
+            )]));
+        }
+        let key = format!("groups.{i}.paths");
+        group_sets.push(glob_set(&key, &g.paths)?.unwrap_or_default());
+    }
+    let mut totals = vec![GroupTotals::default(); config.groups.len()];
+    let entries = files
+        .into_iter()
+        .map(|summary| {
+            let p = summary.path.as_str();
+            let judged = include.as_ref().is_none_or(|s| s.is_match(p))
+                && !exclude.as_ref().is_some_and(|s| s.is_match(p));
+            let groups: Vec<usize> = group_sets
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.is_match(p))
+                .map(|(i, _)| i)
+                .collect();
+            for &g in &groups {
+                totals[g].counts.add(&summary.counts);
+                totals[g].files += 1;
+            }
+            FileEntry {
+                summary,
+                groups,
+                judged,
+            }
+        })
+        .collect();
+    Ok((entries, totals))
+}
+
+/// The kebab-case form of a group name, used in metric names.
+pub fn group_slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// What `collect_sync` leaves for the async part: the commits whose
+/// recorded report is the baseline, best first.
+struct Collected {
+    input: CoverageInput,
+    baseline_candidates: Option<Vec<String>>,
+}
+
+fn is_full_sha(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Collected> {
     if config.reports.is_empty() {
         return Err(GateError::Usage(
             "no coverage report given: pass --report PATH (or `reports:` in gates.yml)".into(),
@@ -227,20 +439,7 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Cov
     for r in &config.path_map {
         rules.push(r.parse::<PathRule>().map_err(GateError::Usage)?);
     }
-    let exclude = if config.exclude.is_empty() {
-        None
-    } else {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &config.exclude {
-            b.add(globset::Glob::new(g).map_err(|e| {
-                GateError::Config(vec![format!("coverage.exclude: invalid glob `{g}`: {e}")])
-            })?);
-        }
-        Some(
-            b.build()
-                .map_err(|e| GateError::Config(vec![format!("coverage.exclude: {e}")]))?,
-        )
-    };
+    let exclude = glob_set("exclude", &config.exclude)?;
     let mut reports = Vec::new();
     for r in &config.reports {
         reports.push(crate::parse_file(&ctx.resolve(r)).map_err(to_gate_error)?);
@@ -252,6 +451,9 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Cov
     };
     let mapper = PathMapper::new(tracked, git.as_ref().map(Git::root), rules);
     let mut notes = Vec::new();
+    // Commits whose recorded report is the baseline, best first: the merge
+    // base (the code the change started from), then the base itself.
+    let mut candidates: Vec<String> = Vec::new();
 
     // The change.
     let (text, diff_source): (Option<(PathBuf, Vec<u8>)>, String) = if let Some(f) =
@@ -259,6 +461,15 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Cov
     {
         let p = ctx.resolve(f);
         let t = std::fs::read(&p).map_err(|e| GateError::read(&p, e))?;
+        if config.max_drop.is_some()
+            && let Some(base) = config.base.clone().or_else(|| ctx.github.base_sha.clone())
+        {
+            match git.as_ref().map(|g| g.resolve(&base)) {
+                Some(Ok(Some(sha))) => candidates.push(sha),
+                _ if is_full_sha(&base) => candidates.push(base.to_ascii_lowercase()),
+                _ => {}
+            }
+        }
         (Some((p.clone(), t)), format!("diff file {f}"))
     } else {
         let base = config
@@ -277,6 +488,10 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Cov
             (Some(g), Some(base)) => {
                 let mb = g.merge_base(&base, "HEAD").map_err(to_gate_error)?;
                 let t = g.diff_text(&mb, Target::Head).map_err(to_gate_error)?;
+                candidates.push(mb);
+                if let Ok(Some(sha)) = g.resolve(&base) {
+                    candidates.push(sha);
+                }
                 (
                     Some((PathBuf::from("git diff"), t)),
                     format!("{base}...HEAD"),
@@ -316,14 +531,54 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Cov
             },
         )
     });
-    Ok(CoverageInput {
-        totals: map.totals(),
-        files: per_file(&map),
-        matches,
-        diff,
-        diff_source,
-        compat,
-        notes,
+    let (files, groups) = classify_files(per_file(&map), config)?;
+    // A report recorded for the commit under test is not a baseline.
+    let mut baseline_candidates = Vec::new();
+    for c in candidates {
+        if ctx.commit.as_deref() != Some(c.as_str()) && !baseline_candidates.contains(&c) {
+            baseline_candidates.push(c);
+        }
+    }
+    Ok(Collected {
+        input: CoverageInput {
+            totals: map.totals(),
+            files,
+            groups,
+            baseline: BaselineState::NotRequested,
+            ledger: ctx.ledger.kind().to_string(),
+            matches,
+            diff,
+            diff_source,
+            compat,
+            notes,
+        },
+        baseline_candidates: config.max_drop.map(|_| baseline_candidates),
+    })
+}
+
+/// Reads the base commit's recorded report from the ledger (a check run on
+/// GitHub, `.gates/` locally). Never guesses: no record is `Missing`.
+pub async fn lookup_baseline(
+    ledger: &gate_core::ledger::Ledger,
+    candidates: &[String],
+) -> gate_core::Result<BaselineState> {
+    if candidates.is_empty() {
+        return Ok(BaselineState::NoBase);
+    }
+    for c in candidates {
+        if let Some(rec) = ledger.result_for(c, CoverageGate::ID).await? {
+            return Ok(match rec.report.metric("line-coverage") {
+                Some(m) if m.value.is_finite() => BaselineState::Found {
+                    commit: c.clone(),
+                    line_coverage: m.value,
+                    url: rec.url,
+                },
+                _ => BaselineState::NoMetric { commit: c.clone() },
+            });
+        }
+    }
+    Ok(BaselineState::Missing {
+        tried: candidates.to_vec(),
     })
 }
 
@@ -368,20 +623,9 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
             ),
         ));
     }
-    if let Some(min) = config.per_file {
-        for f in &input.files {
-            if let Some(p) = f.line_percent().filter(|p| *p < min) {
-                r.findings.push(
-                    Finding::new(
-                        "file-below-minimum",
-                        Severity::Error,
-                        format!("{}: line coverage {p:.2}% is below {min}%", f.path),
-                    )
-                    .at(Location::file(f.path.clone())),
-                );
-            }
-        }
-    }
+    per_file_findings(&mut r, input, config);
+    group_metrics(&mut r, input, config);
+    worst_files(&mut r, input);
     let mut summary = format!(
         "line coverage {line:.2}% ({}/{} lines)",
         input.totals.lines_covered, input.totals.lines_measured
@@ -446,6 +690,7 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
             d.covered, d.measured, input.diff_source
         ));
     }
+    baseline_check(&mut r, &mut summary, input, config, line);
     for n in &input.notes {
         summary.push_str(&format!("; {n}"));
     }
@@ -461,9 +706,19 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
         "matched_files": input.matches.matched,
         "unmatched_examples": input.matches.unmatched_examples,
         "worst_files": input.files.iter().take(20).map(|f| serde_json::json!({
-            "path": f.path, "line_percent": f.line_percent(),
-            "lines_measured": f.counts.lines_measured, "lines_covered": f.counts.lines_covered,
+            "path": f.summary.path, "line_percent": f.summary.line_percent(),
+            "lines_measured": f.summary.counts.lines_measured, "lines_covered": f.summary.counts.lines_covered,
         })).collect::<Vec<_>>(),
+        "groups": config.groups.iter().zip(&input.groups).map(|(g, t)| serde_json::json!({
+            "name": g.name, "files": t.files, "line_percent": t.counts.line_percent(),
+            "lines_measured": t.counts.lines_measured, "lines_covered": t.counts.lines_covered,
+        })).collect::<Vec<_>>(),
+        "baseline": match &input.baseline {
+            BaselineState::Found { commit, line_coverage, url } => serde_json::json!({
+                "commit": commit, "line_coverage": line_coverage, "url": url,
+            }),
+            _ => serde_json::Value::Null,
+        },
         "diff": input.diff.as_ref().map(|d| serde_json::json!({
             "measured": d.measured, "covered": d.covered, "changed": d.changed,
             "absent_files": d.absent_files,
@@ -476,6 +731,204 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
         })),
     });
     r.finish()
+}
+
+/// How many of the worst files the report lists (notes, for the summary table).
+pub const WORST_FILES: usize = 10;
+
+fn per_file_findings(
+    r: &mut gate_core::report::Report,
+    input: &CoverageInput,
+    config: &CoverageConfig,
+) {
+    for e in input.files.iter().filter(|e| e.judged) {
+        // The strictest group minimum wins over the top-level `min-file`.
+        let group_min = e
+            .groups
+            .iter()
+            .filter_map(|&g| {
+                let group = config.groups.get(g)?;
+                group.min_file.map(|m| (m, group.name.as_str()))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let (min, group) = match group_min {
+            Some((m, name)) => (m, Some(name)),
+            None => match config.per_file {
+                Some(m) => (m, None),
+                None => continue,
+            },
+        };
+        let f = &e.summary;
+        if let Some(p) = f.line_percent().filter(|p| *p < min) {
+            let whose = group.map(|g| format!(" (group {g})")).unwrap_or_default();
+            r.findings.push(
+                Finding::new(
+                    "file-below-minimum",
+                    Severity::Error,
+                    format!(
+                        "{}: line coverage {p:.2}% ({}/{} lines) is below the minimum {min}%{whose}",
+                        f.path, f.counts.lines_covered, f.counts.lines_measured
+                    ),
+                )
+                .at(Location::file(f.path.clone())),
+            );
+        }
+    }
+}
+
+fn group_metrics(
+    r: &mut gate_core::report::Report,
+    input: &CoverageInput,
+    config: &CoverageConfig,
+) {
+    if config.groups.is_empty() {
+        return;
+    }
+    let mut xs = Vec::new();
+    let mut values = Vec::new();
+    for (g, t) in config.groups.iter().zip(&input.groups) {
+        let slug = group_slug(&g.name);
+        let Some(p) = t.counts.line_percent() else {
+            r.findings.push(Finding::new(
+                "group-not-measured",
+                Severity::Warning,
+                format!(
+                    "group {}: no measured line in any file matching {}; check its `paths` globs",
+                    g.name,
+                    g.paths.join(", ")
+                ),
+            ).with_key(slug));
+            continue;
+        };
+        let mut m = Metric::info(format!("group-{slug}-line-coverage"), p, "%");
+        if let Some(min) = g.min_total {
+            m = m.with_threshold(at_least(min));
+            if p < min {
+                r.findings.push(Finding::new(
+                    "group-below-minimum",
+                    Severity::Error,
+                    format!(
+                        "group {}: line coverage {p:.2}% ({}/{} lines in {} files) is below its minimum {min}%",
+                        g.name, t.counts.lines_covered, t.counts.lines_measured, t.files
+                    ),
+                ).with_key(slug.clone()));
+            }
+        }
+        r.metrics.push(m);
+        xs.push(g.name.clone());
+        values.push((p * 100.0).round() / 100.0);
+    }
+    if !xs.is_empty() {
+        r.charts.push(gate_core::report::Chart {
+            title: "Line coverage per group".into(),
+            x_label: "group".into(),
+            y_label: "line coverage (%)".into(),
+            x: xs,
+            series: vec![gate_core::report::Series {
+                name: "line coverage".into(),
+                kind: gate_core::report::SeriesKind::Bar,
+                values,
+            }],
+        });
+    }
+}
+
+/// The files with the lowest line coverage, as notes (the summary's table).
+fn worst_files(r: &mut gate_core::report::Report, input: &CoverageInput) {
+    let worst = input
+        .files
+        .iter()
+        .filter(|e| e.judged)
+        .filter(|e| e.summary.line_percent().is_some_and(|p| p < 100.0))
+        .take(WORST_FILES);
+    for (rank, e) in worst.enumerate() {
+        let f = &e.summary;
+        let p = f.line_percent().unwrap_or(0.0);
+        r.findings.push(
+            Finding::new(
+                "worst-file",
+                Severity::Note,
+                format!(
+                    "#{}: {} has line coverage {p:.2}% ({}/{} lines)",
+                    rank + 1,
+                    f.path,
+                    f.counts.lines_covered,
+                    f.counts.lines_measured
+                ),
+            )
+            .with_key(f.path.clone()),
+        );
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+fn baseline_check(
+    r: &mut gate_core::report::Report,
+    summary: &mut String,
+    input: &CoverageInput,
+    config: &CoverageConfig,
+    line: f64,
+) {
+    let Some(max_drop) = config.max_drop else {
+        return;
+    };
+    let skipped = |why: String| {
+        Finding::new(
+            "baseline-missing",
+            Severity::Note,
+            format!("max-drop: {why}; the drop check is skipped, not guessed"),
+        )
+    };
+    match &input.baseline {
+        BaselineState::NotRequested => {}
+        BaselineState::NoBase => r.findings.push(skipped(
+            "no base commit is known (no --base, no pull request base, no origin/main)".into(),
+        )),
+        BaselineState::Missing { tried } => {
+            let list: Vec<&str> = tried.iter().map(|c| short(c)).collect();
+            r.findings.push(skipped(format!(
+                "no coverage report is recorded for the base ({}) in the {} ledger; run the gate on the base branch too so it records one",
+                list.join(", "),
+                input.ledger
+            )));
+        }
+        BaselineState::NoMetric { commit } => r.findings.push(skipped(format!(
+            "the report recorded for {} has no line-coverage metric",
+            short(commit)
+        ))),
+        BaselineState::Found {
+            commit,
+            line_coverage,
+            ..
+        } => {
+            // Rounded to 1e-9 so float noise never decides a tie.
+            let change = ((line - line_coverage) * 1e9).round() / 1e9;
+            r.metrics
+                .push(Metric::info("base-line-coverage", *line_coverage, "%"));
+            r.metrics.push(
+                Metric::info("line-coverage-change", change, "pp")
+                    .with_threshold(at_least(-max_drop)),
+            );
+            if change < -max_drop {
+                r.findings.push(Finding::new(
+                    "coverage-dropped",
+                    Severity::Error,
+                    format!(
+                        "total line coverage dropped {:.2} points, from {line_coverage:.2}% on the base {} to {line:.2}%; at most {max_drop} allowed (max-drop)",
+                        -change,
+                        short(commit)
+                    ),
+                ));
+            }
+            summary.push_str(&format!(
+                ", {change:+.2} pp versus {} ({line_coverage:.2}%)",
+                short(commit)
+            ));
+        }
+    }
 }
 
 impl Gate for CoverageGate {
@@ -491,11 +944,29 @@ impl Gate for CoverageGate {
         config: &Self::Config,
         _args: &Self::Args,
     ) -> gate_core::Result<Self::Input> {
-        collect_sync(ctx, config)
+        let Collected {
+            mut input,
+            baseline_candidates,
+        } = collect_sync(ctx, config)?;
+        if let Some(c) = baseline_candidates {
+            input.baseline = lookup_baseline(&ctx.ledger, &c).await?;
+        }
+        Ok(input)
     }
 
     fn evaluate(input: &Self::Input, config: &Self::Config) -> gate_core::report::Report {
         evaluate_input(input, config)
+    }
+
+    async fn publish(
+        ctx: &Context,
+        config: &Self::Config,
+        report: &gate_core::report::Report,
+    ) -> gate_core::Result<()> {
+        if config.comment {
+            crate::comment::publish(ctx, report).await?;
+        }
+        Ok(())
     }
 
     fn outputs(report: &gate_core::report::Report) -> Vec<(String, String)> {
@@ -540,9 +1011,13 @@ pub fn evaluate_files(
     let diff = changes
         .as_ref()
         .map(|c| diff_coverage(&map, c, &DiffOptions::default()));
+    let (files, groups) = classify_files(per_file(&map), config)?;
     let input = CoverageInput {
         totals: map.totals(),
-        files: per_file(&map),
+        files,
+        groups,
+        baseline: BaselineState::NotRequested,
+        ledger: "none".into(),
         matches,
         diff,
         diff_source: "diff file".into(),

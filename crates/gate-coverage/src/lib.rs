@@ -5,6 +5,7 @@
 //! report paths onto the repository's tracked files, [`compute`] gives the
 //! figures the gates check, and [`compat`] reproduces diff-cover 11.
 
+pub mod comment;
 pub mod compat;
 pub mod compute;
 pub mod diff;
