@@ -1,0 +1,870 @@
+//! The `Gate` glue: flags, `collect` (build probes, probe once / wait /
+//! watch) and the pure `evaluate`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gate_core::ledger::DeploymentState;
+use gate_core::report::{Chart, Finding, Metric, Rule, Series, SeriesKind, Severity, Threshold};
+use gate_core::{Comparison, Context, Gate, GateError, Report};
+use serde::Serialize;
+
+use crate::config::{Defaults, HealthConfig, ProbeConfig, build_probe};
+use crate::expr::parse_duration;
+use crate::modes::{Round, TokioClock, WaitOptions, WatchOptions, probe_round, wait, watch};
+use crate::probe::{Health, Probe, ProbeResult, human_secs};
+use crate::stats::percentiles;
+
+/// Flags of gate-health. Those named like a config key override it; `--url`,
+/// `--tcp`, `--dns`, `--condition`, `--header` add one-off probes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HealthArgs {
+    /// Probe this HTTP(S) URL (repeatable), besides the configured probes
+    #[arg(long = "url", value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Probe a TCP connection to HOST:PORT (repeatable)
+    #[arg(long = "tcp", value_name = "HOST:PORT")]
+    pub tcps: Vec<String>,
+    /// Probe that NAME resolves (repeatable)
+    #[arg(long = "dns", value_name = "NAME")]
+    pub dns_names: Vec<String>,
+    /// Condition for the --url/--tcp/--dns probes (repeatable), e.g. '[BODY].status == UP'
+    #[arg(long = "condition", value_name = "EXPR")]
+    pub conditions: Vec<String>,
+    /// Header for the --url probes, 'Name: value' (repeatable; ${VAR} reads a masked variable)
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Accept any TLS certificate for the --url probes
+    #[arg(long)]
+    pub insecure: bool,
+    /// Latency budget of the --url/--tcp probes and default of the others, e.g. 300ms
+    #[arg(long = "latency-budget", id = "latency_budget", value_name = "DURATION")]
+    pub latency_budget: Option<String>,
+    /// Probe until healthy (success-threshold passing rounds in a row) or --timeout
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub wait: Option<String>,
+    /// Watch for DURATION, failing on failure-threshold consecutive failures
+    #[arg(long, value_name = "DURATION")]
+    pub watch: Option<String>,
+    /// Time between rounds (watch) or between passing rounds (wait)
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+    /// Give up waiting after DURATION
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Passing rounds in a row each probe needs when waiting
+    #[arg(long = "success-threshold", id = "success_threshold", value_name = "N")]
+    pub success_threshold: Option<String>,
+    /// Failing rounds in a row that trip the watch
+    #[arg(long = "failure-threshold", id = "failure_threshold", value_name = "N")]
+    pub failure_threshold: Option<String>,
+    /// Probes in flight at once
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<String>,
+    /// Time limit of one probe attempt
+    #[arg(long = "probe-timeout", id = "probe_timeout", value_name = "DURATION")]
+    pub probe_timeout: Option<String>,
+    /// Probe the environment_url of ENV's latest successful deployment
+    #[arg(
+        long = "target-from-deployment",
+        id = "target_from_deployment",
+        value_name = "ENV"
+    )]
+    pub target_from_deployment: Option<String>,
+    /// Read probes from a gatus configuration file's endpoints
+    #[arg(long = "gatus-file", id = "gatus_file", value_name = "PATH")]
+    pub gatus_file: Option<String>,
+}
+
+/// How the probes were run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Once,
+    Wait,
+    Watch,
+}
+
+/// A probe as configured, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeInfo {
+    pub name: String,
+    pub kind: &'static str,
+    pub target: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_budget_ms: Option<f64>,
+}
+
+/// What `collect` gathers.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthInput {
+    pub mode: Mode,
+    pub probes: Vec<ProbeInfo>,
+    pub rounds: Vec<Round>,
+    /// Wait mode: the threshold and whether it was reached.
+    pub success_threshold: u32,
+    pub failure_threshold: u32,
+    pub healthy_in_time: Option<bool>,
+    pub streaks: Vec<u32>,
+    pub timeout_ms: f64,
+    /// Watch mode: the trip.
+    pub tripped: Option<crate::modes::Trip>,
+    pub watch_ms: f64,
+    pub interval_ms: f64,
+    pub elapsed_ms: f64,
+    /// Where the target came from (a deployment), for people.
+    pub target_note: Option<String>,
+    pub notes: Vec<String>,
+}
+
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "probe-failing",
+        summary: "A probe failed: it could not connect, timed out, or a condition did not hold",
+        help: "Look at the reason and the phase that failed; fix the service or the condition.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "latency-over-budget",
+        summary: "A probe passed but took longer than its latency budget",
+        help: "Find the slow phase (DNS, connect, TLS, TTFB) in the report, or raise `latency-budget`.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "certificate-expiring",
+        summary: "The server's TLS certificate expires soon",
+        help: "Renew the certificate; the warning starts at `cert-expiry-warning` before expiry.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "not-healthy-in-time",
+        summary: "A probe did not pass `success-threshold` rounds in a row before `timeout`",
+        help: "Check the service's start-up; raise `timeout` if it is just slow to start.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "circuit-open",
+        summary: "A probe failed `failure-threshold` rounds in a row while watching",
+        help: "The service went unhealthy after the change: roll back (gate-rollback) and look at the failing probe.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "flaky-probe",
+        summary: "A probe failed some rounds while watching, fewer than `failure-threshold` in a row",
+        help: "Intermittent failures: look at the failing rounds' reasons in the JSON report.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "probe-note",
+        summary: "Something about the probes worth knowing (skipped gatus endpoints, target source)",
+        help: "Nothing to do.",
+        default_severity: Severity::Note,
+    },
+];
+
+/// The health gate.
+#[derive(Debug)]
+pub struct HealthGate;
+
+fn config_dur(key: &str, v: &str) -> gate_core::Result<Duration> {
+    parse_duration(v).map_err(|e| GateError::Config(vec![format!("health.{key}: {e}")]))
+}
+
+fn env_get(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Builds every probe of the configuration (gatus file, probes, one-off
+/// flags). All problems at once, as a config error (exit 3).
+pub async fn build_probes(
+    ctx: &Context,
+    config: &HealthConfig,
+    args: &HealthArgs,
+    notes: &mut Vec<String>,
+) -> gate_core::Result<(Vec<Probe>, Option<String>)> {
+    let probe_timeout = config_dur("probe-timeout", &config.probe_timeout)?;
+    let latency_budget = match &config.latency_budget {
+        Some(b) => Some(config_dur("latency-budget", b)?),
+        None => None,
+    };
+    let cert_expiry_warning = config_dur("cert-expiry-warning", &config.cert_expiry_warning)?;
+
+    // The deployment target.
+    let mut target_note = None;
+    let base_url = match &config.target_from_deployment {
+        Some(env) => {
+            let deployments = ctx.ledger.deployments(env, 10).await?;
+            let found = deployments.iter().find_map(|d| {
+                let last = d.statuses.last()?;
+                (last.state == DeploymentState::Success)
+                    .then(|| last.environment_url.clone().map(|u| (d, u)))
+                    .flatten()
+            });
+            let Some((d, u)) = found else {
+                return Err(GateError::Input(format!(
+                    "target-from-deployment: no successful deployment of `{env}` with an environment_url in the {} ledger ({} deployment(s) looked at); deploy first, or give the URL with --url",
+                    ctx.ledger.kind(),
+                    deployments.len()
+                )));
+            };
+            let url = url::Url::parse(&u).map_err(|e| {
+                GateError::Input(format!(
+                    "target-from-deployment: deployment {} of `{env}` has environment_url `{u}`, which is not a URL: {e}",
+                    d.id
+                ))
+            })?;
+            target_note = Some(format!(
+                "target from deployment {} of `{env}` (commit {}): {url}",
+                d.id,
+                d.commit.get(..12).unwrap_or(&d.commit)
+            ));
+            Some(url)
+        }
+        None => None,
+    };
+    let defaults = Defaults {
+        probe_timeout,
+        latency_budget,
+        cert_expiry_warning,
+        base_url: base_url.as_ref(),
+        repo_root: &ctx.repo_root,
+    };
+
+    let mut configs: Vec<(String, ProbeConfig)> = Vec::new();
+    if let Some(f) = &config.gatus_file {
+        let path = ctx.resolve(f);
+        let text = std::fs::read_to_string(&path).map_err(|e| GateError::read(&path, e))?;
+        let (list, n) = crate::gatus::parse(&text).map_err(|e| {
+            GateError::Config(vec![format!("{} (health.gatus-file): {e}", path.display())])
+        })?;
+        notes.extend(n);
+        for (i, pc) in list.into_iter().enumerate() {
+            configs.push((format!("{f}: endpoints[{i}]"), pc));
+        }
+    }
+    for (i, pc) in config.probes.iter().enumerate() {
+        configs.push((format!("health.probes[{i}]"), pc.clone()));
+    }
+    let mut headers = BTreeMap::new();
+    for (i, h) in args.headers.iter().enumerate() {
+        let Some((k, v)) = h.split_once(':') else {
+            return Err(GateError::Usage(format!(
+                "--header #{}: `{h}` is not `Name: value`",
+                i + 1
+            )));
+        };
+        headers.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    let one_off = |f: &dyn Fn(&mut ProbeConfig)| {
+        let mut pc = ProbeConfig {
+            conditions: args.conditions.clone(),
+            ..ProbeConfig::default()
+        };
+        f(&mut pc);
+        pc
+    };
+    for u in &args.urls {
+        configs.push((
+            format!("--url {u}"),
+            one_off(&|pc| {
+                pc.url = Some(u.clone());
+                pc.headers = headers.clone();
+                pc.insecure = args.insecure;
+            }),
+        ));
+    }
+    for t in &args.tcps {
+        configs.push((format!("--tcp {t}"), one_off(&|pc| pc.tcp = Some(t.clone()))));
+    }
+    for d in &args.dns_names {
+        configs.push((format!("--dns {d}"), one_off(&|pc| pc.dns = Some(d.clone()))));
+    }
+    if !args.conditions.is_empty() && args.urls.is_empty() && args.tcps.is_empty() && args.dns_names.is_empty() {
+        return Err(GateError::Usage(
+            "--condition applies to --url, --tcp and --dns probes; give one of those too".into(),
+        ));
+    }
+    if configs.is_empty()
+        && let Some(u) = &base_url
+    {
+        configs.push((
+            "target-from-deployment".into(),
+            ProbeConfig {
+                name: Some("deployment".into()),
+                url: Some(u.to_string()),
+                ..ProbeConfig::default()
+            },
+        ));
+    }
+    if configs.is_empty() {
+        return Err(GateError::Usage(
+            "no probe: pass --url URL (or --tcp, --dns), list `probes:` under `health:` in gates.yml, or set gatus-file / target-from-deployment".into(),
+        ));
+    }
+    let mut probes = Vec::new();
+    let mut problems = Vec::new();
+    for (at, pc) in &configs {
+        match build_probe(pc, at, &defaults, &env_get, &ctx.masker) {
+            Ok(p) => probes.push(p),
+            Err(mut e) => problems.append(&mut e),
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for p in &probes {
+        *seen.entry(p.name.clone()).or_insert(0u32) += 1;
+    }
+    for (name, n) in seen {
+        if n > 1 {
+            problems.push(format!(
+                "health.probes: {n} probes are named `{name}`; give each a distinct `name`"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(GateError::Config(
+            problems.iter().map(|p| ctx.masker.redact(p)).collect(),
+        ));
+    }
+    Ok((probes, target_note))
+}
+
+fn progress_line(text: &str) {
+    if gate_core::out::stderr_is_tty() {
+        let t = gate_core::github::escape::neutralize(text);
+        gate_core::out::stderr(&format!("\r\x1b[2Kgate-health: {t}"));
+    }
+}
+
+fn progress_done() {
+    if gate_core::out::stderr_is_tty() {
+        gate_core::out::stderr("\r\x1b[2K");
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+impl Gate for HealthGate {
+    const ID: &'static str = "health";
+    const ABOUT: &'static str = "Probe HTTP(S), TCP, DNS and commands with gatus-style conditions and latency budgets; once, until healthy (--wait), or watching (--watch)";
+    const RULES: &'static [Rule] = RULES;
+    type Config = HealthConfig;
+    type Args = HealthArgs;
+    type Input = HealthInput;
+
+    async fn collect(
+        ctx: &Context,
+        config: &HealthConfig,
+        args: &HealthArgs,
+    ) -> gate_core::Result<HealthInput> {
+        let mut notes = Vec::new();
+        let (probes, target_note) = build_probes(ctx, config, args, &mut notes).await?;
+        let infos: Vec<ProbeInfo> = probes
+            .iter()
+            .map(|p| ProbeInfo {
+                name: p.name.clone(),
+                kind: p.target.kind(),
+                target: ctx.masker.redact(&p.target.display()),
+                latency_budget_ms: p.latency_budget.map(millis),
+            })
+            .collect();
+        let probes: Arc<[Probe]> = probes.into();
+        let concurrency = config.concurrency.max(1) as usize;
+        let interval = config_dur("interval", &config.interval)?;
+        let timeout = config_dur("timeout", &config.timeout)?;
+        let watch_for = match &config.watch {
+            Some(w) => Some(config_dur("watch", w)?),
+            None => None,
+        };
+        if watch_for.is_some() && config.wait {
+            return Err(GateError::Usage(
+                "--wait and --watch are separate modes: wait first in one step, then watch in another".into(),
+            ));
+        }
+        let clock = TokioClock::default();
+        let mut input = HealthInput {
+            mode: Mode::Once,
+            probes: infos,
+            rounds: Vec::new(),
+            success_threshold: config.success_threshold.max(1),
+            failure_threshold: config.failure_threshold.max(1),
+            healthy_in_time: None,
+            streaks: Vec::new(),
+            timeout_ms: millis(timeout),
+            tripped: None,
+            watch_ms: 0.0,
+            interval_ms: millis(interval),
+            elapsed_ms: 0.0,
+            target_note,
+            notes,
+        };
+        if let Some(duration) = watch_for {
+            input.mode = Mode::Watch;
+            input.watch_ms = millis(duration);
+            let opts = WatchOptions {
+                duration,
+                interval,
+                failure_threshold: input.failure_threshold,
+                concurrency,
+            };
+            let total = probes.len();
+            let mut on_round = |r: &Round| {
+                let failing: Vec<&str> = r
+                    .results
+                    .iter()
+                    .filter(|x| !x.health.passing())
+                    .map(|x| x.name.as_str())
+                    .collect();
+                progress_line(&format!(
+                    "watching {:.0}s/{:.0}s: {}/{total} passing{}",
+                    r.at_ms / 1000.0,
+                    duration.as_secs_f64(),
+                    total - failing.len(),
+                    if failing.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (failing: {})", failing.join(", "))
+                    }
+                ));
+            };
+            let out = watch(&probes, &opts, &clock, &mut on_round).await;
+            progress_done();
+            input.tripped = out.tripped;
+            input.rounds = out.rounds;
+            input.elapsed_ms = out.elapsed_ms;
+        } else if config.wait {
+            input.mode = Mode::Wait;
+            let opts = WaitOptions {
+                success_threshold: input.success_threshold,
+                timeout,
+                initial_backoff: config_dur("backoff", &config.backoff)?,
+                max_backoff: config_dur("max-backoff", &config.max_backoff)?,
+                interval: interval.min(Duration::from_secs(1)).max(Duration::from_millis(50)),
+                concurrency,
+            };
+            let threshold = input.success_threshold;
+            let mut progress = |r: &Round, streaks: &[u32]| {
+                let done = streaks.iter().filter(|s| **s >= threshold).count();
+                progress_line(&format!(
+                    "waiting {:.0}s/{:.0}s: {done}/{} probes healthy ({threshold} in a row)",
+                    r.at_ms / 1000.0,
+                    timeout.as_secs_f64(),
+                    streaks.len()
+                ));
+            };
+            let out = wait(&probes, &opts, &clock, &mut progress).await;
+            progress_done();
+            input.healthy_in_time = Some(out.healthy);
+            input.streaks = out.streaks;
+            input.rounds = out.rounds;
+            input.elapsed_ms = out.elapsed_ms;
+        } else {
+            let results = probe_round(&probes, concurrency).await;
+            input.rounds.push(Round {
+                at_ms: 0.0,
+                results,
+            });
+        }
+        // Text from the network may carry secrets echoed back: mask it now.
+        for r in &mut input.rounds {
+            for x in &mut r.results {
+                mask_result(x, &ctx.masker);
+            }
+        }
+        Ok(input)
+    }
+
+    fn evaluate(input: &HealthInput, _config: &HealthConfig) -> Report {
+        evaluate(input)
+    }
+
+    fn outputs(report: &Report) -> Vec<(String, String)> {
+        let failing: Vec<String> = report
+            .details
+            .get("probes")
+            .and_then(|p| p.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter(|p| p.get("health").and_then(|h| h.as_str()) == Some("failing"))
+                    .filter_map(|p| p.get("name").and_then(|n| n.as_str()).map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let p95 = report
+            .metric("p95-ms")
+            .map(|m| gate_core::report::format_number(m.value))
+            .unwrap_or_default();
+        vec![
+            ("healthy".into(), failing.is_empty().to_string()),
+            ("failing".into(), failing.join(",")),
+            ("p95-ms".into(), p95),
+        ]
+    }
+}
+
+fn mask_result(r: &mut ProbeResult, masker: &gate_core::secret::Masker) {
+    r.target = masker.redact(&r.target);
+    if let Some(e) = &mut r.error {
+        *e = masker.redact(e);
+    }
+    if let Some(o) = &mut r.output {
+        *o = masker.redact(o);
+    }
+    for c in &mut r.conditions {
+        c.actual = masker.redact(&c.actual);
+    }
+}
+
+/// Stable kebab-case slug of a probe name, for metric names.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let s = s.trim_matches('-').to_string();
+    if s.is_empty() { "probe".into() } else { s }
+}
+
+/// Why a failing result failed, in one line.
+pub fn failure_reason(r: &ProbeResult) -> String {
+    let mut parts = Vec::new();
+    if let Some(e) = &r.error {
+        parts.push(e.clone());
+    }
+    for c in r.conditions.iter().filter(|c| !c.passed) {
+        parts.push(format!("`{}` did not hold (was {})", c.condition, c.actual));
+    }
+    if parts.is_empty() {
+        parts.push("failed".into());
+    }
+    let mut s = parts.join("; ");
+    if let Some(o) = &r.output
+        && !o.trim().is_empty()
+    {
+        let tail: String = o.trim().chars().take(500).collect();
+        s.push_str(&format!("; output: {tail}"));
+    }
+    s
+}
+
+#[derive(Debug, Serialize)]
+struct ProbeSummary<'a> {
+    name: &'a str,
+    kind: &'a str,
+    target: &'a str,
+    health: Health,
+    rounds: usize,
+    failures: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p95_ms: Option<f64>,
+    last: Option<&'a ProbeResult>,
+}
+
+/// The pure judgement.
+pub fn evaluate(input: &HealthInput) -> Report {
+    let mut report = Report::new("health");
+    let n = input.probes.len();
+    report.checked = n as u64;
+    let mut all_latencies = Vec::new();
+    let mut summaries = Vec::new();
+    let mut counts = (0usize, 0usize, 0usize);
+    let last_round = input.rounds.last();
+    for (i, info) in input.probes.iter().enumerate() {
+        let history: Vec<&ProbeResult> = input
+            .rounds
+            .iter()
+            .filter_map(|r| r.results.get(i))
+            .collect();
+        let last = last_round.and_then(|r| r.results.get(i));
+        let latencies: Vec<f64> = history
+            .iter()
+            .filter(|r| r.error.is_none())
+            .map(|r| r.phases.total)
+            .collect();
+        all_latencies.extend(latencies.iter().copied());
+        let failures = history.iter().filter(|r| !r.health.passing()).count();
+        let pct = percentiles(&latencies);
+        let key = info.name.clone();
+        let what = format!("probe `{}` ({})", info.name, info.target);
+        let mut health = last.map_or(Health::Failing, |r| r.health);
+
+        match input.mode {
+            Mode::Watch => {
+                if input.tripped.as_ref().is_some_and(|t| t.probe == info.name) {
+                    health = Health::Failing;
+                    let reason = last.map(failure_reason).unwrap_or_default();
+                    let t = input.tripped.as_ref();
+                    report.findings.push(
+                        Finding::new(
+                            "circuit-open",
+                            Severity::Error,
+                            format!(
+                                "{what} failed {} rounds in a row (from {:.1}s to {:.1}s into the watch): {reason}",
+                                input.failure_threshold,
+                                t.map_or(0.0, |t| t.first_failure_ms / 1000.0),
+                                t.map_or(0.0, |t| t.at_ms / 1000.0),
+                            ),
+                        )
+                        .with_key(key.clone()),
+                    );
+                } else if failures > 0 {
+                    if health == Health::Failing {
+                        // Failing at the end, below the threshold.
+                        health = Health::Degraded;
+                    }
+                    health = health.max(Health::Degraded);
+                    let reason = history
+                        .iter()
+                        .rev()
+                        .find(|r| !r.health.passing())
+                        .map(|r| failure_reason(r))
+                        .unwrap_or_default();
+                    report.findings.push(
+                        Finding::new(
+                            "flaky-probe",
+                            Severity::Warning,
+                            format!(
+                                "{what} failed {failures} of {} rounds (never {} in a row); last failure: {reason}",
+                                history.len(),
+                                input.failure_threshold
+                            ),
+                        )
+                        .with_key(key.clone()),
+                    );
+                }
+            }
+            Mode::Wait => {
+                let streak = input.streaks.get(i).copied().unwrap_or(0);
+                if input.healthy_in_time == Some(false) && streak < input.success_threshold {
+                    health = Health::Failing;
+                    let reason = match last {
+                        Some(r) if !r.health.passing() => failure_reason(r),
+                        _ => format!("passing, but only {streak} round(s) in a row"),
+                    };
+                    report.findings.push(
+                        Finding::new(
+                            "not-healthy-in-time",
+                            Severity::Error,
+                            format!(
+                                "{what} did not pass {} rounds in a row within {}: {reason} ({} rounds)",
+                                input.success_threshold,
+                                human_secs(input.timeout_ms / 1000.0),
+                                history.len()
+                            ),
+                        )
+                        .with_key(key.clone()),
+                    );
+                }
+            }
+            Mode::Once => {
+                if let Some(r) = last
+                    && r.health == Health::Failing
+                {
+                    report.findings.push(
+                        Finding::new(
+                            "probe-failing",
+                            Severity::Error,
+                            format!("{what} is failing: {}", failure_reason(r)),
+                        )
+                        .with_key(key.clone()),
+                    );
+                }
+            }
+        }
+        // Degradation, from the last result (once, wait) or the window (watch).
+        if let Some(r) = last
+            && health != Health::Failing
+        {
+            for d in &r.degraded {
+                let rule = if d.starts_with("certificate") {
+                    "certificate-expiring"
+                } else {
+                    "latency-over-budget"
+                };
+                if input.mode == Mode::Watch && rule == "latency-over-budget" {
+                    continue;
+                }
+                health = health.max(Health::Degraded);
+                report.findings.push(
+                    Finding::new(rule, Severity::Warning, format!("{what}: {d}"))
+                        .with_key(key.clone()),
+                );
+            }
+            if input.mode == Mode::Watch
+                && let (Some(b), Some((_, p95))) = (info.latency_budget_ms, pct)
+                && p95 > b
+            {
+                health = health.max(Health::Degraded);
+                report.findings.push(
+                    Finding::new(
+                        "latency-over-budget",
+                        Severity::Warning,
+                        format!(
+                            "{what}: p95 latency {} ms over the budget of {} ms",
+                            gate_core::report::format_number(p95),
+                            gate_core::report::format_number(b)
+                        ),
+                    )
+                    .with_key(key.clone()),
+                );
+            }
+        }
+        match health {
+            Health::Healthy => counts.0 += 1,
+            Health::Degraded => counts.1 += 1,
+            Health::Failing => counts.2 += 1,
+        }
+
+        // Metrics.
+        let s = slug(&info.name);
+        if input.mode == Mode::Once || history.len() <= 1 {
+            if let Some(r) = last {
+                let mut m = Metric::info(format!("{s}-latency"), r.phases.total, "ms");
+                if let Some(b) = info.latency_budget_ms {
+                    m = m.with_threshold(Threshold::new(Comparison::AtMost, b).warn_only());
+                }
+                report.metrics.push(m);
+                for (phase, v) in [
+                    ("dns", r.phases.dns),
+                    ("connect", r.phases.connect),
+                    ("tls", r.phases.tls),
+                    ("ttfb", r.phases.ttfb),
+                ] {
+                    if let Some(v) = v {
+                        report
+                            .metrics
+                            .push(Metric::info(format!("{s}-{phase}"), v, "ms"));
+                    }
+                }
+            }
+        } else if let Some((p50, p95)) = pct {
+            report
+                .metrics
+                .push(Metric::info(format!("{s}-p50"), p50, "ms"));
+            let mut m = Metric::info(format!("{s}-p95"), p95, "ms");
+            if let Some(b) = info.latency_budget_ms {
+                m = m.with_threshold(Threshold::new(Comparison::AtMost, b).warn_only());
+            }
+            report.metrics.push(m);
+        }
+        summaries.push((info, health, history.len(), failures, pct, last));
+    }
+
+    if let Some((p50, p95)) = percentiles(&all_latencies) {
+        report.metrics.push(Metric::info("p50-ms", p50, "ms"));
+        report.metrics.push(Metric::info("p95-ms", p95, "ms"));
+    }
+    report
+        .metrics
+        .push(Metric::info("probes-healthy", counts.0 as f64, "count"));
+    report
+        .metrics
+        .push(Metric::info("probes-degraded", counts.1 as f64, "count"));
+    report
+        .metrics
+        .push(Metric::info("probes-failing", counts.2 as f64, "count"));
+    for note in input.target_note.iter().chain(&input.notes) {
+        report
+            .findings
+            .push(Finding::new("probe-note", Severity::Note, note.clone()));
+    }
+
+    // Watch: latency over time.
+    if input.mode == Mode::Watch && input.rounds.len() > 1 {
+        report.charts.push(latency_chart(input));
+    }
+
+    let mode = match input.mode {
+        Mode::Once => String::new(),
+        Mode::Wait => format!(
+            " after {} round(s) in {}",
+            input.rounds.len(),
+            human_secs(input.elapsed_ms / 1000.0)
+        ),
+        Mode::Watch => format!(
+            " over {} round(s) in {}{}",
+            input.rounds.len(),
+            human_secs(input.elapsed_ms / 1000.0),
+            match &input.tripped {
+                Some(t) => format!(", tripped by `{}`", t.probe),
+                None => String::new(),
+            }
+        ),
+    };
+    report.summary = format!(
+        "{n} probe(s): {} healthy, {} degraded, {} failing{mode}",
+        counts.0, counts.1, counts.2
+    );
+    let probes: Vec<ProbeSummary<'_>> = summaries
+        .iter()
+        .map(|(info, health, rounds, failures, pct, last)| ProbeSummary {
+            name: &info.name,
+            kind: info.kind,
+            target: &info.target,
+            health: *health,
+            rounds: *rounds,
+            failures: *failures,
+            p50_ms: pct.map(|p| p.0),
+            p95_ms: pct.map(|p| p.1),
+            last: *last,
+        })
+        .collect();
+    report.details = serde_json::json!({
+        "mode": input.mode,
+        "rounds": input.rounds.len(),
+        "elapsed_ms": input.elapsed_ms,
+        "success_threshold": input.success_threshold,
+        "failure_threshold": input.failure_threshold,
+        "tripped": input.tripped,
+        "probes": probes,
+    });
+    report.finish()
+}
+
+fn latency_chart(input: &HealthInput) -> Chart {
+    const MAX_POINTS: usize = 60;
+    const MAX_SERIES: usize = 8;
+    let rounds = &input.rounds;
+    let per = rounds.len().div_ceil(MAX_POINTS).max(1);
+    let buckets: Vec<&[Round]> = rounds.chunks(per).collect();
+    let x = buckets
+        .iter()
+        .map(|b| format!("{:.0}s", b.first().map_or(0.0, |r| r.at_ms) / 1000.0))
+        .collect();
+    let series = input
+        .probes
+        .iter()
+        .enumerate()
+        .take(MAX_SERIES)
+        .map(|(i, p)| Series {
+            name: p.name.clone(),
+            kind: SeriesKind::Line,
+            // Worst latency of each bucket; a failed attempt counts as 0.
+            values: buckets
+                .iter()
+                .map(|b| {
+                    b.iter()
+                        .filter_map(|r| r.results.get(i))
+                        .filter(|r| r.error.is_none())
+                        .map(|r| r.phases.total)
+                        .fold(0.0, f64::max)
+                })
+                .collect(),
+        })
+        .collect();
+    Chart {
+        title: "Probe latency while watching".into(),
+        x_label: "time".into(),
+        y_label: "ms".into(),
+        x,
+        series,
+    }
+}

@@ -1,0 +1,156 @@
+//! Reading a gatus configuration file's `endpoints:` as probes.
+//!
+//! Supported: `name`, `group`, `url` (http, https, `tcp://host:port`),
+//! `method`, `headers`, `body`, `conditions`, `client.timeout`,
+//! `client.insecure`, `dns.query-name` (the system resolver answers; the
+//! nameserver in `url` is not used), `enabled`. Everything else gatus knows
+//! (alerts, intervals, other schemes) is ignored, with a note.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::config::ProbeConfig;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct GatusFile {
+    endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Endpoint {
+    name: Option<String>,
+    group: Option<String>,
+    url: Option<String>,
+    method: Option<String>,
+    headers: BTreeMap<String, String>,
+    body: Option<String>,
+    conditions: Vec<String>,
+    client: Option<Client>,
+    dns: Option<Dns>,
+    enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Client {
+    timeout: Option<String>,
+    insecure: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+struct Dns {
+    query_name: Option<String>,
+}
+
+/// Probe configs from a gatus file's text, plus notes about what was
+/// skipped. `Err` is a message for a malformed file.
+pub fn parse(text: &str) -> Result<(Vec<ProbeConfig>, Vec<String>), String> {
+    let file: GatusFile = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    let mut probes = Vec::new();
+    let mut notes = Vec::new();
+    for (i, ep) in file.endpoints.into_iter().enumerate() {
+        let name = match (&ep.group, &ep.name) {
+            (Some(g), Some(n)) => format!("{g}/{n}"),
+            (None, Some(n)) => n.clone(),
+            _ => format!("endpoints[{i}]"),
+        };
+        if ep.enabled == Some(false) {
+            notes.push(format!("gatus endpoint `{name}` is disabled: skipped"));
+            continue;
+        }
+        let url = ep.url.clone().unwrap_or_default();
+        let mut pc = ProbeConfig {
+            name: Some(name.clone()),
+            timeout: ep.client.as_ref().and_then(|c| c.timeout.clone()),
+            ..ProbeConfig::default()
+        };
+        let mut conditions = ep.conditions.clone();
+        if let Some(dns) = &ep.dns {
+            let Some(q) = dns.query_name.clone() else {
+                return Err(format!("endpoints[{i}] (`{name}`): `dns` without `query-name`"));
+            };
+            pc.dns = Some(q);
+            let before = conditions.len();
+            conditions.retain(|c| !c.contains("[DNS_RCODE]"));
+            if conditions.len() != before {
+                notes.push(format!(
+                    "gatus endpoint `{name}`: [DNS_RCODE] conditions are implied (the name must resolve)"
+                ));
+            }
+        } else if let Some(rest) = url.strip_prefix("tcp://") {
+            pc.tcp = Some(rest.trim_end_matches('/').to_string());
+        } else if url.starts_with("http://") || url.starts_with("https://") {
+            pc.url = Some(url.clone());
+            pc.method = ep.method.clone();
+            pc.headers = ep.headers.clone();
+            pc.body = ep.body.clone();
+            pc.insecure = ep.client.as_ref().and_then(|c| c.insecure).unwrap_or(false);
+            // gatus does not follow redirects by default.
+            pc.follow_redirects = Some(false);
+        } else {
+            let scheme = url.split("://").next().unwrap_or_default();
+            notes.push(format!(
+                "gatus endpoint `{name}`: `{scheme}` endpoints are not supported: skipped"
+            ));
+            continue;
+        }
+        pc.conditions = conditions;
+        probes.push(pc);
+    }
+    Ok((probes, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn reads_gatus_endpoints() {
+        let text = r#"
+storage:
+  type: memory
+endpoints:
+  - name: website
+    group: core
+    url: "https://twin.sh/health"
+    interval: 5m
+    conditions:
+      - "[STATUS] == 200"
+      - "[BODY].status == UP"
+      - "[RESPONSE_TIME] < 300"
+    alerts:
+      - type: slack
+  - name: db
+    url: "tcp://127.0.0.1:5432"
+    conditions: ["[CONNECTED] == true"]
+  - name: dns
+    url: "8.8.8.8"
+    dns:
+      query-name: "example.org"
+      query-type: "A"
+    conditions: ["[DNS_RCODE] == NOERROR"]
+  - name: ping
+    url: "icmp://127.0.0.1"
+"#;
+        let (probes, notes) = parse(text).unwrap();
+        assert_eq!(probes.len(), 3);
+        assert_eq!(probes[0].name.as_deref(), Some("core/website"));
+        assert_eq!(probes[0].conditions.len(), 3);
+        assert_eq!(probes[1].tcp.as_deref(), Some("127.0.0.1:5432"));
+        assert_eq!(probes[2].dns.as_deref(), Some("example.org"));
+        assert!(probes[2].conditions.is_empty());
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[1].contains("icmp"));
+    }
+
+    #[test]
+    fn malformed_gatus_file_is_an_error() {
+        assert!(parse("endpoints: [1, 2").is_err());
+        assert!(parse("endpoints:\n  - name: x\n    conditions: 5\n").is_err());
+    }
+}
