@@ -1,0 +1,784 @@
+//! The `Gate` glue: configuration, flags, `collect` (databases, lockfiles,
+//! ignore lists, the clock) and the pure `evaluate`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gate_core::report::{Finding, Location, Metric, Report, Rule, Severity};
+use gate_core::{Context, Gate, GateError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::lockfile::{self, Ecosystem, Lockfile};
+use crate::matcher::{self, Class, Hit};
+use crate::policy::{self, Ignore, IgnoreRule};
+use crate::severity::Level;
+use crate::{osv, rustsec};
+
+/// Lowest severity that fails the gate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOnSeverity {
+    /// Every vulnerability fails, whatever its score (cargo-audit's behaviour).
+    #[default]
+    Any,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOnSeverity {
+    fn threshold(self) -> Option<Level> {
+        match self {
+            FailOnSeverity::Any => None,
+            FailOnSeverity::Low => Some(Level::Low),
+            FailOnSeverity::Medium => Some(Level::Medium),
+            FailOnSeverity::High => Some(Level::High),
+            FailOnSeverity::Critical => Some(Level::Critical),
+        }
+    }
+}
+
+/// What a finding of a class does to the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClassLevel {
+    /// An error: the gate fails.
+    Fail,
+    /// A warning (fails only with `--fail-on warn`).
+    Warn,
+    /// Listed as a note; never changes the verdict.
+    Note,
+    /// Not reported at all.
+    Ignore,
+}
+
+impl ClassLevel {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            ClassLevel::Fail => Some(Severity::Error),
+            ClassLevel::Warn => Some(Severity::Warning),
+            ClassLevel::Note => Some(Severity::Note),
+            ClassLevel::Ignore => None,
+        }
+    }
+}
+
+/// The `audit` section of `gates.yml`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct AuditConfig {
+    /// Lockfiles to audit (repository-relative paths). Empty: every Cargo.lock, package-lock.json, npm-shrinkwrap.json and requirements*.txt under the repository (target/, node_modules/ and .git/ skipped).
+    pub lockfiles: Vec<String>,
+    /// RustSec advisory-db directory (a git checkout or plain export with `crates/`): Cargo.lock files are matched with cargo-audit's semantics.
+    pub rustsec_db: Option<String>,
+    /// Directories of OSV JSON records (one advisory per file, searched recursively), for npm, PyPI and crates.io.
+    pub osv_db: Vec<String>,
+    /// Maximum age of the advisory data (`7d`, `36h`, `2w`, or `off`). A git checkout's age is its last commit's; an export's is its newest entry's. Older data stops the gate with exit 4.
+    pub max_db_age: String,
+    /// Lowest severity that fails: `any` (every vulnerability), `low`, `medium`, `high` or `critical`. Vulnerabilities below it are warnings.
+    pub fail_on_severity: FailOnSeverity,
+    /// Vulnerabilities with no CVSS vector and no severity label: `fail`, `warn` or `note`. With `fail-on-severity: any` they always fail.
+    pub unknown_severity: ClassLevel,
+    /// Level of `unmaintained` advisories (RustSec informational).
+    pub unmaintained: ClassLevel,
+    /// Level of `unsound` advisories (RustSec informational).
+    pub unsound: ClassLevel,
+    /// Level of `notice` advisories (RustSec informational).
+    pub notice: ClassLevel,
+    /// Audit development-only packages (npm `dev: true`). When false they are skipped and counted.
+    pub include_dev: bool,
+    /// Accepted advisories: each with `id` (or alias), `reason` and `expires` (YYYY-MM-DD), optionally `package`. An expired ignore fails the gate; an unused one warns.
+    pub ignore: Vec<IgnoreRule>,
+    /// Also honour the ignore lists of `.cargo/audit.toml` and `osv-scanner.toml` at the repository root (migration aid).
+    pub import_ignores: bool,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            lockfiles: Vec::new(),
+            rustsec_db: None,
+            osv_db: Vec::new(),
+            max_db_age: "7d".into(),
+            fail_on_severity: FailOnSeverity::Any,
+            unknown_severity: ClassLevel::Fail,
+            unmaintained: ClassLevel::Warn,
+            unsound: ClassLevel::Warn,
+            notice: ClassLevel::Warn,
+            include_dev: true,
+            ignore: Vec::new(),
+            import_ignores: true,
+        }
+    }
+}
+
+/// Flags of gate-audit (each overrides the `gates.yml` key of the same name).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditArgs {
+    /// Lockfile to audit (repeatable); default: discover every lockfile
+    #[arg(long = "lockfile", id = "lockfiles", value_name = "PATH")]
+    pub lockfiles: Vec<String>,
+    /// RustSec advisory-db directory
+    #[arg(long = "rustsec-db", id = "rustsec_db", value_name = "DIR")]
+    pub rustsec_db: Option<String>,
+    /// Directory of OSV JSON advisories (repeatable)
+    #[arg(long = "osv-db", id = "osv_db", value_name = "DIR")]
+    pub osv_db: Vec<String>,
+    /// Maximum age of the advisory data: 7d, 36h, 2w or off
+    #[arg(long = "max-db-age", id = "max_db_age", value_name = "AGE")]
+    pub max_db_age: Option<String>,
+    /// Lowest severity that fails: any, low, medium, high, critical
+    #[arg(
+        long = "fail-on-severity",
+        id = "fail_on_severity",
+        value_name = "LEVEL"
+    )]
+    pub fail_on_severity: Option<String>,
+    /// Level of unrated vulnerabilities: fail, warn, note
+    #[arg(
+        long = "unknown-severity",
+        id = "unknown_severity",
+        value_name = "LEVEL"
+    )]
+    pub unknown_severity: Option<String>,
+    /// Audit development-only packages: true or false
+    #[arg(long = "include-dev", id = "include_dev", value_name = "BOOL")]
+    pub include_dev: Option<String>,
+}
+
+/// A lockfile as the report describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LockSummary {
+    pub path: String,
+    pub format: String,
+    pub ecosystem: &'static str,
+    pub packages: u64,
+    pub dev_packages: u64,
+    /// Entries that could not be checked: (line, why).
+    pub unchecked: Vec<(u32, String)>,
+}
+
+/// A database as the report describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DbSummary {
+    pub kind: &'static str,
+    pub path: String,
+    pub advisories: u64,
+    /// Date of the data (commit date, or newest entry), `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub age_days: Option<i64>,
+}
+
+/// What `collect` gathers.
+#[derive(Debug, Clone)]
+pub struct AuditInput {
+    pub lockfiles: Vec<LockSummary>,
+    pub databases: Vec<DbSummary>,
+    pub hits: Vec<Hit>,
+    pub ignores: Vec<Ignore>,
+    /// Today, as a day number (for ignore expiry).
+    pub today: i64,
+}
+
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "vulnerability",
+        summary: "A locked package has a known vulnerability",
+        help: "Upgrade the package to a fixed version (see the advisory), or add an ignore with a reason and an expiry date.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "unmaintained",
+        summary: "A locked package is unmaintained (RustSec informational advisory)",
+        help: "Plan a replacement; set `unmaintained: note` to stop warning.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "unsound",
+        summary: "A locked package has an unsound API (RustSec informational advisory)",
+        help: "Upgrade to a fixed version or check that the unsound API is not used.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "notice",
+        summary: "A locked package has a notice advisory (RustSec informational)",
+        help: "Read the advisory; set `notice: note` to stop warning.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "ignored",
+        summary: "A finding matched an ignore entry",
+        help: "Nothing to do until the ignore expires.",
+        default_severity: Severity::Note,
+    },
+    Rule {
+        id: "ignore-expired",
+        summary: "An ignore entry is past its expiry date",
+        help: "Fix the vulnerability, or renew the ignore with a new reason and date.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "ignore-unused",
+        summary: "An ignore entry matches no finding",
+        help: "Remove it: the vulnerability is gone (or the id is misspelt).",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "unchecked-entry",
+        summary: "A lockfile entry could not be checked (unpinned requirement, git or file dependency)",
+        help: "Pin the requirement with == (pip-compile / uv pip compile) so it can be audited.",
+        default_severity: Severity::Note,
+    },
+];
+
+fn db_error(e: rustsec::DbError) -> GateError {
+    GateError::malformed(
+        e.path,
+        e.line,
+        format!(
+            "{}\n  hint: fix or remove the file, or update the database",
+            e.message
+        ),
+    )
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn today() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    i64::try_from(secs / 86_400).unwrap_or(0)
+}
+
+/// Date of a git checkout's last commit, when `dir` is one.
+fn git_commit_date(dir: &Path) -> Option<String> {
+    if !dir.join(".git").exists() {
+        return None;
+    }
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%cs"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    (o.status.success() && policy::parse_date(&s).is_some()).then_some(s)
+}
+
+fn check_age(
+    summary: &mut DbSummary,
+    max_hours: Option<u64>,
+    today: i64,
+    dir: &Path,
+) -> gate_core::Result<()> {
+    let Some(date) = summary.date.as_deref().and_then(policy::parse_date) else {
+        if max_hours.is_some() {
+            return Err(GateError::Input(format!(
+                "{}: cannot tell the age of the {} database (no commit date, no dated entry)\n  hint: use a git checkout or an export with dated entries, or set max-db-age: off",
+                dir.display(),
+                summary.kind
+            )));
+        }
+        return Ok(());
+    };
+    let age = today - date;
+    summary.age_days = Some(age);
+    if let Some(max) = max_hours {
+        let max_days = i64::try_from(max.div_ceil(24)).unwrap_or(i64::MAX);
+        if age > max_days || (max < 24 && age > 0) {
+            return Err(GateError::Input(format!(
+                "{}: the {} database is {age} days old (data of {}), older than max-db-age ({} h)\n  hint: update it (e.g. `git -C {} pull`), or raise max-db-age",
+                dir.display(),
+                summary.kind,
+                policy::format_date(date),
+                max,
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn validate_ignores(rules: &[IgnoreRule]) -> gate_core::Result<Vec<Ignore>> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if r.id.trim().is_empty() {
+            errors.push(format!(
+                "audit.ignore[{i}].id: empty; give the advisory id (e.g. RUSTSEC-2020-0071)"
+            ));
+        }
+        if r.reason.trim().is_empty() {
+            errors.push(format!(
+                "audit.ignore[{i}].reason: empty; say why `{}` is acceptable",
+                r.id
+            ));
+        }
+        match policy::parse_date(&r.expires) {
+            Some(d) if r.expires.trim().len() == 10 => out.push(Ignore {
+                id: r.id.trim().to_string(),
+                reason: r.reason.trim().to_string(),
+                expires: Some(policy::format_date(d)),
+                package: r.package.clone(),
+                origin: "gates.yml".into(),
+            }),
+            _ => errors.push(format!(
+                "audit.ignore[{i}].expires: `{}` is not a date; use YYYY-MM-DD",
+                r.expires
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(GateError::Config(errors))
+    }
+}
+
+/// Everything `collect` does, with the clock and the repository given.
+pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::Result<AuditInput> {
+    let resolve = |p: &str| -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            root.join(p)
+        }
+    };
+    let max_age = policy::parse_age(&config.max_db_age)
+        .map_err(|m| GateError::Config(vec![format!("audit.max-db-age: {m}")]))?;
+    let mut ignores = validate_ignores(&config.ignore)?;
+    if config.rustsec_db.is_none() && config.osv_db.is_empty() {
+        return Err(GateError::Input(
+            "no advisory database: set `rustsec-db` (a RustSec advisory-db checkout) and/or `osv-db` (directories of OSV JSON), or pass --rustsec-db / --osv-db".into(),
+        ));
+    }
+    let mut databases = Vec::new();
+    let rdb = match &config.rustsec_db {
+        Some(p) => {
+            let dir = resolve(p);
+            let db = rustsec::Database::open(&dir).map_err(db_error)?;
+            let mut s = DbSummary {
+                kind: "rustsec",
+                path: p.clone(),
+                advisories: db.advisories.len() as u64,
+                date: git_commit_date(&dir).or_else(|| db.newest_date().map(String::from)),
+                age_days: None,
+            };
+            check_age(&mut s, max_age, today, &dir)?;
+            databases.push(s);
+            Some(db)
+        }
+        None => None,
+    };
+    let odb = if config.osv_db.is_empty() {
+        None
+    } else {
+        let dirs: Vec<PathBuf> = config.osv_db.iter().map(|p| resolve(p)).collect();
+        let db = osv::Database::open(&dirs).map_err(db_error)?;
+        let mut s = DbSummary {
+            kind: "osv",
+            path: config.osv_db.join(", "),
+            advisories: db.records.len() as u64,
+            date: dirs
+                .iter()
+                .filter_map(|d| git_commit_date(d))
+                .max()
+                .or_else(|| {
+                    db.newest_modified()
+                        .and_then(policy::parse_date)
+                        .map(policy::format_date)
+                }),
+            age_days: None,
+        };
+        check_age(
+            &mut s,
+            max_age,
+            today,
+            dirs.first().map(PathBuf::as_path).unwrap_or(root),
+        )?;
+        databases.push(s);
+        Some(db)
+    };
+
+    // Lockfiles.
+    let paths: Vec<PathBuf> = if config.lockfiles.is_empty() {
+        lockfile::discover(root, 12).map_err(|e| GateError::read(root, e))?
+    } else {
+        config.lockfiles.iter().map(|p| resolve(p)).collect()
+    };
+    if paths.is_empty() {
+        return Err(GateError::Input(format!(
+            "no lockfile found under {} (Cargo.lock, package-lock.json, npm-shrinkwrap.json, requirements*.txt)\n  hint: commit your lockfile, or pass --lockfile PATH",
+            root.display()
+        )));
+    }
+    let mut locks: Vec<Lockfile> = Vec::new();
+    for p in &paths {
+        let kind = lockfile::kind_of(p).ok_or_else(|| {
+            GateError::Usage(format!(
+                "{}: unknown lockfile kind; gate-audit reads Cargo.lock, package-lock.json, npm-shrinkwrap.json and requirements*.txt",
+                p.display()
+            ))
+        })?;
+        let bytes = std::fs::read(p).map_err(|e| GateError::read(p, e))?;
+        let display = rel(root, p);
+        let l = lockfile::parse(kind, &display, &bytes).map_err(|e| {
+            GateError::malformed(
+                p,
+                e.line,
+                format!(
+                    "{}\n  hint: regenerate the lockfile with its package manager",
+                    e.message
+                ),
+            )
+        })?;
+        locks.push(l);
+    }
+    // Every ecosystem present must be covered by some data: never a silent pass.
+    for l in &locks {
+        let covered = match l.ecosystem {
+            Ecosystem::CratesIo => {
+                rdb.is_some()
+                    || odb
+                        .as_ref()
+                        .is_some_and(|d| has_ecosystem(d, Ecosystem::CratesIo))
+            }
+            e => odb.as_ref().is_some_and(|d| has_ecosystem(d, e)),
+        };
+        if !covered && !l.packages.is_empty() {
+            return Err(GateError::Input(format!(
+                "{}: no advisory data for {} packages in the configured databases\n  hint: {}",
+                l.path,
+                l.ecosystem.osv_name(),
+                match l.ecosystem {
+                    Ecosystem::CratesIo => "set rustsec-db to a RustSec advisory-db checkout",
+                    Ecosystem::Npm => "add an OSV directory with npm advisories to osv-db",
+                    Ecosystem::PyPI => "add an OSV directory with PyPI advisories to osv-db",
+                }
+            )));
+        }
+    }
+    if config.import_ignores {
+        let cargo = root.join(".cargo/audit.toml");
+        if let Ok(text) = std::fs::read_to_string(&cargo) {
+            ignores.extend(policy::read_cargo_audit_toml(&cargo, &text)?);
+        }
+        let osvs = root.join("osv-scanner.toml");
+        if let Ok(text) = std::fs::read_to_string(&osvs) {
+            ignores.extend(policy::read_osv_scanner_toml(&osvs, &text)?);
+        }
+    }
+    let hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
+    let lockfiles = locks
+        .iter()
+        .map(|l| LockSummary {
+            path: l.path.clone(),
+            format: l.format.clone(),
+            ecosystem: l.ecosystem.osv_name(),
+            packages: l.packages.len() as u64,
+            dev_packages: l.packages.iter().filter(|p| p.dev).count() as u64,
+            unchecked: l.unchecked.clone(),
+        })
+        .collect();
+    Ok(AuditInput {
+        lockfiles,
+        databases,
+        hits,
+        ignores,
+        today,
+    })
+}
+
+fn has_ecosystem(db: &osv::Database, eco: Ecosystem) -> bool {
+    db.records.iter().any(|r| {
+        r.affected.iter().flatten().any(|a| {
+            a.package
+                .as_ref()
+                .is_some_and(|p| p.ecosystem == eco.osv_name())
+        })
+    })
+}
+
+fn class_rule(c: Class) -> &'static str {
+    c.as_str()
+}
+
+fn describe(h: &Hit) -> String {
+    let mut s = format!("{} {}: {}", h.package, h.version, h.id);
+    if !h.aliases.is_empty() {
+        s.push_str(&format!(" ({})", h.aliases.join(", ")));
+    }
+    if !h.title.is_empty() {
+        s.push_str(&format!(": {}", h.title));
+    }
+    if h.class == Class::Vulnerability {
+        match (h.rating.score, h.rating.level) {
+            (Some(sc), Some(l)) => s.push_str(&format!("; severity {} ({sc:.1})", l.as_str())),
+            (None, Some(l)) => s.push_str(&format!("; severity {}", l.as_str())),
+            _ => s.push_str("; severity unknown"),
+        }
+    }
+    if h.fixed.is_empty() {
+        s.push_str("; no fixed version");
+    } else {
+        s.push_str(&format!("; fixed: {}", h.fixed.join(", ")));
+    }
+    if h.dev {
+        s.push_str(" (dev only)");
+    }
+    s
+}
+
+/// Security score: 100 minus 25 per critical, 15 per high or unrated, 5 per
+/// medium, 1 per low vulnerability and 0.5 per informational warning
+/// (ignored findings excluded), floored at 0.
+pub fn security_score(counts: &BTreeMap<&'static str, u64>) -> f64 {
+    let g = |k: &str| counts.get(k).copied().unwrap_or(0) as f64;
+    let penalty = 25.0 * g("critical")
+        + 15.0 * (g("high") + g("unknown"))
+        + 5.0 * g("medium")
+        + g("low")
+        + 0.5 * g("informational");
+    (100.0 - penalty).max(0.0)
+}
+
+fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
+    let mut r = Report::new(AuditGate::ID);
+    let mut used = vec![false; input.ignores.len()];
+    let mut expired_reported = vec![false; input.ignores.len()];
+    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let (mut vulns, mut warnings, mut ignored_n, mut dev_skipped) = (0u64, 0u64, 0u64, 0u64);
+    let mut groups: BTreeMap<(String, String, String), Vec<serde_json::Value>> = BTreeMap::new();
+    for h in &input.hits {
+        if h.dev && !config.include_dev {
+            dev_skipped += 1;
+            continue;
+        }
+        let loc = Location::lines(h.lockfile.clone(), h.line, h.line);
+        // Ignore entries (alias-aware, optionally per package).
+        let mut ignored_by = None;
+        for (i, ig) in input.ignores.iter().enumerate() {
+            if !h.ids().any(|id| id.eq_ignore_ascii_case(&ig.id))
+                || ig.package.as_ref().is_some_and(|p| p != &h.package)
+            {
+                continue;
+            }
+            used[i] = true;
+            let expired = ig
+                .expires
+                .as_deref()
+                .and_then(policy::parse_date)
+                .is_some_and(|d| d < input.today);
+            if expired {
+                if !expired_reported[i] {
+                    expired_reported[i] = true;
+                    r.findings.push(
+                        Finding::new(
+                            "ignore-expired",
+                            Severity::Error,
+                            format!(
+                                "the ignore of {} ({}, from {}) expired on {}: the finding counts again",
+                                ig.id,
+                                ig.reason,
+                                ig.origin,
+                                ig.expires.as_deref().unwrap_or("")
+                            ),
+                        )
+                        .with_key(format!("ignore@{}", ig.id)),
+                    );
+                }
+            } else if ignored_by.is_none() {
+                ignored_by = Some(ig);
+            }
+        }
+        let mut entry = serde_json::json!({
+            "id": h.id, "aliases": h.aliases, "class": h.class.as_str(),
+            "title": h.title, "severity": h.rating.level.map(Level::as_str),
+            "score": h.rating.score, "vector": h.rating.vector, "fixed": h.fixed,
+            "url": h.url, "notes": h.notes,
+        });
+        if let Some(ig) = ignored_by {
+            ignored_n += 1;
+            entry["ignored"] = serde_json::json!({"reason": ig.reason, "expires": ig.expires, "origin": ig.origin});
+            r.findings.push(
+                Finding::new(
+                    "ignored",
+                    Severity::Note,
+                    format!("{} — ignored ({}): {}", describe(h), ig.origin, ig.reason),
+                )
+                .at(loc)
+                .with_key(h.key()),
+            );
+        } else {
+            let sev = match h.class {
+                Class::Vulnerability => {
+                    let level_key = h.rating.level.map(Level::as_str).unwrap_or("unknown");
+                    *counts.entry(level_key).or_default() += 1;
+                    vulns += 1;
+                    match (config.fail_on_severity.threshold(), h.rating.level) {
+                        (None, _) => Some(Severity::Error),
+                        (Some(t), Some(l)) => Some(if l >= t {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        }),
+                        (Some(_), None) => config.unknown_severity.severity(),
+                    }
+                }
+                Class::Unmaintained => config.unmaintained.severity(),
+                Class::Unsound => config.unsound.severity(),
+                Class::Notice => config.notice.severity(),
+            };
+            if h.class != Class::Vulnerability && sev.is_some() {
+                warnings += 1;
+                *counts.entry("informational").or_default() += 1;
+            }
+            if let Some(sev) = sev {
+                r.findings.push(
+                    Finding::new(class_rule(h.class), sev, describe(h))
+                        .at(loc)
+                        .with_key(h.key()),
+                );
+            }
+        }
+        groups
+            .entry((h.lockfile.clone(), h.package.clone(), h.version.clone()))
+            .or_default()
+            .push(entry);
+    }
+    for (i, ig) in input.ignores.iter().enumerate() {
+        if !used[i] {
+            r.findings.push(
+                Finding::new(
+                    "ignore-unused",
+                    Severity::Warning,
+                    format!(
+                        "the ignore of {} ({}) matches no finding: remove it",
+                        ig.id, ig.origin
+                    ),
+                )
+                .with_key(format!("ignore@{}", ig.id)),
+            );
+        }
+    }
+    let mut checked = 0u64;
+    for l in &input.lockfiles {
+        checked += if config.include_dev {
+            l.packages
+        } else {
+            l.packages - l.dev_packages
+        };
+        for (line, why) in &l.unchecked {
+            r.findings.push(
+                Finding::new(
+                    "unchecked-entry",
+                    Severity::Note,
+                    format!("{}: {why}", l.path),
+                )
+                .at(Location::lines(l.path.clone(), *line, *line)),
+            );
+        }
+    }
+    r.checked = checked;
+    let score = security_score(&counts);
+    #[allow(clippy::cast_precision_loss)]
+    {
+        r.metrics
+            .push(Metric::info("vulnerabilities", vulns as f64, "count"));
+        r.metrics
+            .push(Metric::info("warnings", warnings as f64, "count"));
+        r.metrics
+            .push(Metric::info("ignored", ignored_n as f64, "count"));
+        r.metrics
+            .push(Metric::info("packages-checked", checked as f64, "count"));
+        r.metrics.push(Metric::info("security-score", score, ""));
+        if let Some(age) = input.databases.iter().filter_map(|d| d.age_days).max() {
+            r.metrics.push(Metric::info("db-age", age as f64, "days"));
+        }
+    }
+    let by_level: Vec<String> = ["critical", "high", "medium", "low", "none", "unknown"]
+        .iter()
+        .filter_map(|k| counts.get(k).map(|n| format!("{n} {k}")))
+        .collect();
+    r.summary = format!(
+        "{vulns} vulnerabilit{}{}, {warnings} warning{} in {checked} packages of {} lockfile{}; {ignored_n} ignored; security score {}",
+        if vulns == 1 { "y" } else { "ies" },
+        if by_level.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_level.join(", "))
+        },
+        if warnings == 1 { "" } else { "s" },
+        input.lockfiles.len(),
+        if input.lockfiles.len() == 1 { "" } else { "s" },
+        gate_core::report::format_number(score),
+    );
+    if dev_skipped > 0 {
+        r.summary
+            .push_str(&format!("; {dev_skipped} dev-only finding(s) excluded"));
+    }
+    r.details = serde_json::json!({
+        "lockfiles": input.lockfiles,
+        "databases": input.databases,
+        "packages": groups.into_iter().map(|((lock, name, version), advisories)| serde_json::json!({
+            "lockfile": lock, "package": name, "version": version, "advisories": advisories,
+        })).collect::<Vec<_>>(),
+        "ignores": input.ignores,
+    });
+    r.finish()
+}
+
+/// The audit gate.
+#[derive(Debug)]
+pub struct AuditGate;
+
+impl Gate for AuditGate {
+    const ID: &'static str = "audit";
+    const ABOUT: &'static str = "Known vulnerabilities in every lockfile (Cargo.lock, package-lock.json, requirements.txt) against RustSec and OSV data, offline";
+    const RULES: &'static [Rule] = RULES;
+    type Config = AuditConfig;
+    type Args = AuditArgs;
+    type Input = AuditInput;
+
+    async fn collect(
+        ctx: &Context,
+        config: &Self::Config,
+        _args: &Self::Args,
+    ) -> gate_core::Result<Self::Input> {
+        collect_at(&ctx.repo_root, config, today())
+    }
+
+    fn evaluate(input: &Self::Input, config: &Self::Config) -> Report {
+        evaluate_input(input, config)
+    }
+
+    fn outputs(report: &Report) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (m, k) in [
+            ("vulnerabilities", "vulnerabilities"),
+            ("warnings", "warnings"),
+            ("security-score", "score"),
+        ] {
+            if let Some(m) = report.metric(m) {
+                out.push((k.to_string(), gate_core::report::format_number(m.value)));
+            }
+        }
+        out
+    }
+}
+
+/// Evaluates collected input (used by tests and benchmarks).
+pub fn evaluate(input: &AuditInput, config: &AuditConfig) -> Report {
+    evaluate_input(input, config)
+}

@@ -1,0 +1,23 @@
+//! gate-audit: known-vulnerability audit of lockfiles, offline first.
+//!
+//! - [`lockfile`] reads Cargo.lock (v1–v4), package-lock.json /
+//!   npm-shrinkwrap.json (v1–v3) and pinned requirements*.txt, keeping the
+//!   line of every package entry;
+//! - [`rustsec`] loads a RustSec advisory-db directory and matches with
+//!   cargo-audit's exact semantics;
+//! - [`osv`] loads OSV JSON directories and matches with OSV semantics
+//!   (SemVer for npm, PEP 440 for PyPI);
+//! - [`matcher`] runs both and groups aliases into one finding per
+//!   vulnerability per package;
+//! - [`policy`] holds the ignore lists (gates.yml, `.cargo/audit.toml`,
+//!   `osv-scanner.toml`) and the database age check;
+//! - [`gate`] is the `Gate` glue and the pure `evaluate`.
+
+pub mod gate;
+pub mod lockfile;
+pub mod matcher;
+pub mod osv;
+pub mod policy;
+pub mod rustsec;
+pub mod severity;
+pub mod version;

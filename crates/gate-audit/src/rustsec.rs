@@ -1,0 +1,721 @@
+//! The RustSec advisory database (advisory-db checkout or export) and
+//! cargo-audit's matching semantics.
+//!
+//! An advisory lists the versions that are *not* affected (`patched`,
+//! `unaffected`, Cargo version requirements); like the `rustsec` crate, the
+//! affected versions are the complement of their union, computed as
+//! half-open `[introduced, fixed)` intervals. Caret and tilde requirements
+//! end at the next breaking version's `-0` pre-release, an exclusive lower
+//! bound `> v` becomes `v` incremented to the smallest later version
+//! (`1.2.3` → `1.2.4-0`, `1.2.3-rc.1` → `1.2.3-rc.1.0`), build metadata
+//! never counts, withdrawn advisories are skipped, and only packages from
+//! crates.io match (not path, workspace or git packages).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use semver::{Comparator, Op, Prerelease, Version, VersionReq};
+use serde::Deserialize;
+
+use crate::version::strip_build;
+
+/// `registry+` URL of crates.io, as Cargo writes it in every lockfile.
+pub const CRATES_IO: &str = "https://github.com/rust-lang/crates.io-index";
+
+/// An error in one advisory file: the file, a line when known, the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbError {
+    pub path: PathBuf,
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl DbError {
+    fn new(path: &Path, line: Option<u64>, message: impl Into<String>) -> Self {
+        DbError {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Kind of an informational advisory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Informational {
+    Unmaintained,
+    Unsound,
+    Notice,
+    /// Any other label: cargo-audit reports it nowhere.
+    Other(String),
+}
+
+impl Informational {
+    fn parse(s: &str) -> Informational {
+        match s {
+            "unmaintained" => Informational::Unmaintained,
+            "unsound" => Informational::Unsound,
+            "notice" => Informational::Notice,
+            o => Informational::Other(o.to_string()),
+        }
+    }
+}
+
+/// Which part of the database an advisory is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    Crates,
+    Rust,
+}
+
+/// An affected interval: `introduced` inclusive, `fixed` exclusive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval {
+    pub introduced: Option<Version>,
+    pub fixed: Option<Version>,
+}
+
+impl Interval {
+    pub fn contains(&self, v: &Version) -> bool {
+        self.introduced.as_ref().is_none_or(|s| v >= s) && self.fixed.as_ref().is_none_or(|e| v < e)
+    }
+}
+
+/// One RustSec advisory.
+#[derive(Debug, Clone)]
+pub struct Advisory {
+    pub id: String,
+    pub package: String,
+    pub collection: Collection,
+    pub title: String,
+    pub date: String,
+    pub aliases: Vec<String>,
+    pub url: Option<String>,
+    pub cvss: Option<String>,
+    pub informational: Option<Informational>,
+    pub withdrawn: Option<String>,
+    /// Registry the advisory is about (`source`), default crates.io.
+    pub source: Option<String>,
+    pub patched: Vec<String>,
+    pub unaffected: Vec<String>,
+    pub affected: Vec<Interval>,
+    pub file: PathBuf,
+}
+
+impl Advisory {
+    /// Whether `version` is affected (cargo-audit's `Versions::is_vulnerable`).
+    pub fn affects(&self, version: &Version) -> bool {
+        let v = strip_build(version);
+        self.affected.iter().any(|r| r.contains(&v))
+    }
+
+    /// Whether a lockfile package source is in this advisory's scope: the
+    /// same registry (crates.io by default). Path and workspace packages (no
+    /// source) and git sources never match, as with cargo-audit 0.22 (a
+    /// workspace crate named like a published one is not that crate).
+    pub fn source_matches(&self, source: Option<&str>) -> bool {
+        let Some(src) = source else { return false };
+        let want = self.source.as_deref().unwrap_or(CRATES_IO);
+        let want = want.strip_prefix("registry+").unwrap_or(want);
+        match src.strip_prefix("registry+") {
+            Some(url) => url.trim_end_matches('/') == want.trim_end_matches('/'),
+            None => false,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    advisory: RawAdvisory,
+    #[serde(default)]
+    versions: Option<RawVersions>,
+}
+
+#[derive(Deserialize)]
+struct RawAdvisory {
+    id: String,
+    package: String,
+    #[serde(default)]
+    date: Option<toml::Value>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    cvss: Option<String>,
+    #[serde(default)]
+    informational: Option<String>,
+    #[serde(default)]
+    withdrawn: Option<toml::Value>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    // v2 advisories kept versions in [advisory]
+    #[serde(default)]
+    patched_versions: Option<Vec<String>>,
+    #[serde(default)]
+    unaffected_versions: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawVersions {
+    #[serde(default)]
+    patched: Vec<String>,
+    #[serde(default)]
+    unaffected: Vec<String>,
+}
+
+/// A loaded database.
+#[derive(Debug, Default)]
+pub struct Database {
+    pub root: PathBuf,
+    pub advisories: Vec<Advisory>,
+    /// Crate name → indices of its `crates/` advisories.
+    pub by_package: HashMap<String, Vec<usize>>,
+}
+
+fn date_string(v: &Option<toml::Value>) -> String {
+    match v {
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(toml::Value::Datetime(d)) => d.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl Database {
+    /// Loads `root/crates/*/*.md` and `root/rust/*/*.md`. A directory with
+    /// neither `crates/` nor `rust/` is not an advisory-db.
+    pub fn open(root: &Path) -> Result<Database, DbError> {
+        let meta = std::fs::metadata(root).map_err(|e| {
+            DbError::new(root, None, format!("cannot read the RustSec database: {e}"))
+        })?;
+        if !meta.is_dir() {
+            return Err(DbError::new(
+                root,
+                None,
+                "not a directory: a RustSec database is a checkout or export of rustsec/advisory-db (with a crates/ folder)",
+            ));
+        }
+        let mut db = Database {
+            root: root.to_path_buf(),
+            ..Database::default()
+        };
+        let mut found = false;
+        for (dir, coll) in [("crates", Collection::Crates), ("rust", Collection::Rust)] {
+            let base = root.join(dir);
+            let Ok(entries) = std::fs::read_dir(&base) else {
+                continue;
+            };
+            found = true;
+            let mut paths = Vec::new();
+            for e in entries {
+                let e = e.map_err(|e| DbError::new(&base, None, e.to_string()))?;
+                let p = e.path();
+                if !p.is_dir() {
+                    continue;
+                }
+                let files =
+                    std::fs::read_dir(&p).map_err(|e| DbError::new(&p, None, e.to_string()))?;
+                for f in files {
+                    let f = f.map_err(|e| DbError::new(&p, None, e.to_string()))?;
+                    let fp = f.path();
+                    let name = f.file_name();
+                    let name = name.to_string_lossy();
+                    if name.starts_with('.') || !(name.ends_with(".md") || name.ends_with(".toml"))
+                    {
+                        continue;
+                    }
+                    paths.push(fp);
+                }
+            }
+            paths.sort();
+            for p in paths {
+                let text = std::fs::read(&p).map_err(|e| DbError::new(&p, None, e.to_string()))?;
+                let text = String::from_utf8(text)
+                    .map_err(|_| DbError::new(&p, None, "not UTF-8 text"))?;
+                let adv = parse_advisory(&p, &text, coll)?;
+                if coll == Collection::Crates {
+                    db.by_package
+                        .entry(adv.package.clone())
+                        .or_default()
+                        .push(db.advisories.len());
+                }
+                db.advisories.push(adv);
+            }
+        }
+        if !found {
+            return Err(DbError::new(
+                root,
+                None,
+                "not a RustSec advisory database: no crates/ or rust/ folder (point rustsec-db at a checkout or export of rustsec/advisory-db)",
+            ));
+        }
+        Ok(db)
+    }
+
+    /// Newest advisory date (`YYYY-MM-DD`), a lower bound of the export's date.
+    pub fn newest_date(&self) -> Option<&str> {
+        self.advisories
+            .iter()
+            .map(|a| a.date.as_str())
+            .filter(|d| !d.is_empty())
+            .max()
+    }
+
+    /// Advisories of `name` (crates collection), any kind.
+    pub fn for_package<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Advisory> + 'a {
+        self.by_package
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.advisories.get(i))
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> u64 {
+    text.get(..offset.min(text.len()))
+        .map(|t| t.bytes().filter(|&b| b == b'\n').count() as u64 + 1)
+        .unwrap_or(1)
+}
+
+/// Parses one advisory file (Markdown with a ```toml front matter, or a
+/// bare `.toml` v2 advisory).
+pub fn parse_advisory(
+    path: &Path,
+    text: &str,
+    collection: Collection,
+) -> Result<Advisory, DbError> {
+    let (toml_text, first_line, body) = if let Some(rest) = text.strip_prefix("```toml") {
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let rest = rest
+            .strip_prefix("\r\n")
+            .or_else(|| rest.strip_prefix('\n'))
+            .ok_or_else(|| {
+                DbError::new(path, Some(1), "```toml must be alone on the first line")
+            })?;
+        let end = rest.find("\n```").ok_or_else(|| {
+            DbError::new(
+                path,
+                Some(line_of(text, text.len())),
+                "the ```toml front matter is not closed by a ``` line (truncated file?)",
+            )
+        })?;
+        (&rest[..end + 1], 2u64, &rest[end + 4..])
+    } else if path.extension().is_some_and(|e| e == "toml") {
+        (text, 1u64, "")
+    } else {
+        return Err(DbError::new(
+            path,
+            Some(1),
+            "an advisory must start with a ```toml front matter",
+        ));
+    };
+    let raw: RawFile = toml::from_str(toml_text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| line_of(toml_text, s.start) + first_line - 1);
+        DbError::new(
+            path,
+            line.or(Some(first_line)),
+            format!("invalid advisory: {}", e.message()),
+        )
+    })?;
+    let a = raw.advisory;
+    let (patched, unaffected) = match raw.versions {
+        Some(v) => (v.patched, v.unaffected),
+        None => (
+            a.patched_versions.unwrap_or_default(),
+            a.unaffected_versions.unwrap_or_default(),
+        ),
+    };
+    // The line of the [versions] table, for range errors.
+    let versions_line = toml_text
+        .lines()
+        .position(|l| l.trim_start().starts_with("[versions]"))
+        .map(|i| i as u64 + first_line);
+    let affected = affected_intervals(&unaffected, &patched)
+        .map_err(|m| DbError::new(path, versions_line, m))?;
+    let title = a.title.unwrap_or_else(|| {
+        body.lines()
+            .find_map(|l| l.strip_prefix("# "))
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    });
+    Ok(Advisory {
+        id: a.id,
+        package: a.package,
+        collection,
+        title,
+        date: date_string(&a.date),
+        aliases: a.aliases,
+        url: a.url,
+        cvss: a.cvss,
+        informational: a.informational.as_deref().map(Informational::parse),
+        withdrawn: a.withdrawn.as_ref().map(|w| date_string(&Some(w.clone()))),
+        source: a.source,
+        patched,
+        unaffected,
+        affected,
+        file: path.to_path_buf(),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Bound {
+    Unbounded,
+    Exclusive(Version),
+    Inclusive(Version),
+}
+
+impl Bound {
+    fn version(&self) -> Option<&Version> {
+        match self {
+            Bound::Unbounded => None,
+            Bound::Exclusive(v) | Bound::Inclusive(v) => Some(v),
+        }
+    }
+}
+
+/// `start <= end` for a start bound and an end bound.
+fn le(start: &Bound, end: &Bound) -> bool {
+    match (start.version(), end.version()) {
+        (None, _) | (_, None) => true,
+        (Some(s), Some(e)) if s < e => true,
+        _ => matches!((start, end), (Bound::Inclusive(s), Bound::Inclusive(e)) if s == e),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Unaffected {
+    start: Bound,
+    end: Bound,
+}
+
+impl std::fmt::Display for Unaffected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.start {
+            Bound::Unbounded => f.write_str("[0")?,
+            Bound::Exclusive(v) => write!(f, "({v}")?,
+            Bound::Inclusive(v) => write!(f, "[{v}")?,
+        }
+        f.write_str(", ")?;
+        match &self.end {
+            Bound::Unbounded => f.write_str("∞)"),
+            Bound::Exclusive(v) => write!(f, "{v})"),
+            Bound::Inclusive(v) => write!(f, "{v}]"),
+        }
+    }
+}
+
+fn comp_to_ver(c: &Comparator) -> Version {
+    Version {
+        major: c.major,
+        minor: c.minor.unwrap_or(0),
+        patch: c.patch.unwrap_or(0),
+        pre: c.pre.clone(),
+        build: semver::BuildMetadata::EMPTY,
+    }
+}
+
+fn pre0() -> Prerelease {
+    Prerelease::new("0").unwrap_or(Prerelease::EMPTY)
+}
+
+fn unaffected_range(text: &str) -> Result<Unaffected, String> {
+    let req = VersionReq::parse(text)
+        .map_err(|e| format!("invalid version requirement `{text}`: {e}"))?;
+    if req.comparators.len() > 2 {
+        return Err(format!("too many comparators in `{text}` (at most two)"));
+    }
+    let mut start = Bound::Unbounded;
+    let mut end = Bound::Unbounded;
+    let alone = req.comparators.len() == 1;
+    for c in &req.comparators {
+        match c.op {
+            Op::Greater | Op::GreaterEq => {
+                if start != Bound::Unbounded {
+                    return Err(format!("more than one lower bound in `{text}`"));
+                }
+                start = if c.op == Op::Greater {
+                    Bound::Exclusive(comp_to_ver(c))
+                } else {
+                    Bound::Inclusive(comp_to_ver(c))
+                };
+            }
+            Op::Less | Op::LessEq => {
+                if end != Bound::Unbounded {
+                    return Err(format!("more than one upper bound in `{text}`"));
+                }
+                end = if c.op == Op::Less {
+                    Bound::Exclusive(comp_to_ver(c))
+                } else {
+                    Bound::Inclusive(comp_to_ver(c))
+                };
+            }
+            Op::Exact => {
+                if !alone {
+                    return Err(format!(
+                        "an exact version (`{text}`) must be alone in its range"
+                    ));
+                }
+                start = Bound::Inclusive(comp_to_ver(c));
+                end = Bound::Inclusive(comp_to_ver(c));
+            }
+            Op::Caret => {
+                if !alone {
+                    return Err(format!(
+                        "a caret requirement (`{text}`) must be alone in its range"
+                    ));
+                }
+                let s = comp_to_ver(c);
+                let mut e = if s.major == 0 {
+                    match (c.minor, c.patch) {
+                        (Some(0), Some(p)) => Version::new(0, 0, p + 1),
+                        (Some(m), _) => Version::new(0, m + 1, 0),
+                        (None, _) => Version::new(1, 0, 0),
+                    }
+                } else {
+                    Version::new(s.major + 1, 0, 0)
+                };
+                e.pre = pre0();
+                start = Bound::Inclusive(s);
+                end = Bound::Exclusive(e);
+            }
+            Op::Tilde => {
+                if !alone {
+                    return Err(format!(
+                        "a tilde requirement (`{text}`) must be alone in its range"
+                    ));
+                }
+                let s = comp_to_ver(c);
+                let mut e = match c.minor {
+                    None => Version::new(c.major + 1, 0, 0),
+                    Some(m) => Version::new(c.major, m + 1, 0),
+                };
+                e.pre = pre0();
+                start = Bound::Inclusive(s);
+                end = Bound::Exclusive(e);
+            }
+            _ => {
+                return Err(format!(
+                    "unsupported operator in `{text}` (use >, >=, <, <=, =, ^ or ~)"
+                ));
+            }
+        }
+    }
+    if !le(&start, &end) {
+        return Err(format!(
+            "invalid range `{text}`: start must be <= end (and both inclusive when equal)"
+        ));
+    }
+    Ok(Unaffected { start, end })
+}
+
+/// Smallest version after `v` in SemVer precedence.
+fn increment(v: &Version) -> Version {
+    let mut v = strip_build(v);
+    if v.pre.is_empty() {
+        v.patch += 1;
+        v.pre = pre0();
+    } else {
+        let next = format!("{}.0", v.pre);
+        v.pre = Prerelease::new(&next).unwrap_or(Prerelease::EMPTY);
+    }
+    v
+}
+
+/// The affected intervals: the complement of the union of `unaffected` and
+/// `patched` (cargo-audit's conversion). Errors on unsupported or
+/// overlapping requirements, as the `rustsec` crate refuses such a file.
+pub fn affected_intervals(
+    unaffected: &[String],
+    patched: &[String],
+) -> Result<Vec<Interval>, String> {
+    let mut ranges = Vec::new();
+    for r in unaffected.iter().chain(patched) {
+        ranges.push(unaffected_range(r)?);
+    }
+    if ranges.is_empty() {
+        return Ok(vec![Interval {
+            introduced: None,
+            fixed: None,
+        }]);
+    }
+    for (i, a) in ranges.iter().enumerate() {
+        for b in &ranges[i + 1..] {
+            if le(&a.start, &b.end) && le(&b.start, &a.end) {
+                return Err(format!("overlapping version ranges: {a} and {b}"));
+            }
+        }
+    }
+    ranges.sort_by(|a, b| match (a.start.version(), b.start.version()) {
+        (None, _) => std::cmp::Ordering::Less,
+        (_, None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(y),
+    });
+    let mut out = Vec::new();
+    if let Some(first) = ranges.first() {
+        match &first.start {
+            Bound::Unbounded => {}
+            Bound::Exclusive(v) => out.push(Interval {
+                introduced: None,
+                fixed: Some(increment(v)),
+            }),
+            Bound::Inclusive(v) => out.push(Interval {
+                introduced: None,
+                fixed: Some(v.clone()),
+            }),
+        }
+    }
+    for w in ranges.windows(2) {
+        let start = match &w[0].end {
+            Bound::Unbounded => {
+                return Err(format!("overlapping version ranges: {} and {}", w[0], w[1]));
+            }
+            Bound::Exclusive(v) => v.clone(),
+            Bound::Inclusive(v) => increment(v),
+        };
+        let end = match &w[1].start {
+            Bound::Unbounded => {
+                return Err(format!("overlapping version ranges: {} and {}", w[0], w[1]));
+            }
+            Bound::Exclusive(v) => increment(v),
+            Bound::Inclusive(v) => v.clone(),
+        };
+        out.push(Interval {
+            introduced: Some(start),
+            fixed: Some(end),
+        });
+    }
+    if let Some(last) = ranges.last() {
+        match &last.end {
+            Bound::Unbounded => {}
+            Bound::Exclusive(v) => out.push(Interval {
+                introduced: Some(v.clone()),
+                fixed: None,
+            }),
+            Bound::Inclusive(v) => out.push(Interval {
+                introduced: Some(increment(v)),
+                fixed: None,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    fn affected(unaffected: &[&str], patched: &[&str], ver: &str) -> bool {
+        let u: Vec<String> = unaffected.iter().map(|s| s.to_string()).collect();
+        let p: Vec<String> = patched.iter().map(|s| s.to_string()).collect();
+        let iv = affected_intervals(&u, &p).unwrap();
+        let ver = strip_build(&v(ver));
+        iv.iter().any(|r| r.contains(&ver))
+    }
+
+    #[test]
+    fn no_ranges_means_every_version() {
+        assert!(affected(&[], &[], "0.0.1"));
+        assert!(affected(&[], &[], "99.0.0"));
+    }
+
+    #[test]
+    fn patched_lower_bound() {
+        assert!(affected(&[], &[">= 1.0.0"], "0.5.0"));
+        assert!(!affected(&[], &[">= 1.0.0"], "1.0.0"));
+        assert!(
+            affected(&[], &[">= 1.0.0"], "1.0.0-rc.1"),
+            "pre-release precedes the release"
+        );
+        assert!(
+            !affected(&[], &[">= 1.0.0"], "1.0.0+build"),
+            "build metadata ignored"
+        );
+    }
+
+    #[test]
+    fn caret_bound_is_a_closed_open_interval() {
+        // patched = ["^0.2.3", ">= 0.3.1"]: 0.3.0 is affected, 0.2.x >= 0.2.3 not.
+        let p = ["^0.2.3", ">= 0.3.1"];
+        assert!(affected(&[], &p, "0.2.2"));
+        assert!(!affected(&[], &p, "0.2.3"));
+        assert!(!affected(&[], &p, "0.2.99"));
+        assert!(affected(&[], &p, "0.3.0-alpha"), "^0.2.3 ends at 0.3.0-0");
+        assert!(affected(&[], &p, "0.3.0"));
+        assert!(!affected(&[], &p, "0.3.1"));
+        // ^1.2 covers 1.x, not 2.0.0-alpha
+        assert!(!affected(&[], &["^1.2"], "1.9.0"));
+        assert!(affected(&[], &["^1.2"], "2.0.0-alpha"));
+        // ^0.0.3 is exactly 0.0.3
+        assert!(!affected(&[], &["^0.0.3"], "0.0.3"));
+        assert!(affected(&[], &["^0.0.3"], "0.0.4"));
+    }
+
+    #[test]
+    fn tilde_bound() {
+        let p = ["~1.2.3", ">= 1.3.5"];
+        assert!(!affected(&[], &p, "1.2.9"));
+        assert!(affected(&[], &p, "1.3.0"));
+        assert!(affected(&[], &p, "1.2.2"));
+        assert!(!affected(&[], &["~1"], "1.9.9"));
+        assert!(affected(&[], &["~1"], "2.0.0"));
+    }
+
+    #[test]
+    fn unaffected_and_exclusive_bounds() {
+        // unaffected < 0.1.2, patched > 0.3.0 : affected [0.1.2, 0.3.1-0)
+        assert!(!affected(&["< 0.1.2"], &["> 0.3.0"], "0.1.1"));
+        assert!(affected(&["< 0.1.2"], &["> 0.3.0"], "0.1.2"));
+        assert!(affected(&["< 0.1.2"], &["> 0.3.0"], "0.3.0"));
+        assert!(
+            !affected(&["< 0.1.2"], &["> 0.3.0"], "0.3.1-0"),
+            "increment of 0.3.0 is 0.3.1-0"
+        );
+        assert!(!affected(&["< 0.1.2"], &["> 0.3.0"], "0.3.1"));
+        // exclusive pre-release bound increments by appending .0
+        assert!(affected(&[], &["> 1.0.0-rc.1"], "1.0.0-rc.1"));
+        assert!(!affected(&[], &["> 1.0.0-rc.1"], "1.0.0-rc.1.0"));
+        assert!(!affected(&[], &["> 1.0.0-rc.1"], "1.0.0-rc.2"));
+    }
+
+    #[test]
+    fn bad_requirements_are_errors() {
+        assert!(affected_intervals(&[], &[">= 1.0.0".into(), ">= 2.0.0".into()]).is_err());
+        assert!(affected_intervals(&[], &["1.*".into()]).is_err());
+        assert!(affected_intervals(&[], &["> 2.0, < 1.0".into()]).is_err());
+        assert!(affected_intervals(&[], &["not a version".into()]).is_err());
+    }
+
+    #[test]
+    fn malformed_front_matter_names_the_line() {
+        let p = Path::new("crates/x/RUSTSEC-0000-0000.md");
+        let text = "```toml\n[advisory]\nid = \"RUSTSEC-0000-0000\"\npackage = x\n```\n# t\n";
+        let e = parse_advisory(p, text, Collection::Crates).unwrap_err();
+        assert_eq!(e.line, Some(4), "{e:?}");
+        let e =
+            parse_advisory(p, "```toml\n[advisory]\nid = \"a\"\n", Collection::Crates).unwrap_err();
+        assert!(e.message.contains("not closed"), "{e:?}");
+    }
+
+    #[test]
+    fn source_scope() {
+        let text = "```toml\n[advisory]\nid = \"RUSTSEC-0000-0000\"\npackage = \"x\"\ndate = \"2020-01-01\"\n[versions]\npatched = []\n```\n# Title here\n";
+        let a = parse_advisory(Path::new("a.md"), text, Collection::Crates).unwrap();
+        assert_eq!(a.title, "Title here");
+        assert!(!a.source_matches(None));
+        assert!(a.source_matches(Some(
+            "registry+https://github.com/rust-lang/crates.io-index"
+        )));
+        assert!(!a.source_matches(Some("git+https://github.com/x/y#abc")));
+        assert!(!a.source_matches(Some("registry+https://my.registry/index")));
+    }
+}
