@@ -1,0 +1,445 @@
+//! The `deploy` (and `rollback`) section of `gates.yml`, and the flags.
+
+use std::time::Duration;
+
+use gate_core::GateError;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Which traffic switch moves traffic between the slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SwitchKind {
+    /// HAProxy runtime API over the stats socket (`set server BACKEND/SERVER state ...`). Recommended.
+    Haproxy,
+    /// nginx: rewrite an upstream include file atomically, `nginx -t`, `nginx -s reload`, wait for the old workers.
+    Nginx,
+    /// Caddy admin API: replace the upstreams of a reverse_proxy handler.
+    Caddy,
+    /// A symlink renamed atomically over the old one (static sites, release directories).
+    Symlink,
+    /// Your own command (Traefik file provider, Kubernetes selector, ...), with `GATES_SLOT` and `GATES_ADDRESS`.
+    Command,
+}
+
+impl SwitchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SwitchKind::Haproxy => "haproxy",
+            SwitchKind::Nginx => "nginx",
+            SwitchKind::Caddy => "caddy",
+            SwitchKind::Symlink => "symlink",
+            SwitchKind::Command => "command",
+        }
+    }
+}
+
+/// One of the two slots of an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Slot {
+    Blue,
+    Green,
+}
+
+impl Slot {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Slot::Blue => "blue",
+            Slot::Green => "green",
+        }
+    }
+
+    pub fn other(self) -> Slot {
+        match self {
+            Slot::Blue => Slot::Green,
+            Slot::Green => Slot::Blue,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Slot> {
+        match s {
+            "blue" => Some(Slot::Blue),
+            "green" => Some(Slot::Green),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `deploy` section of `gates.yml` (`gate-rollback` reads the same keys
+/// from its `rollback` section).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct DeployConfig {
+    /// Environment name: the ledger key (a GitHub environment in Actions).
+    pub environment: String,
+    /// Version being deployed, recorded in the ledger and passed to the start hook as `GATES_VERSION` (default: the commit SHA). Letters, digits and `._:+/@-`, at most 64.
+    pub release: Option<String>,
+    /// Digest of the artifact being deployed (e.g. `sha256:...`), recorded in the ledger.
+    pub artifact_digest: Option<String>,
+    /// Traffic switch: `haproxy`, `nginx`, `caddy`, `symlink` or `command`.
+    pub switch: Option<SwitchKind>,
+    /// Address (`host:port`) the blue slot listens on; its port is passed to the start hook as `GATES_PORT`.
+    pub blue_address: Option<String>,
+    /// Address (`host:port`) the green slot listens on.
+    pub green_address: Option<String>,
+    /// Health URL of the blue slot (default `http://<blue-address><health-path>`).
+    pub blue_health_url: Option<String>,
+    /// Health URL of the green slot (default `http://<green-address><health-path>`).
+    pub green_health_url: Option<String>,
+    /// Path probed on each slot when no health URL is given.
+    pub health_path: String,
+    /// Public URL (through the proxy) probed too after a switch; optional.
+    pub public_url: Option<String>,
+    /// Command that starts a slot (run with `sh -c`; env `GATES_SLOT`, `GATES_VERSION`, `GATES_PORT`, `GATES_ADDRESS`, `GATES_ENVIRONMENT`). Must return once the slot is started (e.g. `docker compose -p app-$GATES_SLOT up -d`).
+    pub start: Option<String>,
+    /// Command that stops a slot (same environment as `start`); run on the old slot after a successful deploy and `keep-old`.
+    pub stop: Option<String>,
+    /// Extra check run every interval during the watch window (`sh -c`); a non-zero exit counts as a failed probe.
+    pub check_command: Option<String>,
+    /// Seconds between probes (pre-switch wait and post-switch watch).
+    #[schemars(range(min = 0.05, max = 300.0))]
+    pub interval: f64,
+    /// Consecutive failed probes that trip the circuit breaker (and roll back).
+    #[schemars(range(min = 1, max = 1000))]
+    pub threshold: u32,
+    /// Seconds the new slot is watched after the switch.
+    #[schemars(range(min = 0.0, max = 86400.0))]
+    pub watch: f64,
+    /// Seconds to wait for the new slot to become healthy before the switch.
+    #[schemars(range(min = 0.0, max = 86400.0))]
+    pub wait_timeout: f64,
+    /// Consecutive passing probes that make a slot healthy (before the switch and when verifying).
+    #[schemars(range(min = 1, max = 1000))]
+    pub healthy_successes: u32,
+    /// Seconds one probe may take.
+    #[schemars(range(min = 0.05, max = 300.0))]
+    pub probe_timeout: f64,
+    /// Seconds the old slot stays warm after a successful deploy before the `stop` hook runs.
+    #[schemars(range(min = 0.0, max = 86400.0))]
+    pub keep_old: f64,
+    /// Seconds a hook (`start`, `stop`, `switch-command`, `check-command`) may run.
+    #[schemars(range(min = 1.0, max = 86400.0))]
+    pub hook_timeout: f64,
+    /// With the GitHub ledger: an `in_progress` deployment younger than this many seconds is a running deploy (the lock); older ones are treated as interrupted.
+    #[schemars(range(min = 60.0, max = 604800.0))]
+    pub lock_timeout: f64,
+    /// HAProxy: path of the stats socket (`stats socket PATH level admin` in haproxy.cfg).
+    pub haproxy_socket: Option<String>,
+    /// HAProxy: the backend holding both slots' servers.
+    pub haproxy_backend: String,
+    /// HAProxy: server name of the blue slot in the backend.
+    pub haproxy_blue_server: String,
+    /// HAProxy: server name of the green slot in the backend.
+    pub haproxy_green_server: String,
+    /// nginx: the include file holding the upstream's `server` line (rewritten atomically).
+    pub nginx_include: Option<String>,
+    /// nginx: main configuration file (`nginx -c`); default nginx's own.
+    pub nginx_conf: Option<String>,
+    /// nginx: prefix directory (`nginx -p`); default nginx's own.
+    pub nginx_prefix: Option<String>,
+    /// nginx: the nginx binary.
+    pub nginx_bin: String,
+    /// nginx: the master's pid file (default `<prefix>/logs/nginx.pid` with a prefix, else `/run/nginx.pid`).
+    pub nginx_pid_file: Option<String>,
+    /// nginx: extra text after the address in the generated `server` line (e.g. `max_fails=0`).
+    pub nginx_server_params: String,
+    /// nginx: seconds to wait for the pre-reload workers to exit.
+    #[schemars(range(min = 1.0, max = 86400.0))]
+    pub nginx_drain_timeout: f64,
+    /// Caddy: admin API origin.
+    pub caddy_admin: String,
+    /// Caddy: config path of the reverse_proxy handler's `upstreams` array.
+    pub caddy_upstreams_path: String,
+    /// Symlink: the link that traffic follows (replaced atomically).
+    pub symlink: Option<String>,
+    /// Symlink: what the link points to for the blue slot (e.g. `releases/blue`).
+    pub blue_target: Option<String>,
+    /// Symlink: what the link points to for the green slot.
+    pub green_target: Option<String>,
+    /// Command switch: moves traffic to `GATES_SLOT` (`GATES_ADDRESS`); must exit 0 only once traffic is switched.
+    pub switch_command: Option<String>,
+    /// Command switch: validates the switch before it is applied (exit 0 = valid); optional.
+    pub switch_validate: Option<String>,
+}
+
+impl Default for DeployConfig {
+    fn default() -> Self {
+        DeployConfig {
+            environment: "production".into(),
+            release: None,
+            artifact_digest: None,
+            switch: None,
+            blue_address: None,
+            green_address: None,
+            blue_health_url: None,
+            green_health_url: None,
+            health_path: "/healthz".into(),
+            public_url: None,
+            start: None,
+            stop: None,
+            check_command: None,
+            interval: 1.0,
+            threshold: 3,
+            watch: 30.0,
+            wait_timeout: 60.0,
+            healthy_successes: 2,
+            probe_timeout: 2.0,
+            keep_old: 0.0,
+            hook_timeout: 120.0,
+            lock_timeout: 3600.0,
+            haproxy_socket: None,
+            haproxy_backend: "app".into(),
+            haproxy_blue_server: "blue".into(),
+            haproxy_green_server: "green".into(),
+            nginx_include: None,
+            nginx_conf: None,
+            nginx_prefix: None,
+            nginx_bin: "nginx".into(),
+            nginx_pid_file: None,
+            nginx_server_params: String::new(),
+            nginx_drain_timeout: 30.0,
+            caddy_admin: "http://127.0.0.1:2019".into(),
+            caddy_upstreams_path: "/config/apps/http/servers/srv0/routes/0/handle/0/upstreams"
+                .into(),
+            symlink: None,
+            blue_target: None,
+            green_target: None,
+            switch_command: None,
+            switch_validate: None,
+        }
+    }
+}
+
+fn secs(v: f64) -> Duration {
+    if v.is_finite() && v > 0.0 {
+        Duration::from_secs_f64(v)
+    } else {
+        Duration::ZERO
+    }
+}
+
+impl DeployConfig {
+    pub fn interval(&self) -> Duration {
+        secs(self.interval)
+    }
+    pub fn watch(&self) -> Duration {
+        secs(self.watch)
+    }
+    pub fn wait_timeout(&self) -> Duration {
+        secs(self.wait_timeout)
+    }
+    pub fn probe_timeout(&self) -> Duration {
+        secs(self.probe_timeout)
+    }
+    pub fn keep_old(&self) -> Duration {
+        secs(self.keep_old)
+    }
+    pub fn hook_timeout(&self) -> Duration {
+        secs(self.hook_timeout)
+    }
+
+    pub fn address(&self, slot: Slot) -> Option<&str> {
+        match slot {
+            Slot::Blue => self.blue_address.as_deref(),
+            Slot::Green => self.green_address.as_deref(),
+        }
+    }
+
+    /// The port of a slot's address, for `GATES_PORT`.
+    pub fn port(&self, slot: Slot) -> Option<u16> {
+        self.address(slot)?.rsplit_once(':')?.1.parse().ok()
+    }
+
+    /// The slot's health URL.
+    pub fn health_url(&self, slot: Slot) -> Option<String> {
+        let explicit = match slot {
+            Slot::Blue => self.blue_health_url.as_deref(),
+            Slot::Green => self.green_health_url.as_deref(),
+        };
+        if let Some(u) = explicit {
+            return Some(u.to_string());
+        }
+        let addr = self.address(slot)?;
+        let path = if self.health_path.starts_with('/') {
+            self.health_path.clone()
+        } else {
+            format!("/{}", self.health_path)
+        };
+        Some(format!("http://{addr}{path}"))
+    }
+
+    pub fn haproxy_server(&self, slot: Slot) -> &str {
+        match slot {
+            Slot::Blue => &self.haproxy_blue_server,
+            Slot::Green => &self.haproxy_green_server,
+        }
+    }
+
+    pub fn target(&self, slot: Slot) -> Option<&str> {
+        match slot {
+            Slot::Blue => self.blue_target.as_deref(),
+            Slot::Green => self.green_target.as_deref(),
+        }
+    }
+
+    /// Checks what the schema cannot: keys that go together, formats.
+    /// All problems at once, each naming its key and the fix.
+    pub fn validate(&self, section: &str) -> Result<SwitchKind, GateError> {
+        let mut problems = Vec::new();
+        let key = |k: &str| format!("{section}.{k}");
+        if !valid_token(&self.environment) {
+            problems.push(format!(
+                "{}: `{}` is not a usable environment name (letters, digits and `._:+/@-`, 1 to 64 characters)",
+                key("environment"),
+                self.environment
+            ));
+        }
+        if let Some(r) = &self.release
+            && !valid_token(r)
+        {
+            problems.push(format!(
+                "{}: `{r}` is not a usable release name (letters, digits and `._:+/@-`, 1 to 64 characters, no spaces)",
+                key("release")
+            ));
+        }
+        for (k, v) in [
+            ("blue-address", &self.blue_address),
+            ("green-address", &self.green_address),
+        ] {
+            if let Some(a) = v
+                && !a
+                    .rsplit_once(':')
+                    .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+            {
+                problems.push(format!(
+                    "{}: `{a}` is not host:port, e.g. 127.0.0.1:8081",
+                    key(k)
+                ));
+            }
+        }
+        for (k, v) in [
+            ("blue-health-url", self.health_url(Slot::Blue)),
+            ("green-health-url", self.health_url(Slot::Green)),
+            ("public-url", self.public_url.clone()),
+        ] {
+            if let Some(u) = v
+                && !u.starts_with("http://")
+            {
+                problems.push(format!(
+                    "{}: `{u}`: the deploy gate's built-in probe speaks plain http:// (probe HTTPS endpoints with gate-health's `check-command`)",
+                    key(k)
+                ));
+            }
+        }
+        let Some(kind) = self.switch else {
+            problems.push(format!(
+                "{}: missing; set one of haproxy, nginx, caddy, symlink, command",
+                key("switch")
+            ));
+            return Err(GateError::Config(problems));
+        };
+        let mut need = |name: &str, present: bool| {
+            if !present {
+                problems.push(format!(
+                    "{}: required with `switch: {}`",
+                    key(name),
+                    kind.as_str()
+                ));
+            }
+        };
+        match kind {
+            SwitchKind::Haproxy => {
+                need("haproxy-socket", self.haproxy_socket.is_some());
+                need("blue-address", self.health_url(Slot::Blue).is_some());
+                need("green-address", self.health_url(Slot::Green).is_some());
+            }
+            SwitchKind::Nginx => {
+                need("nginx-include", self.nginx_include.is_some());
+                need("blue-address", self.blue_address.is_some());
+                need("green-address", self.green_address.is_some());
+            }
+            SwitchKind::Caddy => {
+                need("blue-address", self.blue_address.is_some());
+                need("green-address", self.green_address.is_some());
+            }
+            SwitchKind::Symlink => {
+                need("symlink", self.symlink.is_some());
+                need("blue-target", self.blue_target.is_some());
+                need("green-target", self.green_target.is_some());
+            }
+            SwitchKind::Command => {
+                need("switch-command", self.switch_command.is_some());
+            }
+        }
+        if problems.is_empty() {
+            Ok(kind)
+        } else {
+            Err(GateError::Config(problems))
+        }
+    }
+}
+
+/// Names stored in ledger descriptions: no spaces, no `=`.
+pub fn valid_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:+/@-".contains(&b))
+}
+
+/// Flags of gate-deploy: each overrides the `gates.yml` key of the same name.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    #[command(subcommand)]
+    pub command: Option<DeployCommand>,
+    /// Environment to deploy to
+    #[arg(long, value_name = "NAME", global = true)]
+    pub environment: Option<String>,
+    /// Version being deployed (default: the commit)
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// Artifact digest recorded in the ledger
+    #[arg(long = "artifact-digest", id = "artifact_digest", value_name = "DIGEST")]
+    pub artifact_digest: Option<String>,
+    /// Traffic switch: haproxy, nginx, caddy, symlink, command
+    #[arg(long, value_name = "KIND")]
+    pub switch: Option<String>,
+    /// Command that starts a slot
+    #[arg(long, value_name = "COMMAND")]
+    pub start: Option<String>,
+    /// Command that stops a slot
+    #[arg(long, value_name = "COMMAND")]
+    pub stop: Option<String>,
+    /// Seconds between probes
+    #[arg(long, value_name = "SECS")]
+    pub interval: Option<String>,
+    /// Consecutive failed probes that trip the circuit breaker
+    #[arg(long, value_name = "N")]
+    pub threshold: Option<String>,
+    /// Seconds the new slot is watched after the switch
+    #[arg(long, value_name = "SECS")]
+    pub watch: Option<String>,
+    /// Seconds to wait for the new slot to become healthy
+    #[arg(long = "wait-timeout", id = "wait_timeout", value_name = "SECS")]
+    pub wait_timeout: Option<String>,
+    /// Seconds the old slot stays warm before the stop hook
+    #[arg(long = "keep-old", id = "keep_old", value_name = "SECS")]
+    pub keep_old: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum DeployCommand {
+    /// Show which slot is live, what runs where, and every transition
+    Status {
+        /// How many deployments to list
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}

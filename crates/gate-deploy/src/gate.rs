@@ -1,0 +1,434 @@
+//! The `Gate` glue of gate-deploy, and the pure `evaluate` shared with
+//! gate-rollback.
+
+use gate_core::report::{Chart, Finding, Metric, Report, Rule, Series, SeriesKind, Severity};
+use gate_core::{Context, Gate, GateError};
+
+use crate::config::{DeployArgs, DeployCommand, DeployConfig};
+use crate::flow::{self, Outcome, Result_, StatusView};
+
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "rolled-back",
+        summary: "The new release failed after the switch; traffic went back to the old slot",
+        help: "Read the incident timeline and probe results; fix the release and deploy again. The old slot is live and verified.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "rollback-failed",
+        summary: "The circuit breaker tripped and traffic could not be put back on a healthy slot",
+        help: "Traffic may be on a failing slot: run gate-rollback, or fix the proxy by hand; `gate-deploy status` shows what the ledger and the proxy say.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "start-failed",
+        summary: "The start hook failed; traffic was not touched",
+        help: "Run the start command by hand with GATES_SLOT, GATES_VERSION and GATES_PORT set to see why.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "never-healthy",
+        summary: "The new slot never became healthy; traffic was not switched",
+        help: "Check the slot's health URL and logs; raise wait-timeout if it starts slowly.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "restore-failed",
+        summary: "gate-rollback could not make the known-good slot healthy and live",
+        help: "Start the known-good release by hand (its slot and version are in the report), then run gate-rollback again.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "interrupted-deploy",
+        summary: "A deploy or rollback stopped before it finished (runner killed)",
+        help: "Run gate-rollback to restore the last known-good slot, or re-run the deploy: both resolve it.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "proxy-disagrees",
+        summary: "The proxy sends traffic to another slot than the ledger records",
+        help: "Someone changed the proxy by hand, or a run was interrupted mid-switch: run gate-rollback or re-deploy.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "deploy-warning",
+        summary: "A non-fatal step failed (stop hook, a ledger status update)",
+        help: "The deploy itself stands; fix the step named in the message.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "timeline",
+        summary: "One step of the run, in time",
+        help: "Informational.",
+        default_severity: Severity::Note,
+    },
+    Rule {
+        id: "history",
+        summary: "One recorded deployment of the environment",
+        help: "Informational.",
+        default_severity: Severity::Note,
+    },
+];
+
+/// What `collect` hands to `evaluate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeployInput {
+    Run(Box<Outcome>),
+    Status(Box<StatusView>),
+}
+
+/// The deploy gate.
+#[derive(Debug)]
+pub struct DeployGate;
+
+impl Gate for DeployGate {
+    const ID: &'static str = "deploy";
+    const ABOUT: &'static str = "Blue-green deploy behind a real traffic switch, with a post-switch circuit breaker and automatic rollback";
+    const RULES: &'static [Rule] = RULES;
+    type Config = DeployConfig;
+    type Args = DeployArgs;
+    type Input = DeployInput;
+
+    async fn collect(
+        ctx: &Context,
+        config: &DeployConfig,
+        args: &DeployArgs,
+    ) -> Result<DeployInput, GateError> {
+        match &args.command {
+            Some(DeployCommand::Status { limit }) => Ok(DeployInput::Status(Box::new(
+                flow::status(ctx, config, *limit).await?,
+            ))),
+            None => Ok(DeployInput::Run(Box::new(flow::deploy(ctx, config).await?))),
+        }
+    }
+
+    fn evaluate(input: &DeployInput, _config: &DeployConfig) -> Report {
+        match input {
+            DeployInput::Run(o) => evaluate_outcome("deploy", o),
+            DeployInput::Status(s) => evaluate_status(s),
+        }
+    }
+
+    fn outputs(report: &Report) -> Vec<(String, String)> {
+        outputs(report)
+    }
+}
+
+fn fmt_ms(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.1} s", v / 1000.0)
+    } else {
+        format!("{v:.0} ms")
+    }
+}
+
+/// The report of a deploy or rollback run. Pure.
+pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
+    let mut r = Report::new(gate);
+    let t = &o.timings;
+    let env = &o.environment;
+    let to = format!("{} ({})", o.to.slot, o.to.release);
+    let from = o
+        .from
+        .as_ref()
+        .map(|f| format!("{} ({})", f.slot, f.release))
+        .unwrap_or_else(|| "nothing".into());
+    let reason = o.reason.clone().unwrap_or_default();
+    r.summary = match o.result {
+        Result_::Deployed => format!(
+            "{env}: {to} is live (switch {}, passed a {} probe watch)",
+            fmt_ms(t.time_to_switch_ms.unwrap_or(0.0)),
+            o.probes.iter().filter(|p| p.phase == "watch").count()
+        ),
+        Result_::AlreadyLive => format!("{env}: {to} is already live; nothing changed"),
+        Result_::StartFailed => format!("{env}: starting {to} failed; traffic stays on {from}"),
+        Result_::NeverHealthy => {
+            format!("{env}: {to} never became healthy; traffic stays on {from}")
+        }
+        Result_::RolledBack => format!(
+            "{env}: {to} failed after the switch; rolled back to {from}, recovered in {}",
+            fmt_ms(t.recovery_ms.unwrap_or(0.0))
+        ),
+        Result_::RollbackFailed => {
+            format!("{env}: {to} failed after the switch and the rollback failed")
+        }
+        Result_::Restored => format!(
+            "{env}: rolled back to {to}, verified healthy in {}",
+            fmt_ms(t.recovery_ms.unwrap_or(0.0))
+        ),
+        Result_::RestoreFailed => format!("{env}: rolling back to {to} failed"),
+    };
+    r.checked = (o.probes.len() as u64).max(u64::from(o.result == Result_::AlreadyLive));
+    let failed = o.probes.iter().filter(|p| !p.result.ok).count();
+    for (name, v) in [
+        ("start-ms", t.start_ms),
+        ("time-to-healthy-ms", t.time_to_healthy_ms),
+        ("time-to-switch-ms", t.time_to_switch_ms),
+        ("time-to-detect-ms", t.time_to_detect_ms),
+        ("switch-back-ms", t.switch_back_ms),
+        ("time-to-verified-ms", t.time_to_verified_ms),
+        ("recovery-ms", t.recovery_ms),
+        ("total-ms", Some(t.total_ms)),
+    ] {
+        if let Some(v) = v {
+            r.metrics.push(Metric::info(name, v, "ms"));
+        }
+    }
+    r.metrics
+        .push(Metric::info("probes", o.probes.len() as f64, "count"));
+    r.metrics
+        .push(Metric::info("failed-probes", failed as f64, "count"));
+
+    let sev_rule = match o.result {
+        Result_::Deployed | Result_::AlreadyLive | Result_::Restored => None,
+        Result_::StartFailed => Some("start-failed"),
+        Result_::NeverHealthy => Some("never-healthy"),
+        Result_::RolledBack => Some("rolled-back"),
+        Result_::RollbackFailed => Some("rollback-failed"),
+        Result_::RestoreFailed => Some("restore-failed"),
+    };
+    if let Some(rule) = sev_rule {
+        let mut msg = match o.result {
+            Result_::RolledBack => format!(
+                "Incident: {to} failed after the switch: {reason}. Traffic is back on {from}, verified healthy. Time to detect {}, switch back {}, recovery (first failing probe to verified healthy) {}.",
+                fmt_ms(t.time_to_detect_ms.unwrap_or(0.0)),
+                fmt_ms(t.switch_back_ms.unwrap_or(0.0)),
+                fmt_ms(t.recovery_ms.unwrap_or(0.0)),
+            ),
+            _ => reason.clone(),
+        };
+        if let Some(id) = o.deployment_id {
+            msg.push_str(&format!(" (ledger deployment {id})"));
+        }
+        r.findings
+            .push(Finding::new(rule, Severity::Error, msg).with_key(env.clone()));
+    }
+    for w in &o.warnings {
+        r.findings
+            .push(Finding::new("deploy-warning", Severity::Warning, w.clone()));
+    }
+    for id in &o.resolved {
+        r.findings.push(
+            Finding::new(
+                "interrupted-deploy",
+                Severity::Note,
+                format!("deployment {id} had been interrupted; this run resolved it"),
+            )
+            .with_key(format!("deployment-{id}")),
+        );
+    }
+    for (i, e) in o.timeline.iter().enumerate() {
+        r.findings.push(
+            Finding::new(
+                "timeline",
+                Severity::Note,
+                format!("+{} {}: {}", fmt_ms(e.at_ms), e.phase, e.message),
+            )
+            .with_key(format!("t{i:05}")),
+        );
+    }
+
+    // Where the time went, phase by phase.
+    let phases: Vec<(&str, f64)> = [
+        ("start", t.start_ms),
+        ("healthy", t.time_to_healthy_ms),
+        ("switch", t.time_to_switch_ms),
+        ("detect", t.time_to_detect_ms),
+        ("switch back", t.switch_back_ms),
+        ("verified", t.time_to_verified_ms),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| v.map(|v| (n, v)))
+    .collect();
+    if !phases.is_empty() {
+        r.charts.push(Chart {
+            title: format!("{gate} timeline (ms per phase)"),
+            x_label: "phase".into(),
+            y_label: "ms".into(),
+            x: phases.iter().map(|(n, _)| n.to_string()).collect(),
+            series: vec![Series {
+                name: "ms".into(),
+                kind: SeriesKind::Bar,
+                values: phases.iter().map(|(_, v)| (v * 10.0).round() / 10.0).collect(),
+            }],
+        });
+    }
+    // Probe latency and failures over time (at most 60 points).
+    let samples: Vec<_> = o.probes.iter().filter(|p| p.phase != "check").collect();
+    if !samples.is_empty() {
+        let step = samples.len().div_ceil(60);
+        let picked: Vec<_> = samples.iter().step_by(step.max(1)).collect();
+        r.charts.push(Chart {
+            title: "Probes (latency ms; failed = 1)".into(),
+            x_label: "seconds since start".into(),
+            y_label: "ms".into(),
+            x: picked
+                .iter()
+                .map(|p| format!("{:.1}", p.at_ms / 1000.0))
+                .collect(),
+            series: vec![
+                Series {
+                    name: "latency ms".into(),
+                    kind: SeriesKind::Line,
+                    values: picked
+                        .iter()
+                        .map(|p| (p.result.latency_ms * 10.0).round() / 10.0)
+                        .collect(),
+                },
+                Series {
+                    name: "failed".into(),
+                    kind: SeriesKind::Bar,
+                    values: picked
+                        .iter()
+                        .map(|p| if p.result.ok { 0.0 } else { 1.0 })
+                        .collect(),
+                },
+            ],
+        });
+    }
+    r.details = serde_json::to_value(o).unwrap_or(serde_json::Value::Null);
+    r.finish()
+}
+
+/// The report of `gate-deploy status`. Pure.
+pub fn evaluate_status(s: &StatusView) -> Report {
+    let mut r = Report::new("deploy");
+    let st = &s.state;
+    let env = &st.environment;
+    r.checked = (st.history.len() as u64).max(1);
+    r.summary = match &st.live {
+        Some(l) => format!(
+            "{env}: {} live with {}{}",
+            l.slot,
+            l.release,
+            st.live_since
+                .map(|id| format!(" (deployment {id})"))
+                .unwrap_or_default()
+        ),
+        None if st.history.is_empty() => format!("{env}: no deployment recorded yet"),
+        None => format!("{env}: no slot is known to be live"),
+    };
+    if let Some(f) = &st.fallback {
+        r.summary
+            .push_str(&format!("; rollback target {} ({})", f.slot, f.release));
+    }
+    let running = s.lock_held == Some(true);
+    for u in &st.unfinished {
+        let (sev, msg) = if running {
+            (
+                Severity::Note,
+                format!(
+                    "deployment {} ({} {} to {}) is running now, in phase {}",
+                    u.id, u.kind, u.release, u.slot, u.phase
+                ),
+            )
+        } else {
+            (
+                Severity::Warning,
+                format!(
+                    "deployment {} ({} {} to {}) stopped in phase {} at {} and never finished{}; run gate-rollback to restore {}, or re-run the deploy",
+                    u.id,
+                    u.kind,
+                    u.release,
+                    u.slot,
+                    u.phase,
+                    u.last_update.format("%Y-%m-%d %H:%M:%S UTC"),
+                    if u.live_at_last_status.is_none() {
+                        " while switching: traffic may be on either slot"
+                    } else {
+                        ""
+                    },
+                    st.live
+                        .as_ref()
+                        .or(u.previous.as_ref())
+                        .map(|l| format!("{} ({})", l.slot, l.release))
+                        .unwrap_or_else(|| "the last known-good slot".into())
+                ),
+            )
+        };
+        r.findings.push(
+            Finding::new("interrupted-deploy", sev, msg).with_key(format!("deployment-{}", u.id)),
+        );
+    }
+    match (&st.live, s.proxy_live) {
+        (Some(l), Some(p)) if l.slot != p => r.findings.push(Finding::new(
+            "proxy-disagrees",
+            Severity::Warning,
+            format!(
+                "the ledger records {} live but the {} switch sends traffic to {p}",
+                l.slot,
+                s.switch.clone().unwrap_or_default()
+            ),
+        )),
+        _ => {}
+    }
+    if let Some(e) = &s.proxy_error {
+        r.findings.push(Finding::new(
+            "deploy-warning",
+            Severity::Warning,
+            format!("could not ask the switch which slot is live: {e}"),
+        ));
+    }
+    for h in &st.history {
+        r.findings.push(
+            Finding::new(
+                "history",
+                Severity::Note,
+                format!(
+                    "#{} {} {} to {} at {}: {}{}",
+                    h.id,
+                    h.kind,
+                    h.release.clone().unwrap_or_else(|| "?".into()),
+                    h.slot.map(|s| s.to_string()).unwrap_or_else(|| "?".into()),
+                    h.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    h.state.clone().unwrap_or_else(|| "no status".into()),
+                    h.description
+                        .as_deref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
+                ),
+            )
+            .with_key(format!("h{:010}", u64::MAX - h.id)),
+        );
+    }
+    r.metrics
+        .push(Metric::info("deployments", st.history.len() as f64, "count"));
+    r.details = serde_json::to_value(s).unwrap_or(serde_json::Value::Null);
+    r.finish()
+}
+
+/// Step outputs: `live-slot`, `version`, `rolled-back`, `recovery-ms`.
+pub fn outputs(report: &Report) -> Vec<(String, String)> {
+    let d = &report.details;
+    let live = d
+        .get("live")
+        .or_else(|| d.pointer("/state/live"))
+        .filter(|v| !v.is_null());
+    let mut out = vec![
+        (
+            "live-slot".to_string(),
+            live.and_then(|l| l.get("slot"))
+                .and_then(|s| s.as_str())
+                .unwrap_or("")
+                .to_string(),
+        ),
+        (
+            "version".to_string(),
+            live.and_then(|l| l.get("release"))
+                .and_then(|s| s.as_str())
+                .unwrap_or("")
+                .to_string(),
+        ),
+        (
+            "rolled-back".to_string(),
+            (d.get("result").and_then(|r| r.as_str()) == Some("rolled-back")).to_string(),
+        ),
+    ];
+    let recovery = d
+        .pointer("/timings/recovery_ms")
+        .and_then(|v| v.as_f64())
+        .map(|v| format!("{}", v.round() as i64))
+        .unwrap_or_default();
+    out.push(("recovery-ms".to_string(), recovery));
+    out
+}

@@ -1,0 +1,247 @@
+//! The environment's state, derived from the ledger alone.
+//!
+//! Every deploy or rollback is one ledger deployment whose payload names
+//! the slot, the release, the artifact digest and the slot it replaces.
+//! Its statuses are the transitions; each carries `key=value` tokens in its
+//! description (at most 140 characters, as GitHub allows):
+//!
+//! ```text
+//! phase=watch live=green release=v2 detect_ms=.. switch_ms=.. verify_ms=.. recovery_ms=..
+//! ```
+//!
+//! `live=` is what took traffic when the status was written (`live=?` while
+//! a switch is under way). The newest deployment whose latest status has a
+//! definite `live=` gives the live slot; a newest deployment still
+//! `in_progress` with no running owner is an interrupted deploy.
+
+use chrono::{DateTime, Utc};
+use gate_core::ledger::{Deployment, DeploymentState};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Slot;
+
+/// Payload of every deployment gate-deploy and gate-rollback create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payload {
+    /// `deploy` or `rollback`.
+    pub kind: String,
+    /// The slot this deployment puts live.
+    pub slot: Slot,
+    pub release: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_digest: Option<String>,
+    /// The slot that was live before (the one to go back to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_slot: Option<Slot>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_release: Option<String>,
+    /// The traffic switch used.
+    pub switch: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_url: Option<String>,
+}
+
+/// A slot and what runs in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SlotRelease {
+    pub slot: Slot,
+    pub release: String,
+}
+
+/// Tokens of a status description.
+pub fn tokens(description: &str) -> Vec<(&str, &str)> {
+    description
+        .split_whitespace()
+        .filter_map(|t| t.split_once('='))
+        .collect()
+}
+
+pub fn token<'a>(description: &'a str, key: &str) -> Option<&'a str> {
+    tokens(description)
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
+/// Builds a status description from tokens, within GitHub's 140 characters
+/// (later tokens are dropped first).
+pub fn describe(parts: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in parts {
+        let t = format!("{k}={v}");
+        if out.len() + t.len() + 1 > 140 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t);
+    }
+    out
+}
+
+pub fn payload(d: &Deployment) -> Option<Payload> {
+    serde_json::from_value(d.payload.clone()).ok()
+}
+
+fn terminal(s: DeploymentState) -> bool {
+    matches!(
+        s,
+        DeploymentState::Success
+            | DeploymentState::Failure
+            | DeploymentState::Error
+            | DeploymentState::Inactive
+    )
+}
+
+/// A deployment that never reached a terminal status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unfinished {
+    pub id: u64,
+    pub kind: String,
+    pub slot: Slot,
+    pub release: String,
+    /// Last phase recorded (`start`, `wait`, `switch`, `watch`, ...).
+    pub phase: String,
+    /// What took traffic at its last status (`None`: a switch was under way).
+    pub live_at_last_status: Option<Slot>,
+    pub previous: Option<SlotRelease>,
+    pub created_at: DateTime<Utc>,
+    pub last_update: DateTime<Utc>,
+}
+
+/// One line of history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub id: u64,
+    pub kind: String,
+    pub slot: Option<Slot>,
+    pub release: Option<String>,
+    pub commit: String,
+    pub state: Option<String>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub log_url: Option<String>,
+}
+
+/// What the ledger says about an environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvState {
+    pub environment: String,
+    /// The slot last known to take traffic, with its release.
+    pub live: Option<SlotRelease>,
+    /// The deployment that made `live` live.
+    pub live_since: Option<u64>,
+    /// The last known-good slot to roll back to from `live` (what was live before it).
+    pub fallback: Option<SlotRelease>,
+    /// Newer deployments that never finished (runner killed, or running now).
+    pub unfinished: Vec<Unfinished>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Derives the state from deployments, newest first. Pure.
+pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
+    let mut state = EnvState {
+        environment: environment.to_string(),
+        live: None,
+        live_since: None,
+        fallback: None,
+        unfinished: Vec::new(),
+        history: Vec::new(),
+    };
+    for d in deployments {
+        let p = payload(d);
+        let last = d.statuses.last();
+        state.history.push(HistoryEntry {
+            id: d.id,
+            kind: p.as_ref().map(|p| p.kind.clone()).unwrap_or_else(|| "other".into()),
+            slot: p.as_ref().map(|p| p.slot),
+            release: p.as_ref().map(|p| p.release.clone()),
+            commit: d.commit.clone(),
+            state: last.map(|s| s.state.as_str().to_string()),
+            description: last.and_then(|s| s.description.clone()),
+            created_at: d.created_at,
+            log_url: last.and_then(|s| s.log_url.clone()),
+        });
+        if state.live.is_some() {
+            continue;
+        }
+        let Some(p) = p else { continue };
+        let finished = last.is_some_and(|s| terminal(s.state));
+        if !finished {
+            let described = d
+                .statuses
+                .iter()
+                .rev()
+                .find_map(|s| s.description.as_deref().filter(|t| token(t, "phase").is_some()));
+            state.unfinished.push(Unfinished {
+                id: d.id,
+                kind: p.kind.clone(),
+                slot: p.slot,
+                release: p.release.clone(),
+                phase: described
+                    .and_then(|t| token(t, "phase"))
+                    .unwrap_or("created")
+                    .to_string(),
+                live_at_last_status: described
+                    .and_then(|t| token(t, "live"))
+                    .and_then(Slot::parse),
+                previous: p.previous_slot.map(|slot| SlotRelease {
+                    slot,
+                    release: p.previous_release.clone().unwrap_or_default(),
+                }),
+                created_at: d.created_at,
+                last_update: last.map(|s| s.created_at).unwrap_or(d.created_at),
+            });
+            continue;
+        }
+        // The newest status with a definite live slot.
+        let Some(desc) = d.statuses.iter().rev().find_map(|s| {
+            s.description
+                .as_deref()
+                .filter(|t| token(t, "live").and_then(Slot::parse).is_some())
+        }) else {
+            continue;
+        };
+        let Some(live) = token(desc, "live").and_then(Slot::parse) else {
+            continue;
+        };
+        let release = token(desc, "release")
+            .map(String::from)
+            .unwrap_or_else(|| if live == p.slot { p.release.clone() } else { p.previous_release.clone().unwrap_or_default() });
+        state.live_since = Some(d.id);
+        state.fallback = if live == p.slot && p.kind == "deploy" {
+            p.previous_slot.map(|slot| SlotRelease {
+                slot,
+                release: p.previous_release.clone().unwrap_or_default(),
+            })
+        } else {
+            // A failed deploy: the new slot never stayed live; what was
+            // live before it is still the fallback of the live slot.
+            None
+        };
+        state.live = Some(SlotRelease { slot: live, release });
+    }
+    // A failed deploy does not know the fallback of the slot it left live:
+    // take it from the deployment that made that slot live with that release.
+    if state.fallback.is_none()
+        && let Some(live) = &state.live
+    {
+        state.fallback = deployments.iter().find_map(|d| {
+            let p = payload(d)?;
+            let ok = d
+                .statuses
+                .iter()
+                .any(|s| s.state == DeploymentState::Success);
+            (ok && p.slot == live.slot && p.release == live.release)
+                .then(|| {
+                    p.previous_slot.map(|slot| SlotRelease {
+                        slot,
+                        release: p.previous_release.clone().unwrap_or_default(),
+                    })
+                })
+                .flatten()
+        });
+    }
+    state
+}

@@ -1,0 +1,154 @@
+//! sample-service: the service gates' deploy tests and demo deploy.
+//!
+//! ```text
+//! sample-service [--port N] [--release NAME] [--fail-after SECS]
+//! ```
+//!
+//! Environment (used when the flag is absent): `GATES_PORT` (or `PORT`),
+//! `GATES_VERSION` (or `SAMPLE_RELEASE`), `SAMPLE_FAIL_AFTER` (seconds after
+//! start when every endpoint starts answering 500).
+//!
+//! Endpoints:
+//! - `GET /`        `hello from <release>` (500 while faulty)
+//! - `GET /healthz` `ok` (503 while faulty)
+//! - `GET /version` the release name
+//! - `POST /fault?after_ms=N` become faulty N ms from now (default 0);
+//!   `POST /fault?off=1` heals.
+//!
+//! It listens on 127.0.0.1 only and runs until killed.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+
+#[derive(Debug)]
+struct App {
+    release: String,
+    /// The instant from which the service fails, if any.
+    fail_at: Mutex<Option<Instant>>,
+}
+
+impl App {
+    fn faulty(&self) -> bool {
+        match self.fail_at.lock() {
+            Ok(g) => g.is_some_and(|t| Instant::now() >= t),
+            Err(_) => true,
+        }
+    }
+}
+
+async fn root(State(app): State<Arc<App>>) -> (StatusCode, String) {
+    if app.faulty() {
+        (StatusCode::INTERNAL_SERVER_ERROR, "fault injected\n".into())
+    } else {
+        (StatusCode::OK, format!("hello from {}\n", app.release))
+    }
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
+    if app.faulty() {
+        (StatusCode::SERVICE_UNAVAILABLE, "faulty\n")
+    } else {
+        (StatusCode::OK, "ok\n")
+    }
+}
+
+async fn version(State(app): State<Arc<App>>) -> String {
+    format!("{}\n", app.release)
+}
+
+async fn fault(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> (StatusCode, String) {
+    let Ok(mut g) = app.fail_at.lock() else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "poisoned\n".into());
+    };
+    if q.contains_key("off") {
+        *g = None;
+        return (StatusCode::OK, "healed\n".into());
+    }
+    let after = match q.get("after_ms").map(|s| s.parse::<u64>()) {
+        None => 0,
+        Some(Ok(ms)) => ms,
+        Some(Err(_)) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "after_ms must be a number of milliseconds\n".into(),
+            );
+        }
+    };
+    *g = Some(Instant::now() + Duration::from_millis(after));
+    (StatusCode::OK, format!("faulty in {after} ms\n"))
+}
+
+fn arg_or_env(args: &[String], flag: &str, envs: &[&str]) -> Option<String> {
+    if let Some(i) = args.iter().position(|a| a == flag) {
+        return args.get(i + 1).cloned();
+    }
+    envs.iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let port: u16 = match arg_or_env(&args, "--port", &["GATES_PORT", "PORT"]).map(|p| p.parse())
+    {
+        Some(Ok(p)) => p,
+        None => 8080,
+        Some(Err(_)) => return usage("--port / GATES_PORT must be a port number"),
+    };
+    let release = arg_or_env(&args, "--release", &["GATES_VERSION", "SAMPLE_RELEASE"])
+        .unwrap_or_else(|| "dev".into());
+    let fail_after = match arg_or_env(&args, "--fail-after", &["SAMPLE_FAIL_AFTER"])
+        .map(|s| s.parse::<f64>())
+    {
+        None => None,
+        Some(Ok(s)) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(_) => return usage("--fail-after / SAMPLE_FAIL_AFTER must be seconds (>= 0)"),
+    };
+    let app = Arc::new(App {
+        release,
+        fail_at: Mutex::new(fail_after.map(|d| Instant::now() + d)),
+    });
+    let router = Router::new()
+        .route("/", get(root))
+        .route("/healthz", get(healthz))
+        .route("/version", get(version))
+        .route("/fault", post(fault))
+        .with_state(app);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(_) => return ExitCode::from(70),
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(l) => l,
+            Err(_) => return ExitCode::from(4),
+        };
+        match axum::serve(listener, router).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(70),
+        }
+    })
+}
+
+fn usage(msg: &str) -> ExitCode {
+    // The one place this example writes: a usage error, before serving.
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("sample-service: {msg}");
+    }
+    ExitCode::from(2)
+}
