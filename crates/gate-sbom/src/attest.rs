@@ -39,7 +39,9 @@ pub fn digest_file(path: &Path, name: String) -> Result<Artifact> {
 pub fn subjects(artifacts: &[Artifact]) -> String {
     let mut v: Vec<&Artifact> = artifacts.iter().collect();
     v.sort_by(|a, b| a.name.cmp(&b.name));
-    v.iter().map(|a| format!("{}  {}\n", a.sha256, a.name)).collect()
+    v.iter()
+        .map(|a| format!("{}  {}\n", a.sha256, a.name))
+        .collect()
 }
 
 /// Facts about the build for the provenance predicate.

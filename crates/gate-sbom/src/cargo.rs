@@ -109,7 +109,10 @@ impl Lock {
         let mut checksums = HashMap::new();
         for p in &lock.package {
             if let Some(c) = &p.checksum {
-                checksums.insert((p.name.clone(), p.version.clone(), p.source.clone()), c.clone());
+                checksums.insert(
+                    (p.name.clone(), p.version.clone(), p.source.clone()),
+                    c.clone(),
+                );
             }
         }
         // Lockfile v1: [metadata] "checksum NAME VERSION (SOURCE)" = "HEX".
@@ -117,7 +120,10 @@ impl Lock {
             if let Some(rest) = k.strip_prefix("checksum ") {
                 let (n, ver, src) = split_dep(rest);
                 if let Some(ver) = ver {
-                    checksums.insert((n.to_string(), ver.to_string(), src.map(String::from)), v.clone());
+                    checksums.insert(
+                        (n.to_string(), ver.to_string(), src.map(String::from)),
+                        v.clone(),
+                    );
                 }
             }
         }
@@ -129,7 +135,11 @@ impl Lock {
 
     pub fn checksum(&self, name: &str, version: &str, source: Option<&str>) -> Option<&str> {
         self.checksums
-            .get(&(name.to_string(), version.to_string(), source.map(String::from)))
+            .get(&(
+                name.to_string(),
+                version.to_string(),
+                source.map(String::from),
+            ))
             .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(String::as_str)
     }
@@ -218,7 +228,13 @@ pub fn from_lock(lock: &Lock, source: &str, root: &RootName) -> Graph {
             .copied()
             .find(|&i| {
                 let p = &lock.packages[i];
-                v.is_none_or(|v| p.version == v) && s.is_none_or(|s| p.source.as_deref() == Some(s))
+                v.is_none_or(|v| p.version == v)
+                    && s.is_none_or(|s| {
+                        // Git sources are written without their `#<commit>` in dependency lists.
+                        p.source
+                            .as_deref()
+                            .is_some_and(|ps| ps == s || ps.split('#').next() == Some(s))
+                    })
             })
             .or_else(|| (cands.len() == 1 && v.is_none()).then(|| cands[0]))
     };
@@ -270,7 +286,12 @@ pub fn from_lock(lock: &Lock, source: &str, root: &RootName) -> Graph {
 
 /// One root: that package; several (or none): a synthetic workspace root.
 fn set_root(g: &mut Graph, roots: Vec<String>, root: &RootName) {
-    if roots.len() == 1 && root.name.as_deref().is_none_or(|n| g.packages[&roots[0]].name == n) {
+    if roots.len() == 1
+        && root
+            .name
+            .as_deref()
+            .is_none_or(|n| g.packages[&roots[0]].name == n)
+    {
         g.root = roots[0].clone();
         if let Some(p) = g.packages.get_mut(&g.root) {
             p.kind = "application";
@@ -282,7 +303,12 @@ fn set_root(g: &mut Graph, roots: Vec<String>, root: &RootName) {
     }
     let name = root.name.clone().unwrap_or_else(|| "workspace".into());
     let version = root.version.clone();
-    let id = purl(&name, version.as_deref().unwrap_or("0.0.0"), None, Some("."));
+    let id = purl(
+        &name,
+        version.as_deref().unwrap_or("0.0.0"),
+        None,
+        Some("."),
+    );
     let id = if g.packages.contains_key(&id) {
         format!("{id}#workspace")
     } else {
@@ -363,7 +389,14 @@ struct DepKind {
 /// manifest. `Ok(None)` when cargo is not installed.
 pub fn run_metadata(cargo: &str, manifest: &Path) -> Result<Option<String>> {
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked", "--offline", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--offline",
+            "--manifest-path",
+        ])
         .arg(manifest)
         .env("CARGO_TERM_COLOR", "never")
         .output();
@@ -388,7 +421,12 @@ pub fn run_metadata(cargo: &str, manifest: &Path) -> Result<Option<String>> {
 }
 
 /// Graph from `cargo metadata` JSON plus the lockfile's checksums.
-pub fn from_metadata(json: &str, lock: Option<&Lock>, source: &str, root: &RootName) -> Result<Graph> {
+pub fn from_metadata(
+    json: &str,
+    lock: Option<&Lock>,
+    source: &str,
+    root: &RootName,
+) -> Result<Graph> {
     let meta: Metadata = serde_json::from_str(json)
         .map_err(|e| Error::Input(format!("unexpected `cargo metadata` output: {e}")))?;
     let resolve = meta.resolve.ok_or_else(|| {
@@ -397,16 +435,14 @@ pub fn from_metadata(json: &str, lock: Option<&Lock>, source: &str, root: &RootN
     let ws = &meta.workspace_root;
     let mut ids: HashMap<&str, String> = HashMap::new();
     for p in &meta.packages {
-        let rel = p
-            .manifest_path
-            .parent()
-            .map(|d| relative_path(ws, d));
+        let rel = p.manifest_path.parent().map(|d| relative_path(ws, d));
         ids.insert(
             p.id.as_str(),
             purl(&p.name, &p.version, p.source.as_deref(), rel.as_deref()),
         );
     }
-    let pkgs: HashMap<&str, &MetaPackage> = meta.packages.iter().map(|p| (p.id.as_str(), p)).collect();
+    let pkgs: HashMap<&str, &MetaPackage> =
+        meta.packages.iter().map(|p| (p.id.as_str(), p)).collect();
     let nodes: HashMap<&str, &Node> = resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
 
     // Scope: required when reachable from a member through normal edges only.
@@ -451,10 +487,7 @@ pub fn from_metadata(json: &str, lock: Option<&Lock>, source: &str, root: &RootN
         let Some(id) = ids.get(n.id.as_str()) else {
             continue;
         };
-        let is_app = p
-            .targets
-            .iter()
-            .any(|t| t.kind.iter().any(|k| k == "bin"));
+        let is_app = p.targets.iter().any(|t| t.kind.iter().any(|k| k == "bin"));
         let mut properties = Vec::new();
         if let Some(ks) = kinds.get(n.id.as_str()) {
             properties.push((
@@ -472,7 +505,9 @@ pub fn from_metadata(json: &str, lock: Option<&Lock>, source: &str, root: &RootN
                 name: p.name.clone(),
                 version: Some(p.version.clone()),
                 purl: Some(id.clone()),
-                hashes: sha256(lock.and_then(|l| l.checksum(&p.name, &p.version, p.source.as_deref()))),
+                hashes: sha256(
+                    lock.and_then(|l| l.checksum(&p.name, &p.version, p.source.as_deref())),
+                ),
                 license: p.license.clone(),
                 scope: Some(if required.contains(n.id.as_str()) {
                     Scope::Required
@@ -481,7 +516,11 @@ pub fn from_metadata(json: &str, lock: Option<&Lock>, source: &str, root: &RootN
                 }),
                 description: p.description.as_ref().map(|d| d.trim().to_string()),
                 kind: if is_app { "application" } else { "library" },
-                deps: n.deps.iter().filter_map(|d| ids.get(d.pkg.as_str()).cloned()).collect(),
+                deps: n
+                    .deps
+                    .iter()
+                    .filter_map(|d| ids.get(d.pkg.as_str()).cloned())
+                    .collect(),
                 properties,
                 group: None,
             },

@@ -138,16 +138,36 @@ pub struct SbomArgs {
     #[arg(long = "provenance-path", id = "provenance_path", value_name = "PATH")]
     pub provenance_path: Option<String>,
     /// Minimum share of components with hashes, percent
-    #[arg(long = "min-hashes", id = "min_hashes", value_name = "PERCENT", global = true)]
+    #[arg(
+        long = "min-hashes",
+        id = "min_hashes",
+        value_name = "PERCENT",
+        global = true
+    )]
     pub min_hashes: Option<String>,
     /// Minimum share of components with licenses, percent
-    #[arg(long = "min-licenses", id = "min_licenses", value_name = "PERCENT", global = true)]
+    #[arg(
+        long = "min-licenses",
+        id = "min_licenses",
+        value_name = "PERCENT",
+        global = true
+    )]
     pub min_licenses: Option<String>,
     /// Minimum share of components with purls, percent
-    #[arg(long = "min-purls", id = "min_purls", value_name = "PERCENT", global = true)]
+    #[arg(
+        long = "min-purls",
+        id = "min_purls",
+        value_name = "PERCENT",
+        global = true
+    )]
     pub min_purls: Option<String>,
     /// SPDX license id no component may require (repeatable)
-    #[arg(long = "deny-license", id = "deny_licenses", value_name = "SPDX-ID", global = true)]
+    #[arg(
+        long = "deny-license",
+        id = "deny_licenses",
+        value_name = "SPDX-ID",
+        global = true
+    )]
     pub deny_licenses: Vec<String>,
     /// Unreachable components: error, warning or ignore
     #[arg(long, value_name = "LEVEL", global = true)]
@@ -296,7 +316,9 @@ pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Resul
         GateError::malformed(
             path,
             Some(e.line() as u64),
-            format!("not JSON: {e}; gate-sbom checks CycloneDX JSON documents (XML is not supported)"),
+            format!(
+                "not JSON: {e}; gate-sbom checks CycloneDX JSON documents (XML is not supported)"
+            ),
         )
     })?;
     match doc.get("bomFormat").and_then(|v| v.as_str()) {
@@ -312,7 +334,9 @@ pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Resul
                 None,
                 format!(
                     "not a CycloneDX document{hint}: bomFormat is {}, expected \"CycloneDX\"",
-                    other.map(|s| format!("\"{s}\"")).unwrap_or_else(|| "absent".into())
+                    other
+                        .map(|s| format!("\"{s}\""))
+                        .unwrap_or_else(|| "absent".into())
                 ),
             ));
         }
@@ -331,7 +355,10 @@ pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Resul
 
 /// What a path names: a Cargo manifest, a Cargo.lock or an npm lockfile.
 enum Source {
-    Cargo { lock: PathBuf, manifest: Option<PathBuf> },
+    Cargo {
+        lock: PathBuf,
+        manifest: Option<PathBuf>,
+    },
     Npm(PathBuf),
 }
 
@@ -353,7 +380,10 @@ fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
         }
         return Ok(v);
     }
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if name.ends_with("Cargo.toml") {
         let lock = p.with_file_name("Cargo.lock");
         return Ok(vec![Source::Cargo {
@@ -398,7 +428,10 @@ fn graph_for(ctx: &Context, config: &SbomConfig, src: &Source) -> gate_core::Res
         Source::Cargo { lock, manifest } => {
             let text = read_text(lock)?;
             let parsed = cargo::Lock::parse(lock, &text)?;
-            let mut rn = manifest.as_deref().map(cargo::manifest_root).unwrap_or_default();
+            let mut rn = manifest
+                .as_deref()
+                .map(cargo::manifest_root)
+                .unwrap_or_default();
             if config.name.is_some() {
                 rn.name.clone_from(&config.name);
             }
@@ -427,7 +460,9 @@ fn graph_for(ctx: &Context, config: &SbomConfig, src: &Source) -> gate_core::Res
                         }
                         Err(e) if mode == CargoMetadata::Always => return Err(e),
                         Err(e) => {
-                            notes.push(format!("{e}; read Cargo.lock alone (no licenses, no dependency kinds)"));
+                            notes.push(format!(
+                                "{e}; read Cargo.lock alone (no licenses, no dependency kinds)"
+                            ));
                             None
                         }
                     }
@@ -489,7 +524,11 @@ fn write(path: &Path, bytes: &[u8]) -> gate_core::Result<()> {
     gate_core::ledger::local::atomic_write(path, bytes)
 }
 
-fn collect_sync(ctx: &Context, config: &SbomConfig, args: &SbomArgs) -> gate_core::Result<SbomInput> {
+fn collect_sync(
+    ctx: &Context,
+    config: &SbomConfig,
+    args: &SbomArgs,
+) -> gate_core::Result<SbomInput> {
     let root = &ctx.repo_root;
     for l in &config.deny_licenses {
         if spdx::license_id(l).is_none() {
@@ -525,7 +564,13 @@ fn collect_sync(ctx: &Context, config: &SbomConfig, args: &SbomArgs) -> gate_cor
             )));
         }
     } else {
-        for i in config.inputs.iter().flat_map(|s| s.split(['\n', ','])).map(str::trim).filter(|s| !s.is_empty()) {
+        for i in config
+            .inputs
+            .iter()
+            .flat_map(|s| s.split(['\n', ',']))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let p = ctx.resolve(i);
             let found = classify(&p)?;
             if found.is_empty() {
@@ -547,7 +592,13 @@ fn collect_sync(ctx: &Context, config: &SbomConfig, args: &SbomArgs) -> gate_cor
     }
 
     let mut artifacts = Vec::new();
-    for a in config.artifacts.iter().flat_map(|s| s.split('\n')).map(str::trim).filter(|s| !s.is_empty()) {
+    for a in config
+        .artifacts
+        .iter()
+        .flat_map(|s| s.split('\n'))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let p = ctx.resolve(a);
         let name = match p.strip_prefix(root) {
             Ok(r) => r.to_string_lossy().replace('\\', "/"),
@@ -577,7 +628,13 @@ fn collect_sync(ctx: &Context, config: &SbomConfig, args: &SbomArgs) -> gate_cor
             .unwrap_or_else(|| "product".into());
         let safe: String = product
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let out = ctx.resolve(config.sbom_path.replace("{product}", &safe));
         if !written.insert(out.clone()) {
@@ -611,7 +668,9 @@ fn collect_sync(ctx: &Context, config: &SbomConfig, args: &SbomArgs) -> gate_cor
             ]));
         }
         let gh = &ctx.github;
-        let workflow_ref = std::env::var("GITHUB_WORKFLOW_REF").ok().filter(|s| !s.is_empty());
+        let workflow_ref = std::env::var("GITHUB_WORKFLOW_REF")
+            .ok()
+            .filter(|s| !s.is_empty());
         let facts = BuildFacts {
             server_url: gh.server_url.clone(),
             repository: gh.repository.clone(),
@@ -624,7 +683,9 @@ fn collect_sync(ctx: &Context, config: &SbomConfig, args: &SbomArgs) -> gate_cor
             event_name: gh.event_name.clone(),
             run_id: gh.run_id.clone(),
             run_attempt: gh.run_attempt.clone(),
-            runner_environment: std::env::var("RUNNER_ENVIRONMENT").ok().filter(|s| !s.is_empty()),
+            runner_environment: std::env::var("RUNNER_ENVIRONMENT")
+                .ok()
+                .filter(|s| !s.is_empty()),
         };
         let st = attest::statement(&artifacts, &facts);
         let mut bytes = serde_json::to_vec_pretty(&st)
@@ -693,7 +754,12 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             Ok(issues) => {
                 for i in issues {
                     bad = true;
-                    let mut f = Finding::new(i.rule, Severity::Error, format!("{}: {}", d.path, i.message)).at(loc());
+                    let mut f = Finding::new(
+                        i.rule,
+                        Severity::Error,
+                        format!("{}: {}", d.path, i.message),
+                    )
+                    .at(loc());
                     if let Some(c) = &i.component {
                         f = f.with_key(c.clone());
                     }
@@ -711,7 +777,12 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         }
         for i in &a.issues {
             bad = true;
-            let mut f = Finding::new(i.rule, Severity::Error, format!("{}: {}", d.path, i.message)).at(loc());
+            let mut f = Finding::new(
+                i.rule,
+                Severity::Error,
+                format!("{}: {}", d.path, i.message),
+            )
+            .at(loc());
             if let Some(c) = &i.component {
                 f = f.with_key(c.clone());
             }
@@ -721,7 +792,14 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             invalid_docs += 1;
         }
         for n in &d.notes {
-            r.findings.push(Finding::new("generation-note", Severity::Note, format!("{}: {n}", d.path)).at(loc()));
+            r.findings.push(
+                Finding::new(
+                    "generation-note",
+                    Severity::Note,
+                    format!("{}: {n}", d.path),
+                )
+                .at(loc()),
+            );
         }
         edges += a.edges;
         for c in a.components.iter().filter(|c| !c.in_root) {
@@ -766,7 +844,12 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                             Finding::new(
                                 "denied-license",
                                 Severity::Error,
-                                format!("{}: {} is licensed `{l}`, which needs a denied license ({})", d.path, c.label(), config.deny_licenses.join(", ")),
+                                format!(
+                                    "{}: {} is licensed `{l}`, which needs a denied license ({})",
+                                    d.path,
+                                    c.label(),
+                                    config.deny_licenses.join(", ")
+                                ),
                             )
                             .at(loc())
                             .with_key(c.bom_ref.clone().unwrap_or_else(|| c.name.clone())),
@@ -777,16 +860,41 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         }
         if !a.has_graph && config.unreachable != Level::Ignore {
             r.findings.push(
-                Finding::new("no-dependency-graph", Severity::Warning, format!("{}: no `dependencies`: reachability from the root cannot be checked", d.path))
-                    .at(loc()),
+                Finding::new(
+                    "no-dependency-graph",
+                    Severity::Warning,
+                    format!(
+                        "{}: no `dependencies`: reachability from the root cannot be checked",
+                        d.path
+                    ),
+                )
+                .at(loc()),
             );
         }
     }
 
     let coverage = [
-        ("hash-coverage", hashed, config.min_hashes, "missing-hash", "hash"),
-        ("license-coverage", licensed, config.min_licenses, "missing-license", "license"),
-        ("purl-coverage", purled, config.min_purls, "missing-purl", "purl"),
+        (
+            "hash-coverage",
+            hashed,
+            config.min_hashes,
+            "missing-hash",
+            "hash",
+        ),
+        (
+            "license-coverage",
+            licensed,
+            config.min_licenses,
+            "missing-license",
+            "license",
+        ),
+        (
+            "purl-coverage",
+            purled,
+            config.min_purls,
+            "missing-purl",
+            "purl",
+        ),
     ];
     let mut shares = Vec::new();
     for (name, n, min, rule, what) in coverage {
@@ -808,9 +916,16 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                             &mut counts,
                             path,
                             rule,
-                            Finding::new(rule, Severity::Error, format!("{path}: {} has no {what} (min-{what}s {min}%, have {value}%)", c.label()))
-                                .at(Location::file(path.to_string()))
-                                .with_key(c.bom_ref.clone().unwrap_or_else(|| c.name.clone())),
+                            Finding::new(
+                                rule,
+                                Severity::Error,
+                                format!(
+                                    "{path}: {} has no {what} (min-{what}s {min}%, have {value}%)",
+                                    c.label()
+                                ),
+                            )
+                            .at(Location::file(path.to_string()))
+                            .with_key(c.bom_ref.clone().unwrap_or_else(|| c.name.clone())),
                         );
                     }
                 }
@@ -820,13 +935,18 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     }
     #[allow(clippy::cast_precision_loss)]
     {
-        r.metrics.push(Metric::info("components", total as f64, "count"));
-        r.metrics.push(Metric::info("dependency-edges", edges as f64, "count"));
-        r.metrics.push(
-            Metric::info("unreachable-components", unreachable as f64, "count"),
-        );
+        r.metrics
+            .push(Metric::info("components", total as f64, "count"));
+        r.metrics
+            .push(Metric::info("dependency-edges", edges as f64, "count"));
+        r.metrics.push(Metric::info(
+            "unreachable-components",
+            unreachable as f64,
+            "count",
+        ));
         if !config.deny_licenses.is_empty() {
-            r.metrics.push(Metric::info("denied-licenses", denied as f64, "count"));
+            r.metrics
+                .push(Metric::info("denied-licenses", denied as f64, "count"));
         }
         r.metrics.push(
             Metric::info("invalid-sboms", invalid_docs as f64, "count")
@@ -839,14 +959,21 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                 Finding::new(
                     "generation-note",
                     Severity::Note,
-                    format!("{path}: {} more `{rule}` findings not listed", n - MAX_LISTED),
+                    format!(
+                        "{path}: {} more `{rule}` findings not listed",
+                        n - MAX_LISTED
+                    ),
                 )
                 .at(Location::file(path.clone())),
             );
         }
     }
     r.checked = (total + input.docs.len()) as u64;
-    let verb = if input.mode == "check" { "checked" } else { "wrote" };
+    let verb = if input.mode == "check" {
+        "checked"
+    } else {
+        "wrote"
+    };
     let names: Vec<String> = input
         .docs
         .iter()
@@ -894,7 +1021,11 @@ impl Gate for SbomGate {
     type Args = SbomArgs;
     type Input = SbomInput;
 
-    async fn collect(ctx: &Context, config: &Self::Config, args: &Self::Args) -> gate_core::Result<Self::Input> {
+    async fn collect(
+        ctx: &Context,
+        config: &Self::Config,
+        args: &Self::Args,
+    ) -> gate_core::Result<Self::Input> {
         collect_sync(ctx, config, args)
     }
 

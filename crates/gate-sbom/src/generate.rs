@@ -97,10 +97,7 @@ fn component(p: &Package, bom_ref: &str) -> Component {
 pub fn normalize_license(l: &str) -> String {
     let l = l.trim();
     if l.contains('/') && !l.contains(" OR ") && !l.contains(" AND ") {
-        l.split('/')
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join(" OR ")
+        l.split('/').map(str::trim).collect::<Vec<_>>().join(" OR ")
     } else {
         l.to_string()
     }
@@ -172,7 +169,10 @@ pub fn bom(graph: &Graph, opts: &Options) -> Bom {
     ];
     properties.sort();
     Bom {
-        schema: format!("http://cyclonedx.org/schema/bom-{}.schema.json", opts.spec.as_str()),
+        schema: format!(
+            "http://cyclonedx.org/schema/bom-{}.schema.json",
+            opts.spec.as_str()
+        ),
         bom_format: "CycloneDX",
         spec_version: opts.spec.as_str().to_string(),
         serial_number: None,
@@ -210,6 +210,5 @@ pub fn to_bytes(mut bom: Bom) -> Result<Vec<u8>, serde_json::Error> {
 
 /// `SOURCE_DATE_EPOCH` seconds → RFC 3339 UTC.
 pub fn timestamp(epoch: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp(epoch, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }

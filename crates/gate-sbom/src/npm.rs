@@ -98,7 +98,9 @@ pub fn purl(full_name: &str, version: Option<&str>, resolved: Option<&str>) -> S
         let _ = p.with_version(v);
     }
     if let Some(r) = resolved {
-        if r.starts_with("https://registry.npmjs.org/") || r.starts_with("https://registry.yarnpkg.com/") {
+        if r.starts_with("https://registry.npmjs.org/")
+            || r.starts_with("https://registry.yarnpkg.com/")
+        {
         } else if r.starts_with("git+") || r.starts_with("git:") || r.starts_with("github:") {
             let _ = p.add_qualifier("vcs_url", r.to_string());
         } else if r.starts_with("http://") || r.starts_with("https://") {
@@ -147,13 +149,20 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
         ));
     };
     let root_entry = entries.get("").ok_or_else(|| {
-        Error::malformed(path, None, "the `packages` map has no root entry (\"\"): not an npm lockfile")
+        Error::malformed(
+            path,
+            None,
+            "the `packages` map has no root entry (\"\"): not an npm lockfile",
+        )
     })?;
 
     // Location → (id, entry) for every real (non-link) entry.
     let name_at = |key: &str, e: &Entry| -> String {
         if key.is_empty() {
-            e.name.clone().or_else(|| lock.name.clone()).unwrap_or_else(|| "root".into())
+            e.name
+                .clone()
+                .or_else(|| lock.name.clone())
+                .unwrap_or_else(|| "root".into())
         } else {
             e.name.clone().unwrap_or_else(|| key_name(key).to_string())
         }
@@ -203,7 +212,8 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
         if e.link {
             continue;
         }
-        let is_member = !key.is_empty() && !key.starts_with("node_modules/") && !key.contains("/node_modules/");
+        let is_member =
+            !key.is_empty() && !key.starts_with("node_modules/") && !key.contains("/node_modules/");
         let id = id_at(key, e);
         let mut deps = BTreeSet::new();
         let mut want = |names: &BTreeMap<String, serde_json::Value>, required: bool| {
@@ -230,7 +240,11 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
         if key.is_empty() {
             // Workspace members hang off the root.
             for (k, m) in &entries {
-                if !k.is_empty() && !m.link && !k.starts_with("node_modules/") && !k.contains("/node_modules/") {
+                if !k.is_empty()
+                    && !m.link
+                    && !k.starts_with("node_modules/")
+                    && !k.contains("/node_modules/")
+                {
                     deps.insert(id_at(k, m));
                 }
             }
@@ -256,18 +270,29 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
         };
         let mut properties = Vec::new();
         if e.dev {
-            properties.push(("cdx:npm:package:development".to_string(), "true".to_string()));
+            properties.push((
+                "cdx:npm:package:development".to_string(),
+                "true".to_string(),
+            ));
         }
         let p = g.packages.entry(id.clone()).or_insert_with(|| Package {
             group,
             name,
             version,
             purl: Some(id.clone()),
-            hashes: e.integrity.as_deref().map(integrity_hashes).unwrap_or_default(),
+            hashes: e
+                .integrity
+                .as_deref()
+                .map(integrity_hashes)
+                .unwrap_or_default(),
             license: e.license.as_ref().and_then(license_of),
             scope,
             description: e.description.clone(),
-            kind: if key.is_empty() { "application" } else { "library" },
+            kind: if key.is_empty() {
+                "application"
+            } else {
+                "library"
+            },
             deps: BTreeSet::new(),
             properties,
         });
@@ -290,7 +315,11 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
         g.notes.push(format!(
             "{} dependencies not installed in {source}: {}{}",
             unresolved.len(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             if unresolved.len() > 5 { ", ..." } else { "" }
         ));
     }

@@ -43,7 +43,8 @@ impl jsonschema::Retrieve for Embedded {
         uri: &jsonschema::Uri<String>,
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let s = uri.as_str();
-        let text = embedded(s).ok_or_else(|| format!("{s} is not an embedded schema (no network)"))?;
+        let text =
+            embedded(s).ok_or_else(|| format!("{s} is not an embedded schema (no network)"))?;
         Ok(serde_json::from_str(text)?)
     }
 }
@@ -88,7 +89,9 @@ pub fn schema_issues(doc: &Value, spec: &str, limit: usize) -> Result<Vec<Issue>
     let Some(v) = validator(spec) else {
         return Err(format!("no embedded schema for specVersion {spec}"));
     };
-    let v = v.as_ref().map_err(|e| format!("embedded schema {spec} does not compile: {e}"))?;
+    let v = v
+        .as_ref()
+        .map_err(|e| format!("embedded schema {spec} does not compile: {e}"))?;
     let mut out = Vec::new();
     let mut total = 0usize;
     for e in v.iter_errors(doc) {
@@ -99,7 +102,11 @@ pub fn schema_issues(doc: &Value, spec: &str, limit: usize) -> Result<Vec<Issue>
                 rule: "schema-invalid",
                 pointer: ptr.clone(),
                 component: component_at(doc, &ptr),
-                message: format!("{}: {}", if ptr.is_empty() { "/" } else { &ptr }, short(&e.to_string())),
+                message: format!(
+                    "{}: {}",
+                    if ptr.is_empty() { "/" } else { &ptr },
+                    short(&e.to_string())
+                ),
             });
         }
     }
@@ -314,7 +321,11 @@ pub fn analyse(doc: &Value) -> Analysis {
     if let Some(svcs) = doc.get("services").and_then(|s| s.as_array()) {
         for (i, s) in svcs.iter().enumerate() {
             if let Some(r) = s.get("bom-ref").and_then(|r| r.as_str()) {
-                let name = s.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
+                let name = s
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("")
+                    .to_string();
                 note_ref(r, &format!("/services/{i}"), name, &mut a.issues);
             }
         }
@@ -341,7 +352,10 @@ pub fn analyse(doc: &Value) -> Analysis {
                             rule: "invalid-license-expression",
                             pointer: format!("{}/licenses/{i}/expression", c.pointer),
                             component: Some(c.label()),
-                            message: format!("{}: `{e}` is not a valid SPDX expression: {}", c.name, err.reason),
+                            message: format!(
+                                "{}: `{e}` is not a valid SPDX expression: {}",
+                                c.name, err.reason
+                            ),
                         });
                     }
                 } else if let Some(id) = l.pointer("/license/id").and_then(|e| e.as_str())
@@ -409,7 +423,9 @@ pub fn analyse(doc: &Value) -> Analysis {
                         rule: "dangling-dependency-ref",
                         pointer: format!("/dependencies/{i}/dependsOn/{j}"),
                         component: Some(r.to_string()),
-                        message: format!("`{r}` depends on `{t}`, which names no component or service"),
+                        message: format!(
+                            "`{r}` depends on `{t}`, which names no component or service"
+                        ),
                     });
                 }
                 on.push(t.to_string());

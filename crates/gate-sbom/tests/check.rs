@@ -1,0 +1,349 @@
+//! `gate-sbom check`: schema + semantic validation and policy, with one
+//! broken SBOM per check.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use gate_core::report::{Report, Severity, Verdict};
+use gate_sbom::gate::{Level, SbomConfig, SbomInput, check_bytes, evaluate_input};
+use serde_json::{Value, json};
+
+/// A real SBOM: bat 0.24.0's Cargo.lock through the generator.
+fn base() -> Value {
+    let path = lockfile("bat-v0.24.0.Cargo.lock");
+    let lock =
+        gate_sbom::cargo::Lock::parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+    let g = gate_sbom::cargo::from_lock(&lock, "Cargo.lock", &Default::default());
+    let opts = gate_sbom::generate::Options {
+        tool_version: "0.1.0".into(),
+        ..Default::default()
+    };
+    let bytes = gate_sbom::generate::to_bytes(gate_sbom::generate::bom(&g, &opts)).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn judge(doc: &Value, config: &SbomConfig) -> Report {
+    let bytes = serde_json::to_vec(doc).unwrap();
+    let d = check_bytes("sbom.json", Path::new("sbom.json"), &bytes).unwrap();
+    evaluate_input(
+        &SbomInput {
+            mode: "check",
+            docs: vec![d],
+            artifacts: vec![],
+            subjects_path: None,
+            provenance_path: None,
+        },
+        config,
+    )
+}
+
+fn rules(r: &Report) -> Vec<&str> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule.as_str())
+        .collect()
+}
+
+#[test]
+fn the_generated_sbom_passes() {
+    if !have_fixtures() {
+        return;
+    }
+    let r = judge(&base(), &SbomConfig::default());
+    assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.findings);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+/// Each mutation is caught, by the layer that can catch it.
+#[test]
+fn every_mutation_is_caught() {
+    if !have_fixtures() {
+        return;
+    }
+    type Mutation = fn(&mut Value);
+    let cases: Vec<(&str, Mutation, &str, bool)> = vec![
+        // (what, mutation, rule, caught by the schema too)
+        (
+            "wrong-length hash",
+            |d| d["components"][3]["hashes"][0]["content"] = json!("ab".repeat(16)),
+            "hash-length-mismatch",
+            false,
+        ),
+        (
+            "unknown field",
+            |d| d["components"][0]["colour"] = json!("blue"),
+            "schema-invalid",
+            true,
+        ),
+        (
+            "duplicate bom-ref",
+            |d| {
+                let r = d["components"][1]["bom-ref"].clone();
+                d["components"][2]["bom-ref"] = r;
+            },
+            "duplicate-bom-ref",
+            false,
+        ),
+        (
+            "dangling ref",
+            |d| {
+                d["dependencies"][0]["dependsOn"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!("pkg:cargo/ghost@1.0.0"))
+            },
+            "dangling-dependency-ref",
+            false,
+        ),
+        (
+            "bad purl",
+            |d| d["components"][4]["purl"] = json!("cargo/serde@1.0"),
+            "invalid-purl",
+            false,
+        ),
+        (
+            "bad SPDX expression",
+            |d| d["components"][5]["licenses"] = json!([{"expression": "MIT OR OR Apache-2.0"}]),
+            "invalid-license-expression",
+            false,
+        ),
+        (
+            "missing serial",
+            |d| {
+                d.as_object_mut().unwrap().remove("serialNumber");
+            },
+            "missing-serial-number",
+            false,
+        ),
+        (
+            "wrong type",
+            |d| d["components"][0]["version"] = json!(12),
+            "schema-invalid",
+            true,
+        ),
+    ];
+    for (what, mutate, rule, by_schema) in cases {
+        let mut d = base();
+        mutate(&mut d);
+        let r = judge(&d, &SbomConfig::default());
+        assert_eq!(r.verdict, Verdict::Fail, "{what}");
+        assert!(rules(&r).contains(&rule), "{what}: {:?}", rules(&r));
+        let schema_caught = rules(&r).contains(&"schema-invalid");
+        assert_eq!(
+            schema_caught,
+            by_schema,
+            "{what}: schema layer {:?}",
+            rules(&r)
+        );
+        // The finding names the component where there is one.
+        if rule != "missing-serial-number" && rule != "schema-invalid" {
+            let f = r.findings.iter().find(|f| f.rule == rule).unwrap();
+            assert!(f.key.is_some(), "{what}: {f:?}");
+        }
+    }
+}
+
+#[test]
+fn other_spec_versions_1_6_and_1_7() {
+    if !have_fixtures() {
+        return;
+    }
+    for v in ["1.6", "1.7"] {
+        let mut d = base();
+        d["specVersion"] = json!(v);
+        d["$schema"] = json!(format!("http://cyclonedx.org/schema/bom-{v}.schema.json"));
+        let r = judge(&d, &SbomConfig::default());
+        assert_eq!(r.verdict, Verdict::Pass, "{v}: {:?}", r.findings);
+        assert!(schema_errors(&d, v).is_empty());
+        // A 1.7-only field is refused under 1.5.
+    }
+    let mut d = base();
+    d["specVersion"] = json!("1.4");
+    d.as_object_mut().unwrap().remove("$schema");
+    let r = judge(&d, &SbomConfig::default());
+    assert!(r.findings.iter().any(|f| f.rule == "schema-unavailable"));
+}
+
+#[test]
+fn policy_findings_name_the_components() {
+    if !have_fixtures() {
+        return;
+    }
+    let d = base();
+    // bat's own crate is the root; every crates.io package has a checksum, none a license (Cargo.lock alone).
+    let cfg = SbomConfig {
+        min_hashes: Some(100.0),
+        min_licenses: Some(50.0),
+        min_purls: Some(100.0),
+        ..SbomConfig::default()
+    };
+    let r = judge(&d, &cfg);
+    assert_eq!(r.metric("hash-coverage").unwrap().verdict, Verdict::Pass);
+    assert_eq!(r.metric("license-coverage").unwrap().verdict, Verdict::Fail);
+    assert_eq!(r.metric("purl-coverage").unwrap().verdict, Verdict::Pass);
+    let n = d["components"].as_array().unwrap().len();
+    let listed = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "missing-license")
+        .count();
+    assert_eq!(listed, n.min(50));
+    assert!(r.findings.iter().any(|f| {
+        f.message
+            .contains(&format!("{} more `missing-license`", n - 50))
+    }));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "missing-license")
+        .unwrap();
+    assert!(f.message.contains("pkg:cargo/"), "{}", f.message);
+
+    // Remove hashes from two components.
+    let mut d2 = d.clone();
+    for i in [0, 7] {
+        d2["components"][i]
+            .as_object_mut()
+            .unwrap()
+            .remove("hashes");
+    }
+    let r = judge(&d2, &cfg);
+    let missing: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "missing-hash")
+        .map(|f| f.key.as_deref().unwrap())
+        .collect();
+    assert_eq!(missing.len(), 2);
+    assert!(missing.contains(&d["components"][0]["bom-ref"].as_str().unwrap()));
+}
+
+#[test]
+fn unreachable_components_and_denied_licenses() {
+    if !have_fixtures() {
+        return;
+    }
+    let mut d = base();
+    // Cut every edge to one component.
+    let victim = d["components"][10]["bom-ref"].as_str().unwrap().to_string();
+    for dep in d["dependencies"].as_array_mut().unwrap() {
+        dep["dependsOn"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r != victim.as_str());
+    }
+    let r = judge(&d, &SbomConfig::default());
+    let un: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "unreachable-component")
+        .map(|f| f.key.as_deref().unwrap())
+        .collect();
+    assert!(un.contains(&victim.as_str()), "{un:?}");
+    assert_eq!(r.verdict, Verdict::Fail);
+    let warn = judge(
+        &d,
+        &SbomConfig {
+            unreachable: Level::Warning,
+            ..SbomConfig::default()
+        },
+    );
+    assert_eq!(warn.verdict, Verdict::Warn);
+    let off = judge(
+        &d,
+        &SbomConfig {
+            unreachable: Level::Ignore,
+            ..SbomConfig::default()
+        },
+    );
+    assert_eq!(off.verdict, Verdict::Pass);
+
+    // Licenses: GPL-3.0-only denied; an OR with an allowed license passes.
+    let mut d = base();
+    d["components"][0]["licenses"] = json!([{"expression": "GPL-3.0-only"}]);
+    d["components"][1]["licenses"] = json!([{"expression": "MIT OR GPL-3.0-only"}]);
+    d["components"][2]["licenses"] = json!([{"expression": "MIT AND GPL-3.0-only"}]);
+    d["components"][3]["licenses"] = json!([{"license": {"id": "GPL-3.0-only"}}]);
+    let cfg = SbomConfig {
+        deny_licenses: vec!["GPL-3.0-only".into()],
+        ..SbomConfig::default()
+    };
+    let r = judge(&d, &cfg);
+    let denied: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "denied-license")
+        .map(|f| f.key.as_deref().unwrap())
+        .collect();
+    let refs = |i: usize| d["components"][i]["bom-ref"].as_str().unwrap();
+    assert_eq!(denied.len(), 3, "{denied:?}");
+    assert!(denied.contains(&refs(0)) && denied.contains(&refs(2)) && denied.contains(&refs(3)));
+    assert!(!denied.contains(&refs(1)));
+}
+
+#[test]
+fn check_subcommand_exit_codes() {
+    if !have_fixtures() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("good.json"),
+        serde_json::to_vec_pretty(&base()).unwrap(),
+    )
+    .unwrap();
+    let mut bad = base();
+    bad["components"][0]["purl"] = json!("not a purl");
+    std::fs::write(dir.join("bad.json"), serde_json::to_vec(&bad).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("spdx.json"),
+        r#"{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT"}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("trunc.json"), r#"{"bomFormat": "CycloneDX", "#).unwrap();
+
+    let mut c = gate(dir);
+    c.args(["check", "good.json", "--format", "json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(report(&r)["verdict"], "pass");
+
+    let mut c = gate(dir);
+    c.args(["check", "good.json", "bad.json"]);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("invalid-purl") && r.stdout.contains("bad.json"),
+        "{}",
+        r.stdout
+    );
+
+    // Policy flags work before or after the subcommand.
+    let mut c = gate(dir);
+    c.args(["check", "good.json", "--min-licenses", "90"]);
+    assert_eq!(run(c).code, 1);
+    let mut c = gate(dir);
+    c.args(["--min-licenses", "90", "check", "good.json"]);
+    assert_eq!(run(c).code, 1);
+
+    for (f, want) in [
+        ("spdx.json", "SPDX document"),
+        ("trunc.json", "trunc.json:1"),
+        ("missing.json", "missing.json"),
+    ] {
+        let mut c = gate(dir);
+        c.args(["check", f]);
+        let r = run(c);
+        assert_eq!(r.code, 4, "{f}: {}", r.stderr);
+        assert!(r.stderr.contains(want), "{f}: {}", r.stderr);
+    }
+    let mut c = gate(dir);
+    c.args(["check"]);
+    assert_eq!(run(c).code, 2);
+}
