@@ -65,6 +65,26 @@ impl ClassLevel {
     }
 }
 
+/// A maximum database age: text (`7d`, `36h`, `2w`, `off`) or `false` (off;
+/// YAML reads a bare `off` as false).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MaxAge {
+    Text(String),
+    Switch(bool),
+}
+
+impl MaxAge {
+    /// Hours, or `None` when the check is off.
+    pub fn hours(&self) -> Result<Option<u64>, String> {
+        match self {
+            MaxAge::Text(t) => policy::parse_age(t),
+            MaxAge::Switch(false) => Ok(None),
+            MaxAge::Switch(true) => Err("`true` is not an age: use e.g. 7d, or `off`".into()),
+        }
+    }
+}
+
 /// The `audit` section of `gates.yml`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
@@ -76,7 +96,7 @@ pub struct AuditConfig {
     /// Directories of OSV JSON records (one advisory per file, searched recursively), for npm, PyPI and crates.io.
     pub osv_db: Vec<String>,
     /// Maximum age of the advisory data (`7d`, `36h`, `2w`, or `off`). A git checkout's age is its last commit's; an export's is its newest entry's. Older data stops the gate with exit 4.
-    pub max_db_age: String,
+    pub max_db_age: MaxAge,
     /// Lowest severity that fails: `any` (every vulnerability), `low`, `medium`, `high` or `critical`. Vulnerabilities below it are warnings.
     pub fail_on_severity: FailOnSeverity,
     /// Vulnerabilities with no CVSS vector and no severity label: `fail`, `warn` or `note`. With `fail-on-severity: any` they always fail.
@@ -101,7 +121,7 @@ impl Default for AuditConfig {
             lockfiles: Vec::new(),
             rustsec_db: None,
             osv_db: Vec::new(),
-            max_db_age: "7d".into(),
+            max_db_age: MaxAge::Text("7d".into()),
             fail_on_severity: FailOnSeverity::Any,
             unknown_severity: ClassLevel::Fail,
             unmaintained: ClassLevel::Warn,
@@ -355,7 +375,9 @@ pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::R
             root.join(p)
         }
     };
-    let max_age = policy::parse_age(&config.max_db_age)
+    let max_age = config
+        .max_db_age
+        .hours()
         .map_err(|m| GateError::Config(vec![format!("audit.max-db-age: {m}")]))?;
     let mut ignores = validate_ignores(&config.ignore)?;
     if config.rustsec_db.is_none() && config.osv_db.is_empty() {
@@ -519,8 +541,9 @@ fn describe(h: &Hit) -> String {
     if !h.aliases.is_empty() {
         s.push_str(&format!(" ({})", h.aliases.join(", ")));
     }
-    if !h.title.is_empty() {
-        s.push_str(&format!(": {}", h.title));
+    let title = h.title.trim().trim_end_matches('.');
+    if !title.is_empty() {
+        s.push_str(&format!(": {title}"));
     }
     if h.class == Class::Vulnerability {
         match (h.rating.score, h.rating.level) {

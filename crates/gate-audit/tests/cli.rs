@@ -1,0 +1,497 @@
+//! The gate-audit binary end to end: exit codes, messages, report contents,
+//! policy (thresholds, ignores, dev packages), bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+fn rustsec() -> String {
+    fixtures()
+        .join("advisories/rustsec")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn osv_npm() -> String {
+    fixtures()
+        .join("advisories/osv-subset/npm")
+        .to_string_lossy()
+        .into_owned()
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+fn gate(dir: &Path, args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_gate-audit"))
+        .args(["--no-record", "--color", "never", "-C"])
+        .arg(dir)
+        .args(args)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GATES_CONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn repo_with(files: &[(&str, &Path)]) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    for (name, src) in files {
+        let dst = t.path().join(name);
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(src, dst).unwrap();
+    }
+    t
+}
+
+fn cargo_audit_json(name: &str) -> serde_json::Value {
+    let p = fixtures().join("lockfiles/expected").join(name);
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+fn metric(r: &serde_json::Value, name: &str) -> f64 {
+    r["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no metric {name}"))["value"]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn cargo_lock_fails_with_cargo_audits_findings_at_their_lines() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let r = o.json();
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    assert_eq!(r["verdict"], "fail");
+    assert_eq!(
+        metric(&r, "vulnerabilities"),
+        ca["vulnerabilities"]["count"].as_f64().unwrap()
+    );
+    let warn_count: usize = ca["warnings"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|l| l.as_array().unwrap().len())
+        .sum();
+    assert_eq!(metric(&r, "warnings") as usize, warn_count);
+    assert_eq!(metric(&r, "packages-checked"), 136.0);
+    let text = std::fs::read_to_string(&lock).unwrap();
+    for f in r["findings"].as_array().unwrap() {
+        if f["rule"] != "vulnerability" {
+            continue;
+        }
+        let key = f["key"].as_str().unwrap();
+        let parts: Vec<&str> = key.split('@').collect();
+        assert_eq!(parts.len(), 3, "{key}");
+        assert!(parts[0].starts_with("RUSTSEC-"));
+        let line = f["location"]["start_line"].as_u64().unwrap() as usize;
+        assert_eq!(f["location"]["path"], "Cargo.lock");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[line - 1], format!("name = \"{}\"", parts[1]), "{key}");
+        assert_eq!(lines[line], format!("version = \"{}\"", parts[2]), "{key}");
+    }
+}
+
+#[test]
+fn sarif_results_point_at_package_lines() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.24.0.Cargo.lock");
+    let repo = repo_with(&[("sub/Cargo.lock", &lock)]);
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for res in results {
+        let loc = &res["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "sub/Cargo.lock");
+        assert!(loc["region"]["startLine"].as_u64().unwrap() > 1, "{res}");
+    }
+}
+
+#[test]
+fn stale_missing_and_wrong_databases_exit_4() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    // The fixture database is from 2026-08; one day is far too old.
+    let o = gate(
+        repo.path(),
+        &["--rustsec-db", &rustsec(), "--max-db-age", "1d"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("days old"), "{}", o.stderr);
+    let o = gate(
+        repo.path(),
+        &["--rustsec-db", "no/such/db", "--max-db-age", "off"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("no/such/db"), "{}", o.stderr);
+    let o = gate(
+        repo.path(),
+        &["--rustsec-db", &osv_npm(), "--max-db-age", "off"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("not a RustSec advisory database"),
+        "{}",
+        o.stderr
+    );
+    let o = gate(repo.path(), &["--max-db-age", "off"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("no advisory database"), "{}", o.stderr);
+    // npm data cannot vouch for a Cargo.lock
+    let o = gate(
+        repo.path(),
+        &["--osv-db", &osv_npm(), "--max-db-age", "off"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("no advisory data for crates.io"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn malformed_advisory_names_file_and_line() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let db = repo.path().join("db/crates/foo");
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::write(
+        db.join("RUSTSEC-2099-0001.md"),
+        "```toml\n[advisory]\nid = \"RUSTSEC-2099-0001\"\npackage = \"foo\"\ndate = 2099-01-01x\n```\n# t\n",
+    )
+    .unwrap();
+    let o = gate(repo.path(), &["--rustsec-db", "db", "--max-db-age", "off"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("RUSTSEC-2099-0001.md:5"), "{}", o.stderr);
+}
+
+#[test]
+fn truncated_binary_and_unknown_lockfiles_exit_4_with_a_line() {
+    if !fixtures().exists() {
+        return;
+    }
+    let text =
+        std::fs::read_to_string(fixtures().join("lockfiles/bat-v0.22.1.Cargo.lock")).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    // cut inside a string
+    let cut = text.find("version = \"0.7.18\"").unwrap() + 14;
+    std::fs::write(t.path().join("Cargo.lock"), &text[..cut]).unwrap();
+    let o = gate(
+        t.path(),
+        &["--rustsec-db", &rustsec(), "--max-db-age", "off"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    let want_line = text[..cut].lines().count();
+    assert!(
+        o.stderr.contains(&format!("Cargo.lock:{want_line}")),
+        "{}",
+        o.stderr
+    );
+
+    std::fs::write(
+        t.path().join("Cargo.lock"),
+        [0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff],
+    )
+    .unwrap();
+    let o = gate(
+        t.path(),
+        &["--rustsec-db", &rustsec(), "--max-db-age", "off"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("Cargo.lock:1") && o.stderr.contains("binary"),
+        "{}",
+        o.stderr
+    );
+
+    std::fs::write(
+        t.path().join("Cargo.lock"),
+        "version = 7\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
+    let o = gate(
+        t.path(),
+        &["--rustsec-db", &rustsec(), "--max-db-age", "off"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("unknown Cargo.lock format version 7"),
+        "{}",
+        o.stderr
+    );
+
+    let npm = std::fs::read_to_string(fixtures().join("lockfiles/axios-v1.0.0.package-lock.json"))
+        .unwrap();
+    std::fs::remove_file(t.path().join("Cargo.lock")).unwrap();
+    std::fs::write(t.path().join("package-lock.json"), &npm[..npm.len() / 3]).unwrap();
+    let o = gate(t.path(), &["--osv-db", &osv_npm(), "--max-db-age", "off"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("package-lock.json:") && o.stderr.contains("not valid JSON"),
+        "{}",
+        o.stderr
+    );
+}
+
+fn write(p: &Path, text: &str) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn ignores_reason_expiry_and_unused() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let vulns = ca["vulnerabilities"]["count"].as_f64().unwrap();
+    // By alias: CVE-2024-12224 is RUSTSEC-2024-0421 (idna).
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  max-db-age: off\n  ignore:\n    - id: CVE-2024-12224\n      reason: host names are never compared\n      expires: 2999-01-01\n    - id: RUSTSEC-2000-9999\n      reason: stale entry\n      expires: 2999-01-01\n",
+    );
+    let o = gate(
+        repo.path(),
+        &["--rustsec-db", &rustsec(), "--format", "json"],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let r = o.json();
+    assert_eq!(metric(&r, "vulnerabilities"), vulns - 1.0);
+    assert_eq!(metric(&r, "ignored"), 1.0);
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"ignored"));
+    assert!(rules.contains(&"ignore-unused"));
+
+    // Expired: the finding counts again and the ignore itself fails.
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  max-db-age: off\n  ignore:\n    - id: RUSTSEC-2024-0421\n      reason: waiting for url 2.5.4\n      expires: 2020-01-01\n",
+    );
+    let r = gate(
+        repo.path(),
+        &["--rustsec-db", &rustsec(), "--format", "json"],
+    )
+    .json();
+    assert_eq!(metric(&r, "vulnerabilities"), vulns);
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "ignore-expired")
+    );
+
+    // Reason and expiry are required: exit 3 naming the key.
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  max-db-age: off\n  ignore:\n    - id: RUSTSEC-2024-0421\n      reason: ''\n      expires: someday\n",
+    );
+    let o = gate(repo.path(), &["--rustsec-db", &rustsec()]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("audit.ignore[0].reason"), "{}", o.stderr);
+    assert!(o.stderr.contains("audit.ignore[0].expires"), "{}", o.stderr);
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  max-db-age: off\n  ignore:\n    - id: X\n",
+    );
+    let o = gate(repo.path(), &["--rustsec-db", &rustsec()]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+}
+
+#[test]
+fn cargo_audit_toml_ignores_are_honoured() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let ca = cargo_audit_json("bat-HEAD.cargo-audit.json");
+    let ids: Vec<String> = ca["warnings"]["unmaintained"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| format!("\"{}\"", w["advisory"]["id"].as_str().unwrap()))
+        .collect();
+    write(
+        &repo.path().join(".cargo/audit.toml"),
+        &format!("[advisories]\nignore = [{}]\n", ids.join(", ")),
+    );
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let r = o.json();
+    assert_eq!(metric(&r, "warnings"), 0.0);
+    assert_eq!(metric(&r, "ignored") as usize, ids.len());
+    assert_eq!(r["verdict"], "pass");
+}
+
+#[test]
+fn severity_threshold_and_dev_packages() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/axios-v0.26.0.package-lock.json");
+    let repo = repo_with(&[("package-lock.json", &lock)]);
+    let all = gate(
+        repo.path(),
+        &[
+            "--osv-db",
+            &osv_npm(),
+            "--max-db-age",
+            "off",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    let crit = gate(
+        repo.path(),
+        &[
+            "--osv-db",
+            &osv_npm(),
+            "--max-db-age",
+            "off",
+            "--format",
+            "json",
+            "--fail-on-severity",
+            "critical",
+        ],
+    )
+    .json();
+    let errors = |r: &serde_json::Value| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "vulnerability" && f["severity"] == "error")
+            .count()
+    };
+    let vulns = metric(&all, "vulnerabilities") as usize;
+    assert_eq!(errors(&all), vulns, "any: every vulnerability fails");
+    // with `critical`, exactly the critical ones (and unrated ones, by default) fail
+    let critical_or_unknown = crit["details"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["advisories"].as_array().unwrap().iter())
+        .filter(|a| {
+            a["ignored"].is_null() && (a["severity"] == "critical" || a["severity"].is_null())
+        })
+        .count();
+    assert_eq!(errors(&crit), critical_or_unknown);
+    assert!(errors(&crit) < vulns);
+
+    // Excluding dev packages leaves follow-redirects (a production dependency).
+    let prod = gate(
+        repo.path(),
+        &[
+            "--osv-db",
+            &osv_npm(),
+            "--max-db-age",
+            "off",
+            "--format",
+            "json",
+            "--include-dev",
+            "false",
+        ],
+    )
+    .json();
+    let pkgs: std::collections::BTreeSet<&str> = prod["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "vulnerability")
+        .map(|f| f["key"].as_str().unwrap().split('@').nth(1).unwrap())
+        .collect();
+    assert_eq!(pkgs.into_iter().collect::<Vec<_>>(), ["follow-redirects"]);
+    assert!(metric(&prod, "packages-checked") < metric(&all, "packages-checked"));
+}
+
+#[test]
+fn nothing_found_or_nothing_to_read() {
+    let t = tempfile::tempdir().unwrap();
+    let o = gate(
+        t.path(),
+        &["--rustsec-db", &rustsec(), "--max-db-age", "off"],
+    );
+    if !fixtures().exists() {
+        return;
+    }
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("no lockfile found"), "{}", o.stderr);
+}
