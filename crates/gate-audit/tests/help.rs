@@ -1,0 +1,9 @@
+//! `gate-audit --help` is part of the interface: a snapshot keeps it honest.
+
+#[test]
+fn help_snapshot() {
+    let help = gate_core::run::command::<gate_audit::gate::AuditGate>()
+        .render_long_help()
+        .to_string();
+    insta::assert_snapshot!(help);
+}
