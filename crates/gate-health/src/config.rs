@@ -78,6 +78,18 @@ pub struct ProbeConfig {
 pub struct HealthConfig {
     /// The probes.
     pub probes: Vec<ProbeConfig>,
+    /// Quick HTTP(S) probes: URLs, each checked with `conditions` and `headers` (default condition `[STATUS] == 2xx`).
+    pub urls: Vec<String>,
+    /// Quick TCP probes: `host:port`.
+    pub tcp: Vec<String>,
+    /// Quick DNS probes: names that must resolve.
+    pub dns: Vec<String>,
+    /// Conditions of the `urls`, `tcp` and `dns` probes (one per line in an action input).
+    pub conditions: Vec<String>,
+    /// Headers of the `urls` probes, `Name: value`; `${VAR}` reads an environment variable, masked.
+    pub headers: Vec<String>,
+    /// Accept any TLS certificate for the `urls` probes (the expiry is still measured).
+    pub insecure: bool,
     /// A gatus configuration file whose `endpoints:` become probes too.
     pub gatus_file: Option<String>,
     /// Probe until every probe passes `success-threshold` rounds in a row, or `timeout` elapses.
@@ -115,6 +127,12 @@ impl Default for HealthConfig {
     fn default() -> Self {
         HealthConfig {
             probes: Vec::new(),
+            urls: Vec::new(),
+            tcp: Vec::new(),
+            dns: Vec::new(),
+            conditions: Vec::new(),
+            headers: Vec::new(),
+            insecure: false,
             gatus_file: None,
             wait: false,
             watch: None,
@@ -286,7 +304,12 @@ pub fn build_probe(
         if let Some(t) = &pc.tcp {
             let parsed = t
                 .rsplit_once(':')
-                .and_then(|(h, p)| Some((h.trim_matches(['[', ']']).to_string(), p.parse::<u16>().ok()?)))
+                .and_then(|(h, p)| {
+                    Some((
+                        h.trim_matches(['[', ']']).to_string(),
+                        p.parse::<u16>().ok()?,
+                    ))
+                })
                 .filter(|(h, _)| !h.is_empty());
             match parsed {
                 Some((host, port)) => (Some(Target::Tcp { host, port }), t.clone()),

@@ -407,10 +407,7 @@ impl Condition {
         } else {
             loop {
                 if c.eat(".") {
-                    let end = c
-                        .rest()
-                        .find(is_path_end)
-                        .unwrap_or(c.rest().len());
+                    let end = c.rest().find(is_path_end).unwrap_or(c.rest().len());
                     if end == 0 {
                         return Err(c.err("empty key after `.` in the path"));
                     }
@@ -485,8 +482,7 @@ impl Condition {
             Rhs::Pat(p.to_string())
         } else if let Some(r) = inner("re(") {
             Rhs::Re(
-                regex::Regex::new(r)
-                    .map_err(|e| at(format!("invalid regular expression: {e}")))?,
+                regex::Regex::new(r).map_err(|e| at(format!("invalid regular expression: {e}")))?,
             )
         } else if let Some(list) = inner("any(") {
             Rhs::Any(list.split(',').map(|s| s.trim().to_string()).collect())
@@ -522,9 +518,7 @@ impl Condition {
                     op.symbol()
                 )));
             }
-            Rhs::Literal(l)
-                if func == Func::Has && !matches!(l.as_str(), "true" | "false") =>
-            {
+            Rhs::Literal(l) if func == Func::Has && !matches!(l.as_str(), "true" | "false") => {
                 return Err(at("has(...) is true or false".into()));
             }
             _ => {}
@@ -544,21 +538,18 @@ impl Condition {
             Placeholder::Status => obs
                 .status
                 .map_or(Val::Missing("no status"), |s| Val::Num(f64::from(s))),
-            Placeholder::ResponseTime => obs
-                .response_time
-                .map_or(Val::Missing("no response"), |d| {
+            Placeholder::ResponseTime => {
+                obs.response_time.map_or(Val::Missing("no response"), |d| {
                     Val::Num(d.as_secs_f64() * 1000.0)
-                }),
+                })
+            }
             Placeholder::Connected => Val::Bool(obs.connected),
             Placeholder::CertificateExpiration => obs
                 .certificate_expiration
                 .map_or(Val::Missing("no certificate"), |d| {
                     Val::Num(d.as_secs_f64() * 1000.0)
                 }),
-            Placeholder::Ip => obs
-                .ip
-                .clone()
-                .map_or(Val::Missing("no address"), Val::Str),
+            Placeholder::Ip => obs.ip.clone().map_or(Val::Missing("no address"), Val::Str),
             Placeholder::ExitCode => obs
                 .exit_code
                 .map_or(Val::Missing("no exit code"), |c| Val::Num(f64::from(c))),
@@ -808,7 +799,10 @@ mod tests {
         assert_eq!(e.column, 10, "{e}");
         let e = Condition::parse("[STATSU] == 200").unwrap_err();
         assert_eq!(e.column, 1);
-        assert!(e.message.contains("did you mean `[STATUS]`") || e.message.contains("`STATUS`"), "{e}");
+        assert!(
+            e.message.contains("did you mean `[STATUS]`") || e.message.contains("`STATUS`"),
+            "{e}"
+        );
         let e = Condition::parse("[STATUS] ==").unwrap_err();
         assert_eq!(e.column, 12, "{e}");
         let e = Condition::parse("[BODY].n < abc").unwrap_err();
@@ -825,7 +819,10 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
+        assert_eq!(
+            parse_duration("7d").unwrap(),
+            Duration::from_secs(7 * 86400)
+        );
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("5 y").is_err());

@@ -16,30 +16,33 @@ use crate::modes::{Round, TokioClock, WaitOptions, WatchOptions, probe_round, wa
 use crate::probe::{Health, Probe, ProbeResult, human_secs};
 use crate::stats::percentiles;
 
-/// Flags of gate-health. Those named like a config key override it; `--url`,
-/// `--tcp`, `--dns`, `--condition`, `--header` add one-off probes.
+/// Flags of gate-health; each overrides the `gates.yml` key of the same name.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HealthArgs {
     /// Probe this HTTP(S) URL (repeatable), besides the configured probes
-    #[arg(long = "url", value_name = "URL")]
+    #[arg(long = "url", id = "urls", value_name = "URL")]
     pub urls: Vec<String>,
     /// Probe a TCP connection to HOST:PORT (repeatable)
-    #[arg(long = "tcp", value_name = "HOST:PORT")]
-    pub tcps: Vec<String>,
+    #[arg(long = "tcp", id = "tcp", value_name = "HOST:PORT")]
+    pub tcp: Vec<String>,
     /// Probe that NAME resolves (repeatable)
-    #[arg(long = "dns", value_name = "NAME")]
-    pub dns_names: Vec<String>,
+    #[arg(long = "dns", id = "dns", value_name = "NAME")]
+    pub dns: Vec<String>,
     /// Condition for the --url/--tcp/--dns probes (repeatable), e.g. '[BODY].status == UP'
-    #[arg(long = "condition", value_name = "EXPR")]
+    #[arg(long = "condition", id = "conditions", value_name = "EXPR")]
     pub conditions: Vec<String>,
     /// Header for the --url probes, 'Name: value' (repeatable; ${VAR} reads a masked variable)
-    #[arg(long = "header", value_name = "NAME: VALUE")]
+    #[arg(long = "header", id = "headers", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
     /// Accept any TLS certificate for the --url probes
-    #[arg(long)]
-    pub insecure: bool,
-    /// Latency budget of the --url/--tcp probes and default of the others, e.g. 300ms
-    #[arg(long = "latency-budget", id = "latency_budget", value_name = "DURATION")]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub insecure: Option<String>,
+    /// Latency budget of every probe without its own, e.g. 300ms
+    #[arg(
+        long = "latency-budget",
+        id = "latency_budget",
+        value_name = "DURATION"
+    )]
     pub latency_budget: Option<String>,
     /// Probe until healthy (success-threshold passing rounds in a row) or --timeout
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
@@ -53,6 +56,12 @@ pub struct HealthArgs {
     /// Give up waiting after DURATION
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// First pause after a failing round when waiting (doubles up to --max-backoff)
+    #[arg(long, value_name = "DURATION")]
+    pub backoff: Option<String>,
+    /// Longest pause between failing rounds when waiting
+    #[arg(long = "max-backoff", id = "max_backoff", value_name = "DURATION")]
+    pub max_backoff: Option<String>,
     /// Passing rounds in a row each probe needs when waiting
     #[arg(long = "success-threshold", id = "success_threshold", value_name = "N")]
     pub success_threshold: Option<String>,
@@ -246,44 +255,58 @@ pub async fn build_probes(
     for (i, pc) in config.probes.iter().enumerate() {
         configs.push((format!("health.probes[{i}]"), pc.clone()));
     }
+    let _ = args;
     let mut headers = BTreeMap::new();
-    for (i, h) in args.headers.iter().enumerate() {
+    for (i, h) in rejoin(&config.headers, |piece| !piece.contains(':'))
+        .iter()
+        .enumerate()
+    {
         let Some((k, v)) = h.split_once(':') else {
-            return Err(GateError::Usage(format!(
-                "--header #{}: `{h}` is not `Name: value`",
-                i + 1
-            )));
+            return Err(GateError::Config(vec![format!(
+                "health.headers[{i}]: `{h}` is not `Name: value`"
+            )]));
         };
         headers.insert(k.trim().to_string(), v.trim().to_string());
     }
+    let conditions = rejoin(&config.conditions, |piece| !piece.contains('['));
     let one_off = |f: &dyn Fn(&mut ProbeConfig)| {
         let mut pc = ProbeConfig {
-            conditions: args.conditions.clone(),
+            conditions: conditions.clone(),
             ..ProbeConfig::default()
         };
         f(&mut pc);
         pc
     };
-    for u in &args.urls {
+    for u in &config.urls {
         configs.push((
-            format!("--url {u}"),
+            format!("--url/urls `{u}`"),
             one_off(&|pc| {
                 pc.url = Some(u.clone());
                 pc.headers = headers.clone();
-                pc.insecure = args.insecure;
+                pc.insecure = config.insecure;
             }),
         ));
     }
-    for t in &args.tcps {
-        configs.push((format!("--tcp {t}"), one_off(&|pc| pc.tcp = Some(t.clone()))));
-    }
-    for d in &args.dns_names {
-        configs.push((format!("--dns {d}"), one_off(&|pc| pc.dns = Some(d.clone()))));
-    }
-    if !args.conditions.is_empty() && args.urls.is_empty() && args.tcps.is_empty() && args.dns_names.is_empty() {
-        return Err(GateError::Usage(
-            "--condition applies to --url, --tcp and --dns probes; give one of those too".into(),
+    for t in &config.tcp {
+        configs.push((
+            format!("--tcp/tcp `{t}`"),
+            one_off(&|pc| pc.tcp = Some(t.clone())),
         ));
+    }
+    for d in &config.dns {
+        configs.push((
+            format!("--dns/dns `{d}`"),
+            one_off(&|pc| pc.dns = Some(d.clone())),
+        ));
+    }
+    if !config.conditions.is_empty()
+        && config.urls.is_empty()
+        && config.tcp.is_empty()
+        && config.dns.is_empty()
+    {
+        return Err(GateError::Config(vec![
+            "health.conditions (--condition) applies to the urls, tcp and dns probes (--url, --tcp, --dns); give one of those too, or put conditions under a probe in `probes:`".into(),
+        ]));
     }
     if configs.is_empty()
         && let Some(u) = &base_url
@@ -327,6 +350,30 @@ pub async fn build_probes(
         ));
     }
     Ok((probes, target_note))
+}
+
+/// Lists from flags and action inputs arrive split at commas: glue back the
+/// pieces that `continues` says belong to the previous item (a condition's
+/// `any(200, 201)`, a header value with commas).
+fn rejoin(items: &[String], continues: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = 0i32;
+    for it in items {
+        let piece = it.trim();
+        let depth = |s: &str| s.matches('(').count() as i32 - s.matches(')').count() as i32;
+        match out.last_mut() {
+            Some(last) if open > 0 || continues(piece) => {
+                last.push_str(", ");
+                last.push_str(piece);
+            }
+            _ => {
+                out.push(piece.to_string());
+                open = 0;
+            }
+        }
+        open += depth(piece);
+    }
+    out
 }
 
 fn progress_line(text: &str) {
@@ -441,7 +488,9 @@ impl Gate for HealthGate {
                 timeout,
                 initial_backoff: config_dur("backoff", &config.backoff)?,
                 max_backoff: config_dur("max-backoff", &config.max_backoff)?,
-                interval: interval.min(Duration::from_secs(1)).max(Duration::from_millis(50)),
+                interval: interval
+                    .min(Duration::from_secs(1))
+                    .max(Duration::from_millis(50)),
                 concurrency,
             };
             let threshold = input.success_threshold;

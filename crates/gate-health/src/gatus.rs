@@ -71,7 +71,9 @@ pub fn parse(text: &str) -> Result<(Vec<ProbeConfig>, Vec<String>), String> {
         let mut conditions = ep.conditions.clone();
         if let Some(dns) = &ep.dns {
             let Some(q) = dns.query_name.clone() else {
-                return Err(format!("endpoints[{i}] (`{name}`): `dns` without `query-name`"));
+                return Err(format!(
+                    "endpoints[{i}] (`{name}`): `dns` without `query-name`"
+                ));
             };
             pc.dns = Some(q);
             let before = conditions.len();

@@ -18,8 +18,8 @@
 pub mod cert;
 pub mod config;
 pub mod expr;
-pub mod gatus;
 pub mod gate;
+pub mod gatus;
 pub mod modes;
 pub mod probe;
 pub mod stats;

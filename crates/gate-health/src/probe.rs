@@ -55,9 +55,18 @@ pub struct HttpTarget {
 #[derive(Debug, Clone)]
 pub enum Target {
     Http(Box<HttpTarget>),
-    Tcp { host: String, port: u16 },
-    Dns { name: String, expect: Vec<IpAddr> },
-    Command { argv: Vec<String>, cwd: Option<PathBuf> },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    Dns {
+        name: String,
+        expect: Vec<IpAddr>,
+    },
+    Command {
+        argv: Vec<String>,
+        cwd: Option<PathBuf>,
+    },
 }
 
 impl Target {
@@ -220,9 +229,16 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
     let mut phases = Phases::default();
     let mut extra = Extra::default();
     let error = match &probe.target {
-        Target::Http(h) => http_probe(h, deadline, probe.timeout, &mut obs, &mut phases, &mut extra)
-            .await
-            .err(),
+        Target::Http(h) => http_probe(
+            h,
+            deadline,
+            probe.timeout,
+            &mut obs,
+            &mut phases,
+            &mut extra,
+        )
+        .await
+        .err(),
         Target::Tcp { host, port } => {
             tcp_probe(host, *port, deadline, probe.timeout, &mut obs, &mut phases)
                 .await
@@ -233,11 +249,9 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
                 .await
                 .err()
         }
-        Target::Command { argv, cwd } => {
-            command_probe(argv, cwd.as_ref(), probe.timeout, &mut obs)
-                .await
-                .err()
-        }
+        Target::Command { argv, cwd } => command_probe(argv, cwd.as_ref(), probe.timeout, &mut obs)
+            .await
+            .err(),
     };
     let elapsed = start.elapsed();
     phases.total = ms(elapsed);
@@ -435,7 +449,13 @@ async fn dns_probe(
     phases: &mut Phases,
 ) -> Result<(), String> {
     let t = Instant::now();
-    let r = within(deadline, timeout, "resolve", tokio::net::lookup_host((name, 0))).await;
+    let r = within(
+        deadline,
+        timeout,
+        "resolve",
+        tokio::net::lookup_host((name, 0)),
+    )
+    .await;
     phases.dns = Some(ms(t.elapsed()));
     obs.response_time = Some(t.elapsed());
     let mut got: Vec<IpAddr> = r?.map(|a| a.ip()).collect();
@@ -453,7 +473,10 @@ async fn dns_probe(
     if !missing.is_empty() {
         return Err(format!(
             "`{name}` resolved to {} but not to {}",
-            got.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", "),
+            got.iter()
+                .map(IpAddr::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             missing.join(", ")
         ));
     }
@@ -534,14 +557,27 @@ async fn http_probe(
     let start = Instant::now();
     loop {
         *phases = Phases::default();
-        let resp = http_attempt(t, &url, &method, body.as_deref(), deadline, timeout, obs, phases, extra).await?;
+        let resp = http_attempt(
+            t,
+            &url,
+            &method,
+            body.as_deref(),
+            deadline,
+            timeout,
+            obs,
+            phases,
+            extra,
+        )
+        .await?;
         let (status, location) = resp;
         if t.follow_redirects
             && (300..400).contains(&status)
             && let Some(loc) = location
         {
             if extra.redirects >= MAX_REDIRECTS {
-                return Err(format!("more than {MAX_REDIRECTS} redirects (last to {loc})"));
+                return Err(format!(
+                    "more than {MAX_REDIRECTS} redirects (last to {loc})"
+                ));
             }
             url = url
                 .join(&loc)
@@ -575,9 +611,7 @@ async fn http_attempt(
         "http" => false,
         s => return Err(format!("unsupported scheme `{s}` (use http or https)")),
     };
-    let host = url
-        .host()
-        .ok_or_else(|| format!("`{url}` has no host"))?;
+    let host = url.host().ok_or_else(|| format!("`{url}` has no host"))?;
     let port = url
         .port_or_known_default()
         .ok_or_else(|| format!("`{url}` has no port"))?;
@@ -597,7 +631,13 @@ async fn http_attempt(
         };
         let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
         let tls_start = Instant::now();
-        let r = within(deadline, timeout, "TLS handshake", connector.connect(server_name, tcp)).await;
+        let r = within(
+            deadline,
+            timeout,
+            "TLS handshake",
+            connector.connect(server_name, tcp),
+        )
+        .await;
         phases.tls = Some(ms(tls_start.elapsed()));
         let stream = r?;
         let (_, conn) = stream.get_ref();
@@ -659,7 +699,13 @@ async fn http_attempt(
         .await?;
         let driver = tokio::spawn(conn);
         let t0 = Instant::now();
-        let r = within(deadline, timeout, "waiting for the response", sender.send_request(req)).await;
+        let r = within(
+            deadline,
+            timeout,
+            "waiting for the response",
+            sender.send_request(req),
+        )
+        .await;
         phases.ttfb = Some(ms(t0.elapsed()));
         (r, driver)
     } else {
@@ -672,7 +718,13 @@ async fn http_attempt(
         .await?;
         let driver = tokio::spawn(conn);
         let t0 = Instant::now();
-        let r = within(deadline, timeout, "waiting for the response", sender.send_request(req)).await;
+        let r = within(
+            deadline,
+            timeout,
+            "waiting for the response",
+            sender.send_request(req),
+        )
+        .await;
         phases.ttfb = Some(ms(t0.elapsed()));
         (r, driver)
     };
@@ -689,7 +741,12 @@ async fn http_attempt(
     obs.headers = resp
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let location = resp
         .headers()
@@ -731,7 +788,8 @@ pub fn tls_config(extra_ca: &[Vec<u8>], insecure: bool) -> Result<rustls::Client
             .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
             .with_no_client_auth());
     }
-    let mut roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut roots =
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for pem in extra_ca {
         use rustls::pki_types::pem::PemObject;
         let mut n = 0;

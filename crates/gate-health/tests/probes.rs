@@ -23,7 +23,14 @@ fn defaults(root: &Path) -> Defaults<'_> {
 
 fn probe(pc: ProbeConfig) -> Probe {
     let root = std::env::temp_dir();
-    build_probe(&pc, "test", &defaults(&root), &|_| None, &Masker::new(false)).unwrap()
+    build_probe(
+        &pc,
+        "test",
+        &defaults(&root),
+        &|_| None,
+        &Masker::new(false),
+    )
+    .unwrap()
 }
 
 fn http(url: String, conditions: &[&str]) -> ProbeConfig {
@@ -98,7 +105,11 @@ async fn expected_status_list_and_class() {
 #[tokio::test]
 async fn redirects_followed_or_not() {
     let (addr, _h) = common::serve().await;
-    let r = run(http(format!("http://{addr}/redirect"), &["[BODY].status == UP"])).await;
+    let r = run(http(
+        format!("http://{addr}/redirect"),
+        &["[BODY].status == UP"],
+    ))
+    .await;
     assert_eq!(r.health, Health::Healthy, "{r:#?}");
     assert_eq!(r.redirects, 1);
     let mut pc = http(format!("http://{addr}/redirect"), &["[STATUS] == 302"]);
@@ -108,7 +119,13 @@ async fn redirects_followed_or_not() {
     assert_eq!(r.redirects, 0);
     let r = run(http(format!("http://{addr}/loop"), &[])).await;
     assert_eq!(r.health, Health::Failing);
-    assert!(r.error.as_deref().unwrap().contains("more than 10 redirects"), "{r:?}");
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap()
+            .contains("more than 10 redirects"),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +141,10 @@ async fn latency_budget_degrades_and_timeout_fails() {
     let r = run(pc).await;
     assert_eq!(r.health, Health::Failing);
     let e = r.error.unwrap();
-    assert!(e.contains("timed out after 60ms during waiting for the response"), "{e}");
+    assert!(
+        e.contains("timed out after 60ms during waiting for the response"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -132,10 +152,14 @@ async fn method_headers_and_body_are_sent() {
     let (addr, _h) = common::serve().await;
     let mut pc = http(
         format!("http://{addr}/echo"),
-        &["[BODY] == auth=Bearer abc body=ping", "[HEADER].x-echo == yes"],
+        &[
+            "[BODY] == auth=Bearer abc body=ping",
+            "[HEADER].x-echo == yes",
+        ],
     );
     pc.method = Some("post".into());
-    pc.headers.insert("Authorization".into(), "Bearer abc".into());
+    pc.headers
+        .insert("Authorization".into(), "Bearer abc".into());
     pc.body = Some("ping".into());
     let r = run(pc).await;
     assert_eq!(r.health, Health::Healthy, "{r:#?}");
@@ -154,10 +178,24 @@ async fn secrets_from_env_are_masked() {
     let r = probe_once(&p).await;
     // The server echoed the secret; the masker knows it.
     assert!(r.conditions[1].actual.contains("s3cr3t-t0ken"));
-    assert!(!masker.redact(&r.conditions[1].actual).contains("s3cr3t-t0ken"));
+    assert!(
+        !masker
+            .redact(&r.conditions[1].actual)
+            .contains("s3cr3t-t0ken")
+    );
     // An unset variable is a config problem naming the key.
-    let e = build_probe(&pc, "health.probes[0]", &defaults(&root), &|_| None, &masker).unwrap_err();
-    assert!(e[0].contains("health.probes[0].headers.Authorization"), "{e:?}");
+    let e = build_probe(
+        &pc,
+        "health.probes[0]",
+        &defaults(&root),
+        &|_| None,
+        &masker,
+    )
+    .unwrap_err();
+    assert!(
+        e[0].contains("health.probes[0].headers.Authorization"),
+        "{e:?}"
+    );
     assert!(e[0].contains("PROBE_TOKEN"), "{e:?}");
 }
 
@@ -272,7 +310,10 @@ async fn tls_certificate_expiry_conditions() {
     // Unknown issuer: failing in the TLS phase.
     let r = run(http(format!("https://127.0.0.1:{}/", addr.port()), &[])).await;
     assert_eq!(r.health, Health::Failing);
-    assert!(r.error.as_deref().unwrap().starts_with("TLS handshake"), "{r:?}");
+    assert!(
+        r.error.as_deref().unwrap().starts_with("TLS handshake"),
+        "{r:?}"
+    );
 
     // Trusted through ca-file: expiry between 1 and 2 days.
     let mut pc = http(
@@ -285,7 +326,12 @@ async fn tls_certificate_expiry_conditions() {
     let left = r.certificate_expires_in_s.unwrap();
     assert!((left - days_until(soon)).abs() < 5.0, "{left}");
     assert!(r.phases.tls.is_some() && r.phases.dns.is_some());
-    assert!(r.degraded[0].starts_with("certificate expires in 1d") || r.degraded[0].starts_with("certificate expires in 2d"), "{:?}", r.degraded);
+    assert!(
+        r.degraded[0].starts_with("certificate expires in 1d")
+            || r.degraded[0].starts_with("certificate expires in 2d"),
+        "{:?}",
+        r.degraded
+    );
     // The same condition with 72h fails.
     pc.conditions = vec!["[CERTIFICATE_EXPIRATION] > 72h".into()];
     assert_eq!(run(pc.clone()).await.health, Health::Failing);
@@ -294,7 +340,10 @@ async fn tls_certificate_expiry_conditions() {
     pc.cert_expiry_warning = Some("1h".into());
     assert_eq!(run(pc).await.health, Health::Healthy);
     // insecure accepts the unknown issuer, still reads the expiry.
-    let mut pc = http(format!("https://127.0.0.1:{}/", addr.port()), &["[CERTIFICATE_EXPIRATION] < 3d"]);
+    let mut pc = http(
+        format!("https://127.0.0.1:{}/", addr.port()),
+        &["[CERTIFICATE_EXPIRATION] < 3d"],
+    );
     pc.insecure = true;
     pc.cert_expiry_warning = Some("1h".into());
     let r = run(pc).await;
@@ -332,9 +381,15 @@ async fn a_round_is_concurrent_bounded_and_ordered() {
             assert_eq!(r.health, Health::Healthy, "{r:?}");
         }
         let max = gauge.max();
-        assert!(max <= concurrency, "{max} in flight with concurrency {concurrency}");
+        assert!(
+            max <= concurrency,
+            "{max} in flight with concurrency {concurrency}"
+        );
         if concurrency > 1 {
-            assert!(max > 1, "probes ran one at a time with concurrency {concurrency}");
+            assert!(
+                max > 1,
+                "probes ran one at a time with concurrency {concurrency}"
+            );
         }
     }
 }

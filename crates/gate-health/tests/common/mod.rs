@@ -324,3 +324,33 @@ http {{
         Some(n)
     }
 }
+
+/// `/health` answers 200 while the switch is on, 503 when off.
+pub async fn serve_switch() -> (
+    SocketAddr,
+    Arc<std::sync::atomic::AtomicBool>,
+    tokio::task::JoinHandle<()>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let on = Arc::new(AtomicBool::new(true));
+    let s = on.clone();
+    let app = Router::new().route(
+        "/health",
+        get(move || {
+            let s = s.clone();
+            async move {
+                if s.load(SeqCst) {
+                    (StatusCode::OK, "UP")
+                } else {
+                    (StatusCode::SERVICE_UNAVAILABLE, "DOWN")
+                }
+            }
+        }),
+    );
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let h = tokio::spawn(async move {
+        let _ = axum::serve(l, app).await;
+    });
+    (addr, on, h)
+}

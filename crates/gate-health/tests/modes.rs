@@ -1,0 +1,186 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! `wait` and `watch` against a real server whose health a test switches,
+//! with a manual clock (logic) and the real clock (detection latency).
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
+use std::time::{Duration, Instant};
+
+use gate_core::secret::Masker;
+use gate_health::config::{Defaults, ProbeConfig, build_probe};
+use gate_health::{ManualClock, Probe, Round, TokioClock, WaitOptions, WatchOptions, wait, watch};
+
+fn probes(url: String) -> Arc<[Probe]> {
+    let root = std::env::temp_dir();
+    let d = Defaults {
+        probe_timeout: Duration::from_secs(5),
+        latency_budget: None,
+        cert_expiry_warning: Duration::from_secs(86400),
+        base_url: None,
+        repo_root: &root,
+    };
+    let pc = ProbeConfig {
+        name: Some("svc".into()),
+        url: Some(url),
+        conditions: vec!["[BODY] == UP".into()],
+        ..ProbeConfig::default()
+    };
+    vec![build_probe(&pc, "t", &d, &|_| None, &Masker::new(false)).unwrap()].into()
+}
+
+fn watch_opts(failure_threshold: u32, rounds: u32) -> WatchOptions {
+    WatchOptions {
+        duration: Duration::from_secs(u64::from(rounds - 1)),
+        interval: Duration::from_secs(1),
+        failure_threshold,
+        concurrency: 4,
+    }
+}
+
+#[tokio::test]
+async fn watch_trips_on_consecutive_failures() {
+    let (addr, on, _h) = common::serve_switch().await;
+    let p = probes(format!("http://{addr}/health"));
+    let clock = ManualClock::default();
+    let mut n = 0;
+    // The service goes down after the third round (index 2).
+    let mut on_round = |_: &Round| {
+        if n == 2 {
+            on.store(false, SeqCst);
+        }
+        n += 1;
+    };
+    let out = watch(&p, &watch_opts(3, 60), &clock, &mut on_round).await;
+    let trip = out.tripped.expect("tripped");
+    assert_eq!(trip.probe, "svc");
+    // Rounds 3, 4, 5 fail: first failure at 3 s, trip at 5 s.
+    assert_eq!(trip.first_failure_ms, 3000.0);
+    assert_eq!(trip.at_ms, 5000.0);
+    assert_eq!(out.rounds.len(), 6);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(1); 5]);
+    let last = &out.rounds[5].results[0];
+    assert_eq!(last.status, Some(503));
+}
+
+#[tokio::test]
+async fn watch_tolerates_failures_below_the_threshold() {
+    let (addr, on, _h) = common::serve_switch().await;
+    let p = probes(format!("http://{addr}/health"));
+    let clock = ManualClock::default();
+    let mut n = 0u32;
+    // Down every other round: never 2 in a row.
+    let mut on_round = |_: &Round| {
+        n += 1;
+        on.store(n.is_multiple_of(2), SeqCst);
+    };
+    let out = watch(&p, &watch_opts(2, 10), &clock, &mut on_round).await;
+    assert!(out.tripped.is_none());
+    assert_eq!(out.rounds.len(), 10);
+    let failures = out
+        .rounds
+        .iter()
+        .filter(|r| !r.results[0].health.passing())
+        .count();
+    assert_eq!(failures, 5);
+}
+
+#[tokio::test]
+async fn wait_backs_off_then_counts_the_success_streak() {
+    let (addr, on, _h) = common::serve_switch().await;
+    on.store(false, SeqCst);
+    let p = probes(format!("http://{addr}/health"));
+    let clock = ManualClock::default();
+    let opts = WaitOptions {
+        success_threshold: 2,
+        timeout: Duration::from_secs(60),
+        initial_backoff: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(1),
+        interval: Duration::from_millis(200),
+        concurrency: 4,
+    };
+    let mut n = 0;
+    let mut progress = |_: &Round, _: &[u32]| {
+        n += 1;
+        if n == 3 {
+            on.store(true, SeqCst);
+        }
+    };
+    let out = wait(&p, &opts, &clock, &mut progress).await;
+    assert!(out.healthy);
+    assert_eq!(out.rounds.len(), 5);
+    assert_eq!(out.streaks, vec![2]);
+    // Three failing rounds: 0.5 s, 1 s, 1 s (capped); then one passing pause.
+    assert_eq!(
+        clock.sleeps(),
+        vec![
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Duration::from_millis(200)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn wait_gives_up_at_the_timeout() {
+    let (addr, on, _h) = common::serve_switch().await;
+    on.store(false, SeqCst);
+    let p = probes(format!("http://{addr}/health"));
+    let clock = ManualClock::default();
+    let opts = WaitOptions {
+        success_threshold: 1,
+        timeout: Duration::from_secs(10),
+        initial_backoff: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(4),
+        interval: Duration::from_secs(1),
+        concurrency: 4,
+    };
+    let out = wait(&p, &opts, &clock, &mut |_, _| {}).await;
+    assert!(!out.healthy);
+    // 1 + 2 + 4 = 7 s slept; the next 4 s pause would pass 10 s.
+    assert_eq!(
+        clock.sleeps(),
+        vec![
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            Duration::from_secs(4)
+        ]
+    );
+    assert_eq!(out.rounds.len(), 4);
+    assert_eq!(out.streaks, vec![0]);
+}
+
+/// The detection-latency bound: interval 1 s, failure-threshold 3,
+/// backend killed mid-watch → tripped within 3.5 s (asserted loosely).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_backend_is_detected_within_bound() {
+    let (addr, _on, handle) = common::serve_switch().await;
+    let p = probes(format!("http://{addr}/health"));
+    let opts = WatchOptions {
+        duration: Duration::from_secs(30),
+        interval: Duration::from_secs(1),
+        failure_threshold: 3,
+        concurrency: 4,
+    };
+    let clock = TokioClock::default();
+    let mut killed_at: Option<Instant> = None;
+    let mut handle = Some(handle);
+    let mut on_round = |r: &Round| {
+        // Kill right after the first round passed (mid-watch).
+        if let Some(h) = handle.take() {
+            assert!(r.results[0].health.passing());
+            h.abort();
+            killed_at = Some(Instant::now());
+        }
+    };
+    let out = watch(&p, &opts, &clock, &mut on_round).await;
+    let detected = killed_at.unwrap().elapsed();
+    let trip = out.tripped.expect("tripped");
+    assert_eq!(trip.probe, "svc");
+    assert!(
+        detected < Duration::from_millis(4500),
+        "detection took {detected:?}"
+    );
+}
