@@ -66,7 +66,10 @@ impl Prepared {
         Ok(Prepared {
             endpoint: endpoint.clone(),
             // IPv6 literals are bracketed in URLs but not for connect.
-            host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
             port,
             tls,
             uri,

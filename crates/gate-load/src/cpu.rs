@@ -48,6 +48,9 @@ mod tests {
     fn reads_this_process() {
         assert!(process_cpu_seconds().is_some());
         assert!(peak_rss_bytes().unwrap() > 0);
-        assert_eq!(parse_hwm("VmPeak: 1 kB\nVmHWM:\t  2048 kB\n"), Some(2048 * 1024));
+        assert_eq!(
+            parse_hwm("VmPeak: 1 kB\nVmHWM:\t  2048 kB\n"),
+            Some(2048 * 1024)
+        );
     }
 }

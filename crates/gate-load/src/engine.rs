@@ -281,7 +281,9 @@ impl Shared {
             return;
         }
         if let Ok(mut t) = self.timeline.lock() {
-            t.entry(sec.t).or_insert_with(|| Second::new(sec.t)).add(sec);
+            t.entry(sec.t)
+                .or_insert_with(|| Second::new(sec.t))
+                .add(sec);
             // The previous second is (nearly) complete: publish it.
             if let Some(prev) = sec.t.checked_sub(1).and_then(|p| t.get(&p)) {
                 self.live
@@ -583,7 +585,7 @@ async fn open_dispatch(
     let mut schedule = Schedule::new(&shared.scenario.model);
     let mut lag = LagStats::default();
     let mut dropped = 0u64;
-    while let Some(at) = schedule.next() {
+    for at in schedule.by_ref() {
         let intended = shared.start + Duration::from_secs_f64(at);
         // Timers tick in milliseconds: wake up to 1 ms early rather than late.
         let wake = intended
@@ -725,8 +727,14 @@ mod tests {
         let m = Model::Open {
             start: 100.0,
             stages: vec![
-                Stage { duration: Duration::from_secs(2), target: 100.0 },
-                Stage { duration: Duration::from_secs(2), target: 300.0 },
+                Stage {
+                    duration: Duration::from_secs(2),
+                    target: 100.0,
+                },
+                Stage {
+                    duration: Duration::from_secs(2),
+                    target: 300.0,
+                },
             ],
             max_connections: 1,
             pre_allocated: 1,

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use gate_core::report::{Chart, Finding, Metric, Rule, Series, SeriesKind, Severity, format_number};
+use gate_core::report::{
+    Chart, Finding, Metric, Rule, Series, SeriesKind, Severity, format_number,
+};
 use gate_core::{Context, Gate, GateError, Report, Verdict};
 use http::{HeaderName, HeaderValue, Method};
 use hyper::body::Bytes;
@@ -214,7 +216,11 @@ pub struct LoadArgs {
     #[arg(long = "burst-factor", id = "burst_factor", value_name = "X")]
     pub burst_factor: Option<String>,
     /// Burst length
-    #[arg(long = "burst-duration", id = "burst_duration", value_name = "DURATION")]
+    #[arg(
+        long = "burst-duration",
+        id = "burst_duration",
+        value_name = "DURATION"
+    )]
     pub burst_duration: Option<String>,
     /// Most requests in flight (open model)
     #[arg(long = "max-connections", id = "max_connections", value_name = "N")]
@@ -229,13 +235,22 @@ pub struct LoadArgs {
     #[arg(long = "graceful-stop", id = "graceful_stop", value_name = "DURATION")]
     pub graceful_stop: Option<String>,
     /// Statuses that count as success (repeatable): 200-399, 404, 2xx
-    #[arg(long = "expected-statuses", id = "expected_statuses", value_name = "STATUSES")]
+    #[arg(
+        long = "expected-statuses",
+        id = "expected_statuses",
+        value_name = "STATUSES"
+    )]
     pub expected_statuses: Vec<String>,
     /// Header sent with every request, "Name: value" (repeatable)
     #[arg(long = "header", id = "headers", value_name = "HEADER")]
     pub headers: Vec<String>,
     /// Threshold on the whole run (repeatable), e.g. "p(95) < 200ms"
-    #[arg(long = "threshold", id = "thresholds", value_name = "EXPR")]
+    #[arg(
+        long = "threshold",
+        id = "thresholds",
+        value_name = "EXPR",
+        global = true
+    )]
     pub thresholds: Vec<String>,
 }
 
@@ -344,8 +359,15 @@ fn parse_header(key: &str, text: &str) -> Result<(HeaderName, HeaderValue), Gate
         .ok_or_else(|| cfg_err(key, format!("`{text}` is not `Name: value`")))?;
     let name = HeaderName::from_bytes(n.trim().as_bytes())
         .map_err(|_| cfg_err(key, format!("`{}` is not a header name", n.trim())))?;
-    let value = HeaderValue::from_str(v.trim())
-        .map_err(|_| cfg_err(key, format!("the value of `{}` has characters a header cannot hold", n.trim())))?;
+    let value = HeaderValue::from_str(v.trim()).map_err(|_| {
+        cfg_err(
+            key,
+            format!(
+                "the value of `{}` has characters a header cannot hold",
+                n.trim()
+            ),
+        )
+    })?;
     Ok((name, value))
 }
 
@@ -359,7 +381,9 @@ fn parse_url(key: &str, base: Option<&url::Url>, text: &str) -> Result<url::Url,
             None => {
                 return Err(cfg_err(
                     key,
-                    format!("`{text}` is relative: give an absolute http:// URL or set load.target"),
+                    format!(
+                        "`{text}` is relative: give an absolute http:// URL or set load.target"
+                    ),
                 ));
             }
         },
@@ -394,8 +418,13 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
     for (i, ep) in cfg.endpoints.iter().enumerate() {
         let key = format!("endpoints[{i}]");
         let url = parse_url(&format!("{key}.url"), base.as_ref(), ep.url.trim())?;
-        let method = Method::from_bytes(ep.method.trim().to_ascii_uppercase().as_bytes())
-            .map_err(|_| cfg_err(&format!("{key}.method"), format!("`{}` is not an HTTP method", ep.method)))?;
+        let method =
+            Method::from_bytes(ep.method.trim().to_ascii_uppercase().as_bytes()).map_err(|_| {
+                cfg_err(
+                    &format!("{key}.method"),
+                    format!("`{}` is not an HTTP method", ep.method),
+                )
+            })?;
         let mut headers = common_headers.clone();
         for (j, h) in ep.headers.iter().enumerate() {
             headers.push(parse_header(&format!("{key}.headers[{j}]"), h)?);
@@ -427,11 +456,15 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
         if !seen.insert(e.name.clone()) {
             return Err(cfg_err(
                 "endpoints",
-                format!("two endpoints are named `{}`: give each a distinct `name`", e.name),
+                format!(
+                    "two endpoints are named `{}`: give each a distinct `name`",
+                    e.name
+                ),
             ));
         }
     }
-    let expected = StatusSet::parse(&cfg.expected_statuses).map_err(|e| cfg_err("expected-statuses", e))?;
+    let expected =
+        StatusSet::parse(&cfg.expected_statuses).map_err(|e| cfg_err("expected-statuses", e))?;
     let timeout = duration_key("timeout", &cfg.timeout)?;
     if timeout.is_zero() {
         return Err(cfg_err("timeout", "must be more than 0"));
@@ -464,7 +497,10 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
         None => cfg.rate.is_some(),
     };
     if open && profile != Profile::Stages && cfg.rate.is_none() {
-        return Err(cfg_err("rate", "the open model needs a rate (requests per second)"));
+        return Err(cfg_err(
+            "rate",
+            "the open model needs a rate (requests per second)",
+        ));
     }
     if let Some(r) = cfg.rate
         && !(r.is_finite() && r > 0.0)
@@ -486,18 +522,36 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
                 max_requests = Some(10);
             }
             let d = duration.unwrap_or(Duration::from_secs(30));
-            (base_load, vec![Stage { duration: d, target: base_load }])
+            (
+                base_load,
+                vec![Stage {
+                    duration: d,
+                    target: base_load,
+                }],
+            )
         }
         Profile::Sustained => {
             let d = duration.unwrap_or(Duration::from_secs(300));
             if open || ramp_up.is_zero() {
-                (base_load, vec![Stage { duration: d, target: base_load }])
+                (
+                    base_load,
+                    vec![Stage {
+                        duration: d,
+                        target: base_load,
+                    }],
+                )
             } else {
                 (
                     0.0,
                     vec![
-                        Stage { duration: ramp_up, target: base_load },
-                        Stage { duration: d, target: base_load },
+                        Stage {
+                            duration: ramp_up,
+                            target: base_load,
+                        },
+                        Stage {
+                            duration: d,
+                            target: base_load,
+                        },
                     ],
                 )
             }
@@ -521,17 +575,35 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
             (
                 base_load,
                 vec![
-                    Stage { duration: before, target: base_load },
-                    Stage { duration: Duration::ZERO, target: peak },
-                    Stage { duration: b, target: peak },
-                    Stage { duration: Duration::ZERO, target: base_load },
-                    Stage { duration: after, target: base_load },
+                    Stage {
+                        duration: before,
+                        target: base_load,
+                    },
+                    Stage {
+                        duration: Duration::ZERO,
+                        target: peak,
+                    },
+                    Stage {
+                        duration: b,
+                        target: peak,
+                    },
+                    Stage {
+                        duration: Duration::ZERO,
+                        target: base_load,
+                    },
+                    Stage {
+                        duration: after,
+                        target: base_load,
+                    },
                 ],
             )
         }
         Profile::Stages => {
             if cfg.stages.is_empty() {
-                return Err(cfg_err("stages", "profile `stages` needs at least one stage"));
+                return Err(cfg_err(
+                    "stages",
+                    "profile `stages` needs at least one stage",
+                ));
             }
             let mut st = Vec::new();
             for (i, s) in cfg.stages.iter().enumerate() {
@@ -575,7 +647,10 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
         return Err(cfg_err("stages", "the stages add up to no time at all"));
     }
     if scenario.model.peak() <= 0.0 {
-        return Err(cfg_err("stages", "every target is 0: nothing would be sent"));
+        return Err(cfg_err(
+            "stages",
+            "every target is 0: nothing would be sent",
+        ));
     }
     Ok(scenario)
 }
@@ -584,10 +659,18 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
 pub fn read_shards(ctx_dir: &std::path::Path, files: &[PathBuf]) -> Result<LoadResult, GateError> {
     let mut parts = Vec::new();
     for f in files {
-        let path = if f.is_absolute() { f.clone() } else { ctx_dir.join(f) };
+        let path = if f.is_absolute() {
+            f.clone()
+        } else {
+            ctx_dir.join(f)
+        };
         let text = std::fs::read_to_string(&path).map_err(|e| GateError::read(&path, e))?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            GateError::malformed(&path, Some(e.line() as u64), format!("not a JSON report: {e}"))
+            GateError::malformed(
+                &path,
+                Some(e.line() as u64),
+                format!("not a JSON report: {e}"),
+            )
         })?;
         if v.get("gate").and_then(|g| g.as_str()) != Some("load") {
             return Err(GateError::malformed(
@@ -598,27 +681,46 @@ pub fn read_shards(ctx_dir: &std::path::Path, files: &[PathBuf]) -> Result<LoadR
         }
         let details = v.get("details").cloned().unwrap_or_default();
         let r: LoadResult = serde_json::from_value(details).map_err(|e| {
-            GateError::malformed(&path, None, format!("`details` is not a gate-load result: {e}"))
+            GateError::malformed(
+                &path,
+                None,
+                format!("`details` is not a gate-load result: {e}"),
+            )
         })?;
         parts.push(r);
     }
-    LoadResult::merge(&parts).ok_or_else(|| GateError::Usage("merge: give at least one report".into()))
+    LoadResult::merge(&parts)
+        .ok_or_else(|| GateError::Usage("merge: give at least one report".into()))
 }
 
 impl Gate for LoadGate {
     const ID: &'static str = "load";
-    const ABOUT: &'static str =
-        "Load test with k6-style thresholds: closed and open models (no coordinated omission), HDR histograms that merge exactly across shards";
+    const ABOUT: &'static str = "Load test with k6-style thresholds: closed and open models (no coordinated omission), HDR histograms that merge exactly across shards";
     const RULES: &'static [Rule] = RULES;
     type Config = LoadConfig;
     type Args = LoadArgs;
     type Input = LoadInput;
 
-    async fn collect(ctx: &Context, config: &LoadConfig, args: &LoadArgs) -> gate_core::Result<LoadInput> {
+    async fn collect(
+        ctx: &Context,
+        config: &LoadConfig,
+        args: &LoadArgs,
+    ) -> gate_core::Result<LoadInput> {
         let thresholds = parse_thresholds(config)?;
         if let Some(LoadCommand::Merge { files }) = &args.command {
+            // Relative to the working directory, else to the repository root.
             let cwd = std::env::current_dir().unwrap_or_else(|_| ctx.repo_root.clone());
-            let result = read_shards(&cwd, files)?;
+            let files: Vec<PathBuf> = files
+                .iter()
+                .map(|f| {
+                    if f.is_absolute() || cwd.join(f).exists() {
+                        cwd.join(f)
+                    } else {
+                        ctx.resolve(f)
+                    }
+                })
+                .collect();
+            let result = read_shards(&cwd, &files)?;
             return Ok(LoadInput {
                 result,
                 thresholds,
@@ -669,7 +771,12 @@ impl Gate for LoadGate {
     }
 
     fn outputs(report: &Report) -> Vec<(String, String)> {
-        let get = |n: &str| report.metric(n).map(|m| format_number(m.value)).unwrap_or_default();
+        let get = |n: &str| {
+            report
+                .metric(n)
+                .map(|m| format_number(m.value))
+                .unwrap_or_default()
+        };
         vec![
             ("rps".into(), get("rps")),
             ("p95-ms".into(), get("latency-p95")),
@@ -759,7 +866,11 @@ pub fn evaluate(input: &LoadInput) -> Report {
         }
         for stat in wanted {
             let value = stat_value(stat, stats, r);
-            let mut m = Metric::info(format!("{prefix}{}", stat.metric_name()), value, stat.unit());
+            let mut m = Metric::info(
+                format!("{prefix}{}", stat.metric_name()),
+                value,
+                stat.unit(),
+            );
             for t in mine.iter().filter(|t| t.expr.stat == stat) {
                 m = m.with_threshold(t.expr.threshold());
                 let v = t.expr.threshold().judge(value);
@@ -771,7 +882,11 @@ pub fn evaluate(input: &LoadInput) -> Report {
                     report.findings.push(
                         Finding::new(
                             "threshold-breached",
-                            if v == Verdict::Fail { Severity::Error } else { Severity::Warning },
+                            if v == Verdict::Fail {
+                                Severity::Error
+                            } else {
+                                Severity::Warning
+                            },
                             format!(
                                 "`{}`{scope_text}: {} is {}",
                                 t.expr.text,
@@ -795,7 +910,10 @@ pub fn evaluate(input: &LoadInput) -> Report {
                 Finding::new(
                     "threshold-breached",
                     Severity::Error,
-                    format!("`{}` on `{name}`: the results have no such endpoint", t.expr.text),
+                    format!(
+                        "`{}` on `{name}`: the results have no such endpoint",
+                        t.expr.text
+                    ),
                 )
                 .with_key(format!("{name}.{}", t.expr.text)),
             );
@@ -868,10 +986,7 @@ pub fn evaluate(input: &LoadInput) -> Report {
         report.findings.push(Finding::new(
             "generator-saturated",
             Severity::Warning,
-            format!(
-                "results are unreliable: {}",
-                r.generator.reasons.join("; ")
-            ),
+            format!("results are unreliable: {}", r.generator.reasons.join("; ")),
         ));
     }
 
@@ -886,7 +1001,11 @@ pub fn evaluate(input: &LoadInput) -> Report {
             series: vec![Series {
                 name: "p95".into(),
                 kind: SeriesKind::Line,
-                values: r.timeline.iter().map(|s| s.latency.percentile_ms(95.0)).collect(),
+                values: r
+                    .timeline
+                    .iter()
+                    .map(|s| s.latency.percentile_ms(95.0))
+                    .collect(),
             }],
         });
         report.charts.push(Chart {
@@ -922,8 +1041,16 @@ pub fn evaluate(input: &LoadInput) -> Report {
         format_number(r.overall.latency.percentile_ms(95.0)),
         format_number(r.overall.latency.percentile_ms(99.0)),
         format_number(round3(r.overall.error_rate() * 100.0)),
-        if r.dropped > 0 { format!(", {} dropped", r.dropped) } else { String::new() },
-        if r.generator.unreliable { " (unreliable: generator saturated)" } else { "" },
+        if r.dropped > 0 {
+            format!(", {} dropped", r.dropped)
+        } else {
+            String::new()
+        },
+        if r.generator.unreliable {
+            " (unreliable: generator saturated)"
+        } else {
+            ""
+        },
         shards,
     );
 

@@ -239,7 +239,10 @@ impl LoadResult {
                 }
             }
             for s in &p.timeline {
-                timeline.entry(s.t).or_insert_with(|| Second::new(s.t)).add(s);
+                timeline
+                    .entry(s.t)
+                    .or_insert_with(|| Second::new(s.t))
+                    .add(s);
             }
             let g = &p.generator;
             out.generator.cpu_seconds += g.cpu_seconds;

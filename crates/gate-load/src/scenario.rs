@@ -134,7 +134,12 @@ impl StatusSet {
     pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<Self, String> {
         let mut out = Vec::new();
         for item in items {
-            for part in item.as_ref().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            for part in item
+                .as_ref()
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
                 out.push(parse_status_range(part)?);
             }
         }
@@ -276,9 +281,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
                 ));
             }
             u => {
-                return Err(format!(
-                    "`{t}`: unknown unit `{u}`; use us, ms, s, m or h"
-                ));
+                return Err(format!("`{t}`: unknown unit `{u}`; use us, ms, s, m or h"));
             }
         };
         total += n * factor;
@@ -287,7 +290,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn secs_to_duration(secs: f64, t: &str) -> Result<Duration, String> {
-    if !secs.is_finite() || secs < 0.0 || secs > 31_536_000.0 {
+    if !secs.is_finite() || !(0.0..=31_536_000.0).contains(&secs) {
         return Err(format!("`{t}` is not a duration between 0 and one year"));
     }
     Ok(Duration::from_secs_f64(secs))
@@ -324,9 +327,18 @@ mod tests {
         let m = Model::Open {
             start: 0.0,
             stages: vec![
-                Stage { duration: Duration::from_secs(10), target: 100.0 },
-                Stage { duration: Duration::ZERO, target: 500.0 },
-                Stage { duration: Duration::from_secs(5), target: 500.0 },
+                Stage {
+                    duration: Duration::from_secs(10),
+                    target: 100.0,
+                },
+                Stage {
+                    duration: Duration::ZERO,
+                    target: 500.0,
+                },
+                Stage {
+                    duration: Duration::from_secs(5),
+                    target: 500.0,
+                },
             ],
             max_connections: 10,
             pre_allocated: 1,

@@ -98,7 +98,10 @@ struct Cursor<'a> {
 impl Cursor<'_> {
     fn skip_ws(&mut self) {
         while self.text[self.pos..].starts_with(char::is_whitespace) {
-            self.pos += self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
+            self.pos += self.text[self.pos..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
         }
     }
     fn rest(&self) -> &str {
@@ -247,14 +250,20 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
         (true, _, "us" | "µs") => value / 1000.0,
         (true, _, "m") => value * 60_000.0,
         (true, _, u) => {
-            return c.err(unit_at, format!("unknown time unit `{u}`: use us, ms, s or m"));
+            return c.err(
+                unit_at,
+                format!("unknown time unit `{u}`: use us, ms, s or m"),
+            );
         }
         (_, Stat::ErrorRate, "%") => value,
         (_, Stat::ErrorRate, "") => {
             if value > 1.0 {
                 return c.err(
                     num_at,
-                    format!("error_rate is a fraction (0 to 1) without a unit: write {value}% or {}", value / 100.0),
+                    format!(
+                        "error_rate is a fraction (0 to 1) without a unit: write {value}% or {}",
+                        value / 100.0
+                    ),
                 );
             }
             value * 100.0
@@ -284,17 +293,31 @@ mod tests {
     #[test]
     fn parses_the_usual_forms() {
         let e = parse("p(95) < 200ms").unwrap();
-        assert_eq!((e.stat, e.op, e.limit, e.level), (Stat::Percentile(95.0), Comparison::Below, 200.0, Verdict::Fail));
+        assert_eq!(
+            (e.stat, e.op, e.limit, e.level),
+            (
+                Stat::Percentile(95.0),
+                Comparison::Below,
+                200.0,
+                Verdict::Fail
+            )
+        );
         assert_eq!(parse("p(99)<2s").unwrap().limit, 2000.0);
         assert_eq!(parse("p(99.9) <= 1500us").unwrap().limit, 1.5);
         assert_eq!(parse("avg < 50").unwrap().stat, Stat::Avg);
         let w = parse("warn: error_rate < 5%").unwrap();
-        assert_eq!((w.level, w.stat, w.limit), (Verdict::Warn, Stat::ErrorRate, 5.0));
+        assert_eq!(
+            (w.level, w.stat, w.limit),
+            (Verdict::Warn, Stat::ErrorRate, 5.0)
+        );
         assert_eq!(parse("error_rate < 0.01").unwrap().limit, 1.0);
         assert_eq!(parse("rps > 100").unwrap().op, Comparison::Above);
         assert_eq!(parse("dropped == 0").unwrap().stat, Stat::Dropped);
         assert_eq!(parse("p95 < 10ms").unwrap().stat, Stat::Percentile(95.0));
-        assert_eq!(parse("med < 10ms").unwrap().stat.metric_name(), "latency-p50");
+        assert_eq!(
+            parse("med < 10ms").unwrap().stat.metric_name(),
+            "latency-p50"
+        );
     }
 
     #[test]
