@@ -293,7 +293,16 @@ pub fn build_probe(
     ];
     let (target, default_name) = if let Some(raw) = &pc.url {
         let t = build_http(pc, raw, &label, defaults, get, masker, &mut problems);
-        let name = pc.url.clone().unwrap_or_default();
+        // Default name: host[:port]/path, without scheme, credentials or query.
+        let name = match &t {
+            Some(Target::Http(h)) => format!(
+                "{}{}{}",
+                h.url.host_str().unwrap_or_default(),
+                h.url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+                h.url.path()
+            ),
+            _ => masker.redact(raw),
+        };
         (t, name)
     } else {
         for (k, s) in http_only {

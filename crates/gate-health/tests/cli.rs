@@ -226,7 +226,7 @@ fn step_outputs_and_annotations_in_actions() {
         text.contains("healthy<<") && text.contains("\nfalse\n"),
         "{text}"
     );
-    assert!(text.contains(&format!("\n{down}\n")), "{text}");
+    assert!(text.contains(&format!("\n{addr}/status/500\n")), "{text}");
     assert!(text.contains("p95-ms<<"), "{text}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(

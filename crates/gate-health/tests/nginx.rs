@@ -108,7 +108,19 @@ async fn probes_against_real_nginx() {
     let r = run(pc.clone()).await;
     assert_eq!(r.health, Health::Degraded, "expires in < 14 days: {r:#?}");
     assert!(r.phases.tls.is_some());
-    assert_eq!(r.http_version.as_deref(), Some("HTTP/1.1"));
+    // ALPN picks HTTP/2 (auto); forced 1.1 speaks HTTP/1.1.
+    assert_eq!(r.http_version.as_deref(), Some("HTTP/2.0"));
+    let mut h1 = pc.clone();
+    h1.http_version = Some("1.1".into());
+    let r1 = run(h1).await;
+    assert_eq!(r1.http_version.as_deref(), Some("HTTP/1.1"), "{r1:#?}");
+    let mut h2 = pc.clone();
+    h2.http_version = Some("2".into());
+    h2.conditions = vec!["[BODY] == pat(secure*)".into()];
+    h2.cert_expiry_warning = Some("1h".into());
+    let r2 = run(h2).await;
+    assert_eq!(r2.health, Health::Healthy, "{r2:#?}");
+    assert_eq!(r2.http_version.as_deref(), Some("HTTP/2.0"));
     pc.conditions = vec!["[CERTIFICATE_EXPIRATION] > 96h".into()];
     assert_eq!(run(pc).await.health, Health::Failing);
 

@@ -285,7 +285,7 @@ http {{
     location = /slow {{ proxy_pass http://{upstream}; }}
   }}
   server {{
-    listen 127.0.0.1:{tls_port} ssl;
+    listen 127.0.0.1:{tls_port} ssl http2;
     ssl_certificate {cert};
     ssl_certificate_key {key};
     location / {{ default_type text/plain; return 200 "secure\n"; }}
