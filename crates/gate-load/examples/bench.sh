@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: wrk and gate-load against the same nginx on
+# 127.0.0.1 (a static 612-byte file, keep-alive), same connections, same
+# duration, one after the other in one run. Prints requests/s, p50/p99 and
+# the generator's CPU time and peak RSS (from /usr/bin/time).
+#
+#   cargo build --release -p gate-load
+#   bash crates/gate-load/examples/bench.sh [CONNECTIONS] [DURATION_S]
+#
+# Needs: nginx, wrk, /usr/bin/time (Debian: apt-get install -y nginx-light wrk time).
+set -euo pipefail
+conns="${1:-50}"
+secs="${2:-10}"
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+bin="${GATE_LOAD_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/gate-load}"
+[ -x "$bin" ] || { echo "build first: cargo build --release -p gate-load ($bin)"; exit 2; }
+command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)"; exit 2; }
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "nginx not installed"; exit 2; }
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+
+work="$(mktemp -d)"
+trap 'kill "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work/www"
+head -c 612 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
+port=18090
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work;
+  uwsgi_temp_path $work; scgi_temp_path $work;
+  server { listen 127.0.0.1:$port; root $work/www; }
+}
+CONF
+"$nginx_bin" -c "$work/nginx.conf" -p "$work"
+for _ in $(seq 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+  sleep 0.05
+done
+url="http://127.0.0.1:$port/index.html"
+
+echo "== wrk -t2 -c$conns -d${secs}s --latency $url"
+/usr/bin/time -f 'generator: cpu %U user + %S sys s, peak rss %M KiB' \
+  wrk -t2 -c"$conns" -d"${secs}s" --latency "$url" 2>&1 | grep -E 'Requests/sec|^ +(50|99)%|generator|Transfer'
+
+echo "== gate-load --users $conns --duration ${secs}s --url $url"
+/usr/bin/time -f 'generator: cpu %U user + %S sys s, peak rss %M KiB' \
+  "$bin" --url "$url" --users "$conns" --duration "${secs}s" --no-record --format json \
+  --output "json=$work/load.json" >/dev/null 2>"$work/load.err" || true
+grep generator "$work/load.err" || cat "$work/load.err"
+python3 - "$work/load.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["details"]
+o = d["overall"]
+print(f"Requests/sec: {d['rps']:.0f}  p50 {o['latency_ms']['p50']} ms  p99 {o['latency_ms']['p99']} ms  "
+      f"requests {o['requests']}  errors {sum(o['errors'].values())}  "
+      f"cpu(self) {d['generator']['cpu_percent']}%  unreliable {d['generator']['unreliable']}")
+PY
