@@ -13,6 +13,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::config::{DeployConfig, Slot, SwitchKind};
 use crate::hooks::run_hook;
 
+/// `srv_admin_state` flags meaning "takes no new traffic": forced,
+/// inherited or resolution maintenance (`SRV_ADMF_MAINT` = 0x23) and drain
+/// (`SRV_ADMF_DRAIN` = 0x18). 0x04 (disabled in the configuration) stays set
+/// after `set server ... state ready` and does not count.
+const HAPROXY_NOT_READY: u32 = 0x23 | 0x18;
+
 /// How long one admin exchange (socket command, admin API call) may take.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -153,7 +159,7 @@ impl Switch {
                 let states = self.haproxy_admin_states().await?;
                 let ready: Vec<Slot> = [Slot::Blue, Slot::Green]
                     .into_iter()
-                    .filter(|s| states.get(s).copied() == Some(0))
+                    .filter(|s| states.get(s).is_some_and(|st| st & HAPROXY_NOT_READY == 0))
                     .collect();
                 Ok(match ready.as_slice() {
                     [one] => Some(*one),
@@ -286,7 +292,7 @@ impl Switch {
         }
     }
 
-    /// `srv_admin_state` of both slots' servers (0 = ready).
+    /// `srv_admin_state` of both slots' servers (see [`HAPROXY_NOT_READY`]).
     async fn haproxy_admin_states(
         &self,
     ) -> Result<std::collections::HashMap<Slot, u32>, GateError> {
@@ -330,7 +336,7 @@ impl Switch {
         // New slot first, so there is always a ready server.
         self.haproxy_set(to, "ready").await?;
         if let Err(e) = self.haproxy_set(to.other(), "maint").await {
-            if before.get(&to).is_some_and(|s| *s != 0) {
+            if before.get(&to).is_some_and(|s| s & HAPROXY_NOT_READY != 0) {
                 let _ = self.haproxy_set(to, "maint").await;
             }
             return Err(e);

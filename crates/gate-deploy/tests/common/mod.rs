@@ -1,0 +1,509 @@
+//! Test harness: temp environments, the sample service, real proxies on
+//! loopback, a bounded constant-rate load loop.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use gate_core::ledger::local::LocalLedger;
+use gate_core::ledger::{DeploymentState, NewDeployment, NewStatus};
+
+/// A free TCP port on 127.0.0.1 (bound then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until `cond` holds, at most `deadline`.
+pub fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + deadline;
+    while !cond() {
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+pub fn port_open(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// A binary on PATH, or None (the test then skips with a message).
+pub fn which(bin: &str) -> Option<PathBuf> {
+    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain(["/usr/sbin", "/sbin"]) {
+        let p = Path::new(dir).join(bin);
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    None
+}
+
+pub fn skip(why: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("SKIPPED: {why}");
+    }
+}
+
+/// The sample-service binary, built once per test process.
+pub fn sample_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| built_bin("sample-service")).clone()
+}
+
+/// The gate-rollback binary, built once per test process.
+pub fn rollback_bin() -> String {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| built_bin("gate-rollback"))
+        .display()
+        .to_string()
+}
+
+/// A binary of another workspace package, built with cargo.
+fn built_bin(package: &str) -> PathBuf {
+    {
+        let exe = std::env::current_exe().unwrap();
+        // target/<profile>/deps/<test> -> target/<profile>
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-q", "-p", package, "--bin", package])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+            cmd.env("CARGO_TARGET_DIR", profile_dir.parent().unwrap());
+        }
+        let st = cmd.status().unwrap();
+        assert!(st.success(), "building {package} failed");
+        let bin = profile_dir.join(package);
+        assert!(bin.is_file(), "{} missing after build", bin.display());
+        bin
+    }
+}
+
+/// A child process killed (and reaped) on drop.
+#[derive(Debug)]
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A test environment: a directory with `gates.yml`, the ledger, slot ports
+/// and the start/stop hooks of the sample service.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub blue: u16,
+    pub green: u16,
+}
+
+impl World {
+    pub fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        World {
+            dir,
+            blue: free_port(),
+            green: free_port(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The start hook: (re)starts the sample service of `$GATES_SLOT` with
+    /// `$GATES_VERSION` on `$GATES_PORT`, in the background, pid in a file.
+    /// `SAMPLE_FAIL_AFTER` is passed through when the test sets it.
+    pub fn start_hook(&self) -> String {
+        let d = self.path().display();
+        format!(
+            "pidf={d}/$GATES_SLOT.pid; if [ -f $pidf ]; then kill $(cat $pidf) 2>/dev/null; i=0; while kill -0 $(cat $pidf) 2>/dev/null && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; fi; \
+             nohup '{}' --port $GATES_PORT --release $GATES_VERSION >>{d}/$GATES_SLOT.log 2>&1 & echo $! > $pidf",
+            sample_bin().display()
+        )
+    }
+
+    pub fn stop_hook(&self) -> String {
+        let d = self.path().display();
+        format!("if [ -f {d}/$GATES_SLOT.pid ]; then kill $(cat {d}/$GATES_SLOT.pid) 2>/dev/null; rm -f {d}/$GATES_SLOT.pid; fi; true")
+    }
+
+    /// Starts a slot as the start hook would (for seeding blue).
+    pub fn start_slot(&self, slot: &str, release: &str) {
+        let port = if slot == "blue" { self.blue } else { self.green };
+        let st = Command::new("sh")
+            .arg("-c")
+            .arg(self.start_hook())
+            .env("GATES_SLOT", slot)
+            .env("GATES_VERSION", release)
+            .env("GATES_PORT", port.to_string())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        wait_until(&format!("{slot} listening"), Duration::from_secs(10), || {
+            port_open(port)
+        });
+    }
+
+    pub fn slot_pid(&self, slot: &str) -> Option<u32> {
+        std::fs::read_to_string(self.path().join(format!("{slot}.pid")))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Records in the local ledger that `slot` runs `release` and is live,
+    /// as an earlier successful deploy would have.
+    pub fn seed_live(&self, env: &str, slot: &str, release: &str) {
+        let l = LocalLedger::at(self.path().join(".gates"));
+        let d = l
+            .create_deployment(&NewDeployment {
+                environment: env.into(),
+                commit: "0".repeat(40),
+                git_ref: "HEAD".into(),
+                description: None,
+                payload: serde_json::json!({"kind": "deploy", "slot": slot, "release": release, "switch": "seed"}),
+                transient: false,
+                production: true,
+            })
+            .unwrap();
+        l.add_status(
+            d.id,
+            &NewStatus {
+                state: DeploymentState::Success,
+                description: Some(format!("phase=done live={slot} release={release}")),
+                log_url: None,
+                environment_url: None,
+                auto_inactive: true,
+            },
+        )
+        .unwrap();
+    }
+
+    pub fn write_config(&self, yaml: &str) {
+        std::fs::write(self.path().join("gates.yml"), yaml).unwrap();
+    }
+
+    /// Common `deploy:` keys: slots, hooks, fast probing.
+    pub fn base_config(&self, section: &str, extra: &str) -> String {
+        format!(
+            "version: 1\n{section}:\n  environment: production\n  blue-address: 127.0.0.1:{}\n  green-address: 127.0.0.1:{}\n  start: \"{}\"\n  stop: \"{}\"\n  interval: 0.2\n  threshold: 3\n  healthy-successes: 2\n  probe-timeout: 1\n  wait-timeout: 10\n  watch: 1\n{extra}",
+            self.blue,
+            self.green,
+            yaml_escape(&self.start_hook()),
+            yaml_escape(&self.stop_hook()),
+        )
+    }
+
+    /// Runs a gate binary to completion: (exit code, stdout, stderr).
+    pub fn run(&self, bin: &str, args: &[&str]) -> (i32, String, String) {
+        let out = self.command(bin, args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn command(&self, bin: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(bin);
+        c.arg("-C")
+            .arg(self.path())
+            .args(["--ledger", "local", "--no-record", "--color", "never"])
+            .args(args)
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GATES_") {
+                c.env_remove(k);
+            }
+        }
+        c
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        for slot in ["blue", "green"] {
+            if let Some(pid) = self.slot_pid(slot) {
+                let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).status();
+            }
+        }
+    }
+}
+
+pub fn yaml_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// `GET http://127.0.0.1:port/path` on a fresh connection: Ok((status, body)) or Err(io error text).
+pub fn get(port: u16, path: &str) -> Result<(u16, String), String> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("no HTTP status in {:?}", text.chars().take(80).collect::<String>()))?;
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    Ok((status, body))
+}
+
+pub fn post(port: u16, path: &str) -> u16 {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).unwrap();
+    buf.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// What a load run saw.
+#[derive(Debug, Default, Clone)]
+pub struct LoadStats {
+    pub sent: u64,
+    pub ok: u64,
+    /// HTTP answers >= 400.
+    pub http_errors: u64,
+    /// Connection refused/reset, truncated answers.
+    pub resets: u64,
+    /// Bodies seen (which release answered), in order of first sight.
+    pub releases: Vec<String>,
+    pub first_errors: Vec<String>,
+}
+
+/// A bounded constant-rate load: `rate` requests per second for `dur`, each
+/// on a fresh connection, from a few worker threads.
+pub fn load(port: u16, rate: u32, dur: Duration) -> std::thread::JoinHandle<LoadStats> {
+    std::thread::spawn(move || {
+        let total = (rate as f64 * dur.as_secs_f64()) as u64;
+        let period = Duration::from_secs_f64(1.0 / rate as f64);
+        let start = Instant::now();
+        let (tx, rx) = std::sync::mpsc::channel::<Result<(u16, String), String>>();
+        let mut handles = Vec::new();
+        let workers = 8u64;
+        for w in 0..workers {
+            let tx = tx.clone();
+            handles.push(std::thread::spawn(move || {
+                let mut i = w;
+                while i < total {
+                    let due = start + period * i as u32;
+                    let now = Instant::now();
+                    if due > now {
+                        std::thread::sleep(due - now); // pacing, not synchronisation
+                    }
+                    let _ = tx.send(get(port, "/"));
+                    i += workers;
+                }
+            }));
+        }
+        drop(tx);
+        let mut st = LoadStats::default();
+        for r in rx {
+            st.sent += 1;
+            match r {
+                Ok((code, body)) if code < 400 => {
+                    st.ok += 1;
+                    let b = body.trim().to_string();
+                    if !st.releases.contains(&b) {
+                        st.releases.push(b);
+                    }
+                }
+                Ok((code, body)) => {
+                    st.http_errors += 1;
+                    if st.first_errors.len() < 5 {
+                        st.first_errors.push(format!("HTTP {code}: {}", body.trim()));
+                    }
+                }
+                Err(e) => {
+                    st.resets += 1;
+                    if st.first_errors.len() < 5 {
+                        st.first_errors.push(e);
+                    }
+                }
+            }
+        }
+        for h in handles {
+            h.join().unwrap();
+        }
+        st
+    })
+}
+
+/// HAProxy on loopback, started as the current user.
+pub struct Haproxy {
+    pub proc: Proc,
+    pub port: u16,
+    pub socket: PathBuf,
+    pub cfg: PathBuf,
+}
+
+pub fn start_haproxy(world: &World, green_live: bool) -> Option<Haproxy> {
+    let Some(bin) = which("haproxy") else {
+        skip("haproxy is not installed (apt-get install haproxy)");
+        return None;
+    };
+    let port = free_port();
+    let socket = world.path().join("haproxy.sock");
+    let cfg = world.path().join("haproxy.cfg");
+    let (b, g) = if green_live { (" disabled", "") } else { ("", " disabled") };
+    std::fs::write(
+        &cfg,
+        format!(
+            "global\n  stats socket {} mode 600 level admin expose-fd listeners\n\
+             defaults\n  mode http\n  timeout connect 1s\n  timeout client 10s\n  timeout server 10s\n  retries 3\n  option redispatch\n\
+             frontend fe\n  bind 127.0.0.1:{port}\n  default_backend app\n\
+             backend app\n  server blue 127.0.0.1:{}{b}\n  server green 127.0.0.1:{}{g}\n",
+            socket.display(),
+            world.blue,
+            world.green
+        ),
+    )
+    .unwrap();
+    let child = Command::new(bin)
+        .arg("-f")
+        .arg(&cfg)
+        .arg("-db")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(world.path().join("haproxy.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let proc = Proc(child);
+    wait_until("haproxy listening", Duration::from_secs(10), || {
+        port_open(port) && socket.exists()
+    });
+    Some(Haproxy {
+        proc,
+        port,
+        socket,
+        cfg,
+    })
+}
+
+/// nginx on loopback as the current user: `-p prefix -c conf`.
+pub struct Nginx {
+    pub proc: Proc,
+    pub port: u16,
+    pub prefix: PathBuf,
+    pub conf: PathBuf,
+    pub include: PathBuf,
+}
+
+pub fn start_nginx(world: &World) -> Option<Nginx> {
+    let Some(bin) = which("nginx") else {
+        skip("nginx is not installed (apt-get install nginx)");
+        return None;
+    };
+    let port = free_port();
+    let prefix = world.path().join("nginx");
+    std::fs::create_dir_all(prefix.join("logs")).unwrap();
+    let conf = prefix.join("nginx.conf");
+    let include = prefix.join("upstream.conf");
+    std::fs::write(&include, format!("server 127.0.0.1:{};\n", world.blue)).unwrap();
+    let p = prefix.display();
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off;\nworker_processes 1;\npid {p}/logs/nginx.pid;\nerror_log {p}/logs/error.log warn;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {p}/tmp_body;\n  proxy_temp_path {p}/tmp_proxy;\n  fastcgi_temp_path {p}/tmp_fcgi;\n  uwsgi_temp_path {p}/tmp_uwsgi;\n  scgi_temp_path {p}/tmp_scgi;\n\
+             upstream app {{ include {}; }}\n\
+             server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; }} }}\n}}\n",
+            include.display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(bin)
+        .arg("-p")
+        .arg(&prefix)
+        .arg("-c")
+        .arg(&conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(world.path().join("nginx.stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    let proc = Proc(child);
+    wait_until("nginx listening", Duration::from_secs(10), || {
+        port_open(port) && prefix.join("logs/nginx.pid").exists()
+    });
+    Some(Nginx {
+        proc,
+        port,
+        prefix,
+        conf,
+        include,
+    })
+}
+
+/// Caddy on loopback with its admin API on a free port.
+pub struct Caddy {
+    pub proc: Proc,
+    pub port: u16,
+    pub admin: u16,
+}
+
+pub fn start_caddy(world: &World) -> Option<Caddy> {
+    let Some(bin) = which("caddy") else {
+        skip("caddy is not installed (apt-get install caddy)");
+        return None;
+    };
+    let port = free_port();
+    let admin = free_port();
+    let cfg = world.path().join("caddy.json");
+    let config = serde_json::json!({
+        "admin": {"listen": format!("127.0.0.1:{admin}")},
+        "logging": {"logs": {"default": {"level": "ERROR"}}},
+        "storage": {"module": "file_system", "root": world.path().join("caddy-data")},
+        "apps": {"http": {"servers": {"srv0": {
+            "listen": [format!("127.0.0.1:{port}")],
+            "automatic_https": {"disable": true},
+            "routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": format!("127.0.0.1:{}", world.blue)}]}]}]
+        }}}}
+    });
+    std::fs::write(&cfg, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+    let child = Command::new(bin)
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .env("HOME", world.path())
+        .env("XDG_DATA_HOME", world.path().join("xdg-data"))
+        .env("XDG_CONFIG_HOME", world.path().join("xdg-config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(world.path().join("caddy.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let proc = Proc(child);
+    wait_until("caddy listening", Duration::from_secs(15), || {
+        port_open(port) && port_open(admin)
+    });
+    Some(Caddy { proc, port, admin })
+}
+
+/// The last JSON report in `stdout` (`--format json`).
+pub fn report(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not a JSON report ({e}): {stdout}"))
+}
