@@ -756,3 +756,83 @@ fn bad_inputs_exit_4_with_the_file_named() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("{product}"), "{}", r.stderr);
 }
+
+/// The same set of purls as @cyclonedx/cyclonedx-npm 6.0.1 (its recorded
+/// output) on the same lockfile.
+#[test]
+fn npm_purls_match_cyclonedx_npm() {
+    if !have_fixtures() {
+        return;
+    }
+    let theirs: BTreeSet<String> = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/axios-v1.0.0.cyclonedx-npm.purls.txt"),
+    )
+    .unwrap()
+    .lines()
+    .filter(|l| !l.starts_with('#') && !l.is_empty())
+    .map(String::from)
+    .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, doc) = generate(tmp.path(), &lockfile("axios-v1.0.0.package-lock.json"), &[]);
+    let ours = purls(&doc);
+    assert!(
+        ours == theirs,
+        "only ours {:?}, only theirs {:?}",
+        ours.difference(&theirs).take(5).collect::<Vec<_>>(),
+        theirs.difference(&ours).take(5).collect::<Vec<_>>()
+    );
+}
+
+/// This workspace, through `cargo metadata` (the CI checkout is consistent):
+/// every workspace crate is there, schema-valid, every component reachable.
+#[test]
+fn this_workspace() {
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("self.cdx.json");
+    let mut c = gate(&ws);
+    c.arg("--sbom-path")
+        .arg(&out)
+        .args(["--input", "Cargo.toml", "--format", "json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    if doc["metadata"]["properties"][0]["value"] != "cargo metadata" {
+        // Someone's half-made crate in a shared checkout: cargo metadata fails, Cargo.lock is read.
+        assert!(
+            report(&r)["findings"]
+                .to_string()
+                .contains("cargo metadata")
+        );
+    } else {
+        let gate = doc["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "gate-sbom")
+            .unwrap();
+        assert_eq!(gate["licenses"][0]["expression"], "MIT OR Apache-2.0");
+        assert_eq!(
+            gate["purl"],
+            "pkg:cargo/gate-sbom@0.1.0?download_url=file:%2F%2Fcrates%2Fgate-sbom"
+        );
+        let uuid = doc["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "uuid")
+            .unwrap();
+        assert_eq!(uuid["scope"], "required");
+        let insta = doc["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "insta")
+            .unwrap();
+        assert_eq!(insta["scope"], "excluded", "a dev-dependency only");
+    }
+    assert!(schema_errors(&doc, "1.5").is_empty());
+    let rep = report(&r);
+    assert_eq!(rep["verdict"], "pass");
+}

@@ -1,0 +1,194 @@
+//! Benchmark: `cargo run --release -p gate-sbom --example bench -- [CYCLONEDX_NPM]`
+//!
+//! In one run, on the real lockfiles in ../shared/fixtures/lockfiles:
+//! - in-process generation (parse + CycloneDX + serialize) for the npm and
+//!   Cargo lockfiles, and validation (schema + semantic) of the written SBOMs;
+//! - end to end, the release `gate-sbom` binary beside `cyclonedx-npm`
+//!   (path given as the argument, e.g. from `npm install @cyclonedx/cyclonedx-npm`)
+//!   on the same npm lockfile: wall time (best of N) and peak RSS (/usr/bin/time).
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::unwrap_used,
+    clippy::expect_used
+)] // a developer tool
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn best<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..n {
+        let t = Instant::now();
+        let v = f();
+        best = best.min(t.elapsed());
+        last = Some(v);
+    }
+    (best, last.unwrap())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Wall time (best of `n`) and peak RSS in KiB of a command.
+fn external(n: usize, dir: &Path, argv: &[String]) -> (Duration, Option<u64>) {
+    let mut best = Duration::MAX;
+    let mut rss = None;
+    for _ in 0..n {
+        let t = Instant::now();
+        let o = Command::new("/usr/bin/time")
+            .arg("-f")
+            .arg("RSS_KB=%M")
+            .args(argv)
+            .current_dir(dir)
+            .output()
+            .expect("run /usr/bin/time");
+        let el = t.elapsed();
+        assert!(
+            o.status.success(),
+            "{argv:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        best = best.min(el);
+        let err = String::from_utf8_lossy(&o.stderr);
+        rss = err
+            .lines()
+            .find_map(|l| l.strip_prefix("RSS_KB="))
+            .and_then(|v| v.trim().parse().ok());
+    }
+    (best, rss)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cdx_npm = std::env::args().nth(1);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/lockfiles");
+    let npm_lock = fixtures.join("axios-v1.0.0.package-lock.json");
+    let opts = gate_sbom::generate::Options {
+        tool_version: "bench".into(),
+        ..Default::default()
+    };
+
+    // In-process: npm.
+    let text = std::fs::read_to_string(&npm_lock)?;
+    let (t_npm, bytes) = best(20, || {
+        let g = gate_sbom::npm::parse(&npm_lock, &text, "package-lock.json").unwrap();
+        gate_sbom::generate::to_bytes(gate_sbom::generate::bom(&g, &opts)).unwrap()
+    });
+    let doc: serde_json::Value = serde_json::from_slice(&bytes)?;
+    let n = doc["components"].as_array().map_or(0, Vec::len);
+    println!(
+        "generate npm  axios-v1.0.0 ({n} components, {} KiB): {}",
+        bytes.len() / 1024,
+        ms(t_npm)
+    );
+    let t = Instant::now();
+    let _ = gate_sbom::validate::validator("1.5");
+    println!(
+        "compile embedded 1.5 schema (once per run): {}",
+        ms(t.elapsed())
+    );
+    let (t_val, _) = best(20, || {
+        let a = gate_sbom::validate::analyse(&doc);
+        let s = gate_sbom::validate::schema_issues(&doc, "1.5", 50).unwrap();
+        (a.issues.len(), s.len())
+    });
+    println!(
+        "validate ({n} components, schema + semantic): {}",
+        ms(t_val)
+    );
+    let (t_parse_val, _) = best(20, || {
+        gate_sbom::gate::check_bytes("x", Path::new("x"), &bytes)
+            .unwrap()
+            .analysis
+            .components
+            .len()
+    });
+    println!(
+        "check = JSON parse + schema + semantic ({n} components): {}",
+        ms(t_parse_val)
+    );
+
+    // In-process: Cargo.lock.
+    for name in ["debio-node.Cargo.lock", "bat-HEAD.Cargo.lock"] {
+        let p = fixtures.join(name);
+        let text = std::fs::read_to_string(&p)?;
+        let (t, bytes) = best(20, || {
+            let lock = gate_sbom::cargo::Lock::parse(&p, &text).unwrap();
+            let g = gate_sbom::cargo::from_lock(&lock, "Cargo.lock", &Default::default());
+            gate_sbom::generate::to_bytes(gate_sbom::generate::bom(&g, &opts)).unwrap()
+        });
+        let doc: serde_json::Value = serde_json::from_slice(&bytes)?;
+        println!(
+            "generate cargo {name} ({} components): {}",
+            doc["components"].as_array().map_or(0, Vec::len),
+            ms(t)
+        );
+    }
+
+    // End to end, side by side.
+    let bin = std::env::var("GATE_SBOM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+            Path::new(&target).join("release/gate-sbom")
+        });
+    let dir = tempfile::tempdir()?;
+    std::fs::copy(&npm_lock, dir.path().join("package-lock.json"))?;
+    let lock: serde_json::Value = serde_json::from_str(&text)?;
+    let root = &lock["packages"][""];
+    let mut pj = serde_json::Map::new();
+    for k in [
+        "name",
+        "version",
+        "license",
+        "dependencies",
+        "devDependencies",
+    ] {
+        if let Some(v) = root.get(k) {
+            pj.insert(k.into(), v.clone());
+        }
+    }
+    std::fs::write(
+        dir.path().join("package.json"),
+        serde_json::to_vec_pretty(&pj)?,
+    )?;
+    let ours = vec![
+        bin.to_string_lossy().into_owned(),
+        "--no-record".into(),
+        "--sbom-path".into(),
+        "ours.cdx.json".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    let (t, rss) = external(5, dir.path(), &ours);
+    println!(
+        "end to end  gate-sbom (generate + validate + policy): {} wall, peak RSS {} KiB",
+        ms(t),
+        rss.unwrap_or(0)
+    );
+    match cdx_npm {
+        Some(c) => {
+            let theirs = vec![
+                c,
+                "--package-lock-only".into(),
+                "--output-reproducible".into(),
+                "--spec-version".into(),
+                "1.5".into(),
+                "--output-file".into(),
+                "theirs.cdx.json".into(),
+            ];
+            let (t, rss) = external(3, dir.path(), &theirs);
+            println!(
+                "end to end  cyclonedx-npm --package-lock-only: {} wall, peak RSS {} KiB",
+                ms(t),
+                rss.unwrap_or(0)
+            );
+        }
+        None => eprintln!("(pass the path of cyclonedx-npm to compare with it)"),
+    }
+    Ok(())
+}

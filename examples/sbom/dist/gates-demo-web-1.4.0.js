@@ -1,0 +1,1 @@
+console.log("gates demo web 1.4.0");
