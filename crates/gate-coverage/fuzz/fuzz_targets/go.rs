@@ -1,0 +1,10 @@
+//! Fuzz target `go`: never panics, whatever the bytes (see ../README.md).
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = gate_coverage::parse::go::parse(Path::new("fuzz.out"), data);
+});
