@@ -113,6 +113,8 @@ pub struct AuditConfig {
     pub ignore: Vec<IgnoreRule>,
     /// Also honour the ignore lists of `.cargo/audit.toml` and `osv-scanner.toml` at the repository root (migration aid).
     pub import_ignores: bool,
+    /// Directory of the parsed-database cache (keyed by the database's commit or files). Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `~/.cache/gates`; `off` disables it.
+    pub cache_dir: Option<String>,
 }
 
 impl Default for AuditConfig {
@@ -130,6 +132,7 @@ impl Default for AuditConfig {
             include_dev: true,
             ignore: Vec::new(),
             import_ignores: true,
+            cache_dir: None,
         }
     }
 }
@@ -365,6 +368,23 @@ fn validate_ignores(rules: &[IgnoreRule]) -> gate_core::Result<Vec<Ignore>> {
     }
 }
 
+/// The cache directory: the config, else `$GATES_CACHE_DIR`,
+/// `$XDG_CACHE_HOME/gates`, `$HOME/.cache/gates`; none when `off`.
+fn cache_dir(config: &AuditConfig, root: &Path) -> Option<PathBuf> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    match config.cache_dir.as_deref().map(str::trim) {
+        Some("off" | "false" | "") => None,
+        Some(p) => Some(root.join(p)),
+        None => env("GATES_CACHE_DIR")
+            .or_else(|| env("XDG_CACHE_HOME").map(|p| p.join("gates")))
+            .or_else(|| env("HOME").map(|p| p.join(".cache/gates"))),
+    }
+}
+
 /// Everything `collect` does, with the clock and the repository given.
 pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::Result<AuditInput> {
     let resolve = |p: &str| -> PathBuf {
@@ -389,7 +409,9 @@ pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::R
     let rdb = match &config.rustsec_db {
         Some(p) => {
             let dir = resolve(p);
-            let db = rustsec::Database::open(&dir).map_err(db_error)?;
+            let cache = cache_dir(config, root).map(|c| c.join("audit"));
+            let (db, _cached) =
+                rustsec::Database::open_cached(&dir, cache.as_deref()).map_err(db_error)?;
             let mut s = DbSummary {
                 kind: "rustsec",
                 path: p.clone(),

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use semver::{Comparator, Op, Prerelease, Version, VersionReq};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::version::strip_build;
 
@@ -41,7 +41,7 @@ impl DbError {
 }
 
 /// Kind of an informational advisory.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Informational {
     Unmaintained,
     Unsound,
@@ -62,14 +62,14 @@ impl Informational {
 }
 
 /// Which part of the database an advisory is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Collection {
     Crates,
     Rust,
 }
 
 /// An affected interval: `introduced` inclusive, `fixed` exclusive.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     pub introduced: Option<Version>,
     pub fixed: Option<Version>,
@@ -82,7 +82,7 @@ impl Interval {
 }
 
 /// One RustSec advisory.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Advisory {
     pub id: String,
     pub package: String,
@@ -254,6 +254,54 @@ impl Database {
         Ok(db)
     }
 
+    /// Loads the database through a compact cache in `cache_dir`: the parsed
+    /// advisories (no Markdown bodies, affected intervals precomputed) keyed
+    /// by a fingerprint of the database (see [`fingerprint`]). A missing,
+    /// stale or unreadable cache is rebuilt; returns whether it was used.
+    pub fn open_cached(root: &Path, cache_dir: Option<&Path>) -> Result<(Database, bool), DbError> {
+        let Some(dir) = cache_dir else {
+            return Database::open(root).map(|d| (d, false));
+        };
+        let key = fingerprint(root)?;
+        let file = dir.join(format!("rustsec-{key:016x}.json"));
+        if let Ok(bytes) = std::fs::read(&file)
+            && let Ok(c) = serde_json::from_slice::<CacheFile>(&bytes)
+            && c.key == key
+            && c.version == CACHE_VERSION
+        {
+            return Ok((Database::from_advisories(root, c.advisories), true));
+        }
+        let db = Database::open(root)?;
+        let c = CacheFile {
+            version: CACHE_VERSION.into(),
+            key,
+            advisories: db.advisories.clone(),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&c) {
+            // A cache that cannot be written costs speed, not correctness.
+            let _ = std::fs::create_dir_all(dir)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    gate_core::ledger::local::atomic_write(&file, &bytes).map_err(|e| e.to_string())
+                });
+        }
+        Ok((db, false))
+    }
+
+    fn from_advisories(root: &Path, advisories: Vec<Advisory>) -> Database {
+        let mut db = Database {
+            root: root.to_path_buf(),
+            advisories,
+            by_package: HashMap::new(),
+        };
+        for (i, a) in db.advisories.iter().enumerate() {
+            if a.collection == Collection::Crates {
+                db.by_package.entry(a.package.clone()).or_default().push(i);
+            }
+        }
+        db
+    }
+
     /// Newest advisory date (`YYYY-MM-DD`), a lower bound of the export's date.
     pub fn newest_date(&self) -> Option<&str> {
         self.advisories
@@ -271,6 +319,68 @@ impl Database {
             .flatten()
             .filter_map(|&i| self.advisories.get(i))
     }
+}
+
+const CACHE_VERSION: &str = concat!("gate-audit ", env!("CARGO_PKG_VERSION"), " cache 1");
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    version: String,
+    key: u64,
+    advisories: Vec<Advisory>,
+}
+
+/// Fingerprint of a database directory: for a git checkout, the commit of
+/// HEAD and the state of the index (any checkout or pull changes it); for an
+/// export, the path, size and modification time of every advisory file.
+pub fn fingerprint(root: &Path) -> Result<u64, DbError> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    CACHE_VERSION.hash(&mut h);
+    root.hash(&mut h);
+    let git = root.join(".git");
+    let head = std::fs::read_to_string(git.join("HEAD")).ok();
+    if let Some(head) = head {
+        head.hash(&mut h);
+        if let Some(r) = head.trim().strip_prefix("ref: ") {
+            std::fs::read_to_string(git.join(r)).ok().hash(&mut h);
+            std::fs::read_to_string(git.join("packed-refs"))
+                .ok()
+                .hash(&mut h);
+        }
+        let meta = std::fs::metadata(git.join("index")).ok();
+        meta.as_ref().map(|m| m.len()).hash(&mut h);
+        meta.and_then(|m| m.modified().ok()).hash(&mut h);
+        return Ok(h.finish());
+    }
+    for dir in ["crates", "rust"] {
+        let base = root.join(dir);
+        let Ok(rd) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        let mut subdirs: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        subdirs.sort();
+        for d in subdirs {
+            let Ok(files) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            let mut entries: Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)> = files
+                .filter_map(|e| e.ok())
+                .map(|e| {
+                    let m = e.metadata().ok();
+                    (
+                        e.file_name(),
+                        m.as_ref().map(|m| m.len()).unwrap_or(0),
+                        m.and_then(|m| m.modified().ok()),
+                    )
+                })
+                .collect();
+            entries.sort();
+            d.hash(&mut h);
+            entries.hash(&mut h);
+        }
+    }
+    Ok(h.finish())
 }
 
 fn line_of(text: &str, offset: usize) -> u64 {

@@ -43,6 +43,7 @@ fn gate(dir: &Path, args: &[&str]) -> Out {
         .args(args)
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GATES_CONFIG")
+        .env("GATES_CACHE_DIR", dir.join(".cache"))
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
@@ -494,4 +495,59 @@ fn nothing_found_or_nothing_to_read() {
     }
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert!(o.stderr.contains("no lockfile found"), "{}", o.stderr);
+}
+
+#[test]
+fn parsed_database_cache_is_used_and_invalidated() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    // a private copy of a few advisories, to modify
+    let db = repo.path().join("db/crates/idna");
+    std::fs::create_dir_all(&db).unwrap();
+    let src = fixtures().join("advisories/rustsec/crates/idna/RUSTSEC-2024-0421.md");
+    std::fs::copy(&src, db.join("RUSTSEC-2024-0421.md")).unwrap();
+    let cache = repo.path().join("cache");
+    let args = [
+        "--rustsec-db",
+        "db",
+        "--max-db-age",
+        "off",
+        "--format",
+        "json",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend_from_slice(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_gate-audit"))
+            .args(["--no-record", "-C"])
+            .arg(repo.path())
+            .args(&a)
+            .env("GATES_CACHE_DIR", &cache)
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let first = run(&[]);
+    let files: Vec<_> = std::fs::read_dir(cache.join("audit")).unwrap().collect();
+    assert_eq!(files.len(), 1, "one cache file written");
+    let second = run(&[]);
+    assert_eq!(first["findings"], second["findings"]);
+    assert_eq!(metric(&first, "vulnerabilities"), 1.0);
+    // Change the advisory: patched from 0.1.0 on, so idna 0.1.5 is no longer affected.
+    let text = std::fs::read_to_string(&src).unwrap();
+    std::fs::write(
+        db.join("RUSTSEC-2024-0421.md"),
+        text.replace("patched = [\">= 1.0.0\"]", "patched = [\">= 0.1.0\"]"),
+    )
+    .unwrap();
+    let third = run(&[]);
+    assert_eq!(
+        metric(&third, "vulnerabilities"),
+        0.0,
+        "the cache was invalidated"
+    );
 }

@@ -62,7 +62,11 @@ fn toml_and_osv_engines_agree_around_every_bound() {
     let odb = osv::Database::open(&[fx.join("advisories/rustsec-osv/crates")]).unwrap();
     let mut compared = 0usize;
     let mut disagreements = Vec::new();
-    for adv in db.advisories.iter().filter(|a| a.collection == rustsec::Collection::Crates) {
+    for adv in db
+        .advisories
+        .iter()
+        .filter(|a| a.collection == rustsec::Collection::Crates)
+    {
         let Some(rec) = odb.records.iter().find(|r| r.id == adv.id) else {
             panic!("{} has no OSV export", adv.id);
         };
@@ -86,7 +90,10 @@ fn toml_and_osv_engines_agree_around_every_bound() {
             }
             compared += 1;
             if toml_says != osv_says {
-                disagreements.push(format!("{} {} {vt}: toml {toml_says}, osv {osv_says}", adv.id, adv.package));
+                disagreements.push(format!(
+                    "{} {} {vt}: toml {toml_says}, osv {osv_says}",
+                    adv.id, adv.package
+                ));
             }
         }
     }
@@ -95,6 +102,11 @@ fn toml_and_osv_engines_agree_around_every_bound() {
         disagreements.is_empty(),
         "{} of {compared} disagree, e.g.:\n{}",
         disagreements.len(),
-        disagreements.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        disagreements
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

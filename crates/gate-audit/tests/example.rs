@@ -11,12 +11,14 @@ fn root() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let cache = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_gate-audit"))
         .args(["--no-record", "--format", "json", "-C"])
         .arg(root())
         .args(args)
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GATES_CONFIG")
+        .env("GATES_CACHE_DIR", cache.path())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
@@ -90,7 +92,8 @@ fn python_example_fails_with_its_vulnerabilities() {
         .unwrap()["value"]
         .as_f64()
         .unwrap();
-    let expected = root().join("../shared/fixtures/advisories/osv-subset/expected/djangoproject-2019.json");
+    let expected =
+        root().join("../shared/fixtures/advisories/osv-subset/expected/djangoproject-2019.json");
     if let Ok(bytes) = std::fs::read(expected) {
         let e: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(n, e["finding_count"].as_f64().unwrap());
