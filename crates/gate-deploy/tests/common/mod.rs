@@ -45,6 +45,14 @@ pub fn which(bin: &str) -> Option<PathBuf> {
     None
 }
 
+/// A line in the test's output (figures the issue asks to report).
+pub fn note(what: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{what}");
+    }
+}
+
 pub fn skip(why: &str) {
     #[allow(clippy::print_stderr)]
     {
@@ -257,7 +265,7 @@ pub fn get(port: u16, path: &str) -> Result<(u16, String), String> {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
         .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
