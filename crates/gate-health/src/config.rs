@@ -119,6 +119,8 @@ pub struct HealthConfig {
     pub latency_budget: Option<String>,
     /// A TLS certificate expiring sooner than this degrades its probe.
     pub cert_expiry_warning: String,
+    /// Base URL that relative probe URLs (`/healthz`) are joined to, e.g. `http://127.0.0.1:8080`.
+    pub base_url: Option<String>,
     /// Probe the `environment_url` of this environment's latest successful deployment (from the ledger); relative probe URLs are joined to it.
     pub target_from_deployment: Option<String>,
 }
@@ -146,6 +148,7 @@ impl Default for HealthConfig {
             probe_timeout: "10s".into(),
             latency_budget: None,
             cert_expiry_warning: "14d".into(),
+            base_url: None,
             target_from_deployment: None,
         }
     }
@@ -406,7 +409,7 @@ fn build_http(
         (Some(base), Err(url::ParseError::RelativeUrlWithoutBase)) => base.join(&expanded),
         (None, Err(url::ParseError::RelativeUrlWithoutBase)) => {
             problems.push(format!(
-                "{label}.url: `{}` is relative; give a full http(s):// URL or set `target-from-deployment`",
+                "{label}.url: `{}` is relative; give a full http(s):// URL or set `base-url` or `target-from-deployment`",
                 masker.redact(raw)
             ));
             return None;

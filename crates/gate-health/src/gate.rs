@@ -81,6 +81,9 @@ pub struct HealthArgs {
         value_name = "ENV"
     )]
     pub target_from_deployment: Option<String>,
+    /// Base URL that relative probe URLs (/healthz) are joined to
+    #[arg(long = "base-url", id = "base_url", value_name = "URL")]
+    pub base_url: Option<String>,
     /// Read probes from a gatus configuration file's endpoints
     #[arg(long = "gatus-file", id = "gatus_file", value_name = "PATH")]
     pub gatus_file: Option<String>,
@@ -165,6 +168,12 @@ pub const RULES: &[Rule] = &[
         default_severity: Severity::Warning,
     },
     Rule {
+        id: "probe-status",
+        summary: "Each probe's health, latency, phases and status (one note per probe)",
+        help: "Nothing to do: the line says how the probe went.",
+        default_severity: Severity::Note,
+    },
+    Rule {
         id: "probe-note",
         summary: "Something about the probes worth knowing (skipped gatus endpoints, target source)",
         help: "Nothing to do.",
@@ -230,8 +239,29 @@ pub async fn build_probes(
             ));
             Some(url)
         }
-        None => None,
+        None => match &config.base_url {
+            Some(b) => {
+                let u = url::Url::parse(b).map_err(|e| {
+                    GateError::Config(vec![format!(
+                        "health.base-url: `{b}` is not a URL: {e}; write e.g. http://127.0.0.1:8080"
+                    )])
+                })?;
+                if !matches!(u.scheme(), "http" | "https") {
+                    return Err(GateError::Config(vec![format!(
+                        "health.base-url: `{b}`: only http:// and https:// can be probed"
+                    )]));
+                }
+                Some(u)
+            }
+            None => None,
+        },
     };
+    if config.base_url.is_some() && config.target_from_deployment.is_some() {
+        return Err(GateError::Config(vec![
+            "health.base-url and health.target-from-deployment both give the base URL; keep one"
+                .into(),
+        ]));
+    }
     let defaults = Defaults {
         probe_timeout,
         latency_budget,
@@ -312,7 +342,7 @@ pub async fn build_probes(
         && let Some(u) = &base_url
     {
         configs.push((
-            "target-from-deployment".into(),
+            "base URL".into(),
             ProbeConfig {
                 name: Some("deployment".into()),
                 url: Some(u.to_string()),
@@ -580,6 +610,64 @@ pub fn slug(name: &str) -> String {
     if s.is_empty() { "probe".into() } else { s }
 }
 
+/// One line per probe for people: health, latency and phases, status.
+fn status_line(
+    info: &ProbeInfo,
+    health: Health,
+    last: Option<&ProbeResult>,
+    rounds: usize,
+    failures: usize,
+    pct: Option<(f64, f64)>,
+) -> String {
+    use gate_core::report::format_number as n;
+    let mut s = format!("`{}` {}: {}", info.name, info.target, health.as_str());
+    if rounds > 1 {
+        s.push_str(&format!(", {failures} of {rounds} rounds failed"));
+        if let Some((p50, p95)) = pct {
+            s.push_str(&format!(", p50 {} ms, p95 {} ms", n(p50), n(p95)));
+        }
+    }
+    if let Some(r) = last {
+        let phases: Vec<String> = [
+            ("DNS", r.phases.dns),
+            ("connect", r.phases.connect),
+            ("TLS", r.phases.tls),
+            ("TTFB", r.phases.ttfb),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k} {} ms", n(v))))
+        .collect();
+        s.push_str(&format!("; last {} ms", n(r.phases.total)));
+        if !phases.is_empty() {
+            s.push_str(&format!(" ({})", phases.join(", ")));
+        }
+        if let Some(st) = r.status {
+            s.push_str(&format!(", status {st}"));
+        }
+        if let Some(v) = &r.http_version {
+            s.push_str(&format!(", {v}"));
+        }
+        if let Some(c) = r.certificate_expires_in_s {
+            s.push_str(&format!(", certificate expires in {}", human_secs(c)));
+        }
+    }
+    s
+}
+
+/// The longest run of failing results.
+fn longest_failing_streak(history: &[&ProbeResult]) -> usize {
+    let (mut best, mut cur) = (0, 0);
+    for r in history {
+        if r.health.passing() {
+            cur = 0;
+        } else {
+            cur += 1;
+            best = best.max(cur);
+        }
+    }
+    best
+}
+
 /// Why a failing result failed, in one line.
 pub fn failure_reason(r: &ProbeResult) -> String {
     let mut parts = Vec::new();
@@ -647,19 +735,26 @@ pub fn evaluate(input: &HealthInput) -> Report {
 
         match input.mode {
             Mode::Watch => {
-                if input.tripped.as_ref().is_some_and(|t| t.probe == info.name) {
+                let longest = longest_failing_streak(&history);
+                if input
+                    .tripped
+                    .as_ref()
+                    .is_some_and(|t| t.probe == info.name || t.also.contains(&info.name))
+                {
                     health = Health::Failing;
                     let reason = last.map(failure_reason).unwrap_or_default();
-                    let t = input.tripped.as_ref();
+                    let at = input.tripped.as_ref().map_or(0.0, |t| t.at_ms);
+                    let first = input.rounds.len().saturating_sub(longest);
+                    let from = input.rounds.get(first).map_or(0.0, |r| r.at_ms);
                     report.findings.push(
                         Finding::new(
                             "circuit-open",
                             Severity::Error,
                             format!(
-                                "{what} failed {} rounds in a row (from {:.1}s to {:.1}s into the watch): {reason}",
+                                "{what} failed {longest} rounds in a row (from {:.1}s to {:.1}s into the watch; failure-threshold {}): {reason}",
+                                from / 1000.0,
+                                at / 1000.0,
                                 input.failure_threshold,
-                                t.map_or(0.0, |t| t.first_failure_ms / 1000.0),
-                                t.map_or(0.0, |t| t.at_ms / 1000.0),
                             ),
                         )
                         .with_key(key.clone()),
@@ -681,7 +776,7 @@ pub fn evaluate(input: &HealthInput) -> Report {
                             "flaky-probe",
                             Severity::Warning,
                             format!(
-                                "{what} failed {failures} of {} rounds (never {} in a row); last failure: {reason}",
+                                "{what} failed {failures} of {} rounds (at most {longest} in a row, below failure-threshold {}); last failure: {reason}",
                                 history.len(),
                                 input.failure_threshold
                             ),
@@ -766,6 +861,14 @@ pub fn evaluate(input: &HealthInput) -> Report {
                 );
             }
         }
+        report.findings.push(
+            Finding::new(
+                "probe-status",
+                Severity::Note,
+                status_line(info, health, last, history.len(), failures, pct),
+            )
+            .with_key(key.clone()),
+        );
         match health {
             Health::Healthy => counts.0 += 1,
             Health::Degraded => counts.1 += 1,

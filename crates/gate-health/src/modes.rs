@@ -241,6 +241,9 @@ pub struct Trip {
     pub at_ms: f64,
     /// Start of the failing streak.
     pub first_failure_ms: f64,
+    /// Other probes that reached the threshold in the same round.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 /// What [`watch`] saw.
@@ -279,12 +282,18 @@ pub async fn watch(
                     first_failure[i] = millis(at);
                 }
                 failures[i] += 1;
-                if failures[i] >= threshold && tripped.is_none() {
-                    tripped = Some(Trip {
-                        probe: r.name.clone(),
-                        at_ms: millis(at),
-                        first_failure_ms: first_failure[i],
-                    });
+                if failures[i] >= threshold {
+                    match &mut tripped {
+                        None => {
+                            tripped = Some(Trip {
+                                probe: r.name.clone(),
+                                at_ms: millis(at),
+                                first_failure_ms: first_failure[i],
+                                also: Vec::new(),
+                            })
+                        }
+                        Some(t) => t.also.push(r.name.clone()),
+                    }
                 }
             }
         }

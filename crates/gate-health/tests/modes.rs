@@ -65,6 +65,25 @@ async fn watch_trips_on_consecutive_failures() {
 }
 
 #[tokio::test]
+async fn watch_names_every_probe_that_tripped_in_the_same_round() {
+    let (addr, on, _h) = common::serve_switch().await;
+    let one = probes(format!("http://{addr}/health"));
+    let mut two = one[0].clone();
+    two.name = "svc-2".into();
+    let p: Arc<[Probe]> = vec![one[0].clone(), two].into();
+    on.store(false, SeqCst);
+    let clock = ManualClock::default();
+    let out = watch(&p, &watch_opts(2, 10), &clock, &mut |_| {}).await;
+    let trip = out.tripped.unwrap();
+    assert_eq!(
+        (trip.probe.as_str(), trip.also.clone()),
+        ("svc", vec!["svc-2".to_string()])
+    );
+    assert_eq!(trip.at_ms, 1000.0);
+    assert_eq!(out.rounds.len(), 2);
+}
+
+#[tokio::test]
 async fn watch_tolerates_failures_below_the_threshold() {
     let (addr, on, _h) = common::serve_switch().await;
     let p = probes(format!("http://{addr}/health"));
