@@ -106,6 +106,15 @@ pub enum SbomCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
+    /// Compare two CycloneDX JSON files: components added, removed, version- and license-changed (HEAD is also validated and held to the policy)
+    Diff {
+        /// The SBOM before (e.g. of the base branch)
+        #[arg(value_name = "BASE")]
+        base: String,
+        /// The SBOM after
+        #[arg(value_name = "HEAD")]
+        head: String,
+    },
 }
 
 /// Flags of gate-sbom (each overrides the `gates.yml` key of the same name).
@@ -197,6 +206,8 @@ pub struct SbomInput {
     pub artifacts: Vec<Artifact>,
     pub subjects_path: Option<String>,
     pub provenance_path: Option<String>,
+    /// `diff`: the base SBOM (`docs` holds the head).
+    pub base: Option<Doc>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -283,6 +294,30 @@ pub const RULES: &[Rule] = &[
         summary: "A component requires a license listed in `deny-licenses`",
         help: "Replace the dependency, or obtain it under another license; an `OR` choice with an allowed license passes.",
         default_severity: Severity::Error,
+    },
+    Rule {
+        id: "component-added",
+        summary: "`diff`: a component in HEAD that BASE does not have",
+        help: "Review the new dependency (license, maintenance, advisories).",
+        default_severity: Severity::Note,
+    },
+    Rule {
+        id: "component-removed",
+        summary: "`diff`: a component of BASE that HEAD no longer has",
+        help: "Nothing to do unless the removal was not intended.",
+        default_severity: Severity::Note,
+    },
+    Rule {
+        id: "version-changed",
+        summary: "`diff`: a component whose version changed",
+        help: "Review the upgrade (changelog, advisories).",
+        default_severity: Severity::Note,
+    },
+    Rule {
+        id: "license-changed",
+        summary: "`diff`: a component whose license changed",
+        help: "Check the new license is acceptable.",
+        default_severity: Severity::Note,
     },
     Rule {
         id: "generation-note",
@@ -537,6 +572,21 @@ fn collect_sync(
             )]));
         }
     }
+    if let Some(SbomCommand::Diff { base, head }) = &args.command {
+        let read = |f: &String| -> gate_core::Result<Doc> {
+            let p = ctx.resolve(f);
+            let bytes = std::fs::read(&p).map_err(|e| GateError::read(&p, e))?;
+            check_bytes(&display_path(root, &p), &p, &bytes)
+        };
+        return Ok(SbomInput {
+            mode: "diff",
+            base: Some(read(base)?),
+            docs: vec![read(head)?],
+            artifacts: Vec::new(),
+            subjects_path: None,
+            provenance_path: None,
+        });
+    }
     if let Some(SbomCommand::Check { files }) = &args.command {
         let mut docs = Vec::new();
         for f in files {
@@ -550,6 +600,7 @@ fn collect_sync(
             artifacts: Vec::new(),
             subjects_path: None,
             provenance_path: None,
+            base: None,
         });
     }
 
@@ -701,6 +752,7 @@ fn collect_sync(
         artifacts,
         subjects_path,
         provenance_path,
+        base: None,
     })
 }
 
@@ -968,6 +1020,44 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             );
         }
     }
+    let changes = input
+        .base
+        .as_ref()
+        .zip(input.docs.first())
+        .map(|(b, h)| crate::diff::diff(&b.analysis, &h.analysis));
+    if let Some(c) = &changes {
+        let head = input
+            .docs
+            .first()
+            .map(|d| d.path.clone())
+            .unwrap_or_default();
+        for f in c.findings() {
+            r.findings.push(f.at(Location::file(head.clone())));
+        }
+        #[allow(clippy::cast_precision_loss)]
+        {
+            r.metrics.push(Metric::info(
+                "components-added",
+                c.added.len() as f64,
+                "count",
+            ));
+            r.metrics.push(Metric::info(
+                "components-removed",
+                c.removed.len() as f64,
+                "count",
+            ));
+            r.metrics.push(Metric::info(
+                "versions-changed",
+                c.version_changed.len() as f64,
+                "count",
+            ));
+            r.metrics.push(Metric::info(
+                "licenses-changed",
+                c.license_changed.len() as f64,
+                "count",
+            ));
+        }
+    }
     r.checked = (total + input.docs.len()) as u64;
     let verb = if input.mode == "check" {
         "checked"
@@ -987,6 +1077,16 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         gate_core::report::format_number(shares[2]),
         invalid_docs
     );
+    if let Some(c) = &changes {
+        summary.push_str(&format!(
+            "; against {}: {} added, {} removed, {} version-changed, {} license-changed",
+            input.base.as_ref().map(|b| b.path.as_str()).unwrap_or(""),
+            c.added.len(),
+            c.removed.len(),
+            c.version_changed.len(),
+            c.license_changed.len()
+        ));
+    }
     if !input.artifacts.is_empty() {
         summary.push_str(&format!(", {} artifact(s) digested", input.artifacts.len()));
     }
@@ -1005,6 +1105,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         "artifacts": input.artifacts.iter().map(|a| serde_json::json!({"name": a.name, "sha256": a.sha256, "size": a.size})).collect::<Vec<_>>(),
         "subjects_path": input.subjects_path,
         "provenance_path": input.provenance_path,
+        "diff": changes.as_ref().map(crate::diff::Changes::to_json),
     });
     r.finish()
 }

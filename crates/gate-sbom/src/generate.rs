@@ -212,3 +212,61 @@ pub fn to_bytes(mut bom: Bom) -> Result<Vec<u8>, serde_json::Error> {
 pub fn timestamp(epoch: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_slash_licenses_become_spdx_or() {
+        assert_eq!(normalize_license("MIT/Apache-2.0"), "MIT OR Apache-2.0");
+        assert_eq!(normalize_license(" MIT / Apache-2.0 "), "MIT OR Apache-2.0");
+        assert_eq!(normalize_license("MIT OR Apache-2.0"), "MIT OR Apache-2.0");
+        assert_eq!(
+            normalize_license("Apache-2.0 WITH LLVM-exception"),
+            "Apache-2.0 WITH LLVM-exception"
+        );
+        for l in ["MIT/Apache-2.0", "Unlicense/MIT"] {
+            assert!(spdx::Expression::parse(&normalize_license(l)).is_ok());
+        }
+    }
+
+    #[test]
+    fn timestamps_are_utc_rfc3339() {
+        assert_eq!(timestamp(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            timestamp(1_000_000_000).as_deref(),
+            Some("2001-09-09T01:46:40Z")
+        );
+    }
+
+    #[test]
+    fn the_serial_depends_on_the_content_only() {
+        let g = crate::graph::Graph {
+            ecosystem: "npm",
+            source: "package-lock.json".into(),
+            method: "m".into(),
+            root: "pkg:npm/a@1".into(),
+            packages: [(
+                "pkg:npm/a@1".to_string(),
+                crate::graph::Package {
+                    name: "a".into(),
+                    kind: "application",
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            notes: vec![],
+        };
+        let opts = Options::default();
+        let a = to_bytes(bom(&g, &opts)).ok();
+        let b = to_bytes(bom(&g, &opts)).ok();
+        assert_eq!(a, b);
+        let later = Options {
+            timestamp: Some("2020-01-01T00:00:00Z".into()),
+            ..Options::default()
+        };
+        assert_ne!(a, to_bytes(bom(&g, &later)).ok());
+    }
+}

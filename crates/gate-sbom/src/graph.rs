@@ -79,3 +79,25 @@ pub fn relative_path(base: &std::path::Path, path: &std::path::Path) -> String {
         parts.join("/")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::relative_path;
+    use std::path::Path;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_path(Path::new("/w/repo"), Path::new("/w/repo/crates/a")),
+            "crates/a"
+        );
+        assert_eq!(
+            relative_path(Path::new("/w/repo"), Path::new("/w/repo")),
+            "."
+        );
+        assert_eq!(
+            relative_path(Path::new("/w/repo"), Path::new("/w/other/b")),
+            "../other/b"
+        );
+    }
+}

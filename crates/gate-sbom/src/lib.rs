@@ -9,6 +9,7 @@
 
 pub mod attest;
 pub mod cargo;
+pub mod diff;
 pub mod error;
 pub mod gate;
 pub mod generate;

@@ -325,3 +325,57 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
     }
     Ok(g)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integrity_is_decoded_to_hex() {
+        // sha1 of the empty string, in SRI form, with an sha512 of "abc".
+        let h = integrity_hashes(
+            "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk= sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==",
+        );
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].alg, "SHA-1");
+        assert_eq!(h[0].content, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(h[1].alg, "SHA-512");
+        assert!(h[1].content.starts_with("ddaf35a193617aba"));
+        assert!(integrity_hashes("md5-xyz sha512-!!!").is_empty());
+    }
+
+    #[test]
+    fn scoped_names_and_sources_in_purls() {
+        assert_eq!(
+            purl(
+                "@babel/core",
+                Some("7.1.0"),
+                Some("https://registry.npmjs.org/@babel/core/-/core-7.1.0.tgz")
+            ),
+            "pkg:npm/%40babel/core@7.1.0"
+        );
+        assert_eq!(purl("ms", Some("2.1.3"), None), "pkg:npm/ms@2.1.3");
+        assert!(
+            purl(
+                "x",
+                Some("1.0.0"),
+                Some("git+ssh://git@github.com/o/x.git#abc")
+            )
+            .contains("vcs_url=")
+        );
+        assert!(
+            purl("y", Some("1.0.0"), Some("https://example.com/y.tgz")).contains("download_url=")
+        );
+    }
+
+    #[test]
+    fn install_locations() {
+        assert_eq!(key_name("node_modules/a/node_modules/@s/b"), "@s/b");
+        assert_eq!(
+            parent("node_modules/a/node_modules/b"),
+            Some("node_modules/a")
+        );
+        assert_eq!(parent("node_modules/a"), Some(""));
+        assert_eq!(parent(""), None);
+    }
+}

@@ -36,6 +36,7 @@ fn judge(doc: &Value, config: &SbomConfig) -> Report {
             artifacts: vec![],
             subjects_path: None,
             provenance_path: None,
+            base: None,
         },
         config,
     )
@@ -346,4 +347,83 @@ fn check_subcommand_exit_codes() {
     let mut c = gate(dir);
     c.args(["check"]);
     assert_eq!(run(c).code, 2);
+}
+
+/// `diff` between the SBOMs of two real axios releases, against the same
+/// comparison done here on the two lockfiles directly.
+#[test]
+fn diff_between_two_releases() {
+    if !have_fixtures() {
+        return;
+    }
+    use std::collections::{BTreeMap, BTreeSet};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (v, out) in [("v0.26.0", "base.json"), ("v1.0.0", "head.json")] {
+        let mut c = gate(d);
+        c.arg("--input")
+            .arg(lockfile(&format!("axios-{v}.package-lock.json")))
+            .args(["--sbom-path", out]);
+        assert_eq!(run(c).code, 0);
+    }
+    let versions = |v: &str| -> BTreeMap<String, BTreeSet<String>> {
+        let lock: Value = serde_json::from_str(
+            &std::fs::read_to_string(lockfile(&format!("axios-{v}.package-lock.json"))).unwrap(),
+        )
+        .unwrap();
+        let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (k, e) in lock["packages"].as_object().unwrap() {
+            if k.is_empty() || e.get("link").is_some() {
+                continue;
+            }
+            let n = e
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or_else(|| k.rsplit("node_modules/").next().unwrap());
+            m.entry(format!("pkg:npm/{}", n.replace('@', "%40")))
+                .or_default()
+                .insert(e["version"].as_str().unwrap().to_string());
+        }
+        m
+    };
+    let (b, h) = (versions("v0.26.0"), versions("v1.0.0"));
+    let added: BTreeSet<&String> = h.keys().filter(|k| !b.contains_key(*k)).collect();
+    let removed: BTreeSet<&String> = b.keys().filter(|k| !h.contains_key(*k)).collect();
+    let changed: BTreeSet<&String> = h
+        .keys()
+        .filter(|k| b.get(*k).is_some_and(|v| v != &h[*k]))
+        .collect();
+    assert!(!added.is_empty() && !removed.is_empty() && !changed.is_empty());
+
+    let mut c = gate(d);
+    c.args(["diff", "base.json", "head.json", "--format", "json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let rep = report(&r);
+    let keys = |rule: &str| -> BTreeSet<String> {
+        rep["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        keys("component-added"),
+        added.into_iter().cloned().collect()
+    );
+    assert_eq!(
+        keys("component-removed"),
+        removed.into_iter().cloned().collect()
+    );
+    assert_eq!(
+        keys("version-changed"),
+        changed.into_iter().cloned().collect()
+    );
+    // The same SBOM against itself: no change.
+    let mut c = gate(d);
+    c.args(["diff", "head.json", "head.json", "--format", "json"]);
+    let rep = report(&run(c));
+    assert!(rep["findings"].as_array().unwrap().is_empty(), "{rep}");
 }
