@@ -8,11 +8,8 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Highest trackable latency before the histogram grows: one hour, in µs.
-const HIGHEST_US: u64 = 3_600_000_000;
-
-/// A latency histogram in microseconds (3 significant digits; values above
-/// one hour grow it).
+/// A latency histogram in microseconds (3 significant digits by default;
+/// it grows to fit the largest value).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Latency(pub Histogram<u64>);
 
@@ -23,21 +20,26 @@ impl Default for Latency {
 }
 
 impl Latency {
-    /// An empty histogram with `sigfig` significant digits (1 to 5).
+    /// An empty histogram with `sigfig` significant digits (1 to 5). It
+    /// starts small and grows to the largest value recorded, so an idle
+    /// endpoint or a fast one costs a few KiB.
     pub fn new(sigfig: u8) -> Self {
         let sigfig = sigfig.clamp(1, 5);
-        // Invariant: constant bounds (1 ≤ 2·1 ≤ HIGHEST_US) and sigfig in
-        // 1..=5 are always accepted by hdrhistogram.
+        // Invariant: hdrhistogram accepts every sigfig in 1..=5.
         #[allow(clippy::expect_used)]
-        let mut h = Histogram::new_with_bounds(1, HIGHEST_US, sigfig)
-            .expect("constant histogram bounds are valid");
+        let mut h = Histogram::new(sigfig).expect("sigfig 1..=5 is valid");
         h.auto(true);
         Latency(h)
     }
 
     /// Records one latency.
     pub fn record_us(&mut self, us: u64) {
-        self.0.saturating_record(us.max(1));
+        // `record` grows the histogram (auto-resize); `saturating_record`
+        // would clamp to the current top instead.
+        let v = us.max(1);
+        if self.0.record(v).is_err() {
+            self.0.saturating_record(v);
+        }
     }
 
     /// Adds every value of `other` (exact: counts are summed bucket by bucket).
@@ -46,8 +48,10 @@ impl Latency {
             // Only when `other` has values beyond our range and resizing
             // failed: record them one by one, saturating.
             for v in other.0.iter_recorded() {
-                self.0
-                    .saturating_record_n(v.value_iterated_to(), v.count_at_value());
+                let (value, n) = (v.value_iterated_to(), v.count_at_value());
+                if self.0.record_n(value, n).is_err() {
+                    self.0.saturating_record_n(value, n);
+                }
             }
         }
     }
@@ -133,6 +137,12 @@ mod tests {
         }
         let back = Latency::decode(&h.encode().unwrap()).unwrap();
         assert_eq!(back.count(), 6);
+        // Grown to fit: the largest value is kept (to 3 significant digits).
+        assert!(
+            (h.max_ms() - 7000.0).abs() < 7000.0 * 0.001,
+            "{}",
+            h.max_ms()
+        );
         assert_eq!(back.percentile_ms(50.0), h.percentile_ms(50.0));
         assert_eq!(back.max_ms(), h.max_ms());
     }

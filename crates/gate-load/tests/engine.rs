@@ -275,3 +275,48 @@ async fn open_model_drops_what_it_cannot_send() {
     assert_eq!(r.overall.error_count(), 0);
     assert_eq!(c.connections.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_to_a_plain_http_server_is_a_tls_error() {
+    let (addr, _c) = app().await;
+    let mut s = quick(Scenario::closed(
+        vec![Endpoint::get(
+            url::Url::parse(&format!("https://localhost:{}/fast", addr.port())).unwrap(),
+        )],
+        1,
+        Duration::from_secs(2),
+    ));
+    s.max_requests = Some(3);
+    let r = run_scenario(&s, &Cancel::new()).await.unwrap();
+    assert_eq!(
+        r.overall.errors.get("tls").copied(),
+        Some(3),
+        "{:?}",
+        r.overall.errors
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ramp_up_brings_users_in_one_by_one() {
+    let (addr, c) = app().await;
+    let mut s = quick(Scenario::closed(
+        vec![Endpoint::get(url(addr, "/slow"))],
+        3,
+        Duration::from_millis(600),
+    ));
+    // 0 → 3 users over 600 ms: user k starts at k × 200 ms.
+    s.model = gate_load::Model::Closed {
+        start: 0.0,
+        stages: vec![gate_load::Stage {
+            duration: Duration::from_millis(600),
+            target: 3.0,
+        }],
+    };
+    let r = run_scenario(&s, &Cancel::new()).await.unwrap();
+    // Users 1 and 2 (0-based) were active for 400 ms and 200 ms, user 3 never:
+    // at most (400 + 200) / 20 ms + 2 requests; a constant 3 users would send ~90.
+    assert!(r.sent <= 32, "{}", r.sent);
+    assert!(r.sent >= 10, "{}", r.sent);
+    assert_eq!(Counters::get(&c.slow), r.sent);
+    assert_eq!(Counters::get(&c.connections), 2);
+}

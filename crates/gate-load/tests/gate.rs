@@ -379,3 +379,41 @@ fn help_snapshot() {
         .to_string();
     insta::assert_snapshot!(help);
 }
+
+#[test]
+fn dropped_saturation_and_interrupted_are_reported() {
+    let mut r = result_of(&latencies(500, 9));
+    r.model = "open".into();
+    r.dropped = 7;
+    r.overall.interrupted = 2;
+    r.generator.unreliable = true;
+    r.generator.reasons = vec!["the process used 195% CPU of 2 core(s)".into()];
+    let input = LoadInput {
+        result: r.clone(),
+        thresholds: Vec::new(),
+        merged: Vec::new(),
+    };
+    let report = evaluate(&input);
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&"rate-not-met"), "{rules:?}");
+    assert!(rules.contains(&"generator-saturated"));
+    assert!(rules.contains(&"interrupted-requests"));
+    assert_eq!(
+        report.verdict,
+        Verdict::Warn,
+        "warnings, no threshold breached"
+    );
+    assert!(report.summary.contains("unreliable"));
+    assert_eq!(report.metric("dropped").unwrap().value, 7.0);
+    // `dropped == 0` turns the drop into a failure.
+    let cfg = LoadConfig {
+        thresholds: vec!["dropped == 0".into()],
+        ..LoadConfig::default()
+    };
+    let input = LoadInput {
+        result: r,
+        thresholds: parse_thresholds(&cfg).unwrap(),
+        merged: Vec::new(),
+    };
+    assert_eq!(evaluate(&input).verdict, Verdict::Fail);
+}
