@@ -7,7 +7,15 @@ use serde_json::{Map, Value, json};
 
 /// Each gate's `gates.yml` section schema. Adding a gate adds a line here.
 fn sections() -> Vec<(&'static str, Value)> {
-    vec![section::<gate_coverage::gate::CoverageGate>()]
+    vec![
+        section::<gate_coverage::gate::CoverageGate>(),
+        section::<gate_audit::gate::AuditGate>(),
+        section::<gate_sbom::SbomGate>(),
+        section::<gate_health::gate::HealthGate>(),
+        section::<gate_load::LoadGate>(),
+        section::<gate_deploy::DeployGate>(),
+        section::<gate_rollback::RollbackGate>(),
+    ]
 }
 
 fn section<G: gate_core::Gate>() -> (&'static str, Value) {
