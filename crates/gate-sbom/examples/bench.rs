@@ -1,11 +1,15 @@
-//! Benchmark: `cargo run --release -p gate-sbom --example bench -- [CYCLONEDX_NPM]`
+//! Benchmark: `cargo run --release -p gate-sbom --example bench -- [CYCLONEDX_NPM [CARGO_CYCLONEDX [WORKSPACE]]]`
 //!
 //! In one run, on the real lockfiles in ../shared/fixtures/lockfiles:
 //! - in-process generation (parse + CycloneDX + serialize) for the npm and
 //!   Cargo lockfiles, and validation (schema + semantic) of the written SBOMs;
 //! - end to end, the release `gate-sbom` binary beside `cyclonedx-npm`
 //!   (path given as the argument, e.g. from `npm install @cyclonedx/cyclonedx-npm`)
-//!   on the same npm lockfile: wall time (best of N) and peak RSS (/usr/bin/time).
+//!   on the same npm lockfile: wall time (best of N) and peak RSS (/usr/bin/time);
+//! - end to end, `gate-sbom` beside `cargo-cyclonedx` (its binary path) on a
+//!   Cargo workspace (default: this one), all targets, both through
+//!   `cargo metadata`; the `<member>.cdx.json` files cargo-cyclonedx writes
+//!   beside each manifest are removed afterwards.
 
 #![allow(
     clippy::print_stdout,
@@ -63,8 +67,34 @@ fn external(n: usize, dir: &Path, argv: &[String]) -> (Duration, Option<u64>) {
     (best, rss)
 }
 
+/// `*.cdx.json` files one level below the workspace's member directories.
+fn cdx_files(ws: &Path) -> std::collections::BTreeSet<PathBuf> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut dirs = vec![ws.to_path_buf()];
+    for d in [ws.join("crates"), ws.to_path_buf()] {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            dirs.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+    }
+    for d in dirs {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            out.extend(
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.to_string_lossy().ends_with(".cdx.json")),
+            );
+        }
+    }
+    out
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let cdx_npm = std::env::args().nth(1);
+    let cdx_npm = std::env::args().nth(1).filter(|s| !s.is_empty());
+    let cdx_cargo = std::env::args().nth(2);
+    let workspace = std::env::args()
+        .nth(3)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/lockfiles");
     let npm_lock = fixtures.join("axios-v1.0.0.package-lock.json");
     let opts = gate_sbom::generate::Options {
@@ -189,6 +219,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         None => eprintln!("(pass the path of cyclonedx-npm to compare with it)"),
+    }
+
+    if let Some(cc) = cdx_cargo {
+        let out = dir.path().join("ws.cdx.json");
+        let ours = vec![
+            bin.to_string_lossy().into_owned(),
+            "--no-record".into(),
+            "--input".into(),
+            "Cargo.toml".into(),
+            "--sbom-path".into(),
+            out.to_string_lossy().into_owned(),
+            "--format".into(),
+            "json".into(),
+        ];
+        let (t, rss) = external(5, &workspace, &ours);
+        println!(
+            "end to end  gate-sbom on {} (cargo metadata, one SBOM): {} wall, peak RSS {} KiB",
+            workspace.display(),
+            ms(t),
+            rss.unwrap_or(0)
+        );
+        let before = cdx_files(&workspace);
+        let theirs = vec![
+            cc,
+            "cyclonedx".into(),
+            "--format".into(),
+            "json".into(),
+            "--spec-version".into(),
+            "1.5".into(),
+            "--target".into(),
+            "all".into(),
+            "-q".into(),
+        ];
+        let (t, rss) = external(5, &workspace, &theirs);
+        for f in cdx_files(&workspace).difference(&before) {
+            let _ = std::fs::remove_file(f);
+        }
+        println!(
+            "end to end  cargo-cyclonedx --target all (one SBOM per member): {} wall, peak RSS {} KiB",
+            ms(t),
+            rss.unwrap_or(0)
+        );
     }
     Ok(())
 }
