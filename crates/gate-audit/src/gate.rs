@@ -282,22 +282,6 @@ fn today() -> i64 {
     i64::try_from(secs / 86_400).unwrap_or(0)
 }
 
-/// Date of a git checkout's last commit, when `dir` is one.
-fn git_commit_date(dir: &Path) -> Option<String> {
-    if !dir.join(".git").exists() {
-        return None;
-    }
-    let o = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["log", "-1", "--format=%cs"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
-    (o.status.success() && policy::parse_date(&s).is_some()).then_some(s)
-}
-
 fn check_age(
     summary: &mut DbSummary,
     max_hours: Option<u64>,
@@ -416,7 +400,10 @@ pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::R
                 kind: "rustsec",
                 path: p.clone(),
                 advisories: db.advisories.len() as u64,
-                date: git_commit_date(&dir).or_else(|| db.newest_date().map(String::from)),
+                date: db
+                    .commit_date
+                    .clone()
+                    .or_else(|| db.newest_date().map(String::from)),
                 age_days: None,
             };
             check_age(&mut s, max_age, today, &dir)?;
@@ -436,7 +423,7 @@ pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::R
             advisories: db.records.len() as u64,
             date: dirs
                 .iter()
-                .filter_map(|d| git_commit_date(d))
+                .filter_map(|d| rustsec::git_commit_date(d))
                 .max()
                 .or_else(|| {
                     db.newest_modified()

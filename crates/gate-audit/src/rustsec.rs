@@ -173,6 +173,8 @@ pub struct Database {
     pub advisories: Vec<Advisory>,
     /// Crate name → indices of its `crates/` advisories.
     pub by_package: HashMap<String, Vec<usize>>,
+    /// Date of the last commit (`YYYY-MM-DD`) when the directory is a git checkout.
+    pub commit_date: Option<String>,
 }
 
 fn date_string(v: &Option<toml::Value>) -> String {
@@ -199,6 +201,7 @@ impl Database {
         }
         let mut db = Database {
             root: root.to_path_buf(),
+            commit_date: git_commit_date(root),
             ..Database::default()
         };
         let mut found = false;
@@ -269,12 +272,15 @@ impl Database {
             && c.key == key
             && c.version == CACHE_VERSION
         {
-            return Ok((Database::from_advisories(root, c.advisories), true));
+            let mut db = Database::from_advisories(root, c.advisories);
+            db.commit_date = c.commit_date;
+            return Ok((db, true));
         }
         let db = Database::open(root)?;
         let c = CacheFile {
             version: CACHE_VERSION.into(),
             key,
+            commit_date: db.commit_date.clone(),
             advisories: db.advisories.clone(),
         };
         if let Ok(bytes) = serde_json::to_vec(&c) {
@@ -293,6 +299,7 @@ impl Database {
             root: root.to_path_buf(),
             advisories,
             by_package: HashMap::new(),
+            commit_date: None,
         };
         for (i, a) in db.advisories.iter().enumerate() {
             if a.collection == Collection::Crates {
@@ -327,7 +334,24 @@ const CACHE_VERSION: &str = concat!("gate-audit ", env!("CARGO_PKG_VERSION"), " 
 struct CacheFile {
     version: String,
     key: u64,
+    commit_date: Option<String>,
     advisories: Vec<Advisory>,
+}
+
+/// Date of a git checkout's last commit, when `dir` is one.
+pub fn git_commit_date(dir: &Path) -> Option<String> {
+    if !dir.join(".git").exists() {
+        return None;
+    }
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%cs"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    (o.status.success() && crate::policy::parse_date(&s).is_some()).then_some(s)
 }
 
 /// Fingerprint of a database directory: for a git checkout, the commit of
