@@ -63,7 +63,7 @@ fn run_n(
     (median(times), out, code)
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut cargo_audit: Option<PathBuf> = None;
     let mut runs = 15usize;
@@ -222,4 +222,5 @@ fn main() {
             );
         }
     }
+    std::process::ExitCode::SUCCESS
 }
