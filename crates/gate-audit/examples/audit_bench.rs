@@ -79,7 +79,7 @@ fn main() -> std::process::ExitCode {
         eprintln!(
             "usage: audit_bench <advisory-db> <Cargo.lock>... [--cargo-audit PATH] [--runs N]"
         );
-        std::process::exit(2);
+        return std::process::ExitCode::from(2);
     };
     // The database as users have it: a git checkout (cargo-audit's own
     // ~/.cargo/advisory-db is one). Copied so both tools read the same files.
