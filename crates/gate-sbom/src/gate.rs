@@ -756,6 +756,15 @@ fn collect_sync(
     })
 }
 
+/// A first-party path package (`download_url=file:…` in its purl): the
+/// lockfile has no checksum for it, so `min-hashes` does not count it against.
+fn is_local(c: &validate::Comp) -> bool {
+    c.purl.as_deref().is_some_and(|p| {
+        p.split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| kv.starts_with("download_url=file:")))
+    })
+}
+
 #[allow(clippy::cast_precision_loss)]
 fn percent(n: usize, d: usize) -> f64 {
     if d == 0 {
@@ -856,7 +865,8 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         edges += a.edges;
         for c in a.components.iter().filter(|c| !c.in_root) {
             total += 1;
-            hashed += usize::from(c.has_hash);
+            // A local path package has no registry archive to hash: it counts as hashed.
+            hashed += usize::from(c.has_hash || is_local(c));
             licensed += usize::from(!c.licenses.is_empty());
             purled += usize::from(c.purl.is_some());
             lacking.push((d.path.as_str(), c));
@@ -958,7 +968,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             if value < min {
                 for (path, c) in &lacking {
                     let has = match what {
-                        "hash" => c.has_hash,
+                        "hash" => c.has_hash || is_local(c),
                         "license" => !c.licenses.is_empty(),
                         _ => c.purl.is_some(),
                     };

@@ -835,4 +835,26 @@ fn this_workspace() {
     assert!(schema_errors(&doc, "1.5").is_empty());
     let rep = report(&r);
     assert_eq!(rep["verdict"], "pass");
+
+    // Workspace members have no checksum; they do not count against min-hashes.
+    let mut c = gate(&ws);
+    c.arg("--sbom-path").arg(&out).args([
+        "--input",
+        "Cargo.toml",
+        "--format",
+        "json",
+        "--min-hashes",
+        "100",
+    ]);
+    let r = run(c);
+    let hashless: Vec<&Value> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.get("hashes").is_none())
+        .collect();
+    let all_local = hashless
+        .iter()
+        .all(|c| c["purl"].as_str().unwrap().contains("download_url=file"));
+    assert_eq!(r.code == 0, all_local, "{}", r.stdout);
 }
