@@ -233,11 +233,7 @@ impl Database {
                 }
             }
             paths.sort();
-            for p in paths {
-                let text = std::fs::read(&p).map_err(|e| DbError::new(&p, None, e.to_string()))?;
-                let text = String::from_utf8(text)
-                    .map_err(|_| DbError::new(&p, None, "not UTF-8 text"))?;
-                let adv = parse_advisory(&p, &text, coll)?;
+            for adv in parse_files(&paths, coll)? {
                 if coll == Collection::Crates {
                     db.by_package
                         .entry(adv.package.clone())
@@ -285,11 +281,16 @@ impl Database {
         };
         if let Ok(bytes) = serde_json::to_vec(&c) {
             // A cache that cannot be written costs speed, not correctness.
-            let _ = std::fs::create_dir_all(dir)
-                .map_err(|e| e.to_string())
-                .and_then(|()| {
-                    gate_core::ledger::local::atomic_write(&file, &bytes).map_err(|e| e.to_string())
-                });
+            // Written to a temporary file and renamed (readers never see a
+            // partial file) but not fsynced: after a crash a lost or empty
+            // cache fails to parse and is rebuilt, so durability buys nothing.
+            let tmp = dir.join(format!(".rustsec-{key:016x}.{}.tmp", std::process::id()));
+            let ok = std::fs::create_dir_all(dir).is_ok()
+                && std::fs::write(&tmp, &bytes).is_ok()
+                && std::fs::rename(&tmp, &file).is_ok();
+            if !ok {
+                let _ = std::fs::remove_file(&tmp);
+            }
         }
         Ok((db, false))
     }
@@ -405,6 +406,48 @@ pub fn fingerprint(root: &Path) -> Result<u64, DbError> {
         }
     }
     Ok(h.finish())
+}
+
+fn read_and_parse(p: &Path, coll: Collection) -> Result<Advisory, DbError> {
+    let text = std::fs::read(p).map_err(|e| DbError::new(p, None, e.to_string()))?;
+    let text = String::from_utf8(text).map_err(|_| DbError::new(p, None, "not UTF-8 text"))?;
+    parse_advisory(p, &text, coll)
+}
+
+/// Reads and parses advisory files on every core, keeping their order; the
+/// first error in path order wins (the same message whatever the timing).
+fn parse_files(paths: &[PathBuf], coll: Collection) -> Result<Vec<Advisory>, DbError> {
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if threads == 1 || paths.len() < 64 {
+        return paths.iter().map(|p| read_and_parse(p, coll)).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    let results: Vec<Result<Vec<Advisory>, DbError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(|p| read_and_parse(p, coll)).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(DbError::new(
+                        Path::new("."),
+                        None,
+                        "a parser thread panicked",
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(paths.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
 }
 
 fn line_of(text: &str, offset: usize) -> u64 {
