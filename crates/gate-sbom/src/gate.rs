@@ -1069,10 +1069,10 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         }
     }
     r.checked = (total + input.docs.len()) as u64;
-    let verb = if input.mode == "check" {
-        "checked"
-    } else {
-        "wrote"
+    let verb = match input.mode {
+        "check" => "checked",
+        "diff" => "compared",
+        _ => "wrote",
     };
     let names: Vec<String> = input
         .docs

@@ -400,6 +400,14 @@ fn diff_between_two_releases() {
     let r = run(c);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let rep = report(&r);
+    assert!(
+        rep["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("compared head.json"),
+        "{}",
+        rep["summary"]
+    );
     let keys = |rule: &str| -> BTreeSet<String> {
         rep["findings"]
             .as_array()
