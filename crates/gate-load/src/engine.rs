@@ -93,7 +93,6 @@ pub async fn run_scenario_observed(
     let end = start + scenario.model.duration();
     let shared = Arc::new(Shared {
         scenario: scenario.clone(),
-        prepared,
         tls,
         start,
         end,
@@ -103,30 +102,32 @@ pub async fn run_scenario_observed(
         timeline: Mutex::new(BTreeMap::new()),
         live,
         cancel: cancel.clone(),
+        shards: (0..SHARDS)
+            .map(|_| Mutex::new(Local::new(&prepared)))
+            .collect(),
+        prepared,
     });
 
     let mut lag = LagStats::default();
     let mut dropped = 0u64;
-    let locals = match &scenario.model {
+    match &scenario.model {
         Model::Closed { .. } => {
             let users = scenario.model.peak().ceil().max(1.0) as usize;
             let handles: Vec<_> = (0..users)
                 .map(|i| tokio::spawn(closed_worker(i, shared.clone())))
                 .collect();
-            join(handles).await
+            join(handles).await;
         }
         Model::Open {
             max_connections,
             pre_allocated,
             ..
         } => {
-            let (locals, d, l) =
-                open_dispatch(shared.clone(), *max_connections, *pre_allocated).await;
+            let (d, l) = open_dispatch(shared.clone(), *max_connections, *pre_allocated).await;
             dropped = d;
             lag = l;
-            locals
         }
-    };
+    }
     let finished = Instant::now();
     let wall = finished.min(end).max(start + Duration::from_millis(1)) - start;
     let cpu_s = match (cpu0, cpu::process_cpu_seconds()) {
@@ -141,8 +142,12 @@ pub async fn run_scenario_observed(
         .iter()
         .map(|p| EndpointStats::new(p.endpoint.name.clone()))
         .collect();
-    for l in &locals {
-        for (acc, e) in endpoints.iter_mut().zip(&l.eps) {
+    for shard in &shared.shards {
+        let eps = match shard.lock() {
+            Ok(mut l) => l.finish(&shared),
+            Err(_) => Vec::new(),
+        };
+        for (acc, e) in endpoints.iter_mut().zip(&eps) {
             acc.add(e);
         }
     }
@@ -259,9 +264,23 @@ struct Shared {
     timeline: Mutex<BTreeMap<u32, Second>>,
     live: Arc<Live>,
     cancel: Cancel,
+    /// Measurements, sharded: memory does not grow with the number of
+    /// connections, and workers rarely contend for a shard.
+    shards: Vec<Mutex<Local>>,
 }
 
+/// Shards of measurements.
+const SHARDS: usize = 8;
+
 impl Shared {
+    fn record(&self, worker: usize, ep: usize, outcome: Outcome, from: Instant) {
+        if let Some(shard) = self.shards.get(worker % SHARDS)
+            && let Ok(mut local) = shard.lock()
+        {
+            local.record(self, ep, outcome, from);
+        }
+    }
+
     /// Takes one request from the budget; false when it is spent.
     fn take(&self) -> bool {
         let ok = match &self.budget {
@@ -342,19 +361,16 @@ impl Wrr {
 struct Local {
     eps: Vec<EndpointStats>,
     sec: Second,
-    wrr: Wrr,
 }
 
 impl Local {
-    fn new(shared: &Shared, offset: usize) -> Self {
+    fn new(prepared: &[Prepared]) -> Self {
         Local {
-            eps: shared
-                .prepared
+            eps: prepared
                 .iter()
                 .map(|p| EndpointStats::new(p.endpoint.name.clone()))
                 .collect(),
             sec: Second::new(0),
-            wrr: Wrr::new(shared.prepared.iter().map(|p| p.endpoint.weight), offset),
         }
     }
 
@@ -407,9 +423,10 @@ impl Local {
         }
     }
 
-    fn finish(self, shared: &Shared) -> Self {
+    fn finish(&mut self, shared: &Shared) -> Vec<EndpointStats> {
         shared.flush(&self.sec);
-        self
+        self.sec = Second::new(0);
+        std::mem::take(&mut self.eps)
     }
 }
 
@@ -501,19 +518,16 @@ async fn attempt(shared: &Shared, conn: &mut Option<Conn>, ep: usize) -> Outcome
     Outcome::Error(class::CLOSED)
 }
 
-async fn join(handles: Vec<tokio::task::JoinHandle<Local>>) -> Vec<Local> {
-    let mut out = Vec::with_capacity(handles.len());
+async fn join(handles: Vec<tokio::task::JoinHandle<()>>) {
     for h in handles {
-        if let Ok(l) = h.await {
-            out.push(l);
-        }
+        let _ = h.await;
     }
-    out
 }
 
 /// Closed model: user `idx` loops while it is within the stage's target.
-async fn closed_worker(idx: usize, shared: Arc<Shared>) -> Local {
-    let mut local = Local::new(&shared, idx);
+async fn closed_worker(idx: usize, shared: Arc<Shared>) {
+    // Users start at different points of the weighted cycle.
+    let mut wrr = Wrr::new(shared.prepared.iter().map(|p| p.endpoint.weight), idx);
     let mut conn: Option<Conn> = None;
     loop {
         if shared.cancel.is_cancelled() {
@@ -536,12 +550,11 @@ async fn closed_worker(idx: usize, shared: Arc<Shared>) -> Local {
         if !shared.take() {
             break;
         }
-        let ep = local.wrr.next();
+        let ep = wrr.next();
         let from = Instant::now();
         let outcome = exec(&shared, &mut conn, ep).await;
-        local.record(&shared, ep, outcome, from);
+        shared.record(idx, ep, outcome, from);
     }
-    local.finish(&shared)
 }
 
 struct Job {
@@ -561,13 +574,13 @@ async fn open_dispatch(
     shared: Arc<Shared>,
     max_connections: usize,
     pre_allocated: usize,
-) -> (Vec<Local>, u64, LagStats) {
+) -> (u64, LagStats) {
     let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<usize>();
     let mut senders: Vec<mpsc::Sender<Job>> = Vec::new();
     let mut handles = Vec::new();
     let spawn = |id: usize,
                  senders: &mut Vec<mpsc::Sender<Job>>,
-                 handles: &mut Vec<tokio::task::JoinHandle<Local>>| {
+                 handles: &mut Vec<tokio::task::JoinHandle<()>>| {
         let (tx, rx) = mpsc::channel::<Job>(1);
         senders.push(tx);
         handles.push(tokio::spawn(open_worker(
@@ -633,7 +646,8 @@ async fn open_dispatch(
     }
     drop(senders);
     drop(idle_tx);
-    (join(handles).await, dropped, lag)
+    join(handles).await;
+    (dropped, lag)
 }
 
 async fn open_worker(
@@ -641,18 +655,16 @@ async fn open_worker(
     shared: Arc<Shared>,
     mut jobs: mpsc::Receiver<Job>,
     idle: mpsc::UnboundedSender<usize>,
-) -> Local {
-    let mut local = Local::new(&shared, id);
+) {
     let mut conn: Option<Conn> = None;
     while let Some(job) = jobs.recv().await {
         let sent = Instant::now();
         let outcome = exec(&shared, &mut conn, job.ep).await;
         // From the intended time (no coordinated omission); a send up to
         // 1 ms early counts from the real send.
-        local.record(&shared, job.ep, outcome, job.intended.min(sent));
+        shared.record(id, job.ep, outcome, job.intended.min(sent));
         let _ = idle.send(id);
     }
-    local.finish(&shared)
 }
 
 /// Arrival times (seconds from the start) of the open model: the rate is
