@@ -815,12 +815,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             Ok(issues) => {
                 for i in issues {
                     bad = true;
-                    let mut f = Finding::new(
-                        i.rule,
-                        Severity::Error,
-                        format!("{}: {}", d.path, i.message),
-                    )
-                    .at(loc());
+                    let mut f = Finding::new(i.rule, Severity::Error, i.message.clone()).at(loc());
                     if let Some(c) = &i.component {
                         f = f.with_key(c.clone());
                     }
@@ -831,19 +826,14 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                 Finding::new(
                     "schema-unavailable",
                     Severity::Warning,
-                    format!("{}: {why}; only the semantic checks ran", d.path),
+                    format!("{why}; only the semantic checks ran"),
                 )
                 .at(loc()),
             ),
         }
         for i in &a.issues {
             bad = true;
-            let mut f = Finding::new(
-                i.rule,
-                Severity::Error,
-                format!("{}: {}", d.path, i.message),
-            )
-            .at(loc());
+            let mut f = Finding::new(i.rule, Severity::Error, i.message.clone()).at(loc());
             if let Some(c) = &i.component {
                 f = f.with_key(c.clone());
             }
@@ -853,14 +843,8 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             invalid_docs += 1;
         }
         for n in &d.notes {
-            r.findings.push(
-                Finding::new(
-                    "generation-note",
-                    Severity::Note,
-                    format!("{}: {n}", d.path),
-                )
-                .at(loc()),
-            );
+            r.findings
+                .push(Finding::new("generation-note", Severity::Note, n.clone()).at(loc()));
         }
         edges += a.edges;
         for c in a.components.iter().filter(|c| !c.in_root) {
@@ -888,7 +872,10 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                     Finding::new(
                         "unreachable-component",
                         sev,
-                        format!("{}: {} is not reachable from the root component through `dependencies`", d.path, c.label()),
+                        format!(
+                            "{} is not reachable from the root component through `dependencies`",
+                            c.label()
+                        ),
                     )
                     .at(loc())
                     .with_key(c.bom_ref.clone().unwrap_or_else(|| c.name.clone())),
@@ -907,8 +894,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                                 "denied-license",
                                 Severity::Error,
                                 format!(
-                                    "{}: {} is licensed `{l}`, which needs a denied license ({})",
-                                    d.path,
+                                    "{} is licensed `{l}`, which needs a denied license ({})",
                                     c.label(),
                                     config.deny_licenses.join(", ")
                                 ),
@@ -925,10 +911,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                 Finding::new(
                     "no-dependency-graph",
                     Severity::Warning,
-                    format!(
-                        "{}: no `dependencies`: reachability from the root cannot be checked",
-                        d.path
-                    ),
+                    "no `dependencies`: reachability from the root cannot be checked",
                 )
                 .at(loc()),
             );
@@ -982,7 +965,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                                 rule,
                                 Severity::Error,
                                 format!(
-                                    "{path}: {} has no {what} (min-{what}s {min}%, have {value}%)",
+                                    "{} has no {what} (min-{what}s {min}%, have {value}%)",
                                     c.label()
                                 ),
                             )
@@ -1021,10 +1004,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                 Finding::new(
                     "generation-note",
                     Severity::Note,
-                    format!(
-                        "{path}: {} more `{rule}` findings not listed",
-                        n - MAX_LISTED
-                    ),
+                    format!("{} more `{rule}` findings not listed", n - MAX_LISTED),
                 )
                 .at(Location::file(path.clone())),
             );
