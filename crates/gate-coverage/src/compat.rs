@@ -17,6 +17,7 @@
 //!   `100 - uncovered / measured * 100` (a float), the total is
 //!   `int(covered / measured * 100)` (truncated), 100 when nothing is measured.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::diff::ChangeSet;
@@ -53,11 +54,16 @@ fn dc_violation(format: Format, l: &LineCov) -> bool {
     }
 }
 
+/// Per report (index) the lines of one file.
+type PerReport<'a> = Vec<(usize, Cow<'a, [LineCov]>)>;
+
 /// Compute diff-cover's figures. `changes` should come from
 /// [`crate::diff::parse_diff_cover`] to reproduce its line selection.
 pub fn diff_cover(reports: &[Report], mapper: &PathMapper, changes: &ChangeSet) -> DcReport {
-    // repo path → per report (index) the file's lines (merging duplicates of one report).
-    let mut by_path: BTreeMap<String, Vec<(usize, Vec<LineCov>)>> = BTreeMap::new();
+    // repo path → per report (index) the file's lines (merging duplicates of
+    // one report). Borrowed, not copied: with every file changed a copy
+    // would double the memory.
+    let mut by_path: BTreeMap<String, PerReport<'_>> = BTreeMap::new();
     for (ri, r) in reports.iter().enumerate() {
         for f in &r.files {
             let Some(p) = mapper.map(&f.path, &r.roots) else {
@@ -70,13 +76,13 @@ pub fn diff_cover(reports: &[Report], mapper: &PathMapper, changes: &ChangeSet) 
             match entry.iter_mut().find(|(i, _)| *i == ri) {
                 Some((_, lines)) => {
                     let mut a = crate::model::FileCoverage::new("");
-                    a.lines = std::mem::take(lines);
+                    a.lines = std::mem::take(lines).into_owned();
                     let mut b = crate::model::FileCoverage::new("");
                     b.lines.clone_from(&f.lines);
                     a.merge(&b);
-                    *lines = a.lines;
+                    *lines = Cow::Owned(a.lines);
                 }
-                None => entry.push((ri, f.lines.clone())),
+                None => entry.push((ri, Cow::Borrowed(f.lines.as_slice()))),
             }
         }
     }

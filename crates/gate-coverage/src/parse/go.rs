@@ -12,6 +12,9 @@ use crate::model::{FileCoverage, FileSet, LineCov};
 const HINT: &str = "regenerate the profile with `go test -coverprofile=cover.out ./...`";
 
 /// Parse a Go coverage profile.
+/// Most lines one block may span (10 million).
+const MAX_BLOCK_SPAN: u32 = 10_000_000;
+
 pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>> {
     let mut set = FileSet::default();
     let mut buf = String::new();
@@ -72,6 +75,18 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
         if sl == 0 || el < sl {
             return Err(bad());
         }
+        // A block is a few lines; a corrupt one must not ask for billions.
+        if el - sl > MAX_BLOCK_SPAN {
+            return Err(CoverageError::parse(
+                name,
+                Some(lineno),
+                format!(
+                    "block `{range}` spans {} lines, more than any source file has",
+                    u64::from(el - sl) + 1
+                ),
+                "the profile is corrupt: regenerate it with `go test -coverprofile=cover.out ./...`",
+            ));
+        }
         let (f, _) = set.entry(path);
         if stmts == 0 {
             continue;
@@ -93,6 +108,16 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn huge_block_is_an_error_not_an_allocation() {
+        let e = super::parse(
+            std::path::Path::new("c.out"),
+            &b"mode: set\na.go:1.1,4000000000.2 1 1\n"[..],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("spans 4000000000 lines"), "{e}");
+    }
+
     use super::*;
 
     #[test]

@@ -191,6 +191,21 @@ pub fn parse_llvm(name: &Path, reader: impl BufRead) -> Result<Vec<FileCoverage>
         for file in data.files {
             let (f, _) = set.entry(&file.filename);
             let segs: Vec<Segment> = file.segments.iter().filter_map(|s| seg(s)).collect();
+            // One region may wrap every line up to the last segment: bound the
+            // span so a corrupt export cannot ask for billions of lines.
+            if let (Some(a), Some(b)) = (segs.first(), segs.last())
+                && b.line.saturating_sub(a.line) > MAX_LLVM_SPAN
+            {
+                return Err(CoverageError::parse(
+                    name,
+                    None,
+                    format!(
+                        "file `{}`: segments span lines {} to {}, more than any source file has",
+                        file.filename, a.line, b.line
+                    ),
+                    "the export is corrupt: regenerate it with `llvm-cov export -format=text`",
+                ));
+            }
             line_stats(&segs, &mut f.lines);
             for b in &file.branches {
                 let n = |i: usize| b.get(i).and_then(serde_json::Value::as_u64);
@@ -221,6 +236,9 @@ pub fn parse_llvm(name: &Path, reader: impl BufRead) -> Result<Vec<FileCoverage>
     }
     Ok(set.finish())
 }
+
+/// Most lines one file's segments may span (10 million).
+const MAX_LLVM_SPAN: u32 = 10_000_000;
 
 fn line_stats(segs: &[Segment], out: &mut Vec<LineCov>) {
     let (Some(first), Some(last)) = (segs.first(), segs.last()) else {
@@ -286,6 +304,13 @@ mod tests {
         let l2 = a.get(2).unwrap();
         assert_eq!((l2.hits, l2.br_covered, l2.br_total), (0, 1, 4));
         assert_eq!(a.functions_hit, 1);
+    }
+
+    #[test]
+    fn llvm_huge_span_is_an_error_not_an_allocation() {
+        let s = r#"{"type":"llvm.coverage.json.export","version":"2.0.1","data":[{"files":[{"filename":"/w/a.c","segments":[[1,1,5,true,true,false],[4000000000,1,0,false,false,false]]}]}]}"#;
+        let e = parse_llvm(Path::new("e.json"), s.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("4000000000"), "{e}");
     }
 
     #[test]
