@@ -406,7 +406,11 @@ pub struct DeployArgs {
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
     /// Artifact digest recorded in the ledger
-    #[arg(long = "artifact-digest", id = "artifact_digest", value_name = "DIGEST")]
+    #[arg(
+        long = "artifact-digest",
+        id = "artifact_digest",
+        value_name = "DIGEST"
+    )]
     pub artifact_digest: Option<String>,
     /// Traffic switch: haproxy, nginx, caddy, symlink, command
     #[arg(long, value_name = "KIND")]

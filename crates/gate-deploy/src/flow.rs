@@ -218,7 +218,13 @@ pub fn lock_path(ledger: &Ledger, environment: &str) -> Option<std::path::PathBu
         Ledger::Local(l) => {
             let safe: String = environment
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             Some(l.root().join("locks").join(format!("deploy-{safe}.lock")))
         }
@@ -389,7 +395,10 @@ async fn probe_all(rec: &mut Recorder, probes: &[AnyProbe], phase: &str) -> (boo
         if !r.ok {
             ok = false;
             why.get_or_insert_with(|| {
-                format!("{name}: {}", r.error.clone().unwrap_or_else(|| "failed".into()))
+                format!(
+                    "{name}: {}",
+                    r.error.clone().unwrap_or_else(|| "failed".into())
+                )
             });
         }
         if rec.probes.len() < MAX_SAMPLES {
@@ -460,7 +469,10 @@ async fn watch(rec: &mut Recorder, probes: &[AnyProbe], cfg: &DeployConfig) -> W
         let (ok, why) = probe_all(rec, probes, "watch").await;
         if ok {
             if streak > 0 {
-                rec.event("watch", format!("probes pass again after {streak} failure(s)"));
+                rec.event(
+                    "watch",
+                    format!("probes pass again after {streak} failure(s)"),
+                );
             }
             streak = 0;
             first_failure = None;
@@ -502,7 +514,12 @@ async fn read_state(ctx: &Context, environment: &str) -> Result<EnvState, GateEr
     Ok(state::derive(environment, &deployments))
 }
 
-async fn mark_resolved(ctx: &Context, rec: &mut Recorder, stale: &[Unfinished], by: u64) -> Vec<u64> {
+async fn mark_resolved(
+    ctx: &Context,
+    rec: &mut Recorder,
+    stale: &[Unfinished],
+    by: u64,
+) -> Vec<u64> {
     let mut done = Vec::new();
     for u in stale {
         set_status_or_warn(
@@ -753,7 +770,10 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         &[("phase", "switch".into()), ("live", "?".into())],
     )
     .await?;
-    rec.event("switch", format!("switching traffic to {target} ({})", kind.as_str()));
+    rec.event(
+        "switch",
+        format!("switching traffic to {target} ({})", kind.as_str()),
+    );
     let done = match switch.switch_to(target).await {
         Ok(done) => done,
         Err(e) => {
@@ -781,7 +801,10 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
     outcome.timings.time_to_switch_ms = Some(done.took_ms);
     rec.event(
         "switch",
-        format!("traffic on {target} in {:.1} ms ({})", done.took_ms, done.note),
+        format!(
+            "traffic on {target} in {:.1} ms ({})",
+            done.took_ms, done.note
+        ),
     );
     outcome.live = Some(to.clone());
     set_status_or_warn(
@@ -860,13 +883,20 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             rec.event("trip", format!("circuit breaker tripped: {reason}"));
             outcome.reason = Some(reason);
             let Some(old) = from.clone() else {
-                rec.event("rollback", "nothing to roll back to: this was the first deploy");
+                rec.event(
+                    "rollback",
+                    "nothing to roll back to: this was the first deploy",
+                );
                 set_status_or_warn(
                     ctx,
                     &mut rec,
                     d.id,
                     DeploymentState::Error,
-                    &[("phase", "trip".into()), ("live", target.to_string()), ("release", release.clone())],
+                    &[
+                        ("phase", "trip".into()),
+                        ("live", target.to_string()),
+                        ("release", release.clone()),
+                    ],
                 )
                 .await;
                 outcome.result = Result_::RollbackFailed;
@@ -880,7 +910,10 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                 &[("phase", "rollback".into()), ("live", "?".into())],
             )
             .await;
-            rec.event("rollback", format!("switching traffic back to {}", old.slot));
+            rec.event(
+                "rollback",
+                format!("switching traffic back to {}", old.slot),
+            );
             let back = switch.switch_to(old.slot).await;
             let back = match back {
                 Ok(b) => b,
@@ -909,7 +942,10 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             outcome.live = Some(old.clone());
             rec.event(
                 "rollback",
-                format!("traffic back on {} in {:.1} ms; verifying", old.slot, back.took_ms),
+                format!(
+                    "traffic back on {} in {:.1} ms; verifying",
+                    old.slot, back.took_ms
+                ),
             );
             let mut verify = vec![slot_probe(cfg, old.slot)?];
             if let Some(p) = public_probe(cfg)? {
@@ -945,9 +981,15 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                             ("phase", "rolled-back".into()),
                             ("live", old.slot.to_string()),
                             ("release", old.release.clone()),
-                            ("detect_ms", ms_token(outcome.timings.time_to_detect_ms.unwrap_or(0.0))),
+                            (
+                                "detect_ms",
+                                ms_token(outcome.timings.time_to_detect_ms.unwrap_or(0.0)),
+                            ),
                             ("switch_ms", ms_token(back.took_ms)),
-                            ("recovery_ms", ms_token(outcome.timings.recovery_ms.unwrap_or(0.0))),
+                            (
+                                "recovery_ms",
+                                ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
+                            ),
                         ],
                     )
                     .await;
@@ -983,10 +1025,22 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
     }
 }
 
-async fn stop_slot(cfg: &DeployConfig, switch: &Switch, rec: &mut Recorder, slot: Slot, release: &str) {
+async fn stop_slot(
+    cfg: &DeployConfig,
+    switch: &Switch,
+    rec: &mut Recorder,
+    slot: Slot,
+    release: &str,
+) {
     let Some(stop) = &cfg.stop else { return };
     rec.event("stop", format!("stopping {slot}"));
-    match run_hook(stop, &hook_env(cfg, switch, slot, release), cfg.hook_timeout()).await {
+    match run_hook(
+        stop,
+        &hook_env(cfg, switch, slot, release),
+        cfg.hook_timeout(),
+    )
+    .await
+    {
         Ok(o) if o.success() => rec.event("stop", format!("{slot} stopped")),
         Ok(o) => rec.warn(format!("stop hook failed for {slot}: {}", o.describe())),
         Err(e) => rec.warn(format!("stop hook for {slot}: {e}")),
@@ -1007,7 +1061,10 @@ pub async fn status(
     cfg: &DeployConfig,
     limit: usize,
 ) -> Result<StatusView, GateError> {
-    let deployments = ctx.ledger.deployments(&cfg.environment, limit.max(1)).await?;
+    let deployments = ctx
+        .ledger
+        .deployments(&cfg.environment, limit.max(1))
+        .await?;
     let state = state::derive(&cfg.environment, &deployments);
     let (switch, proxy_live, proxy_error) = match cfg.switch {
         None => (None, None, None),
@@ -1077,7 +1134,10 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
     };
     rec.event(
         "plan",
-        format!("rolling {} back to {} ({})", cfg.environment, target.slot, target.release),
+        format!(
+            "rolling {} back to {} ({})",
+            cfg.environment, target.slot, target.release
+        ),
     );
     let d = ctx
         .ledger
@@ -1137,7 +1197,13 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 "{} is down and there is no start hook to restart it",
                 target.slot
             );
-            set_status(ctx, d.id, DeploymentState::Failure, &[("phase", "start".into()), ("live", live_tok)]).await?;
+            set_status(
+                ctx,
+                d.id,
+                DeploymentState::Failure,
+                &[("phase", "start".into()), ("live", live_tok)],
+            )
+            .await?;
             outcome.result = Result_::RestoreFailed;
             outcome.reason = Some(why);
             return Ok(finish(outcome, rec));
@@ -1152,9 +1218,19 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
         .map_err(GateError::Input)?;
         outcome.timings.start_ms = Some(ms(t0.elapsed()));
         if !out.success() {
-            set_status(ctx, d.id, DeploymentState::Failure, &[("phase", "start".into()), ("live", live_tok)]).await?;
+            set_status(
+                ctx,
+                d.id,
+                DeploymentState::Failure,
+                &[("phase", "start".into()), ("live", live_tok)],
+            )
+            .await?;
             outcome.result = Result_::RestoreFailed;
-            outcome.reason = Some(format!("start hook failed for {}: {}", target.slot, out.describe()));
+            outcome.reason = Some(format!(
+                "start hook failed for {}: {}",
+                target.slot,
+                out.describe()
+            ));
             return Ok(finish(outcome, rec));
         }
     }
@@ -1173,7 +1249,13 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
             outcome.timings.time_to_healthy_ms = Some(ms(at.duration_since(t_wait)));
         }
         Err(last) => {
-            set_status(ctx, d.id, DeploymentState::Failure, &[("phase", "wait".into()), ("live", live_tok)]).await?;
+            set_status(
+                ctx,
+                d.id,
+                DeploymentState::Failure,
+                &[("phase", "wait".into()), ("live", live_tok)],
+            )
+            .await?;
             outcome.result = Result_::RestoreFailed;
             outcome.reason = Some(format!(
                 "{} never became healthy within {} s: {last}; traffic was not switched",
@@ -1183,24 +1265,57 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
         }
     }
 
-    set_status(ctx, d.id, DeploymentState::InProgress, &[("phase", "switch".into()), ("live", "?".into())]).await?;
+    set_status(
+        ctx,
+        d.id,
+        DeploymentState::InProgress,
+        &[("phase", "switch".into()), ("live", "?".into())],
+    )
+    .await?;
     let done = match switch.switch_to(target.slot).await {
         Ok(d) => d,
         Err(e) => {
-            let live = switch.current().await.ok().flatten().map(|s| s.to_string()).unwrap_or(live_tok);
-            let _ = set_status(ctx, d.id, DeploymentState::Failure, &[("phase", "switch".into()), ("live", live)]).await;
+            let live = switch
+                .current()
+                .await
+                .ok()
+                .flatten()
+                .map(|s| s.to_string())
+                .unwrap_or(live_tok);
+            let _ = set_status(
+                ctx,
+                d.id,
+                DeploymentState::Failure,
+                &[("phase", "switch".into()), ("live", live)],
+            )
+            .await;
             return Err(e);
         }
     };
     let switched = Instant::now();
     outcome.timings.time_to_switch_ms = Some(done.took_ms);
     outcome.live = Some(target.clone());
-    rec.event("switch", format!("traffic on {} in {:.1} ms ({})", target.slot, done.took_ms, done.note));
+    rec.event(
+        "switch",
+        format!(
+            "traffic on {} in {:.1} ms ({})",
+            target.slot, done.took_ms, done.note
+        ),
+    );
     let mut verify = probes.clone();
     if let Some(p) = public_probe(cfg)? {
         verify.push(p);
     }
-    match wait_healthy(&mut rec, &verify, 1, cfg.interval().min(Duration::from_millis(100)), cfg.wait_timeout(), "verify").await {
+    match wait_healthy(
+        &mut rec,
+        &verify,
+        1,
+        cfg.interval().min(Duration::from_millis(100)),
+        cfg.wait_timeout(),
+        "verify",
+    )
+    .await
+    {
         Ok(at) => {
             outcome.timings.time_to_verified_ms = Some(ms(at.duration_since(switched)));
             outcome.timings.recovery_ms = Some(ms(rec.started.elapsed()));
@@ -1214,7 +1329,10 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                     ("live", target.slot.to_string()),
                     ("release", target.release.clone()),
                     ("switch_ms", ms_token(done.took_ms)),
-                    ("recovery_ms", ms_token(outcome.timings.recovery_ms.unwrap_or(0.0))),
+                    (
+                        "recovery_ms",
+                        ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
+                    ),
                 ],
             )
             .await?;
@@ -1227,7 +1345,11 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 &mut rec,
                 d.id,
                 DeploymentState::Error,
-                &[("phase", "verify".into()), ("live", target.slot.to_string()), ("release", target.release.clone())],
+                &[
+                    ("phase", "verify".into()),
+                    ("live", target.slot.to_string()),
+                    ("release", target.release.clone()),
+                ],
             )
             .await;
             outcome.result = Result_::RestoreFailed;

@@ -249,7 +249,10 @@ pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
             series: vec![Series {
                 name: "ms".into(),
                 kind: SeriesKind::Bar,
-                values: phases.iter().map(|(_, v)| (v * 10.0).round() / 10.0).collect(),
+                values: phases
+                    .iter()
+                    .map(|(_, v)| (v * 10.0).round() / 10.0)
+                    .collect(),
             }],
         });
     }
@@ -391,8 +394,11 @@ pub fn evaluate_status(s: &StatusView) -> Report {
             .with_key(format!("h{:010}", u64::MAX - h.id)),
         );
     }
-    r.metrics
-        .push(Metric::info("deployments", st.history.len() as f64, "count"));
+    r.metrics.push(Metric::info(
+        "deployments",
+        st.history.len() as f64,
+        "count",
+    ));
     r.details = serde_json::to_value(s).unwrap_or(serde_json::Value::Null);
     r.finish()
 }

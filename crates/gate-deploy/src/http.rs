@@ -17,7 +17,9 @@ pub async fn request(
         .parse()
         .map_err(|e| format!("`{origin}{path}` is not a URL: {e}"))?;
     if uri.scheme_str() != Some("http") {
-        return Err(format!("`{origin}`: only http:// admin endpoints are supported"));
+        return Err(format!(
+            "`{origin}`: only http:// admin endpoints are supported"
+        ));
     }
     let authority = uri
         .authority()

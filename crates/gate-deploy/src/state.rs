@@ -154,7 +154,10 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         let last = d.statuses.last();
         state.history.push(HistoryEntry {
             id: d.id,
-            kind: p.as_ref().map(|p| p.kind.clone()).unwrap_or_else(|| "other".into()),
+            kind: p
+                .as_ref()
+                .map(|p| p.kind.clone())
+                .unwrap_or_else(|| "other".into()),
             slot: p.as_ref().map(|p| p.slot),
             release: p.as_ref().map(|p| p.release.clone()),
             commit: d.commit.clone(),
@@ -169,11 +172,11 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         let Some(p) = p else { continue };
         let finished = last.is_some_and(|s| terminal(s.state));
         if !finished {
-            let described = d
-                .statuses
-                .iter()
-                .rev()
-                .find_map(|s| s.description.as_deref().filter(|t| token(t, "phase").is_some()));
+            let described = d.statuses.iter().rev().find_map(|s| {
+                s.description
+                    .as_deref()
+                    .filter(|t| token(t, "phase").is_some())
+            });
             state.unfinished.push(Unfinished {
                 id: d.id,
                 kind: p.kind.clone(),
@@ -206,9 +209,13 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         let Some(live) = token(desc, "live").and_then(Slot::parse) else {
             continue;
         };
-        let release = token(desc, "release")
-            .map(String::from)
-            .unwrap_or_else(|| if live == p.slot { p.release.clone() } else { p.previous_release.clone().unwrap_or_default() });
+        let release = token(desc, "release").map(String::from).unwrap_or_else(|| {
+            if live == p.slot {
+                p.release.clone()
+            } else {
+                p.previous_release.clone().unwrap_or_default()
+            }
+        });
         state.live_since = Some(d.id);
         state.fallback = if live == p.slot && p.kind == "deploy" {
             p.previous_slot.map(|slot| SlotRelease {
@@ -220,7 +227,10 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
             // live before it is still the fallback of the live slot.
             None
         };
-        state.live = Some(SlotRelease { slot: live, release });
+        state.live = Some(SlotRelease {
+            slot: live,
+            release,
+        });
     }
     // A failed deploy does not know the fallback of the slot it left live:
     // take it from the deployment that made that slot live with that release.
@@ -233,7 +243,7 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
                 .statuses
                 .iter()
                 .any(|s| s.state == DeploymentState::Success);
-            (ok && p.slot == live.slot && p.release == live.release)
+            (ok && p.kind == "deploy" && p.slot == live.slot && p.release == live.release)
                 .then(|| {
                     p.previous_slot.map(|slot| SlotRelease {
                         slot,
@@ -244,4 +254,233 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         });
     }
     state
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use gate_core::ledger::DeploymentStatus;
+
+    fn dep(
+        id: u64,
+        kind: &str,
+        slot: &str,
+        release: &str,
+        prev: Option<(&str, &str)>,
+        statuses: &[(DeploymentState, &str)],
+    ) -> Deployment {
+        let mut payload = serde_json::json!({"kind": kind, "slot": slot, "release": release, "switch": "haproxy"});
+        if let Some((s, r)) = prev {
+            payload["previous_slot"] = s.into();
+            payload["previous_release"] = r.into();
+        }
+        Deployment {
+            id,
+            environment: "production".into(),
+            commit: "a".repeat(40),
+            git_ref: "main".into(),
+            description: None,
+            payload,
+            created_at: Utc::now(),
+            statuses: statuses
+                .iter()
+                .enumerate()
+                .map(|(i, (st, d))| DeploymentStatus {
+                    id: i as u64,
+                    state: *st,
+                    description: Some(d.to_string()),
+                    log_url: None,
+                    environment_url: None,
+                    created_at: Utc::now(),
+                })
+                .collect(),
+        }
+    }
+
+    use DeploymentState::*;
+
+    #[test]
+    fn live_slot_and_fallback_after_a_successful_deploy() {
+        let ds = vec![
+            dep(
+                2,
+                "deploy",
+                "green",
+                "v2",
+                Some(("blue", "v1")),
+                &[
+                    (InProgress, "phase=start live=blue release=v1"),
+                    (Success, "phase=done live=green release=v2"),
+                ],
+            ),
+            dep(
+                1,
+                "deploy",
+                "blue",
+                "v1",
+                None,
+                &[
+                    (Success, "phase=done live=blue release=v1"),
+                    (Inactive, "superseded by deployment 2"),
+                ],
+            ),
+        ];
+        let s = derive("production", &ds);
+        assert_eq!(
+            s.live,
+            Some(SlotRelease {
+                slot: Slot::Green,
+                release: "v2".into()
+            })
+        );
+        assert_eq!(
+            s.fallback,
+            Some(SlotRelease {
+                slot: Slot::Blue,
+                release: "v1".into()
+            })
+        );
+        assert_eq!(s.live_since, Some(2));
+        assert!(s.unfinished.is_empty());
+        assert_eq!(s.history.len(), 2);
+    }
+
+    #[test]
+    fn a_rolled_back_deploy_leaves_the_old_slot_live_with_its_own_fallback() {
+        let ds = vec![
+            dep(
+                3,
+                "deploy",
+                "blue",
+                "v3",
+                Some(("green", "v2")),
+                &[
+                    (InProgress, "phase=watch live=blue release=v3"),
+                    (
+                        Failure,
+                        "phase=rolled-back live=green release=v2 recovery_ms=812",
+                    ),
+                ],
+            ),
+            dep(
+                2,
+                "deploy",
+                "green",
+                "v2",
+                Some(("blue", "v1")),
+                &[(Success, "phase=done live=green release=v2")],
+            ),
+        ];
+        let s = derive("production", &ds);
+        assert_eq!(
+            s.live,
+            Some(SlotRelease {
+                slot: Slot::Green,
+                release: "v2".into()
+            })
+        );
+        assert_eq!(
+            s.fallback,
+            Some(SlotRelease {
+                slot: Slot::Blue,
+                release: "v1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_interrupted_deploy_is_unfinished_and_the_older_state_stays_live() {
+        let ds = vec![
+            dep(
+                2,
+                "deploy",
+                "green",
+                "v2",
+                Some(("blue", "v1")),
+                &[
+                    (InProgress, "phase=start live=blue release=v1"),
+                    (InProgress, "phase=switch live=?"),
+                ],
+            ),
+            dep(
+                1,
+                "deploy",
+                "blue",
+                "v1",
+                None,
+                &[(Success, "phase=done live=blue release=v1")],
+            ),
+        ];
+        let s = derive("production", &ds);
+        assert_eq!(s.unfinished.len(), 1);
+        assert_eq!(s.unfinished[0].phase, "switch");
+        assert_eq!(s.unfinished[0].live_at_last_status, None);
+        assert_eq!(s.live.as_ref().map(|l| l.slot), Some(Slot::Blue));
+        assert_eq!(s.fallback, None);
+    }
+
+    #[test]
+    fn after_a_rollback_there_is_nothing_older_to_roll_back_to() {
+        let ds = vec![
+            dep(
+                3,
+                "rollback",
+                "blue",
+                "v1",
+                Some(("green", "v2")),
+                &[(Success, "phase=done live=blue release=v1")],
+            ),
+            dep(
+                2,
+                "deploy",
+                "green",
+                "v2",
+                Some(("blue", "v1")),
+                &[
+                    (Success, "phase=done live=green release=v2"),
+                    (Inactive, "superseded"),
+                ],
+            ),
+            dep(
+                1,
+                "deploy",
+                "blue",
+                "v1",
+                None,
+                &[
+                    (Success, "phase=done live=blue release=v1"),
+                    (Inactive, "superseded"),
+                ],
+            ),
+        ];
+        let s = derive("production", &ds);
+        assert_eq!(
+            s.live,
+            Some(SlotRelease {
+                slot: Slot::Blue,
+                release: "v1".into()
+            })
+        );
+        assert_eq!(
+            s.fallback, None,
+            "rolling back again would not go to the bad v2"
+        );
+    }
+
+    #[test]
+    fn descriptions_fit_github_and_parse_back() {
+        let d = describe(&[
+            ("phase", "done".into()),
+            ("live", "green".into()),
+            ("release", "a".repeat(64)),
+            ("switch_ms", "12".into()),
+            ("pad", "x".repeat(60)),
+        ]);
+        assert!(d.len() <= 140, "{}", d.len());
+        assert_eq!(token(&d, "live"), Some("green"));
+        assert_eq!(token(&d, "switch_ms"), Some("12"));
+        assert_eq!(token(&d, "pad"), None, "dropped to fit");
+    }
 }

@@ -93,7 +93,10 @@ impl Switch {
                         self.cfg.haproxy_server(slot)
                     );
                     let answer = self.haproxy(&format!("get weight {srv}")).await?;
-                    if !answer.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+                    if !answer
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit())
+                    {
                         return Err(self.err(format!(
                             "HAProxy does not know server `{srv}`: {} (check haproxy-backend and haproxy-{slot}-server)",
                             answer.trim()
@@ -264,7 +267,11 @@ impl Switch {
             .haproxy_socket
             .as_deref()
             .map(|p| self.path(p))
-            .ok_or_else(|| GateError::Config(vec!["haproxy-socket: required by the haproxy switch".into()]))
+            .ok_or_else(|| {
+                GateError::Config(vec![
+                    "haproxy-socket: required by the haproxy switch".into(),
+                ])
+            })
     }
 
     /// One runtime API command (non-interactive: one line, one answer).
@@ -317,7 +324,11 @@ impl Switch {
     }
 
     async fn haproxy_set(&self, slot: Slot, state: &str) -> Result<(), GateError> {
-        let srv = format!("{}/{}", self.cfg.haproxy_backend, self.cfg.haproxy_server(slot));
+        let srv = format!(
+            "{}/{}",
+            self.cfg.haproxy_backend,
+            self.cfg.haproxy_server(slot)
+        );
         let answer = self
             .haproxy(&format!("set server {srv} state {state}"))
             .await?;
@@ -357,7 +368,9 @@ impl Switch {
             .nginx_include
             .as_deref()
             .map(|p| self.path(p))
-            .ok_or_else(|| GateError::Config(vec!["nginx-include: required by the nginx switch".into()]))
+            .ok_or_else(|| {
+                GateError::Config(vec!["nginx-include: required by the nginx switch".into()])
+            })
     }
 
     fn nginx_args(&self) -> Vec<String> {
@@ -381,8 +394,19 @@ impl Switch {
             .output();
         let out = tokio::time::timeout(ADMIN_TIMEOUT, out)
             .await
-            .map_err(|_| self.err(format!("`{} {}` did not finish", self.cfg.nginx_bin, extra.join(" "))))?
-            .map_err(|e| self.err(format!("cannot run `{}`: {e} (set nginx-bin)", self.cfg.nginx_bin)))?;
+            .map_err(|_| {
+                self.err(format!(
+                    "`{} {}` did not finish",
+                    self.cfg.nginx_bin,
+                    extra.join(" ")
+                ))
+            })?
+            .map_err(|e| {
+                self.err(format!(
+                    "cannot run `{}`: {e} (set nginx-bin)",
+                    self.cfg.nginx_bin
+                ))
+            })?;
         let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
         text.push_str(&String::from_utf8_lossy(&out.stdout));
         Ok((out.status.success(), text.trim().to_string()))
@@ -433,7 +457,13 @@ impl Switch {
             match &old {
                 Some(bytes) => atomic_write(&include, bytes),
                 None => std::fs::remove_file(&include)
-                    .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
+                    .or_else(|e| {
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })
                     .map_err(|e| this.err(format!("removing {}: {e}", include.display()))),
             }
         };
@@ -460,7 +490,8 @@ impl Switch {
         }
         // Done only when every pre-reload worker has exited: before that an
         // old worker may still route requests to the old slot.
-        let deadline = Instant::now() + Duration::from_secs_f64(self.cfg.nginx_drain_timeout.max(1.0));
+        let deadline =
+            Instant::now() + Duration::from_secs_f64(self.cfg.nginx_drain_timeout.max(1.0));
         loop {
             let now = children(master);
             let remaining: Vec<u32> = old_workers.intersection(&now).copied().collect();
@@ -548,7 +579,9 @@ impl Switch {
         }
         if self.current().await? != Some(to) {
             let _ = self.caddy_patch(&old).await;
-            return Err(self.err("Caddy accepted the change but does not report it; previous upstreams restored"));
+            return Err(self.err(
+                "Caddy accepted the change but does not report it; previous upstreams restored",
+            ));
         }
         Ok(format!("upstreams = {new}"))
     }
@@ -561,9 +594,13 @@ impl Switch {
             .symlink
             .as_deref()
             .map(|p| self.path(p))
-            .ok_or_else(|| GateError::Config(vec!["symlink: required by the symlink switch".into()]))?;
+            .ok_or_else(|| {
+                GateError::Config(vec!["symlink: required by the symlink switch".into()])
+            })?;
         let target = self.cfg.target(slot).ok_or_else(|| {
-            GateError::Config(vec![format!("{slot}-target: required by the symlink switch")])
+            GateError::Config(vec![format!(
+                "{slot}-target: required by the symlink switch"
+            )])
         })?;
         Ok((link, target.to_string()))
     }
@@ -600,14 +637,23 @@ impl Switch {
                 "switch-command: required by the command switch".into(),
             ]));
         };
-        let out = run_hook(cmd, &self.env(to, Some(to.other())), self.cfg.hook_timeout())
-            .await
-            .map_err(|e| self.err(e))?;
+        let out = run_hook(
+            cmd,
+            &self.env(to, Some(to.other())),
+            self.cfg.hook_timeout(),
+        )
+        .await
+        .map_err(|e| self.err(e))?;
         if out.success() {
             return Ok(format!("switch-command: {}", out.describe()));
         }
         // Put traffic back where it was.
-        let back = run_hook(cmd, &self.env(to.other(), Some(to)), self.cfg.hook_timeout()).await;
+        let back = run_hook(
+            cmd,
+            &self.env(to.other(), Some(to)),
+            self.cfg.hook_timeout(),
+        )
+        .await;
         let restored = match back {
             Ok(b) if b.success() => "previous slot restored".to_string(),
             Ok(b) => format!("restoring the previous slot failed too: {}", b.describe()),

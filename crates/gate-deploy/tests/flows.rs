@@ -55,7 +55,10 @@ fn symlink_switch_is_atomic_and_first_deploy_needs_no_ledger() {
     let r = report(&out);
     assert_eq!(r["details"]["from"]["slot"], "blue");
     assert_eq!(r["details"]["live"]["slot"], "green");
-    assert_eq!(std::fs::read_link(&link).unwrap().to_str(), Some("releases/green"));
+    assert_eq!(
+        std::fs::read_link(&link).unwrap().to_str(),
+        Some("releases/green")
+    );
     assert_eq!(misses, 0, "the link was never missing ({reads} reads)");
     assert_eq!(seen, ["blue", "green"], "the reader saw the switch");
     // No temporary link left behind.
@@ -70,7 +73,10 @@ fn symlink_switch_is_atomic_and_first_deploy_needs_no_ledger() {
     let (code, out, err) = w.run(DEPLOY, &["--release", "v3", "--format", "json"]);
     assert_eq!(code, 0, "{err}\n{out}");
     assert_eq!(report(&out)["details"]["live"]["slot"], "blue");
-    assert_eq!(std::fs::read_link(&link).unwrap().to_str(), Some("releases/blue"));
+    assert_eq!(
+        std::fs::read_link(&link).unwrap().to_str(),
+        Some("releases/blue")
+    );
     assert_eq!(get(w.blue, "/version").unwrap().1.trim(), "v3");
 }
 
@@ -85,7 +91,10 @@ fn command_world() -> World {
     );
     w.write_config(&w.base_config(
         "deploy",
-        &format!("  switch: command\n  switch-command: \"{}\"\n", yaml_escape(&switch)),
+        &format!(
+            "  switch: command\n  switch-command: \"{}\"\n",
+            yaml_escape(&switch)
+        ),
     ));
     let cfg = std::fs::read_to_string(w.path().join("gates.yml")).unwrap();
     let body: String = cfg
@@ -94,7 +103,11 @@ fn command_world() -> World {
         .skip(1)
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(w.path().join("gates.yml"), format!("{cfg}rollback:\n{body}")).unwrap();
+    std::fs::write(
+        w.path().join("gates.yml"),
+        format!("{cfg}rollback:\n{body}"),
+    )
+    .unwrap();
     w
 }
 
@@ -123,7 +136,12 @@ fn runner_killed_mid_switch_then_rollback_restores_a_consistent_state() {
     child.wait().unwrap();
     std::fs::remove_file(w.path().join("hang")).unwrap();
     // Half switched: the proxy (here, the traffic file) says green, nothing verified.
-    assert_eq!(std::fs::read_to_string(w.path().join("traffic")).unwrap().trim(), "green");
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("traffic"))
+            .unwrap()
+            .trim(),
+        "green"
+    );
 
     // `status` explains it.
     let (code, out, _) = w.run(DEPLOY, &["status", "--format", "json"]);
@@ -137,7 +155,12 @@ fn runner_killed_mid_switch_then_rollback_restores_a_consistent_state() {
         .find(|f| f["rule"] == "interrupted-deploy")
         .unwrap();
     let msg = f["message"].as_str().unwrap();
-    assert!(msg.contains("phase switch") && msg.contains("traffic may be on either slot") && msg.contains("gate-rollback"), "{msg}");
+    assert!(
+        msg.contains("phase switch")
+            && msg.contains("traffic may be on either slot")
+            && msg.contains("gate-rollback"),
+        "{msg}"
+    );
     assert_eq!(s["details"]["state"]["live"]["slot"], "blue");
 
     // gate-rollback restores the last consistent state from the ledger alone.
@@ -147,22 +170,39 @@ fn runner_killed_mid_switch_then_rollback_restores_a_consistent_state() {
     assert_eq!(r["details"]["result"], "restored");
     assert_eq!(r["details"]["live"]["slot"], "blue");
     assert_eq!(r["details"]["live"]["release"], "v1");
-    let interrupted = s["details"]["state"]["unfinished"][0]["id"].as_u64().unwrap();
+    let interrupted = s["details"]["state"]["unfinished"][0]["id"]
+        .as_u64()
+        .unwrap();
     assert_eq!(r["details"]["resolved"], serde_json::json!([interrupted]));
-    assert_eq!(std::fs::read_to_string(w.path().join("traffic")).unwrap().trim(), "blue");
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("traffic"))
+            .unwrap()
+            .trim(),
+        "blue"
+    );
     assert_eq!(get(w.blue, "/version").unwrap().1.trim(), "v1");
 
     let (code, out, _) = w.run(DEPLOY, &["status", "--format", "json"]);
     assert_eq!(code, 0);
     let s = report(&out);
     assert_eq!(s["verdict"], "pass");
-    assert!(s["details"]["state"]["unfinished"].as_array().unwrap().is_empty());
+    assert!(
+        s["details"]["state"]["unfinished"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(s["details"]["state"]["history"][1]["state"], "error");
 
     // And a re-run of the deploy now goes through.
     let (code, out, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
     assert_eq!(code, 0, "{err}\n{out}");
-    assert_eq!(std::fs::read_to_string(w.path().join("traffic")).unwrap().trim(), "green");
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("traffic"))
+            .unwrap()
+            .trim(),
+        "green"
+    );
 }
 
 #[test]
@@ -202,9 +242,11 @@ fn two_deploys_of_one_environment_never_interleave() {
         .process_group(0)
         .spawn()
         .unwrap();
-    wait_until("the first deploy switching", Duration::from_secs(30), || {
-        w.path().join("reached").exists()
-    });
+    wait_until(
+        "the first deploy switching",
+        Duration::from_secs(30),
+        || w.path().join("reached").exists(),
+    );
     let (code, _, err) = w.run(DEPLOY, &["--release", "v3", "--format", "json"]);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("is running"), "{err}");
@@ -230,8 +272,14 @@ fn bad_configuration_is_exit_3_naming_the_key() {
     w.write_config("version: 1\ndeploy:\n  switch: haproxy\n  blue-address: nowhere\n");
     let (code, _, err) = w.run(DEPLOY, &["--release", "v2"]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("deploy.blue-address: `nowhere` is not host:port"), "{err}");
-    assert!(err.contains("deploy.haproxy-socket: required with `switch: haproxy`"), "{err}");
+    assert!(
+        err.contains("deploy.blue-address: `nowhere` is not host:port"),
+        "{err}"
+    );
+    assert!(
+        err.contains("deploy.haproxy-socket: required with `switch: haproxy`"),
+        "{err}"
+    );
     w.write_config("version: 1\ndeploy:\n  switch: symlink\n  symlink: x\n  blue-target: a\n  green-target: b\n  release: \"has space\"\n");
     let (code, _, err) = w.run(DEPLOY, &[]);
     assert_eq!(code, 3, "{err}");

@@ -53,7 +53,9 @@ fn admin_state(h: &Haproxy, server: &str) -> u32 {
 #[test]
 fn blue_green_switch_and_rollback_under_load_lose_no_request() {
     let w = World::new();
-    let Some(h) = start_haproxy(&w, false) else { return };
+    let Some(h) = start_haproxy(&w, false) else {
+        return;
+    };
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
     w.write_config(&with_rollback_section(&haproxy_config(&w, &h, "")));
@@ -68,7 +70,12 @@ fn blue_green_switch_and_rollback_under_load_lose_no_request() {
     assert_eq!(r["details"]["result"], "deployed");
     assert_eq!(r["details"]["live"]["slot"], "green");
     assert_eq!(r["details"]["live"]["release"], "v2");
-    assert!(r["details"]["timings"]["time_to_switch_ms"].as_f64().unwrap() > 0.0);
+    assert!(
+        r["details"]["timings"]["time_to_switch_ms"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     assert_eq!(stats.http_errors, 0, "{stats:?}");
     assert_eq!(stats.resets, 0, "{stats:?}");
     assert_eq!(stats.sent, 600);
@@ -81,7 +88,9 @@ fn blue_green_switch_and_rollback_under_load_lose_no_request() {
     assert_eq!(admin_state(&h, "green") & 0x3b, 0, "green ready");
     assert_eq!(admin_state(&h, "blue") & 1, 1, "blue in maintenance");
     // keep-old 0: the stop hook stopped blue.
-    wait_until("blue stopped", Duration::from_secs(5), || !port_open(w.blue));
+    wait_until("blue stopped", Duration::from_secs(5), || {
+        !port_open(w.blue)
+    });
 
     // Re-running the same release is a no-op.
     let (code, out, _) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
@@ -100,7 +109,10 @@ fn blue_green_switch_and_rollback_under_load_lose_no_request() {
     assert_eq!(r["details"]["result"], "restored");
     assert_eq!(r["details"]["live"]["slot"], "blue");
     assert_eq!(r["details"]["live"]["release"], "v1");
-    assert!(r["details"]["timings"]["start_ms"].as_f64().is_some(), "blue restarted");
+    assert!(
+        r["details"]["timings"]["start_ms"].as_f64().is_some(),
+        "blue restarted"
+    );
     assert_eq!(stats.http_errors, 0, "{stats:?}");
     assert_eq!(stats.resets, 0, "{stats:?}");
     assert!(stats.releases.contains(&"hello from v1".to_string()));
@@ -125,7 +137,9 @@ fn blue_green_switch_and_rollback_under_load_lose_no_request() {
 #[test]
 fn green_failing_after_the_switch_rolls_back_automatically() {
     let w = World::new();
-    let Some(h) = start_haproxy(&w, false) else { return };
+    let Some(h) = start_haproxy(&w, false) else {
+        return;
+    };
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
     w.write_config(&haproxy_config(&w, &h, "").replace("watch: 1\n", "watch: 20\n"));
@@ -144,24 +158,42 @@ fn green_failing_after_the_switch_rolls_back_automatically() {
     assert_eq!(post(w.green, "/fault?after_ms=2000"), 200);
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = report(&stdout);
     let d = &r["details"];
     assert_eq!(r["verdict"], "fail");
     assert_eq!(d["result"], "rolled-back");
     assert_eq!(d["live"]["slot"], "blue");
-    assert!(r["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "rolled-back"
-        && f["message"].as_str().unwrap().contains("consecutive failed probes")));
+    assert!(r["findings"].as_array().unwrap().iter().any(|f| {
+        f["rule"] == "rolled-back"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("consecutive failed probes")
+    }));
     // Back on blue, verified, within interval x threshold + 1 s of the first failing probe.
     let recovery = d["timings"]["recovery_ms"].as_f64().unwrap();
     let detect = d["timings"]["time_to_detect_ms"].as_f64().unwrap();
-    assert!(detect >= 2.0 * 200.0 * 0.9, "3 failures span 2 intervals: {detect}");
+    assert!(
+        detect >= 2.0 * 200.0 * 0.9,
+        "3 failures span 2 intervals: {detect}"
+    );
     assert!(recovery <= 3.0 * 200.0 + 1000.0, "recovery {recovery} ms");
     assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v1");
     assert_eq!(admin_state(&h, "blue") & 0x3b, 0, "blue ready");
     assert_eq!(admin_state(&h, "green") & 1, 1);
     // Failing probes are in the report.
-    let failed = d["probes"].as_array().unwrap().iter().filter(|p| p["ok"] == false).count();
+    let failed = d["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ok"] == false)
+        .count();
     assert!(failed >= 3, "{failed}");
     // Step outputs.
     let o = std::fs::read_to_string(&outputs).unwrap();
@@ -175,13 +207,18 @@ fn green_failing_after_the_switch_rolls_back_automatically() {
     let last = &s["details"]["state"]["history"][0];
     assert_eq!(last["state"], "failure");
     let desc = last["description"].as_str().unwrap();
-    assert!(desc.contains("live=blue") && desc.contains("recovery_ms="), "{desc}");
+    assert!(
+        desc.contains("live=blue") && desc.contains("recovery_ms="),
+        "{desc}"
+    );
 }
 
 #[test]
 fn green_never_healthy_means_no_switch() {
     let w = World::new();
-    let Some(h) = start_haproxy(&w, false) else { return };
+    let Some(h) = start_haproxy(&w, false) else {
+        return;
+    };
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
     w.write_config(&haproxy_config(&w, &h, "").replace("wait-timeout: 10", "wait-timeout: 1.5"));
@@ -205,7 +242,9 @@ fn green_never_healthy_means_no_switch() {
 #[test]
 fn failing_start_hook_exits_1_and_leaves_blue_untouched() {
     let w = World::new();
-    let Some(h) = start_haproxy(&w, false) else { return };
+    let Some(h) = start_haproxy(&w, false) else {
+        return;
+    };
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
     let cfg = haproxy_config(&w, &h, "").replace(
@@ -218,8 +257,19 @@ fn failing_start_hook_exits_1_and_leaves_blue_untouched() {
     assert_eq!(code, 1);
     let r = report(&out);
     assert_eq!(r["details"]["result"], "start-failed");
-    let f = r["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "start-failed").unwrap();
-    assert!(f["message"].as_str().unwrap().contains("exit 7: cannot pull image"), "{f}");
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "start-failed")
+        .unwrap();
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("exit 7: cannot pull image"),
+        "{f}"
+    );
     assert_eq!(haproxy_states(&h), before);
     assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v1");
     assert!(!port_open(w.green));
@@ -228,10 +278,14 @@ fn failing_start_hook_exits_1_and_leaves_blue_untouched() {
 #[test]
 fn invalid_haproxy_target_changes_nothing_and_exits_5() {
     let w = World::new();
-    let Some(h) = start_haproxy(&w, false) else { return };
+    let Some(h) = start_haproxy(&w, false) else {
+        return;
+    };
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
-    w.write_config(&haproxy_config(&w, &h, "").replace("haproxy-backend: app", "haproxy-backend: nope"));
+    w.write_config(
+        &haproxy_config(&w, &h, "").replace("haproxy-backend: app", "haproxy-backend: nope"),
+    );
     let before = haproxy_states(&h);
     let (code, out, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
     assert_eq!(code, 5, "{out}{err}");
@@ -243,5 +297,10 @@ fn invalid_haproxy_target_changes_nothing_and_exits_5() {
     let s = report(&out);
     assert_eq!(s["details"]["state"]["live"]["slot"], "blue");
     assert_eq!(s["details"]["state"]["history"][0]["state"], "failure");
-    assert!(s["details"]["state"]["unfinished"].as_array().unwrap().is_empty());
+    assert!(
+        s["details"]["state"]["unfinished"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -58,7 +58,10 @@ fn nginx_switch_waits_for_old_workers_and_serves_every_request() {
     ));
     // The switch was reported done only after every pre-reload worker exited.
     let now = children(master);
-    assert!(old_workers.is_disjoint(&now), "old {old_workers:?} now {now:?}");
+    assert!(
+        old_workers.is_disjoint(&now),
+        "old {old_workers:?} now {now:?}"
+    );
     assert!(
         old_workers
             .iter()
@@ -73,13 +76,22 @@ fn nginx_switch_waits_for_old_workers_and_serves_every_request() {
         .find(|m| m.contains("pre-reload worker"))
         .unwrap()
         .to_string();
-    assert!(note_text.contains(&format!("master {master}")), "{note_text}");
+    assert!(
+        note_text.contains(&format!("master {master}")),
+        "{note_text}"
+    );
     let include = std::fs::read_to_string(&n.include).unwrap();
-    assert!(include.contains(&format!("server 127.0.0.1:{};", w.green)), "{include}");
+    assert!(
+        include.contains(&format!("server 127.0.0.1:{};", w.green)),
+        "{include}"
+    );
     assert_eq!(get(n.port, "/").unwrap().1.trim(), "hello from v2");
     // The old slot was stopped only after the old workers exited: no 502s.
     assert_eq!(stats.http_errors, 0, "{stats:?}");
-    assert!(stats.releases.contains(&"hello from v2".to_string()), "{stats:?}");
+    assert!(
+        stats.releases.contains(&"hello from v2".to_string()),
+        "{stats:?}"
+    );
 }
 
 #[test]
@@ -100,9 +112,16 @@ fn invalid_nginx_configuration_changes_nothing_and_exits_5() {
     let workers_before = children(master_pid(&n));
     let (code, out, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
     assert_eq!(code, 5, "{out}\n{err}");
-    assert!(err.contains("nginx -t") && err.contains("this_is_not_a_directive"), "{err}");
+    assert!(
+        err.contains("nginx -t") && err.contains("this_is_not_a_directive"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&n.include).unwrap(), include_before);
-    assert_eq!(children(master_pid(&n)), workers_before, "no reload happened");
+    assert_eq!(
+        children(master_pid(&n)),
+        workers_before,
+        "no reload happened"
+    );
     assert_eq!(get(n.port, "/").unwrap().1.trim(), "hello from v1");
     let (_, out, _) = w.run(DEPLOY, &["status", "--format", "json"]);
     assert_eq!(report(&out)["details"]["state"]["live"]["slot"], "blue");
@@ -140,11 +159,17 @@ fn caddy_switch_through_the_admin_api() {
     ));
     assert_eq!(report(&out)["details"]["live"]["slot"], "green");
     assert_eq!(get(c.port, "/").unwrap().1.trim(), "hello from v2");
-    assert!(stats.releases.contains(&"hello from v2".to_string()), "{stats:?}");
+    assert!(
+        stats.releases.contains(&"hello from v2".to_string()),
+        "{stats:?}"
+    );
     let (status, body) = get(c.admin, UPSTREAMS).unwrap();
     assert_eq!(status, 200);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v, serde_json::json!([{"dial": format!("127.0.0.1:{}", w.green)}]));
+    assert_eq!(
+        v,
+        serde_json::json!([{"dial": format!("127.0.0.1:{}", w.green)}])
+    );
     let (_, out, _) = w.run(DEPLOY, &["status", "--format", "json"]);
     assert_eq!(report(&out)["details"]["proxy_live"], "green");
 }
@@ -162,7 +187,10 @@ fn caddy_wrong_config_path_changes_nothing_and_exits_5() {
     ));
     let (status, before) = get(c.admin, "/config/").unwrap();
     assert_eq!(status, 200);
-    assert!(before.contains(&format!("127.0.0.1:{}", w.blue)), "{before}");
+    assert!(
+        before.contains(&format!("127.0.0.1:{}", w.blue)),
+        "{before}"
+    );
     let (code, _, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("caddy-upstreams-path"), "{err}");

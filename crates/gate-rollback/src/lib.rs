@@ -33,7 +33,8 @@ pub struct RollbackGate;
 
 impl Gate for RollbackGate {
     const ID: &'static str = "rollback";
-    const ABOUT: &'static str = "Put traffic back on the last known-good slot from the ledger, verify it, record it";
+    const ABOUT: &'static str =
+        "Put traffic back on the last known-good slot from the ledger, verify it, record it";
     const RULES: &'static [Rule] = gate_deploy::gate::RULES;
     type Config = DeployConfig;
     type Args = RollbackArgs;

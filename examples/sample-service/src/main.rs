@@ -99,21 +99,19 @@ fn arg_or_env(args: &[String], flag: &str, envs: &[&str]) -> Option<String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let port: u16 = match arg_or_env(&args, "--port", &["GATES_PORT", "PORT"]).map(|p| p.parse())
-    {
+    let port: u16 = match arg_or_env(&args, "--port", &["GATES_PORT", "PORT"]).map(|p| p.parse()) {
         Some(Ok(p)) => p,
         None => 8080,
         Some(Err(_)) => return usage("--port / GATES_PORT must be a port number"),
     };
     let release = arg_or_env(&args, "--release", &["GATES_VERSION", "SAMPLE_RELEASE"])
         .unwrap_or_else(|| "dev".into());
-    let fail_after = match arg_or_env(&args, "--fail-after", &["SAMPLE_FAIL_AFTER"])
-        .map(|s| s.parse::<f64>())
-    {
-        None => None,
-        Some(Ok(s)) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
-        Some(_) => return usage("--fail-after / SAMPLE_FAIL_AFTER must be seconds (>= 0)"),
-    };
+    let fail_after =
+        match arg_or_env(&args, "--fail-after", &["SAMPLE_FAIL_AFTER"]).map(|s| s.parse::<f64>()) {
+            None => None,
+            Some(Ok(s)) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
+            Some(_) => return usage("--fail-after / SAMPLE_FAIL_AFTER must be seconds (>= 0)"),
+        };
     let app = Arc::new(App {
         release,
         fail_at: Mutex::new(fail_after.map(|d| Instant::now() + d)),

@@ -36,7 +36,11 @@ pub fn port_open(port: u16) -> bool {
 
 /// A binary on PATH, or None (the test then skips with a message).
 pub fn which(bin: &str) -> Option<PathBuf> {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain(["/usr/sbin", "/sbin"]) {
+    for dir in std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .chain(["/usr/sbin", "/sbin"])
+    {
         let p = Path::new(dir).join(bin);
         if p.is_file() {
             return Some(p);
@@ -145,12 +149,18 @@ impl World {
 
     pub fn stop_hook(&self) -> String {
         let d = self.path().display();
-        format!("if [ -f {d}/$GATES_SLOT.pid ]; then kill $(cat {d}/$GATES_SLOT.pid) 2>/dev/null; rm -f {d}/$GATES_SLOT.pid; fi; true")
+        format!(
+            "if [ -f {d}/$GATES_SLOT.pid ]; then kill $(cat {d}/$GATES_SLOT.pid) 2>/dev/null; rm -f {d}/$GATES_SLOT.pid; fi; true"
+        )
     }
 
     /// Starts a slot as the start hook would (for seeding blue).
     pub fn start_slot(&self, slot: &str, release: &str) {
-        let port = if slot == "blue" { self.blue } else { self.green };
+        let port = if slot == "blue" {
+            self.blue
+        } else {
+            self.green
+        };
         let st = Command::new("sh")
             .arg("-c")
             .arg(self.start_hook())
@@ -160,9 +170,11 @@ impl World {
             .status()
             .unwrap();
         assert!(st.success());
-        wait_until(&format!("{slot} listening"), Duration::from_secs(10), || {
-            port_open(port)
-        });
+        wait_until(
+            &format!("{slot} listening"),
+            Duration::from_secs(10),
+            || port_open(port),
+        );
     }
 
     pub fn slot_pid(&self, slot: &str) -> Option<u32> {
@@ -250,7 +262,10 @@ impl Drop for World {
     fn drop(&mut self) {
         for slot in ["blue", "green"] {
             if let Some(pid) = self.slot_pid(slot) {
-                let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).status();
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(pid.to_string())
+                    .status();
             }
         }
     }
@@ -265,8 +280,11 @@ pub fn get(port: u16, path: &str) -> Result<(u16, String), String> {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
-        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&buf).into_owned();
@@ -274,7 +292,12 @@ pub fn get(port: u16, path: &str) -> Result<(u16, String), String> {
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("no HTTP status in {:?}", text.chars().take(80).collect::<String>()))?;
+        .ok_or_else(|| {
+            format!(
+                "no HTTP status in {:?}",
+                text.chars().take(80).collect::<String>()
+            )
+        })?;
     let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
     Ok((status, body))
 }
@@ -282,7 +305,11 @@ pub fn get(port: u16, path: &str) -> Result<(u16, String), String> {
 pub fn post(port: u16, path: &str) -> u16 {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = String::new();
     s.read_to_string(&mut buf).unwrap();
     buf.split_whitespace().nth(1).unwrap().parse().unwrap()
@@ -342,7 +369,8 @@ pub fn load(port: u16, rate: u32, dur: Duration) -> std::thread::JoinHandle<Load
                 Ok((code, body)) => {
                     st.http_errors += 1;
                     if st.first_errors.len() < 5 {
-                        st.first_errors.push(format!("HTTP {code}: {}", body.trim()));
+                        st.first_errors
+                            .push(format!("HTTP {code}: {}", body.trim()));
                     }
                 }
                 Err(e) => {
@@ -376,7 +404,11 @@ pub fn start_haproxy(world: &World, green_live: bool) -> Option<Haproxy> {
     let port = free_port();
     let socket = world.path().join("haproxy.sock");
     let cfg = world.path().join("haproxy.cfg");
-    let (b, g) = if green_live { (" disabled", "") } else { ("", " disabled") };
+    let (b, g) = if green_live {
+        (" disabled", "")
+    } else {
+        ("", " disabled")
+    };
     std::fs::write(
         &cfg,
         format!(
@@ -513,5 +545,6 @@ pub fn start_caddy(world: &World) -> Option<Caddy> {
 
 /// The last JSON report in `stdout` (`--format json`).
 pub fn report(stdout: &str) -> serde_json::Value {
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not a JSON report ({e}): {stdout}"))
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("not a JSON report ({e}): {stdout}"))
 }
