@@ -13,13 +13,49 @@ use crate::model::{
 };
 
 /// CycloneDX versions gate-sbom writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SpecVersion {
     #[default]
-    #[serde(rename = "1.5")]
     V1_5,
-    #[serde(rename = "1.6")]
     V1_6,
+}
+
+/// `"1.5"` or `1.5` (YAML reads an unquoted `1.6` as a number).
+impl<'de> serde::Deserialize<'de> for SpecVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = SpecVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("1.5 or 1.6")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SpecVersion, E> {
+                match v.trim() {
+                    "1.5" => Ok(SpecVersion::V1_5),
+                    "1.6" => Ok(SpecVersion::V1_6),
+                    other => Err(E::custom(format!(
+                        "spec-version `{other}`: gate-sbom writes 1.5 or 1.6"
+                    ))),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<SpecVersion, E> {
+                self.visit_str(&format!("{v}"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl schemars::JsonSchema for SpecVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SpecVersion".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "CycloneDX version: 1.5 or 1.6 (string or number).",
+            "enum": ["1.5", "1.6", 1.5, 1.6]
+        })
+    }
 }
 
 impl SpecVersion {

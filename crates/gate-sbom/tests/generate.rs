@@ -858,3 +858,41 @@ fn this_workspace() {
         .all(|c| c["purl"].as_str().unwrap().contains("download_url=file"));
     assert_eq!(r.code == 0, all_local, "{}", r.stdout);
 }
+
+/// `gates.yml` keys, with YAML's unquoted `1.6` read as the version.
+#[test]
+fn gates_yml_section() {
+    if !have_fixtures() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::copy(
+        lockfile("axios-v0.26.0.package-lock.json"),
+        d.join("package-lock.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("gates.yml"),
+        "sbom:\n  spec-version: 1.6\n  sbom-path: out/web.cdx.json\n  min-purls: 100\n  deny-licenses: [GPL-3.0-only]\n",
+    )
+    .unwrap();
+    let r = run(gate(d));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/web.cdx.json")).unwrap())
+            .unwrap();
+    assert_eq!(doc["specVersion"], "1.6");
+    std::fs::write(d.join("gates.yml"), "sbom:\n  spec-version: 1.4\n").unwrap();
+    let r = run(gate(d));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("gates.yml:2"), "{}", r.stderr);
+    std::fs::write(
+        d.join("gates.yml"),
+        "sbom:\n  deny-licenses: [NotALicense]\n",
+    )
+    .unwrap();
+    let r = run(gate(d));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("NotALicense"), "{}", r.stderr);
+}
