@@ -208,19 +208,10 @@ impl Database {
                     line: None,
                     message: e.to_string(),
                 })?;
-                let mut rec: Record = match serde_json::from_slice(&bytes) {
-                    Ok(r) => r,
-                    Err(e) if e.is_data() && !looks_like_osv(&bytes) => continue,
-                    Err(e) => {
-                        return Err(DbError {
-                            path: f.clone(),
-                            line: Some(e.line() as u64),
-                            message: format!("invalid OSV record: {e}"),
-                        });
-                    }
-                };
-                rec.file = f;
-                db.records.push(rec);
+                match parse_record(&f, &bytes)? {
+                    Some(rec) => db.records.push(rec),
+                    None => continue,
+                }
             }
             if db.records.len() == before {
                 return Err(DbError {
@@ -259,6 +250,24 @@ impl Database {
             .get(&(eco, normalize(eco, name)))
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+}
+
+/// Parses one OSV JSON record. `Ok(None)` for a JSON file that is not an
+/// OSV record at all (no `id` with `affected` or `modified`), an error with
+/// the line for a record that does not parse.
+pub fn parse_record(path: &Path, bytes: &[u8]) -> Result<Option<Record>, DbError> {
+    match serde_json::from_slice::<Record>(bytes) {
+        Ok(mut r) => {
+            r.file = path.to_path_buf();
+            Ok(Some(r))
+        }
+        Err(e) if e.is_data() && !looks_like_osv(bytes) => Ok(None),
+        Err(e) => Err(DbError {
+            path: path.to_path_buf(),
+            line: Some(e.line() as u64),
+            message: format!("invalid OSV record: {e}"),
+        }),
     }
 }
 
