@@ -551,3 +551,68 @@ fn parsed_database_cache_is_used_and_invalidated() {
         "the cache was invalidated"
     );
 }
+
+#[test]
+fn git_checkout_cache_follows_new_commits() {
+    if !fixtures().exists() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let db = repo.path().join("db");
+    let adv = db.join("crates/idna/RUSTSEC-2024-0421.md");
+    std::fs::create_dir_all(adv.parent().unwrap()).unwrap();
+    let src = fixtures().join("advisories/rustsec/crates/idna/RUSTSEC-2024-0421.md");
+    let text = std::fs::read_to_string(&src).unwrap();
+    std::fs::write(&adv, &text).unwrap();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(&db)
+            .args(["-c", "user.name=t", "-c", "user.email=t@localhost"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "one"]);
+    let run = || {
+        gate(
+            repo.path(),
+            &[
+                "--rustsec-db",
+                "db",
+                "--max-db-age",
+                "off",
+                "--format",
+                "json",
+            ],
+        )
+        .json()
+    };
+    let r = run();
+    assert_eq!(metric(&r, "vulnerabilities"), 1.0);
+    // the database's age comes from the commit (today), not from the entries
+    assert!(
+        metric(&r, "db-age") <= 1.0,
+        "committed today (time zones aside)"
+    );
+    assert_eq!(
+        metric(&run(), "vulnerabilities"),
+        1.0,
+        "warm run, same answer"
+    );
+    std::fs::write(
+        &adv,
+        text.replace("patched = [\">= 1.0.0\"]", "patched = [\">= 0.1.0\"]"),
+    )
+    .unwrap();
+    git(&["commit", "-q", "-am", "two"]);
+    assert_eq!(
+        metric(&run(), "vulnerabilities"),
+        0.0,
+        "a new commit invalidates the cache"
+    );
+}
