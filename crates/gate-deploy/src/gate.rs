@@ -117,6 +117,8 @@ impl Gate for DeployGate {
 fn fmt_ms(v: f64) -> String {
     if v >= 10_000.0 {
         format!("{:.1} s", v / 1000.0)
+    } else if v < 10.0 {
+        format!("{v:.1} ms")
     } else {
         format!("{v:.0} ms")
     }
