@@ -1,7 +1,7 @@
 //! The `Gate` glue: configuration, flags, `collect` (databases, lockfiles,
 //! ignore lists, the clock) and the pure `evaluate`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use gate_core::report::{Finding, Location, Metric, Report, Rule, Severity};
@@ -115,6 +115,10 @@ pub struct AuditConfig {
     pub import_ignores: bool,
     /// Directory of the parsed-database cache (keyed by the database's commit or files). Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `~/.cache/gates`; `off` disables it.
     pub cache_dir: Option<String>,
+    /// Fail only on findings the change introduces: findings already present in the base commit's lockfiles are reported as warnings.
+    pub new_only: bool,
+    /// Base of the change for `new-only`: a ref or SHA (default: the pull request's base, else origin/main).
+    pub base: Option<String>,
 }
 
 impl Default for AuditConfig {
@@ -133,6 +137,8 @@ impl Default for AuditConfig {
             ignore: Vec::new(),
             import_ignores: true,
             cache_dir: None,
+            new_only: false,
+            base: None,
         }
     }
 }
@@ -169,6 +175,12 @@ pub struct AuditArgs {
     /// Audit development-only packages: true or false
     #[arg(long = "include-dev", id = "include_dev", value_name = "BOOL")]
     pub include_dev: Option<String>,
+    /// Fail only on findings the change introduces (compared with --base)
+    #[arg(long = "new-only", id = "new_only", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub new_only: Option<String>,
+    /// Base ref or SHA for --new-only (default: the pull request's base, else origin/main)
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 /// A lockfile as the report describes it.
@@ -203,6 +215,8 @@ pub struct AuditInput {
     pub ignores: Vec<Ignore>,
     /// Today, as a day number (for ignore expiry).
     pub today: i64,
+    /// With `new-only`: the base revision and the finding keys already there.
+    pub base: Option<(String, BTreeSet<String>)>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -369,8 +383,74 @@ fn cache_dir(config: &AuditConfig, root: &Path) -> Option<PathBuf> {
     }
 }
 
+fn git(root: &Path, args: &[&str]) -> Option<Vec<u8>> {
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    o.status.success().then_some(o.stdout)
+}
+
+/// Finding keys of the base revision's versions of `locks` (same databases).
+fn base_keys(
+    root: &Path,
+    config: &AuditConfig,
+    pr_base: Option<&str>,
+    locks: &[Lockfile],
+    rdb: Option<&rustsec::Database>,
+    odb: Option<&osv::Database>,
+) -> gate_core::Result<(String, BTreeSet<String>)> {
+    let base = config
+        .base
+        .clone()
+        .or_else(|| pr_base.map(String::from))
+        .or_else(|| git(root, &["rev-parse", "--verify", "--quiet", "origin/main^{commit}"]).map(|_| "origin/main".into()))
+        .ok_or_else(|| {
+            GateError::Input(
+                "new-only needs a base to compare with: pass --base REF (no pull request base, no origin/main)".into(),
+            )
+        })?;
+    let spec = format!("{base}^{{commit}}");
+    if git(root, &["rev-parse", "--verify", "--quiet", &spec]).is_none() {
+        return Err(GateError::Input(format!(
+            "new-only: base `{base}` is not a commit of this repository\n  hint: fetch it (actions/checkout with fetch-depth: 0)"
+        )));
+    }
+    let mut old = Vec::new();
+    for l in locks {
+        let Some(kind) = lockfile::kind_of(Path::new(&l.path)) else {
+            continue;
+        };
+        // absent in the base: every finding of this lockfile is new
+        let Some(bytes) = git(root, &["show", &format!("{base}:{}", l.path)]) else {
+            continue;
+        };
+        if let Ok(parsed) = lockfile::parse(kind, &l.path, &bytes) {
+            old.push(parsed);
+        }
+    }
+    let keys = matcher::match_all(&old, rdb, odb)
+        .iter()
+        .map(Hit::key)
+        .collect();
+    Ok((base, keys))
+}
+
 /// Everything `collect` does, with the clock and the repository given.
 pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::Result<AuditInput> {
+    collect_with(root, config, today, None)
+}
+
+/// [`collect_at`] with the pull request's base commit, when known.
+pub fn collect_with(
+    root: &Path,
+    config: &AuditConfig,
+    today: i64,
+    pr_base: Option<&str>,
+) -> gate_core::Result<AuditInput> {
     let resolve = |p: &str| -> PathBuf {
         let p = Path::new(p);
         if p.is_absolute() {
@@ -511,6 +591,18 @@ pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::R
         }
     }
     let hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
+    let base = if config.new_only {
+        Some(base_keys(
+            root,
+            config,
+            pr_base,
+            &locks,
+            rdb.as_ref(),
+            odb.as_ref(),
+        )?)
+    } else {
+        None
+    };
     let lockfiles = locks
         .iter()
         .map(|l| LockSummary {
@@ -528,6 +620,7 @@ pub fn collect_at(root: &Path, config: &AuditConfig, today: i64) -> gate_core::R
         hits,
         ignores,
         today,
+        base,
     })
 }
 
@@ -591,6 +684,7 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
     let mut expired_reported = vec![false; input.ignores.len()];
     let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
     let (mut vulns, mut warnings, mut ignored_n, mut dev_skipped) = (0u64, 0u64, 0u64, 0u64);
+    let mut new_vulns = 0u64;
     let mut groups: BTreeMap<(String, String, String), Vec<serde_json::Value>> = BTreeMap::new();
     for h in &input.hits {
         if h.dev && !config.include_dev {
@@ -676,9 +770,27 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                 warnings += 1;
                 *counts.entry("informational").or_default() += 1;
             }
+            let in_base = input
+                .base
+                .as_ref()
+                .filter(|(_, keys)| keys.contains(&h.key()))
+                .map(|(b, _)| b.as_str());
+            if in_base.is_none() && h.class == Class::Vulnerability {
+                new_vulns += 1;
+            }
             if let Some(sev) = sev {
+                let (sev, msg) = match in_base {
+                    Some(b) => (
+                        sev.min(Severity::Warning),
+                        format!(
+                            "{} (already in {b}: not introduced by this change)",
+                            describe(h)
+                        ),
+                    ),
+                    None => (sev, describe(h)),
+                };
                 r.findings.push(
-                    Finding::new(class_rule(h.class), sev, describe(h))
+                    Finding::new(class_rule(h.class), sev, msg)
                         .at(loc)
                         .with_key(h.key()),
                 );
@@ -735,6 +847,13 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
         r.metrics
             .push(Metric::info("packages-checked", checked as f64, "count"));
         r.metrics.push(Metric::info("security-score", score, ""));
+        if input.base.is_some() {
+            r.metrics.push(Metric::info(
+                "new-vulnerabilities",
+                new_vulns as f64,
+                "count",
+            ));
+        }
         if let Some(age) = input.databases.iter().filter_map(|d| d.age_days).max() {
             r.metrics.push(Metric::info("db-age", age as f64, "days"));
         }
@@ -788,7 +907,12 @@ impl Gate for AuditGate {
         config: &Self::Config,
         _args: &Self::Args,
     ) -> gate_core::Result<Self::Input> {
-        collect_at(&ctx.repo_root, config, today())
+        collect_with(
+            &ctx.repo_root,
+            config,
+            today(),
+            ctx.github.base_sha.as_deref(),
+        )
     }
 
     fn evaluate(input: &Self::Input, config: &Self::Config) -> Report {

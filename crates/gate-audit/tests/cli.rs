@@ -616,3 +616,116 @@ fn git_checkout_cache_follows_new_commits() {
         "a new commit invalidates the cache"
     );
 }
+
+fn vuln_keys(name: &str) -> std::collections::BTreeSet<String> {
+    cargo_audit_json(name)["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            format!(
+                "{}@{}@{}",
+                v["advisory"]["id"].as_str().unwrap(),
+                v["package"]["name"].as_str().unwrap(),
+                v["package"]["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn new_only_fails_on_what_the_change_introduces() {
+    if !fixtures().exists() {
+        return;
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    let git = |args: &[&str]| -> String {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@localhost"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}");
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    std::fs::copy(
+        fixtures().join("lockfiles/bat-v0.18.3.Cargo.lock"),
+        dir.join("Cargo.lock"),
+    )
+    .unwrap();
+    git(&["add", "Cargo.lock"]);
+    git(&["commit", "-q", "-m", "base"]);
+    let base = git(&["rev-parse", "HEAD"]);
+    std::fs::copy(
+        fixtures().join("lockfiles/bat-v0.22.1.Cargo.lock"),
+        dir.join("Cargo.lock"),
+    )
+    .unwrap();
+    git(&["commit", "-q", "-am", "upgrade"]);
+    let o = gate(
+        dir,
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--format",
+            "json",
+            "--new-only",
+            "--base",
+            &base,
+        ],
+    );
+    let r = o.json();
+    let head = vuln_keys("bat-v0.22.1.cargo-audit.json");
+    let old = vuln_keys("bat-v0.18.3.cargo-audit.json");
+    assert!(head.intersection(&old).count() > 0 && head.difference(&old).count() > 0);
+    let introduced: std::collections::BTreeSet<String> = head.difference(&old).cloned().collect();
+    let errors: std::collections::BTreeSet<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "vulnerability" && f["severity"] == "error")
+        .map(|f| f["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(errors, introduced);
+    // the ones already in the base are still listed, as warnings
+    let kept = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "vulnerability" && f["severity"] == "warning")
+        .count();
+    assert_eq!(kept, head.intersection(&old).count());
+    assert_eq!(metric(&r, "new-vulnerabilities") as usize, introduced.len());
+    assert_eq!(
+        metric(&r, "vulnerabilities") as usize,
+        head.len(),
+        "the rest is still reported"
+    );
+    assert_eq!(
+        o.code,
+        if introduced.is_empty() { 0 } else { 1 },
+        "{}",
+        o.stderr
+    );
+    // an unknown base is an input error, not a pass
+    let o = gate(
+        dir,
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--new-only",
+            "--base",
+            "no-such-ref",
+        ],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("no-such-ref"), "{}", o.stderr);
+}
