@@ -440,3 +440,120 @@ pub fn outputs(report: &Report) -> Vec<(String, String)> {
     out.push(("recovery-ms".to_string(), recovery));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::config::Slot;
+    use crate::flow::{Event, Sample, Timings};
+    use crate::probe::ProbeResult;
+    use crate::state::SlotRelease;
+
+    fn rolled_back() -> Outcome {
+        let sample = |at_ms: f64, ok: bool| Sample {
+            at_ms,
+            phase: "watch".into(),
+            probe: "green".into(),
+            result: ProbeResult {
+                ok,
+                status: Some(if ok { 200 } else { 503 }),
+                latency_ms: 1.5,
+                error: (!ok).then(|| "HTTP 503".into()),
+            },
+        };
+        Outcome {
+            operation: "deploy".into(),
+            environment: "production".into(),
+            switch: "haproxy".into(),
+            result: Result_::RolledBack,
+            reason: Some("3 consecutive failed probes (threshold 3)".into()),
+            deployment_id: Some(7),
+            from: Some(SlotRelease {
+                slot: Slot::Blue,
+                release: "v1".into(),
+            }),
+            to: SlotRelease {
+                slot: Slot::Green,
+                release: "v2".into(),
+            },
+            live: Some(SlotRelease {
+                slot: Slot::Blue,
+                release: "v1".into(),
+            }),
+            timings: Timings {
+                time_to_switch_ms: Some(0.6),
+                time_to_detect_ms: Some(2001.0),
+                switch_back_ms: Some(0.5),
+                time_to_verified_ms: Some(3.0),
+                recovery_ms: Some(2012.4),
+                total_ms: 4000.0,
+                ..Timings::default()
+            },
+            timeline: vec![Event {
+                at_ms: 10.0,
+                phase: "switch".into(),
+                message: "to green".into(),
+            }],
+            probes: vec![
+                sample(100.0, true),
+                sample(1100.0, false),
+                sample(2100.0, false),
+                sample(3100.0, false),
+            ],
+            interval_ms: 1000.0,
+            threshold: 3,
+            resolved: vec![],
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn a_rollback_fails_the_gate_with_an_incident_report() {
+        let r = evaluate_outcome("deploy", &rolled_back());
+        assert_eq!(r.verdict, gate_core::report::Verdict::Fail);
+        assert_eq!(r.checked, 4);
+        let f = r.findings.iter().find(|f| f.rule == "rolled-back").unwrap();
+        assert!(
+            f.message.contains("Traffic is back on blue (v1)"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message
+                .contains("recovery (first failing probe to verified healthy) 2012 ms")
+        );
+        assert_eq!(r.metric("failed-probes").unwrap().value, 3.0);
+        assert_eq!(r.metric("recovery-ms").unwrap().value, 2012.4);
+        assert_eq!(r.charts.len(), 2);
+        // Deterministic: same input, same report.
+        assert_eq!(r, evaluate_outcome("deploy", &rolled_back()));
+        let out = outputs(&r);
+        assert_eq!(
+            out,
+            vec![
+                ("live-slot".to_string(), "blue".to_string()),
+                ("version".to_string(), "v1".to_string()),
+                ("rolled-back".to_string(), "true".to_string()),
+                ("recovery-ms".to_string(), "2012".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_deploy_that_passed_the_watch_passes() {
+        let mut o = rolled_back();
+        o.result = Result_::Deployed;
+        o.reason = None;
+        o.live = Some(o.to.clone());
+        o.timings.recovery_ms = None;
+        let r = evaluate_outcome("deploy", &o);
+        assert_eq!(r.verdict, gate_core::report::Verdict::Pass);
+        assert!(r.summary.contains("green (v2) is live"), "{}", r.summary);
+        let out = outputs(&r);
+        assert_eq!(out[0].1, "green");
+        assert_eq!(out[2].1, "false");
+        assert_eq!(out[3].1, "");
+    }
+}
