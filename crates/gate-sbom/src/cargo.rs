@@ -498,7 +498,16 @@ pub fn from_metadata(
         if members.contains(n.id.as_str()) {
             properties.push(("cdx:cargo:workspace_member".to_string(), "true".into()));
         }
-        let _ = (&p.repository, &p.homepage);
+        let mut external = Vec::new();
+        for (kind, url) in [("vcs", &p.repository), ("website", &p.homepage)] {
+            if let Some(u) = url
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty() && !u.contains(char::is_whitespace))
+            {
+                external.push((kind, u.to_string()));
+            }
+        }
         g.packages.insert(
             id.clone(),
             Package {
@@ -523,6 +532,7 @@ pub fn from_metadata(
                     .collect(),
                 properties,
                 group: None,
+                external,
             },
         );
     }

@@ -136,3 +136,40 @@ impl Changes {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comp(purl: Option<&str>, name: &str) -> Comp {
+        Comp {
+            pointer: String::new(),
+            bom_ref: None,
+            name: name.into(),
+            version: None,
+            purl: purl.map(String::from),
+            has_hash: false,
+            licenses: vec![],
+            scope: None,
+            in_root: false,
+            kind: "library".into(),
+        }
+    }
+
+    #[test]
+    fn identity_drops_version_qualifiers_and_subpath() {
+        assert_eq!(
+            identity(&comp(Some("pkg:cargo/serde@1.0.1"), "serde")),
+            "pkg:cargo/serde"
+        );
+        assert_eq!(
+            identity(&comp(Some("pkg:npm/%40babel/core@7.1.0?x=y#sub"), "core")),
+            "pkg:npm/%40babel/core"
+        );
+        assert_eq!(
+            identity(&comp(Some("pkg:cargo/x@1?download_url=file:%2F%2F."), "x")),
+            "pkg:cargo/x"
+        );
+        assert_eq!(identity(&comp(None, "thing")), "thing");
+    }
+}

@@ -125,6 +125,15 @@ fn component(p: &Package, bom_ref: &str) -> Component {
             })
             .unwrap_or_default(),
         purl: p.purl.clone(),
+        external_references: p
+            .external
+            .iter()
+            .map(|(kind, url)| crate::model::ExternalReference {
+                kind,
+                url: url.clone(),
+            })
+            .collect(),
+        properties,
         ..Component::default()
     }
 }

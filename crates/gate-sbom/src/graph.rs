@@ -25,6 +25,8 @@ pub struct Package {
     pub deps: BTreeSet<String>,
     /// Extra `name=value` facts (dependency kind, source, ...).
     pub properties: Vec<(String, String)>,
+    /// External references: (CycloneDX type, URL), e.g. (`vcs`, repository).
+    pub external: Vec<(&'static str, String)>,
 }
 
 /// A product: a root and everything its lockfile resolves.

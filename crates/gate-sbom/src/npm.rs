@@ -295,6 +295,7 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
             },
             deps: BTreeSet::new(),
             properties,
+            external: Vec::new(),
         });
         // The same name@version installed at several places: one component,
         // the most required scope, the union of edges.

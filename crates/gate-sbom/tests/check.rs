@@ -435,3 +435,26 @@ fn diff_between_two_releases() {
     let rep = report(&run(c));
     assert!(rep["findings"].as_array().unwrap().is_empty(), "{rep}");
 }
+
+/// The embedded schemas are the official ones, unchanged.
+#[test]
+fn embedded_schemas_are_the_official_copies() {
+    if !have_fixtures() {
+        return;
+    }
+    let mine = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    for f in [
+        "bom-1.5.schema.json",
+        "bom-1.6.schema.json",
+        "bom-1.7.schema.json",
+        "spdx.schema.json",
+        "jsf-0.82.schema.json",
+        "cryptography-defs.schema.json",
+    ] {
+        assert_eq!(
+            std::fs::read(mine.join(f)).unwrap(),
+            std::fs::read(fixtures().join("schemas").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
