@@ -491,12 +491,12 @@ pub fn from_metadata(
         let mut properties = Vec::new();
         if let Some(ks) = kinds.get(n.id.as_str()) {
             properties.push((
-                "cdx:cargo:dependency_kind".to_string(),
+                "gates:cargo:dependency-kind".to_string(),
                 ks.iter().copied().collect::<Vec<_>>().join(","),
             ));
         }
         if members.contains(n.id.as_str()) {
-            properties.push(("cdx:cargo:workspace_member".to_string(), "true".into()));
+            properties.push(("gates:cargo:workspace-member".to_string(), "true".into()));
         }
         let mut external = Vec::new();
         for (kind, url) in [("vcs", &p.repository), ("website", &p.homepage)] {
