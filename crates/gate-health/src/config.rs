@@ -296,13 +296,14 @@ pub fn build_probe(
     ];
     let (target, default_name) = if let Some(raw) = &pc.url {
         let t = build_http(pc, raw, &label, defaults, get, masker, &mut problems);
-        // Default name: host[:port]/path, without scheme, credentials or query.
+        // Default name: host[:port]/path[?query], without scheme or credentials.
         let name = match &t {
             Some(Target::Http(h)) => format!(
-                "{}{}{}",
+                "{}{}{}{}",
                 h.url.host_str().unwrap_or_default(),
                 h.url.port().map(|p| format!(":{p}")).unwrap_or_default(),
-                h.url.path()
+                h.url.path(),
+                h.url.query().map(|q| format!("?{q}")).unwrap_or_default()
             ),
             _ => masker.redact(raw),
         };

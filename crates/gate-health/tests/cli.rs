@@ -436,3 +436,29 @@ fn wait_until_healthy_then_pass() {
     let r = json(&o);
     assert_eq!(r["findings"][0]["rule"], "not-healthy-in-time");
 }
+
+#[test]
+fn command_output_is_escaped_in_workflow_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gates.yml"),
+        "version: 1\nhealth:\n  probes:\n    - name: migrations\n      command: \"echo '::error::forged'; echo '::add-mask::x'; exit 2\"\n",
+    )
+    .unwrap();
+    let o = gate(dir.path(), &["--format", "github,json", "--no-record"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // The only workflow commands are the gate's own; the output is inside one, neutralized.
+    for line in out.lines().filter(|l| l.starts_with("::")) {
+        assert!(
+            !line.starts_with("::error::forged") && !line.starts_with("::add-mask::"),
+            "{line}"
+        );
+    }
+    assert!(out.contains("forged"), "{out}");
+    let json_start = out.find("{\n").unwrap();
+    let r: Value = serde_json::from_str(&out[json_start..]).unwrap();
+    let last = &r["details"]["probes"][0]["last"];
+    assert_eq!(last["output"], "::error::forged\n::add-mask::x\n");
+    assert_eq!(last["conditions"][0]["actual"], "2");
+}
