@@ -6,9 +6,16 @@
 #
 #   cargo build --release -p gate-load
 #   bash crates/gate-load/examples/bench.sh [CONNECTIONS] [DURATION_S]
+#   bash crates/gate-load/examples/bench.sh memory     # gate-load alone: 10 s vs 60 s peak RSS
+#   bash crates/gate-load/examples/bench.sh open RATE  # gate-load alone: open model at RATE/s for 10 s
 #
 # Needs: nginx, wrk, /usr/bin/time (Debian: apt-get install -y nginx-light wrk time).
 set -euo pipefail
+mode=compare
+case "${1:-}" in
+  memory) mode=memory; shift ;;
+  open) mode=open; rate="${2:-5000}"; shift 2 || shift ;;
+esac
 conns="${1:-50}"
 secs="${2:-10}"
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -43,6 +50,39 @@ for _ in $(seq 100); do
 done
 url="http://127.0.0.1:$port/index.html"
 
+summary() {
+python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["details"]
+o = d["overall"]
+print(f"Requests/sec: {d['rps']:.0f}  p50 {o['latency_ms']['p50']} ms  p99 {o['latency_ms']['p99']} ms  "
+      f"requests {o['requests']}  sent {d['sent']}  dropped {d['dropped']}  errors {sum(o['errors'].values())}  "
+      f"cpu(self) {d['generator']['cpu_percent']}%  lag(max) {d['generator']['max_schedule_lag_ms']} ms  "
+      f"unreliable {d['generator']['unreliable']}")
+PY
+}
+
+if [ "$mode" = memory ]; then
+  for d in 10 60; do
+    echo "== gate-load --users 50 --duration ${d}s"
+    /usr/bin/time -f "generator: cpu %U user + %S sys s, peak rss %M KiB" \
+      "$bin" --url "$url" --users 50 --duration "${d}s" --no-record --format json \
+      --output "json=$work/m$d.json" >/dev/null 2>"$work/m$d.err" || true
+    grep generator "$work/m$d.err" || cat "$work/m$d.err"
+    summary "$work/m$d.json"
+  done
+  exit 0
+fi
+if [ "$mode" = open ]; then
+  echo "== gate-load --rate $rate --duration 10s"
+  /usr/bin/time -f "generator: cpu %U user + %S sys s, peak rss %M KiB" \
+    "$bin" --url "$url" --rate "$rate" --duration 10s --no-record --format json \
+    --output "json=$work/open.json" >/dev/null 2>"$work/open.err" || true
+  grep generator "$work/open.err" || cat "$work/open.err"
+  summary "$work/open.json"
+  exit 0
+fi
+
 echo "== wrk -t2 -c$conns -d${secs}s --latency $url"
 /usr/bin/time -f 'generator: cpu %U user + %S sys s, peak rss %M KiB' \
   wrk -t2 -c"$conns" -d"${secs}s" --latency "$url" 2>&1 | grep -E 'Requests/sec|^ +(50|99)%|generator|Transfer'
@@ -52,11 +92,4 @@ echo "== gate-load --users $conns --duration ${secs}s --url $url"
   "$bin" --url "$url" --users "$conns" --duration "${secs}s" --no-record --format json \
   --output "json=$work/load.json" >/dev/null 2>"$work/load.err" || true
 grep generator "$work/load.err" || cat "$work/load.err"
-python3 - "$work/load.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))["details"]
-o = d["overall"]
-print(f"Requests/sec: {d['rps']:.0f}  p50 {o['latency_ms']['p50']} ms  p99 {o['latency_ms']['p99']} ms  "
-      f"requests {o['requests']}  errors {sum(o['errors'].values())}  "
-      f"cpu(self) {d['generator']['cpu_percent']}%  unreliable {d['generator']['unreliable']}")
-PY
+summary "$work/load.json"

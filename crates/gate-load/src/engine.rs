@@ -570,12 +570,15 @@ struct LagStats {
 
 /// Open model: one worker per connection; the dispatcher hands each
 /// arrival to an idle worker, or creates one (up to the maximum), or drops it.
+/// Idle workers are a stack: the most recently used connection (warm) is
+/// reused first, so the pool grows to the real concurrency, not to the
+/// number of workers.
 async fn open_dispatch(
     shared: Arc<Shared>,
     max_connections: usize,
     pre_allocated: usize,
 ) -> (u64, LagStats) {
-    let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<usize>();
+    let idle: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
     let mut senders: Vec<mpsc::Sender<Job>> = Vec::new();
     let mut handles = Vec::new();
     let spawn = |id: usize,
@@ -587,12 +590,14 @@ async fn open_dispatch(
             id,
             shared.clone(),
             rx,
-            idle_tx.clone(),
+            idle.clone(),
         )));
     };
     for id in 0..pre_allocated.min(max_connections) {
         spawn(id, &mut senders, &mut handles);
-        let _ = idle_tx.send(id);
+        if let Ok(mut stack) = idle.lock() {
+            stack.push(id);
+        }
     }
     let mut wrr = Wrr::new(shared.prepared.iter().map(|p| p.endpoint.weight), 0);
     let mut schedule = Schedule::new(&shared.scenario.model);
@@ -619,14 +624,15 @@ async fn open_dispatch(
         if late > 10_000 {
             lag.late += 1;
         }
-        let worker = match idle_rx.try_recv() {
-            Ok(id) => Some(id),
-            Err(_) if senders.len() < max_connections => {
+        let free = idle.lock().ok().and_then(|mut stack| stack.pop());
+        let worker = match free {
+            Some(id) => Some(id),
+            None if senders.len() < max_connections => {
                 let id = senders.len();
                 spawn(id, &mut senders, &mut handles);
                 Some(id)
             }
-            Err(_) => None,
+            None => None,
         };
         let Some(id) = worker else {
             dropped += 1;
@@ -645,7 +651,6 @@ async fn open_dispatch(
         }
     }
     drop(senders);
-    drop(idle_tx);
     join(handles).await;
     (dropped, lag)
 }
@@ -654,7 +659,7 @@ async fn open_worker(
     id: usize,
     shared: Arc<Shared>,
     mut jobs: mpsc::Receiver<Job>,
-    idle: mpsc::UnboundedSender<usize>,
+    idle: Arc<Mutex<Vec<usize>>>,
 ) {
     let mut conn: Option<Conn> = None;
     while let Some(job) = jobs.recv().await {
@@ -663,7 +668,9 @@ async fn open_worker(
         // From the intended time (no coordinated omission); a send up to
         // 1 ms early counts from the real send.
         shared.record(id, job.ep, outcome, job.intended.min(sent));
-        let _ = idle.send(id);
+        if let Ok(mut stack) = idle.lock() {
+            stack.push(id);
+        }
     }
 }
 

@@ -629,7 +629,7 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
             start,
             stages,
             max_connections,
-            pre_allocated: max_connections.min((start.ceil() as usize).max(1)),
+            pre_allocated: max_connections.min((start.ceil() as usize).clamp(1, 100)),
         }
     } else {
         Model::Closed { start, stages }
@@ -856,7 +856,7 @@ pub fn evaluate(input: &LoadInput) -> Report {
             .filter(|t| t.endpoint == name_of(scope))
             .collect();
         let mut wanted: Vec<Stat> = DEFAULT_STATS.to_vec();
-        if scope.is_none() {
+        if scope.is_none() && r.model != "closed" {
             wanted.push(Stat::Dropped);
         }
         for t in &mine {
@@ -1013,18 +1013,21 @@ pub fn evaluate(input: &LoadInput) -> Report {
             x_label: "second".into(),
             y_label: "requests".into(),
             x,
-            series: vec![
-                Series {
+            series: {
+                let mut series = vec![Series {
                     name: "completed".into(),
                     kind: SeriesKind::Bar,
                     values: r.timeline.iter().map(|s| s.requests as f64).collect(),
-                },
-                Series {
-                    name: "errors".into(),
-                    kind: SeriesKind::Line,
-                    values: r.timeline.iter().map(|s| s.errors as f64).collect(),
-                },
-            ],
+                }];
+                if r.timeline.iter().any(|s| s.errors > 0) {
+                    series.push(Series {
+                        name: "errors".into(),
+                        kind: SeriesKind::Line,
+                        values: r.timeline.iter().map(|s| s.errors as f64).collect(),
+                    });
+                }
+                series
+            },
         });
     }
 

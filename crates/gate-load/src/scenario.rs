@@ -234,7 +234,7 @@ impl Scenario {
                 target: rate,
             }],
             max_connections,
-            pre_allocated: max_connections.min(rate.ceil().max(1.0) as usize),
+            pre_allocated: max_connections.min((rate.ceil() as usize).clamp(1, 100)),
         };
         s
     }

@@ -320,3 +320,22 @@ async fn ramp_up_brings_users_in_one_by_one() {
     assert_eq!(Counters::get(&c.slow), r.sent);
     assert_eq!(Counters::get(&c.connections), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_reuses_warm_connections() {
+    let (addr, c) = app().await;
+    // 100/s to a sub-millisecond endpoint: about one request in flight at a
+    // time, so a handful of connections, not one per allowed connection.
+    let s = quick(Scenario::open(
+        vec![Endpoint::get(url(addr, "/fast"))],
+        100.0,
+        Duration::from_millis(500),
+        50,
+    ));
+    let r = run_scenario(&s, &Cancel::new()).await.unwrap();
+    assert!((49..=51).contains(&r.sent), "{}", r.sent);
+    assert_eq!(r.overall.ok, r.sent);
+    assert_eq!(Counters::get(&c.fast), r.sent);
+    let conns = Counters::get(&c.connections);
+    assert!(conns <= 10, "{conns} connections for ~1 in flight");
+}
