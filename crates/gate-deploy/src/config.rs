@@ -128,7 +128,7 @@ pub struct DeployConfig {
     #[schemars(range(min = 1.0, max = 86400.0))]
     pub hook_timeout: f64,
     /// With the GitHub ledger: an `in_progress` deployment younger than this many seconds is a running deploy (the lock); older ones are treated as interrupted.
-    #[schemars(range(min = 60.0, max = 604800.0))]
+    #[schemars(range(min = 60.0, max = 315360000.0))]
     pub lock_timeout: f64,
     /// HAProxy: path of the stats socket (`stats socket PATH level admin` in haproxy.cfg).
     pub haproxy_socket: Option<String>,

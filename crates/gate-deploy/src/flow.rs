@@ -148,6 +148,10 @@ pub struct StatusView {
     pub proxy_error: Option<String>,
     /// Whether the ledger's lock is held by a running gate now (local ledger).
     pub lock_held: Option<bool>,
+    /// Unfinished deployments that belong to a running gate: all of them
+    /// while the local lock is held; with GitHub, those updated within
+    /// `lock-timeout`.
+    pub running: Vec<u64>,
 }
 
 struct Recorder {
@@ -1076,8 +1080,25 @@ pub async fn status(
             }
         }
     };
+    let held = lock_held(&ctx.ledger, &cfg.environment);
+    let running = state
+        .unfinished
+        .iter()
+        .filter(|u| match held {
+            Some(h) => h,
+            None => {
+                Utc::now()
+                    .signed_duration_since(u.last_update)
+                    .num_milliseconds() as f64
+                    / 1000.0
+                    < cfg.lock_timeout
+            }
+        })
+        .map(|u| u.id)
+        .collect();
     Ok(StatusView {
-        lock_held: lock_held(&ctx.ledger, &cfg.environment),
+        lock_held: held,
+        running,
         state,
         switch,
         proxy_live,

@@ -317,9 +317,8 @@ pub fn evaluate_status(s: &StatusView) -> Report {
         r.summary
             .push_str(&format!("; rollback target {} ({})", f.slot, f.release));
     }
-    let running = s.lock_held == Some(true);
     for u in &st.unfinished {
-        let (sev, msg) = if running {
+        let (sev, msg) = if s.running.contains(&u.id) {
             (
                 Severity::Note,
                 format!(

@@ -239,13 +239,19 @@ impl World {
     }
 
     pub fn command(&self, bin: &str, args: &[&str]) -> Command {
+        let mut c = self.command_on(bin, &["--ledger", "local", "--no-record"], args);
+        c.env_remove("GITHUB_ACTIONS").env_remove("GITHUB_TOKEN");
+        c
+    }
+
+    /// A gate command with its own ledger options.
+    pub fn command_on(&self, bin: &str, ledger: &[&str], args: &[&str]) -> Command {
         let mut c = Command::new(bin);
         c.arg("-C")
             .arg(self.path())
-            .args(["--ledger", "local", "--no-record", "--color", "never"])
+            .args(ledger)
+            .args(["--color", "never"])
             .args(args)
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -545,6 +551,7 @@ pub fn start_caddy(world: &World) -> Option<Caddy> {
 
 /// The last JSON report in `stdout` (`--format json`).
 pub fn report(stdout: &str) -> serde_json::Value {
-    serde_json::from_str(stdout.trim())
+    let json = stdout.find('{').map(|i| &stdout[i..]).unwrap_or(stdout);
+    serde_json::from_str(json.trim())
         .unwrap_or_else(|e| panic!("not a JSON report ({e}): {stdout}"))
 }
