@@ -435,6 +435,14 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
             "no coverage report given: pass --report PATH (or `reports:` in gates.yml)".into(),
         ));
     }
+    // `github.event.before` of a branch's first push is forty zeros: no base.
+    let config = &CoverageConfig {
+        base: config
+            .base
+            .clone()
+            .filter(|b| !(b.len() == 40 && b.bytes().all(|c| c == b'0'))),
+        ..config.clone()
+    };
     let mut rules = Vec::new();
     for r in &config.path_map {
         rules.push(r.parse::<PathRule>().map_err(GateError::Usage)?);

@@ -128,6 +128,35 @@ fn without_a_recorded_base_the_check_is_skipped_and_said() {
         .unwrap()
         .to_string();
     assert!(msg.contains("no base commit is known"), "{msg}");
+
+    // A branch's first push: `github.event.before` is forty zeros, no base.
+    let zeros = "0".repeat(40);
+    let run3 = run(
+        r.path(),
+        &[
+            "--report",
+            "head.lcov",
+            "--base",
+            &zeros,
+            "--max-drop",
+            "0",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run3.code, 0, "{}", run3.stderr);
+    let j = run3.json();
+    let msg = finding(&j, "baseline-missing").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("no base commit is known"), "{msg}");
+    assert!(
+        j["summary"]
+            .as_str()
+            .unwrap()
+            .contains("diff coverage skipped")
+    );
 }
 
 fn no_sleep() -> Sleeper {
