@@ -244,6 +244,7 @@ pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
     .collect();
     if !phases.is_empty() {
         r.charts.push(Chart {
+            y_max: None,
             title: format!("{gate} timeline (ms per phase)"),
             x_label: "phase".into(),
             y_label: "ms".into(),
@@ -264,6 +265,7 @@ pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
         let step = samples.len().div_ceil(60);
         let picked: Vec<_> = samples.iter().step_by(step.max(1)).collect();
         r.charts.push(Chart {
+            y_max: None,
             title: "Probes (latency ms; failed = 1)".into(),
             x_label: "seconds since start".into(),
             y_label: "ms".into(),
