@@ -354,6 +354,11 @@ impl ConfigFile {
         let props = schema_properties(&schema, &schema);
         for o in overrides {
             let Some(prop) = props.get(&o.key) else {
+                // A flag that is not a config key is for the gate's `collect`
+                // alone; an unknown `GATES_*` variable is a typo.
+                if matches!(o.origin, Origin::Flag(_)) {
+                    continue;
+                }
                 problems.push(format!(
                     "{}: `{gate}` has no key `{}`{}",
                     o.origin,
@@ -362,7 +367,8 @@ impl ConfigFile {
                 ));
                 continue;
             };
-            match coerce(prop, &schema, &o.values) {
+            let split = !matches!(o.origin, Origin::Flag(_));
+            match coerce(prop, &schema, &o.values, split) {
                 Ok(v) => {
                     self.origins.insert(
                         format!("{base}/{}", escape_pointer(&o.key)),
@@ -561,7 +567,16 @@ fn schema_types(s: &Value, root: &Value) -> Vec<String> {
 }
 
 /// Turns raw override strings into a JSON value of the type the schema asks.
-fn coerce(prop: &Value, root: &Value, raw: &[String]) -> std::result::Result<Value, String> {
+///
+/// `split`: one string may hold a whole list (newline- or comma-separated),
+/// as environment variables and action inputs do. Flags are not split: a
+/// list is the flag repeated (clap splits where a gate asks it to).
+fn coerce(
+    prop: &Value,
+    root: &Value,
+    raw: &[String],
+    split: bool,
+) -> std::result::Result<Value, String> {
     let types = schema_types(prop, root);
     let has = |t: &str| types.iter().any(|x| x == t);
     if has("array") {
@@ -576,15 +591,15 @@ fn coerce(prop: &Value, root: &Value, raw: &[String]) -> std::result::Result<Val
             .unwrap_or(Value::Null);
         let mut out = Vec::new();
         for r in raw {
-            // A list arrives as several flags, or one value split by newlines
-            // or commas (action inputs are strings).
-            let parts: Vec<&str> = if r.contains('\n') {
+            let parts: Vec<&str> = if !split {
+                vec![r.as_str()]
+            } else if r.contains('\n') {
                 r.lines().collect()
             } else {
                 r.split(',').collect()
             };
             for p in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
-                out.push(coerce(&items, root, &[p.to_string()])?);
+                out.push(coerce(&items, root, &[p.to_string()], false)?);
             }
         }
         return Ok(Value::Array(out));
@@ -812,6 +827,32 @@ mod tests {
         assert_eq!(f.section::<Demo>("coverage", &[]).unwrap(), Demo::default());
         let m = msgs(ConfigFile::load(&p, true, "coverage").unwrap_err());
         assert!(m[0].contains("config file not found"));
+    }
+
+    #[test]
+    fn flags_are_not_split_and_non_key_flags_are_ignored() {
+        let mut f = ConfigFile::default();
+        let flags = vec![
+            Override {
+                key: "reports".into(),
+                values: vec!["a,b.lcov".into(), "c.lcov".into()],
+                origin: Origin::Flag("reports".into()),
+            },
+            Override {
+                key: "wait".into(),
+                values: vec!["true".into()],
+                origin: Origin::Flag("wait".into()),
+            },
+        ];
+        let d: Demo = f.section("coverage", &flags).unwrap();
+        assert_eq!(d.reports, ["a,b.lcov", "c.lcov"]);
+        // The same list from the environment is split.
+        let env = env_overrides(
+            "coverage",
+            [("GATES_COVERAGE_REPORTS".to_string(), "a,b.lcov".to_string())].into_iter(),
+        );
+        let d: Demo = f.section("coverage", &env).unwrap();
+        assert_eq!(d.reports, ["a", "b.lcov"]);
     }
 
     #[test]

@@ -398,6 +398,10 @@ pub struct Chart {
     pub y_label: String,
     pub x: Vec<String>,
     pub series: Vec<Series>,
+    /// Top of the y axis (e.g. 100 for percentages); default: 10% above the
+    /// largest value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_max: Option<f64>,
 }
 
 impl Report {

@@ -458,6 +458,7 @@ fn sample_report() -> Report {
     r.findings
         .push(Finding::new("nothing-checked", Severity::Note, "a note"));
     r.charts.push(Chart {
+        y_max: None,
         title: "Latency".into(),
         x_label: "second".into(),
         y_label: "ms".into(),

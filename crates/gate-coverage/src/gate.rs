@@ -135,7 +135,12 @@ impl Default for CoverageConfig {
 #[derive(Debug, Clone, clap::Args)]
 pub struct CoverageArgs {
     /// Coverage report (repeatable, or comma-separated)
-    #[arg(long = "report", id = "reports", value_name = "PATH")]
+    #[arg(
+        long = "report",
+        id = "reports",
+        value_name = "PATH",
+        value_delimiter = ','
+    )]
     pub reports: Vec<String>,
     /// Minimum total line coverage, percent
     #[arg(long = "min-total", id = "min_total", value_name = "PERCENT")]
@@ -828,6 +833,7 @@ fn group_metrics(
     }
     if !xs.is_empty() {
         r.charts.push(gate_core::report::Chart {
+            y_max: Some(100.0),
             title: "Line coverage per group".into(),
             x_label: "group".into(),
             y_label: "line coverage (%)".into(),

@@ -76,7 +76,11 @@ fn every_target_survives_its_corpus_and_mutations() {
                 for r in run_target(target, &v) {
                     if let Err(e) = r {
                         let text = e.to_string();
-                        assert!(text.contains(NAME), "{target} {}: error does not name the file: {text}", f.display());
+                        assert!(
+                            text.contains(NAME),
+                            "{target} {}: error does not name the file: {text}",
+                            f.display()
+                        );
                     }
                 }
             }

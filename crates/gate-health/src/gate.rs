@@ -1013,6 +1013,7 @@ fn latency_chart(input: &HealthInput) -> Chart {
         })
         .collect();
     Chart {
+        y_max: None,
         title: "Probe latency while watching".into(),
         x_label: "time".into(),
         y_label: "ms".into(),

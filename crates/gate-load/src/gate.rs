@@ -994,6 +994,7 @@ pub fn evaluate(input: &LoadInput) -> Report {
     if !r.timeline.is_empty() {
         let x: Vec<String> = r.timeline.iter().map(|s| s.t.to_string()).collect();
         report.charts.push(Chart {
+            y_max: None,
             title: "p95 latency per second".into(),
             x_label: "second".into(),
             y_label: "ms".into(),
@@ -1009,6 +1010,7 @@ pub fn evaluate(input: &LoadInput) -> Report {
             }],
         });
         report.charts.push(Chart {
+            y_max: None,
             title: "Requests per second".into(),
             x_label: "second".into(),
             y_label: "requests".into(),

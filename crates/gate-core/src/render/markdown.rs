@@ -85,7 +85,11 @@ pub fn chart(c: &Chart) -> String {
         .flat_map(|s| s.values.iter().copied())
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
-    let top = if max <= 0.0 { 1.0 } else { (max * 1.1).ceil() };
+    let top = match c.y_max {
+        Some(y) if y.is_finite() && y > 0.0 => y.max(max),
+        _ if max <= 0.0 => 1.0,
+        _ => (max * 1.1).ceil(),
+    };
     let _ = writeln!(
         s,
         "    y-axis \"{}\" 0 --> {}",
