@@ -458,6 +458,33 @@ pub struct Nginx {
     pub include: PathBuf,
 }
 
+impl Drop for Nginx {
+    /// A killed master leaves its workers running: stop nginx properly
+    /// (SIGTERM to the master, which stops its workers), wait for it, then
+    /// kill any worker still there.
+    fn drop(&mut self) {
+        let master = self.proc.0.id();
+        let workers = gate_deploy::switch::children(master);
+        let _ = Command::new("kill")
+            .args(["-TERM", &master.to_string()])
+            .status();
+        let end = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < end {
+            if matches!(self.proc.0.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for w in workers {
+            if Path::new(&format!("/proc/{w}")).exists() {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &w.to_string()])
+                    .status();
+            }
+        }
+    }
+}
+
 pub fn start_nginx(world: &World) -> Option<Nginx> {
     let Some(bin) = which("nginx") else {
         skip("nginx is not installed (apt-get install nginx)");
