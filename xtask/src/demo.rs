@@ -1,84 +1,248 @@
-//! The README's main job: every gate that exists, chained on `examples/`,
-//! locally: no root, no token, no network. Results go to the local ledger
-//! (`.gates/`), reports to `target/demo/`.
+//! The README's main job: every gate, chained on `examples/` as a workflow
+//! chains them with `needs:`, locally: no root, no token, no network.
+//!
+//! coverage → audit → sbom (+ check) → deploy v1 (blue) → health (the
+//! deployment's URL, from the ledger) → load → deploy v2, which starts failing
+//! 1.5 s after the switch: the watch trips and traffic goes back to blue on
+//! its own (exit 1, expected) → status → health again on what is live.
+//!
+//! Results go to the local ledger (`.gates/`), reports to `target/demo/`.
+//! The `demo` environment is reset first, and both slots are stopped last.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// One link of the chain: gate id and its arguments (run from the repository root).
+/// One link of the chain.
 struct Step {
+    /// Binary: `gate-<gate>`.
     gate: &'static str,
     args: &'static [&'static str],
-    /// What the step shows.
+    env: &'static [(&'static str, &'static str)],
+    /// The exit code this step must give for the chain to be right.
+    expect: i32,
     what: &'static str,
+    /// Record to the ledger and write JSON/Markdown reports.
+    record: bool,
 }
 
-const CHAIN: &[Step] = &[Step {
-    gate: "coverage",
-    args: &["--config", "examples/gates.yml"],
-    what: "total, per-file and diff coverage of examples/coverage (LCOV + Cobertura, diff from feature.diff)",
-}];
+const DEPLOY: &str = "examples/deploy/gates.yml";
+
+const CHAIN: &[Step] = &[
+    Step {
+        gate: "coverage",
+        args: &["--config", "examples/gates.yml"],
+        env: &[],
+        expect: 0,
+        what: "total, per-file and diff coverage of examples/coverage (LCOV + Cobertura, diff from feature.diff)",
+        record: true,
+    },
+    Step {
+        gate: "audit",
+        args: &["--config", "examples/gates.yml"],
+        env: &[],
+        expect: 0,
+        what: "bat's Cargo.lock against its RustSec advisories (frozen example database)",
+        record: true,
+    },
+    Step {
+        gate: "sbom",
+        args: &["--config", "examples/gates.yml"],
+        env: &[],
+        expect: 0,
+        what: "CycloneDX SBOM of examples/sbom/web with the release file's sha256 and provenance",
+        record: true,
+    },
+    Step {
+        gate: "sbom",
+        args: &["check", "target/demo/sbom/web.cdx.json"],
+        env: &[],
+        expect: 0,
+        what: "the SBOM just written, against the official schema and semantic checks",
+        record: false,
+    },
+    Step {
+        gate: "deploy",
+        args: &["--config", DEPLOY, "--release", "v1"],
+        env: &[],
+        expect: 0,
+        what: "release v1 into the blue slot (sample service, symlink switch), health-gated and watched",
+        record: true,
+    },
+    Step {
+        gate: "health",
+        args: &[
+            "--config",
+            "examples/health/gates.yml",
+            "--target-from-deployment",
+            "demo",
+            "--wait",
+        ],
+        env: &[],
+        expect: 0,
+        what: "probes of whatever was just deployed (the deployment's environment_url in the ledger)",
+        record: true,
+    },
+    Step {
+        gate: "load",
+        args: &[
+            "--config",
+            "examples/load/gates.yml",
+            "--target",
+            "http://127.0.0.1:18081",
+            "--duration",
+            "2s",
+        ],
+        env: &[],
+        expect: 0,
+        what: "2 s weighted mix against the live slot, k6-style thresholds",
+        record: true,
+    },
+    Step {
+        gate: "deploy",
+        args: &["--config", DEPLOY, "--release", "v2"],
+        env: &[("SAMPLE_FAIL_AFTER", "1.5")],
+        expect: 1,
+        what: "release v2 into green; it starts failing 1.5 s after the switch: automatic rollback to blue",
+        record: true,
+    },
+    Step {
+        gate: "deploy",
+        args: &["status", "--config", DEPLOY, "--no-record"],
+        env: &[],
+        expect: 0,
+        what: "what the ledger says: live slot, versions, the rolled-back deploy and its timings",
+        record: false,
+    },
+    Step {
+        gate: "health",
+        args: &[
+            "--config",
+            "examples/health/gates.yml",
+            "--target-from-deployment",
+            "demo",
+        ],
+        env: &[],
+        expect: 0,
+        what: "what is live after the rollback answers",
+        record: false,
+    },
+];
+
+fn say(s: &str) {
+    gate_core::out::stderr(&format!("{s}\n"));
+}
+
+/// Stops both demo slots and forgets the demo environment's state.
+fn reset_demo(root: &Path) {
+    for slot in ["blue", "green"] {
+        let _ = Command::new("sh")
+            .current_dir(root)
+            .arg("examples/deploy/stop.sh")
+            .env("GATES_SLOT", slot)
+            .status();
+    }
+}
+
+fn forget_demo_state(root: &Path) {
+    for dir in [".gates/demo", ".gates/deployments/demo"] {
+        let _ = std::fs::remove_dir_all(root.join(dir));
+    }
+}
 
 pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let say = |s: &str| gate_core::out::stderr(&format!("{s}\n"));
-    say("==> building the gates (cargo build --bins)");
+    say("==> building the gates and the sample service (cargo build --bins)");
     let mut build = Command::new(&cargo);
     build.current_dir(root).args(["build", "--quiet", "--bins"]);
-    for step in CHAIN {
-        build.args(["-p", &format!("gate-{}", step.gate)]);
+    let mut gates: Vec<&str> = CHAIN.iter().map(|s| s.gate).collect();
+    gates.push("rollback");
+    gates.dedup();
+    for g in &gates {
+        build.args(["-p", &format!("gate-{g}")]);
     }
+    build.args(["-p", "sample-service"]);
     let status = build
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err("the build failed".into());
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
+    let target: PathBuf = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
         .unwrap_or_else(|| root.join("target"));
-    let out_dir = target.join("demo");
+    let out_dir = root.join("target/demo");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+
+    reset_demo(root);
+    forget_demo_state(root);
     let mut results = Vec::new();
-    for step in CHAIN {
-        say(&format!("\n==> gate-{}: {}", step.gate, step.what));
+    let mut broken = false;
+    for (i, step) in CHAIN.iter().enumerate() {
+        say(&format!(
+            "\n==> [{}] gate-{}: {}",
+            i + 1,
+            step.gate,
+            step.what
+        ));
         let bin = target.join("debug").join(format!("gate-{}", step.gate));
-        let json = out_dir.join(format!("{}.json", step.gate));
-        let md = out_dir.join(format!("{}.md", step.gate));
-        let started = Instant::now();
-        let status = Command::new(&bin)
-            .current_dir(root)
+        let mut cmd = Command::new(&bin);
+        cmd.current_dir(root)
             .args(step.args)
             .args(extra)
             .arg("--ledger")
             .arg("local")
-            .arg("--output")
-            .arg(format!("json={},markdown={}", json.display(), md.display()))
+            .env("CARGO_TARGET_DIR", &target)
             // Locally, whatever the caller's shell says.
             .env_remove("GITHUB_ACTIONS")
             .env_remove("GITHUB_TOKEN")
+            .env_remove("GATES_CONFIG");
+        for (k, v) in step.env {
+            cmd.env(k, v);
+        }
+        if step.record {
+            let name = format!("{:02}-{}", i + 1, step.gate);
+            cmd.arg("--output").arg(format!(
+                "json={},markdown={}",
+                out_dir.join(format!("{name}.json")).display(),
+                out_dir.join(format!("{name}.md")).display()
+            ));
+        }
+        let started = Instant::now();
+        let status = cmd
             .status()
             .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
         let code = status.code().unwrap_or(70);
-        results.push((step.gate, code, started.elapsed()));
-        if code != 0 {
+        results.push((i + 1, step, code, started.elapsed()));
+        if code != step.expect {
             say(&format!(
-                "gate-{} exited {code}: the chain stops here (as `needs:` would)",
-                step.gate
+                "gate-{} exited {code}, expected {}: the chain stops here (as `needs:` would)",
+                step.gate, step.expect
             ));
+            broken = true;
             break;
         }
     }
+    reset_demo(root);
+
     say("\n==> chain");
-    for (gate, code, took) in &results {
+    for (n, step, code, took) in &results {
         let verdict = match code {
             0 => "pass",
             1 => "FAIL",
             _ => "ERROR",
         };
+        let note = if *code == step.expect && *code != 0 {
+            " (expected: the gate refused / rolled back)"
+        } else if *code != step.expect {
+            " (UNEXPECTED)"
+        } else {
+            ""
+        };
         say(&format!(
-            "  gate-{gate:<10} {verdict:<5} exit {code}  {:.2}s",
+            "  {n:>2}. gate-{:<9} {verdict:<5} exit {code}  {:>6.2}s{note}",
+            step.gate,
             took.as_secs_f64()
         ));
     }
@@ -87,9 +251,9 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
         out_dir.display(),
         root.join(".gates").display()
     ));
-    if results.iter().all(|(_, c, _)| *c == 0) && results.len() == CHAIN.len() {
-        Ok(())
+    if broken || results.len() != CHAIN.len() {
+        Err("the chain did not run as expected".into())
     } else {
-        Err("a gate did not pass".into())
+        Ok(())
     }
 }

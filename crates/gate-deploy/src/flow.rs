@@ -310,6 +310,25 @@ async fn set_status(
     st: DeploymentState,
     parts: &[(&str, String)],
 ) -> Result<(), GateError> {
+    set_status_at(ctx, id, st, parts, None).await
+}
+
+/// Where a live slot answers, for the deployment's `environment_url` (what
+/// `gate-health --target-from-deployment` probes): the public URL when set,
+/// else the slot's own address.
+fn environment_url(cfg: &DeployConfig, slot: Slot) -> Option<String> {
+    cfg.public_url
+        .clone()
+        .or_else(|| cfg.address(slot).map(|a| format!("http://{a}")))
+}
+
+async fn set_status_at(
+    ctx: &Context,
+    id: u64,
+    st: DeploymentState,
+    parts: &[(&str, String)],
+    environment_url: Option<String>,
+) -> Result<(), GateError> {
     ctx.ledger
         .add_status(
             id,
@@ -317,7 +336,7 @@ async fn set_status(
                 state: st,
                 description: Some(describe(parts)),
                 log_url: ctx.github.run_url(),
-                environment_url: None,
+                environment_url,
                 auto_inactive: st == DeploymentState::Success,
             },
         )
@@ -849,7 +868,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         Watch::Passed => {
             outcome.timings.time_to_verified_ms = Some(ms(switched_at.elapsed()));
             rec.event("watch", format!("{target} passed the watch window"));
-            set_status(
+            set_status_at(
                 ctx,
                 d.id,
                 DeploymentState::Success,
@@ -863,6 +882,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                         ms_token(outcome.timings.time_to_healthy_ms.unwrap_or(0.0)),
                     ),
                 ],
+                environment_url(cfg, target),
             )
             .await?;
             if let Some(old) = &from {
@@ -1341,7 +1361,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
             outcome.timings.time_to_verified_ms = Some(ms(at.duration_since(switched)));
             outcome.timings.recovery_ms = Some(ms(rec.started.elapsed()));
             rec.event("verify", format!("{} verified healthy", target.slot));
-            set_status(
+            set_status_at(
                 ctx,
                 d.id,
                 DeploymentState::Success,
@@ -1355,6 +1375,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                         ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
                     ),
                 ],
+                environment_url(cfg, target.slot),
             )
             .await?;
             outcome.resolved = mark_resolved(ctx, &mut rec, &stale, d.id).await;
