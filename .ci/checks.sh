@@ -49,6 +49,14 @@ check-jsonschema "${action_schema[@]}" "${actions_yml[@]}"
 step "check-jsonschema: ${workflows[*]}"
 check-jsonschema "${workflow_schema[@]}" "${workflows[@]}"
 
+# Every example gates.yml against the schema generated from the gates' own
+# config types (docs/gates.schema.json, kept in step by `cargo xtask schema`).
+shopt -s nullglob
+gates_configs=(examples/gates.yml examples/*/gates.yml)
+shopt -u nullglob
+step "check-jsonschema: ${gates_configs[*]} against docs/gates.schema.json"
+check-jsonschema --schemafile docs/gates.schema.json "${gates_configs[@]}"
+
 step "zizmor (offline)"
 # Exit code is non-zero on any finding; --strict-collection makes a file that
 # does not parse an error instead of a warning.
