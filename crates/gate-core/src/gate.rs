@@ -56,6 +56,14 @@ pub trait Gate {
         Vec::new()
     }
 
+    /// Whether this run's report is a result worth recording in the ledger
+    /// (a check run `gates/<ID>` on the commit). A read-only subcommand, such
+    /// as `gate-deploy status`, says no, so it never replaces the real result.
+    fn record(args: &Self::Args) -> bool {
+        let _ = args;
+        true
+    }
+
     /// Extra publishing after the report is recorded (e.g. a sticky PR
     /// comment). Default: nothing.
     fn publish(

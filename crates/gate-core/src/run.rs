@@ -504,7 +504,7 @@ async fn finish<G: Gate>(
     }
 
     // The ledger.
-    if !common.no_record {
+    if !common.no_record && G::record(args) {
         match &ctx.commit {
             None => out::diag(
                 G::ID,

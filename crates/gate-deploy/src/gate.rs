@@ -89,6 +89,12 @@ impl Gate for DeployGate {
     type Args = DeployArgs;
     type Input = DeployInput;
 
+    /// `status` only reads the ledger: its report must not replace the
+    /// deploy's own result for the commit.
+    fn record(args: &DeployArgs) -> bool {
+        !matches!(args.command, Some(DeployCommand::Status { .. }))
+    }
+
     async fn collect(
         ctx: &Context,
         config: &DeployConfig,
