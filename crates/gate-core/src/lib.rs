@@ -18,6 +18,7 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod secret;
+pub mod units;
 
 pub use context::Context;
 pub use error::{GateError, Result};

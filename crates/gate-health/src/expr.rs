@@ -183,53 +183,8 @@ impl Val {
     }
 }
 
-/// Parses a duration: `250ms`, `5s`, `1m30s`, `72h`, `7d`. A bare number is
-/// refused (say the unit).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("empty duration; write e.g. 5s, 250ms, 72h".into());
-    }
-    let mut total = 0f64;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_end == 0 {
-            return Err(format!(
-                "`{t}` is not a duration; write e.g. 5s, 250ms, 1m30s, 72h, 7d"
-            ));
-        }
-        let n: f64 = rest[..num_end]
-            .parse()
-            .map_err(|_| format!("`{t}`: bad number in duration"))?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_end];
-        rest = &rest[unit_end..];
-        let ms = match unit {
-            "ms" => 1.0,
-            "s" => 1000.0,
-            "m" => 60_000.0,
-            "h" => 3_600_000.0,
-            "d" => 86_400_000.0,
-            "" => {
-                return Err(format!(
-                    "`{t}`: duration without a unit; write e.g. {n}s or {n}ms"
-                ));
-            }
-            u => return Err(format!("`{t}`: unknown unit `{u}`; use ms, s, m, h or d")),
-        };
-        total += n * ms;
-    }
-    if !total.is_finite() || total > 1e15 {
-        return Err(format!("`{t}`: duration too large"));
-    }
-    Ok(Duration::from_micros((total * 1000.0).round() as u64))
-}
+/// Durations are read as everywhere in gates (`250ms`, `72h`, `7d`; a unit is required).
+pub use gate_core::units::parse_duration;
 
 /// `*` matches any run of characters; everything else matches itself.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {

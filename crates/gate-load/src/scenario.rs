@@ -240,53 +240,15 @@ impl Scenario {
     }
 }
 
-/// Parses `250ms`, `2s`, `1m30s`, `1h`, `1.5s`, `500us`; a bare number is seconds.
+/// Parses a duration as gate-core does (`250ms`, `2s`, `1m30s`, `500us`),
+/// except that a bare number is seconds here (`duration: 30`), as in k6.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    if t.is_empty() {
-        return Err("empty duration: write e.g. 30s, 250ms or 1m30s".into());
-    }
     if let Ok(secs) = t.parse::<f64>() {
         return secs_to_duration(secs, t);
     }
-    let mut total = 0.0f64;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return Err(format!(
-                "`{t}` is not a duration: write e.g. 30s, 250ms or 1m30s"
-            ));
-        }
-        let n: f64 = rest[..num_len]
-            .parse()
-            .map_err(|_| format!("`{t}` is not a duration: bad number"))?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let factor = match unit {
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "" => {
-                return Err(format!(
-                    "`{t}`: a unit is missing after {n}; use us, ms, s, m or h"
-                ));
-            }
-            u => {
-                return Err(format!("`{t}`: unknown unit `{u}`; use us, ms, s, m or h"));
-            }
-        };
-        total += n * factor;
-    }
-    secs_to_duration(total, t)
+    let d = gate_core::units::parse_duration(t)?;
+    secs_to_duration(d.as_secs_f64(), t)
 }
 
 fn secs_to_duration(secs: f64, t: &str) -> Result<Duration, String> {
