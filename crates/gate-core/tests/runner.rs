@@ -42,6 +42,9 @@ struct LinesArgs {
     /// Minimum share of `ok` lines, in percent
     #[arg(long)]
     min_ok: Option<f64>,
+    /// Look only: not a config key, and the result is not recorded
+    #[arg(long)]
+    peek: bool,
 }
 
 const RULES: &[Rule] = &[Rule {
@@ -106,6 +109,10 @@ impl Gate for Lines {
         r.metrics.push(m);
         r.summary = format!("{ok} of {} lines ok", input.len());
         r.finish()
+    }
+
+    fn record(args: &LinesArgs) -> bool {
+        !args.peek
     }
 
     fn outputs(report: &Report) -> Vec<(String, String)> {
@@ -375,6 +382,12 @@ fn output_files_and_local_ledger() {
     // --no-record leaves the ledger alone.
     std::fs::remove_dir_all(dir.path().join(".gates")).unwrap();
     run(dir.path(), &["--input", "input.txt", "--no-record"], &[]);
+    assert!(!dir.path().join(".gates").exists());
+
+    // So does a read-only run the gate declines to record (`Gate::record`);
+    // `--peek` is a flag but not a config key, and is not taken for one.
+    let peek = run(dir.path(), &["--input", "input.txt", "--peek"], &[]);
+    assert_eq!(peek.code, ExitCode::Pass, "{}", peek.stderr);
     assert!(!dir.path().join(".gates").exists());
 }
 
