@@ -113,30 +113,50 @@ fn assert_no_token(text: &str) {
 }
 
 #[tokio::test]
-async fn check_run_is_created_then_updated_in_place() {
+async fn check_run_is_patched_in_place_until_it_carries_annotations() {
     let h = Harness::new().await;
+    // A first run with no located finding: no annotations.
+    let mut clean = report("coverage");
+    clean.findings.retain(|f| f.location.is_none());
+    let clean = clean.finish();
+    h.ledger.record_result(SHA, &clean).await.unwrap();
+    let runs = h.gh.check_runs();
+    assert_eq!(runs.len(), 1);
+    let id = runs[0]["id"].as_u64().unwrap();
+    assert_eq!(runs[0]["output"]["annotations_count"], 0);
+
+    // A re-run patches that run in place.
     let first = h
         .ledger
         .record_result(SHA, &report("coverage"))
         .await
         .unwrap();
     let runs = h.gh.check_runs();
-    assert_eq!(runs.len(), 1);
-    let id = runs[0]["id"].as_u64().unwrap();
+    assert_eq!(
+        runs.len(),
+        1,
+        "a re-run must not duplicate a run without annotations"
+    );
+    assert_eq!(runs[0]["id"].as_u64().unwrap(), id);
     assert_eq!(runs[0]["name"], "gates/coverage");
     assert_eq!(runs[0]["head_sha"], SHA);
     assert_eq!(runs[0]["status"], "completed");
     assert_eq!(runs[0]["conclusion"], "neutral"); // warn
     assert_eq!(runs[0]["details_url"], RUN_URL);
     assert_eq!(runs[0]["output"]["title"], "diff coverage 91% (min 80%)");
+    assert_eq!(runs[0]["output"]["annotations_count"], 1);
     assert_eq!(
         first,
         RecordOutcome::Recorded {
             url: runs[0]["html_url"].as_str().map(String::from)
         }
     );
+    let patches = h.gh.requests_to("PATCH", &format!("/check-runs/{id}"));
+    assert_eq!(patches.len(), 1);
+    assert!(patches[0].body.get("head_sha").is_none());
 
-    // Re-run with another verdict: same check run, updated.
+    // The run now carries an annotation GitHub cannot delete: the next
+    // re-run is a new check run, and the newest is the one read back.
     let mut failing = report("coverage");
     failing.findings.push(
         Finding::new("uncovered-changed-lines", Severity::Error, "bad").at(Location::file("a.rs")),
@@ -144,13 +164,18 @@ async fn check_run_is_created_then_updated_in_place() {
     let failing = failing.finish();
     h.ledger.record_result(SHA, &failing).await.unwrap();
     let runs = h.gh.check_runs();
-    assert_eq!(runs.len(), 1, "a re-run must not duplicate the check run");
-    assert_eq!(runs[0]["id"].as_u64().unwrap(), id);
-    assert_eq!(runs[0]["conclusion"], "failure");
-    assert_eq!(h.gh.requests_to("POST", "/check-runs").len(), 1);
-    let patches = h.gh.requests_to("PATCH", &format!("/check-runs/{id}"));
-    assert_eq!(patches.len(), 1);
-    assert!(patches[0].body.get("head_sha").is_none());
+    assert_eq!(runs.len(), 2, "an annotated run is superseded, not patched");
+    let newest = runs.iter().find(|r| r["id"].as_u64() != Some(id)).unwrap();
+    assert_eq!(newest["conclusion"], "failure");
+    assert_eq!(newest["output"]["annotations_count"], 2);
+    assert_eq!(
+        h.gh.annotations(id).len(),
+        1,
+        "the old run kept only its own"
+    );
+    assert_eq!(h.gh.requests_to("POST", "/check-runs").len(), 2);
+    let back = h.ledger.result_for(SHA, "coverage").await.unwrap().unwrap();
+    assert_eq!(back.report.verdict, failing.verdict);
 
     // Every request was authenticated, and the token never recorded.
     let requests = h.gh.requests();
@@ -164,7 +189,7 @@ async fn check_run_is_created_then_updated_in_place() {
     }
     // Another gate on the same commit gets its own check run.
     h.ledger.record_result(SHA, &report("audit")).await.unwrap();
-    assert_eq!(h.gh.check_runs().len(), 2);
+    assert_eq!(h.gh.check_runs().len(), 3);
 }
 
 #[tokio::test]

@@ -534,11 +534,12 @@ fn json_report_round_trips_and_validates_against_the_published_schema() {
     );
 }
 
-/// The whole runner in Actions mode against the in-process fake GitHub: the
-/// check run is created, then updated in place by a re-run; a fork's
-/// read-only token falls back to annotations + summary + exit code.
+/// The whole runner in Actions mode against the in-process fake GitHub: a
+/// check run is created; a re-run creates a new one rather than piling its
+/// annotations onto the first run's (GitHub cannot delete annotations); a
+/// fork's read-only token falls back to annotations + summary + exit code.
 #[test]
-fn in_actions_with_a_token_writes_one_check_run_and_falls_back_on_forks() {
+fn in_actions_with_a_token_writes_check_runs_and_falls_back_on_forks() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let gh = rt.block_on(fake_github::FakeGitHub::start());
     let token = "ghs_faketokenforthetests0001";
@@ -559,19 +560,29 @@ fn in_actions_with_a_token_writes_one_check_run_and_falls_back_on_forks() {
     let second = run(dir.path(), &["--input", "input.txt"], &vars);
     assert_eq!(second.code, ExitCode::Fail, "{}", second.stderr);
     let runs = gh.check_runs();
-    assert_eq!(runs.len(), 1, "a re-run updates in place: {runs:?}");
-    assert_eq!(runs[0]["name"], "gates/lines");
-    assert_eq!(runs[0]["conclusion"], "failure");
     assert_eq!(
-        runs[0]["head_sha"],
-        "0123456789abcdef0123456789abcdef01234567"
+        runs.len(),
+        2,
+        "a re-run of an annotated run is a new run: {runs:?}"
     );
+    for r in &runs {
+        assert_eq!(r["name"], "gates/lines");
+        assert_eq!(r["conclusion"], "failure");
+        assert_eq!(r["head_sha"], "0123456789abcdef0123456789abcdef01234567");
+        let id = r["id"].as_u64().unwrap();
+        assert_eq!(
+            gh.annotations(id).len(),
+            2,
+            "each run holds its own two annotations, never the other's"
+        );
+        assert_eq!(r["output"]["annotations_count"], 2);
+    }
     // The token appears once: in the mask command the runner needs.
     assert_eq!(first.stdout.matches(token).count(), 1);
     assert!(first.stdout.starts_with(&format!("::add-mask::{token}\n")));
     assert!(!first.stderr.contains(token));
-    assert_eq!(gh.requests_to("POST", "/check-runs").len(), 1);
-    assert_eq!(gh.requests_to("PATCH", "/check-runs").len(), 1);
+    assert_eq!(gh.requests_to("POST", "/check-runs").len(), 2);
+    assert_eq!(gh.requests_to("PATCH", "/check-runs").len(), 0);
     // The report can be read back from the check run.
     let _context = rt.enter();
     let ledger = gate_core::ledger::github::GitHubLedger::new(
@@ -621,4 +632,34 @@ fn in_actions_with_a_token_writes_one_check_run_and_falls_back_on_forks() {
     );
     let down = run(ok_dir.path(), &["--input", "input.txt"], &down_vars);
     assert_eq!(down.code, ExitCode::Upstream, "{}", down.stderr);
+}
+
+/// A re-run of a gate whose check run has no annotations patches that run in
+/// place: one run per gate and commit, its conclusion the latest verdict.
+#[test]
+fn a_rerun_without_annotations_patches_the_check_run_in_place() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let gh = rt.block_on(fake_github::FakeGitHub::start());
+    let token = "ghs_faketokenforthetests0002";
+    gh.require_token(token);
+    let dir = workdir("ok\nok\n");
+    let url = gh.url();
+    let vars = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_TOKEN", token),
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_REPOSITORY", "octo/demo"),
+        ("GITHUB_SHA", "89abcdef0123456789abcdef0123456789abcdef"),
+        ("GITHUB_RUN_ID", "43"),
+    ];
+    for _ in 0..2 {
+        let r = run(dir.path(), &["--input", "input.txt"], &vars);
+        assert_eq!(r.code, ExitCode::Pass, "{}", r.stderr);
+    }
+    let runs = gh.check_runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["conclusion"], "success");
+    assert_eq!(runs[0]["output"]["annotations_count"], 0);
+    assert_eq!(gh.requests_to("POST", "/check-runs").len(), 1);
+    assert_eq!(gh.requests_to("PATCH", "/check-runs").len(), 1);
 }

@@ -1,16 +1,17 @@
 //! GitHub backend of the ledger: gate results as check runs, deployments as
 //! deployments and deployment statuses, through [`crate::github::api`].
 //!
-//! A gate's result is the check run `gates/<gate>` on the commit, created or
-//! updated in place (a re-run finds the existing one and patches it, so it
-//! never duplicates). Its `output.text` embeds the report's JSON after the
+//! A gate's result is the check run `gates/<gate>` on the commit. A re-run
+//! patches the newest existing run in place when that run carries no
+//! annotations; when it does, the re-run creates a new check run instead.
+//! GitHub appends annotations on every update and has no way to delete them,
+//! so patching would pile the re-run's annotations onto the stale ones (and
+//! keep showing findings the re-run no longer has). GitHub's UI and required
+//! status checks read the newest run of a name, as they do for re-run jobs.
+//! Its `output.text` embeds the report's JSON after the
 //! marker [`REPORT_MARKER`], which [`GitHubLedger::result_for`] parses back:
 //! that is how a later job (scoring, a coverage baseline on the base commit)
 //! reads an earlier gate's report.
-//!
-//! Note: GitHub appends annotations on every update and has no way to delete
-//! them, so a re-run of the same gate on the same commit adds its annotations
-//! to those of the earlier run (the summary, text and conclusion are replaced).
 
 use chrono::Utc;
 use http::Method;
@@ -263,7 +264,11 @@ impl GitHubLedger {
         report: &Report,
     ) -> Result<Option<String>, ApiError> {
         let name = check_run_name(&report.gate);
-        let existing = self.find_check_run(commit, &report.gate).await?;
+        // Patch only a run without annotations: they cannot be removed.
+        let existing = self
+            .find_check_run(commit, &report.gate)
+            .await?
+            .filter(|run| run.output.annotations_count == 0);
         let output = CheckRunContent::new(report);
         let mut batches = output.annotations.chunks(ANNOTATIONS_PER_REQUEST);
         let first = batches.next().unwrap_or(&[]);
