@@ -96,7 +96,9 @@ fn packagist_v_prefixed_version_in_the_second_range() {
 
 #[test]
 fn every_bound_of_the_real_advisories_orders_as_its_ecosystem_does() {
-    let cases: &[(&str, Ecosystem, &[(&str, bool)])] = &[
+    /// (advisory file, ecosystem, (version, affected)).
+    type Case = (&'static str, Ecosystem, &'static [(&'static str, bool)]);
+    let cases: &[Case] = &[
         (
             "Go/GHSA-ffhg-7mh4-33c4.json",
             Ecosystem::Go,
