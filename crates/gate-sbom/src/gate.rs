@@ -106,12 +106,12 @@ pub enum SbomCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
-    /// Compare two CycloneDX JSON files: components added, removed, version- and license-changed (HEAD is also validated and held to the policy)
+    /// Compare two SBOMs, or two commits or directories (their lockfiles, generated with the same options): components added, removed, version- and license-changed (HEAD is also validated and held to the policy)
     Diff {
-        /// The SBOM before (e.g. of the base branch)
+        /// Before: a CycloneDX JSON file, a git revision (e.g. origin/main) or a directory
         #[arg(value_name = "BASE")]
         base: String,
-        /// The SBOM after
+        /// After: a CycloneDX JSON file, a git revision (e.g. HEAD) or a directory (`.`: the checkout as it is)
         #[arg(value_name = "HEAD")]
         head: String,
     },
@@ -195,6 +195,24 @@ pub struct Doc {
     /// How the SBOM was generated (empty for `check`).
     pub method: String,
     pub notes: Vec<String>,
+    /// `diff` between commits: the lockfile does not exist on this side, so
+    /// every component of the other side is added (or removed).
+    pub absent: bool,
+}
+
+impl Doc {
+    /// The side of a `diff` where a lockfile does not exist.
+    pub fn absent(path: String) -> Doc {
+        Doc {
+            path,
+            sha256: String::new(),
+            analysis: Analysis::default(),
+            schema: Ok(Vec::new()),
+            method: String::new(),
+            notes: Vec::new(),
+            absent: true,
+        }
+    }
 }
 
 /// What `collect` gathers.
@@ -206,8 +224,8 @@ pub struct SbomInput {
     pub artifacts: Vec<Artifact>,
     pub subjects_path: Option<String>,
     pub provenance_path: Option<String>,
-    /// `diff`: the base SBOM (`docs` holds the head).
-    pub base: Option<Doc>,
+    /// `diff`: the base SBOMs, one per head SBOM in `docs`, in the same order.
+    pub bases: Vec<Doc>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -385,11 +403,12 @@ pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Resul
         schema,
         method: String::new(),
         notes: Vec::new(),
+        absent: false,
     })
 }
 
 /// What a path names: a Cargo manifest, a Cargo.lock or an npm lockfile.
-enum Source {
+pub(crate) enum Source {
     Cargo {
         lock: PathBuf,
         manifest: Option<PathBuf>,
@@ -397,7 +416,7 @@ enum Source {
     Npm(PathBuf),
 }
 
-fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
+pub(crate) fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
     if p.is_dir() {
         let mut v = Vec::new();
         let (lock, manifest) = (p.join("Cargo.lock"), p.join("Cargo.toml"));
@@ -456,8 +475,11 @@ fn read_text(p: &Path) -> gate_core::Result<String> {
         .map_err(|_| GateError::malformed(p, None, "not UTF-8 text: not a lockfile"))
 }
 
-fn graph_for(ctx: &Context, config: &SbomConfig, src: &Source) -> gate_core::Result<Graph> {
-    let root = &ctx.repo_root;
+pub(crate) fn graph_for(
+    root: &Path,
+    config: &SbomConfig,
+    src: &Source,
+) -> gate_core::Result<Graph> {
     let mut g = match src {
         Source::Npm(p) => npm::parse(p, &read_text(p)?, &display_path(root, p))?,
         Source::Cargo { lock, manifest } => {
@@ -559,6 +581,95 @@ fn write(path: &Path, bytes: &[u8]) -> gate_core::Result<()> {
     gate_core::ledger::local::atomic_write(path, bytes)
 }
 
+/// `path` under `root` unless it is absolute.
+fn resolve_under(root: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+/// The lockfile a source reads.
+fn lock_path(src: &Source) -> &Path {
+    match src {
+        Source::Cargo { lock, .. } => lock,
+        Source::Npm(p) => p,
+    }
+}
+
+/// The inputs the configuration names (default: what `root` holds), under
+/// `root`. With `skip_missing`, a named lockfile that does not exist is left
+/// out instead of failing (a commit that predates it).
+pub(crate) fn sources_under(
+    root: &Path,
+    config: &SbomConfig,
+    skip_missing: bool,
+) -> gate_core::Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    if config.inputs.is_empty() {
+        sources = classify(root)?;
+        if sources.is_empty() && !skip_missing {
+            return Err(GateError::Input(format!(
+                "no Cargo.lock or package-lock.json in {}\n  hint: name the lockfiles with `inputs` (--input PATH)",
+                root.display()
+            )));
+        }
+        return Ok(sources);
+    }
+    for i in config
+        .inputs
+        .iter()
+        .flat_map(|s| s.split(['\n', ',']))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let p = resolve_under(root, i);
+        if skip_missing && !p.exists() {
+            continue;
+        }
+        let found = classify(&p)?;
+        if found.is_empty() && !skip_missing {
+            return Err(GateError::Input(format!(
+                "input {}: no Cargo.lock or package-lock.json there",
+                p.display()
+            )));
+        }
+        sources.extend(
+            found
+                .into_iter()
+                .filter(|s| !skip_missing || lock_path(s).is_file()),
+        );
+    }
+    Ok(sources)
+}
+
+/// The SBOM of a graph, as written.
+pub(crate) fn sbom_bytes(g: &Graph, opts: &Options) -> gate_core::Result<Vec<u8>> {
+    generate::to_bytes(generate::bom(g, opts))
+        .map_err(|e| GateError::Internal(format!("cannot serialize the SBOM: {e}")))
+}
+
+/// Every input under `root` as a generated, validated SBOM in memory, keyed
+/// by the lockfile's path relative to `root`. Missing inputs are left out.
+pub(crate) fn docs_under(
+    root: &Path,
+    config: &SbomConfig,
+    opts: &Options,
+) -> gate_core::Result<std::collections::BTreeMap<String, Doc>> {
+    let mut out = std::collections::BTreeMap::new();
+    for src in sources_under(root, config, true)? {
+        let g = graph_for(root, config, &src)?;
+        let bytes = sbom_bytes(&g, opts)?;
+        let mut doc = check_bytes(&g.source, lock_path(&src), &bytes)?;
+        doc.method = format!("{} from {}", g.method, g.source);
+        doc.notes = g.notes.clone();
+        out.insert(g.source.clone(), doc);
+    }
+    Ok(out)
+}
+
 fn collect_sync(
     ctx: &Context,
     config: &SbomConfig,
@@ -573,19 +684,7 @@ fn collect_sync(
         }
     }
     if let Some(SbomCommand::Diff { base, head }) = &args.command {
-        let read = |f: &String| -> gate_core::Result<Doc> {
-            let p = ctx.resolve(f);
-            let bytes = std::fs::read(&p).map_err(|e| GateError::read(&p, e))?;
-            check_bytes(&display_path(root, &p), &p, &bytes)
-        };
-        return Ok(SbomInput {
-            mode: "diff",
-            base: Some(read(base)?),
-            docs: vec![read(head)?],
-            artifacts: Vec::new(),
-            subjects_path: None,
-            provenance_path: None,
-        });
+        return crate::revision::diff_input(ctx, config, base, head);
     }
     if let Some(SbomCommand::Check { files }) = &args.command {
         let mut docs = Vec::new();
@@ -600,39 +699,12 @@ fn collect_sync(
             artifacts: Vec::new(),
             subjects_path: None,
             provenance_path: None,
-            base: None,
+            bases: Vec::new(),
         });
     }
 
     // Generate.
-    let mut sources = Vec::new();
-    if config.inputs.is_empty() {
-        sources = classify(root)?;
-        if sources.is_empty() {
-            return Err(GateError::Input(format!(
-                "no Cargo.lock or package-lock.json in {}\n  hint: name the lockfiles with `inputs` (--input PATH)",
-                root.display()
-            )));
-        }
-    } else {
-        for i in config
-            .inputs
-            .iter()
-            .flat_map(|s| s.split(['\n', ',']))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let p = ctx.resolve(i);
-            let found = classify(&p)?;
-            if found.is_empty() {
-                return Err(GateError::Input(format!(
-                    "input {}: no Cargo.lock or package-lock.json there",
-                    p.display()
-                )));
-            }
-            sources.extend(found);
-        }
-    }
+    let sources = sources_under(root, config, false)?;
     if sources.len() > 1 && !config.sbom_path.contains("{product}") {
         return Err(GateError::Config(vec![format!(
             "sbom.sbom-path `{}`: {} inputs give {} SBOMs; put `{{product}}` in the path (e.g. sbom/{{product}}.cdx.json)",
@@ -671,7 +743,7 @@ fn collect_sync(
     let mut docs = Vec::new();
     let mut written = std::collections::BTreeSet::new();
     for src in &sources {
-        let g = graph_for(ctx, config, src)?;
+        let g = graph_for(root, config, src)?;
         let product = g
             .packages
             .get(&g.root)
@@ -694,8 +766,7 @@ fn collect_sync(
                 out.display()
             )]));
         }
-        let bytes = generate::to_bytes(generate::bom(&g, &opts))
-            .map_err(|e| GateError::Internal(format!("cannot serialize the SBOM: {e}")))?;
+        let bytes = sbom_bytes(&g, &opts)?;
         write(&out, &bytes)?;
         // Validate what was written, as a consumer would read it.
         let back = std::fs::read(&out).map_err(|e| GateError::read(&out, e))?;
@@ -752,7 +823,7 @@ fn collect_sync(
         artifacts,
         subjects_path,
         provenance_path,
-        base: None,
+        bases: Vec::new(),
     })
 }
 
@@ -807,7 +878,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     let mut denied = 0usize;
     let mut invalid_docs = 0usize;
     let mut edges = 0usize;
-    for d in &input.docs {
+    for d in input.docs.iter().filter(|d| !d.absent) {
         let loc = || Location::file(d.path.clone());
         let a = &d.analysis;
         let mut bad = false;
@@ -1010,42 +1081,38 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             );
         }
     }
-    let changes = input
-        .base
-        .as_ref()
-        .zip(input.docs.first())
-        .map(|(b, h)| crate::diff::diff(&b.analysis, &h.analysis));
-    if let Some(c) = &changes {
-        let head = input
-            .docs
-            .first()
-            .map(|d| d.path.clone())
-            .unwrap_or_default();
-        for f in c.findings() {
-            r.findings.push(f.at(Location::file(head.clone())));
+    // `diff`: one comparison per (base, head) pair.
+    let changes: Vec<(&Doc, &Doc, crate::diff::Changes)> = input
+        .bases
+        .iter()
+        .zip(&input.docs)
+        .map(|(b, h)| (b, h, crate::diff::diff(&b.analysis, &h.analysis)))
+        .collect();
+    let diffing = input.mode == "diff";
+    if diffing {
+        let (mut added, mut removed, mut versions, mut licenses) = (0, 0, 0, 0);
+        for (b, h, c) in &changes {
+            // Findings land on the head's lockfile (or SBOM); an absent head
+            // has no file, its base names it.
+            let at = if h.absent { &b.path } else { &h.path };
+            for f in c.findings() {
+                r.findings.push(f.at(Location::file(at.clone())));
+            }
+            added += c.added.len();
+            removed += c.removed.len();
+            versions += c.version_changed.len();
+            licenses += c.license_changed.len();
         }
         #[allow(clippy::cast_precision_loss)]
         {
-            r.metrics.push(Metric::info(
-                "components-added",
-                c.added.len() as f64,
-                "count",
-            ));
-            r.metrics.push(Metric::info(
-                "components-removed",
-                c.removed.len() as f64,
-                "count",
-            ));
-            r.metrics.push(Metric::info(
-                "versions-changed",
-                c.version_changed.len() as f64,
-                "count",
-            ));
-            r.metrics.push(Metric::info(
-                "licenses-changed",
-                c.license_changed.len() as f64,
-                "count",
-            ));
+            r.metrics
+                .push(Metric::info("components-added", added as f64, "count"));
+            r.metrics
+                .push(Metric::info("components-removed", removed as f64, "count"));
+            r.metrics
+                .push(Metric::info("versions-changed", versions as f64, "count"));
+            r.metrics
+                .push(Metric::info("licenses-changed", licenses as f64, "count"));
         }
     }
     r.checked = (total + input.docs.len()) as u64;
@@ -1057,7 +1124,13 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     let names: Vec<String> = input
         .docs
         .iter()
-        .map(|d| format!("{} (CycloneDX {})", d.path, d.analysis.spec_version))
+        .map(|d| {
+            if d.absent {
+                format!("{} (absent)", d.path)
+            } else {
+                format!("{} (CycloneDX {})", d.path, d.analysis.spec_version)
+            }
+        })
         .collect();
     let mut summary = format!(
         "{verb} {}: {total} components, hashes {}%, licenses {}%, purls {}%, {} invalid",
@@ -1067,14 +1140,18 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         gate_core::report::format_number(shares[2]),
         invalid_docs
     );
-    if let Some(c) = &changes {
+    if diffing {
+        let sum = |f: fn(&crate::diff::Changes) -> usize| -> usize {
+            changes.iter().map(|(_, _, c)| f(c)).sum()
+        };
+        let bases: Vec<&str> = input.bases.iter().map(|b| b.path.as_str()).collect();
         summary.push_str(&format!(
             "; against {}: {} added, {} removed, {} version-changed, {} license-changed",
-            input.base.as_ref().map(|b| b.path.as_str()).unwrap_or(""),
-            c.added.len(),
-            c.removed.len(),
-            c.version_changed.len(),
-            c.license_changed.len()
+            bases.join(", "),
+            sum(|c| c.added.len()),
+            sum(|c| c.removed.len()),
+            sum(|c| c.version_changed.len()),
+            sum(|c| c.license_changed.len())
         ));
     }
     if !input.artifacts.is_empty() {
@@ -1083,7 +1160,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     r.summary = summary;
     r.details = serde_json::json!({
         "mode": input.mode,
-        "sboms": input.docs.iter().map(|d| serde_json::json!({
+        "sboms": input.docs.iter().filter(|d| !d.absent).map(|d| serde_json::json!({
             "path": d.path,
             "sha256": d.sha256,
             "spec_version": d.analysis.spec_version,
@@ -1095,7 +1172,14 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         "artifacts": input.artifacts.iter().map(|a| serde_json::json!({"name": a.name, "sha256": a.sha256, "size": a.size})).collect::<Vec<_>>(),
         "subjects_path": input.subjects_path,
         "provenance_path": input.provenance_path,
-        "diff": changes.as_ref().map(crate::diff::Changes::to_json),
+        "diff": changes.iter().map(|(b, h, c)| {
+            let mut j = c.to_json();
+            j["base"] = serde_json::json!(b.path);
+            j["head"] = serde_json::json!(h.path);
+            j["base_sha256"] = serde_json::json!(b.sha256);
+            j["head_sha256"] = serde_json::json!(h.sha256);
+            j
+        }).collect::<Vec<_>>(),
     });
     r.finish()
 }

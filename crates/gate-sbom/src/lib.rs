@@ -16,6 +16,7 @@ pub mod generate;
 pub mod graph;
 pub mod model;
 pub mod npm;
+pub mod revision;
 pub mod validate;
 
 pub use gate::SbomGate;
