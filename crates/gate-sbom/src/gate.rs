@@ -52,6 +52,8 @@ pub struct SbomConfig {
     pub sbom_path: String,
     /// CycloneDX version to write: `1.5` or `1.6`.
     pub spec_version: SpecVersion,
+    /// Also write the SBOM as CycloneDX XML here (same content and serial number as the JSON; with several inputs it must contain `{product}`).
+    pub xml_path: Option<String>,
     /// Cargo graphs: `auto`, `always` or `never` run `cargo metadata --locked --offline`.
     pub cargo_metadata: CargoMetadata,
     /// Name of the root component (default: the manifest's package, or the workspace's repository name).
@@ -83,6 +85,7 @@ impl Default for SbomConfig {
             inputs: Vec::new(),
             sbom_path: "sbom.cdx.json".into(),
             spec_version: SpecVersion::V1_5,
+            xml_path: None,
             cargo_metadata: CargoMetadata::Auto,
             name: None,
             artifacts: Vec::new(),
@@ -131,6 +134,9 @@ pub struct SbomArgs {
     /// CycloneDX version to write: 1.5 or 1.6
     #[arg(long = "spec-version", id = "spec_version", value_name = "VERSION")]
     pub spec_version: Option<String>,
+    /// Also write the SBOM as CycloneDX XML here
+    #[arg(long = "xml-path", id = "xml_path", value_name = "PATH")]
+    pub xml_path: Option<String>,
     /// auto, always or never run `cargo metadata`
     #[arg(long = "cargo-metadata", id = "cargo_metadata", value_name = "WHEN")]
     pub cargo_metadata: Option<String>,
@@ -198,6 +204,8 @@ pub struct Doc {
     /// `diff` between commits: the lockfile does not exist on this side, so
     /// every component of the other side is added (or removed).
     pub absent: bool,
+    /// The XML encoding written beside it: (path, sha256).
+    pub xml: Option<(String, String)>,
 }
 
 impl Doc {
@@ -211,6 +219,7 @@ impl Doc {
             method: String::new(),
             notes: Vec::new(),
             absent: true,
+            xml: None,
         }
     }
 }
@@ -404,6 +413,7 @@ pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Resul
         method: String::new(),
         notes: Vec::new(),
         absent: false,
+        xml: None,
     })
 }
 
@@ -713,6 +723,16 @@ fn collect_sync(
             sources.len()
         )]));
     }
+    if let Some(xp) = &config.xml_path
+        && sources.len() > 1
+        && !xp.contains("{product}")
+    {
+        return Err(GateError::Config(vec![format!(
+            "sbom.xml-path `{xp}`: {} inputs give {} SBOMs; put `{{product}}` in the path (e.g. sbom/{{product}}.cdx.xml)",
+            sources.len(),
+            sources.len()
+        )]));
+    }
 
     let mut artifacts = Vec::new();
     for a in config
@@ -766,13 +786,31 @@ fn collect_sync(
                 out.display()
             )]));
         }
-        let bytes = sbom_bytes(&g, &opts)?;
+        let bom = generate::bom(&g, &opts);
+        let bytes = generate::to_bytes(bom.clone())
+            .map_err(|e| GateError::Internal(format!("cannot serialize the SBOM: {e}")))?;
         write(&out, &bytes)?;
+        let mut xml = None;
+        if let Some(xp) = &config.xml_path {
+            let xout = ctx.resolve(xp.replace("{product}", &safe));
+            if xout == out || !written.insert(xout.clone()) {
+                return Err(GateError::Config(vec![format!(
+                    "sbom.xml-path: {} is already written by another SBOM; give each its own path (with `{{product}}` when there are several inputs)",
+                    xout.display()
+                )]));
+            }
+            let xbytes = generate::to_xml_bytes(&bom).map_err(|e| {
+                GateError::Internal(format!("cannot serialize the SBOM as XML: {e}"))
+            })?;
+            write(&xout, &xbytes)?;
+            xml = Some((display_path(root, &xout), sha256_hex(&xbytes)));
+        }
         // Validate what was written, as a consumer would read it.
         let back = std::fs::read(&out).map_err(|e| GateError::read(&out, e))?;
         let mut doc = check_bytes(&display_path(root, &out), &out, &back)?;
         doc.method = format!("{} from {}", g.method, g.source);
         doc.notes = g.notes.clone();
+        doc.xml = xml;
         docs.push(doc);
     }
 
@@ -1168,6 +1206,8 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             "components": d.analysis.components.iter().filter(|c| !c.in_root).count(),
             "dependency_edges": d.analysis.edges,
             "method": d.method,
+            "xml_path": d.xml.as_ref().map(|x| &x.0),
+            "xml_sha256": d.xml.as_ref().map(|x| &x.1),
         })).collect::<Vec<_>>(),
         "artifacts": input.artifacts.iter().map(|a| serde_json::json!({"name": a.name, "sha256": a.sha256, "size": a.size})).collect::<Vec<_>>(),
         "subjects_path": input.subjects_path,
@@ -1229,6 +1269,7 @@ impl Gate for SbomGate {
         vec![
             ("sbom-path".into(), list("path")),
             ("sbom-sha256".into(), list("sha256")),
+            ("sbom-xml-path".into(), list("xml_path")),
             ("subjects-path".into(), str_of("subjects_path")),
             ("provenance-path".into(), str_of("provenance_path")),
             ("components".into(), components),

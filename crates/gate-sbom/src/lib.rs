@@ -18,5 +18,6 @@ pub mod model;
 pub mod npm;
 pub mod revision;
 pub mod validate;
+pub mod xml;
 
 pub use gate::SbomGate;
