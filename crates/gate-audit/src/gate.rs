@@ -530,23 +530,25 @@ pub fn collect_with(
     };
     if paths.is_empty() {
         return Err(GateError::Input(format!(
-            "no lockfile found under {} (Cargo.lock, package-lock.json, npm-shrinkwrap.json, requirements*.txt)\n  hint: commit your lockfile, or pass --lockfile PATH",
-            root.display()
+            "no lockfile found under {} ({})\n  hint: commit your lockfile, or pass --lockfile PATH",
+            root.display(),
+            lockfile::SUPPORTED_NAMES
         )));
     }
     let mut locks: Vec<Lockfile> = Vec::new();
     for p in &paths {
         let kind = lockfile::kind_of(p).ok_or_else(|| {
             GateError::Usage(format!(
-                "{}: unknown lockfile kind; gate-audit reads Cargo.lock, package-lock.json, npm-shrinkwrap.json and requirements*.txt",
-                p.display()
+                "{}: unknown lockfile kind; gate-audit reads {}",
+                p.display(),
+                lockfile::SUPPORTED_NAMES
             ))
         })?;
         let bytes = std::fs::read(p).map_err(|e| GateError::read(p, e))?;
         let display = rel(root, p);
-        let l = lockfile::parse(kind, &display, &bytes).map_err(|e| {
+        let l = lockfile::parse_file(kind, p, &display, &bytes).map_err(|e| {
             GateError::malformed(
-                p,
+                e.file.as_deref().unwrap_or(p),
                 e.line,
                 format!(
                     "{}\n  hint: regenerate the lockfile with its package manager",
@@ -573,9 +575,12 @@ pub fn collect_with(
                 l.path,
                 l.ecosystem.osv_name(),
                 match l.ecosystem {
-                    Ecosystem::CratesIo => "set rustsec-db to a RustSec advisory-db checkout",
-                    Ecosystem::Npm => "add an OSV directory with npm advisories to osv-db",
-                    Ecosystem::PyPI => "add an OSV directory with PyPI advisories to osv-db",
+                    Ecosystem::CratesIo =>
+                        "set rustsec-db to a RustSec advisory-db checkout".to_string(),
+                    e => format!(
+                        "add an OSV directory with {} advisories to osv-db",
+                        e.osv_name()
+                    ),
                 }
             )));
         }

@@ -138,6 +138,9 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
         "npm" => Some(Ecosystem::Npm),
         "PyPI" => Some(Ecosystem::PyPI),
         "crates.io" => Some(Ecosystem::CratesIo),
+        "Go" => Some(Ecosystem::Go),
+        "RubyGems" => Some(Ecosystem::RubyGems),
+        "Packagist" => Some(Ecosystem::Packagist),
         _ => None,
     }
 }
@@ -146,6 +149,7 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
 pub fn normalize(eco: Ecosystem, name: &str) -> String {
     match eco {
         Ecosystem::PyPI => pep503(name),
+        Ecosystem::Packagist => name.to_ascii_lowercase(),
         _ => name.to_string(),
     }
 }
@@ -283,6 +287,8 @@ fn looks_like_osv(bytes: &[u8]) -> bool {
 pub enum Ver {
     Sem(semver::Version),
     Pep(pep440_rs::Version),
+    Gem(crate::version::GemVersion),
+    Composer(crate::version::ComposerVersion),
 }
 
 impl Ver {
@@ -291,7 +297,14 @@ impl Ver {
     pub fn parse(eco: Ecosystem, s: &str, lenient: bool) -> Option<(Ver, bool)> {
         match eco {
             Ecosystem::PyPI => s.trim().parse().ok().map(|v| (Ver::Pep(v), false)),
-            _ => {
+            Ecosystem::Go => crate::version::parse_go(s).map(|v| (Ver::Sem(v), false)),
+            Ecosystem::RubyGems => {
+                crate::version::GemVersion::parse(s).map(|v| (Ver::Gem(v), false))
+            }
+            Ecosystem::Packagist => {
+                crate::version::ComposerVersion::parse(s).map(|v| (Ver::Composer(v), false))
+            }
+            Ecosystem::CratesIo | Ecosystem::Npm => {
                 if lenient {
                     parse_semver_lenient(s).map(|(v, c)| (Ver::Sem(v), c))
                 } else {
@@ -307,6 +320,8 @@ impl Ver {
         match (self, other) {
             (Ver::Sem(a), Ver::Sem(b)) => Some(precedence(a, b)),
             (Ver::Pep(a), Ver::Pep(b)) => Some(a.cmp(b)),
+            (Ver::Gem(a), Ver::Gem(b)) => Some(a.cmp(b)),
+            (Ver::Composer(a), Ver::Composer(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }
@@ -333,6 +348,7 @@ pub fn range_contains(eco: Ecosystem, version: &Ver, r: &Range, notes: &mut Vec<
                                 match &pv {
                                     Ver::Sem(v) => v.to_string(),
                                     Ver::Pep(v) => v.to_string(),
+                                    Ver::Gem(_) | Ver::Composer(_) => s.to_string(),
                                 }
                             ));
                         }
@@ -392,9 +408,11 @@ pub fn affected_contains(
     let mut hit = false;
     for listed in a.versions.iter().flatten() {
         let eq = match eco {
-            Ecosystem::PyPI => Ver::parse(eco, listed, false)
-                .and_then(|(l, _)| l.cmp(&v))
-                .is_some_and(|o| o == Ordering::Equal),
+            Ecosystem::PyPI | Ecosystem::Go | Ecosystem::RubyGems | Ecosystem::Packagist => {
+                Ver::parse(eco, listed, false)
+                    .and_then(|(l, _)| l.cmp(&v))
+                    .is_some_and(|o| o == Ordering::Equal)
+            }
             _ => listed == version_text,
         };
         if eq {

@@ -1,7 +1,7 @@
 //! Pinned `requirements*.txt` (`name==version`, extras, markers, hashes,
 //! line continuations).
 
-use super::{Ecosystem, Lockfile, Package, ParseError};
+use super::{Ecosystem, Hash, Lockfile, Package, ParseError};
 
 fn valid_name(n: &str) -> bool {
     let b = n.as_bytes();
@@ -47,7 +47,14 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             }
             continue;
         }
-        // drop per-requirement options (--hash=...) and environment markers
+        // per-requirement `--hash=alg:hex` options, then drop the options
+        // and environment markers
+        let hashes: Vec<Hash> = s
+            .split_whitespace()
+            .filter_map(|t| t.strip_prefix("--hash="))
+            .filter_map(|h| h.split_once(':'))
+            .map(|(alg, v)| Hash::hex(&alg.to_ascii_lowercase(), v))
+            .collect();
         let s = s.split(" --").next().unwrap_or(s);
         let s = s.split(';').next().unwrap_or(s).trim();
         let pinned = s.split_once("===").or_else(|| s.split_once("=="));
@@ -70,19 +77,15 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         packages.push(Package {
             name: name.to_string(),
             version: ver.to_string(),
-            source: None,
-            dev: false,
             line: n,
-            paths: Vec::new(),
+            hashes,
+            ..Package::default()
         });
     }
-    Ok(Lockfile {
-        path: display.to_string(),
-        ecosystem: Ecosystem::PyPI,
-        format: "requirements.txt".into(),
-        packages,
-        unchecked,
-    })
+    let mut l = Lockfile::new(display, Ecosystem::PyPI, "requirements.txt");
+    l.packages = packages;
+    l.unchecked = unchecked;
+    Ok(l)
 }
 
 #[cfg(test)]
@@ -109,6 +112,7 @@ mod tests {
         );
         assert_eq!(l.unchecked.len(), 1);
         assert_eq!(l.unchecked[0].0, 4);
+        assert_eq!(l.packages[2].hashes, [Hash::hex("sha256", "abc")]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Ecosystem, Lockfile, Package, ParseError, line_at};
+use super::{Dependency, Ecosystem, Hash, Lockfile, Package, ParseError, line_at};
 
 #[derive(Deserialize)]
 struct Raw {
@@ -20,6 +20,20 @@ struct RawPackage {
     version: String,
     #[serde(default)]
     source: Option<String>,
+    #[serde(default)]
+    checksum: Option<String>,
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
+/// A `dependencies` entry: `name`, `name version` or
+/// `name version (source)`. The version is exact.
+fn edge(spec: &str) -> Dependency {
+    let mut it = spec.split_whitespace();
+    let name = it.next().unwrap_or_default();
+    let mut d = Dependency::named(name);
+    d.version = it.next().map(str::to_string);
+    d
 }
 
 /// Lines of `name = "..."` inside each `[[package]]` table, in order.
@@ -74,7 +88,7 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             return Err(ParseError::new(
                 line,
                 format!(
-                    "unknown Cargo.lock format version {} (gate-audit reads versions 1 to 4; update gate-audit)",
+                    "unknown Cargo.lock format version {} (supported: 1 to 4; update gates)",
                     match other {
                         toml::Value::Integer(i) => i.to_string(),
                         toml::Value::String(s) => format!("\"{s}\""),
@@ -91,6 +105,19 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         ));
     }
     let lines = package_lines(text);
+    // v1 keeps checksums in [metadata]: "checksum NAME VERSION (SOURCE)" = "hex"
+    let v1_sums: std::collections::HashMap<(String, String), String> = raw
+        .metadata
+        .iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix("checksum ")?;
+            let mut it = rest.split_whitespace();
+            let (n, ver) = (it.next()?, it.next()?);
+            let sum = v.as_str().filter(|s| !s.is_empty() && *s != "<none>")?;
+            Some(((n.to_string(), ver.to_string()), sum.to_string()))
+        })
+        .collect();
     let mut packages = Vec::with_capacity(raw.package.len());
     for (i, p) in raw.package.into_iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(1);
@@ -103,22 +130,41 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                 ),
             ));
         }
+        let sum = p
+            .checksum
+            .or_else(|| v1_sums.get(&(p.name.clone(), p.version.clone())).cloned());
         packages.push(Package {
+            hashes: sum.iter().map(|s| Hash::hex("sha256", s)).collect(),
+            dependencies: p.dependencies.iter().map(|d| edge(d)).collect(),
             name: p.name,
             version: p.version,
             source: p.source,
-            dev: false,
             line,
-            paths: Vec::new(),
+            ..Package::default()
         });
     }
-    Ok(Lockfile {
-        path: display.to_string(),
-        ecosystem: Ecosystem::CratesIo,
-        format: format!("Cargo.lock v{version}"),
-        packages,
-        unchecked: Vec::new(),
-    })
+    let mut l = Lockfile::new(
+        display,
+        Ecosystem::CratesIo,
+        format!("Cargo.lock v{version}"),
+    );
+    // path packages (workspace members and path dependencies) are the roots
+    let mut direct: Vec<Dependency> = Vec::new();
+    for p in packages.iter().filter(|p| p.source.is_none()) {
+        l.roots.push(p.name.clone());
+        for d in &p.dependencies {
+            if !direct
+                .iter()
+                .any(|x| x.name == d.name && x.version == d.version)
+            {
+                direct.push(d.clone());
+            }
+        }
+    }
+    l.direct = Some(direct);
+    l.packages = packages;
+    l.resolve_edges();
+    Ok(l)
 }
 
 #[cfg(test)]
@@ -134,10 +180,29 @@ mod tests {
         assert_eq!(l.packages[0].line, 5);
         assert_eq!(l.packages[1].line, 10);
         assert_eq!(l.packages[1].source, None);
+        assert_eq!(l.roots, ["b"]);
         let v1 = "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[metadata]\n\"checksum a 1.0.0 (registry+x)\" = \"00\"\n";
-        assert_eq!(parse("Cargo.lock", v1).unwrap().format, "Cargo.lock v1");
+        let l1 = parse("Cargo.lock", v1).unwrap();
+        assert_eq!(l1.format, "Cargo.lock v1");
+        assert_eq!(l1.packages[0].hashes, [Hash::hex("sha256", "00")]);
         let v2 = "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n";
         assert_eq!(parse("Cargo.lock", v2).unwrap().format, "Cargo.lock v2");
+    }
+
+    /// Hand-written edge case: checksums and `name version` edges resolve
+    /// to the exact entry when two versions of a crate are locked.
+    #[test]
+    fn checksums_and_edges() {
+        let t = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"b 1.0.0\",\n \"c\",\n]\n\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"ab\"\n\n[[package]]\nname = \"b\"\nversion = \"2.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"c\"\nversion = \"0.3.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"b 2.0.0 (registry+https://github.com/rust-lang/crates.io-index)\"]\n";
+        let l = parse("Cargo.lock", t).unwrap();
+        assert_eq!(l.packages[1].hashes, [Hash::hex("sha256", "ab")]);
+        let app = &l.packages[0].dependencies;
+        assert_eq!((app[0].index, app[1].index), (Some(1), Some(3)));
+        assert_eq!(app[1].version.as_deref(), Some("0.3.0"));
+        assert_eq!(l.packages[3].dependencies[0].index, Some(2));
+        let direct = l.direct.unwrap();
+        assert_eq!(direct.len(), 2);
+        assert_eq!(l.roots, ["app"]);
     }
 
     #[test]
