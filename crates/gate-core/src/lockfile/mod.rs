@@ -423,6 +423,18 @@ pub(crate) fn text_of(bytes: &[u8]) -> Result<&str, ParseError> {
 /// `go.sum`.
 pub fn parse(kind: Kind, display: &str, bytes: &[u8]) -> Result<Lockfile, ParseError> {
     let text = text_of(bytes)?;
+    parse_text(kind, display, text).map_err(|e| clamp_line(e, text))
+}
+
+/// An error's line, kept inside the text (a line after the end, such as
+/// "the line after the header" of a truncated file, becomes the last line).
+fn clamp_line(mut e: ParseError, text: &str) -> ParseError {
+    let last = text.bytes().filter(|&b| b == b'\n').count() as u64 + 1;
+    e.line = e.line.map(|l| l.clamp(1, last));
+    e
+}
+
+fn parse_text(kind: Kind, display: &str, text: &str) -> Result<Lockfile, ParseError> {
     match kind {
         Kind::Cargo => cargo::parse(display, text),
         Kind::Npm => npm::parse(display, text),
@@ -461,11 +473,13 @@ pub fn parse_file(
             go::parse(display, text, Some(sum_text)).map_err(|mut e| {
                 if e.message.starts_with("go.sum") {
                     e.file = Some(sum_path.clone());
+                    clamp_line(e, sum_text)
+                } else {
+                    clamp_line(e, text)
                 }
-                e
             })
         }
-        Err(_) => go::parse(display, text, None),
+        Err(_) => go::parse(display, text, None).map_err(|e| clamp_line(e, text)),
     }
 }
 

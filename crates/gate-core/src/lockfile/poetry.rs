@@ -2,6 +2,9 @@
 //! `[metadata.files]`) and 2.x (per-package `files`, and since Poetry 2
 //! `groups = [...]`).
 //!
+//! Poetry before 1.0 (no `lock-version`) kept bare SHA-256 hex digests in
+//! `[metadata.hashes]`; they are read too.
+//!
 //! Dev-only: `category = "dev"`, or `groups` without `main`. A 2.0 lock
 //! without `groups` does not say: every package is reported required.
 //! poetry.lock records no root, so [`Lockfile::direct`] is `None`.
@@ -108,6 +111,18 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                 ),
             ));
         }
+        // Poetry before 1.0: `[metadata.hashes]` name = ["<sha256 hex>", ...]
+        let bare: Vec<Hash> = raw
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("hashes"))
+            .and_then(|h| h.get(&p.name))
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .map(|h| Hash::hex("sha256", h))
+            .collect();
         let files: Vec<toml::Value> = if p.files.is_empty() {
             old_files
                 .and_then(|f| f.get(&p.name))
@@ -155,7 +170,11 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             dev,
             optional: p.optional,
             line,
-            hashes: file_hashes(&files),
+            hashes: if bare.is_empty() {
+                file_hashes(&files)
+            } else {
+                bare
+            },
             dependencies,
             ..Package::default()
         });
