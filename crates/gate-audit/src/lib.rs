@@ -14,7 +14,7 @@
 //! - [`gate`] is the `Gate` glue and the pure `evaluate`.
 
 pub mod gate;
-pub mod lockfile;
+pub use gate_core::lockfile;
 pub mod matcher;
 pub mod osv;
 pub mod policy;

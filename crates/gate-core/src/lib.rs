@@ -13,6 +13,7 @@ pub mod exit;
 pub mod gate;
 pub mod github;
 pub mod ledger;
+pub mod lockfile;
 pub mod out;
 pub mod render;
 pub mod report;
