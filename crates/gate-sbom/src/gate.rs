@@ -46,7 +46,7 @@ pub enum Level {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct SbomConfig {
-    /// Lockfiles, manifests or directories to describe, one SBOM each (Cargo.toml, Cargo.lock, package-lock.json). Default: Cargo.lock and package-lock.json in the repository root.
+    /// Lockfiles, manifests or directories to describe, one SBOM each (Cargo.toml, Cargo.lock, package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt, go.mod, Gemfile.lock, composer.lock). Default: the lockfiles in the repository root.
     pub inputs: Vec<String>,
     /// Where to write the SBOM (relative to the repository). With several inputs it must contain `{product}` (the root component's name).
     pub sbom_path: String,
@@ -424,7 +424,23 @@ pub(crate) enum Source {
         manifest: Option<PathBuf>,
     },
     Npm(PathBuf),
+    /// Any other lockfile gate-core reads (yarn, pnpm, Python, Go, Ruby, PHP).
+    Lock(PathBuf, gate_core::lockfile::Kind),
 }
+
+/// Lockfiles a directory is searched for besides Cargo.lock and
+/// package-lock.json, in this order (`requirements*.txt` only when named).
+const OTHER_LOCKFILES: [&str; 9] = [
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile.lock",
+    "go.mod",
+    "Gemfile.lock",
+    "gems.locked",
+    "composer.lock",
+];
 
 pub(crate) fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
     if p.is_dir() {
@@ -440,6 +456,14 @@ pub(crate) fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
             if p.join(n).is_file() {
                 v.push(Source::Npm(p.join(n)));
                 break;
+            }
+        }
+        for n in OTHER_LOCKFILES {
+            let f = p.join(n);
+            if f.is_file()
+                && let Some(kind) = gate_core::lockfile::kind_of(&f)
+            {
+                v.push(Source::Lock(f, kind));
             }
         }
         return Ok(v);
@@ -467,9 +491,17 @@ pub(crate) fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
     if name.ends_with("package-lock.json") || name.ends_with("npm-shrinkwrap.json") {
         return Ok(vec![Source::Npm(p.to_path_buf())]);
     }
+    if name == "go.sum" {
+        let m = p.with_file_name("go.mod");
+        return Ok(vec![Source::Lock(m, gate_core::lockfile::Kind::GoMod)]);
+    }
+    if let Some(kind) = gate_core::lockfile::kind_of(p) {
+        return Ok(vec![Source::Lock(p.to_path_buf(), kind)]);
+    }
     Err(GateError::Usage(format!(
-        "input {}: not a Cargo.toml, Cargo.lock, package-lock.json or a directory holding one",
-        p.display()
+        "input {}: not a Cargo.toml or a lockfile gate-sbom reads ({}), nor a directory holding one",
+        p.display(),
+        gate_core::lockfile::SUPPORTED_NAMES
     )))
 }
 
@@ -492,6 +524,26 @@ pub(crate) fn graph_for(
 ) -> gate_core::Result<Graph> {
     let mut g = match src {
         Source::Npm(p) => npm::parse(p, &read_text(p)?, &display_path(root, p))?,
+        Source::Lock(p, kind) => {
+            let bytes = std::fs::read(p).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => GateError::Input(format!(
+                    "{}: no such file\n  hint: generate the lockfile first or fix `inputs`",
+                    p.display()
+                )),
+                _ => GateError::read(p, e),
+            })?;
+            let shown = display_path(root, p);
+            let lock = gate_core::lockfile::parse_file(*kind, p, &shown, &bytes).map_err(|e| {
+                GateError::malformed(
+                    e.file.clone().unwrap_or_else(|| p.clone()),
+                    e.line,
+                    e.message,
+                )
+            })?;
+            let dir = shown.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let info = crate::lockfile::manifest_info(p, lock.ecosystem);
+            crate::lockfile::to_graph(&lock, &shown, dir, &info)
+        }
         Source::Cargo { lock, manifest } => {
             let text = read_text(lock)?;
             let parsed = cargo::Lock::parse(lock, &text)?;
@@ -605,7 +657,7 @@ fn resolve_under(root: &Path, path: &str) -> PathBuf {
 fn lock_path(src: &Source) -> &Path {
     match src {
         Source::Cargo { lock, .. } => lock,
-        Source::Npm(p) => p,
+        Source::Npm(p) | Source::Lock(p, _) => p,
     }
 }
 
@@ -622,8 +674,9 @@ pub(crate) fn sources_under(
         sources = classify(root)?;
         if sources.is_empty() && !skip_missing {
             return Err(GateError::Input(format!(
-                "no Cargo.lock or package-lock.json in {}\n  hint: name the lockfiles with `inputs` (--input PATH)",
-                root.display()
+                "no lockfile in {} (looked for Cargo.lock, package-lock.json, {})\n  hint: name the lockfiles with `inputs` (--input PATH)",
+                root.display(),
+                OTHER_LOCKFILES.join(", ")
             )));
         }
         return Ok(sources);
@@ -642,8 +695,9 @@ pub(crate) fn sources_under(
         let found = classify(&p)?;
         if found.is_empty() && !skip_missing {
             return Err(GateError::Input(format!(
-                "input {}: no Cargo.lock or package-lock.json there",
-                p.display()
+                "input {}: no lockfile there (Cargo.lock, package-lock.json, {})",
+                p.display(),
+                OTHER_LOCKFILES.join(", ")
             )));
         }
         sources.extend(
@@ -1230,7 +1284,7 @@ pub struct SbomGate;
 
 impl Gate for SbomGate {
     const ID: &'static str = "sbom";
-    const ABOUT: &'static str = "Reproducible CycloneDX SBOMs from Cargo and npm lockfiles, validated (official schemas + semantic checks) and held to a quality policy; attestation subjects for release files";
+    const ABOUT: &'static str = "Reproducible CycloneDX SBOMs from Cargo, npm, yarn, pnpm, Python, Go, Ruby and PHP lockfiles, validated (official schemas + semantic checks) and held to a quality policy; attestation subjects for release files";
     const RULES: &'static [Rule] = RULES;
     type Config = SbomConfig;
     type Args = SbomArgs;

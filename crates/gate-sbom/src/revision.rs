@@ -187,7 +187,7 @@ pub fn diff_input(
             let keys: BTreeSet<String> = bd.keys().chain(hd.keys()).cloned().collect();
             if keys.is_empty() {
                 return Err(GateError::Input(format!(
-                    "no Cargo.lock or package-lock.json at {bl} nor at {hl}\n  hint: name the lockfiles with `inputs` (--input PATH, relative to the repository)"
+                    "no lockfile at {bl} nor at {hl}\n  hint: name the lockfiles with `inputs` (--input PATH, relative to the repository)"
                 )));
             }
             let (mut bases, mut heads) = (Vec::new(), Vec::new());
