@@ -618,7 +618,7 @@ fn commit_time(repo: &Path) -> Option<i64> {
     String::from_utf8_lossy(&o.stdout).trim().parse().ok()
 }
 
-fn source_date(repo: &Path) -> gate_core::Result<Option<String>> {
+fn source_date(repo: &Path, has_commit: bool) -> gate_core::Result<Option<String>> {
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH")
         && !v.trim().is_empty()
     {
@@ -630,6 +630,9 @@ fn source_date(repo: &Path) -> gate_core::Result<Option<String>> {
         return generate::timestamp(secs)
             .map(Some)
             .ok_or_else(|| GateError::Usage(format!("SOURCE_DATE_EPOCH `{v}` is out of range")));
+    }
+    if !has_commit {
+        return Ok(None);
     }
     Ok(commit_time(repo).and_then(generate::timestamp))
 }
@@ -810,7 +813,7 @@ fn collect_sync(
 
     let opts = Options {
         spec: config.spec_version,
-        timestamp: source_date(root)?,
+        timestamp: source_date(root, ctx.commit.is_some())?,
         artifacts: artifacts.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };

@@ -332,3 +332,75 @@ fn pnpm_lockfile_of_1331_packages() {
     }
     assert!(a.values().any(|s| s == "excluded") && a.values().any(|s| s == "required"));
 }
+
+/// The same project at two paths gives the same bytes (the root's
+/// `download_url` and the source are relative to the repository).
+#[test]
+fn reproducible_at_two_paths() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let write = |root: &Path| -> Vec<u8> {
+        let d = root.join("web");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::copy(
+            here.join("axios-v1.0.0.pnpm-lock.yaml"),
+            d.join("pnpm-lock.yaml"),
+        )
+        .unwrap();
+        let mut c = gate(root);
+        c.args(["--input", "web", "--sbom-path", "out.json"])
+            .env("SOURCE_DATE_EPOCH", "1000000000");
+        let r = run(c);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        std::fs::read(root.join("out.json")).unwrap()
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = write(a.path());
+    assert_eq!(first, write(b.path()));
+    let doc: Value = serde_json::from_slice(&first).unwrap();
+    // No package.json: the root is named after the lockfile's folder.
+    assert_eq!(doc["metadata"]["component"]["name"], "web");
+    assert_eq!(
+        doc["metadata"]["component"]["bom-ref"],
+        "pkg:npm/web?download_url=file:%2F%2Fweb"
+    );
+}
+
+/// A malformed lockfile of another ecosystem: exit 4, the file and line named.
+#[test]
+fn malformed_lockfiles_name_the_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (file, text) in [
+        ("poetry.lock", "[[package]]\nname = \"a\"\nversion = \n"),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\npackages:\n  - [unclosed\n",
+        ),
+        ("composer.lock", "{\"packages\": [\n"),
+    ] {
+        let sub = d.join(file.replace('.', "_"));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(file), text).unwrap();
+        let mut c = gate(d);
+        c.arg("--input").arg(sub.join(file));
+        let r = run(c);
+        assert_eq!(r.code, 4, "{file}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(file), "{file}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("{file}:")),
+            "{file}: no line: {}",
+            r.stderr
+        );
+    }
+    // A file that is no lockfile: usage error listing what is read.
+    std::fs::write(d.join("notes.txt"), "x").unwrap();
+    let mut c = gate(d);
+    c.args(["--input", "notes.txt"]);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("pnpm-lock.yaml") && r.stderr.contains("go.mod"),
+        "{}",
+        r.stderr
+    );
+}
