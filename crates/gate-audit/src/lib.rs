@@ -1,12 +1,15 @@
 //! gate-audit: known-vulnerability audit of lockfiles, offline first.
 //!
-//! - [`lockfile`] reads Cargo.lock (v1–v4), package-lock.json /
-//!   npm-shrinkwrap.json (v1–v3) and pinned requirements*.txt, keeping the
-//!   line of every package entry;
+//! - [`lockfile`] (gate-core's, re-exported) reads Cargo.lock (v1–v4),
+//!   package-lock.json / npm-shrinkwrap.json (v1–v3), pinned
+//!   requirements*.txt, yarn.lock (classic, Berry), pnpm-lock.yaml (5.x, 6.x,
+//!   9.x), poetry.lock, uv.lock, Pipfile.lock, go.mod (+ go.sum),
+//!   Gemfile.lock and composer.lock, keeping the line of every package entry;
 //! - [`rustsec`] loads a RustSec advisory-db directory and matches with
 //!   cargo-audit's exact semantics;
 //! - [`osv`] loads OSV JSON directories and matches with OSV semantics
-//!   (SemVer for npm, PEP 440 for PyPI);
+//!   (SemVer for npm, PEP 440 for PyPI, Go semver, `Gem::Version`,
+//!   Composer's order: [`version`]);
 //! - [`matcher`] runs both and groups aliases into one finding per
 //!   vulnerability per package;
 //! - [`policy`] holds the ignore lists (gates.yml, `.cargo/audit.toml`,

@@ -201,3 +201,86 @@ fn poetry_lock_findings_equal_the_independent_matcher() {
         "requests is a main-category package"
     );
 }
+
+/// The binary on a repository holding a composer.lock, a go.mod with its
+/// go.sum and a Gemfile.lock: discovery finds all three, each finding points
+/// at its lockfile line, and the gate fails (exit 1).
+#[test]
+fn binary_discovers_and_reports_every_new_ecosystem() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("svc")).unwrap();
+    for (src, dst) in [
+        ("tickets.composer.lock", "composer.lock"),
+        ("zhihu/go.mod", "svc/go.mod"),
+        ("T.Gemfile.lock", "Gemfile.lock"),
+    ] {
+        std::fs::copy(lockfiles().join(src), r.join(dst)).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_gate-audit"));
+        c.args(["--no-record", "--color", "never", "-C"]).arg(r);
+        for eco in ["Go", "RubyGems", "Packagist"] {
+            c.arg("--osv-db").arg(advisories().join(eco));
+        }
+        c.args(["--max-db-age", "off"]).args(extra);
+        c.env_remove("GITHUB_ACTIONS")
+            .env_remove("GATES_CONFIG")
+            .env("GATES_CACHE_DIR", r.join(".cache"))
+            .env("NO_COLOR", "1");
+        c.output().unwrap()
+    };
+    let o = run(&["--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut found: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "vulnerability")
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap().to_string(),
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["location"]["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "GHSA-4g8v-vg43-wpgf@actionpack@4.0.4".to_string(),
+                "Gemfile.lock".to_string(),
+                u64::from(line_of("T.Gemfile.lock", "    actionpack (4.0.4)"))
+            ),
+            (
+                "GHSA-52m2-vc4m-jj33@twig/twig@v2.4.8".to_string(),
+                "composer.lock".to_string(),
+                u64::from(line_of("tickets.composer.lock", "\"name\": \"twig/twig\""))
+            ),
+            (
+                "GHSA-ffhg-7mh4-33c4@golang.org/x/crypto@v0.0.0-20191206172530-e9b2fee46413"
+                    .to_string(),
+                "svc/go.mod".to_string(),
+                u64::from(line_of("zhihu/go.mod", "golang.org/x/crypto"))
+            ),
+        ]
+    );
+    // a broken go.sum beside the go.mod: exit 4, the message names go.sum and its line
+    std::fs::write(
+        r.join("svc/go.sum"),
+        "golang.org/x/crypto v0.0.0-2019 h1:x=\nbroken\n",
+    )
+    .unwrap();
+    let o = run(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("go.sum") && err.contains(":2"), "{err}");
+}

@@ -301,6 +301,58 @@ mod tests {
         assert_eq!(l.direct.as_ref().unwrap().len(), 2);
     }
 
+    /// Hand-written edge cases (tests/data/lockfiles/handwritten/, also fuzz seeds:
+    /// `crates/gate-audit/fuzz/corpus/pnpm_lock/handwritten-v5.yaml` and
+    /// `-v6.yaml`): peer suffixes in keys and in dependency values, `dev`
+    /// flags, 5.x `specifiers`, 6.x `{specifier, version}`.
+    #[test]
+    fn v5_and_v6_keys_flags_and_importers() {
+        for (file, major) in [
+            (
+                include_str!("../../tests/data/lockfiles/handwritten/v5.pnpm-lock.yaml"),
+                "5.4",
+            ),
+            (
+                include_str!("../../tests/data/lockfiles/handwritten/v6.pnpm-lock.yaml"),
+                "6.0",
+            ),
+        ] {
+            let l = parse("pnpm-lock.yaml", file).unwrap();
+            assert_eq!(l.format, format!("pnpm-lock.yaml v{major}"));
+            let got: Vec<_> = l
+                .packages
+                .iter()
+                .map(|p| (p.name.as_str(), p.version.as_str(), p.dev))
+                .collect();
+            let a = if major == "5.4" { "a" } else { "@s/a" };
+            assert_eq!(got, [(a, "1.0.0", false), ("b", "2.0.0", false)], "{major}");
+            let a_deps = &l.packages[0].dependencies;
+            assert_eq!((a_deps[0].name.as_str(), a_deps[0].index), ("b", Some(1)));
+            let direct = l.direct.as_ref().unwrap();
+            let d: Vec<_> = direct
+                .iter()
+                .map(|d| {
+                    (
+                        d.name.as_str(),
+                        d.requirement.as_deref(),
+                        d.version.as_deref(),
+                        d.index,
+                        d.scope,
+                    )
+                })
+                .collect();
+            assert_eq!(
+                d,
+                [
+                    (a, Some("^1.0.0"), Some("1.0.0"), Some(0), Scope::Required),
+                    ("b", Some("^2.0.0"), Some("2.0.0"), Some(1), Scope::Dev)
+                ],
+                "{major}"
+            );
+            assert_eq!(l.packages[0].hashes[0].value, "AAAA");
+        }
+    }
+
     #[test]
     fn unknown_version_names_the_supported_ones() {
         let e = parse("pnpm-lock.yaml", "lockfileVersion: '7.0'\n").unwrap_err();

@@ -138,9 +138,15 @@ fn parse_classic(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let mut l = Lockfile::new(display, Ecosystem::Npm, "yarn.lock v1");
     let mut index_of_entry: Vec<Option<usize>> = vec![None; entries.len()];
     for (i, e) in entries.iter().enumerate() {
-        let Some((name, _)) = e.specs.first().and_then(|s| split_spec(s)) else {
+        let Some((name, range)) = e.specs.first().and_then(|s| split_spec(s)) else {
             continue;
         };
+        // an alias (`string-width-cjs@npm:string-width@^4.2.0`) locks the
+        // package it points at
+        let name = range
+            .strip_prefix("npm:")
+            .and_then(split_spec)
+            .map_or(name, |(real, _)| real);
         let Some(version) = e.fields.get("version") else {
             return Err(ParseError::new(
                 Some(u64::from(e.line)),
@@ -415,6 +421,18 @@ mod tests {
         assert_eq!(a.dependencies[1].scope, Scope::Optional);
         assert_eq!(l.packages[1].hashes[0].algorithm, "sha512");
         assert!(l.direct.is_none());
+    }
+
+    /// Hand-written edge case: an npm alias entry locks the real package.
+    #[test]
+    fn classic_alias_is_the_real_package() {
+        let t = "# yarn lockfile v1\n\n\"string-width-cjs@npm:string-width@^4.2.0\":\n  version \"4.2.3\"\n\nx@^1:\n  version \"1.0.0\"\n  dependencies:\n    string-width-cjs \"npm:string-width@^4.2.0\"\n";
+        let l = parse("yarn.lock", t).unwrap();
+        assert_eq!(
+            (l.packages[0].name.as_str(), l.packages[0].version.as_str()),
+            ("string-width", "4.2.3")
+        );
+        assert_eq!(l.packages[1].dependencies[0].index, Some(0));
     }
 
     #[test]
