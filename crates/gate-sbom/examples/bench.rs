@@ -75,7 +75,7 @@ fn external(n: usize, dir: &Path, argv: &[String]) -> (Duration, Option<u64>) {
 fn cdx_files(ws: &Path) -> std::collections::BTreeSet<PathBuf> {
     let mut out = std::collections::BTreeSet::new();
     let mut dirs = vec![ws.to_path_buf()];
-    for d in [ws.join("crates"), ws.to_path_buf()] {
+    for d in [ws.join("crates"), ws.join("examples"), ws.to_path_buf()] {
         if let Ok(rd) = std::fs::read_dir(&d) {
             dirs.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
         }

@@ -36,10 +36,27 @@ fn projects(tmp: &Path) -> Vec<(String, PathBuf, gate_core::lockfile::Ecosystem)
     let Ok(rd) = std::fs::read_dir(data()) else {
         return out;
     };
-    let mut paths: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for p in rd.flatten().map(|e| e.path()) {
+        let is_project = p.is_dir()
+            && std::fs::read_dir(&p)
+                .unwrap()
+                .flatten()
+                .any(|e| gate_core::lockfile::kind_of(&e.path()).is_some());
+        if p.is_dir() && !is_project {
+            // A folder of single-file fixtures (e.g. hand-written edge cases).
+            paths.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+        } else {
+            paths.push(p);
+        }
+    }
     paths.sort();
     for p in paths {
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let name = p
+            .strip_prefix(data())
+            .unwrap()
+            .to_string_lossy()
+            .replace('/', "_");
         let dir = tmp.join(&name);
         std::fs::create_dir_all(&dir).unwrap();
         let lock = if p.is_dir() {
@@ -53,7 +70,8 @@ fn projects(tmp: &Path) -> Vec<(String, PathBuf, gate_core::lockfile::Ecosystem)
             }
             lock
         } else {
-            canonical(&name).map(|c| {
+            let file = p.file_name().unwrap().to_string_lossy().into_owned();
+            canonical(&file).map(|c| {
                 std::fs::copy(&p, dir.join(&c)).unwrap();
                 dir.join(c)
             })
@@ -185,7 +203,12 @@ fn every_ecosystem_gives_a_valid_complete_sbom() {
             );
         }
     }
-    eprintln!("ecosystems covered: {seen_types:?}");
+    for ty in ["npm", "pypi", "golang", "gem", "composer"] {
+        assert!(
+            seen_types.contains(ty),
+            "no {ty} lockfile among the fixtures: {seen_types:?}"
+        );
+    }
 }
 
 fn recorded(name: &str) -> BTreeSet<String> {
