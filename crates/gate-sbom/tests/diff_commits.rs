@@ -219,3 +219,60 @@ fn unknown_revisions_and_mixed_sides_are_clear_errors() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(!d.join("x").exists());
 }
+
+/// Another ecosystem through the same path: a Pipfile.lock (gate-core's
+/// fixture) committed, then one package upgraded and one dev package
+/// dropped in a second commit: exactly those two changes.
+#[test]
+fn diff_between_commits_of_a_pipfile_lock() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../gate-core/tests/data/lockfiles/azfunc.Pipfile.lock");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    let text = std::fs::read_to_string(&src).unwrap();
+    std::fs::write(d.join("Pipfile.lock"), &text).unwrap();
+    git(d, &["add", "Pipfile.lock"]);
+    git(d, &["commit", "-q", "-m", "base"]);
+    let mut lock: Value = serde_json::from_str(&text).unwrap();
+    lock["default"]["azure-functions"]["version"] = Value::from("==1.0.9");
+    let dropped = "autopep8";
+    assert!(
+        lock["develop"]
+            .as_object_mut()
+            .unwrap()
+            .remove(dropped)
+            .is_some()
+    );
+    std::fs::write(
+        d.join("Pipfile.lock"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+    git(d, &["commit", "-q", "-am", "head"]);
+
+    let mut c = gate(d);
+    c.args(["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let rep = report(&r);
+    assert_eq!(
+        keys(&rep, "version-changed"),
+        BTreeSet::from(["pkg:pypi/azure-functions".to_string()])
+    );
+    assert_eq!(
+        keys(&rep, "component-removed"),
+        BTreeSet::from([format!("pkg:pypi/{dropped}")])
+    );
+    assert!(keys(&rep, "component-added").is_empty());
+    let msg = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "version-changed")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("1.0.8") && msg.contains("1.0.9"), "{msg}");
+}
