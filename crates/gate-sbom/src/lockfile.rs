@@ -46,9 +46,11 @@ pub fn purl(eco: Ecosystem, name: &str, version: Option<&str>, source: Option<&s
     // Namespace / name per the purl spec's type rules.
     let (ns, n): (Option<String>, String) = match eco {
         Ecosystem::PyPI => (None, eco.normalize_name(name)),
-        Ecosystem::Go => match name.rsplit_once('/') {
+        // The purl spec's golang rules: namespace and name lower-cased (the
+        // component's `name` keeps the module path as written).
+        Ecosystem::Go => match name.to_lowercase().rsplit_once('/') {
             Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
-            None => (None, name.to_string()),
+            None => (None, name.to_lowercase()),
         },
         Ecosystem::Packagist => match name.split_once('/') {
             Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
@@ -450,6 +452,15 @@ mod tests {
 
     #[test]
     fn purls_per_ecosystem() {
+        assert_eq!(
+            purl(
+                Ecosystem::Go,
+                "github.com/Azure/Go-AutoRest",
+                Some("v14.2.0+incompatible"),
+                None
+            ),
+            "pkg:golang/github.com/azure/go-autorest@v14.2.0%2Bincompatible"
+        );
         assert_eq!(
             purl(
                 Ecosystem::PyPI,
