@@ -51,17 +51,24 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         let Some(list) = obj.get(section) else {
             continue;
         };
+        // the line of the `"packages": [` key, for errors about the section
+        let section_line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("\"{section}\"")))
+            .map_or(1, |i| i as u64 + 1);
         let Some(list) = list.as_array() else {
             return Err(ParseError::new(
-                None,
+                Some(section_line),
                 format!("`{section}` is not an array"),
             ));
         };
         for p in list {
             let Some(name) = p.get("name").and_then(Value::as_str) else {
                 return Err(ParseError::new(
-                    None,
-                    format!("a `{section}` entry has no name"),
+                    Some(section_line),
+                    format!(
+                        "an entry of `{section}` has no `name` (the first such entry of the section)"
+                    ),
                 ));
             };
             // the next `"name": "<name>"` line (nested objects have no `name`)
@@ -187,5 +194,13 @@ mod tests {
         assert_eq!(l.packages[0].dependencies.len(), 1);
         assert_eq!(l.packages[0].dependencies[0].index, Some(1));
         assert_eq!(l.unchecked.len(), 1);
+        let e = parse("composer.lock", "{\n  \"packages\": {}\n}\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        let e = parse(
+            "composer.lock",
+            "{\n  \"packages\": [\n    {\"version\": \"1.0.0\"}\n  ]\n}\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(2));
     }
 }

@@ -623,13 +623,17 @@ fn key_end(t: &str) -> Option<usize> {
     None
 }
 
-/// Marks as dev the packages reachable from the project only through
-/// [`Scope::Dev`] edges of [`Lockfile::direct`] (for formats that record
-/// direct dev dependencies but not a per-package flag).
+/// Scopes from the graph, for formats that record the project's direct
+/// dependencies but no per-package flag: a package reachable from the
+/// project through required edges only is required; else, reachable through
+/// a [`Scope::Dev`] direct dependency, it is dev-only; else, reachable only
+/// through optional edges (a direct optional dependency or an optional edge
+/// on the way), it is optional. Unreachable packages are left as they are.
 pub(crate) fn mark_dev_from_direct(l: &mut Lockfile) {
     let Some(direct) = &l.direct else { return };
     let n = l.packages.len();
-    let walk = |starts: Vec<usize>| {
+    // `follow_optional`: whether optional edges are walked
+    let walk = |starts: Vec<usize>, follow_optional: bool| {
         let mut seen = vec![false; n];
         let mut stack = starts;
         while let Some(i) = stack.pop() {
@@ -637,26 +641,37 @@ pub(crate) fn mark_dev_from_direct(l: &mut Lockfile) {
                 continue;
             }
             seen[i] = true;
-            stack.extend(l.packages[i].dependencies.iter().filter_map(|d| d.index));
+            stack.extend(
+                l.packages[i]
+                    .dependencies
+                    .iter()
+                    .filter(|d| follow_optional || d.scope != Scope::Optional)
+                    .filter_map(|d| d.index),
+            );
         }
         seen
     };
-    let prod = walk(
+    let starts = |keep: &dyn Fn(Scope) -> bool| -> Vec<usize> {
         direct
             .iter()
-            .filter(|d| d.scope != Scope::Dev)
+            .filter(|d| keep(d.scope))
             .filter_map(|d| d.index)
-            .collect(),
-    );
-    let dev = walk(
-        direct
-            .iter()
-            .filter(|d| d.scope == Scope::Dev)
-            .filter_map(|d| d.index)
-            .collect(),
-    );
+            .collect()
+    };
+    let required = walk(starts(&|s| s == Scope::Required), false);
+    let any_prod = walk(starts(&|s| s != Scope::Dev), true);
+    let dev = walk(starts(&|s| s == Scope::Dev), true);
     for (i, p) in l.packages.iter_mut().enumerate() {
-        p.dev = dev[i] && !prod[i];
+        if required[i] {
+            p.dev = false;
+            p.optional = false;
+        } else if any_prod[i] {
+            p.dev = false;
+            p.optional = true;
+        } else if dev[i] {
+            p.dev = true;
+            p.optional = false;
+        }
     }
 }
 

@@ -236,7 +236,11 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let v1 = !(version >= 2 && obj.contains_key("packages"));
     if let Some(pkgs) = obj.get("packages").filter(|_| version >= 2) {
         let Some(pkgs) = pkgs.as_object() else {
-            return Err(ParseError::new(None, "`packages` is not an object"));
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("\"packages\""))
+                .map_or(1, |i| i as u64 + 1);
+            return Err(ParseError::new(Some(line), "`packages` is not an object"));
         };
         for (key, meta) in pkgs {
             let line = lines.get(&format!("packages\0{key}")).copied().unwrap_or(1);

@@ -5,8 +5,9 @@
 //! Roots are the importers (`.` and workspace folders; or the top level
 //! before importers existed); their `dependencies`, `optionalDependencies`
 //! and `devDependencies` are [`Lockfile::direct`]. 5.x and 6.x carry
-//! per-package `dev`/`optional` flags; 9.x does not, so dev-only packages
-//! are those reachable from the importers only through dev edges.
+//! per-package `dev`/`optional` flags; 9.x does not, so scopes come from
+//! the graph: dev-only when reachable from the importers only through
+//! `devDependencies`, optional when only through optional edges.
 
 use std::collections::{BTreeMap, HashMap};
 

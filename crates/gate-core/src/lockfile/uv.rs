@@ -3,8 +3,9 @@
 //! Packages whose source is `virtual` or `editable` (the project and its
 //! workspace members) are roots, not packages; their `dependencies`,
 //! `optional-dependencies` and `dev-dependencies` are
-//! [`Lockfile::direct`], and dev-only packages are those reachable from the
-//! roots only through dev edges. `directory`/`path` sources are unchecked.
+//! [`Lockfile::direct`]; scopes come from the graph: dev-only when reachable
+//! from the roots only through dev groups, optional when only through
+//! extras. `directory`/`path` sources are unchecked.
 
 use serde::Deserialize;
 
@@ -180,6 +181,15 @@ mod tests {
             .collect();
         assert_eq!(got, [("a", false, 14), ("pytest", true, 20)]);
         assert_eq!(l.packages[0].hashes, [Hash::hex("sha256", "aa")]);
+        // an extra of the project: optional, not dev
+        let t2 = t.replace(
+            "[package.dev-dependencies]",
+            "[package.optional-dependencies]\nfast = [{ name = \"b\" }]\n\n[package.dev-dependencies]",
+        ) + "\n[[package]]\nname = \"b\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+        let l = parse("uv.lock", &t2).unwrap();
+        let b = l.packages.iter().find(|p| p.name == "b").unwrap();
+        assert_eq!(b.scope(), Scope::Optional);
+        assert_eq!(l.packages[0].scope(), Scope::Required);
         let e = parse("uv.lock", "version = 2\n").unwrap_err();
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("supported: 1"));
