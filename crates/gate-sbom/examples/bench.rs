@@ -6,6 +6,10 @@
 //! - end to end, the release `gate-sbom` binary beside `cyclonedx-npm`
 //!   (path given as the argument, e.g. from `npm install @cyclonedx/cyclonedx-npm`)
 //!   on the same npm lockfile: wall time (best of N) and peak RSS (/usr/bin/time);
+//! - in-process and end to end on a real 1,331-package pnpm 9 lockfile
+//!   (tests/data/axios-v1.0.0.pnpm-lock.yaml), and with `CYCLONEDX_PY` set
+//!   (the `cyclonedx-py` binary), gate-sbom beside cyclonedx-py on a pinned
+//!   requirements file;
 //! - end to end, `gate-sbom` beside `cargo-cyclonedx` (its binary path) on a
 //!   Cargo workspace (default: this one), all targets, both through
 //!   `cargo metadata`; the `<member>.cdx.json` files cargo-cyclonedx writes
@@ -71,7 +75,7 @@ fn external(n: usize, dir: &Path, argv: &[String]) -> (Duration, Option<u64>) {
 fn cdx_files(ws: &Path) -> std::collections::BTreeSet<PathBuf> {
     let mut out = std::collections::BTreeSet::new();
     let mut dirs = vec![ws.to_path_buf()];
-    for d in [ws.join("crates"), ws.to_path_buf()] {
+    for d in [ws.join("crates"), ws.join("examples"), ws.to_path_buf()] {
         if let Ok(rd) = std::fs::read_dir(&d) {
             dirs.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
         }
@@ -159,6 +163,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    // In-process: a pnpm 9 lockfile (1,331 packages) through gate-core's
+    // parser and the generic adapter.
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let pnpm_lock = data.join("axios-v1.0.0.pnpm-lock.yaml");
+    let pnpm_text = std::fs::read(&pnpm_lock)?;
+    let (t_pnpm, bytes) = best(20, || {
+        let l = gate_core::lockfile::parse(
+            gate_core::lockfile::Kind::Pnpm,
+            "pnpm-lock.yaml",
+            &pnpm_text,
+        )
+        .unwrap();
+        let g = gate_sbom::lockfile::to_graph(&l, "pnpm-lock.yaml", "", &Default::default());
+        gate_sbom::generate::to_bytes(gate_sbom::generate::bom(&g, &opts)).unwrap()
+    });
+    let pdoc: serde_json::Value = serde_json::from_slice(&bytes)?;
+    println!(
+        "generate pnpm axios-v1.0.0.pnpm-lock.yaml ({} components): {}",
+        pdoc["components"].as_array().map_or(0, Vec::len),
+        ms(t_pnpm)
+    );
+
     // End to end, side by side.
     let bin = std::env::var("GATE_SBOM")
         .map(PathBuf::from)
@@ -200,6 +226,53 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(t),
         rss.unwrap_or(0)
     );
+    let pdir = tempfile::tempdir()?;
+    std::fs::copy(&pnpm_lock, pdir.path().join("pnpm-lock.yaml"))?;
+    std::fs::copy(
+        data.join("axios-v1.0.0.package.json"),
+        pdir.path().join("package.json"),
+    )?;
+    let (t, rss) = external(5, pdir.path(), &ours);
+    println!(
+        "end to end  gate-sbom on pnpm-lock.yaml (1,331 packages): {} wall, peak RSS {} KiB",
+        ms(t),
+        rss.unwrap_or(0)
+    );
+    if let Some(py) = std::env::var_os("CYCLONEDX_PY") {
+        let req = fixtures.join("djangoproject-2019.requirements.txt");
+        let ours = vec![
+            bin.to_string_lossy().into_owned(),
+            "--no-record".into(),
+            "--input".into(),
+            req.to_string_lossy().into_owned(),
+            "--sbom-path".into(),
+            "req.cdx.json".into(),
+            "--format".into(),
+            "json".into(),
+        ];
+        let (t, rss) = external(5, dir.path(), &ours);
+        println!(
+            "end to end  gate-sbom on djangoproject requirements.txt (19 packages): {} wall, peak RSS {} KiB",
+            ms(t),
+            rss.unwrap_or(0)
+        );
+        let theirs = vec![
+            py.to_string_lossy().into_owned(),
+            "requirements".into(),
+            req.to_string_lossy().into_owned(),
+            "--sv".into(),
+            "1.5".into(),
+            "--output-reproducible".into(),
+            "-o".into(),
+            "py.cdx.json".into(),
+        ];
+        let (t, rss) = external(3, dir.path(), &theirs);
+        println!(
+            "end to end  cyclonedx-py requirements (same file): {} wall, peak RSS {} KiB",
+            ms(t),
+            rss.unwrap_or(0)
+        );
+    }
     match cdx_npm {
         Some(c) => {
             let theirs = vec![

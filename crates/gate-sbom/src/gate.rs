@@ -46,12 +46,14 @@ pub enum Level {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct SbomConfig {
-    /// Lockfiles, manifests or directories to describe, one SBOM each (Cargo.toml, Cargo.lock, package-lock.json). Default: Cargo.lock and package-lock.json in the repository root.
+    /// Lockfiles, manifests or directories to describe, one SBOM each (Cargo.toml, Cargo.lock, package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt, go.mod, Gemfile.lock, composer.lock). Default: the lockfiles in the repository root.
     pub inputs: Vec<String>,
     /// Where to write the SBOM (relative to the repository). With several inputs it must contain `{product}` (the root component's name).
     pub sbom_path: String,
     /// CycloneDX version to write: `1.5` or `1.6`.
     pub spec_version: SpecVersion,
+    /// Also write the SBOM as CycloneDX XML here (same content and serial number as the JSON; with several inputs it must contain `{product}`).
+    pub xml_path: Option<String>,
     /// Cargo graphs: `auto`, `always` or `never` run `cargo metadata --locked --offline`.
     pub cargo_metadata: CargoMetadata,
     /// Name of the root component (default: the manifest's package, or the workspace's repository name).
@@ -83,6 +85,7 @@ impl Default for SbomConfig {
             inputs: Vec::new(),
             sbom_path: "sbom.cdx.json".into(),
             spec_version: SpecVersion::V1_5,
+            xml_path: None,
             cargo_metadata: CargoMetadata::Auto,
             name: None,
             artifacts: Vec::new(),
@@ -106,12 +109,12 @@ pub enum SbomCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
-    /// Compare two CycloneDX JSON files: components added, removed, version- and license-changed (HEAD is also validated and held to the policy)
+    /// Compare two SBOMs, or two commits or directories (their lockfiles, generated with the same options): components added, removed, version- and license-changed (HEAD is also validated and held to the policy)
     Diff {
-        /// The SBOM before (e.g. of the base branch)
+        /// Before: a CycloneDX JSON file, a git revision (e.g. origin/main) or a directory
         #[arg(value_name = "BASE")]
         base: String,
-        /// The SBOM after
+        /// After: a CycloneDX JSON file, a git revision (e.g. HEAD) or a directory (`.`: the checkout as it is)
         #[arg(value_name = "HEAD")]
         head: String,
     },
@@ -131,6 +134,9 @@ pub struct SbomArgs {
     /// CycloneDX version to write: 1.5 or 1.6
     #[arg(long = "spec-version", id = "spec_version", value_name = "VERSION")]
     pub spec_version: Option<String>,
+    /// Also write the SBOM as CycloneDX XML here
+    #[arg(long = "xml-path", id = "xml_path", value_name = "PATH")]
+    pub xml_path: Option<String>,
     /// auto, always or never run `cargo metadata`
     #[arg(long = "cargo-metadata", id = "cargo_metadata", value_name = "WHEN")]
     pub cargo_metadata: Option<String>,
@@ -195,6 +201,27 @@ pub struct Doc {
     /// How the SBOM was generated (empty for `check`).
     pub method: String,
     pub notes: Vec<String>,
+    /// `diff` between commits: the lockfile does not exist on this side, so
+    /// every component of the other side is added (or removed).
+    pub absent: bool,
+    /// The XML encoding written beside it: (path, sha256).
+    pub xml: Option<(String, String)>,
+}
+
+impl Doc {
+    /// The side of a `diff` where a lockfile does not exist.
+    pub fn absent(path: String) -> Doc {
+        Doc {
+            path,
+            sha256: String::new(),
+            analysis: Analysis::default(),
+            schema: Ok(Vec::new()),
+            method: String::new(),
+            notes: Vec::new(),
+            absent: true,
+            xml: None,
+        }
+    }
 }
 
 /// What `collect` gathers.
@@ -206,8 +233,8 @@ pub struct SbomInput {
     pub artifacts: Vec<Artifact>,
     pub subjects_path: Option<String>,
     pub provenance_path: Option<String>,
-    /// `diff`: the base SBOM (`docs` holds the head).
-    pub base: Option<Doc>,
+    /// `diff`: the base SBOMs, one per head SBOM in `docs`, in the same order.
+    pub bases: Vec<Doc>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -385,19 +412,37 @@ pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Resul
         schema,
         method: String::new(),
         notes: Vec::new(),
+        absent: false,
+        xml: None,
     })
 }
 
 /// What a path names: a Cargo manifest, a Cargo.lock or an npm lockfile.
-enum Source {
+pub(crate) enum Source {
     Cargo {
         lock: PathBuf,
         manifest: Option<PathBuf>,
     },
     Npm(PathBuf),
+    /// Any other lockfile gate-core reads (yarn, pnpm, Python, Go, Ruby, PHP).
+    Lock(PathBuf, gate_core::lockfile::Kind),
 }
 
-fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
+/// Lockfiles a directory is searched for besides Cargo.lock and
+/// package-lock.json, in this order (`requirements*.txt` only when named).
+const OTHER_LOCKFILES: [&str; 9] = [
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile.lock",
+    "go.mod",
+    "Gemfile.lock",
+    "gems.locked",
+    "composer.lock",
+];
+
+pub(crate) fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
     if p.is_dir() {
         let mut v = Vec::new();
         let (lock, manifest) = (p.join("Cargo.lock"), p.join("Cargo.toml"));
@@ -411,6 +456,14 @@ fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
             if p.join(n).is_file() {
                 v.push(Source::Npm(p.join(n)));
                 break;
+            }
+        }
+        for n in OTHER_LOCKFILES {
+            let f = p.join(n);
+            if f.is_file()
+                && let Some(kind) = gate_core::lockfile::kind_of(&f)
+            {
+                v.push(Source::Lock(f, kind));
             }
         }
         return Ok(v);
@@ -438,9 +491,17 @@ fn classify(p: &Path) -> gate_core::Result<Vec<Source>> {
     if name.ends_with("package-lock.json") || name.ends_with("npm-shrinkwrap.json") {
         return Ok(vec![Source::Npm(p.to_path_buf())]);
     }
+    if name == "go.sum" {
+        let m = p.with_file_name("go.mod");
+        return Ok(vec![Source::Lock(m, gate_core::lockfile::Kind::GoMod)]);
+    }
+    if let Some(kind) = gate_core::lockfile::kind_of(p) {
+        return Ok(vec![Source::Lock(p.to_path_buf(), kind)]);
+    }
     Err(GateError::Usage(format!(
-        "input {}: not a Cargo.toml, Cargo.lock, package-lock.json or a directory holding one",
-        p.display()
+        "input {}: not a Cargo.toml or a lockfile gate-sbom reads ({}), nor a directory holding one",
+        p.display(),
+        gate_core::lockfile::SUPPORTED_NAMES
     )))
 }
 
@@ -456,10 +517,33 @@ fn read_text(p: &Path) -> gate_core::Result<String> {
         .map_err(|_| GateError::malformed(p, None, "not UTF-8 text: not a lockfile"))
 }
 
-fn graph_for(ctx: &Context, config: &SbomConfig, src: &Source) -> gate_core::Result<Graph> {
-    let root = &ctx.repo_root;
+pub(crate) fn graph_for(
+    root: &Path,
+    config: &SbomConfig,
+    src: &Source,
+) -> gate_core::Result<Graph> {
     let mut g = match src {
         Source::Npm(p) => npm::parse(p, &read_text(p)?, &display_path(root, p))?,
+        Source::Lock(p, kind) => {
+            let bytes = std::fs::read(p).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => GateError::Input(format!(
+                    "{}: no such file\n  hint: generate the lockfile first or fix `inputs`",
+                    p.display()
+                )),
+                _ => GateError::read(p, e),
+            })?;
+            let shown = display_path(root, p);
+            let lock = gate_core::lockfile::parse_file(*kind, p, &shown, &bytes).map_err(|e| {
+                GateError::malformed(
+                    e.file.clone().unwrap_or_else(|| p.clone()),
+                    e.line,
+                    e.message,
+                )
+            })?;
+            let dir = shown.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let info = crate::lockfile::manifest_info(p, lock.ecosystem);
+            crate::lockfile::to_graph(&lock, &shown, dir, &info)
+        }
         Source::Cargo { lock, manifest } => {
             let text = read_text(lock)?;
             let parsed = cargo::Lock::parse(lock, &text)?;
@@ -534,7 +618,7 @@ fn commit_time(repo: &Path) -> Option<i64> {
     String::from_utf8_lossy(&o.stdout).trim().parse().ok()
 }
 
-fn source_date(repo: &Path) -> gate_core::Result<Option<String>> {
+fn source_date(repo: &Path, has_commit: bool) -> gate_core::Result<Option<String>> {
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH")
         && !v.trim().is_empty()
     {
@@ -547,6 +631,9 @@ fn source_date(repo: &Path) -> gate_core::Result<Option<String>> {
             .map(Some)
             .ok_or_else(|| GateError::Usage(format!("SOURCE_DATE_EPOCH `{v}` is out of range")));
     }
+    if !has_commit {
+        return Ok(None);
+    }
     Ok(commit_time(repo).and_then(generate::timestamp))
 }
 
@@ -557,6 +644,97 @@ fn write(path: &Path, bytes: &[u8]) -> gate_core::Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| GateError::write(dir, e))?;
     }
     gate_core::ledger::local::atomic_write(path, bytes)
+}
+
+/// `path` under `root` unless it is absolute.
+fn resolve_under(root: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+/// The lockfile a source reads.
+fn lock_path(src: &Source) -> &Path {
+    match src {
+        Source::Cargo { lock, .. } => lock,
+        Source::Npm(p) | Source::Lock(p, _) => p,
+    }
+}
+
+/// The inputs the configuration names (default: what `root` holds), under
+/// `root`. With `skip_missing`, a named lockfile that does not exist is left
+/// out instead of failing (a commit that predates it).
+pub(crate) fn sources_under(
+    root: &Path,
+    config: &SbomConfig,
+    skip_missing: bool,
+) -> gate_core::Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    if config.inputs.is_empty() {
+        sources = classify(root)?;
+        if sources.is_empty() && !skip_missing {
+            return Err(GateError::Input(format!(
+                "no lockfile in {} (looked for Cargo.lock, package-lock.json, {})\n  hint: name the lockfiles with `inputs` (--input PATH)",
+                root.display(),
+                OTHER_LOCKFILES.join(", ")
+            )));
+        }
+        return Ok(sources);
+    }
+    for i in config
+        .inputs
+        .iter()
+        .flat_map(|s| s.split(['\n', ',']))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let p = resolve_under(root, i);
+        if skip_missing && !p.exists() {
+            continue;
+        }
+        let found = classify(&p)?;
+        if found.is_empty() && !skip_missing {
+            return Err(GateError::Input(format!(
+                "input {}: no lockfile there (Cargo.lock, package-lock.json, {})",
+                p.display(),
+                OTHER_LOCKFILES.join(", ")
+            )));
+        }
+        sources.extend(
+            found
+                .into_iter()
+                .filter(|s| !skip_missing || lock_path(s).is_file()),
+        );
+    }
+    Ok(sources)
+}
+
+/// The SBOM of a graph, as written.
+pub(crate) fn sbom_bytes(g: &Graph, opts: &Options) -> gate_core::Result<Vec<u8>> {
+    generate::to_bytes(generate::bom(g, opts))
+        .map_err(|e| GateError::Internal(format!("cannot serialize the SBOM: {e}")))
+}
+
+/// Every input under `root` as a generated, validated SBOM in memory, keyed
+/// by the lockfile's path relative to `root`. Missing inputs are left out.
+pub(crate) fn docs_under(
+    root: &Path,
+    config: &SbomConfig,
+    opts: &Options,
+) -> gate_core::Result<std::collections::BTreeMap<String, Doc>> {
+    let mut out = std::collections::BTreeMap::new();
+    for src in sources_under(root, config, true)? {
+        let g = graph_for(root, config, &src)?;
+        let bytes = sbom_bytes(&g, opts)?;
+        let mut doc = check_bytes(&g.source, lock_path(&src), &bytes)?;
+        doc.method = format!("{} from {}", g.method, g.source);
+        doc.notes = g.notes.clone();
+        out.insert(g.source.clone(), doc);
+    }
+    Ok(out)
 }
 
 fn collect_sync(
@@ -573,19 +751,7 @@ fn collect_sync(
         }
     }
     if let Some(SbomCommand::Diff { base, head }) = &args.command {
-        let read = |f: &String| -> gate_core::Result<Doc> {
-            let p = ctx.resolve(f);
-            let bytes = std::fs::read(&p).map_err(|e| GateError::read(&p, e))?;
-            check_bytes(&display_path(root, &p), &p, &bytes)
-        };
-        return Ok(SbomInput {
-            mode: "diff",
-            base: Some(read(base)?),
-            docs: vec![read(head)?],
-            artifacts: Vec::new(),
-            subjects_path: None,
-            provenance_path: None,
-        });
+        return crate::revision::diff_input(ctx, config, base, head);
     }
     if let Some(SbomCommand::Check { files }) = &args.command {
         let mut docs = Vec::new();
@@ -600,43 +766,26 @@ fn collect_sync(
             artifacts: Vec::new(),
             subjects_path: None,
             provenance_path: None,
-            base: None,
+            bases: Vec::new(),
         });
     }
 
     // Generate.
-    let mut sources = Vec::new();
-    if config.inputs.is_empty() {
-        sources = classify(root)?;
-        if sources.is_empty() {
-            return Err(GateError::Input(format!(
-                "no Cargo.lock or package-lock.json in {}\n  hint: name the lockfiles with `inputs` (--input PATH)",
-                root.display()
-            )));
-        }
-    } else {
-        for i in config
-            .inputs
-            .iter()
-            .flat_map(|s| s.split(['\n', ',']))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let p = ctx.resolve(i);
-            let found = classify(&p)?;
-            if found.is_empty() {
-                return Err(GateError::Input(format!(
-                    "input {}: no Cargo.lock or package-lock.json there",
-                    p.display()
-                )));
-            }
-            sources.extend(found);
-        }
-    }
+    let sources = sources_under(root, config, false)?;
     if sources.len() > 1 && !config.sbom_path.contains("{product}") {
         return Err(GateError::Config(vec![format!(
             "sbom.sbom-path `{}`: {} inputs give {} SBOMs; put `{{product}}` in the path (e.g. sbom/{{product}}.cdx.json)",
             config.sbom_path,
+            sources.len(),
+            sources.len()
+        )]));
+    }
+    if let Some(xp) = &config.xml_path
+        && sources.len() > 1
+        && !xp.contains("{product}")
+    {
+        return Err(GateError::Config(vec![format!(
+            "sbom.xml-path `{xp}`: {} inputs give {} SBOMs; put `{{product}}` in the path (e.g. sbom/{{product}}.cdx.xml)",
             sources.len(),
             sources.len()
         )]));
@@ -664,14 +813,14 @@ fn collect_sync(
 
     let opts = Options {
         spec: config.spec_version,
-        timestamp: source_date(root)?,
+        timestamp: source_date(root, ctx.commit.is_some())?,
         artifacts: artifacts.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let mut docs = Vec::new();
     let mut written = std::collections::BTreeSet::new();
     for src in &sources {
-        let g = graph_for(ctx, config, src)?;
+        let g = graph_for(root, config, src)?;
         let product = g
             .packages
             .get(&g.root)
@@ -694,14 +843,31 @@ fn collect_sync(
                 out.display()
             )]));
         }
-        let bytes = generate::to_bytes(generate::bom(&g, &opts))
+        let bom = generate::bom(&g, &opts);
+        let bytes = generate::to_bytes(bom.clone())
             .map_err(|e| GateError::Internal(format!("cannot serialize the SBOM: {e}")))?;
         write(&out, &bytes)?;
+        let mut xml = None;
+        if let Some(xp) = &config.xml_path {
+            let xout = ctx.resolve(xp.replace("{product}", &safe));
+            if xout == out || !written.insert(xout.clone()) {
+                return Err(GateError::Config(vec![format!(
+                    "sbom.xml-path: {} is already written by another SBOM; give each its own path (with `{{product}}` when there are several inputs)",
+                    xout.display()
+                )]));
+            }
+            let xbytes = generate::to_xml_bytes(&bom).map_err(|e| {
+                GateError::Internal(format!("cannot serialize the SBOM as XML: {e}"))
+            })?;
+            write(&xout, &xbytes)?;
+            xml = Some((display_path(root, &xout), sha256_hex(&xbytes)));
+        }
         // Validate what was written, as a consumer would read it.
         let back = std::fs::read(&out).map_err(|e| GateError::read(&out, e))?;
         let mut doc = check_bytes(&display_path(root, &out), &out, &back)?;
         doc.method = format!("{} from {}", g.method, g.source);
         doc.notes = g.notes.clone();
+        doc.xml = xml;
         docs.push(doc);
     }
 
@@ -752,7 +918,7 @@ fn collect_sync(
         artifacts,
         subjects_path,
         provenance_path,
-        base: None,
+        bases: Vec::new(),
     })
 }
 
@@ -807,7 +973,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     let mut denied = 0usize;
     let mut invalid_docs = 0usize;
     let mut edges = 0usize;
-    for d in &input.docs {
+    for d in input.docs.iter().filter(|d| !d.absent) {
         let loc = || Location::file(d.path.clone());
         let a = &d.analysis;
         let mut bad = false;
@@ -1010,42 +1176,38 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             );
         }
     }
-    let changes = input
-        .base
-        .as_ref()
-        .zip(input.docs.first())
-        .map(|(b, h)| crate::diff::diff(&b.analysis, &h.analysis));
-    if let Some(c) = &changes {
-        let head = input
-            .docs
-            .first()
-            .map(|d| d.path.clone())
-            .unwrap_or_default();
-        for f in c.findings() {
-            r.findings.push(f.at(Location::file(head.clone())));
+    // `diff`: one comparison per (base, head) pair.
+    let changes: Vec<(&Doc, &Doc, crate::diff::Changes)> = input
+        .bases
+        .iter()
+        .zip(&input.docs)
+        .map(|(b, h)| (b, h, crate::diff::diff(&b.analysis, &h.analysis)))
+        .collect();
+    let diffing = input.mode == "diff";
+    if diffing {
+        let (mut added, mut removed, mut versions, mut licenses) = (0, 0, 0, 0);
+        for (b, h, c) in &changes {
+            // Findings land on the head's lockfile (or SBOM); an absent head
+            // has no file, its base names it.
+            let at = if h.absent { &b.path } else { &h.path };
+            for f in c.findings() {
+                r.findings.push(f.at(Location::file(at.clone())));
+            }
+            added += c.added.len();
+            removed += c.removed.len();
+            versions += c.version_changed.len();
+            licenses += c.license_changed.len();
         }
         #[allow(clippy::cast_precision_loss)]
         {
-            r.metrics.push(Metric::info(
-                "components-added",
-                c.added.len() as f64,
-                "count",
-            ));
-            r.metrics.push(Metric::info(
-                "components-removed",
-                c.removed.len() as f64,
-                "count",
-            ));
-            r.metrics.push(Metric::info(
-                "versions-changed",
-                c.version_changed.len() as f64,
-                "count",
-            ));
-            r.metrics.push(Metric::info(
-                "licenses-changed",
-                c.license_changed.len() as f64,
-                "count",
-            ));
+            r.metrics
+                .push(Metric::info("components-added", added as f64, "count"));
+            r.metrics
+                .push(Metric::info("components-removed", removed as f64, "count"));
+            r.metrics
+                .push(Metric::info("versions-changed", versions as f64, "count"));
+            r.metrics
+                .push(Metric::info("licenses-changed", licenses as f64, "count"));
         }
     }
     r.checked = (total + input.docs.len()) as u64;
@@ -1057,7 +1219,13 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     let names: Vec<String> = input
         .docs
         .iter()
-        .map(|d| format!("{} (CycloneDX {})", d.path, d.analysis.spec_version))
+        .map(|d| {
+            if d.absent {
+                format!("{} (absent)", d.path)
+            } else {
+                format!("{} (CycloneDX {})", d.path, d.analysis.spec_version)
+            }
+        })
         .collect();
     let mut summary = format!(
         "{verb} {}: {total} components, hashes {}%, licenses {}%, purls {}%, {} invalid",
@@ -1067,14 +1235,18 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
         gate_core::report::format_number(shares[2]),
         invalid_docs
     );
-    if let Some(c) = &changes {
+    if diffing {
+        let sum = |f: fn(&crate::diff::Changes) -> usize| -> usize {
+            changes.iter().map(|(_, _, c)| f(c)).sum()
+        };
+        let bases: Vec<&str> = input.bases.iter().map(|b| b.path.as_str()).collect();
         summary.push_str(&format!(
             "; against {}: {} added, {} removed, {} version-changed, {} license-changed",
-            input.base.as_ref().map(|b| b.path.as_str()).unwrap_or(""),
-            c.added.len(),
-            c.removed.len(),
-            c.version_changed.len(),
-            c.license_changed.len()
+            bases.join(", "),
+            sum(|c| c.added.len()),
+            sum(|c| c.removed.len()),
+            sum(|c| c.version_changed.len()),
+            sum(|c| c.license_changed.len())
         ));
     }
     if !input.artifacts.is_empty() {
@@ -1083,7 +1255,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     r.summary = summary;
     r.details = serde_json::json!({
         "mode": input.mode,
-        "sboms": input.docs.iter().map(|d| serde_json::json!({
+        "sboms": input.docs.iter().filter(|d| !d.absent).map(|d| serde_json::json!({
             "path": d.path,
             "sha256": d.sha256,
             "spec_version": d.analysis.spec_version,
@@ -1091,11 +1263,20 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             "components": d.analysis.components.iter().filter(|c| !c.in_root).count(),
             "dependency_edges": d.analysis.edges,
             "method": d.method,
+            "xml_path": d.xml.as_ref().map(|x| &x.0),
+            "xml_sha256": d.xml.as_ref().map(|x| &x.1),
         })).collect::<Vec<_>>(),
         "artifacts": input.artifacts.iter().map(|a| serde_json::json!({"name": a.name, "sha256": a.sha256, "size": a.size})).collect::<Vec<_>>(),
         "subjects_path": input.subjects_path,
         "provenance_path": input.provenance_path,
-        "diff": changes.as_ref().map(crate::diff::Changes::to_json),
+        "diff": changes.iter().map(|(b, h, c)| {
+            let mut j = c.to_json();
+            j["base"] = serde_json::json!(b.path);
+            j["head"] = serde_json::json!(h.path);
+            j["base_sha256"] = serde_json::json!(b.sha256);
+            j["head_sha256"] = serde_json::json!(h.sha256);
+            j
+        }).collect::<Vec<_>>(),
     });
     r.finish()
 }
@@ -1106,7 +1287,7 @@ pub struct SbomGate;
 
 impl Gate for SbomGate {
     const ID: &'static str = "sbom";
-    const ABOUT: &'static str = "Reproducible CycloneDX SBOMs from Cargo and npm lockfiles, validated (official schemas + semantic checks) and held to a quality policy; attestation subjects for release files";
+    const ABOUT: &'static str = "Reproducible CycloneDX SBOMs from Cargo, npm, yarn, pnpm, Python, Go, Ruby and PHP lockfiles, validated (official schemas + semantic checks) and held to a quality policy; attestation subjects for release files";
     const RULES: &'static [Rule] = RULES;
     type Config = SbomConfig;
     type Args = SbomArgs;
@@ -1145,6 +1326,7 @@ impl Gate for SbomGate {
         vec![
             ("sbom-path".into(), list("path")),
             ("sbom-sha256".into(), list("sha256")),
+            ("sbom-xml-path".into(), list("xml_path")),
             ("subjects-path".into(), str_of("subjects_path")),
             ("provenance-path".into(), str_of("provenance_path")),
             ("components".into(), components),

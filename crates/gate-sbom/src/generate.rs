@@ -242,15 +242,27 @@ pub fn bom(graph: &Graph, opts: &Options) -> Bom {
     }
 }
 
+/// The content-derived serial number: a UUIDv5 of the compact JSON written
+/// without one.
+pub fn serial(bom: &Bom) -> Result<String, serde_json::Error> {
+    let mut unsigned = bom.clone();
+    unsigned.serial_number = None;
+    let bytes = serde_json::to_vec(&unsigned)?;
+    let id = uuid::Uuid::new_v5(&serial_namespace(), &bytes);
+    Ok(format!("urn:uuid:{id}"))
+}
+
 /// Serializes with a content-derived serial number: pretty JSON, `\n` at the end.
 pub fn to_bytes(mut bom: Bom) -> Result<Vec<u8>, serde_json::Error> {
-    bom.serial_number = None;
-    let unsigned = serde_json::to_vec(&bom)?;
-    let id = uuid::Uuid::new_v5(&serial_namespace(), &unsigned);
-    bom.serial_number = Some(format!("urn:uuid:{id}"));
+    bom.serial_number = Some(serial(&bom)?);
     let mut out = serde_json::to_vec_pretty(&bom)?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// The same document as CycloneDX XML, with the JSON's serial number.
+pub fn to_xml_bytes(bom: &Bom) -> Result<Vec<u8>, serde_json::Error> {
+    Ok(crate::xml::to_xml(bom, &serial(bom)?).into_bytes())
 }
 
 /// `SOURCE_DATE_EPOCH` seconds → RFC 3339 UTC.

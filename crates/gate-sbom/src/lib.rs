@@ -1,8 +1,10 @@
-//! gate-sbom: reproducible CycloneDX SBOMs from Cargo and npm lockfiles,
+//! gate-sbom: reproducible CycloneDX SBOMs from Cargo, npm, yarn, pnpm,
+//! Python, Go, Ruby and PHP lockfiles,
 //! validated against the official JSON Schemas and semantic checks, held to
 //! a quality policy, with attestation subjects for release files.
 //!
-//! [`cargo`] and [`npm`] read lockfiles into a [`graph::Graph`];
+//! [`cargo`] and [`npm`] read lockfiles into a [`graph::Graph`], and
+//! [`lockfile`] adapts every other lockfile gate-core parses;
 //! [`generate`] writes it as CycloneDX (serde structs in [`model`]);
 //! [`validate`] checks any CycloneDX JSON; [`attest`] digests artifacts and
 //! writes the subjects file and the in-toto Statement; [`gate`] is the glue.
@@ -14,8 +16,11 @@ pub mod error;
 pub mod gate;
 pub mod generate;
 pub mod graph;
+pub mod lockfile;
 pub mod model;
 pub mod npm;
+pub mod revision;
 pub mod validate;
+pub mod xml;
 
 pub use gate::SbomGate;

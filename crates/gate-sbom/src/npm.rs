@@ -201,6 +201,12 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
         None
     };
 
+    // Each location's id, computed once (a purl per entry, not per edge).
+    let ids: BTreeMap<&str, String> = entries
+        .iter()
+        .map(|(k, e)| (k.as_str(), id_at(k, e)))
+        .collect();
+
     let mut g = Graph {
         ecosystem: "npm",
         source: source.to_string(),
@@ -214,14 +220,17 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
         }
         let is_member =
             !key.is_empty() && !key.starts_with("node_modules/") && !key.contains("/node_modules/");
-        let id = id_at(key, e);
+        let id = ids
+            .get(key.as_str())
+            .cloned()
+            .unwrap_or_else(|| id_at(key, e));
         let mut deps = BTreeSet::new();
         let mut want = |names: &BTreeMap<String, serde_json::Value>, required: bool| {
             for n in names.keys() {
                 match find(key, n) {
                     Some(loc) => {
-                        if let Some(t) = entries.get(&loc) {
-                            deps.insert(id_at(&loc, t));
+                        if let Some(t) = ids.get(loc.as_str()) {
+                            deps.insert(t.clone());
                         }
                     }
                     None if required => {
@@ -244,8 +253,9 @@ pub fn parse(path: &Path, text: &str, source: &str) -> Result<Graph> {
                     && !m.link
                     && !k.starts_with("node_modules/")
                     && !k.contains("/node_modules/")
+                    && let Some(t) = ids.get(k.as_str())
                 {
-                    deps.insert(id_at(k, m));
+                    deps.insert(t.clone());
                 }
             }
         }

@@ -36,7 +36,7 @@ fn judge(doc: &Value, config: &SbomConfig) -> Report {
             artifacts: vec![],
             subjects_path: None,
             provenance_path: None,
-            base: None,
+            bases: Vec::new(),
         },
         config,
     )

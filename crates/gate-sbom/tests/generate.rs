@@ -696,7 +696,7 @@ fn bad_inputs_exit_4_with_the_file_named() {
     let r = run(gate(d));
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(
-        r.stderr.contains("no Cargo.lock or package-lock.json"),
+        r.stderr.contains("no lockfile in") && r.stderr.contains("poetry.lock"),
         "{}",
         r.stderr
     );

@@ -1,0 +1,561 @@
+//! One adapter from gate-core's lockfile model ([`gate_core::lockfile`]:
+//! yarn, pnpm, poetry, uv, Pipfile, requirements, Go, Gemfile, composer, and
+//! npm/Cargo too) to the SBOM [`Graph`]: purls per ecosystem, hashes as
+//! CycloneDX algorithms, scopes, every resolved edge, and a root.
+
+use std::collections::BTreeSet;
+
+use base64::Engine;
+use gate_core::lockfile::{Ecosystem, HashEncoding, Lockfile, Scope as LockScope};
+use packageurl::PackageUrl;
+
+use crate::graph::{Graph, Package};
+use crate::model::{Hash, Scope};
+
+/// The registries a purl names by its type alone (no `repository_url`).
+fn default_registry(eco: Ecosystem, url: &str) -> bool {
+    let u = url.trim_end_matches('/');
+    match eco {
+        Ecosystem::PyPI => {
+            u.starts_with("https://pypi.org/")
+                || u.starts_with("https://files.pythonhosted.org/")
+                || u == "https://pypi.org"
+                || u == "https://pypi.python.org/simple"
+        }
+        Ecosystem::RubyGems => u == "https://rubygems.org" || u == "https://rubygems.org/",
+        Ecosystem::Go => u == "https://proxy.golang.org",
+        _ => false,
+    }
+}
+
+/// A source that is a URL (not an index name such as Pipfile's `pypi`).
+fn is_url(s: &str) -> bool {
+    s.starts_with("https://") || s.starts_with("http://") || s.starts_with("git+")
+}
+
+/// The purl of a package of `eco`, qualified by where it came from.
+pub fn purl(eco: Ecosystem, name: &str, version: Option<&str>, source: Option<&str>) -> String {
+    match eco {
+        Ecosystem::CratesIo => {
+            return crate::cargo::purl(name, version.unwrap_or(""), source, None);
+        }
+        Ecosystem::Npm => return crate::npm::purl(name, version, source),
+        _ => {}
+    }
+    let ty = eco.purl_type();
+    // Namespace / name per the purl spec's type rules.
+    let (ns, n): (Option<String>, String) = match eco {
+        Ecosystem::PyPI => (None, eco.normalize_name(name)),
+        // The purl spec's golang rules: namespace and name lower-cased (the
+        // component's `name` keeps the module path as written).
+        Ecosystem::Go => match name.to_lowercase().rsplit_once('/') {
+            Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+            None => (None, name.to_lowercase()),
+        },
+        Ecosystem::Packagist => match name.split_once('/') {
+            Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+            None => (None, name.to_string()),
+        },
+        _ => (None, name.to_string()),
+    };
+    let Ok(mut p) = PackageUrl::new(ty, n.clone()) else {
+        return format!("pkg:{ty}/{name}");
+    };
+    if let Some(ns) = &ns {
+        let _ = p.with_namespace(ns.clone());
+    }
+    if let Some(v) = version.filter(|v| !v.is_empty()) {
+        let _ = p.with_version(v.to_string());
+    }
+    if let Some(s) = source.filter(|s| is_url(s)) {
+        match eco {
+            // composer's source.url is the package's own repository (even
+            // for Packagist packages); Go's is a `replace` target: the
+            // package's identity does not change with it.
+            Ecosystem::Packagist | Ecosystem::Go => {}
+            _ if default_registry(eco, s) => {}
+            _ if s.starts_with("git+") || s.ends_with(".git") => {
+                let _ = p.add_qualifier("vcs_url", s.to_string());
+            }
+            _ if [".whl", ".tar.gz", ".zip", ".gem", ".tgz"]
+                .iter()
+                .any(|e| s.ends_with(e)) =>
+            {
+                let _ = p.add_qualifier("download_url", s.to_string());
+            }
+            _ => {
+                let _ = p.add_qualifier("repository_url", s.to_string());
+            }
+        }
+    }
+    p.to_string()
+}
+
+/// A lockfile digest as a CycloneDX hash (hex, a CycloneDX algorithm name,
+/// the right length), or `None` (go.sum's `h1:` is not a file digest).
+pub fn hash(h: &gate_core::lockfile::Hash) -> Option<Hash> {
+    let alg = match h.algorithm.to_ascii_lowercase().as_str() {
+        "md5" => "MD5",
+        "sha1" => "SHA-1",
+        "sha256" => "SHA-256",
+        "sha384" => "SHA-384",
+        "sha512" => "SHA-512",
+        _ => return None,
+    };
+    let content = match h.encoding {
+        HashEncoding::Hex => h.value.trim().to_ascii_lowercase(),
+        HashEncoding::Base64 => base64::engine::general_purpose::STANDARD
+            .decode(h.value.trim())
+            .ok()?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    };
+    let ok = crate::model::hash_hex_len(alg) == Some(content.len())
+        && content.bytes().all(|b| b.is_ascii_hexdigit());
+    ok.then_some(Hash { alg, content })
+}
+
+fn scope(s: LockScope) -> Scope {
+    match s {
+        LockScope::Required => Scope::Required,
+        LockScope::Optional => Scope::Optional,
+        LockScope::Dev => Scope::Excluded,
+    }
+}
+
+/// What names the root when the lockfile does not.
+#[derive(Debug, Clone, Default)]
+pub struct RootInfo {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub license: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The project's name, version, licence and description from the manifest
+/// beside the lockfile (`package.json`, `pyproject.toml`, `composer.json`),
+/// where there is one.
+pub fn manifest_info(lock_path: &std::path::Path, eco: Ecosystem) -> RootInfo {
+    let dir = lock_path.parent().unwrap_or(std::path::Path::new("."));
+    let s = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(String::from);
+    match eco {
+        Ecosystem::Npm | Ecosystem::Packagist => {
+            let file = if eco == Ecosystem::Npm {
+                "package.json"
+            } else {
+                "composer.json"
+            };
+            let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
+                return RootInfo::default();
+            };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                return RootInfo::default();
+            };
+            let license = match v.get("license") {
+                Some(serde_json::Value::Array(a)) => {
+                    let ids: Vec<&str> = a.iter().filter_map(|x| x.as_str()).collect();
+                    (!ids.is_empty()).then(|| ids.join(" OR "))
+                }
+                other => s(other),
+            };
+            RootInfo {
+                name: s(v.get("name")),
+                version: s(v.get("version")),
+                license,
+                description: s(v.get("description")),
+            }
+        }
+        Ecosystem::PyPI => {
+            let Ok(text) = std::fs::read_to_string(dir.join("pyproject.toml")) else {
+                return RootInfo::default();
+            };
+            let Ok(t) = toml::from_str::<toml::Table>(&text) else {
+                return RootInfo::default();
+            };
+            let project = t.get("project");
+            let poetry = t.get("tool").and_then(|t| t.get("poetry"));
+            let get = |k: &str| {
+                project
+                    .and_then(|p| p.get(k))
+                    .or_else(|| poetry.and_then(|p| p.get(k)))
+                    .and_then(|v| v.as_str())
+                    .map(String::from)
+            };
+            RootInfo {
+                name: get("name"),
+                version: get("version"),
+                license: get("license").filter(|l| spdx::Expression::parse(l).is_ok()),
+                description: get("description"),
+            }
+        }
+        _ => RootInfo::default(),
+    }
+}
+
+/// Short name of an ecosystem for [`Graph::ecosystem`].
+pub fn ecosystem_name(eco: Ecosystem) -> &'static str {
+    match eco {
+        Ecosystem::CratesIo => "cargo",
+        Ecosystem::Npm => "npm",
+        Ecosystem::PyPI => "pypi",
+        Ecosystem::Go => "golang",
+        Ecosystem::RubyGems => "gem",
+        Ecosystem::Packagist => "composer",
+    }
+}
+
+/// The graph of a parsed lockfile. `source` is the lockfile's path relative
+/// to the repository, `dir` its directory (for the root's `download_url`).
+pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Graph {
+    let eco = lock.ecosystem;
+    let mut g = Graph {
+        ecosystem: ecosystem_name(eco),
+        source: source.to_string(),
+        method: lock.format.clone(),
+        ..Graph::default()
+    };
+    let ids: Vec<String> = lock
+        .packages
+        .iter()
+        .map(|p| purl(eco, &p.name, Some(&p.version), p.source.as_deref()))
+        .collect();
+
+    // The root: a package of the lockfile when it names exactly one project
+    // that is also a package entry, else a component of its own.
+    let path_like = |r: &str| r.is_empty() || r == "." || r.starts_with("./") || r.contains('\\');
+    let single =
+        (lock.roots.len() == 1 && !path_like(&lock.roots[0])).then(|| lock.roots[0].clone());
+    let root_index = single.as_ref().and_then(|n| {
+        lock.packages
+            .iter()
+            .position(|p| eco.normalize_name(&p.name) == eco.normalize_name(n))
+    });
+    let wanted = root.name.clone().or(single).or_else(|| {
+        // A lockfile in a folder: the folder's name.
+        dir.rsplit('/')
+            .next()
+            .filter(|d| !d.is_empty() && *d != "." && *d != "..")
+            .map(String::from)
+    });
+
+    let mut unresolved: BTreeSet<String> = BTreeSet::new();
+    let mut incoming: BTreeSet<usize> = BTreeSet::new();
+    for (i, p) in lock.packages.iter().enumerate() {
+        let id = ids[i].clone();
+        let mut deps = BTreeSet::new();
+        for d in &p.dependencies {
+            match d.index.and_then(|j| ids.get(j).map(|id| (j, id))) {
+                Some((j, t)) => {
+                    if j != i {
+                        incoming.insert(j);
+                    }
+                    deps.insert(t.clone());
+                }
+                None if d.scope == LockScope::Required => {
+                    unresolved.insert(format!("{} (needed by {})", d.name, p.name));
+                }
+                None => {}
+            }
+        }
+        let (group, name) = match eco {
+            Ecosystem::Npm | Ecosystem::Packagist => match p.name.split_once('/') {
+                Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+                None => (None, p.name.clone()),
+            },
+            _ => (None, p.name.clone()),
+        };
+        let mut hashes: Vec<Hash> = p.hashes.iter().filter_map(hash).collect();
+        hashes.sort();
+        hashes.dedup();
+        let mut properties = Vec::new();
+        // Digests that are not of the archive (go.sum's dirhash `h1:`, Yarn
+        // Berry's cache-zip checksum) are kept as properties, as written.
+        for h in p.hashes.iter().filter(|h| hash(h).is_none()) {
+            let value = if h.algorithm == "go-h1" {
+                format!("h1:{}", h.value)
+            } else {
+                h.value.clone()
+            };
+            properties.push((format!("gates:hash:{}", h.algorithm), value));
+        }
+        if eco == Ecosystem::Npm && p.dev {
+            properties.push(("cdx:npm:package:development".into(), "true".into()));
+        }
+        let s = scope(p.scope());
+        let is_root = Some(i) == root_index;
+        let entry = g.packages.entry(id.clone()).or_insert_with(|| Package {
+            group,
+            name,
+            version: (!p.version.is_empty()).then(|| p.version.clone()),
+            purl: Some(id.clone()),
+            hashes,
+            license: p.license.clone().filter(|l| !l.trim().is_empty()),
+            scope: Some(s),
+            description: None,
+            kind: if is_root { "application" } else { "library" },
+            deps: BTreeSet::new(),
+            properties,
+            external: Vec::new(),
+        });
+        // The same package listed twice (several install paths): the most
+        // required scope, the union of edges.
+        entry.scope = entry.scope.map(|e| e.min(s)).or(Some(s));
+        entry.deps.extend(deps);
+    }
+
+    let direct: Option<BTreeSet<String>> = lock.direct.as_ref().map(|ds| {
+        ds.iter()
+            .filter_map(|d| match d.index.and_then(|j| ids.get(j)) {
+                Some(t) => Some(t.clone()),
+                None => {
+                    if d.scope == LockScope::Required {
+                        unresolved.insert(format!("{} (a direct dependency)", d.name));
+                    }
+                    None
+                }
+            })
+            .collect()
+    });
+
+    match root_index {
+        Some(i) => {
+            g.root = ids[i].clone();
+            if let Some(r) = g.packages.get_mut(&g.root) {
+                r.scope = None;
+                if let Some(d) = &direct {
+                    r.deps.extend(d.iter().cloned());
+                }
+                if r.license.is_none() {
+                    r.license.clone_from(&root.license);
+                }
+            }
+        }
+        None => {
+            let name = wanted.unwrap_or_else(|| "project".into());
+            let rel = if dir.is_empty() { "." } else { dir };
+            let base = purl(eco, &name, root.version.as_deref(), None);
+            let mut id = match <PackageUrl as std::str::FromStr>::from_str(&base) {
+                Ok(mut p) => {
+                    let _ = p.add_qualifier("download_url", format!("file://{rel}"));
+                    p.to_string()
+                }
+                Err(_) => format!("project:{name}"),
+            };
+            if g.packages.contains_key(&id) {
+                id.push_str("#project");
+            }
+            let deps = match &direct {
+                // go.mod lists the main module's whole module graph (Go
+                // 1.17+): every `require` is the root's, `// indirect` ones
+                // included, and no module-to-module edge is recorded.
+                Some(d) if eco == Ecosystem::Go => {
+                    let all: BTreeSet<String> = ids.iter().cloned().collect();
+                    for id in all.difference(d) {
+                        if let Some(p) = g.packages.get_mut(id) {
+                            p.properties
+                                .push(("gates:go:indirect".into(), "true".into()));
+                        }
+                    }
+                    all
+                }
+                Some(d) => d.clone(),
+                None => inferred_direct(&g, &ids, &incoming),
+            };
+            if direct.is_none() && !deps.is_empty() {
+                g.notes.push(format!(
+                    "{} does not record the project's direct dependencies: the root depends on the {} packages nothing else in it depends on",
+                    lock.format,
+                    deps.len()
+                ));
+            }
+            g.packages.insert(
+                id.clone(),
+                Package {
+                    name,
+                    version: root.version.clone(),
+                    purl: None,
+                    license: root.license.clone(),
+                    description: root.description.clone(),
+                    kind: "application",
+                    deps,
+                    ..Package::default()
+                },
+            );
+            g.root = id;
+        }
+    }
+    if !lock.unchecked.is_empty() {
+        let shown: Vec<String> = lock
+            .unchecked
+            .iter()
+            .take(5)
+            .map(|(line, text)| format!("line {line}: {text}"))
+            .collect();
+        g.notes.push(format!(
+            "{} entries of {source} are not described (not from a registry, or not pinned): {}{}",
+            lock.unchecked.len(),
+            shown.join("; "),
+            if lock.unchecked.len() > 5 {
+                "; ..."
+            } else {
+                ""
+            }
+        ));
+    }
+    if !unresolved.is_empty() {
+        let shown: Vec<&str> = unresolved.iter().take(5).map(String::as_str).collect();
+        g.notes.push(format!(
+            "{} dependencies not in {source}: {}{}",
+            unresolved.len(),
+            shown.join(", "),
+            if unresolved.len() > 5 { ", ..." } else { "" }
+        ));
+    }
+    g
+}
+
+/// Without recorded direct dependencies: the packages nothing depends on,
+/// then one package of each cycle still out of reach, so every component
+/// hangs off the root.
+fn inferred_direct(g: &Graph, ids: &[String], incoming: &BTreeSet<usize>) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = (0..ids.len())
+        .filter(|i| !incoming.contains(i))
+        .map(|i| ids[i].clone())
+        .collect();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let walk = |from: &String, seen: &mut BTreeSet<String>| {
+        let mut stack = vec![from.clone()];
+        while let Some(id) = stack.pop() {
+            if seen.insert(id.clone())
+                && let Some(p) = g.packages.get(&id)
+            {
+                stack.extend(p.deps.iter().filter(|d| !seen.contains(*d)).cloned());
+            }
+        }
+    };
+    for id in &out {
+        walk(id, &mut seen);
+    }
+    for id in g.packages.keys() {
+        if !seen.contains(id) {
+            out.insert(id.clone());
+            walk(id, &mut seen);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purls_per_ecosystem() {
+        assert_eq!(
+            purl(
+                Ecosystem::Go,
+                "github.com/Azure/Go-AutoRest",
+                Some("v14.2.0+incompatible"),
+                None
+            ),
+            "pkg:golang/github.com/azure/go-autorest@v14.2.0%2Bincompatible"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::PyPI,
+                "Typing_Extensions",
+                Some("4.12.2"),
+                Some("https://pypi.org/simple")
+            ),
+            "pkg:pypi/typing-extensions@4.12.2"
+        );
+        assert_eq!(
+            purl(Ecosystem::PyPI, "zope.interface", Some("6.0"), None),
+            "pkg:pypi/zope-interface@6.0"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::PyPI,
+                "x",
+                Some("1"),
+                Some("https://example.com/simple")
+            ),
+            "pkg:pypi/x@1?repository_url=https:%2F%2Fexample.com%2Fsimple"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::Go,
+                "github.com/spf13/cobra",
+                Some("v1.8.0"),
+                None
+            ),
+            "pkg:golang/github.com/spf13/cobra@v1.8.0"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::Go,
+                "golang.org/x/sys",
+                Some("v0.0.0-20220811171246-fbc7d0a398ab"),
+                None
+            ),
+            "pkg:golang/golang.org/x/sys@v0.0.0-20220811171246-fbc7d0a398ab"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::RubyGems,
+                "rails",
+                Some("7.1.3"),
+                Some("https://rubygems.org/")
+            ),
+            "pkg:gem/rails@7.1.3"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::Packagist,
+                "symfony/Console",
+                Some("v6.4.1"),
+                Some("https://github.com/symfony/console.git")
+            ),
+            "pkg:composer/symfony/console@v6.4.1"
+        );
+        assert_eq!(
+            purl(Ecosystem::Npm, "@babel/core", Some("7.1.0"), None),
+            "pkg:npm/%40babel/core@7.1.0"
+        );
+        for p in [
+            purl(
+                Ecosystem::Go,
+                "github.com/x/y",
+                Some("v2.0.0+incompatible"),
+                None,
+            ),
+            purl(
+                Ecosystem::PyPI,
+                "a",
+                Some("1.0+local"),
+                Some("git+https://h/r.git@abc"),
+            ),
+        ] {
+            assert!(
+                <PackageUrl as std::str::FromStr>::from_str(&p).is_ok(),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn hashes_become_cyclonedx_hex() {
+        use gate_core::lockfile::Hash as L;
+        let sri = L::from_sri(
+            "sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==",
+        );
+        let h = hash(&sri[0]).unwrap();
+        assert_eq!(h.alg, "SHA-512");
+        assert!(h.content.starts_with("ddaf35a193617aba"));
+        let hex = L::hex("sha256", &"AB".repeat(32));
+        assert_eq!(hash(&hex).unwrap().content, "ab".repeat(32));
+        assert!(hash(&L::hex("sha256", "abcd")).is_none());
+        assert!(hash(&L::hex("go-h1", &"a".repeat(64))).is_none());
+    }
+}
