@@ -100,7 +100,12 @@ impl SlotProbes {
     ) -> Result<SlotProbes, GateError> {
         let mut problems = Vec::new();
         let mut headers = std::collections::BTreeMap::new();
-        for (i, h) in cfg.headers.iter().enumerate() {
+        // Lists from flags and action inputs arrive split at commas.
+        let conditions = gate_health::gate::rejoin(&cfg.conditions, |p| !p.contains('['));
+        for (i, h) in gate_health::gate::rejoin(&cfg.headers, |p| !p.contains(':'))
+            .iter()
+            .enumerate()
+        {
             match h.split_once(':') {
                 Some((k, v)) if !k.trim().is_empty() => {
                     headers.insert(k.trim().to_string(), v.trim().to_string());
@@ -124,7 +129,7 @@ impl SlotProbes {
                 name: Some(name),
                 url: Some(url),
                 headers: headers.clone(),
-                conditions: cfg.conditions.clone(),
+                conditions: conditions.clone(),
                 latency_budget: cfg.latency_budget.clone(),
                 insecure: cfg.insecure,
                 ca_file: cfg.ca_file.clone(),
