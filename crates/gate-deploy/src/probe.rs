@@ -123,10 +123,11 @@ impl SlotProbes {
             base_url: None,
             repo_root,
         };
+        // Built under the section's own name, so problems name the deploy
+        // keys (`deploy.ca-file`, `deploy.conditions[0]`), each once.
         let mut one = |name: String, key: &str, url: Option<String>| {
             let url = url?;
             let pc = gate_health::config::ProbeConfig {
-                name: Some(name),
                 url: Some(url),
                 headers: headers.clone(),
                 conditions: conditions.clone(),
@@ -135,16 +136,21 @@ impl SlotProbes {
                 ca_file: cfg.ca_file.clone(),
                 ..Default::default()
             };
-            match gate_health::config::build_probe(
-                &pc,
-                &format!("{section}.{key}"),
-                &defaults,
-                get,
-                masker,
-            ) {
-                Ok(p) => Some(Arc::new(p)),
+            match gate_health::config::build_probe(&pc, section, &defaults, get, masker) {
+                Ok(mut p) => {
+                    p.name = name;
+                    Some(Arc::new(p))
+                }
                 Err(e) => {
-                    problems.extend(e);
+                    for m in e {
+                        let m = match m.strip_prefix(&format!("{section}.url:")) {
+                            Some(rest) => format!("{section}.{key}:{rest}"),
+                            None => m,
+                        };
+                        if !problems.contains(&m) {
+                            problems.push(m);
+                        }
+                    }
                     None
                 }
             }
@@ -265,5 +271,96 @@ impl Probe for AnyProbe {
             AnyProbe::Health(p) => p.check().await,
             AnyProbe::Command(p) => p.check().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use super::*;
+
+    fn cfg(conditions: &[&str], headers: &[&str]) -> DeployConfig {
+        DeployConfig {
+            blue_address: Some("127.0.0.1:8081".into()),
+            green_health_url: Some("https://localhost:8443/healthz".into()),
+            conditions: conditions.iter().map(|s| s.to_string()).collect(),
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            ..DeployConfig::default()
+        }
+    }
+
+    fn build(c: &DeployConfig) -> Result<SlotProbes, GateError> {
+        let vars = |k: &str| (k == "TOKEN").then(|| "s3cret".to_string());
+        SlotProbes::build(
+            c,
+            "deploy",
+            std::path::Path::new("."),
+            &vars,
+            &Masker::default(),
+        )
+    }
+
+    #[test]
+    fn comma_split_conditions_and_headers_are_glued_back() {
+        // As they arrive from GATES_DEPLOY_CONDITIONS="[STATUS] == any(200, 204)".
+        let c = cfg(
+            &["[STATUS] == any(200", "204)", "[BODY] == pat(ok*)"],
+            &[
+                "Accept: text/plain",
+                "application/json",
+                "Authorization: Bearer ${TOKEN}",
+            ],
+        );
+        let p = build(&c).unwrap();
+        let blue = p.slot(Slot::Blue).unwrap();
+        let texts: Vec<&str> = blue.conditions.iter().map(|c| c.text()).collect();
+        assert_eq!(texts, ["[STATUS] == any(200, 204)", "[BODY] == pat(ok*)"]);
+        let gate_health::Target::Http(h) = &blue.target else {
+            panic!("not an HTTP probe");
+        };
+        let accept = h.headers.iter().find(|(k, _)| k == "accept").unwrap();
+        assert_eq!(accept.1, "text/plain, application/json");
+        let auth = h
+            .headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .unwrap();
+        assert_eq!(auth.1, "Bearer s3cret");
+        assert!(auth.1.is_sensitive());
+        // Green's https URL is probed as given; no public URL, no probe.
+        let green = p.slot(Slot::Green).unwrap();
+        assert!(
+            green
+                .target
+                .display()
+                .ends_with("https://localhost:8443/healthz")
+        );
+        assert!(p.public.is_none());
+        assert_eq!(p.with_public(Slot::Blue).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_conditions_headers_and_ca_files_are_config_errors_naming_the_key() {
+        let mut c = cfg(&["[NOT_A_PLACEHOLDER] == 1"], &["no colon here"]);
+        c.ca_file = Some("/nonexistent/ca.pem".into());
+        let Err(GateError::Config(problems)) = build(&c) else {
+            panic!("expected a config error");
+        };
+        let all = problems.join("\n");
+        assert!(
+            all.contains("deploy.headers[0]: `no colon here` is not `Name: value`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("deploy.conditions[0] `[NOT_A_PLACEHOLDER] == 1`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("deploy.ca-file: cannot read /nonexistent/ca.pem"),
+            "{all}"
+        );
+        // Shared keys: each problem once, not once per slot.
+        assert_eq!(problems.len(), 3, "{all}");
     }
 }
