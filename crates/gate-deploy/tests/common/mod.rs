@@ -51,6 +51,16 @@ fn built_bin(package: &str) -> PathBuf {
         if std::env::var_os("CARGO_TARGET_DIR").is_none() {
             cmd.env("CARGO_TARGET_DIR", profile_dir.parent().unwrap());
         }
+        // Cargo runs tests with CARGO_PKG_NAME, CARGO_MANIFEST_DIR, ... set;
+        // build scripts that read them (ring's: `rerun-if-env-changed`)
+        // would see a change and rebuild the whole TLS stack here, then
+        // again in the next `cargo test`. Build as a plain cargo would.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("CARGO_") && !matches!(k.as_str(), "CARGO_TARGET_DIR" | "CARGO_HOME") {
+                cmd.env_remove(k);
+            }
+        }
         let st = cmd.status().unwrap();
         assert!(st.success(), "building {package} failed");
         let bin = profile_dir.join(package);
