@@ -72,6 +72,68 @@ impl std::fmt::Display for Slot {
     }
 }
 
+/// How the post-switch circuit breaker decides to trip.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BreakerKind {
+    /// `threshold` consecutive failed probe rounds trip it.
+    #[default]
+    Consecutive,
+    /// More than `error-rate` percent failed probes among the last `error-window` (at least `error-min-samples` of them) trip it.
+    ErrorRate,
+}
+
+impl BreakerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakerKind::Consecutive => "consecutive",
+            BreakerKind::ErrorRate => "error-rate",
+        }
+    }
+}
+
+/// The optional pre-switch load smoke (gate-load's engine): an open-model
+/// load at `rate` requests/s for `duration` against the new slot, before
+/// any traffic moves. Over a threshold: no switch, exit 1.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct SmokeConfig {
+    /// Path requested on the new slot (joined to the origin of its health URL).
+    pub path: String,
+    /// Requests per second (open model: latency from the intended send time).
+    #[schemars(range(min = 0.1, max = 100000.0))]
+    pub rate: f64,
+    /// Seconds the smoke runs.
+    #[schemars(range(min = 0.1, max = 3600.0))]
+    pub duration: f64,
+    /// Most connections in flight.
+    #[schemars(range(min = 1, max = 10000))]
+    pub connections: u32,
+    /// Seconds one request may take (a slower one is a `timeout` error).
+    #[schemars(range(min = 0.05, max = 300.0))]
+    pub timeout: f64,
+    /// Highest failed-request rate in percent (errors of any class, plus arrivals dropped for want of a connection).
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub max_error_rate: f64,
+    /// Highest p99 latency in milliseconds; unset: not checked.
+    #[schemars(range(min = 0.0))]
+    pub max_p99: Option<f64>,
+}
+
+impl Default for SmokeConfig {
+    fn default() -> Self {
+        SmokeConfig {
+            path: "/".into(),
+            rate: 20.0,
+            duration: 5.0,
+            connections: 16,
+            timeout: 2.0,
+            max_error_rate: 1.0,
+            max_p99: None,
+        }
+    }
+}
+
 /// The `deploy` section of `gates.yml` (`gate-rollback` reads the same keys
 /// from its `rollback` section).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -97,6 +159,16 @@ pub struct DeployConfig {
     pub health_path: String,
     /// Public URL (through the proxy) probed too after a switch; optional.
     pub public_url: Option<String>,
+    /// Conditions every health probe must meet, gatus style (gate-health's): `[STATUS] == 200`, `[BODY].status == UP`, `[RESPONSE_TIME] < 300`, `[HEADER].content-type == application/json`. Default `[STATUS] == 2xx` (redirects are followed).
+    pub conditions: Vec<String>,
+    /// Request headers of the health probes, `Name: value`; `${VAR}` reads an environment variable, masked in every output.
+    pub headers: Vec<String>,
+    /// Over this latency a passing probe is `degraded` (noted, still passing), e.g. `300ms`; for a hard limit use the condition `[RESPONSE_TIME] < 300`.
+    pub latency_budget: Option<String>,
+    /// Accept any TLS certificate on `https://` health URLs (self-signed slots); the signature is still checked.
+    pub insecure: bool,
+    /// Extra CA certificates (a PEM file) trusted for `https://` health URLs besides the Mozilla roots.
+    pub ca_file: Option<String>,
     /// Command that starts a slot (run with `sh -c`; env `GATES_SLOT`, `GATES_VERSION`, `GATES_PORT`, `GATES_ADDRESS`, `GATES_ENVIRONMENT`). Must return once the slot is started (e.g. `docker compose -p app-$GATES_SLOT up -d`).
     pub start: Option<String>,
     /// Command that stops a slot (same environment as `start`); run on the old slot after a successful deploy and `keep-old`.
@@ -106,15 +178,31 @@ pub struct DeployConfig {
     /// Seconds between probes (pre-switch wait and post-switch watch).
     #[schemars(range(min = 0.05, max = 300.0))]
     pub interval: f64,
-    /// Consecutive failed probes that trip the circuit breaker (and roll back).
+    /// Consecutive failed probe rounds that trip the circuit breaker (and roll back), with `breaker: consecutive`.
     #[schemars(range(min = 1, max = 1000))]
     pub threshold: u32,
+    /// Circuit breaker of the watch: `consecutive` (`threshold` failed rounds in a row) or `error-rate` (a sliding window of probe results).
+    pub breaker: BreakerKind,
+    /// `breaker: error-rate`: trip when more than this percentage of the window's probe results failed.
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub error_rate: f64,
+    /// `breaker: error-rate`: how many of the latest probe results the window holds.
+    #[schemars(range(min = 1, max = 100000))]
+    pub error_window: u32,
+    /// `breaker: error-rate`: results needed in the window before it can trip.
+    #[schemars(range(min = 1, max = 100000))]
+    pub error_min_samples: u32,
     /// Seconds the new slot is watched after the switch.
     #[schemars(range(min = 0.0, max = 86400.0))]
     pub watch: f64,
     /// Seconds to wait for the new slot to become healthy before the switch.
     #[schemars(range(min = 0.0, max = 86400.0))]
     pub wait_timeout: f64,
+    /// Longest pause, in seconds, between failing probe rounds while waiting for a slot: the pause starts at `interval` and doubles up to this (gate-health's `--wait` backoff). Default: `interval` (no backoff).
+    #[schemars(range(min = 0.05, max = 300.0))]
+    pub max_backoff: Option<f64>,
+    /// Pre-switch load smoke against the new slot (gate-load); skipped when absent. Set in gates.yml.
+    pub smoke: Option<SmokeConfig>,
     /// Consecutive passing probes that make a slot healthy (before the switch and when verifying).
     #[schemars(range(min = 1, max = 1000))]
     pub healthy_successes: u32,
@@ -182,13 +270,24 @@ impl Default for DeployConfig {
             green_health_url: None,
             health_path: "/healthz".into(),
             public_url: None,
+            conditions: Vec::new(),
+            headers: Vec::new(),
+            latency_budget: None,
+            insecure: false,
+            ca_file: None,
             start: None,
             stop: None,
             check_command: None,
             interval: 1.0,
             threshold: 3,
+            breaker: BreakerKind::Consecutive,
+            error_rate: 50.0,
+            error_window: 20,
+            error_min_samples: 10,
             watch: 30.0,
             wait_timeout: 60.0,
+            max_backoff: None,
+            smoke: None,
             healthy_successes: 2,
             probe_timeout: 2.0,
             keep_old: 0.0,
@@ -234,6 +333,13 @@ impl DeployConfig {
     }
     pub fn wait_timeout(&self) -> Duration {
         secs(self.wait_timeout)
+    }
+    /// Longest pause between failing rounds while waiting (at least `interval`).
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+            .map(secs)
+            .unwrap_or_default()
+            .max(self.interval())
     }
     pub fn probe_timeout(&self) -> Duration {
         secs(self.probe_timeout)
@@ -330,13 +436,30 @@ impl DeployConfig {
             ("public-url", self.public_url.clone()),
         ] {
             if let Some(u) = v
-                && !u.starts_with("http://")
+                && !(u.starts_with("http://") || u.starts_with("https://"))
             {
                 problems.push(format!(
-                    "{}: `{u}`: the deploy gate's built-in probe speaks plain http:// (probe HTTPS endpoints with gate-health's `check-command`)",
+                    "{}: `{u}`: health probes take http:// or https:// URLs",
                     key(k)
                 ));
             }
+        }
+        if self.breaker == BreakerKind::ErrorRate && self.error_min_samples > self.error_window {
+            problems.push(format!(
+                "{}: {} is more than error-window ({}): the breaker could never trip; lower it or widen the window",
+                key("error-min-samples"),
+                self.error_min_samples,
+                self.error_window
+            ));
+        }
+        if let Some(sm) = &self.smoke
+            && !sm.path.starts_with('/')
+        {
+            problems.push(format!(
+                "{}: `{}` is not a path; write it with a leading `/`",
+                key("smoke.path"),
+                sm.path
+            ));
         }
         let Some(kind) = self.switch else {
             problems.push(format!(
@@ -427,6 +550,12 @@ pub struct DeployArgs {
     /// Consecutive failed probes that trip the circuit breaker
     #[arg(long, value_name = "N")]
     pub threshold: Option<String>,
+    /// Circuit breaker: consecutive or error-rate
+    #[arg(long, value_name = "KIND")]
+    pub breaker: Option<String>,
+    /// Error-rate breaker: trip above this percentage of failed probes
+    #[arg(long = "error-rate", id = "error_rate", value_name = "PCT")]
+    pub error_rate: Option<String>,
     /// Seconds the new slot is watched after the switch
     #[arg(long, value_name = "SECS")]
     pub watch: Option<String>,

@@ -1,6 +1,7 @@
 //! The deploy and rollback flows: all the I/O of both gates.
 
 use std::fs::File;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -9,9 +10,12 @@ use gate_core::{Context, GateError};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use crate::config::{DeployConfig, Slot, SwitchKind};
+use crate::breaker::{Breaker, Mode, Step};
+use crate::config::{DeployConfig, Slot, SmokeConfig, SwitchKind};
 use crate::hooks::run_hook;
-use crate::probe::{AnyProbe, CommandProbe, HttpProbe, Probe, ProbeResult};
+use crate::probe::{
+    AnyProbe, CommandProbe, HealthProbe, Probe, ProbeResult, SlotProbes, from_health,
+};
 use crate::state::{self, EnvState, Payload, SlotRelease, Unfinished, describe};
 use crate::switch::Switch;
 
@@ -78,6 +82,8 @@ pub enum Result_ {
     StartFailed,
     /// The new slot never became healthy; traffic untouched.
     NeverHealthy,
+    /// The pre-switch load smoke crossed a threshold; traffic untouched.
+    SmokeFailed,
     /// The watch tripped; traffic is back on the old slot, verified.
     RolledBack,
     /// The watch tripped and going back failed: traffic may be on a failing slot.
@@ -95,6 +101,7 @@ impl Result_ {
             Result_::AlreadyLive => "already-live",
             Result_::StartFailed => "start-failed",
             Result_::NeverHealthy => "never-healthy",
+            Result_::SmokeFailed => "smoke-failed",
             Result_::RolledBack => "rolled-back",
             Result_::RollbackFailed => "rollback-failed",
             Result_::Restored => "restored",
@@ -131,6 +138,11 @@ pub struct Outcome {
     /// Probe interval and circuit-breaker threshold in force.
     pub interval_ms: f64,
     pub threshold: u32,
+    /// The circuit breaker in force, for people.
+    pub breaker: String,
+    /// The pre-switch load smoke, when one ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke: Option<SmokeSummary>,
     /// Earlier deployments found interrupted and resolved by this run.
     pub resolved: Vec<u64>,
     /// Non-fatal problems (stop hook failed, ledger update failed, ...).
@@ -304,13 +316,91 @@ fn check_unfinished(
     Ok(stale)
 }
 
-async fn set_status(
-    ctx: &Context,
+/// One status of a run's deployment: its state and the `key=value` parts of
+/// its description (`phase`, `live`, `release`, figures), plus the
+/// `environment_url` of a success.
+#[derive(Debug)]
+struct Mark {
+    state: DeploymentState,
+    parts: Vec<(&'static str, String)>,
+    url: Option<String>,
+}
+
+impl Mark {
+    fn new(state: DeploymentState, phase: &str) -> Mark {
+        Mark {
+            state,
+            parts: vec![("phase", phase.to_string())],
+            url: None,
+        }
+    }
+
+    fn with(mut self, key: &'static str, value: impl ToString) -> Mark {
+        self.parts.push((key, value.to_string()));
+        self
+    }
+
+    /// `live=<slot> release=<release>` of what took traffic (`?` and `-`
+    /// when unknown).
+    fn live(self, what: Option<&SlotRelease>) -> Mark {
+        match what {
+            Some(l) => self.with("live", l.slot).with("release", &l.release),
+            None => self.with("live", "?").with("release", "-"),
+        }
+    }
+
+    fn url(mut self, url: Option<String>) -> Mark {
+        self.url = url;
+        self
+    }
+}
+
+/// Writes [`Mark`]s on one deployment of the ledger.
+#[derive(Debug, Clone, Copy)]
+struct Statuses<'c> {
+    ctx: &'c Context,
     id: u64,
-    st: DeploymentState,
-    parts: &[(&str, String)],
-) -> Result<(), GateError> {
-    set_status_at(ctx, id, st, parts, None).await
+}
+
+impl Statuses<'_> {
+    /// Records a status; an error stops the run.
+    async fn mark(&self, m: Mark) -> Result<(), GateError> {
+        let parts: Vec<(&str, String)> = m.parts.iter().map(|(k, v)| (*k, v.clone())).collect();
+        self.ctx
+            .ledger
+            .add_status(
+                self.id,
+                &NewStatus {
+                    state: m.state,
+                    description: Some(describe(&parts)),
+                    log_url: self.ctx.github.run_url(),
+                    environment_url: m.url,
+                    auto_inactive: m.state == DeploymentState::Success,
+                },
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Records a status; on failure notes a warning and goes on (where
+    /// stopping would leave traffic in a worse place).
+    async fn mark_or_warn(&self, rec: &mut Recorder, m: Mark) {
+        let st = m.state;
+        if let Err(e) = self.mark(m).await {
+            rec.warn(format!(
+                "could not record status {} on deployment {}: {e}",
+                st.as_str(),
+                self.id
+            ));
+        }
+    }
+}
+
+/// Ends a run that did not go through: its result and reason.
+fn give_up(mut outcome: Outcome, rec: Recorder, result: Result_, reason: String) -> Outcome {
+    outcome.result = result;
+    outcome.reason = Some(reason);
+    finish(outcome, rec)
 }
 
 /// Where a live slot answers, for the deployment's `environment_url` (what
@@ -322,63 +412,14 @@ fn environment_url(cfg: &DeployConfig, slot: Slot) -> Option<String> {
         .or_else(|| cfg.address(slot).map(|a| format!("http://{a}")))
 }
 
-async fn set_status_at(
-    ctx: &Context,
-    id: u64,
-    st: DeploymentState,
-    parts: &[(&str, String)],
-    environment_url: Option<String>,
-) -> Result<(), GateError> {
-    ctx.ledger
-        .add_status(
-            id,
-            &NewStatus {
-                state: st,
-                description: Some(describe(parts)),
-                log_url: ctx.github.run_url(),
-                environment_url,
-                auto_inactive: st == DeploymentState::Success,
-            },
-        )
-        .await
-        .map(|_| ())
-}
-
-/// Records a status; on failure notes a warning and goes on (used where
-/// stopping would leave traffic in a worse place).
-async fn set_status_or_warn(
-    ctx: &Context,
-    rec: &mut Recorder,
-    id: u64,
-    st: DeploymentState,
-    parts: &[(&str, String)],
-) {
-    if let Err(e) = set_status(ctx, id, st, parts).await {
-        rec.warn(format!(
-            "could not record status {} on deployment {id}: {e}",
-            st.as_str()
-        ));
-    }
-}
-
-fn slot_probe(cfg: &DeployConfig, slot: Slot) -> Result<AnyProbe, GateError> {
-    let url = cfg.health_url(slot).ok_or_else(|| {
-        GateError::Config(vec![format!(
-            "{slot}-address or {slot}-health-url: needed to probe the {slot} slot"
-        )])
-    })?;
-    HttpProbe::new(format!("{slot} {url}"), &url, cfg.probe_timeout())
-        .map(AnyProbe::Http)
-        .map_err(|e| GateError::Config(vec![format!("{slot}-health-url: {e}")]))
-}
-
-fn public_probe(cfg: &DeployConfig) -> Result<Option<AnyProbe>, GateError> {
-    match &cfg.public_url {
-        None => Ok(None),
-        Some(u) => HttpProbe::new(format!("public {u}"), u, cfg.probe_timeout())
-            .map(|p| Some(AnyProbe::Http(p)))
-            .map_err(|e| GateError::Config(vec![format!("public-url: {e}")])),
-    }
+fn build_probes(ctx: &Context, cfg: &DeployConfig, section: &str) -> Result<SlotProbes, GateError> {
+    SlotProbes::build(
+        cfg,
+        section,
+        &ctx.repo_root,
+        &|k| std::env::var(k).ok(),
+        &ctx.masker,
+    )
 }
 
 fn hook_env(
@@ -395,8 +436,26 @@ fn hook_env(
     env
 }
 
-/// Runs every probe once, concurrently.
-async fn probe_all(rec: &mut Recorder, probes: &[AnyProbe], phase: &str) -> (bool, Option<String>) {
+impl Recorder {
+    fn sample(&mut self, at_ms: f64, phase: &str, probe: String, result: ProbeResult) {
+        if self.probes.len() < MAX_SAMPLES {
+            self.probes.push(Sample {
+                at_ms,
+                phase: phase.into(),
+                probe,
+                result,
+            });
+        }
+    }
+}
+
+/// Runs every probe once, concurrently: whether each passed (in order), and
+/// the first failure's description.
+async fn probe_all(
+    rec: &mut Recorder,
+    probes: &[AnyProbe],
+    phase: &str,
+) -> (Vec<bool>, Option<String>) {
     let mut set = JoinSet::new();
     for (i, p) in probes.iter().cloned().enumerate() {
         set.spawn(async move {
@@ -412,11 +471,12 @@ async fn probe_all(rec: &mut Recorder, probes: &[AnyProbe], phase: &str) -> (boo
     }
     results.sort_by_key(|r| r.0);
     let at_ms = rec.at(Instant::now());
-    let mut ok = results.len() == probes.len();
-    let mut why = None;
-    for (_, name, r) in results {
+    // A probe task that died counts as failed.
+    let mut passed = vec![false; probes.len()];
+    let mut why = (results.len() != probes.len()).then(|| "a probe task stopped".to_string());
+    for (i, name, r) in results {
+        passed[i] = r.ok;
         if !r.ok {
-            ok = false;
             why.get_or_insert_with(|| {
                 format!(
                     "{name}: {}",
@@ -424,49 +484,53 @@ async fn probe_all(rec: &mut Recorder, probes: &[AnyProbe], phase: &str) -> (boo
                 )
             });
         }
-        if rec.probes.len() < MAX_SAMPLES {
-            rec.probes.push(Sample {
-                at_ms,
-                phase: phase.into(),
-                probe: name,
-                result: r,
-            });
-        }
+        rec.sample(at_ms, phase, name, r);
     }
-    (ok, why)
+    (passed, why)
 }
 
-/// Probes until `need` consecutive passes (Ok: when) or `timeout` (Err: last failure).
+/// gate-health's `--wait`: rounds until every probe passed `need` rounds in
+/// a row (pausing `interval` between passing rounds, and from `interval`
+/// doubling up to `max_backoff` after failing ones), or `timeout`.
+/// Ok: when healthy; Err: the last failure.
 async fn wait_healthy(
     rec: &mut Recorder,
-    probes: &[AnyProbe],
+    probes: Vec<gate_health::Probe>,
     need: u32,
-    interval: Duration,
+    (interval, max_backoff): (Duration, Duration),
     timeout: Duration,
     phase: &str,
 ) -> Result<Instant, String> {
-    let deadline = Instant::now() + timeout;
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut streak = 0;
+    let probes: Arc<[gate_health::Probe]> = probes.into();
+    let opts = gate_health::WaitOptions {
+        success_threshold: need,
+        timeout,
+        initial_backoff: interval,
+        max_backoff: max_backoff.max(interval),
+        interval,
+        concurrency: probes.len().max(1),
+    };
+    let clock = gate_health::TokioClock::default();
+    let origin = rec.at(Instant::now());
     let mut last = String::from("no probe answered");
-    loop {
-        ticker.tick().await;
-        let (ok, why) = probe_all(rec, probes, phase).await;
-        if ok {
-            streak += 1;
-            if streak >= need {
-                return Ok(Instant::now());
+    let outcome = {
+        let rec = &mut *rec;
+        let last = &mut last;
+        let mut on_round = move |round: &gate_health::Round, _streaks: &[u32]| {
+            for r in &round.results {
+                let res = from_health(r);
+                if let Some(e) = &res.error {
+                    *last = format!("{}: {e}", r.name);
+                }
+                rec.sample(origin + round.at_ms, phase, r.name.clone(), res);
             }
-        } else {
-            streak = 0;
-            if let Some(w) = why {
-                last = w;
-            }
-        }
-        if Instant::now() >= deadline {
-            return Err(last);
-        }
+        };
+        gate_health::wait(&probes, &opts, &clock, &mut on_round).await
+    };
+    if outcome.healthy {
+        Ok(Instant::now())
+    } else {
+        Err(last)
     }
 }
 
@@ -479,42 +543,34 @@ enum Watch {
     },
 }
 
-/// The circuit breaker: `threshold` consecutive failed probe rounds trip it.
+/// The watch window: a probe round every `interval`, fed to the circuit
+/// breaker ([`crate::breaker`]); returns at the trip or the window's end.
 async fn watch(rec: &mut Recorder, probes: &[AnyProbe], cfg: &DeployConfig) -> Watch {
     let end = Instant::now() + cfg.watch();
     let mut ticker = tokio::time::interval(cfg.interval());
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut streak = 0u32;
-    let mut first_failure = None;
+    let mut breaker = Breaker::new(Mode::from_config(cfg));
     while Instant::now() < end {
         ticker.tick().await;
-        let round = Instant::now();
-        let (ok, why) = probe_all(rec, probes, "watch").await;
-        if ok {
-            if streak > 0 {
-                rec.event(
-                    "watch",
-                    format!("probes pass again after {streak} failure(s)"),
-                );
+        let round = rec.at(Instant::now());
+        let (passed, why) = probe_all(rec, probes, "watch").await;
+        let why = why.unwrap_or_else(|| "probe failed".into());
+        match breaker.round(round, &passed, &why) {
+            Step::Pass { recovered_after } => {
+                if recovered_after > 0 {
+                    rec.event(
+                        "watch",
+                        format!("probes pass again after {recovered_after} failed round(s)"),
+                    );
+                }
             }
-            streak = 0;
-            first_failure = None;
-        } else {
-            streak += 1;
-            let first = *first_failure.get_or_insert(round);
-            let why = why.unwrap_or_else(|| "probe failed".into());
-            rec.event(
-                "watch",
-                format!("failure {streak}/{}: {why}", cfg.threshold),
-            );
-            if streak >= cfg.threshold {
+            Step::Fail { progress } => rec.event("watch", format!("{progress}: {why}")),
+            Step::Tripped(t) => {
                 return Watch::Tripped {
-                    first_failure: first,
+                    first_failure: rec.started
+                        + Duration::from_secs_f64(t.first_failure_ms / 1000.0),
                     tripped: Instant::now(),
-                    reason: format!(
-                        "{} consecutive failed probes (threshold {}); last: {why}",
-                        streak, cfg.threshold
-                    ),
+                    reason: t.reason,
                 };
             }
         }
@@ -545,27 +601,23 @@ async fn mark_resolved(
 ) -> Vec<u64> {
     let mut done = Vec::new();
     for u in stale {
-        set_status_or_warn(
-            ctx,
-            rec,
-            u.id,
-            DeploymentState::Error,
-            &[
-                ("phase", "interrupted".into()),
-                ("resolved_by", by.to_string()),
-                ("was", u.phase.clone()),
-            ],
-        )
-        .await;
+        Statuses { ctx, id: u.id }
+            .mark_or_warn(
+                rec,
+                Mark::new(DeploymentState::Error, "interrupted")
+                    .with("resolved_by", by)
+                    .with("was", &u.phase),
+            )
+            .await;
         done.push(u.id);
     }
     done
 }
-
-/// `gate-deploy`: start, wait, switch, watch, and roll back on a trip.
+/// `gate-deploy`: start, wait, smoke, switch, watch, and roll back on a trip.
 pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateError> {
     let kind = cfg.validate("deploy")?;
     let release = release_of(cfg, ctx)?;
+    let slot_probes = build_probes(ctx, cfg, "deploy")?;
     let switch = Switch::new(kind, cfg, &ctx.repo_root);
     let mut rec = Recorder::new("deploy");
     let _lock = take_lock(&ctx.ledger, &cfg.environment)?;
@@ -615,6 +667,8 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         probes: Vec::new(),
         interval_ms: ms(cfg.interval()),
         threshold: cfg.threshold,
+        breaker: Mode::from_config(cfg).describe(),
+        smoke: None,
         resolved: Vec::new(),
         warnings: Vec::new(),
     };
@@ -663,6 +717,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         })
         .await?;
     outcome.deployment_id = Some(d.id);
+    let ledger = Statuses { ctx, id: d.id };
     // GitHub has no lock: the oldest running deployment wins a race.
     if matches!(ctx.ledger, Ledger::GitHub(_)) {
         let again = read_state(ctx, &cfg.environment).await?;
@@ -671,13 +726,9 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             .iter()
             .find(|u| u.id < d.id && !stale.iter().any(|s| s.id == u.id))
         {
-            let _ = set_status(
-                ctx,
-                d.id,
-                DeploymentState::Error,
-                &[("phase", "lock-lost".into()), ("to", other.id.to_string())],
-            )
-            .await;
+            let _ = ledger
+                .mark(Mark::new(DeploymentState::Error, "lock-lost").with("to", other.id))
+                .await;
             return Err(GateError::Input(format!(
                 "deployment {} of `{}` started at the same time; this run stands down (two deploys of one environment never interleave)",
                 other.id, cfg.environment
@@ -685,27 +736,11 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         }
     }
     outcome.resolved = mark_resolved(ctx, &mut rec, &stale, d.id).await;
-    let live_now = |o: &Option<SlotRelease>| {
-        o.as_ref()
-            .map(|l| l.slot.to_string())
-            .unwrap_or_else(|| "?".into())
-    };
-    let live_rel = |o: &Option<SlotRelease>| {
-        o.as_ref()
-            .map(|l| l.release.clone())
-            .unwrap_or_else(|| "-".into())
-    };
-    set_status(
-        ctx,
-        d.id,
-        DeploymentState::InProgress,
-        &[
-            ("phase", "start".into()),
-            ("live", live_now(&from)),
-            ("release", live_rel(&from)),
-        ],
-    )
-    .await?;
+    // A failure before the switch: traffic stays where it was.
+    let untouched = |phase: &str| Mark::new(DeploymentState::Failure, phase).live(from.as_ref());
+    ledger
+        .mark(Mark::new(DeploymentState::InProgress, "start").live(from.as_ref()))
+        .await?;
 
     // (1) Start the new release in the idle slot.
     let env = hook_env(cfg, &switch, target, &release);
@@ -719,26 +754,13 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         if !out.success() {
             let why = format!("start hook failed for {target}: {}", out.describe());
             rec.event("start", why.clone());
-            set_status(
-                ctx,
-                d.id,
-                DeploymentState::Failure,
-                &[
-                    ("phase", "start".into()),
-                    ("live", live_now(&from)),
-                    ("release", live_rel(&from)),
-                ],
-            )
-            .await?;
-            outcome.result = Result_::StartFailed;
-            outcome.reason = Some(why);
-            return Ok(finish(outcome, rec));
+            ledger.mark(untouched("start")).await?;
+            return Ok(give_up(outcome, rec, Result_::StartFailed, why));
         }
         rec.event("start", format!("start hook done for {target}"));
     }
 
-    // (2) Pre-switch health gate on the idle slot.
-    let idle = vec![slot_probe(cfg, target)?];
+    // (2) Pre-switch health gate on the idle slot (gate-health's `--wait`).
     rec.event(
         "wait",
         format!(
@@ -749,9 +771,9 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
     let t_wait = Instant::now();
     match wait_healthy(
         &mut rec,
-        &idle,
+        vec![(*slot_probes.slot(target)?).clone()],
         cfg.healthy_successes,
-        cfg.interval(),
+        (cfg.interval(), cfg.max_backoff()),
         cfg.wait_timeout(),
         "wait",
     )
@@ -767,32 +789,36 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                 cfg.wait_timeout
             );
             rec.event("wait", why.clone());
-            set_status(
-                ctx,
-                d.id,
-                DeploymentState::Failure,
-                &[
-                    ("phase", "wait".into()),
-                    ("live", live_now(&from)),
-                    ("release", live_rel(&from)),
-                ],
-            )
-            .await?;
+            ledger.mark(untouched("wait")).await?;
             stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            outcome.result = Result_::NeverHealthy;
-            outcome.reason = Some(why);
-            return Ok(finish(outcome, rec));
+            return Ok(give_up(outcome, rec, Result_::NeverHealthy, why));
         }
     }
 
-    // (3) Switch.
-    set_status(
-        ctx,
-        d.id,
-        DeploymentState::InProgress,
-        &[("phase", "switch".into()), ("live", "?".into())],
-    )
-    .await?;
+    // (3) Optional load smoke on the idle slot (gate-load).
+    if let Some(sm) = &cfg.smoke {
+        ledger
+            .mark(Mark::new(DeploymentState::InProgress, "smoke").live(from.as_ref()))
+            .await?;
+        let summary = smoke(&mut rec, cfg, sm, target).await?;
+        let failures = summary.failures.clone();
+        outcome.smoke = Some(summary);
+        if !failures.is_empty() {
+            let why = format!(
+                "the load smoke on {target} failed: {}. Traffic was not switched",
+                failures.join("; ")
+            );
+            rec.event("smoke", why.clone());
+            ledger.mark(untouched("smoke")).await?;
+            stop_slot(cfg, &switch, &mut rec, target, &release).await;
+            return Ok(give_up(outcome, rec, Result_::SmokeFailed, why));
+        }
+    }
+
+    // (4) Switch.
+    ledger
+        .mark(Mark::new(DeploymentState::InProgress, "switch").with("live", "?"))
+        .await?;
     rec.event(
         "switch",
         format!("switching traffic to {target} ({})", kind.as_str()),
@@ -802,20 +828,16 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         Err(e) => {
             rec.event("switch", format!("switch refused, nothing changed: {e}"));
             let live = switch.current().await.ok().flatten();
-            let live_s = live
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| live_now(&from));
-            let _ = set_status(
-                ctx,
-                d.id,
-                DeploymentState::Failure,
-                &[
-                    ("phase", "switch".into()),
-                    ("live", live_s),
-                    ("release", live_rel(&from)),
-                ],
-            )
-            .await;
+            let mark = match live {
+                Some(s) => Mark::new(DeploymentState::Failure, "switch")
+                    .with("live", s)
+                    .with(
+                        "release",
+                        from.as_ref().map(|f| f.release.as_str()).unwrap_or("-"),
+                    ),
+                None => untouched("switch"),
+            };
+            let _ = ledger.mark(mark).await;
             stop_slot(cfg, &switch, &mut rec, target, &release).await;
             return Err(e);
         }
@@ -830,24 +852,19 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         ),
     );
     outcome.live = Some(to.clone());
-    set_status_or_warn(
-        ctx,
-        &mut rec,
-        d.id,
-        DeploymentState::InProgress,
-        &[
-            ("phase", "watch".into()),
-            ("live", target.to_string()),
-            ("release", release.clone()),
-            ("switch_ms", ms_token(done.took_ms)),
-        ],
-    )
-    .await;
+    ledger
+        .mark_or_warn(
+            &mut rec,
+            Mark::new(DeploymentState::InProgress, "watch")
+                .live(Some(&to))
+                .with("switch_ms", ms_token(done.took_ms)),
+        )
+        .await;
 
-    // (4) Watch with the circuit breaker.
-    let mut probes = vec![slot_probe(cfg, target)?];
-    if let Some(p) = public_probe(cfg)? {
-        probes.push(p);
+    // (5) Watch with the circuit breaker.
+    let mut probes = vec![AnyProbe::Health(HealthProbe(slot_probes.slot(target)?))];
+    if let Some(p) = &slot_probes.public {
+        probes.push(AnyProbe::Health(HealthProbe(p.clone())));
     }
     if let Some(c) = &cfg.check_command {
         probes.push(AnyProbe::Command(CommandProbe::new(
@@ -860,31 +877,26 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
     rec.event(
         "watch",
         format!(
-            "watching {target} for {} s: probe every {} s, trip after {} consecutive failures",
-            cfg.watch, cfg.interval, cfg.threshold
+            "watching {target} for {} s: probe every {} s, {}",
+            cfg.watch, cfg.interval, outcome.breaker
         ),
     );
     match watch(&mut rec, &probes, cfg).await {
         Watch::Passed => {
             outcome.timings.time_to_verified_ms = Some(ms(switched_at.elapsed()));
             rec.event("watch", format!("{target} passed the watch window"));
-            set_status_at(
-                ctx,
-                d.id,
-                DeploymentState::Success,
-                &[
-                    ("phase", "done".into()),
-                    ("live", target.to_string()),
-                    ("release", release.clone()),
-                    ("switch_ms", ms_token(done.took_ms)),
-                    (
-                        "healthy_ms",
-                        ms_token(outcome.timings.time_to_healthy_ms.unwrap_or(0.0)),
-                    ),
-                ],
-                environment_url(cfg, target),
-            )
-            .await?;
+            ledger
+                .mark(
+                    Mark::new(DeploymentState::Success, "done")
+                        .live(Some(&to))
+                        .with("switch_ms", ms_token(done.took_ms))
+                        .with(
+                            "healthy_ms",
+                            ms_token(outcome.timings.time_to_healthy_ms.unwrap_or(0.0)),
+                        )
+                        .url(environment_url(cfg, target)),
+                )
+                .await?;
             if let Some(old) = &from {
                 if cfg.stop.is_some() && cfg.keep_old > 0.0 {
                     rec.event(
@@ -905,60 +917,43 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         } => {
             outcome.timings.time_to_detect_ms = Some(ms(tripped.duration_since(first_failure)));
             rec.event("trip", format!("circuit breaker tripped: {reason}"));
-            outcome.reason = Some(reason);
             let Some(old) = from.clone() else {
                 rec.event(
                     "rollback",
                     "nothing to roll back to: this was the first deploy",
                 );
-                set_status_or_warn(
-                    ctx,
+                ledger
+                    .mark_or_warn(
+                        &mut rec,
+                        Mark::new(DeploymentState::Error, "trip").live(Some(&to)),
+                    )
+                    .await;
+                return Ok(give_up(outcome, rec, Result_::RollbackFailed, reason));
+            };
+            outcome.reason = Some(reason.clone());
+            ledger
+                .mark_or_warn(
                     &mut rec,
-                    d.id,
-                    DeploymentState::Error,
-                    &[
-                        ("phase", "trip".into()),
-                        ("live", target.to_string()),
-                        ("release", release.clone()),
-                    ],
+                    Mark::new(DeploymentState::InProgress, "rollback").with("live", "?"),
                 )
                 .await;
-                outcome.result = Result_::RollbackFailed;
-                return Ok(finish(outcome, rec));
-            };
-            set_status_or_warn(
-                ctx,
-                &mut rec,
-                d.id,
-                DeploymentState::InProgress,
-                &[("phase", "rollback".into()), ("live", "?".into())],
-            )
-            .await;
             rec.event(
                 "rollback",
                 format!("switching traffic back to {}", old.slot),
             );
-            let back = switch.switch_to(old.slot).await;
-            let back = match back {
+            let back = match switch.switch_to(old.slot).await {
                 Ok(b) => b,
                 Err(e) => {
                     rec.event("rollback", format!("switching back failed: {e}"));
-                    set_status_or_warn(
-                        ctx,
-                        &mut rec,
-                        d.id,
-                        DeploymentState::Error,
-                        &[("phase", "rollback".into()), ("live", "?".into())],
-                    )
-                    .await;
-                    outcome.result = Result_::RollbackFailed;
+                    ledger
+                        .mark_or_warn(
+                            &mut rec,
+                            Mark::new(DeploymentState::Error, "rollback").with("live", "?"),
+                        )
+                        .await;
                     outcome.live = None;
-                    outcome.reason = Some(format!(
-                        "{}; switching back to {} failed: {e}",
-                        outcome.reason.clone().unwrap_or_default(),
-                        old.slot
-                    ));
-                    return Ok(finish(outcome, rec));
+                    let why = format!("{reason}; switching back to {} failed: {e}", old.slot);
+                    return Ok(give_up(outcome, rec, Result_::RollbackFailed, why));
                 }
             };
             let back_at = Instant::now();
@@ -971,15 +966,12 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                     old.slot, back.took_ms
                 ),
             );
-            let mut verify = vec![slot_probe(cfg, old.slot)?];
-            if let Some(p) = public_probe(cfg)? {
-                verify.push(p);
-            }
+            let verify_every = cfg.interval().min(Duration::from_millis(100));
             let verified = wait_healthy(
                 &mut rec,
-                &verify,
+                slot_probes.with_public(old.slot)?,
                 1,
-                cfg.interval().min(Duration::from_millis(100)),
+                (verify_every, verify_every),
                 cfg.wait_timeout(),
                 "verify",
             )
@@ -996,57 +988,162 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                             ms(at.duration_since(first_failure))
                         ),
                     );
-                    set_status_or_warn(
-                        ctx,
-                        &mut rec,
-                        d.id,
-                        DeploymentState::Failure,
-                        &[
-                            ("phase", "rolled-back".into()),
-                            ("live", old.slot.to_string()),
-                            ("release", old.release.clone()),
-                            (
-                                "detect_ms",
-                                ms_token(outcome.timings.time_to_detect_ms.unwrap_or(0.0)),
-                            ),
-                            ("switch_ms", ms_token(back.took_ms)),
-                            (
-                                "recovery_ms",
-                                ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
-                            ),
-                        ],
-                    )
-                    .await;
+                    ledger
+                        .mark_or_warn(
+                            &mut rec,
+                            Mark::new(DeploymentState::Failure, "rolled-back")
+                                .live(Some(&old))
+                                .with(
+                                    "detect_ms",
+                                    ms_token(outcome.timings.time_to_detect_ms.unwrap_or(0.0)),
+                                )
+                                .with("switch_ms", ms_token(back.took_ms))
+                                .with(
+                                    "recovery_ms",
+                                    ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
+                                ),
+                        )
+                        .await;
                     outcome.result = Result_::RolledBack;
+                    Ok(finish(outcome, rec))
                 }
                 Err(last) => {
                     rec.event(
                         "verify",
                         format!("{} is not healthy after the switch back: {last}", old.slot),
                     );
-                    set_status_or_warn(
-                        ctx,
-                        &mut rec,
-                        d.id,
-                        DeploymentState::Error,
-                        &[
-                            ("phase", "verify".into()),
-                            ("live", old.slot.to_string()),
-                            ("release", old.release.clone()),
-                        ],
-                    )
-                    .await;
-                    outcome.result = Result_::RollbackFailed;
-                    outcome.reason = Some(format!(
-                        "{}; after switching back, {} is not healthy either: {last}",
-                        outcome.reason.clone().unwrap_or_default(),
+                    ledger
+                        .mark_or_warn(
+                            &mut rec,
+                            Mark::new(DeploymentState::Error, "verify").live(Some(&old)),
+                        )
+                        .await;
+                    let why = format!(
+                        "{reason}; after switching back, {} is not healthy either: {last}",
                         old.slot
-                    ));
+                    );
+                    Ok(give_up(outcome, rec, Result_::RollbackFailed, why))
                 }
             }
-            Ok(finish(outcome, rec))
         }
     }
+}
+
+/// What the pre-switch load smoke saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SmokeSummary {
+    pub url: String,
+    pub rate: f64,
+    pub duration_s: f64,
+    /// Requests sent (completed plus interrupted at the end).
+    pub sent: u64,
+    /// Requests that completed (with a response or an error).
+    pub requests: u64,
+    /// Failed requests plus dropped arrivals.
+    pub failed: u64,
+    /// Arrivals dropped for want of a free connection.
+    pub dropped: u64,
+    /// Failed requests by class (`status-5xx`, `connect-refused`, ...).
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// `failed` over completed plus dropped, in percent.
+    pub error_rate_pct: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_error_rate_pct: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_p99_ms: Option<f64>,
+    /// Thresholds crossed (empty: passed).
+    pub failures: Vec<String>,
+}
+
+/// Judges a smoke run against its thresholds. Pure.
+pub fn judge_smoke(sm: &SmokeConfig, url: &str, r: &gate_load::LoadResult) -> SmokeSummary {
+    let failed = r.overall.error_count() + r.dropped;
+    let denom = r.overall.requests + r.dropped;
+    let error_rate_pct = if denom == 0 {
+        100.0
+    } else {
+        100.0 * failed as f64 / denom as f64
+    };
+    let p99 = r.overall.latency.percentile_ms(99.0);
+    let mut failures = Vec::new();
+    if denom == 0 {
+        failures.push("no request completed".to_string());
+    } else if error_rate_pct > sm.max_error_rate {
+        failures.push(format!(
+            "error rate {error_rate_pct:.2}% ({failed} of {denom}) is over max-error-rate {}%",
+            sm.max_error_rate
+        ));
+    }
+    if let Some(max) = sm.max_p99
+        && r.overall.latency.count() > 0
+        && p99 > max
+    {
+        failures.push(format!("p99 {p99:.1} ms is over max-p99 {max} ms"));
+    }
+    SmokeSummary {
+        url: url.to_string(),
+        rate: sm.rate,
+        duration_s: r.duration_s,
+        sent: r.sent,
+        requests: r.overall.requests,
+        failed,
+        dropped: r.dropped,
+        errors: r.overall.errors.clone(),
+        error_rate_pct: (error_rate_pct * 1000.0).round() / 1000.0,
+        p50_ms: r.overall.latency.percentile_ms(50.0),
+        p99_ms: p99,
+        max_error_rate_pct: sm.max_error_rate,
+        max_p99_ms: sm.max_p99,
+        failures,
+    }
+}
+
+/// The pre-switch load smoke: gate-load's open model against the new slot.
+async fn smoke(
+    rec: &mut Recorder,
+    cfg: &DeployConfig,
+    sm: &SmokeConfig,
+    slot: Slot,
+) -> Result<SmokeSummary, GateError> {
+    let bad = |e: String| GateError::Config(vec![format!("deploy.smoke: {e}")]);
+    let health = cfg
+        .health_url(slot)
+        .ok_or_else(|| bad(format!("{slot} has no address or health URL to load")))?;
+    let url = url::Url::parse(&health)
+        .and_then(|u| u.join(&sm.path))
+        .map_err(|e| bad(format!("`{}` on `{health}`: {e}", sm.path)))?;
+    let mut scenario = gate_load::Scenario::open(
+        vec![gate_load::Endpoint::get(url.clone())],
+        sm.rate,
+        Duration::from_secs_f64(sm.duration),
+        sm.connections.max(1) as usize,
+    );
+    scenario.timeout = Duration::from_secs_f64(sm.timeout);
+    scenario.graceful_stop = Duration::from_secs_f64(sm.timeout);
+    rec.event(
+        "smoke",
+        format!(
+            "load smoke on {slot}: {} requests/s for {} s on {url}",
+            sm.rate, sm.duration
+        ),
+    );
+    let result = gate_load::run_scenario(&scenario, &gate_load::Cancel::new())
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    let summary = judge_smoke(sm, url.as_str(), &result);
+    rec.event(
+        "smoke",
+        format!(
+            "{} requests, {} failed ({:.2}%), p50 {:.1} ms, p99 {:.1} ms",
+            summary.requests,
+            summary.failed,
+            summary.error_rate_pct,
+            summary.p50_ms,
+            summary.p99_ms
+        ),
+    );
+    Ok(summary)
 }
 
 async fn stop_slot(
@@ -1129,6 +1226,7 @@ pub async fn status(
 /// `gate-rollback`: traffic back on the last known-good slot, from the ledger alone.
 pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateError> {
     let kind = cfg.validate("rollback")?;
+    let slot_probes = build_probes(ctx, cfg, "rollback")?;
     let switch = Switch::new(kind, cfg, &ctx.repo_root);
     let mut rec = Recorder::new("rollback");
     let _lock = take_lock(&ctx.ledger, &cfg.environment)?;
@@ -1170,6 +1268,8 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
         probes: Vec::new(),
         interval_ms: ms(cfg.interval()),
         threshold: cfg.threshold,
+        breaker: Mode::from_config(cfg).describe(),
+        smoke: None,
         resolved: Vec::new(),
         warnings: Vec::new(),
     };
@@ -1208,22 +1308,25 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
         })
         .await?;
     outcome.deployment_id = Some(d.id);
+    let ledger = Statuses { ctx, id: d.id };
     let live_tok = current
         .as_ref()
         .map(|c| c.slot.to_string())
         .unwrap_or_else(|| "?".into());
-    set_status(
-        ctx,
-        d.id,
-        DeploymentState::InProgress,
-        &[("phase", "check".into()), ("live", live_tok.clone())],
-    )
-    .await?;
+    let failed = |phase: &str| Mark::new(DeploymentState::Failure, phase).with("live", &live_tok);
+    ledger
+        .mark(Mark::new(DeploymentState::InProgress, "check").with("live", &live_tok))
+        .await?;
 
     // Make sure the known-good slot runs and is healthy; restart it if not.
-    let probes = vec![slot_probe(cfg, target.slot)?];
-    let (ok, why) = probe_all(&mut rec, &probes, "check").await;
-    if !ok {
+    let target_probe = slot_probes.slot(target.slot)?;
+    let (passed, why) = probe_all(
+        &mut rec,
+        &[AnyProbe::Health(HealthProbe(target_probe.clone()))],
+        "check",
+    )
+    .await;
+    if !passed.iter().all(|p| *p) {
         rec.event(
             "start",
             format!(
@@ -1238,16 +1341,8 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 "{} is down and there is no start hook to restart it",
                 target.slot
             );
-            set_status(
-                ctx,
-                d.id,
-                DeploymentState::Failure,
-                &[("phase", "start".into()), ("live", live_tok)],
-            )
-            .await?;
-            outcome.result = Result_::RestoreFailed;
-            outcome.reason = Some(why);
-            return Ok(finish(outcome, rec));
+            ledger.mark(failed("start")).await?;
+            return Ok(give_up(outcome, rec, Result_::RestoreFailed, why));
         };
         let t0 = Instant::now();
         let out = run_hook(
@@ -1259,28 +1354,17 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
         .map_err(GateError::Input)?;
         outcome.timings.start_ms = Some(ms(t0.elapsed()));
         if !out.success() {
-            set_status(
-                ctx,
-                d.id,
-                DeploymentState::Failure,
-                &[("phase", "start".into()), ("live", live_tok)],
-            )
-            .await?;
-            outcome.result = Result_::RestoreFailed;
-            outcome.reason = Some(format!(
-                "start hook failed for {}: {}",
-                target.slot,
-                out.describe()
-            ));
-            return Ok(finish(outcome, rec));
+            ledger.mark(failed("start")).await?;
+            let why = format!("start hook failed for {}: {}", target.slot, out.describe());
+            return Ok(give_up(outcome, rec, Result_::RestoreFailed, why));
         }
     }
     let t_wait = Instant::now();
     match wait_healthy(
         &mut rec,
-        &probes,
+        vec![(*target_probe).clone()],
         cfg.healthy_successes,
-        cfg.interval(),
+        (cfg.interval(), cfg.max_backoff()),
         cfg.wait_timeout(),
         "wait",
     )
@@ -1290,29 +1374,18 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
             outcome.timings.time_to_healthy_ms = Some(ms(at.duration_since(t_wait)));
         }
         Err(last) => {
-            set_status(
-                ctx,
-                d.id,
-                DeploymentState::Failure,
-                &[("phase", "wait".into()), ("live", live_tok)],
-            )
-            .await?;
-            outcome.result = Result_::RestoreFailed;
-            outcome.reason = Some(format!(
+            ledger.mark(failed("wait")).await?;
+            let why = format!(
                 "{} never became healthy within {} s: {last}; traffic was not switched",
                 target.slot, cfg.wait_timeout
-            ));
-            return Ok(finish(outcome, rec));
+            );
+            return Ok(give_up(outcome, rec, Result_::RestoreFailed, why));
         }
     }
 
-    set_status(
-        ctx,
-        d.id,
-        DeploymentState::InProgress,
-        &[("phase", "switch".into()), ("live", "?".into())],
-    )
-    .await?;
+    ledger
+        .mark(Mark::new(DeploymentState::InProgress, "switch").with("live", "?"))
+        .await?;
     let done = match switch.switch_to(target.slot).await {
         Ok(d) => d,
         Err(e) => {
@@ -1322,14 +1395,10 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 .ok()
                 .flatten()
                 .map(|s| s.to_string())
-                .unwrap_or(live_tok);
-            let _ = set_status(
-                ctx,
-                d.id,
-                DeploymentState::Failure,
-                &[("phase", "switch".into()), ("live", live)],
-            )
-            .await;
+                .unwrap_or_else(|| live_tok.clone());
+            let _ = ledger
+                .mark(Mark::new(DeploymentState::Failure, "switch").with("live", live))
+                .await;
             return Err(e);
         }
     };
@@ -1343,15 +1412,12 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
             target.slot, done.took_ms, done.note
         ),
     );
-    let mut verify = probes.clone();
-    if let Some(p) = public_probe(cfg)? {
-        verify.push(p);
-    }
+    let verify_every = cfg.interval().min(Duration::from_millis(100));
     match wait_healthy(
         &mut rec,
-        &verify,
+        slot_probes.with_public(target.slot)?,
         1,
-        cfg.interval().min(Duration::from_millis(100)),
+        (verify_every, verify_every),
         cfg.wait_timeout(),
         "verify",
     )
@@ -1361,47 +1427,121 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
             outcome.timings.time_to_verified_ms = Some(ms(at.duration_since(switched)));
             outcome.timings.recovery_ms = Some(ms(rec.started.elapsed()));
             rec.event("verify", format!("{} verified healthy", target.slot));
-            set_status_at(
-                ctx,
-                d.id,
-                DeploymentState::Success,
-                &[
-                    ("phase", "done".into()),
-                    ("live", target.slot.to_string()),
-                    ("release", target.release.clone()),
-                    ("switch_ms", ms_token(done.took_ms)),
-                    (
-                        "recovery_ms",
-                        ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
-                    ),
-                ],
-                environment_url(cfg, target.slot),
-            )
-            .await?;
+            ledger
+                .mark(
+                    Mark::new(DeploymentState::Success, "done")
+                        .live(Some(&target))
+                        .with("switch_ms", ms_token(done.took_ms))
+                        .with(
+                            "recovery_ms",
+                            ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
+                        )
+                        .url(environment_url(cfg, target.slot)),
+                )
+                .await?;
             outcome.resolved = mark_resolved(ctx, &mut rec, &stale, d.id).await;
             outcome.result = Result_::Restored;
+            Ok(finish(outcome, rec))
         }
         Err(last) => {
-            set_status_or_warn(
-                ctx,
-                &mut rec,
-                d.id,
-                DeploymentState::Error,
-                &[
-                    ("phase", "verify".into()),
-                    ("live", target.slot.to_string()),
-                    ("release", target.release.clone()),
-                ],
-            )
-            .await;
-            outcome.result = Result_::RestoreFailed;
-            outcome.reason = Some(format!("{} is live but not healthy: {last}", target.slot));
+            ledger
+                .mark_or_warn(
+                    &mut rec,
+                    Mark::new(DeploymentState::Error, "verify").live(Some(&target)),
+                )
+                .await;
+            let why = format!("{} is live but not healthy: {last}", target.slot);
+            Ok(give_up(outcome, rec, Result_::RestoreFailed, why))
         }
     }
-    Ok(finish(outcome, rec))
 }
 
 /// The switch kind configured, for messages.
 pub fn switch_name(kind: Option<SwitchKind>) -> &'static str {
     kind.map(|k| k.as_str()).unwrap_or("none")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A load result: `ok` responses at `latency_us` each, `errors` of
+    /// class `status-5xx`, `dropped` arrivals.
+    fn load(ok: u64, latency_us: u64, errors: u64, dropped: u64) -> gate_load::LoadResult {
+        let mut overall = gate_load::EndpointStats::new("GET /");
+        overall.requests = ok + errors;
+        overall.ok = ok;
+        if errors > 0 {
+            overall.errors.insert("status-5xx".into(), errors);
+        }
+        let mut lat = gate_load::Latency::new(3);
+        for _ in 0..ok {
+            lat.record_us(latency_us);
+        }
+        overall.latency = lat;
+        gate_load::LoadResult {
+            model: "open".into(),
+            duration_s: 1.0,
+            sent: ok + errors,
+            dropped,
+            overall,
+            endpoints: Vec::new(),
+            timeline: Vec::new(),
+            generator: gate_load::GeneratorStats::default(),
+            shards: 1,
+        }
+    }
+
+    fn smoke_cfg(max_error_rate: f64, max_p99: Option<f64>) -> SmokeConfig {
+        SmokeConfig {
+            max_error_rate,
+            max_p99,
+            ..SmokeConfig::default()
+        }
+    }
+
+    #[test]
+    fn smoke_passes_within_thresholds() {
+        let s = judge_smoke(
+            &smoke_cfg(1.0, Some(50.0)),
+            "http://x/",
+            &load(200, 2_000, 1, 0),
+        );
+        assert!(s.failures.is_empty(), "{:?}", s.failures);
+        assert_eq!(s.failed, 1);
+        assert_eq!(s.error_rate_pct, 0.498);
+        assert!((s.p99_ms - 2.0).abs() < 0.01, "{}", s.p99_ms);
+    }
+
+    #[test]
+    fn smoke_fails_on_error_rate_counting_dropped_arrivals() {
+        // 2 errors + 3 dropped of 100 + 3 = 4.85% > 2%.
+        let s = judge_smoke(&smoke_cfg(2.0, None), "http://x/", &load(98, 1_000, 2, 3));
+        assert_eq!(s.failed, 5);
+        assert_eq!(s.failures.len(), 1);
+        assert!(
+            s.failures[0].starts_with("error rate 4.85% (5 of 103)"),
+            "{}",
+            s.failures[0]
+        );
+    }
+
+    #[test]
+    fn smoke_fails_on_p99_and_on_nothing_completed() {
+        let s = judge_smoke(
+            &smoke_cfg(5.0, Some(10.0)),
+            "http://x/",
+            &load(50, 25_000, 0, 0),
+        );
+        assert_eq!(s.failures.len(), 1);
+        assert!(
+            s.failures[0].starts_with("p99 25.0 ms is over max-p99 10 ms"),
+            "{}",
+            s.failures[0]
+        );
+        let none = judge_smoke(&smoke_cfg(100.0, None), "http://x/", &load(0, 0, 0, 0));
+        assert_eq!(none.failures, ["no request completed"]);
+    }
 }

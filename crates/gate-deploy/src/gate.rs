@@ -33,6 +33,12 @@ pub const RULES: &[Rule] = &[
         default_severity: Severity::Error,
     },
     Rule {
+        id: "smoke-failed",
+        summary: "The pre-switch load smoke on the new slot crossed a threshold; traffic was not switched",
+        help: "The report's smoke details give the error classes and latency; fix the release, or tune `smoke:` (rate, max-error-rate, max-p99) if the thresholds are wrong.",
+        default_severity: Severity::Error,
+    },
+    Rule {
         id: "restore-failed",
         summary: "gate-rollback could not make the known-good slot healthy and live",
         help: "Start the known-good release by hand (its slot and version are in the report), then run gate-rollback again.",
@@ -153,6 +159,9 @@ pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
         Result_::NeverHealthy => {
             format!("{env}: {to} never became healthy; traffic stays on {from}")
         }
+        Result_::SmokeFailed => {
+            format!("{env}: {to} failed its load smoke; traffic stays on {from}")
+        }
         Result_::RolledBack => format!(
             "{env}: {to} failed after the switch; rolled back to {from}, recovered in {}",
             fmt_ms(t.recovery_ms.unwrap_or(0.0))
@@ -186,11 +195,20 @@ pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
         .push(Metric::info("probes", o.probes.len() as f64, "count"));
     r.metrics
         .push(Metric::info("failed-probes", failed as f64, "count"));
+    if let Some(sm) = &o.smoke {
+        r.metrics
+            .push(Metric::info("smoke-requests", sm.requests as f64, "count"));
+        r.metrics
+            .push(Metric::info("smoke-error-rate", sm.error_rate_pct, "%"));
+        r.metrics
+            .push(Metric::info("smoke-p99-ms", sm.p99_ms, "ms"));
+    }
 
     let sev_rule = match o.result {
         Result_::Deployed | Result_::AlreadyLive | Result_::Restored => None,
         Result_::StartFailed => Some("start-failed"),
         Result_::NeverHealthy => Some("never-healthy"),
+        Result_::SmokeFailed => Some("smoke-failed"),
         Result_::RolledBack => Some("rolled-back"),
         Result_::RollbackFailed => Some("rollback-failed"),
         Result_::RestoreFailed => Some("restore-failed"),
@@ -468,6 +486,7 @@ mod tests {
                 status: Some(if ok { 200 } else { 503 }),
                 latency_ms: 1.5,
                 error: (!ok).then(|| "HTTP 503".into()),
+                degraded: None,
             },
         };
         Outcome {
@@ -511,6 +530,8 @@ mod tests {
             ],
             interval_ms: 1000.0,
             threshold: 3,
+            breaker: "trip after 3 consecutive failed rounds".into(),
+            smoke: None,
             resolved: vec![],
             warnings: vec![],
         }

@@ -2,13 +2,16 @@
 //! post-switch circuit breaker and automatic rollback.
 //!
 //! - [`config`]: the `deploy` section and the flags;
-//! - [`probe`]: a minimal HTTP/command probe behind the [`probe::Probe`]
-//!   trait (gate-health's probes can replace it);
+//! - [`probe`]: gate-health's HTTP(S) probes (conditions, TLS, latency
+//!   budgets) and a command probe, behind the [`probe::Probe`] trait;
+//! - [`breaker`]: the post-switch circuit breaker as a pure state machine
+//!   (consecutive failures or an error rate over a sliding window);
 //! - [`switch`]: HAProxy, nginx, Caddy, symlink and command switches;
 //! - [`state`]: the environment's state derived from the ledger alone;
 //! - [`flow`]: the deploy, rollback and status flows (all I/O);
 //! - [`gate`]: the `Gate` glue and the pure `evaluate` (shared with gate-rollback).
 
+pub mod breaker;
 pub mod config;
 pub mod flow;
 pub mod gate;

@@ -1,16 +1,16 @@
-//! A minimal probe: HTTP GET with a status check and a timeout, and a
-//! command probe, behind the [`Probe`] trait.
-//!
-//! This is deliberately small: gate-health owns the full probe set (TLS,
-//! conditions, latency budgets). When it lands, an adapter implementing
-//! [`Probe`] swaps it in without touching the deploy flow.
+//! Probes behind the [`Probe`] trait: gate-health's HTTP(S) probes (through
+//! its library: rustls, conditions, latency budgets) and a command probe for
+//! `check-command` (run with the deploy's hook environment).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
+use gate_core::GateError;
+use gate_core::secret::Masker;
 use serde::Serialize;
+
+use crate::config::{DeployConfig, Slot};
 
 /// The outcome of one probe.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,115 +20,185 @@ pub struct ProbeResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub latency_ms: f64,
-    /// Why it failed (connection refused, timeout, exit code, ...).
+    /// Why it failed (connection refused, timeout, a condition, exit code, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why a passing probe is degraded (over its latency budget, certificate
+    /// near expiry): it still counts as passing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<String>,
 }
 
 /// Something that can say whether a target is healthy right now.
 pub trait Probe {
-    /// A short name for reports (`green /healthz`, `public`, ...).
+    /// A short name for reports (`green https://...`, `public ...`, ...).
     fn name(&self) -> &str;
     fn check(&self) -> impl Future<Output = ProbeResult> + Send;
 }
 
-/// `GET url`; healthy on a 2xx or 3xx answer within the timeout.
+/// A gate-health probe (`gate_health::probe_once`).
 #[derive(Debug, Clone)]
-pub struct HttpProbe {
-    name: String,
-    host: String,
-    port: u16,
-    path_and_query: String,
-    authority: String,
-    timeout: Duration,
-}
+pub struct HealthProbe(pub Arc<gate_health::Probe>);
 
-impl HttpProbe {
-    /// A probe of a plain `http://` URL.
-    pub fn new(name: impl Into<String>, url: &str, timeout: Duration) -> Result<Self, String> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-        if uri.scheme_str() != Some("http") {
-            return Err(format!("`{url}`: only http:// URLs can be probed here"));
-        }
-        let authority = uri
-            .authority()
-            .ok_or_else(|| format!("`{url}` has no host"))?
-            .clone();
-        let host = authority.host().trim_matches(['[', ']']).to_string();
-        let port = authority.port_u16().unwrap_or(80);
-        let path_and_query = uri
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
-        Ok(HttpProbe {
-            name: name.into(),
-            host,
-            port,
-            path_and_query,
-            authority: authority.as_str().to_string(),
-            timeout,
+/// Maps gate-health's three-level result onto the deploy's pass/fail.
+pub fn from_health(r: &gate_health::ProbeResult) -> ProbeResult {
+    let ok = r.health.passing();
+    let error = if ok {
+        None
+    } else {
+        let failed: Vec<String> = r
+            .conditions
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| format!("{} (actual {})", c.condition, c.actual))
+            .collect();
+        Some(match (&r.error, failed.is_empty()) {
+            (Some(e), _) => e.clone(),
+            (None, false) => failed.join("; "),
+            (None, true) => "failed".into(),
         })
-    }
-
-    async fn get(&self) -> Result<u16, String> {
-        let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
-            .await
-            .map_err(|e| format!("connect {}:{}: {e}", self.host, self.port))?;
-        let _ = stream.set_nodelay(true);
-        let io = hyper_util::rt::TokioIo::new(stream);
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
-            .await
-            .map_err(|e| format!("HTTP handshake: {e}"))?;
-        let conn = tokio::spawn(conn);
-        let req = http::Request::get(self.path_and_query.as_str())
-            .header(http::header::HOST, self.authority.as_str())
-            .header(http::header::USER_AGENT, "gates-deploy-probe")
-            .header(http::header::CONNECTION, "close")
-            .body(Empty::<Bytes>::new())
-            .map_err(|e| format!("building the request: {e}"))?;
-        let resp = sender
-            .send_request(req)
-            .await
-            .map_err(|e| format!("request: {e}"))?;
-        let status = resp.status().as_u16();
-        // Read the body so the exchange is complete (bounded by the timeout).
-        let _ = resp.into_body().collect().await;
-        conn.abort();
-        Ok(status)
+    };
+    ProbeResult {
+        ok,
+        status: r.status,
+        latency_ms: r.phases.total,
+        error,
+        degraded: (!r.degraded.is_empty()).then(|| r.degraded.join("; ")),
     }
 }
 
-impl Probe for HttpProbe {
+impl Probe for HealthProbe {
     fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     async fn check(&self) -> ProbeResult {
-        let started = Instant::now();
-        let outcome = tokio::time::timeout(self.timeout, self.get()).await;
-        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match outcome {
-            Ok(Ok(status)) => ProbeResult {
-                ok: (200..400).contains(&status),
-                status: Some(status),
-                latency_ms,
-                error: (!(200..400).contains(&status)).then(|| format!("HTTP {status}")),
-            },
-            Ok(Err(e)) => ProbeResult {
-                ok: false,
-                status: None,
-                latency_ms,
-                error: Some(e),
-            },
-            Err(_) => ProbeResult {
-                ok: false,
-                status: None,
-                latency_ms,
-                error: Some(format!("timed out after {} ms", self.timeout.as_millis())),
-            },
+        from_health(&gate_health::probe_once(&self.0).await)
+    }
+}
+
+/// The HTTP(S) probes of a deploy, built once from the config (so a bad
+/// condition, header or CA file is a config error before anything runs).
+#[derive(Debug, Clone)]
+pub struct SlotProbes {
+    pub blue: Option<Arc<gate_health::Probe>>,
+    pub green: Option<Arc<gate_health::Probe>>,
+    pub public: Option<Arc<gate_health::Probe>>,
+}
+
+impl SlotProbes {
+    /// Builds the probes through gate-health's `build_probe`: the slot's
+    /// health URL (or the public URL) with the section's `conditions`,
+    /// `headers`, `latency-budget`, `insecure`, `ca-file` and
+    /// `probe-timeout`. `${VAR}` in headers reads the environment (masked).
+    pub fn build(
+        cfg: &DeployConfig,
+        section: &str,
+        repo_root: &std::path::Path,
+        get: &dyn Fn(&str) -> Option<String>,
+        masker: &Masker,
+    ) -> Result<SlotProbes, GateError> {
+        let mut problems = Vec::new();
+        let mut headers = std::collections::BTreeMap::new();
+        // Lists from flags and action inputs arrive split at commas.
+        let conditions = gate_health::gate::rejoin(&cfg.conditions, |p| !p.contains('['));
+        for (i, h) in gate_health::gate::rejoin(&cfg.headers, |p| !p.contains(':'))
+            .iter()
+            .enumerate()
+        {
+            match h.split_once(':') {
+                Some((k, v)) if !k.trim().is_empty() => {
+                    headers.insert(k.trim().to_string(), v.trim().to_string());
+                }
+                _ => problems.push(format!(
+                    "{section}.headers[{i}]: `{}` is not `Name: value`",
+                    masker.redact(h)
+                )),
+            }
         }
+        let defaults = gate_health::config::Defaults {
+            probe_timeout: cfg.probe_timeout(),
+            latency_budget: None,
+            cert_expiry_warning: Duration::ZERO,
+            base_url: None,
+            repo_root,
+        };
+        // Built under the section's own name, so problems name the deploy
+        // keys (`deploy.ca-file`, `deploy.conditions[0]`), each once.
+        let mut one = |name: String, key: &str, url: Option<String>| {
+            let url = url?;
+            let pc = gate_health::config::ProbeConfig {
+                url: Some(url),
+                headers: headers.clone(),
+                conditions: conditions.clone(),
+                latency_budget: cfg.latency_budget.clone(),
+                insecure: cfg.insecure,
+                ca_file: cfg.ca_file.clone(),
+                ..Default::default()
+            };
+            match gate_health::config::build_probe(&pc, section, &defaults, get, masker) {
+                Ok(mut p) => {
+                    p.name = name;
+                    Some(Arc::new(p))
+                }
+                Err(e) => {
+                    for m in e {
+                        let m = match m.strip_prefix(&format!("{section}.url:")) {
+                            Some(rest) => format!("{section}.{key}:{rest}"),
+                            None => m,
+                        };
+                        if !problems.contains(&m) {
+                            problems.push(m);
+                        }
+                    }
+                    None
+                }
+            }
+        };
+        let label = |who: &str, u: &Option<String>| {
+            u.as_deref()
+                .map(|u| format!("{who} {}", masker.redact(u)))
+                .unwrap_or_default()
+        };
+        let (b, g) = (cfg.health_url(Slot::Blue), cfg.health_url(Slot::Green));
+        let blue = one(label("blue", &b), "blue-health-url", b);
+        let green = one(label("green", &g), "green-health-url", g);
+        let public = one(
+            label("public", &cfg.public_url),
+            "public-url",
+            cfg.public_url.clone(),
+        );
+        if problems.is_empty() {
+            Ok(SlotProbes {
+                blue,
+                green,
+                public,
+            })
+        } else {
+            Err(GateError::Config(problems))
+        }
+    }
+
+    /// The probe of a slot's health URL.
+    pub fn slot(&self, slot: Slot) -> Result<Arc<gate_health::Probe>, GateError> {
+        match slot {
+            Slot::Blue => self.blue.clone(),
+            Slot::Green => self.green.clone(),
+        }
+        .ok_or_else(|| {
+            GateError::Config(vec![format!(
+                "{slot}-address or {slot}-health-url: needed to probe the {slot} slot"
+            )])
+        })
+    }
+
+    /// The slot's probe, plus the public URL's when set.
+    pub fn with_public(&self, slot: Slot) -> Result<Vec<gate_health::Probe>, GateError> {
+        let mut v = vec![(*self.slot(slot)?).clone()];
+        if let Some(p) = &self.public {
+            v.push((**p).clone());
+        }
+        Ok(v)
     }
 }
 
@@ -166,25 +236,17 @@ impl Probe for CommandProbe {
         let started = Instant::now();
         let r = crate::hooks::run_hook(&self.command, &self.env, self.timeout).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match r {
-            Ok(out) if out.success() => ProbeResult {
-                ok: true,
-                status: None,
-                latency_ms,
-                error: None,
-            },
-            Ok(out) => ProbeResult {
-                ok: false,
-                status: None,
-                latency_ms,
-                error: Some(out.describe()),
-            },
-            Err(e) => ProbeResult {
-                ok: false,
-                status: None,
-                latency_ms,
-                error: Some(e),
-            },
+        let (ok, error) = match r {
+            Ok(out) if out.success() => (true, None),
+            Ok(out) => (false, Some(out.describe())),
+            Err(e) => (false, Some(e)),
+        };
+        ProbeResult {
+            ok,
+            status: None,
+            latency_ms,
+            error,
+            degraded: None,
         }
     }
 }
@@ -192,22 +254,113 @@ impl Probe for CommandProbe {
 /// The probes the deploy flow uses, as one type.
 #[derive(Debug, Clone)]
 pub enum AnyProbe {
-    Http(HttpProbe),
+    Health(HealthProbe),
     Command(CommandProbe),
 }
 
 impl Probe for AnyProbe {
     fn name(&self) -> &str {
         match self {
-            AnyProbe::Http(p) => p.name(),
+            AnyProbe::Health(p) => p.name(),
             AnyProbe::Command(p) => p.name(),
         }
     }
 
     async fn check(&self) -> ProbeResult {
         match self {
-            AnyProbe::Http(p) => p.check().await,
+            AnyProbe::Health(p) => p.check().await,
             AnyProbe::Command(p) => p.check().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use super::*;
+
+    fn cfg(conditions: &[&str], headers: &[&str]) -> DeployConfig {
+        DeployConfig {
+            blue_address: Some("127.0.0.1:8081".into()),
+            green_health_url: Some("https://localhost:8443/healthz".into()),
+            conditions: conditions.iter().map(|s| s.to_string()).collect(),
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            ..DeployConfig::default()
+        }
+    }
+
+    fn build(c: &DeployConfig) -> Result<SlotProbes, GateError> {
+        let vars = |k: &str| (k == "TOKEN").then(|| "s3cret".to_string());
+        SlotProbes::build(
+            c,
+            "deploy",
+            std::path::Path::new("."),
+            &vars,
+            &Masker::default(),
+        )
+    }
+
+    #[test]
+    fn comma_split_conditions_and_headers_are_glued_back() {
+        // As they arrive from GATES_DEPLOY_CONDITIONS="[STATUS] == any(200, 204)".
+        let c = cfg(
+            &["[STATUS] == any(200", "204)", "[BODY] == pat(ok*)"],
+            &[
+                "Accept: text/plain",
+                "application/json",
+                "Authorization: Bearer ${TOKEN}",
+            ],
+        );
+        let p = build(&c).unwrap();
+        let blue = p.slot(Slot::Blue).unwrap();
+        let texts: Vec<&str> = blue.conditions.iter().map(|c| c.text()).collect();
+        assert_eq!(texts, ["[STATUS] == any(200, 204)", "[BODY] == pat(ok*)"]);
+        let gate_health::Target::Http(h) = &blue.target else {
+            panic!("not an HTTP probe");
+        };
+        let accept = h.headers.iter().find(|(k, _)| k == "accept").unwrap();
+        assert_eq!(accept.1, "text/plain, application/json");
+        let auth = h
+            .headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .unwrap();
+        assert_eq!(auth.1, "Bearer s3cret");
+        assert!(auth.1.is_sensitive());
+        // Green's https URL is probed as given; no public URL, no probe.
+        let green = p.slot(Slot::Green).unwrap();
+        assert!(
+            green
+                .target
+                .display()
+                .ends_with("https://localhost:8443/healthz")
+        );
+        assert!(p.public.is_none());
+        assert_eq!(p.with_public(Slot::Blue).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_conditions_headers_and_ca_files_are_config_errors_naming_the_key() {
+        let mut c = cfg(&["[NOT_A_PLACEHOLDER] == 1"], &["no colon here"]);
+        c.ca_file = Some("/nonexistent/ca.pem".into());
+        let Err(GateError::Config(problems)) = build(&c) else {
+            panic!("expected a config error");
+        };
+        let all = problems.join("\n");
+        assert!(
+            all.contains("deploy.headers[0]: `no colon here` is not `Name: value`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("deploy.conditions[0] `[NOT_A_PLACEHOLDER] == 1`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("deploy.ca-file: cannot read /nonexistent/ca.pem"),
+            "{all}"
+        );
+        // Shared keys: each problem once, not once per slot.
+        assert_eq!(problems.len(), 3, "{all}");
     }
 }

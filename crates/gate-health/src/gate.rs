@@ -384,8 +384,9 @@ pub async fn build_probes(
 
 /// Lists from flags and action inputs arrive split at commas: glue back the
 /// pieces that `continues` says belong to the previous item (a condition's
-/// `any(200, 201)`, a header value with commas).
-fn rejoin(items: &[String], continues: impl Fn(&str) -> bool) -> Vec<String> {
+/// `any(200, 201)`, a header value with commas). Public for gate-deploy,
+/// whose `conditions` and `headers` arrive the same way.
+pub fn rejoin(items: &[String], continues: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut open = 0i32;
     for it in items {

@@ -44,10 +44,6 @@ async fn probes_against_real_nginx() {
     let expiry = today + chrono::Days::new(3);
     let (cert, key, _) = common::self_signed(expiry);
     let Some(nginx) = common::Nginx::start(upstream, &cert, &key).await else {
-        eprintln!(
-            "SKIPPED: {} is not installed (apt-get install nginx-light)",
-            common::NGINX
-        );
         return;
     };
     let base = format!("http://127.0.0.1:{}", nginx.port);
@@ -131,7 +127,7 @@ async fn probes_against_real_nginx() {
     })
     .await;
     assert_eq!(r.health, Health::Healthy);
-    let dead = common::dead_port().await;
+    let dead = testkit::dead_addr();
     let r = run(http(format!("http://{dead}/"), &[])).await;
     assert_eq!(r.health, Health::Failing);
     assert!(r.error.unwrap().starts_with("connect:"));

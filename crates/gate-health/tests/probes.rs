@@ -205,7 +205,7 @@ async fn closed_connections_and_dead_ports_fail_with_a_reason() {
     let r = run(http(format!("http://{addr}/"), &[])).await;
     assert_eq!(r.health, Health::Failing);
     assert!(r.error.is_some(), "{r:#?}");
-    let dead = common::dead_port().await;
+    let dead = testkit::dead_addr();
     let r = run(http(format!("http://{dead}/"), &[])).await;
     assert_eq!(r.health, Health::Failing);
     assert!(r.error.as_deref().unwrap().starts_with("connect:"), "{r:?}");

@@ -14,7 +14,6 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,38 +23,11 @@ use gate_load::{
 };
 use tokio::time::Instant;
 
-const NGINX: &str = "/usr/sbin/nginx";
-
-/// A real nginx on loopback (one process), killed on drop.
+/// A real nginx on loopback (testkit's, one process), stopped on drop.
 struct Nginx {
     port: u16,
-    dir: tempfile::TempDir,
-    child: std::process::Child,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        // SIGKILL also ends a stopped process.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// Waits until something accepts on `addr` (bounded retries).
-async fn wait_for_port(addr: SocketAddr) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
+    nginx: testkit::Nginx,
+    _dir: tempfile::TempDir,
 }
 
 impl Nginx {
@@ -64,30 +36,11 @@ impl Nginx {
     /// upstream), `/gone` (proxied to a port with nothing listening: 502).
     /// `None` (after saying so) when nginx is not installed.
     async fn start(upstream: SocketAddr) -> Option<Nginx> {
-        if !Path::new(NGINX).exists() {
-            eprintln!("SKIPPED: {NGINX} is not installed (apt-get install nginx-light)");
-            return None;
-        }
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::create_dir_all(d.join("logs")).unwrap();
-        let port = free_port();
+        let port = testkit::free_port();
         let gone = dead_port();
-        let conf = format!(
-            r#"daemon off;
-master_process off;
-worker_processes 1;
-error_log {d}/logs/error.log warn;
-pid {d}/nginx.pid;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/client;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
-  keepalive_requests 100000;
+        let body = format!(
+            r#"  keepalive_requests 100000;
   upstream backend {{ server {upstream}; keepalive 32; }}
   server {{
     listen 127.0.0.1:{port} backlog=1024;
@@ -100,43 +53,23 @@ http {{
       proxy_set_header Connection "";
     }}
     location = /gone {{ proxy_pass http://{gone}; }}
-  }}
-}}
-"#,
-            d = d.display(),
+  }}"#
         );
-        std::fs::write(d.join("nginx.conf"), conf).unwrap();
-        let child = std::process::Command::new(NGINX)
-            .arg("-p")
-            .arg(d)
-            .arg("-c")
-            .arg(d.join("nginx.conf"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let n = Nginx { port, dir, child };
-        let ok = wait_for_port(SocketAddr::from(([127, 0, 0, 1], port))).await;
-        assert!(
-            ok,
-            "nginx did not start: {}",
-            std::fs::read_to_string(n.dir.path().join("logs/error.log")).unwrap_or_default()
-        );
-        Some(n)
+        let nginx = testkit::Nginx::start(dir.path(), &body, &[port], false)?;
+        Some(Nginx {
+            port,
+            nginx,
+            _dir: dir,
+        })
     }
 
     fn url(&self, path: &str) -> url::Url {
         url::Url::parse(&format!("http://127.0.0.1:{}{path}", self.port)).unwrap()
     }
 
-    /// Sends `signal` (`STOP`, `CONT`) to the nginx process with kill(1).
+    /// Sends `signal` (`STOP`, `CONT`) to the nginx process.
     fn signal(&self, signal: &str) {
-        let st = std::process::Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(st.success(), "kill -{signal} failed");
+        self.nginx.signal(signal);
     }
 }
 

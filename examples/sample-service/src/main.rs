@@ -1,18 +1,21 @@
 //! sample-service: the service gates' deploy tests and demo deploy.
 //!
 //! ```text
-//! sample-service [--port N] [--release NAME] [--fail-after SECS]
+//! sample-service [--port N] [--release NAME] [--fail-after SECS] [--fail-every N]
 //! ```
 //!
 //! Environment (used when the flag is absent): `GATES_PORT` (or `PORT`),
 //! `GATES_VERSION` (or `SAMPLE_RELEASE`), `SAMPLE_FAIL_AFTER` (seconds after
-//! start when every endpoint starts answering 500).
+//! start when every endpoint starts answering 500), `SAMPLE_FAIL_EVERY`
+//! (a flapping fault: every Nth request, counted over `/` and `/healthz`,
+//! fails).
 //!
 //! Endpoints:
 //! - `GET /`        `hello from <release>` (500 while faulty)
 //! - `GET /healthz` `ok` (503 while faulty)
 //! - `GET /version` the release name
 //! - `POST /fault?after_ms=N` become faulty N ms from now (default 0);
+//!   `POST /fault?every=N` fail every Nth request from now on (flapping);
 //!   `POST /fault?off=1` heals.
 //!
 //! It listens on 127.0.0.1 only and runs until killed.
@@ -21,6 +24,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -33,10 +37,19 @@ struct App {
     release: String,
     /// The instant from which the service fails, if any.
     fail_at: Mutex<Option<Instant>>,
+    /// Flapping fault: every Nth request fails (0: off).
+    fail_every: AtomicU64,
+    /// Requests to `/` and `/healthz` since the flapping fault was set.
+    served: AtomicU64,
 }
 
 impl App {
+    /// Whether this request fails (counts it for the flapping fault).
     fn faulty(&self) -> bool {
+        let every = self.fail_every.load(Ordering::SeqCst);
+        if every > 0 && (self.served.fetch_add(1, Ordering::SeqCst) + 1).is_multiple_of(every) {
+            return true;
+        }
         match self.fail_at.lock() {
             Ok(g) => g.is_some_and(|t| Instant::now() >= t),
             Err(_) => true,
@@ -73,7 +86,21 @@ async fn fault(
     };
     if q.contains_key("off") {
         *g = None;
+        app.fail_every.store(0, Ordering::SeqCst);
         return (StatusCode::OK, "healed\n".into());
+    }
+    if let Some(every) = q.get("every") {
+        return match every.parse::<u64>() {
+            Ok(n) => {
+                app.served.store(0, Ordering::SeqCst);
+                app.fail_every.store(n, Ordering::SeqCst);
+                (StatusCode::OK, format!("every {n}th request fails\n"))
+            }
+            Err(_) => (
+                StatusCode::BAD_REQUEST,
+                "every must be a whole number\n".into(),
+            ),
+        };
     }
     let after = match q.get("after_ms").map(|s| s.parse::<u64>()) {
         None => 0,
@@ -112,9 +139,18 @@ fn main() -> ExitCode {
             Some(Ok(s)) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
             Some(_) => return usage("--fail-after / SAMPLE_FAIL_AFTER must be seconds (>= 0)"),
         };
+    let fail_every = match arg_or_env(&args, "--fail-every", &["SAMPLE_FAIL_EVERY"])
+        .map(|s| s.parse::<u64>())
+    {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return usage("--fail-every / SAMPLE_FAIL_EVERY must be a whole number"),
+    };
     let app = Arc::new(App {
         release,
         fail_at: Mutex::new(fail_after.map(|d| Instant::now() + d)),
+        fail_every: AtomicU64::new(fail_every),
+        served: AtomicU64::new(0),
     });
     let router = Router::new()
         .route("/", get(root))

@@ -3,64 +3,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use gate_core::ledger::local::LocalLedger;
 use gate_core::ledger::{DeploymentState, NewDeployment, NewStatus};
 
-/// A free TCP port on 127.0.0.1 (bound then released).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits until `cond` holds, at most `deadline`.
-pub fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
-    let end = Instant::now() + deadline;
-    while !cond() {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-pub fn port_open(port: u16) -> bool {
-    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-}
-
-/// A binary on PATH, or None (the test then skips with a message).
-pub fn which(bin: &str) -> Option<PathBuf> {
-    for dir in std::env::var("PATH")
-        .unwrap_or_default()
-        .split(':')
-        .chain(["/usr/sbin", "/sbin"])
-    {
-        let p = Path::new(dir).join(bin);
-        if p.is_file() {
-            return Some(p);
-        }
-    }
-    None
-}
+pub use testkit::{Proc, free_port, port_open, skip, wait_until, which};
 
 /// A line in the test's output (figures the issue asks to report).
 pub fn note(what: &str) {
     #[allow(clippy::print_stderr)]
     {
         eprintln!("{what}");
-    }
-}
-
-pub fn skip(why: &str) {
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("SKIPPED: {why}");
     }
 }
 
@@ -94,22 +51,21 @@ fn built_bin(package: &str) -> PathBuf {
         if std::env::var_os("CARGO_TARGET_DIR").is_none() {
             cmd.env("CARGO_TARGET_DIR", profile_dir.parent().unwrap());
         }
+        // Cargo runs tests with CARGO_PKG_NAME, CARGO_MANIFEST_DIR, ... set;
+        // build scripts that read them (ring's: `rerun-if-env-changed`)
+        // would see a change and rebuild the whole TLS stack here, then
+        // again in the next `cargo test`. Build as a plain cargo would.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("CARGO_") && !matches!(k.as_str(), "CARGO_TARGET_DIR" | "CARGO_HOME") {
+                cmd.env_remove(k);
+            }
+        }
         let st = cmd.status().unwrap();
         assert!(st.success(), "building {package} failed");
         let bin = profile_dir.join(package);
         assert!(bin.is_file(), "{} missing after build", bin.display());
         bin
-    }
-}
-
-/// A child process killed (and reaped) on drop.
-#[derive(Debug)]
-pub struct Proc(pub Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -449,86 +405,32 @@ pub fn start_haproxy(world: &World, green_live: bool) -> Option<Haproxy> {
     })
 }
 
-/// nginx on loopback as the current user: `-p prefix -c conf`.
+/// nginx on loopback (testkit's) proxying to the upstream in `include`.
 pub struct Nginx {
-    pub proc: Proc,
+    pub nginx: testkit::Nginx,
     pub port: u16,
     pub prefix: PathBuf,
     pub conf: PathBuf,
     pub include: PathBuf,
 }
 
-impl Drop for Nginx {
-    /// A killed master leaves its workers running: stop nginx properly
-    /// (SIGTERM to the master, which stops its workers), wait for it, then
-    /// kill any worker still there.
-    fn drop(&mut self) {
-        let master = self.proc.0.id();
-        let workers = gate_deploy::switch::children(master);
-        let _ = Command::new("kill")
-            .args(["-TERM", &master.to_string()])
-            .status();
-        let end = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < end {
-            if matches!(self.proc.0.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        for w in workers {
-            if Path::new(&format!("/proc/{w}")).exists() {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &w.to_string()])
-                    .status();
-            }
-        }
-    }
-}
-
 pub fn start_nginx(world: &World) -> Option<Nginx> {
-    let Some(bin) = which("nginx") else {
-        skip("nginx is not installed (apt-get install nginx)");
-        return None;
-    };
     let port = free_port();
     let prefix = world.path().join("nginx");
-    std::fs::create_dir_all(prefix.join("logs")).unwrap();
-    let conf = prefix.join("nginx.conf");
+    std::fs::create_dir_all(&prefix).unwrap();
     let include = prefix.join("upstream.conf");
     std::fs::write(&include, format!("server 127.0.0.1:{};\n", world.blue)).unwrap();
-    let p = prefix.display();
-    std::fs::write(
-        &conf,
-        format!(
-            "daemon off;\nworker_processes 1;\npid {p}/logs/nginx.pid;\nerror_log {p}/logs/error.log warn;\n\
-             events {{ worker_connections 256; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {p}/tmp_body;\n  proxy_temp_path {p}/tmp_proxy;\n  fastcgi_temp_path {p}/tmp_fcgi;\n  uwsgi_temp_path {p}/tmp_uwsgi;\n  scgi_temp_path {p}/tmp_scgi;\n\
-             upstream app {{ include {}; }}\n\
-             server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; }} }}\n}}\n",
-            include.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(bin)
-        .arg("-p")
-        .arg(&prefix)
-        .arg("-c")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(world.path().join("nginx.stderr")).unwrap())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    wait_until("nginx listening", Duration::from_secs(10), || {
-        port_open(port) && prefix.join("logs/nginx.pid").exists()
-    });
+    let body = format!(
+        "  upstream app {{ include {}; }}\n  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; }} }}\n",
+        include.display()
+    );
+    let nginx = testkit::Nginx::start(&prefix, &body, &[port], true)?;
     Some(Nginx {
-        proc,
         port,
+        conf: nginx.conf.clone(),
         prefix,
-        conf,
         include,
+        nginx,
     })
 }
 

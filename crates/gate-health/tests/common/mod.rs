@@ -142,14 +142,6 @@ pub async fn closing_server() -> SocketAddr {
     addr
 }
 
-/// A port with nothing listening (bound then released).
-pub async fn dead_port() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    drop(l);
-    addr
-}
-
 /// A self-signed certificate for localhost and 127.0.0.1 valid until
 /// `not_after` (UTC midnight of that date); (cert PEM, key PEM, cert DER).
 pub fn self_signed(not_after: chrono::NaiveDate) -> (String, String, Vec<u8>) {
@@ -212,71 +204,29 @@ pub async fn tls_server(cert_pem: &str, key_pem: &str) -> SocketAddr {
     addr
 }
 
-/// Waits until something accepts on `addr`: bounded retries, no sleep-as-sync.
-pub async fn wait_for_port(addr: SocketAddr) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while tokio::time::Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
-}
-
-pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-pub const NGINX: &str = "/usr/sbin/nginx";
-
-/// A real nginx on loopback, killed on drop.
+/// A real nginx on loopback (testkit's), stopped on drop.
 pub struct Nginx {
     pub port: u16,
     pub tls_port: u16,
     pub dir: tempfile::TempDir,
-    child: std::process::Child,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    _nginx: testkit::Nginx,
 }
 
 impl Nginx {
     /// Starts nginx with paths `/ok`, `/down` (503), `/json`, `/redirect`,
     /// `/slow` (proxied to `upstream`'s `/slow`), and a TLS listener with
-    /// the given certificate. `None` when nginx is not installed.
+    /// the given certificate. `None` (after saying so) when nginx is not
+    /// installed.
     pub async fn start(upstream: SocketAddr, cert_pem: &str, key_pem: &str) -> Option<Nginx> {
-        if !std::path::Path::new(NGINX).exists() {
-            return None;
-        }
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(d.join("cert.pem"), cert_pem).unwrap();
         std::fs::write(d.join("key.pem"), key_pem).unwrap();
-        std::fs::create_dir_all(d.join("logs")).unwrap();
-        let port = free_port();
-        let tls_port = free_port();
+        let port = testkit::free_port();
+        let tls_port = testkit::free_port();
         let p = |s: &str| -> PathBuf { d.join(s) };
-        let conf = format!(
-            r#"daemon off;
-master_process off;
-worker_processes 1;
-error_log {err} warn;
-pid {pid};
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp}/client;
-  proxy_temp_path {tmp}/proxy;
-  fastcgi_temp_path {tmp}/fastcgi;
-  uwsgi_temp_path {tmp}/uwsgi;
-  scgi_temp_path {tmp}/scgi;
-  server {{
+        let body = format!(
+            r#"  server {{
     listen 127.0.0.1:{port};
     location = /ok {{ default_type text/plain; return 200 "ok\n"; }}
     location = /down {{ default_type text/plain; return 503 "down\n"; }}
@@ -289,39 +239,17 @@ http {{
     ssl_certificate {cert};
     ssl_certificate_key {key};
     location / {{ default_type text/plain; return 200 "secure\n"; }}
-  }}
-}}
-"#,
-            err = p("logs/error.log").display(),
-            pid = p("nginx.pid").display(),
-            tmp = d.display(),
+  }}"#,
             cert = p("cert.pem").display(),
             key = p("key.pem").display(),
         );
-        std::fs::write(d.join("nginx.conf"), conf).unwrap();
-        let child = std::process::Command::new(NGINX)
-            .arg("-p")
-            .arg(d)
-            .arg("-c")
-            .arg(d.join("nginx.conf"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let n = Nginx {
+        let nginx = testkit::Nginx::start(d, &body, &[port, tls_port], false)?;
+        Some(Nginx {
             port,
             tls_port,
             dir,
-            child,
-        };
-        let ok = wait_for_port(SocketAddr::from(([127, 0, 0, 1], port))).await
-            && wait_for_port(SocketAddr::from(([127, 0, 0, 1], tls_port))).await;
-        assert!(
-            ok,
-            "nginx did not start: {}",
-            std::fs::read_to_string(n.dir.path().join("logs/error.log")).unwrap_or_default()
-        );
-        Some(n)
+            _nginx: nginx,
+        })
     }
 }
 

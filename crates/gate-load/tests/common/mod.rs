@@ -131,13 +131,9 @@ pub async fn closer(reset: bool) -> SocketAddr {
     addr
 }
 
-/// A port with nothing listening (bound, then released).
-pub fn dead_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = l.local_addr().unwrap();
-    drop(l);
-    a
-}
+/// A port with nothing listening (testkit's).
+#[allow(unused_imports)]
+pub use testkit::dead_addr as dead_port;
 
 pub fn url(addr: SocketAddr, path: &str) -> url::Url {
     url::Url::parse(&format!("http://{addr}{path}")).unwrap()
