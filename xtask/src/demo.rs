@@ -1,7 +1,7 @@
 //! The README's main job: every gate, chained on `examples/` as a workflow
 //! chains them with `needs:`, locally: no root, no token, no network.
 //!
-//! coverage → audit → sbom (+ check) → deploy v1 (blue) → health (the
+//! coverage → audit → sbom (+ check, + diff against HEAD) → deploy v1 (blue) → health (the
 //! deployment's URL, from the ledger) → load → deploy v2, which starts failing
 //! 1.5 s after the switch: the watch trips and traffic goes back to blue on
 //! its own (exit 1, expected) → status → health again on what is live.
@@ -59,6 +59,14 @@ const CHAIN: &[Step] = &[
         env: &[],
         expect: 0,
         what: "the SBOM just written, against the official schema and semantic checks",
+        record: false,
+    },
+    Step {
+        gate: "sbom",
+        args: &["--config", "examples/gates.yml", "diff", "HEAD", "."],
+        env: &[],
+        expect: 0,
+        what: "components added, removed or changed between the last commit and the working tree (a pull request's diff)",
         record: false,
     },
     Step {
