@@ -93,7 +93,7 @@ pub struct AuditConfig {
     pub lockfiles: Vec<String>,
     /// RustSec advisory-db directory (a git checkout or plain export with `crates/`): Cargo.lock files are matched with cargo-audit's semantics.
     pub rustsec_db: Option<String>,
-    /// Directories of OSV JSON records (one advisory per file, searched recursively), for npm, PyPI and crates.io.
+    /// OSV data for npm, PyPI and crates.io: directories of OSV JSON records (one advisory per file, searched recursively) or osv.dev `all.zip` archives (read in place).
     pub osv_db: Vec<String>,
     /// Maximum age of the advisory data (`7d`, `36h`, `2w`, or `off`). A git checkout's age is its last commit's; an export's is its newest entry's. Older data stops the gate with exit 4.
     pub max_db_age: MaxAge,
@@ -152,7 +152,7 @@ pub struct AuditArgs {
     /// RustSec advisory-db directory
     #[arg(long = "rustsec-db", id = "rustsec_db", value_name = "DIR")]
     pub rustsec_db: Option<String>,
-    /// Directory of OSV JSON advisories (repeatable)
+    /// Directory of OSV JSON advisories or an OSV all.zip (repeatable)
     #[arg(long = "osv-db", id = "osv_db", value_name = "DIR")]
     pub osv_db: Vec<String>,
     /// Maximum age of the advisory data: 7d, 36h, 2w or off

@@ -6,7 +6,8 @@
 //! - [`rustsec`] loads a RustSec advisory-db directory and matches with
 //!   cargo-audit's exact semantics;
 //! - [`osv`] loads OSV JSON directories and matches with OSV semantics
-//!   (SemVer for npm, PEP 440 for PyPI);
+//!   (SemVer for npm, PEP 440 for PyPI), [`osv_zip`] reads osv.dev's
+//!   `all.zip` archives in place;
 //! - [`matcher`] runs both and groups aliases into one finding per
 //!   vulnerability per package;
 //! - [`policy`] holds the ignore lists (gates.yml, `.cargo/audit.toml`,
@@ -17,6 +18,7 @@ pub mod gate;
 pub mod lockfile;
 pub mod matcher;
 pub mod osv;
+pub mod osv_zip;
 pub mod policy;
 pub mod rustsec;
 pub mod severity;

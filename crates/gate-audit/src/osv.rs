@@ -183,19 +183,33 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), 
 }
 
 impl Database {
-    /// Loads every `*.json` OSV record under each directory (recursively).
-    /// A directory with no OSV record is refused (wrong kind of database).
+    /// Loads every `*.json` OSV record under each directory (recursively) or
+    /// in each `all.zip` archive. A directory or archive with no OSV record is
+    /// refused (wrong kind of database).
     pub fn open(roots: &[PathBuf]) -> Result<Database, DbError> {
         let mut db = Database {
             roots: roots.to_vec(),
             ..Database::default()
         };
         for root in roots {
+            if crate::osv_zip::is_zip(root) {
+                let before = db.records.len();
+                db.records.extend(crate::osv_zip::read_records(root)?);
+                if db.records.len() == before {
+                    return Err(DbError {
+                        path: root.clone(),
+                        line: None,
+                        message: "no OSV record in this archive: osv-db archives are osv.dev's <ecosystem>/all.zip".into(),
+                    });
+                }
+                continue;
+            }
             if !root.is_dir() {
                 return Err(DbError {
                     path: root.clone(),
                     line: None,
-                    message: "not a directory of OSV JSON records".into(),
+                    message: "not a directory of OSV JSON records nor an OSV all.zip archive"
+                        .into(),
                 });
             }
             let mut files = Vec::new();
