@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use gate_core::report::{Finding, Location, Metric, Report, Rule, Severity};
+use gate_core::report::{Finding, Location, Metric, Report, Rule, SarifRule, Severity};
 use gate_core::{Context, Gate, GateError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -634,6 +634,44 @@ fn has_ecosystem(db: &osv::Database, eco: Ecosystem) -> bool {
     })
 }
 
+/// One SARIF rule per advisory (GitHub code scanning reads
+/// `security-severity` from the rule).
+fn sarif_rule(h: &Hit) -> SarifRule {
+    let title = h.title.trim();
+    SarifRule {
+        id: h.id.clone(),
+        summary: if title.is_empty() {
+            format!("{} in {}", h.id, h.package)
+        } else {
+            title.to_string()
+        },
+        help_uri: h.url.clone().or_else(|| advisory_url(&h.id)),
+    }
+}
+
+/// The public page of an advisory id, when its scheme has one.
+fn advisory_url(id: &str) -> Option<String> {
+    if id.starts_with("RUSTSEC-") {
+        Some(format!("https://rustsec.org/advisories/{id}.html"))
+    } else if id.starts_with("GHSA-") || id.starts_with("PYSEC-") || id.starts_with("CVE-") {
+        Some(format!("https://osv.dev/vulnerability/{id}"))
+    } else {
+        None
+    }
+}
+
+/// A representative score for a qualitative label only (GitHub's own
+/// thresholds: critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0, low > 0).
+fn level_score(l: Level) -> f64 {
+    match l {
+        Level::Critical => 9.0,
+        Level::High => 7.0,
+        Level::Medium => 4.0,
+        Level::Low => 0.1,
+        Level::None => 0.0,
+    }
+}
+
 fn class_rule(c: Class) -> &'static str {
     c.as_str()
 }
@@ -789,11 +827,14 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                     ),
                     None => (sev, describe(h)),
                 };
-                r.findings.push(
-                    Finding::new(class_rule(h.class), sev, msg)
-                        .at(loc)
-                        .with_key(h.key()),
-                );
+                let mut f = Finding::new(class_rule(h.class), sev, msg)
+                    .at(loc)
+                    .with_key(h.key())
+                    .with_sarif_rule(sarif_rule(h));
+                if let Some(score) = h.rating.score.or_else(|| h.rating.level.map(level_score)) {
+                    f = f.with_security_severity(score);
+                }
+                r.findings.push(f);
             }
         }
         groups
