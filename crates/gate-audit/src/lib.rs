@@ -14,6 +14,7 @@
 //!   `osv-scanner.toml`) and the database age check;
 //! - [`gate`] is the `Gate` glue and the pure `evaluate`.
 
+pub mod fetch;
 pub mod gate;
 pub mod lockfile;
 pub mod matcher;

@@ -131,6 +131,9 @@ pub struct Database {
     pub records: Vec<Record>,
     /// (ecosystem, normalised name) → (record, affected index).
     index: HashMap<(Ecosystem, String), Vec<(usize, usize)>>,
+    /// Ecosystems (OSV names) this data vouches for even without a record
+    /// (the OSV API was asked about every package of them).
+    pub covered: std::collections::BTreeSet<String>,
 }
 
 fn ecosystem_of(name: &str) -> Option<Ecosystem> {
@@ -235,6 +238,30 @@ impl Database {
                 });
             }
         }
+        db.build_index();
+        Ok(db)
+    }
+
+    /// A database of records obtained otherwise (e.g. from the OSV API).
+    pub fn from_records(roots: Vec<PathBuf>, records: Vec<Record>) -> Database {
+        let mut db = Database {
+            roots,
+            records,
+            ..Database::default()
+        };
+        db.build_index();
+        db
+    }
+
+    /// Adds records (e.g. from the OSV API) to a loaded database.
+    pub fn extend(&mut self, records: Vec<Record>) {
+        self.records.extend(records);
+        self.index.clear();
+        self.build_index();
+    }
+
+    fn build_index(&mut self) {
+        let db = self;
         for (ri, r) in db.records.iter().enumerate() {
             for (ai, a) in r.affected.iter().flatten().enumerate() {
                 let Some(p) = &a.package else { continue };
@@ -247,7 +274,6 @@ impl Database {
                     .push((ri, ai));
             }
         }
-        Ok(db)
     }
 
     /// Newest `modified` timestamp of any record (RFC 3339 text).
