@@ -13,7 +13,7 @@ use crate::lockfile::{self, Ecosystem, Lockfile};
 use crate::matcher::{self, Class, Hit};
 use crate::policy::{self, Ignore, IgnoreRule};
 use crate::severity::Level;
-use crate::{fetch, osv, rustsec};
+use crate::{fetch, osv, rustsec, yanked};
 
 /// Lowest severity that fails the gate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -252,6 +252,10 @@ pub struct AuditInput {
     pub base: Option<(String, BTreeSet<String>)>,
     /// What was fetched or taken from the cache, for people.
     pub fetch: Vec<String>,
+    /// crates.io packages whose yanked status is unknown: lockfile →
+    /// `name version`s; and how many were checked (`None`: the check is off).
+    pub yanked_unknown: BTreeMap<String, Vec<String>>,
+    pub yanked_checked: Option<usize>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -278,6 +282,18 @@ pub const RULES: &[Rule] = &[
         summary: "A locked package has a notice advisory (RustSec informational)",
         help: "Read the advisory; set `notice: note` to stop warning.",
         default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "yanked",
+        summary: "A locked crate version was yanked from crates.io",
+        help: "Update the crate (`cargo update -p NAME`): its owners withdrew this version; set `yanked: note` to stop warning.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "yanked-unknown",
+        summary: "The yanked status of some crates is unknown (no local crates.io index entry)",
+        help: "Run with --fetch (or `cargo update --dry-run` / any cargo build, which fills Cargo's index cache) to check them.",
+        default_severity: Severity::Note,
     },
     Rule {
         id: "ignored",
@@ -648,7 +664,33 @@ fn collect_inner(
             ignores.extend(policy::read_osv_scanner_toml(&osvs, &text)?);
         }
     }
-    let hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
+    let mut hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
+    let (yanked_unknown, yanked_checked) = if config.yanked == ClassLevel::Ignore {
+        (BTreeMap::new(), None)
+    } else {
+        let ours = cache_dir(config, root).map(|c| c.join("audit/crates-index"));
+        let y = yanked::check(&locks, ours.as_deref());
+        for (li, pi) in &y.yanked {
+            let (Some(l), Some(p)) = (
+                locks.get(*li),
+                locks.get(*li).and_then(|l| l.packages.get(*pi)),
+            ) else {
+                continue;
+            };
+            hits.push(yanked_hit(l, p));
+        }
+        let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (li, what) in y.unknown {
+            if let Some(l) = locks.get(li) {
+                unknown.entry(l.path.clone()).or_default().push(what);
+            }
+        }
+        for v in unknown.values_mut() {
+            v.sort();
+            v.dedup();
+        }
+        (unknown, Some(y.checked))
+    };
     let base = if config.new_only {
         Some(base_keys(
             root,
@@ -680,7 +722,29 @@ fn collect_inner(
         today,
         base,
         fetch: Vec::new(),
+        yanked_unknown,
+        yanked_checked,
     })
+}
+
+fn yanked_hit(l: &Lockfile, p: &lockfile::Package) -> Hit {
+    Hit {
+        id: "yanked".into(),
+        aliases: Vec::new(),
+        class: Class::Yanked,
+        ecosystem: Ecosystem::CratesIo.osv_name(),
+        package: p.name.clone(),
+        version: p.version.clone(),
+        lockfile: l.path.clone(),
+        line: p.line,
+        dev: p.dev,
+        title: "Yanked crate version".into(),
+        rating: crate::severity::Rated::default(),
+        fixed: Vec::new(),
+        url: Some(format!("https://crates.io/crates/{}/versions", p.name)),
+        notes: Vec::new(),
+        records: vec!["yanked".into()],
+    }
 }
 
 fn api_summary(a: &fetch::ApiData) -> DbSummary {
@@ -747,6 +811,14 @@ fn class_rule(c: Class) -> &'static str {
 }
 
 fn describe(h: &Hit) -> String {
+    if h.class == Class::Yanked {
+        return format!(
+            "{} {}: yanked from crates.io (its owners withdrew this version){}",
+            h.package,
+            h.version,
+            if h.dev { " (dev only)" } else { "" }
+        );
+    }
     let mut s = format!("{} {}: {}", h.package, h.version, h.id);
     if !h.aliases.is_empty() {
         s.push_str(&format!(" ({})", h.aliases.join(", ")));
@@ -873,6 +945,7 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                 Class::Unmaintained => config.unmaintained.severity(),
                 Class::Unsound => config.unsound.severity(),
                 Class::Notice => config.notice.severity(),
+                Class::Yanked => config.yanked.severity(),
             };
             if h.class != Class::Vulnerability && sev.is_some() {
                 warnings += 1;
@@ -926,6 +999,23 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                 .with_key(format!("ignore@{}", ig.id)),
             );
         }
+    }
+    for (path, unknown) in &input.yanked_unknown {
+        let n = unknown.len();
+        let shown: Vec<&str> = unknown.iter().take(8).map(String::as_str).collect();
+        r.findings.push(
+            Finding::new(
+                "yanked-unknown",
+                Severity::Note,
+                format!(
+                    "{path}: yanked status unknown for {n} crates.io package(s), not in the local crates.io index ({}{}); run with --fetch to check them",
+                    shown.join(", "),
+                    if n > shown.len() { ", …" } else { "" }
+                ),
+            )
+            .at(Location::file(path.clone()))
+            .with_key("yanked-unknown"),
+        );
     }
     let mut checked = 0u64;
     for l in &input.lockfiles {
@@ -998,6 +1088,10 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
         })).collect::<Vec<_>>(),
         "ignores": input.ignores,
         "fetch": input.fetch,
+        "yanked": {
+            "checked": input.yanked_checked,
+            "unknown": input.yanked_unknown,
+        },
     });
     r.finish()
 }
@@ -1089,6 +1183,20 @@ pub async fn prepare(
             config.rustsec_url
         ));
         cfg.rustsec_db = Some(p.to_string_lossy().into_owned());
+    }
+    if config.fetch && ecos.contains("crates.io") && config.yanked != ClassLevel::Ignore {
+        let client = fetch::client()?;
+        let n = yanked::fetch(
+            &client,
+            &config.crates_index_url,
+            &cache.join("crates-index"),
+            &locks,
+        )
+        .await?;
+        notes.push(format!(
+            "crates.io index: {n} crate(s) fetched from {}",
+            config.crates_index_url
+        ));
     }
     let osv_ecos: BTreeSet<&str> = ecos.iter().copied().filter(|e| *e != "crates.io").collect();
     let mut api = None;

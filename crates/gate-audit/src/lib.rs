@@ -12,6 +12,8 @@
 //!   vulnerability per package;
 //! - [`policy`] holds the ignore lists (gates.yml, `.cargo/audit.toml`,
 //!   `osv-scanner.toml`) and the database age check;
+//! - [`yanked`] reads the crates.io index (Cargo's local cache first);
+//! - [`fetch`] downloads data only when asked (`fetch`, `osv-api`);
 //! - [`gate`] is the `Gate` glue and the pure `evaluate`.
 
 pub mod fetch;
@@ -24,3 +26,4 @@ pub mod policy;
 pub mod rustsec;
 pub mod severity;
 pub mod version;
+pub mod yanked;

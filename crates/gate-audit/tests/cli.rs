@@ -96,6 +96,8 @@ fn cargo_lock_fails_with_cargo_audits_findings_at_their_lines() {
             "off",
             "--format",
             "json",
+            "--yanked",
+            "ignore",
         ],
     );
     assert_eq!(o.code, 1, "{}", o.stderr);
@@ -106,11 +108,14 @@ fn cargo_lock_fails_with_cargo_audits_findings_at_their_lines() {
         metric(&r, "vulnerabilities"),
         ca["vulnerabilities"]["count"].as_f64().unwrap()
     );
+    // yanked warnings depend on the index at the time of the run: compared
+    // with cargo-audit on the same local index in tests/yanked.rs
     let warn_count: usize = ca["warnings"]
         .as_object()
         .unwrap()
-        .values()
-        .map(|l| l.as_array().unwrap().len())
+        .iter()
+        .filter(|(k, _)| *k != "yanked")
+        .map(|(_, l)| l.as_array().unwrap().len())
         .sum();
     assert_eq!(metric(&r, "warnings") as usize, warn_count);
     assert_eq!(metric(&r, "packages-checked"), 136.0);
@@ -156,6 +161,9 @@ fn sarif_results_point_at_package_lines() {
     for res in results {
         let loc = &res["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], "sub/Cargo.lock");
+        if res["ruleId"] == "yanked-unknown" {
+            continue; // about the whole lockfile
+        }
         assert!(loc["region"]["startLine"].as_u64().unwrap() > 1, "{res}");
     }
 }

@@ -214,7 +214,9 @@ fn gate(dir: &Path, cache: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
         .env_remove("GATES_CONFIG")
         .env("GATES_CACHE_DIR", cache)
         .env("NO_COLOR", "1")
-        .env("GATES_AUDIT_MAX_DB_AGE", "off");
+        .env("GATES_AUDIT_MAX_DB_AGE", "off")
+        // yanked crates have their own tests (tests/yanked.rs)
+        .env("GATES_AUDIT_YANKED", "ignore");
     for (k, v) in env {
         c.env(k, v);
     }

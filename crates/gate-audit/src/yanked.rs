@@ -1,0 +1,289 @@
+//! Yanked crates, from the crates.io index, offline first.
+//!
+//! Offline: Cargo's own on-disk cache of the sparse index,
+//! `$CARGO_HOME/registry/index/index.crates.io-*/.cache/<prefix>/<name>`
+//! (format of cargo's `SummariesCache`: a cache-version byte (3), the index
+//! schema version as a little-endian u32, the index file version and a NUL,
+//! then `version NUL json NUL` pairs), and the copies `--fetch` stored under
+//! `<cache>/crates-index/` (the raw sparse index file: one JSON line per
+//! version). Online (`fetch`): `<index-url>/<prefix>/<name>`.
+//!
+//! A crate the index has no entry for (or that no local copy covers) is
+//! never reported as "not yanked": it is counted as unknown, with a note.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use gate_core::GateError;
+use gate_core::ledger::local::atomic_write;
+use serde::Deserialize;
+
+use crate::lockfile::{Ecosystem, Lockfile};
+
+/// Cargo's index cache format version this reader knows.
+const CARGO_CACHE_VERSION: u8 = 3;
+
+/// The index path of a crate name: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd…`
+/// (lower case), as in cargo's `make_dep_path`.
+pub fn dep_path(name: &str) -> String {
+    let n = name.to_lowercase();
+    match n.len() {
+        1 => format!("1/{n}"),
+        2 => format!("2/{n}"),
+        3 => format!("3/{}/{n}", &n[..1]),
+        _ => format!("{}/{}/{n}", &n[..2], &n[2..4]),
+    }
+}
+
+/// `.cache` folders of Cargo's crates.io sparse index (newest first).
+pub fn cargo_cache_dirs() -> Vec<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(home) = home else { return Vec::new() };
+    let Ok(rd) = std::fs::read_dir(home.join("registry/index")) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<(Option<std::time::SystemTime>, PathBuf)> = rd
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("index.crates.io-")
+        })
+        .map(|e| e.path().join(".cache"))
+        .filter(|p| p.is_dir())
+        .map(|p| (std::fs::metadata(&p).and_then(|m| m.modified()).ok(), p))
+        .collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.0));
+    dirs.into_iter().map(|(_, p)| p).collect()
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    vers: String,
+    #[serde(default)]
+    yanked: bool,
+}
+
+/// version → yanked, from one of Cargo's cache files.
+pub fn parse_cargo_cache(bytes: &[u8]) -> Result<HashMap<String, bool>, String> {
+    let (&v, rest) = bytes.split_first().ok_or("empty file")?;
+    if v != CARGO_CACHE_VERSION {
+        return Err(format!("cache format {v}, not {CARGO_CACHE_VERSION}"));
+    }
+    let rest = rest.get(4..).ok_or("truncated header")?;
+    let mut parts = rest.split(|&b| b == 0);
+    parts.next().ok_or("no index version")?;
+    let mut out = HashMap::new();
+    while let Some(ver) = parts.next() {
+        if ver.is_empty() {
+            break;
+        }
+        let blob = parts.next().ok_or("a version without its JSON")?;
+        let e: Entry = serde_json::from_slice(blob).map_err(|e| e.to_string())?;
+        out.insert(e.vers, e.yanked);
+    }
+    Ok(out)
+}
+
+/// version → yanked, from a sparse index file (JSON lines).
+pub fn parse_index_file(bytes: &[u8]) -> Result<HashMap<String, bool>, String> {
+    let mut out = HashMap::new();
+    for line in bytes.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let e: Entry = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+        out.insert(e.vers, e.yanked);
+    }
+    Ok(out)
+}
+
+/// Whether a lockfile source is crates.io.
+pub fn is_crates_io(source: Option<&str>) -> bool {
+    matches!(
+        source.map(|s| s.trim_end_matches('/')),
+        Some(
+            "registry+https://github.com/rust-lang/crates.io-index"
+                | "sparse+https://index.crates.io"
+        )
+    )
+}
+
+/// The yanked status of the crates.io packages of the lockfiles.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// (lockfile index, package index) of yanked packages.
+    pub yanked: Vec<(usize, usize)>,
+    /// (lockfile index, `name version`) of packages no local copy of the
+    /// index covers (or that it lacks): status unknown.
+    pub unknown: Vec<(usize, String)>,
+    /// Crates checked.
+    pub checked: usize,
+    /// Where the data came from.
+    pub sources: Vec<String>,
+}
+
+fn lookup(name: &str, ours: Option<&Path>, cargo: &[PathBuf]) -> Option<HashMap<String, bool>> {
+    let rel = dep_path(name);
+    // The newest copy wins: ours (fetched) or Cargo's.
+    let mut best: Option<(std::time::SystemTime, HashMap<String, bool>)> = None;
+    let mut consider = |p: PathBuf, cargo_format: bool| {
+        let Ok(bytes) = std::fs::read(&p) else { return };
+        let t = std::fs::metadata(&p)
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        if best.as_ref().is_some_and(|(bt, _)| *bt >= t) {
+            return;
+        }
+        let parsed = if cargo_format {
+            parse_cargo_cache(&bytes)
+        } else {
+            parse_index_file(&bytes)
+        };
+        if let Ok(m) = parsed {
+            best = Some((t, m));
+        }
+    };
+    if let Some(o) = ours {
+        consider(o.join(&rel), false);
+    }
+    for d in cargo {
+        consider(d.join(&rel), true);
+    }
+    best.map(|(_, m)| m)
+}
+
+/// Checks every crates.io package of `locks` against the local copies.
+pub fn check(locks: &[Lockfile], ours: Option<&Path>) -> Report {
+    let cargo = cargo_cache_dirs();
+    let mut r = Report::default();
+    if let Some(o) = ours.filter(|o| o.is_dir()) {
+        r.sources.push(o.display().to_string());
+    }
+    r.sources
+        .extend(cargo.iter().map(|d| d.display().to_string()));
+    let mut memo: BTreeMap<String, Option<HashMap<String, bool>>> = BTreeMap::new();
+    for (li, l) in locks.iter().enumerate() {
+        if l.ecosystem != Ecosystem::CratesIo {
+            continue;
+        }
+        for (pi, p) in l.packages.iter().enumerate() {
+            if !is_crates_io(p.source.as_deref()) {
+                continue;
+            }
+            r.checked += 1;
+            let versions = memo
+                .entry(p.name.clone())
+                .or_insert_with(|| lookup(&p.name, ours, &cargo));
+            match versions.as_ref().and_then(|m| m.get(&p.version)) {
+                Some(true) => r.yanked.push((li, pi)),
+                Some(false) => {}
+                None => r.unknown.push((li, format!("{} {}", p.name, p.version))),
+            }
+        }
+    }
+    r.unknown.sort();
+    r.unknown.dedup();
+    r
+}
+
+/// Fetches the sparse index file of every crates.io crate of `locks` into
+/// `dir` (atomically, one file per crate; an empty file when the index has
+/// no such crate), 16 requests at a time.
+pub async fn fetch(
+    client: &reqwest::Client,
+    base: &str,
+    dir: &Path,
+    locks: &[Lockfile],
+) -> Result<usize, GateError> {
+    let mut names: Vec<String> = locks
+        .iter()
+        .filter(|l| l.ecosystem == Ecosystem::CratesIo)
+        .flat_map(|l| l.packages.iter())
+        .filter(|p| is_crates_io(p.source.as_deref()))
+        .map(|p| p.name.to_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    let base = base.trim_end_matches('/').to_string();
+    let mut set = tokio::task::JoinSet::new();
+    let mut iter = names.into_iter();
+    let mut fetched = 0;
+    let spawn = |set: &mut tokio::task::JoinSet<_>, name: String| {
+        let client = client.clone();
+        let url = format!("{base}/{}", dep_path(&name));
+        let file = dir.join(dep_path(&name));
+        set.spawn(async move { get_one(&client, &url, &file).await });
+    };
+    for name in iter.by_ref().take(16) {
+        spawn(&mut set, name);
+    }
+    while let Some(res) = set.join_next().await {
+        res.map_err(|e| GateError::Internal(format!("index request task: {e}")))??;
+        fetched += 1;
+        if let Some(name) = iter.next() {
+            spawn(&mut set, name);
+        }
+    }
+    Ok(fetched)
+}
+
+async fn get_one(client: &reqwest::Client, url: &str, file: &Path) -> Result<(), GateError> {
+    let hint = "check the network and `crates-index-url`, or set yanked: ignore";
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| GateError::Upstream(format!("GET {url}: {e}\n  hint: {hint}")))?;
+    let status = resp.status();
+    let body = if status == reqwest::StatusCode::NOT_FOUND {
+        Vec::new()
+    } else if status.is_success() {
+        resp.bytes()
+            .await
+            .map_err(|e| GateError::Upstream(format!("GET {url}: {e}\n  hint: {hint}")))?
+            .to_vec()
+    } else {
+        return Err(GateError::Upstream(format!(
+            "GET {url}: HTTP {status}\n  hint: {hint}"
+        )));
+    };
+    if !body.is_empty() {
+        parse_index_file(&body).map_err(|e| {
+            GateError::Upstream(format!(
+                "GET {url}: not a crates.io index file ({e})\n  hint: is crates-index-url a sparse index?"
+            ))
+        })?;
+    }
+    atomic_write(file, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dep_paths_follow_cargo() {
+        assert_eq!(dep_path("a"), "1/a");
+        assert_eq!(dep_path("ab"), "2/ab");
+        assert_eq!(dep_path("abc"), "3/a/abc");
+        assert_eq!(dep_path("Serde"), "se/rd/serde");
+    }
+
+    #[test]
+    fn cargo_cache_format() {
+        let mut b = vec![3u8];
+        b.extend(2u32.to_le_bytes());
+        b.extend(b"etag\0");
+        b.extend(b"1.0.0\0{\"name\":\"x\",\"vers\":\"1.0.0\",\"yanked\":false}\0");
+        b.extend(b"1.0.1\0{\"name\":\"x\",\"vers\":\"1.0.1\",\"yanked\":true}\0");
+        let m = parse_cargo_cache(&b).unwrap_or_default();
+        assert_eq!(m.get("1.0.0"), Some(&false));
+        assert_eq!(m.get("1.0.1"), Some(&true));
+        b[0] = 2;
+        assert!(parse_cargo_cache(&b).is_err());
+    }
+}
