@@ -542,7 +542,7 @@ fn collect_inner(
             let mut s = DbSummary {
                 kind: "rustsec",
                 path: p.clone(),
-                advisories: db.advisories.len() as u64,
+                advisories: db.count() as u64,
                 date: db
                     .commit_date
                     .clone()
