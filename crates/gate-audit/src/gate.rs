@@ -668,8 +668,10 @@ fn collect_inner(
     let (yanked_unknown, yanked_checked) = if config.yanked == ClassLevel::Ignore {
         (BTreeMap::new(), None)
     } else {
-        let ours = cache_dir(config, root).map(|c| c.join("audit/crates-index"));
-        let y = yanked::check(&locks, ours.as_deref());
+        let cache = cache_dir(config, root).map(|c| c.join("audit"));
+        let ours = cache.as_ref().map(|c| c.join("crates-index"));
+        let memo = cache.as_ref().map(|c| c.join("yanked-memo.json"));
+        let y = yanked::check(&locks, ours.as_deref(), memo.as_deref());
         for (li, pi) in &y.yanked {
             let (Some(l), Some(p)) = (
                 locks.get(*li),

@@ -11,12 +11,12 @@
 //! A crate the index has no entry for (or that no local copy covers) is
 //! never reported as "not yanked": it is counted as unknown, with a note.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gate_core::GateError;
 use gate_core::ledger::local::atomic_write;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lockfile::{Ecosystem, Lockfile};
 
@@ -146,47 +146,106 @@ pub fn cargo_cache_lookup(bytes: &[u8], version: &str) -> Option<bool> {
     None
 }
 
-fn lookup(name: &str, ours: Option<&Path>, cargo: &[PathBuf]) -> Option<HashMap<String, bool>> {
-    let rel = dep_path(name);
-    // The newest copy wins: ours (fetched) or Cargo's.
-    let mut best: Option<(std::time::SystemTime, HashMap<String, bool>)> = None;
-    let mut consider = |p: PathBuf, cargo_format: bool| {
-        let Ok(bytes) = std::fs::read(&p) else { return };
-        let t = std::fs::metadata(&p)
-            .and_then(|m| m.modified())
-            .unwrap_or(std::time::UNIX_EPOCH);
-        if best.as_ref().is_some_and(|(bt, _)| *bt >= t) {
-            return;
-        }
-        let parsed = if cargo_format {
-            parse_cargo_cache(&bytes)
-        } else {
-            parse_index_file(&bytes)
-        };
-        if let Ok(m) = parsed {
-            best = Some((t, m));
-        }
-    };
-    if let Some(o) = ours {
-        consider(o.join(&rel), false);
-    }
-    for d in cargo {
-        consider(d.join(&rel), true);
-    }
-    best.map(|(_, m)| m)
+/// What an earlier run read from an index file, keyed by the file's path,
+/// size and modification time: a warm run stats the files and reads none.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Memo {
+    version: u32,
+    files: HashMap<String, MemoFile>,
 }
 
-/// Checks every crates.io package of `locks` against the local copies.
-pub fn check(locks: &[Lockfile], ours: Option<&Path>) -> Report {
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct MemoFile {
+    len: u64,
+    mtime_ns: u128,
+    /// version → yanked (`None`: the file has no such version).
+    versions: HashMap<String, Option<bool>>,
+}
+
+const MEMO_VERSION: u32 = 1;
+
+fn stat(p: &Path) -> Option<(u64, u128)> {
+    let m = std::fs::metadata(p).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((m.len(), t))
+}
+
+/// The yanked status of `name` `version`: the newest copy of the crate's
+/// index file (ours, fetched, or Cargo's) decides; `None` when no copy
+/// knows the version.
+fn status(
+    name: &str,
+    version: &str,
+    ours: Option<&Path>,
+    cargo: &[PathBuf],
+    memo: &mut Memo,
+    dirty: &mut bool,
+) -> Option<bool> {
+    let rel = dep_path(name);
+    let mut best: Option<(u128, u64, PathBuf, bool)> = None;
+    let candidates = ours
+        .map(|o| (o.join(&rel), false))
+        .into_iter()
+        .chain(cargo.iter().map(|d| (d.join(&rel), true)));
+    for (p, cargo_format) in candidates {
+        if let Some((len, t)) = stat(&p)
+            && best.as_ref().is_none_or(|b| t > b.0)
+        {
+            best = Some((t, len, p, cargo_format));
+        }
+    }
+    let (t, len, path, cargo_format) = best?;
+    let key = path.to_string_lossy().into_owned();
+    let entry = memo.files.entry(key).or_default();
+    if entry.len != len || entry.mtime_ns != t {
+        *entry = MemoFile {
+            len,
+            mtime_ns: t,
+            versions: HashMap::new(),
+        };
+    }
+    if let Some(known) = entry.versions.get(version) {
+        return *known;
+    }
+    let bytes = std::fs::read(&path).ok()?;
+    let found = if cargo_format {
+        cargo_cache_lookup(&bytes, version)
+    } else {
+        parse_index_file(&bytes)
+            .ok()
+            .and_then(|m| m.get(version).copied())
+    };
+    entry.versions.insert(version.to_string(), found);
+    *dirty = true;
+    found
+}
+
+/// Checks every crates.io package of `locks` against the local copies of
+/// the index (`ours`: the fetched ones), remembering what it read in
+/// `memo_file` when given.
+pub fn check(locks: &[Lockfile], ours: Option<&Path>, memo_file: Option<&Path>) -> Report {
     let cargo = cargo_cache_dirs();
     let mut r = Report::default();
-    if let Some(o) = ours.filter(|o| o.is_dir()) {
+    let ours = ours.filter(|o| o.is_dir());
+    if let Some(o) = ours {
         r.sources.push(o.display().to_string());
     }
     r.sources
         .extend(cargo.iter().map(|d| d.display().to_string()));
-    let mut memo: BTreeMap<String, Option<HashMap<String, bool>>> = BTreeMap::new();
-    let ours_present = ours.is_some_and(Path::is_dir);
+    let mut memo: Memo = memo_file
+        .and_then(|f| std::fs::read(f).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(|m: &Memo| m.version == MEMO_VERSION)
+        .unwrap_or(Memo {
+            version: MEMO_VERSION,
+            files: HashMap::new(),
+        });
+    let mut dirty = false;
     for (li, l) in locks.iter().enumerate() {
         if l.ecosystem != Ecosystem::CratesIo {
             continue;
@@ -196,23 +255,17 @@ pub fn check(locks: &[Lockfile], ours: Option<&Path>) -> Report {
                 continue;
             }
             r.checked += 1;
-            // Fast path (no fetched copies): one file read, one JSON parse.
-            let status = if !ours_present && cargo.len() == 1 {
-                cargo
-                    .first()
-                    .and_then(|d| std::fs::read(d.join(dep_path(&p.name))).ok())
-                    .and_then(|b| cargo_cache_lookup(&b, &p.version))
-            } else {
-                let versions = memo
-                    .entry(p.name.clone())
-                    .or_insert_with(|| lookup(&p.name, ours, &cargo));
-                versions.as_ref().and_then(|m| m.get(&p.version).copied())
-            };
-            match status {
+            match status(&p.name, &p.version, ours, &cargo, &mut memo, &mut dirty) {
                 Some(true) => r.yanked.push((li, pi)),
                 Some(false) => {}
                 None => r.unknown.push((li, format!("{} {}", p.name, p.version))),
             }
+        }
+    }
+    if dirty && let Some(f) = memo_file {
+        // A memo that cannot be written costs speed, not correctness.
+        if let Ok(bytes) = serde_json::to_vec(&memo) {
+            let _ = atomic_write(f, &bytes);
         }
     }
     r.unknown.sort();

@@ -268,6 +268,27 @@ fn fetch_queries_the_sparse_index_and_agrees_with_the_local_cache() {
     // Afterwards, offline with no Cargo cache: the fetched copies serve.
     let (_, again, _) = gate(t.path(), &env[..1], &[]);
     assert_eq!(yanked_of(&again), yanked_of(&offline));
+    // What a run read is remembered by file size and mtime: a changed index
+    // file is read again (here smallvec 0.6.5 edited to not yanked).
+    let sv = t.path().join(".cache/audit/crates-index/sm/al/smallvec");
+    if yanked_of(&again).contains(&("smallvec".to_string(), "0.6.5".to_string())) {
+        let text = std::fs::read_to_string(&sv).unwrap();
+        let edited: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                if v["vers"] == "0.6.5" {
+                    v["yanked"] = false.into();
+                }
+                v.to_string()
+            })
+            .collect();
+        std::fs::write(&sv, edited.join("\n")).unwrap();
+        let (_, edited_run, _) = gate(t.path(), &env[..1], &[]);
+        let mut want = yanked_of(&again);
+        want.remove(&("smallvec".to_string(), "0.6.5".to_string()));
+        assert_eq!(yanked_of(&edited_run), want);
+    }
     // The index down: exit 5.
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
