@@ -128,6 +128,15 @@ fn main() -> std::process::ExitCode {
     let ((cached, hit), t_cache) =
         timed(|| rustsec::Database::open_cached(db, Some(cache.path())).unwrap());
     assert!(hit);
+    // gate-core's per-run configuration work (schema generated, compiled).
+    let (schema, t_schema) =
+        timed(|| gate_core::config::section_schema::<gate_audit::gate::AuditConfig>());
+    let (_, t_compile) = timed(|| jsonschema::validator_for(&schema).unwrap());
+    println!(
+        "config schema: generated {}, compiled {}",
+        ms(t_schema),
+        ms(t_compile)
+    );
     println!(
         "database: {} advisories; full parse {}, fingerprint {}, cache load {}",
         parsed.advisories.len(),
