@@ -130,7 +130,7 @@ fn main() -> std::process::ExitCode {
     assert!(hit);
     // gate-core's per-run configuration work (schema generated, compiled).
     let (schema, t_schema) =
-        timed(|| gate_core::config::section_schema::<gate_audit::gate::AuditConfig>());
+        timed(gate_core::config::section_schema::<gate_audit::gate::AuditConfig>);
     let (_, t_compile) = timed(|| jsonschema::validator_for(&schema).unwrap());
     println!(
         "config schema: generated {}, compiled {}",
