@@ -226,9 +226,10 @@ impl Database {
                 "not a directory: a RustSec database is a checkout or export of rustsec/advisory-db (with a crates/ folder)",
             ));
         }
+        // `git log` runs while the advisories are parsed.
+        let date = CommitDate::start(root);
         let mut db = Database {
             root: root.to_path_buf(),
-            commit_date: git_commit_date(root),
             ..Database::default()
         };
         let mut found = false;
@@ -277,6 +278,7 @@ impl Database {
                 "not a RustSec advisory database: no crates/ or rust/ folder (point rustsec-db at a checkout or export of rustsec/advisory-db)",
             ));
         }
+        db.commit_date = date.finish();
         Ok(db)
     }
 
@@ -419,6 +421,35 @@ fn crc32(bytes: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(bytes);
     h.finalize()
+}
+
+/// `git log -1` started in the background (the date of a checkout's last
+/// commit), collected with [`CommitDate::finish`].
+struct CommitDate(Option<std::process::Child>);
+
+impl CommitDate {
+    fn start(dir: &Path) -> CommitDate {
+        if !dir.join(".git").exists() {
+            return CommitDate(None);
+        }
+        CommitDate(
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(["log", "-1", "--format=%cs"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .ok(),
+        )
+    }
+
+    fn finish(self) -> Option<String> {
+        let o = self.0?.wait_with_output().ok()?;
+        let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        (o.status.success() && crate::policy::parse_date(&s).is_some()).then_some(s)
+    }
 }
 
 /// Date of a git checkout's last commit, when `dir` is one.
