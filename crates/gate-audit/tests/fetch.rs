@@ -515,6 +515,27 @@ fn rustsec_fetch_is_a_shallow_clone_keyed_by_commit() {
     assert_ne!(new_head.trim(), head);
     assert!(!dir.join(&head).exists(), "the old clone is removed");
 
+    // max-db-age applies to fetched data: a commit dated 2020 is too old.
+    let o = Command::new("git")
+        .arg("-C")
+        .arg(up.path())
+        .args(["commit", "-q", "--allow-empty", "-m", "old"])
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_DATE", "2020-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let aged = [
+        ("GATES_AUDIT_RUSTSEC_URL", url.as_str()),
+        ("GATES_AUDIT_MAX_DB_AGE", "7d"),
+    ];
+    let o = gate(repo.path(), cache.path(), &aged, &["--fetch"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("days old"), "{}", o.stderr);
+
     // A URL that does not answer: exit 5 naming it.
     let o = gate(
         repo.path(),
