@@ -128,6 +128,15 @@ fn main() -> std::process::ExitCode {
     let ((cached, hit), t_cache) =
         timed(|| rustsec::Database::open_cached(db, Some(cache.path())).unwrap());
     assert!(hit);
+    // gate-core's per-run configuration work (schema generated, compiled).
+    let (schema, t_schema) =
+        timed(gate_core::config::section_schema::<gate_audit::gate::AuditConfig>);
+    let (_, t_compile) = timed(|| jsonschema::validator_for(&schema).unwrap());
+    println!(
+        "config schema: generated {}, compiled {}",
+        ms(t_schema),
+        ms(t_compile)
+    );
     println!(
         "database: {} advisories; full parse {}, fingerprint {}, cache load {}",
         parsed.advisories.len(),
@@ -151,7 +160,7 @@ fn main() -> std::process::ExitCode {
         );
         let repo = tempfile::tempdir().unwrap();
         std::fs::copy(lock, repo.path().join("Cargo.lock")).unwrap();
-        let gate_cmd = |cache_dir: &Path| {
+        let gate_cmd_with = |cache_dir: &Path, yanked: &str| {
             let mut c = Command::new(&gate);
             c.args([
                 "--no-record",
@@ -165,9 +174,12 @@ fn main() -> std::process::ExitCode {
             .arg("-C")
             .arg(repo.path())
             .env("GATES_CACHE_DIR", cache_dir)
+            .env("GATES_AUDIT_YANKED", yanked)
             .env_remove("GITHUB_ACTIONS");
             c
         };
+        // Without the yanked check, as `cargo-audit --no-yanked`.
+        let gate_cmd = |cache_dir: &Path| gate_cmd_with(cache_dir, "ignore");
         let cold_dir = tempfile::tempdir().unwrap();
         let cold_path = cold_dir.path().to_path_buf();
         let (cold, _, _) = run_n(runs, || gate_cmd(&cold_path), &mut || {
@@ -193,6 +205,42 @@ fn main() -> std::process::ExitCode {
             count("vulnerabilities"),
             count("warnings")
         );
+        // With the yanked check from Cargo's local index cache, as
+        // `cargo-audit --no-fetch` (which reads the same cache).
+        let (warm_y, out_y, _) = run_n(runs, || gate_cmd_with(&warm_path, "warn"), &mut || {});
+        let report_y: serde_json::Value = serde_json::from_slice(&out_y).unwrap();
+        let yanked = report_y["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "yanked")
+            .count();
+        println!(
+            "  gate-audit  warm cache, yanked from the local index {}  ({yanked} yanked)",
+            ms(warm_y)
+        );
+        if let Some(ca) = &cargo_audit {
+            let (t_y, out, _) = run_n(
+                runs,
+                || {
+                    let mut c = Command::new(ca);
+                    c.args(["audit", "--no-fetch", "--json", "--db"])
+                        .arg(db)
+                        .arg("--file")
+                        .arg(lock)
+                        .stderr(std::process::Stdio::null());
+                    c
+                },
+                &mut || {},
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+            println!(
+                "  cargo-audit with yanked (--no-fetch) {}  ({} yanked)  -> gate-audit {:.1}x faster",
+                ms(t_y),
+                v["warnings"]["yanked"].as_array().map_or(0, Vec::len),
+                t_y.as_secs_f64() / warm_y.as_secs_f64()
+            );
+        }
         if let Some(ca) = &cargo_audit {
             let (t, out, code) = run_n(
                 runs,

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use gate_core::report::{Finding, Location, Metric, Report, Rule, Severity};
+use gate_core::report::{Finding, Location, Metric, Report, Rule, SarifRule, Severity};
 use gate_core::{Context, Gate, GateError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::lockfile::{self, Ecosystem, Lockfile};
 use crate::matcher::{self, Class, Hit};
 use crate::policy::{self, Ignore, IgnoreRule};
 use crate::severity::Level;
-use crate::{osv, rustsec};
+use crate::{fetch, osv, rustsec, yanked};
 
 /// Lowest severity that fails the gate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -93,7 +93,7 @@ pub struct AuditConfig {
     pub lockfiles: Vec<String>,
     /// RustSec advisory-db directory (a git checkout or plain export with `crates/`): Cargo.lock files are matched with cargo-audit's semantics.
     pub rustsec_db: Option<String>,
-    /// Directories of OSV JSON records (one advisory per file, searched recursively), for npm, PyPI and crates.io.
+    /// OSV data for npm, PyPI and crates.io: directories of OSV JSON records (one advisory per file, searched recursively) or osv.dev `all.zip` archives (read in place).
     pub osv_db: Vec<String>,
     /// Maximum age of the advisory data (`7d`, `36h`, `2w`, or `off`). A git checkout's age is its last commit's; an export's is its newest entry's. Older data stops the gate with exit 4.
     pub max_db_age: MaxAge,
@@ -113,8 +113,22 @@ pub struct AuditConfig {
     pub ignore: Vec<IgnoreRule>,
     /// Also honour the ignore lists of `.cargo/audit.toml` and `osv-scanner.toml` at the repository root (migration aid).
     pub import_ignores: bool,
-    /// Directory of the parsed-database cache (keyed by the database's commit or files). Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `~/.cache/gates`; `off` disables it.
+    /// Cache directory (gate-audit uses its `audit/` folder): parsed databases keyed by their commit or files, and fetched data. Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `$RUNNER_TOOL_CACHE/gates`, else `~/.cache/gates`; `off` disables it (and `fetch`).
     pub cache_dir: Option<String>,
+    /// Download or refresh advisory data into the cache before auditing: the RustSec advisory-db (shallow git clone, keyed by commit) for Cargo.lock, osv.dev's `all.zip` (keyed by ETag/Last-Modified) for npm and PyPI, and the crates.io index for yanked crates. Only sources not set by `rustsec-db` / `osv-db` are fetched; later runs without `fetch` use the cached copies offline. Network errors exit 5.
+    pub fetch: bool,
+    /// Ask the OSV API (`/v1/querybatch`, then `/v1/vulns/{id}`, cached) about the lockfiles' npm and PyPI packages instead of downloading whole `all.zip` archives. Online: network errors exit 5.
+    pub osv_api: bool,
+    /// Git URL of the RustSec advisory-db, for `fetch`.
+    pub rustsec_url: String,
+    /// Base URL of osv.dev's archives (`<url>/<ecosystem>/all.zip`), for `fetch`.
+    pub osv_zip_url: String,
+    /// Base URL of the OSV API, for `osv-api`.
+    pub osv_api_url: String,
+    /// Base URL of the crates.io sparse index (`<url>/<prefix>/<name>`), for yanked crates with `fetch`.
+    pub crates_index_url: String,
+    /// Level of yanked crates (crates.io index, read from Cargo's local index cache, or online with `fetch`): `fail`, `warn`, `note` or `ignore`.
+    pub yanked: ClassLevel,
     /// Fail only on findings the change introduces: findings already present in the base commit's lockfiles are reported as warnings.
     pub new_only: bool,
     /// Base of the change for `new-only`: a ref or SHA (default: the pull request's base, else origin/main).
@@ -137,6 +151,13 @@ impl Default for AuditConfig {
             ignore: Vec::new(),
             import_ignores: true,
             cache_dir: None,
+            fetch: false,
+            osv_api: false,
+            rustsec_url: fetch::RUSTSEC_URL.into(),
+            osv_zip_url: fetch::OSV_ZIP_URL.into(),
+            osv_api_url: fetch::OSV_API_URL.into(),
+            crates_index_url: fetch::CRATES_INDEX_URL.into(),
+            yanked: ClassLevel::Warn,
             new_only: false,
             base: None,
         }
@@ -152,7 +173,7 @@ pub struct AuditArgs {
     /// RustSec advisory-db directory
     #[arg(long = "rustsec-db", id = "rustsec_db", value_name = "DIR")]
     pub rustsec_db: Option<String>,
-    /// Directory of OSV JSON advisories (repeatable)
+    /// Directory of OSV JSON advisories or an OSV all.zip (repeatable)
     #[arg(long = "osv-db", id = "osv_db", value_name = "DIR")]
     pub osv_db: Vec<String>,
     /// Maximum age of the advisory data: 7d, 36h, 2w or off
@@ -175,6 +196,18 @@ pub struct AuditArgs {
     /// Audit development-only packages: true or false
     #[arg(long = "include-dev", id = "include_dev", value_name = "BOOL")]
     pub include_dev: Option<String>,
+    /// Download or refresh the advisory data into the cache (online)
+    #[arg(long = "fetch", id = "fetch", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub fetch: Option<String>,
+    /// Query the OSV API for npm and PyPI packages (online)
+    #[arg(long = "osv-api", id = "osv_api", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub osv_api: Option<String>,
+    /// Cache directory (off to disable)
+    #[arg(long = "cache-dir", id = "cache_dir", value_name = "DIR")]
+    pub cache_dir: Option<String>,
+    /// Level of yanked crates: fail, warn, note, ignore
+    #[arg(long = "yanked", id = "yanked", value_name = "LEVEL")]
+    pub yanked: Option<String>,
     /// Fail only on findings the change introduces (compared with --base)
     #[arg(long = "new-only", id = "new_only", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub new_only: Option<String>,
@@ -217,6 +250,12 @@ pub struct AuditInput {
     pub today: i64,
     /// With `new-only`: the base revision and the finding keys already there.
     pub base: Option<(String, BTreeSet<String>)>,
+    /// What was fetched or taken from the cache, for people.
+    pub fetch: Vec<String>,
+    /// crates.io packages whose yanked status is unknown: lockfile →
+    /// `name version`s; and how many were checked (`None`: the check is off).
+    pub yanked_unknown: BTreeMap<String, Vec<String>>,
+    pub yanked_checked: Option<usize>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -243,6 +282,18 @@ pub const RULES: &[Rule] = &[
         summary: "A locked package has a notice advisory (RustSec informational)",
         help: "Read the advisory; set `notice: note` to stop warning.",
         default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "yanked",
+        summary: "A locked crate version was yanked from crates.io",
+        help: "Update the crate (`cargo update -p NAME`): its owners withdrew this version; set `yanked: note` to stop warning.",
+        default_severity: Severity::Warning,
+    },
+    Rule {
+        id: "yanked-unknown",
+        summary: "The yanked status of some crates is unknown (no local crates.io index entry)",
+        help: "Run with --fetch (or `cargo update --dry-run` / any cargo build, which fills Cargo's index cache) to check them.",
+        default_severity: Severity::Note,
     },
     Rule {
         id: "ignored",
@@ -379,6 +430,7 @@ fn cache_dir(config: &AuditConfig, root: &Path) -> Option<PathBuf> {
         Some(p) => Some(root.join(p)),
         None => env("GATES_CACHE_DIR")
             .or_else(|| env("XDG_CACHE_HOME").map(|p| p.join("gates")))
+            .or_else(|| env("RUNNER_TOOL_CACHE").map(|p| p.join("gates")))
             .or_else(|| env("HOME").map(|p| p.join(".cache/gates"))),
     }
 }
@@ -451,6 +503,17 @@ pub fn collect_with(
     today: i64,
     pr_base: Option<&str>,
 ) -> gate_core::Result<AuditInput> {
+    collect_inner(root, config, today, pr_base, None)
+}
+
+/// [`collect_with`] with records from the OSV API.
+fn collect_inner(
+    root: &Path,
+    config: &AuditConfig,
+    today: i64,
+    pr_base: Option<&str>,
+    api: Option<fetch::ApiData>,
+) -> gate_core::Result<AuditInput> {
     let resolve = |p: &str| -> PathBuf {
         let p = Path::new(p);
         if p.is_absolute() {
@@ -464,7 +527,7 @@ pub fn collect_with(
         .hours()
         .map_err(|m| GateError::Config(vec![format!("audit.max-db-age: {m}")]))?;
     let mut ignores = validate_ignores(&config.ignore)?;
-    if config.rustsec_db.is_none() && config.osv_db.is_empty() {
+    if config.rustsec_db.is_none() && config.osv_db.is_empty() && api.is_none() {
         return Err(GateError::Input(
             "no advisory database: set `rustsec-db` (a RustSec advisory-db checkout) and/or `osv-db` (directories of OSV JSON), or pass --rustsec-db / --osv-db".into(),
         ));
@@ -479,7 +542,7 @@ pub fn collect_with(
             let mut s = DbSummary {
                 kind: "rustsec",
                 path: p.clone(),
-                advisories: db.advisories.len() as u64,
+                advisories: db.count() as u64,
                 date: db
                     .commit_date
                     .clone()
@@ -493,7 +556,12 @@ pub fn collect_with(
         None => None,
     };
     let odb = if config.osv_db.is_empty() {
-        None
+        api.map(|a| {
+            databases.push(api_summary(&a));
+            let mut db = osv::Database::from_records(Vec::new(), a.records);
+            db.covered = a.ecosystems;
+            db
+        })
     } else {
         let dirs: Vec<PathBuf> = config.osv_db.iter().map(|p| resolve(p)).collect();
         let db = osv::Database::open(&dirs).map_err(db_error)?;
@@ -519,6 +587,12 @@ pub fn collect_with(
             dirs.first().map(PathBuf::as_path).unwrap_or(root),
         )?;
         databases.push(s);
+        let mut db = db;
+        if let Some(a) = api {
+            databases.push(api_summary(&a));
+            db.extend(a.records);
+            db.covered.extend(a.ecosystems);
+        }
         Some(db)
     };
 
@@ -595,7 +669,35 @@ pub fn collect_with(
             ignores.extend(policy::read_osv_scanner_toml(&osvs, &text)?);
         }
     }
-    let hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
+    let mut hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
+    let (yanked_unknown, yanked_checked) = if config.yanked == ClassLevel::Ignore {
+        (BTreeMap::new(), None)
+    } else {
+        let cache = cache_dir(config, root).map(|c| c.join("audit"));
+        let ours = cache.as_ref().map(|c| c.join("crates-index"));
+        let memo = cache.as_ref().map(|c| c.join("yanked-memo.json"));
+        let y = yanked::check(&locks, ours.as_deref(), memo.as_deref());
+        for (li, pi) in &y.yanked {
+            let (Some(l), Some(p)) = (
+                locks.get(*li),
+                locks.get(*li).and_then(|l| l.packages.get(*pi)),
+            ) else {
+                continue;
+            };
+            hits.push(yanked_hit(l, p));
+        }
+        let mut unknown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (li, what) in y.unknown {
+            if let Some(l) = locks.get(li) {
+                unknown.entry(l.path.clone()).or_default().push(what);
+            }
+        }
+        for v in unknown.values_mut() {
+            v.sort();
+            v.dedup();
+        }
+        (unknown, Some(y.checked))
+    };
     let base = if config.new_only {
         Some(base_keys(
             root,
@@ -626,17 +728,89 @@ pub fn collect_with(
         ignores,
         today,
         base,
+        fetch: Vec::new(),
+        yanked_unknown,
+        yanked_checked,
     })
 }
 
+fn yanked_hit(l: &Lockfile, p: &lockfile::Package) -> Hit {
+    Hit {
+        id: "yanked".into(),
+        aliases: Vec::new(),
+        class: Class::Yanked,
+        ecosystem: Ecosystem::CratesIo.osv_name(),
+        package: p.name.clone(),
+        version: p.version.clone(),
+        lockfile: l.path.clone(),
+        line: p.line,
+        dev: p.dev,
+        title: "Yanked crate version".into(),
+        rating: crate::severity::Rated::default(),
+        fixed: Vec::new(),
+        url: Some(format!("https://crates.io/crates/{}/versions", p.name)),
+        notes: Vec::new(),
+        records: vec!["yanked".into()],
+    }
+}
+
+fn api_summary(a: &fetch::ApiData) -> DbSummary {
+    DbSummary {
+        kind: "osv-api",
+        path: a.url.clone(),
+        advisories: a.records.len() as u64,
+        date: Some(policy::format_date(today())),
+        age_days: Some(0),
+    }
+}
+
 fn has_ecosystem(db: &osv::Database, eco: Ecosystem) -> bool {
-    db.records.iter().any(|r| {
-        r.affected.iter().flatten().any(|a| {
-            a.package
-                .as_ref()
-                .is_some_and(|p| p.ecosystem == eco.osv_name())
+    db.covered.contains(eco.osv_name())
+        || db.records.iter().any(|r| {
+            r.affected.iter().flatten().any(|a| {
+                a.package
+                    .as_ref()
+                    .is_some_and(|p| p.ecosystem == eco.osv_name())
+            })
         })
-    })
+}
+
+/// One SARIF rule per advisory (GitHub code scanning reads
+/// `security-severity` from the rule).
+fn sarif_rule(h: &Hit) -> SarifRule {
+    let title = h.title.trim();
+    SarifRule {
+        id: h.id.clone(),
+        summary: if title.is_empty() {
+            format!("{} in {}", h.id, h.package)
+        } else {
+            title.to_string()
+        },
+        help_uri: h.url.clone().or_else(|| advisory_url(&h.id)),
+    }
+}
+
+/// The public page of an advisory id, when its scheme has one.
+fn advisory_url(id: &str) -> Option<String> {
+    if id.starts_with("RUSTSEC-") {
+        Some(format!("https://rustsec.org/advisories/{id}.html"))
+    } else if id.starts_with("GHSA-") || id.starts_with("PYSEC-") || id.starts_with("CVE-") {
+        Some(format!("https://osv.dev/vulnerability/{id}"))
+    } else {
+        None
+    }
+}
+
+/// A representative score for a qualitative label only (GitHub's own
+/// thresholds: critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0, low > 0).
+fn level_score(l: Level) -> f64 {
+    match l {
+        Level::Critical => 9.0,
+        Level::High => 7.0,
+        Level::Medium => 4.0,
+        Level::Low => 0.1,
+        Level::None => 0.0,
+    }
 }
 
 fn class_rule(c: Class) -> &'static str {
@@ -644,6 +818,14 @@ fn class_rule(c: Class) -> &'static str {
 }
 
 fn describe(h: &Hit) -> String {
+    if h.class == Class::Yanked {
+        return format!(
+            "{} {}: yanked from crates.io (its owners withdrew this version){}",
+            h.package,
+            h.version,
+            if h.dev { " (dev only)" } else { "" }
+        );
+    }
     let mut s = format!("{} {}: {}", h.package, h.version, h.id);
     if !h.aliases.is_empty() {
         s.push_str(&format!(" ({})", h.aliases.join(", ")));
@@ -770,6 +952,7 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                 Class::Unmaintained => config.unmaintained.severity(),
                 Class::Unsound => config.unsound.severity(),
                 Class::Notice => config.notice.severity(),
+                Class::Yanked => config.yanked.severity(),
             };
             if h.class != Class::Vulnerability && sev.is_some() {
                 warnings += 1;
@@ -794,11 +977,14 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                     ),
                     None => (sev, describe(h)),
                 };
-                r.findings.push(
-                    Finding::new(class_rule(h.class), sev, msg)
-                        .at(loc)
-                        .with_key(h.key()),
-                );
+                let mut f = Finding::new(class_rule(h.class), sev, msg)
+                    .at(loc)
+                    .with_key(h.key())
+                    .with_sarif_rule(sarif_rule(h));
+                if let Some(score) = h.rating.score.or_else(|| h.rating.level.map(level_score)) {
+                    f = f.with_security_severity(score);
+                }
+                r.findings.push(f);
             }
         }
         groups
@@ -820,6 +1006,23 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                 .with_key(format!("ignore@{}", ig.id)),
             );
         }
+    }
+    for (path, unknown) in &input.yanked_unknown {
+        let n = unknown.len();
+        let shown: Vec<&str> = unknown.iter().take(8).map(String::as_str).collect();
+        r.findings.push(
+            Finding::new(
+                "yanked-unknown",
+                Severity::Note,
+                format!(
+                    "{path}: yanked status unknown for {n} crates.io package(s), not in the local crates.io index ({}{}); run with --fetch to check them",
+                    shown.join(", "),
+                    if n > shown.len() { ", …" } else { "" }
+                ),
+            )
+            .at(Location::file(path.clone()))
+            .with_key("yanked-unknown"),
+        );
     }
     let mut checked = 0u64;
     for l in &input.lockfiles {
@@ -891,8 +1094,149 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
             "lockfile": lock, "package": name, "version": version, "advisories": advisories,
         })).collect::<Vec<_>>(),
         "ignores": input.ignores,
+        "fetch": input.fetch,
+        "yanked": {
+            "checked": input.yanked_checked,
+            "unknown": input.yanked_unknown,
+        },
     });
     r.finish()
+}
+
+/// Ecosystems (OSV names) of the lockfiles `collect` will read.
+fn lock_ecosystems(root: &Path, config: &AuditConfig) -> gate_core::Result<Vec<Lockfile>> {
+    let paths: Vec<PathBuf> = if config.lockfiles.is_empty() {
+        lockfile::discover(root, 12).map_err(|e| GateError::read(root, e))?
+    } else {
+        config
+            .lockfiles
+            .iter()
+            .map(|p| {
+                let p = Path::new(p);
+                if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    root.join(p)
+                }
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        // unreadable or unknown lockfiles are reported by collect
+        let (Some(kind), Ok(bytes)) = (lockfile::kind_of(&p), std::fs::read(&p)) else {
+            continue;
+        };
+        if let Ok(l) = lockfile::parse(kind, &rel(root, &p), &bytes) {
+            out.push(l);
+        }
+    }
+    Ok(out)
+}
+
+/// Fills in the data sources: fetched ones with `fetch` / `osv-api`, else
+/// (nothing configured) the copies fetched earlier, offline.
+pub async fn prepare(
+    root: &Path,
+    config: &AuditConfig,
+) -> gate_core::Result<(AuditConfig, Option<fetch::ApiData>, Vec<String>)> {
+    let cache = cache_dir(config, root).map(|c| c.join("audit"));
+    let mut cfg = config.clone();
+    let mut notes = Vec::new();
+    if !config.fetch && !config.osv_api {
+        if cfg.rustsec_db.is_none()
+            && cfg.osv_db.is_empty()
+            && let Some(c) = &cache
+        {
+            if let Some(p) = fetch::cached_rustsec(c) {
+                notes.push(format!(
+                    "offline: RustSec advisory-db fetched earlier ({})",
+                    p.display()
+                ));
+                cfg.rustsec_db = Some(p.to_string_lossy().into_owned());
+            }
+            for eco in ["npm", "PyPI"] {
+                if let Some(z) = fetch::cached_osv_zip(c, eco) {
+                    notes.push(format!(
+                        "offline: OSV {eco} all.zip fetched earlier ({})",
+                        z.display()
+                    ));
+                    cfg.osv_db.push(z.to_string_lossy().into_owned());
+                }
+            }
+        }
+        return Ok((cfg, None, notes));
+    }
+    let Some(cache) = cache else {
+        return Err(GateError::Config(vec![
+            "audit.fetch / audit.osv-api: fetched data needs a cache directory, but cache-dir is off; set cache-dir to a directory".into(),
+        ]));
+    };
+    let locks = lock_ecosystems(root, config)?;
+    let ecos: BTreeSet<&'static str> = locks
+        .iter()
+        .filter(|l| !l.packages.is_empty())
+        .map(|l| l.ecosystem.osv_name())
+        .collect();
+    if config.fetch && ecos.contains("crates.io") && cfg.rustsec_db.is_none() {
+        let (p, downloaded) = fetch::fetch_rustsec(&cache, &config.rustsec_url)?;
+        let commit = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        notes.push(format!(
+            "RustSec advisory-db {} at commit {commit} ({})",
+            if downloaded { "fetched" } else { "up to date" },
+            config.rustsec_url
+        ));
+        cfg.rustsec_db = Some(p.to_string_lossy().into_owned());
+    }
+    if config.fetch && ecos.contains("crates.io") && config.yanked != ClassLevel::Ignore {
+        let client = fetch::client()?;
+        let n = yanked::fetch(
+            &client,
+            &config.crates_index_url,
+            &cache.join("crates-index"),
+            &locks,
+        )
+        .await?;
+        notes.push(format!(
+            "crates.io index: {n} crate(s) fetched from {}",
+            config.crates_index_url
+        ));
+    }
+    let osv_ecos: BTreeSet<&str> = ecos.iter().copied().filter(|e| *e != "crates.io").collect();
+    let mut api = None;
+    if config.osv_api && !osv_ecos.is_empty() {
+        let client = fetch::client()?;
+        let queries = fetch::queries_for(&locks, &osv_ecos);
+        let mut data =
+            fetch::query_api(&client, Some(&cache), &config.osv_api_url, &queries).await?;
+        data.ecosystems = osv_ecos.iter().map(|e| e.to_string()).collect();
+        notes.push(format!(
+            "OSV API {}: {} package versions in {} request(s), {} vulnerabilit{} ({} from cache)",
+            data.url,
+            data.queries,
+            data.requests,
+            data.records.len(),
+            if data.records.len() == 1 { "y" } else { "ies" },
+            data.cached
+        ));
+        api = Some(data);
+    } else if config.fetch && cfg.osv_db.is_empty() && !osv_ecos.is_empty() {
+        let client = fetch::client()?;
+        for eco in &osv_ecos {
+            let (p, downloaded) =
+                fetch::fetch_osv_zip(&client, &cache, &config.osv_zip_url, eco).await?;
+            notes.push(format!(
+                "OSV {eco} all.zip {} ({})",
+                if downloaded { "fetched" } else { "up to date" },
+                config.osv_zip_url
+            ));
+            cfg.osv_db.push(p.to_string_lossy().into_owned());
+        }
+    }
+    Ok((cfg, api, notes))
 }
 
 /// The audit gate.
@@ -912,12 +1256,14 @@ impl Gate for AuditGate {
         config: &Self::Config,
         _args: &Self::Args,
     ) -> gate_core::Result<Self::Input> {
-        collect_with(
-            &ctx.repo_root,
-            config,
-            today(),
-            ctx.github.base_sha.as_deref(),
-        )
+        let root = &ctx.repo_root;
+        let (config, api, notes) = prepare(root, config).await?;
+        for n in &notes {
+            gate_core::out::diag(Self::ID, "info", n);
+        }
+        let mut input = collect_inner(root, &config, today(), ctx.github.base_sha.as_deref(), api)?;
+        input.fetch = notes;
+        Ok(input)
     }
 
     fn evaluate(input: &Self::Input, config: &Self::Config) -> Report {

@@ -9,18 +9,24 @@
 //!   cargo-audit's exact semantics;
 //! - [`osv`] loads OSV JSON directories and matches with OSV semantics
 //!   (SemVer for npm, PEP 440 for PyPI, Go semver, `Gem::Version`,
-//!   Composer's order: [`version`]);
+//!   Composer's order: [`version`]); [`osv_zip`] reads osv.dev's `all.zip`
+//!   archives in place;
 //! - [`matcher`] runs both and groups aliases into one finding per
 //!   vulnerability per package;
 //! - [`policy`] holds the ignore lists (gates.yml, `.cargo/audit.toml`,
 //!   `osv-scanner.toml`) and the database age check;
+//! - [`yanked`] reads the crates.io index (Cargo's local cache first);
+//! - [`fetch`] downloads data only when asked (`fetch`, `osv-api`);
 //! - [`gate`] is the `Gate` glue and the pure `evaluate`.
 
+pub mod fetch;
 pub mod gate;
 pub use gate_core::lockfile;
 pub mod matcher;
 pub mod osv;
+pub mod osv_zip;
 pub mod policy;
 pub mod rustsec;
 pub mod severity;
 pub mod version;
+pub mod yanked;

@@ -18,6 +18,8 @@ pub enum Class {
     Unmaintained,
     Unsound,
     Notice,
+    /// A crate version yanked from crates.io.
+    Yanked,
 }
 
 impl Class {
@@ -27,6 +29,7 @@ impl Class {
             Class::Unmaintained => "unmaintained",
             Class::Unsound => "unsound",
             Class::Notice => "notice",
+            Class::Yanked => "yanked",
         }
     }
 }

@@ -131,6 +131,9 @@ pub struct Database {
     pub records: Vec<Record>,
     /// (ecosystem, normalised name) → (record, affected index).
     index: HashMap<(Ecosystem, String), Vec<(usize, usize)>>,
+    /// Ecosystems (OSV names) this data vouches for even without a record
+    /// (the OSV API was asked about every package of them).
+    pub covered: std::collections::BTreeSet<String>,
 }
 
 fn ecosystem_of(name: &str) -> Option<Ecosystem> {
@@ -187,19 +190,33 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), 
 }
 
 impl Database {
-    /// Loads every `*.json` OSV record under each directory (recursively).
-    /// A directory with no OSV record is refused (wrong kind of database).
+    /// Loads every `*.json` OSV record under each directory (recursively) or
+    /// in each `all.zip` archive. A directory or archive with no OSV record is
+    /// refused (wrong kind of database).
     pub fn open(roots: &[PathBuf]) -> Result<Database, DbError> {
         let mut db = Database {
             roots: roots.to_vec(),
             ..Database::default()
         };
         for root in roots {
+            if crate::osv_zip::is_zip(root) {
+                let before = db.records.len();
+                db.records.extend(crate::osv_zip::read_records(root)?);
+                if db.records.len() == before {
+                    return Err(DbError {
+                        path: root.clone(),
+                        line: None,
+                        message: "no OSV record in this archive: osv-db archives are osv.dev's <ecosystem>/all.zip".into(),
+                    });
+                }
+                continue;
+            }
             if !root.is_dir() {
                 return Err(DbError {
                     path: root.clone(),
                     line: None,
-                    message: "not a directory of OSV JSON records".into(),
+                    message: "not a directory of OSV JSON records nor an OSV all.zip archive"
+                        .into(),
                 });
             }
             let mut files = Vec::new();
@@ -225,6 +242,30 @@ impl Database {
                 });
             }
         }
+        db.build_index();
+        Ok(db)
+    }
+
+    /// A database of records obtained otherwise (e.g. from the OSV API).
+    pub fn from_records(roots: Vec<PathBuf>, records: Vec<Record>) -> Database {
+        let mut db = Database {
+            roots,
+            records,
+            ..Database::default()
+        };
+        db.build_index();
+        db
+    }
+
+    /// Adds records (e.g. from the OSV API) to a loaded database.
+    pub fn extend(&mut self, records: Vec<Record>) {
+        self.records.extend(records);
+        self.index.clear();
+        self.build_index();
+    }
+
+    fn build_index(&mut self) {
+        let db = self;
         for (ri, r) in db.records.iter().enumerate() {
             for (ai, a) in r.affected.iter().flatten().enumerate() {
                 let Some(p) = &a.package else { continue };
@@ -237,7 +278,6 @@ impl Database {
                     .push((ri, ai));
             }
         }
-        Ok(db)
     }
 
     /// Newest `modified` timestamp of any record (RFC 3339 text).

@@ -175,6 +175,33 @@ pub struct Database {
     pub by_package: HashMap<String, Vec<usize>>,
     /// Date of the last commit (`YYYY-MM-DD`) when the directory is a git checkout.
     pub commit_date: Option<String>,
+    /// Loaded from the cache: advisories parsed per crate on first use.
+    lazy: Option<Lazy>,
+}
+
+/// The cache's per-crate chunks, parsed when a lockfile asks for a crate.
+#[derive(Debug, Default)]
+struct Lazy {
+    body: Vec<u8>,
+    crates: HashMap<String, (usize, usize, std::cell::OnceCell<Vec<Advisory>>)>,
+    count: usize,
+    newest: Option<String>,
+}
+
+impl Lazy {
+    fn get(&self, name: &str) -> &[Advisory] {
+        let Some((off, len, cell)) = self.crates.get(name) else {
+            return &[];
+        };
+        // The body's checksum was verified on load: these are bytes this
+        // program serialised, so they parse.
+        cell.get_or_init(|| {
+            self.body
+                .get(*off..off + len)
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or_default()
+        })
+    }
 }
 
 fn date_string(v: &Option<toml::Value>) -> String {
@@ -199,9 +226,10 @@ impl Database {
                 "not a directory: a RustSec database is a checkout or export of rustsec/advisory-db (with a crates/ folder)",
             ));
         }
+        // `git log` runs while the advisories are parsed.
+        let date = CommitDate::start(root);
         let mut db = Database {
             root: root.to_path_buf(),
-            commit_date: git_commit_date(root),
             ..Database::default()
         };
         let mut found = false;
@@ -250,40 +278,34 @@ impl Database {
                 "not a RustSec advisory database: no crates/ or rust/ folder (point rustsec-db at a checkout or export of rustsec/advisory-db)",
             ));
         }
+        db.commit_date = date.finish();
         Ok(db)
     }
 
     /// Loads the database through a compact cache in `cache_dir`: the parsed
     /// advisories (no Markdown bodies, affected intervals precomputed) keyed
-    /// by a fingerprint of the database (see [`fingerprint`]). A missing,
-    /// stale or unreadable cache is rebuilt; returns whether it was used.
+    /// by a fingerprint of the database (see [`fingerprint`]), one JSON chunk
+    /// per crate behind an offset table, so that a run parses only the
+    /// advisories of the crates its lockfiles contain. A missing, stale or
+    /// corrupted cache (CRC-32 of the chunks) is rebuilt; returns whether it
+    /// was used.
     pub fn open_cached(root: &Path, cache_dir: Option<&Path>) -> Result<(Database, bool), DbError> {
         let Some(dir) = cache_dir else {
             return Database::open(root).map(|d| (d, false));
         };
         let key = fingerprint(root)?;
-        let file = dir.join(format!("rustsec-{key:016x}.json"));
+        let file = dir.join(format!("rustsec-{key:016x}.idx"));
         if let Ok(bytes) = std::fs::read(&file)
-            && let Ok(c) = serde_json::from_slice::<CacheFile>(&bytes)
-            && c.key == key
-            && c.version == CACHE_VERSION
+            && let Some(db) = Database::from_cache(root, key, bytes)
         {
-            let mut db = Database::from_advisories(root, c.advisories);
-            db.commit_date = c.commit_date;
             return Ok((db, true));
         }
         let db = Database::open(root)?;
-        let c = CacheFile {
-            version: CACHE_VERSION.into(),
-            key,
-            commit_date: db.commit_date.clone(),
-            advisories: db.advisories.clone(),
-        };
-        if let Ok(bytes) = serde_json::to_vec(&c) {
+        if let Some(bytes) = db.to_cache(key) {
             // A cache that cannot be written costs speed, not correctness.
             // Written to a temporary file and renamed (readers never see a
-            // partial file) but not fsynced: after a crash a lost or empty
-            // cache fails to parse and is rebuilt, so durability buys nothing.
+            // partial file) but not fsynced: after a crash a lost or torn
+            // cache fails its checksum and is rebuilt.
             let tmp = dir.join(format!(".rustsec-{key:016x}.{}.tmp", std::process::id()));
             let ok = std::fs::create_dir_all(dir).is_ok()
                 && std::fs::write(&tmp, &bytes).is_ok()
@@ -295,23 +317,84 @@ impl Database {
         Ok((db, false))
     }
 
-    fn from_advisories(root: &Path, advisories: Vec<Advisory>) -> Database {
-        let mut db = Database {
-            root: root.to_path_buf(),
-            advisories,
-            by_package: HashMap::new(),
-            commit_date: None,
-        };
-        for (i, a) in db.advisories.iter().enumerate() {
-            if a.collection == Collection::Crates {
-                db.by_package.entry(a.package.clone()).or_default().push(i);
-            }
+    /// Serialises the `crates/` advisories: a header line (JSON: version,
+    /// key, dates, count, crate → [offset, length], CRC-32 of the body), then
+    /// the body (one JSON array per crate).
+    fn to_cache(&self, key: u64) -> Option<Vec<u8>> {
+        let mut names: Vec<&String> = self.by_package.keys().collect();
+        names.sort();
+        let mut body = Vec::new();
+        let mut table = serde_json::Map::new();
+        for name in names {
+            let advs: Vec<&Advisory> = self.for_package(name).collect();
+            let off = body.len();
+            serde_json::to_writer(&mut body, &advs).ok()?;
+            table.insert(name.clone(), serde_json::json!([off, body.len() - off]));
         }
-        db
+        let header = serde_json::json!({
+            "version": CACHE_VERSION,
+            "key": key,
+            "commit_date": self.commit_date,
+            "newest_date": self.newest_date(),
+            "count": self.advisories.len(),
+            "crc": crc32(&body),
+            "crates": table,
+        });
+        let mut out = serde_json::to_vec(&header).ok()?;
+        out.push(b'\n');
+        out.extend_from_slice(&body);
+        Some(out)
+    }
+
+    fn from_cache(root: &Path, key: u64, mut bytes: Vec<u8>) -> Option<Database> {
+        #[derive(Deserialize)]
+        struct Header {
+            version: String,
+            key: u64,
+            commit_date: Option<String>,
+            newest_date: Option<String>,
+            count: usize,
+            crc: u32,
+            crates: HashMap<String, (usize, usize)>,
+        }
+        let nl = bytes.iter().position(|&b| b == b'\n')?;
+        let h: Header = serde_json::from_slice(bytes.get(..nl)?).ok()?;
+        if h.version != CACHE_VERSION || h.key != key {
+            return None;
+        }
+        let body = bytes.split_off(nl + 1);
+        if crc32(&body) != h.crc || h.crates.values().any(|(o, l)| o + l > body.len()) {
+            return None;
+        }
+        Some(Database {
+            root: root.to_path_buf(),
+            commit_date: h.commit_date,
+            lazy: Some(Lazy {
+                body,
+                crates: h
+                    .crates
+                    .into_iter()
+                    .map(|(k, (o, l))| (k, (o, l, std::cell::OnceCell::new())))
+                    .collect(),
+                count: h.count,
+                newest: h.newest_date,
+            }),
+            ..Database::default()
+        })
+    }
+
+    /// Number of advisories (both collections).
+    pub fn count(&self) -> usize {
+        self.lazy
+            .as_ref()
+            .map_or(self.advisories.len(), |l| l.count)
     }
 
     /// Newest advisory date (`YYYY-MM-DD`), a lower bound of the export's date.
     pub fn newest_date(&self) -> Option<&str> {
+        if let Some(l) = &self.lazy {
+            return l.newest.as_deref();
+        }
         self.advisories
             .iter()
             .map(|a| a.date.as_str())
@@ -321,22 +404,52 @@ impl Database {
 
     /// Advisories of `name` (crates collection), any kind.
     pub fn for_package<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Advisory> + 'a {
+        let lazy = self.lazy.as_ref().map_or(&[][..], |l| l.get(name));
         self.by_package
             .get(name)
             .into_iter()
             .flatten()
             .filter_map(|&i| self.advisories.get(i))
+            .chain(lazy)
     }
 }
 
-const CACHE_VERSION: &str = concat!("gate-audit ", env!("CARGO_PKG_VERSION"), " cache 1");
+const CACHE_VERSION: &str = concat!("gate-audit ", env!("CARGO_PKG_VERSION"), " cache 2");
 
-#[derive(Serialize, Deserialize)]
-struct CacheFile {
-    version: String,
-    key: u64,
-    commit_date: Option<String>,
-    advisories: Vec<Advisory>,
+/// CRC-32 (IEEE), to tell a torn or corrupted cache from a good one.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(bytes);
+    h.finalize()
+}
+
+/// `git log -1` started in the background (the date of a checkout's last
+/// commit), collected with [`CommitDate::finish`].
+struct CommitDate(Option<std::process::Child>);
+
+impl CommitDate {
+    fn start(dir: &Path) -> CommitDate {
+        if !dir.join(".git").exists() {
+            return CommitDate(None);
+        }
+        CommitDate(
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(["log", "-1", "--format=%cs"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .ok(),
+        )
+    }
+
+    fn finish(self) -> Option<String> {
+        let o = self.0?.wait_with_output().ok()?;
+        let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        (o.status.success() && crate::policy::parse_date(&s).is_some()).then_some(s)
+    }
 }
 
 /// Date of a git checkout's last commit, when `dir` is one.

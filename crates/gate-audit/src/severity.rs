@@ -61,7 +61,7 @@ impl Level {
 }
 
 /// What is known of a vulnerability's severity.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Rated {
     /// Base score 0–10 from the highest-scoring CVSS vector, if any parsed.
     pub score: Option<f64>,

@@ -11,6 +11,7 @@ pub mod context;
 pub mod error;
 pub mod exit;
 pub mod gate;
+pub mod gitfs;
 pub mod github;
 pub mod ledger;
 pub mod lockfile;

@@ -284,6 +284,28 @@ pub struct Finding {
     /// name, ...). Used in SARIF `partialFingerprints`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// For security findings: a score from 0.0 to 10.0 (e.g. a CVSS base
+    /// score), emitted as SARIF `properties.security-severity`, which GitHub
+    /// code scanning maps to critical (≥ 9), high (≥ 7), medium (≥ 4), low.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_severity: Option<f64>,
+    /// A finer rule for SARIF viewers, e.g. one per advisory
+    /// (`RUSTSEC-2022-0040`) under the gate's rule `vulnerability`: SARIF
+    /// results then carry this id, with its own description and severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sarif_rule: Option<SarifRule>,
+}
+
+/// A SARIF rule (reportingDescriptor) finer than the gate's rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SarifRule {
+    /// Rule id, e.g. an advisory id.
+    pub id: String,
+    /// One line for people, e.g. the advisory's title.
+    pub summary: String,
+    /// Where to read more, e.g. the advisory's URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_uri: Option<String>,
 }
 
 impl Finding {
@@ -294,7 +316,23 @@ impl Finding {
             message: message.into(),
             location: None,
             key: None,
+            security_severity: None,
+            sarif_rule: None,
         }
+    }
+
+    /// Sets the 0.0–10.0 security severity (clamped; NaN is ignored).
+    pub fn with_security_severity(mut self, score: f64) -> Self {
+        if !score.is_nan() {
+            self.security_severity = Some(score.clamp(0.0, 10.0));
+        }
+        self
+    }
+
+    /// Sets the finer SARIF rule (see [`Finding::sarif_rule`]).
+    pub fn with_sarif_rule(mut self, rule: SarifRule) -> Self {
+        self.sarif_rule = Some(rule);
+        self
     }
 
     pub fn at(mut self, location: Location) -> Self {

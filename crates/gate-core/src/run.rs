@@ -272,6 +272,10 @@ fn gate_arg_ids<A: Args>() -> BTreeSet<String> {
 
 /// The git top level containing `dir`, or `dir` itself outside git.
 fn repo_root(dir: &Path) -> PathBuf {
+    // Read from .git directly when the layout is a plain one (no process).
+    if let Ok(found) = crate::gitfs::discover(dir) {
+        return found.map_or_else(|| dir.to_path_buf(), |r| r.root);
+    }
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -292,6 +296,11 @@ fn repo_root(dir: &Path) -> PathBuf {
 }
 
 fn head_commit(dir: &Path) -> Option<String> {
+    if let Ok(Some(repo)) = crate::gitfs::discover(dir)
+        && let Ok(head) = crate::gitfs::head(&repo)
+    {
+        return head;
+    }
     let o = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)

@@ -470,6 +470,17 @@ fn sample_report() -> Report {
     );
     r.findings
         .push(Finding::new("nothing-checked", Severity::Note, "a note"));
+    r.findings.push(
+        Finding::new("bad-line", Severity::Error, "pkg 1.0: ADV-2026-0001")
+            .at(Location::lines("Cargo.lock", 7, 7))
+            .with_key("ADV-2026-0001@pkg@1.0")
+            .with_security_severity(7.5)
+            .with_sarif_rule(gate_core::report::SarifRule {
+                id: "ADV-2026-0001".into(),
+                summary: "Out-of-bounds read in pkg".into(),
+                help_uri: Some("https://example.invalid/ADV-2026-0001".into()),
+            }),
+    );
     r.charts.push(Chart {
         y_max: None,
         title: "Latency".into(),

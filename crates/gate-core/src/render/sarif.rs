@@ -53,6 +53,57 @@ pub fn render(report: &Report, rules: &[Rule]) -> String {
             rule_values.push(rule_json(r));
         }
     }
+    // Finer rules (e.g. one per advisory): the highest security severity and
+    // the most severe level of their findings.
+    let gate_help = |rule: &str| {
+        rules
+            .iter()
+            .find(|r| r.id == rule)
+            .map(|r| r.help)
+            .unwrap_or("")
+    };
+    for f in &report.findings {
+        let Some(sr) = &f.sarif_rule else { continue };
+        match ids.iter().position(|i| *i == sr.id) {
+            Some(i) => {
+                let v = &mut rule_values[i];
+                if let Some(score) = f.security_severity {
+                    let old = v["properties"]["security-severity"]
+                        .as_str()
+                        .and_then(|s| s.parse::<f64>().ok());
+                    if old.is_none_or(|o| score > o) {
+                        v["properties"]["security-severity"] = json!(score_text(score));
+                    }
+                }
+                let old_level = v["defaultConfiguration"]["level"]
+                    .as_str()
+                    .unwrap_or("note");
+                if rank(level(f.severity)) > rank(old_level) {
+                    v["defaultConfiguration"]["level"] = json!(level(f.severity));
+                }
+            }
+            None => {
+                ids.push(sr.id.clone());
+                let mut properties = json!({ "tags": ["security", f.rule], "gates-rule": f.rule });
+                if let Some(score) = f.security_severity {
+                    properties["security-severity"] = json!(score_text(score));
+                }
+                let mut v = json!({
+                    "id": sr.id,
+                    "name": sr.id,
+                    "shortDescription": { "text": sr.summary },
+                    "fullDescription": { "text": sr.summary },
+                    "help": { "text": gate_help(&f.rule) },
+                    "defaultConfiguration": { "level": level(f.severity) },
+                    "properties": properties,
+                });
+                if let Some(u) = &sr.help_uri {
+                    v["helpUri"] = json!(u);
+                }
+                rule_values.push(v);
+            }
+        }
+    }
     for f in &report.findings {
         if !ids.contains(&f.rule) {
             ids.push(f.rule.clone());
@@ -68,14 +119,18 @@ pub fn render(report: &Report, rules: &[Rule]) -> String {
         .findings
         .iter()
         .map(|f| {
-            let index = ids.iter().position(|i| *i == f.rule).unwrap_or(0);
+            let rule_id = f.sarif_rule.as_ref().map_or(&f.rule, |r| &r.id);
+            let index = ids.iter().position(|i| i == rule_id).unwrap_or(0);
             let mut r = json!({
-                "ruleId": f.rule,
+                "ruleId": rule_id,
                 "ruleIndex": index,
                 "level": level(f.severity),
                 "message": { "text": f.message },
                 "partialFingerprints": { "gatesFingerprint/v1": fingerprint(f) },
             });
+            if let Some(score) = f.security_severity {
+                r["properties"] = json!({ "security-severity": score_text(score) });
+            }
             if let Some(loc) = &f.location {
                 let mut physical = json!({
                     "artifactLocation": { "uri": uri(&loc.path), "uriBaseId": "%SRCROOT%" },
@@ -116,6 +171,19 @@ pub fn render(report: &Report, rules: &[Rule]) -> String {
     s
 }
 
+/// GitHub reads `security-severity` as a string holding a number 0.0–10.0.
+fn score_text(score: f64) -> String {
+    format!("{:.1}", score.clamp(0.0, 10.0))
+}
+
+fn rank(level: &str) -> u8 {
+    match level {
+        "error" => 2,
+        "warning" => 1,
+        _ => 0,
+    }
+}
+
 /// A relative URI reference for a repository path (RFC 3986 percent-encoding
 /// of what is not allowed in a path).
 fn uri(path: &str) -> String {
@@ -152,12 +220,68 @@ fn uri(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Location;
+    use crate::report::{Location, Report};
 
     #[test]
     fn uris_are_percent_encoded() {
         assert_eq!(uri("src/a b#c.rs"), "src/a%20b%23c.rs");
         assert_eq!(uri("src\\win.rs"), "src/win.rs");
+    }
+
+    #[test]
+    fn advisory_rules_carry_security_severity() {
+        use crate::report::SarifRule;
+        let mut report = Report::new("audit");
+        let adv = |score: f64, sev| {
+            Finding::new("vulnerability", sev, "m")
+                .with_security_severity(score)
+                .with_sarif_rule(SarifRule {
+                    id: "RUSTSEC-2020-0071".into(),
+                    summary: "Potential segfault".into(),
+                    help_uri: Some("https://rustsec.org/advisories/RUSTSEC-2020-0071".into()),
+                })
+        };
+        report.findings.push(adv(6.2, Severity::Warning));
+        report
+            .findings
+            .push(adv(8.1, Severity::Error).with_key("b"));
+        report.findings.push(
+            Finding::new("vulnerability", Severity::Error, "plain").with_security_severity(11.0),
+        );
+        let rules = [Rule {
+            id: "vulnerability",
+            summary: "s",
+            help: "upgrade",
+            default_severity: Severity::Error,
+        }];
+        let doc: Value = serde_json::from_str(&render(&report, &rules)).unwrap_or_default();
+        let run = &doc["runs"][0];
+        let rule = run["tool"]["driver"]["rules"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == "RUSTSEC-2020-0071"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(rule["properties"]["security-severity"], "8.1");
+        assert_eq!(rule["properties"]["tags"][0], "security");
+        assert_eq!(rule["defaultConfiguration"]["level"], "error");
+        assert_eq!(rule["help"]["text"], "upgrade");
+        assert_eq!(
+            rule["helpUri"],
+            "https://rustsec.org/advisories/RUSTSEC-2020-0071"
+        );
+        let results = run["results"].as_array().cloned().unwrap_or_default();
+        assert_eq!(results.len(), 3);
+        for r in &results {
+            let id = r["ruleId"].as_str().unwrap_or_default();
+            let idx = r["ruleIndex"].as_u64().unwrap_or(999) as usize;
+            assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], id);
+        }
+        let scores: Vec<&str> = results
+            .iter()
+            .filter_map(|r| r["properties"]["security-severity"].as_str())
+            .collect();
+        assert_eq!(scores.len(), 3);
+        assert!(scores.contains(&"10.0") && scores.contains(&"6.2"));
     }
 
     #[test]

@@ -1,0 +1,71 @@
+//! The per-crate cache of the RustSec database: a warm load (advisories
+//! parsed only for the lockfile's crates) gives exactly the hits of a full
+//! parse, on the real database and lockfiles; a corrupted cache is rebuilt.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use gate_audit::lockfile::{self, Kind};
+use gate_audit::{matcher, rustsec};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+fn hits(db: &rustsec::Database, lock: &str) -> String {
+    let bytes = std::fs::read(fixtures().join("lockfiles").join(lock)).unwrap();
+    let l = lockfile::parse(Kind::Cargo, lock, &bytes).unwrap();
+    serde_json::to_string(&matcher::match_all(
+        std::slice::from_ref(&l),
+        Some(db),
+        None,
+    ))
+    .unwrap()
+}
+
+#[test]
+fn warm_lazy_cache_equals_a_full_parse() {
+    if !fixtures().exists() {
+        return;
+    }
+    let root = fixtures().join("advisories/rustsec");
+    let cache = tempfile::tempdir().unwrap();
+    let full = rustsec::Database::open(&root).unwrap();
+    let (cold, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    assert!(!used);
+    let (warm, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    assert!(used, "second load comes from the cache");
+    assert_eq!(warm.count(), full.count());
+    assert_eq!(warm.newest_date(), full.newest_date());
+    assert!(warm.advisories.is_empty(), "nothing parsed up front");
+    for lock in [
+        "bat-v0.10.0.Cargo.lock",
+        "bat-v0.24.0.Cargo.lock",
+        "debio-node.Cargo.lock",
+        "parity-ethereum.Cargo.lock",
+    ] {
+        let want = hits(&full, lock);
+        assert_eq!(hits(&cold, lock), want, "{lock}");
+        assert_eq!(hits(&warm, lock), want, "{lock}");
+    }
+
+    // A flipped byte in the body: the checksum fails, the cache is rebuilt.
+    let file = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let n = bytes.len();
+    bytes[n - 10] ^= 0x01;
+    std::fs::write(&file, &bytes).unwrap();
+    let (again, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    assert!(!used, "a corrupted cache is not used");
+    assert_eq!(
+        hits(&again, "debio-node.Cargo.lock"),
+        hits(&full, "debio-node.Cargo.lock")
+    );
+    let (_, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    assert!(used, "and it was rewritten");
+}
