@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::lockfile::Ecosystem;
 use crate::rustsec::DbError;
-use crate::version::{parse_semver_lenient, pep503, precedence};
+use crate::version::{parse_semver_lenient, precedence};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Record {
@@ -148,13 +148,10 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
     }
 }
 
-/// Package name as compared within an ecosystem.
+/// Package name as compared within an ecosystem (PEP 503 for PyPI, lower
+/// case for Packagist): [`Ecosystem::normalize_name`].
 pub fn normalize(eco: Ecosystem, name: &str) -> String {
-    match eco {
-        Ecosystem::PyPI => pep503(name),
-        Ecosystem::Packagist => name.to_ascii_lowercase(),
-        _ => name.to_string(),
-    }
+    eco.normalize_name(name)
 }
 
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), DbError> {

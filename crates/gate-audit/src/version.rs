@@ -46,23 +46,7 @@ pub fn parse_semver_lenient(s: &str) -> Option<(Version, bool)> {
     Version::parse(&padded).ok().map(|v| (v, true))
 }
 
-/// PEP 503 normalised name: lower case, runs of `-`, `_`, `.` as one `-`.
-pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
+pub use gate_core::lockfile::pep503;
 
 #[cfg(test)]
 mod tests {

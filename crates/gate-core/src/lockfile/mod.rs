@@ -76,26 +76,29 @@ impl Ecosystem {
     /// Packagist, as written elsewhere.
     pub fn normalize_name(self, name: &str) -> String {
         match self {
-            Ecosystem::PyPI => {
-                let mut out = String::with_capacity(name.len());
-                let mut sep = false;
-                for c in name.chars() {
-                    if matches!(c, '-' | '_' | '.') {
-                        sep = true;
-                    } else {
-                        if sep && !out.is_empty() {
-                            out.push('-');
-                        }
-                        sep = false;
-                        out.push(c.to_ascii_lowercase());
-                    }
-                }
-                out
-            }
+            Ecosystem::PyPI => pep503(name),
             Ecosystem::Packagist => name.to_ascii_lowercase(),
             _ => name.to_string(),
         }
     }
+}
+
+/// PEP 503 normalised name: lower case, runs of `-`, `_`, `.` as one `-`.
+pub fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Why a package (or a dependency edge) is installed.
