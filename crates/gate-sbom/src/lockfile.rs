@@ -143,8 +143,12 @@ pub fn hash(h: &gate_core::lockfile::Hash) -> Option<Hash> {
             .decode(h.value.trim())
             .ok()?
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+            .fold(String::with_capacity(128), |mut s, b| {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                s.push(char::from(HEX[usize::from(b >> 4)]));
+                s.push(char::from(HEX[usize::from(b & 15)]));
+                s
+            }),
     };
     let ok = crate::model::hash_hex_len(alg) == Some(content.len())
         && content.bytes().all(|b| b.is_ascii_hexdigit());
@@ -300,20 +304,26 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
             },
             _ => (None, p.name.clone()),
         };
-        let mut hashes: Vec<Hash> = p.hashes.iter().filter_map(hash).collect();
+        let mut hashes: Vec<Hash> = Vec::with_capacity(p.hashes.len());
+        let mut properties = Vec::new();
+        for h in &p.hashes {
+            match hash(h) {
+                Some(c) => hashes.push(c),
+                // Digests that are not of the archive (go.sum's dirhash
+                // `h1:`, Yarn Berry's cache-zip checksum) are kept as
+                // properties, as written.
+                None => {
+                    let value = if h.algorithm == "go-h1" {
+                        format!("h1:{}", h.value)
+                    } else {
+                        h.value.clone()
+                    };
+                    properties.push((format!("gates:hash:{}", h.algorithm), value));
+                }
+            }
+        }
         hashes.sort();
         hashes.dedup();
-        let mut properties = Vec::new();
-        // Digests that are not of the archive (go.sum's dirhash `h1:`, Yarn
-        // Berry's cache-zip checksum) are kept as properties, as written.
-        for h in p.hashes.iter().filter(|h| hash(h).is_none()) {
-            let value = if h.algorithm == "go-h1" {
-                format!("h1:{}", h.value)
-            } else {
-                h.value.clone()
-            };
-            properties.push((format!("gates:hash:{}", h.algorithm), value));
-        }
         if eco == Ecosystem::Npm && p.dev {
             properties.push(("cdx:npm:package:development".into(), "true".into()));
         }
