@@ -109,7 +109,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In-process: npm.
     let text = std::fs::read_to_string(&npm_lock)?;
     let (t_npm, bytes) = best(20, || {
-        let g = gate_sbom::npm::parse(&npm_lock, &text, "package-lock.json").unwrap();
+        let l = gate_core::lockfile::parse(
+            gate_core::lockfile::Kind::Npm,
+            "package-lock.json",
+            text.as_bytes(),
+        )
+        .unwrap();
+        let g = gate_sbom::lockfile::to_graph(&l, "package-lock.json", "", &Default::default());
         gate_sbom::generate::to_bytes(gate_sbom::generate::bom(&g, &opts)).unwrap()
     });
     let doc: serde_json::Value = serde_json::from_slice(&bytes)?;

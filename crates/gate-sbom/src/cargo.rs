@@ -1,8 +1,9 @@
 //! Cargo: `cargo metadata` (licenses, dependency kinds, workspace members)
-//! when cargo is there, `Cargo.lock` alone otherwise. Checksums always come
-//! from `Cargo.lock` (cargo metadata has none).
+//! when cargo is there, `Cargo.lock` alone otherwise (read by gate-core's
+//! parser, [`gate_core::lockfile::cargo`]). Checksums always come from
+//! `Cargo.lock` (cargo metadata has none).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -58,48 +59,33 @@ pub fn purl(name: &str, version: &str, source: Option<&str>, rel_dir: Option<&st
 
 // ----------------------------------------------------------------- Cargo.lock
 
-#[derive(Debug, Deserialize)]
-struct LockFile {
-    #[serde(default)]
-    package: Vec<LockPackage>,
-    #[serde(default)]
-    metadata: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct LockPackage {
-    name: String,
-    version: String,
-    source: Option<String>,
-    checksum: Option<String>,
-    #[serde(default)]
-    dependencies: Vec<String>,
-}
-
-/// A parsed Cargo.lock: packages and their checksums.
+/// A parsed Cargo.lock (gate-core's parser, [`gate_core::lockfile::cargo`])
+/// and its checksums by package.
 #[derive(Debug)]
 pub struct Lock {
-    packages: Vec<LockPackage>,
+    lock: gate_core::lockfile::Lockfile,
     /// (name, version, source) → sha256 hex.
     checksums: HashMap<(String, String, Option<String>), String>,
 }
 
 impl Lock {
     pub fn parse(path: &Path, text: &str) -> Result<Lock> {
-        let lock: LockFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1);
-            Error::malformed(
-                path,
-                line,
-                format!(
-                    "not a valid Cargo.lock: {}; regenerate it with `cargo generate-lockfile`",
-                    e.message()
-                ),
-            )
-        })?;
-        if lock.package.is_empty() {
+        let lock =
+            gate_core::lockfile::cargo::parse(&path.display().to_string(), text).map_err(|e| {
+                Error::malformed(
+                    path,
+                    e.line,
+                    if e.message.starts_with("not a valid") {
+                        format!(
+                            "{}; regenerate it with `cargo generate-lockfile`",
+                            e.message
+                        )
+                    } else {
+                        e.message
+                    },
+                )
+            })?;
+        if lock.packages.is_empty() {
             return Err(Error::malformed(
                 path,
                 None,
@@ -107,30 +93,14 @@ impl Lock {
             ));
         }
         let mut checksums = HashMap::new();
-        for p in &lock.package {
-            if let Some(c) = &p.checksum {
-                checksums.insert(
-                    (p.name.clone(), p.version.clone(), p.source.clone()),
-                    c.clone(),
-                );
+        for p in &lock.packages {
+            if let Some(h) = p.hashes.iter().find(|h| h.algorithm == "sha256") {
+                checksums
+                    .entry((p.name.clone(), p.version.clone(), p.source.clone()))
+                    .or_insert_with(|| h.value.clone());
             }
         }
-        // Lockfile v1: [metadata] "checksum NAME VERSION (SOURCE)" = "HEX".
-        for (k, v) in &lock.metadata {
-            if let Some(rest) = k.strip_prefix("checksum ") {
-                let (n, ver, src) = split_dep(rest);
-                if let Some(ver) = ver {
-                    checksums.insert(
-                        (n.to_string(), ver.to_string(), src.map(String::from)),
-                        v.clone(),
-                    );
-                }
-            }
-        }
-        Ok(Lock {
-            packages: lock.package,
-            checksums,
-        })
+        Ok(Lock { lock, checksums })
     }
 
     pub fn checksum(&self, name: &str, version: &str, source: Option<&str>) -> Option<&str> {
@@ -145,23 +115,12 @@ impl Lock {
     }
 
     pub fn len(&self) -> usize {
-        self.packages.len()
+        self.lock.packages.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.packages.is_empty()
+        self.lock.packages.is_empty()
     }
-}
-
-/// `name [version [(source)]]`.
-fn split_dep(s: &str) -> (&str, Option<&str>, Option<&str>) {
-    let mut it = s.splitn(3, ' ');
-    let name = it.next().unwrap_or("");
-    let version = it.next();
-    let source = it
-        .next()
-        .map(|s| s.trim_start_matches('(').trim_end_matches(')'));
-    (name, version, source)
 }
 
 fn sha256(hex: Option<&str>) -> Vec<Hash> {
@@ -215,29 +174,9 @@ pub fn manifest_root(manifest: &Path) -> RootName {
 /// Graph from Cargo.lock alone: no licenses, no dependency kinds. Roots are
 /// the path packages nothing else depends on.
 pub fn from_lock(lock: &Lock, source: &str, root: &RootName) -> Graph {
-    let key = |p: &LockPackage| purl(&p.name, &p.version, p.source.as_deref(), None);
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, p) in lock.packages.iter().enumerate() {
-        by_name.entry(p.name.as_str()).or_default().push(i);
-    }
-    let resolve = |dep: &str| -> Option<usize> {
-        let (n, v, s) = split_dep(dep);
-        let cands = by_name.get(n)?;
-        cands
-            .iter()
-            .copied()
-            .find(|&i| {
-                let p = &lock.packages[i];
-                v.is_none_or(|v| p.version == v)
-                    && s.is_none_or(|s| {
-                        // Git sources are written without their `#<commit>` in dependency lists.
-                        p.source
-                            .as_deref()
-                            .is_some_and(|ps| ps == s || ps.split('#').next() == Some(s))
-                    })
-            })
-            .or_else(|| (cands.len() == 1 && v.is_none()).then(|| cands[0]))
-    };
+    let packages = &lock.lock.packages;
+    let key =
+        |p: &gate_core::lockfile::Package| purl(&p.name, &p.version, p.source.as_deref(), None);
     let mut g = Graph {
         ecosystem: "cargo",
         source: source.to_string(),
@@ -246,14 +185,14 @@ pub fn from_lock(lock: &Lock, source: &str, root: &RootName) -> Graph {
     };
     let mut depended: BTreeSet<usize> = BTreeSet::new();
     let mut unresolved = 0usize;
-    for p in &lock.packages {
+    for p in packages {
         let id = key(p);
         let mut deps = BTreeSet::new();
         for d in &p.dependencies {
-            match resolve(d) {
-                Some(i) => {
+            match d.index.and_then(|i| packages.get(i).map(|t| (i, t))) {
+                Some((i, t)) => {
                     depended.insert(i);
-                    deps.insert(key(&lock.packages[i]));
+                    deps.insert(key(t));
                 }
                 None => unresolved += 1,
             }
@@ -273,8 +212,7 @@ pub fn from_lock(lock: &Lock, source: &str, root: &RootName) -> Graph {
             "{unresolved} dependency entries of {source} name no package in it"
         ));
     }
-    let roots: Vec<String> = lock
-        .packages
+    let roots: Vec<String> = packages
         .iter()
         .enumerate()
         .filter(|(i, p)| p.source.is_none() && !depended.contains(i))

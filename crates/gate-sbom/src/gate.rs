@@ -13,7 +13,6 @@ use crate::attest::{self, BuildFacts};
 use crate::cargo;
 use crate::generate::{self, Artifact, Options, SpecVersion};
 use crate::graph::Graph;
-use crate::npm;
 use crate::validate::{self, Analysis, Issue};
 
 /// When to ask cargo for the dependency graph.
@@ -517,33 +516,59 @@ fn read_text(p: &Path) -> gate_core::Result<String> {
         .map_err(|_| GateError::malformed(p, None, "not UTF-8 text: not a lockfile"))
 }
 
+/// The graph of a lockfile gate-core parses (every kind but Cargo.lock).
+fn lock_graph(root: &Path, p: &Path, kind: gate_core::lockfile::Kind) -> gate_core::Result<Graph> {
+    use gate_core::lockfile::Kind;
+    let bytes = std::fs::read(p).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => GateError::Input(format!(
+            "{}: no such file\n  hint: generate the lockfile first{} or fix `inputs`",
+            p.display(),
+            if kind == Kind::Npm {
+                " (`npm install --package-lock-only`)"
+            } else {
+                ""
+            }
+        )),
+        _ => GateError::read(p, e),
+    })?;
+    let shown = display_path(root, p);
+    let lock = gate_core::lockfile::parse_file(kind, p, &shown, &bytes).map_err(|e| {
+        let message = if kind == Kind::Npm && e.message.starts_with("not valid JSON") {
+            format!("not a valid package-lock.json: {}", e.message)
+        } else {
+            e.message
+        };
+        GateError::malformed(
+            e.file.clone().unwrap_or_else(|| p.to_path_buf()),
+            e.line,
+            message,
+        )
+    })?;
+    if kind == Kind::Npm && lock.direct.is_none() {
+        // No `packages` map (lockfile v1): no root entry, no licences, and
+        // no record of the project's own dependencies.
+        let version = lock.format.rsplit_once(" v").map_or("1", |(_, v)| v);
+        return Err(GateError::malformed(
+            p,
+            None,
+            format!(
+                "lockfileVersion {version} has no `packages` map; gate-sbom reads lockfile versions 2 and 3: run `npm install --package-lock-only --lockfile-version 3`"
+            ),
+        ));
+    }
+    let dir = shown.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let info = crate::lockfile::manifest_info(p, lock.ecosystem);
+    Ok(crate::lockfile::to_graph(&lock, &shown, dir, &info))
+}
+
 pub(crate) fn graph_for(
     root: &Path,
     config: &SbomConfig,
     src: &Source,
 ) -> gate_core::Result<Graph> {
     let mut g = match src {
-        Source::Npm(p) => npm::parse(p, &read_text(p)?, &display_path(root, p))?,
-        Source::Lock(p, kind) => {
-            let bytes = std::fs::read(p).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => GateError::Input(format!(
-                    "{}: no such file\n  hint: generate the lockfile first or fix `inputs`",
-                    p.display()
-                )),
-                _ => GateError::read(p, e),
-            })?;
-            let shown = display_path(root, p);
-            let lock = gate_core::lockfile::parse_file(*kind, p, &shown, &bytes).map_err(|e| {
-                GateError::malformed(
-                    e.file.clone().unwrap_or_else(|| p.clone()),
-                    e.line,
-                    e.message,
-                )
-            })?;
-            let dir = shown.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            let info = crate::lockfile::manifest_info(p, lock.ecosystem);
-            crate::lockfile::to_graph(&lock, &shown, dir, &info)
-        }
+        Source::Npm(p) => lock_graph(root, p, gate_core::lockfile::Kind::Npm)?,
+        Source::Lock(p, kind) => lock_graph(root, p, *kind)?,
         Source::Cargo { lock, manifest } => {
             let text = read_text(lock)?;
             let parsed = cargo::Lock::parse(lock, &text)?;

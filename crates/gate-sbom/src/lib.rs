@@ -3,8 +3,9 @@
 //! validated against the official JSON Schemas and semantic checks, held to
 //! a quality policy, with attestation subjects for release files.
 //!
-//! [`cargo`] and [`npm`] read lockfiles into a [`graph::Graph`], and
-//! [`lockfile`] adapts every other lockfile gate-core parses;
+//! [`lockfile`] adapts the lockfiles gate-core parses into a
+//! [`graph::Graph`]; [`cargo`] does it for Cargo.lock (workspace roots) and
+//! `cargo metadata`;
 //! [`generate`] writes it as CycloneDX (serde structs in [`model`]);
 //! [`validate`] checks any CycloneDX JSON; [`attest`] digests artifacts and
 //! writes the subjects file and the in-toto Statement; [`gate`] is the glue.
@@ -18,7 +19,6 @@ pub mod generate;
 pub mod graph;
 pub mod lockfile;
 pub mod model;
-pub mod npm;
 pub mod revision;
 pub mod validate;
 pub mod xml;

@@ -39,7 +39,7 @@ pub fn purl(eco: Ecosystem, name: &str, version: Option<&str>, source: Option<&s
         Ecosystem::CratesIo => {
             return crate::cargo::purl(name, version.unwrap_or(""), source, None);
         }
-        Ecosystem::Npm => return crate::npm::purl(name, version, source),
+        Ecosystem::Npm => return npm_purl(name, version, source),
         _ => {}
     }
     let ty = eco.purl_type();
@@ -91,6 +91,41 @@ pub fn purl(eco: Ecosystem, name: &str, version: Option<&str>, source: Option<&s
     p.to_string()
 }
 
+/// The purl of an npm package, qualified by where it came from (the npm
+/// registry is the type's default; a git URL is a `vcs_url`, another
+/// tarball a `download_url`).
+fn npm_purl(full_name: &str, version: Option<&str>, resolved: Option<&str>) -> String {
+    let (ns, name) = npm_split(full_name);
+    let Ok(mut p) = PackageUrl::new("npm", name) else {
+        return format!("pkg:npm/{full_name}");
+    };
+    if let Some(ns) = ns {
+        let _ = p.with_namespace(ns);
+    }
+    if let Some(v) = version {
+        let _ = p.with_version(v);
+    }
+    if let Some(r) = resolved {
+        if r.starts_with("https://registry.npmjs.org/")
+            || r.starts_with("https://registry.yarnpkg.com/")
+        {
+        } else if r.starts_with("git+") || r.starts_with("git:") || r.starts_with("github:") {
+            let _ = p.add_qualifier("vcs_url", r.to_string());
+        } else if r.starts_with("http://") || r.starts_with("https://") {
+            let _ = p.add_qualifier("download_url", r.to_string());
+        }
+    }
+    p.to_string()
+}
+
+/// `@scope/name` → (`@scope`, `name`); anything else has no namespace.
+fn npm_split(full_name: &str) -> (Option<&str>, &str) {
+    match full_name.split_once('/') {
+        Some((ns, n)) if ns.starts_with('@') => (Some(ns), n),
+        _ => (None, full_name),
+    }
+}
+
 /// A lockfile digest as a CycloneDX hash (hex, a CycloneDX algorithm name,
 /// the right length), or `None` (go.sum's `h1:` is not a file digest).
 pub fn hash(h: &gate_core::lockfile::Hash) -> Option<Hash> {
@@ -108,8 +143,12 @@ pub fn hash(h: &gate_core::lockfile::Hash) -> Option<Hash> {
             .decode(h.value.trim())
             .ok()?
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+            .fold(String::with_capacity(128), |mut s, b| {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                s.push(char::from(HEX[usize::from(b >> 4)]));
+                s.push(char::from(HEX[usize::from(b & 15)]));
+                s
+            }),
     };
     let ok = crate::model::hash_hex_len(alg) == Some(content.len())
         && content.bytes().all(|b| b.is_ascii_hexdigit());
@@ -265,20 +304,26 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
             },
             _ => (None, p.name.clone()),
         };
-        let mut hashes: Vec<Hash> = p.hashes.iter().filter_map(hash).collect();
+        let mut hashes: Vec<Hash> = Vec::with_capacity(p.hashes.len());
+        let mut properties = Vec::new();
+        for h in &p.hashes {
+            match hash(h) {
+                Some(c) => hashes.push(c),
+                // Digests that are not of the archive (go.sum's dirhash
+                // `h1:`, Yarn Berry's cache-zip checksum) are kept as
+                // properties, as written.
+                None => {
+                    let value = if h.algorithm == "go-h1" {
+                        format!("h1:{}", h.value)
+                    } else {
+                        h.value.clone()
+                    };
+                    properties.push((format!("gates:hash:{}", h.algorithm), value));
+                }
+            }
+        }
         hashes.sort();
         hashes.dedup();
-        let mut properties = Vec::new();
-        // Digests that are not of the archive (go.sum's dirhash `h1:`, Yarn
-        // Berry's cache-zip checksum) are kept as properties, as written.
-        for h in p.hashes.iter().filter(|h| hash(h).is_none()) {
-            let value = if h.algorithm == "go-h1" {
-                format!("h1:{}", h.value)
-            } else {
-                h.value.clone()
-            };
-            properties.push((format!("gates:hash:{}", h.algorithm), value));
-        }
         if eco == Ecosystem::Npm && p.dev {
             properties.push(("cdx:npm:package:development".into(), "true".into()));
         }
@@ -304,85 +349,167 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
         entry.deps.extend(deps);
     }
 
-    let direct: Option<BTreeSet<String>> = lock.direct.as_ref().map(|ds| {
-        ds.iter()
-            .filter_map(|d| match d.index.and_then(|j| ids.get(j)) {
-                Some(t) => Some(t.clone()),
-                None => {
-                    if d.scope == LockScope::Required {
-                        unresolved.insert(format!("{} (a direct dependency)", d.name));
-                    }
-                    None
-                }
-            })
-            .collect()
-    });
-
-    match root_index {
-        Some(i) => {
-            g.root = ids[i].clone();
-            if let Some(r) = g.packages.get_mut(&g.root) {
-                r.scope = None;
-                if let Some(d) = &direct {
-                    r.deps.extend(d.iter().cloned());
-                }
-                if r.license.is_none() {
-                    r.license.clone_from(&root.license);
-                }
-            }
-        }
-        None => {
-            let name = wanted.unwrap_or_else(|| "project".into());
-            let rel = if dir.is_empty() { "." } else { dir };
-            let base = purl(eco, &name, root.version.as_deref(), None);
-            let mut id = match <PackageUrl as std::str::FromStr>::from_str(&base) {
-                Ok(mut p) => {
-                    let _ = p.add_qualifier("download_url", format!("file://{rel}"));
-                    p.to_string()
-                }
-                Err(_) => format!("project:{name}"),
-            };
-            if g.packages.contains_key(&id) {
-                id.push_str("#project");
-            }
-            let deps = match &direct {
-                // go.mod lists the main module's whole module graph (Go
-                // 1.17+): every `require` is the root's, `// indirect` ones
-                // included, and no module-to-module edge is recorded.
-                Some(d) if eco == Ecosystem::Go => {
-                    let all: BTreeSet<String> = ids.iter().cloned().collect();
-                    for id in all.difference(d) {
-                        if let Some(p) = g.packages.get_mut(id) {
-                            p.properties
-                                .push(("gates:go:indirect".into(), "true".into()));
+    // npm's root entry has its own edges (below); `direct` merges its
+    // workspace members' into it.
+    let direct: Option<BTreeSet<String>> = lock
+        .direct
+        .as_ref()
+        .filter(|_| lock.root_package.is_none())
+        .map(|ds| {
+            ds.iter()
+                .filter_map(|d| match d.index.and_then(|j| ids.get(j)) {
+                    Some(t) => Some(t.clone()),
+                    None => {
+                        if d.scope == LockScope::Required {
+                            unresolved.insert(format!("{} (a direct dependency)", d.name));
                         }
+                        None
                     }
-                    all
+                })
+                .collect()
+        });
+
+    if let Some(rp) = &lock.root_package {
+        // The lockfile records the project itself (npm `packages[""]`): the
+        // root is that entry, as npm names it (no `download_url`), with
+        // its workspace members as components it depends on.
+        let member_id =
+            |m: &gate_core::lockfile::RootPackage| purl(eco, &m.name, m.version.as_deref(), None);
+        let members: Vec<(String, &gate_core::lockfile::RootPackage)> =
+            lock.members.iter().map(|m| (member_id(m), m)).collect();
+        // An edge npm resolves through a `link` entry names a member.
+        let target = |d: &gate_core::lockfile::Dependency| -> Option<String> {
+            d.index.and_then(|j| ids.get(j).cloned()).or_else(|| {
+                members
+                    .iter()
+                    .find(|(_, m)| m.name == d.name)
+                    .map(|(id, _)| id.clone())
+            })
+        };
+        let mut project = |p: &gate_core::lockfile::RootPackage, kind: &'static str| {
+            let mut deps = BTreeSet::new();
+            for d in &p.dependencies {
+                match target(d) {
+                    Some(t) => {
+                        deps.insert(t);
+                    }
+                    None if d.scope == LockScope::Required => {
+                        unresolved.insert(format!("{} (needed by {})", d.name, p.name));
+                    }
+                    None => {}
                 }
-                Some(d) => d.clone(),
-                None => inferred_direct(&g, &ids, &incoming),
+            }
+            let (group, name) = npm_split(&p.name);
+            let pick = |own: &Option<String>, manifest: &Option<String>| {
+                own.clone()
+                    .or_else(|| (kind == "application").then(|| manifest.clone()).flatten())
             };
-            if direct.is_none() && !deps.is_empty() {
-                g.notes.push(format!(
+            Package {
+                group: group.map(String::from),
+                name: name.to_string(),
+                version: p.version.clone(),
+                license: pick(&p.license, &root.license),
+                description: pick(&p.description, &root.description),
+                kind,
+                deps,
+                ..Package::default()
+            }
+        };
+        for (id, m) in &members {
+            let mut c = project(m, "library");
+            c.purl = Some(id.clone());
+            c.scope = Some(Scope::Required);
+            g.packages.entry(id.clone()).or_insert(c);
+        }
+        let mut r = project(rp, "application");
+        if rp.name.is_empty() {
+            // Neither `packages[""]` nor the lockfile names the project.
+            let (group, name) = npm_split(root.name.as_deref().unwrap_or("root"));
+            r.group = group.map(String::from);
+            r.name = name.to_string();
+        }
+        let full = match &r.group {
+            Some(g) => format!("{g}/{}", r.name),
+            None => r.name.clone(),
+        };
+        let id = purl(
+            eco,
+            &full,
+            rp.version.as_deref().or(root.version.as_deref()),
+            None,
+        );
+        r.purl = Some(id.clone());
+        r.version = r.version.or_else(|| root.version.clone());
+        r.deps.extend(members.iter().map(|(id, _)| id.clone()));
+        g.packages.insert(id.clone(), r);
+        g.root = id;
+    } else {
+        match root_index {
+            Some(i) => {
+                g.root = ids[i].clone();
+                if let Some(r) = g.packages.get_mut(&g.root) {
+                    r.scope = None;
+                    if let Some(d) = &direct {
+                        r.deps.extend(d.iter().cloned());
+                    }
+                    if r.license.is_none() {
+                        r.license.clone_from(&root.license);
+                    }
+                }
+            }
+            None => {
+                let name = wanted.unwrap_or_else(|| "project".into());
+                let rel = if dir.is_empty() { "." } else { dir };
+                let base = purl(eco, &name, root.version.as_deref(), None);
+                let mut id = match <PackageUrl as std::str::FromStr>::from_str(&base) {
+                    Ok(mut p) => {
+                        let _ = p.add_qualifier("download_url", format!("file://{rel}"));
+                        p.to_string()
+                    }
+                    Err(_) => format!("project:{name}"),
+                };
+                if g.packages.contains_key(&id) {
+                    id.push_str("#project");
+                }
+                let deps = match &direct {
+                    // go.mod lists the main module's whole module graph (Go
+                    // 1.17+): every `require` is the root's, `// indirect` ones
+                    // included, and no module-to-module edge is recorded.
+                    Some(d) if eco == Ecosystem::Go => {
+                        let all: BTreeSet<String> = ids.iter().cloned().collect();
+                        for id in all.difference(d) {
+                            if let Some(p) = g.packages.get_mut(id) {
+                                p.properties
+                                    .push(("gates:go:indirect".into(), "true".into()));
+                            }
+                        }
+                        all
+                    }
+                    Some(d) => d.clone(),
+                    None => inferred_direct(&g, &ids, &incoming),
+                };
+                if direct.is_none() && !deps.is_empty() {
+                    g.notes.push(format!(
                     "{} does not record the project's direct dependencies: the root depends on the {} packages nothing else in it depends on",
                     lock.format,
                     deps.len()
                 ));
+                }
+                g.packages.insert(
+                    id.clone(),
+                    Package {
+                        name,
+                        version: root.version.clone(),
+                        purl: None,
+                        license: root.license.clone(),
+                        description: root.description.clone(),
+                        kind: "application",
+                        deps,
+                        ..Package::default()
+                    },
+                );
+                g.root = id;
             }
-            g.packages.insert(
-                id.clone(),
-                Package {
-                    name,
-                    version: root.version.clone(),
-                    purl: None,
-                    license: root.license.clone(),
-                    description: root.description.clone(),
-                    kind: "application",
-                    deps,
-                    ..Package::default()
-                },
-            );
-            g.root = id;
         }
     }
     if !lock.unchecked.is_empty() {
@@ -523,6 +650,34 @@ mod tests {
             purl(Ecosystem::Npm, "@babel/core", Some("7.1.0"), None),
             "pkg:npm/%40babel/core@7.1.0"
         );
+        // npm: the registry is the default; git and other tarballs qualify.
+        assert_eq!(
+            purl(
+                Ecosystem::Npm,
+                "@babel/core",
+                Some("7.1.0"),
+                Some("https://registry.npmjs.org/@babel/core/-/core-7.1.0.tgz")
+            ),
+            "pkg:npm/%40babel/core@7.1.0"
+        );
+        assert!(
+            purl(
+                Ecosystem::Npm,
+                "x",
+                Some("1.0.0"),
+                Some("git+ssh://git@github.com/o/x.git#abc")
+            )
+            .contains("vcs_url=")
+        );
+        assert!(
+            purl(
+                Ecosystem::Npm,
+                "y",
+                Some("1.0.0"),
+                Some("https://example.com/y.tgz")
+            )
+            .contains("download_url=")
+        );
         for p in [
             purl(
                 Ecosystem::Go,
@@ -550,6 +705,13 @@ mod tests {
         let sri = L::from_sri(
             "sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==",
         );
+        // sha1 of the empty string
+        let sha1 = L::from_sri("sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=");
+        assert_eq!(
+            hash(&sha1[0]).unwrap().content,
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
+        assert!(L::from_sri("sha512-!!!").iter().all(|h| hash(h).is_none()));
         let h = hash(&sri[0]).unwrap();
         assert_eq!(h.alg, "SHA-512");
         assert!(h.content.starts_with("ddaf35a193617aba"));
@@ -557,5 +719,94 @@ mod tests {
         assert_eq!(hash(&hex).unwrap().content, "ab".repeat(32));
         assert!(hash(&L::hex("sha256", "abcd")).is_none());
         assert!(hash(&L::hex("go-h1", &"a".repeat(64))).is_none());
+    }
+
+    /// Hand-written edge case: an npm workspace. The root entry names the
+    /// root component (no `download_url`: npm records the project); each
+    /// workspace folder is a component the root depends on, named as npm
+    /// names it (`packages/b` without `name` is `b`), and an edge through a
+    /// `link` entry reaches the member.
+    #[test]
+    fn npm_root_entry_and_workspace_members() {
+        let text = r#"{
+  "name": "mono",
+  "version": "2.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "mono",
+      "version": "2.0.0",
+      "license": "MIT",
+      "workspaces": ["packages/*"],
+      "dependencies": { "ms": "^2.1.0" },
+      "devDependencies": { "left-pad": "^1.3.0" }
+    },
+    "node_modules/@mono/a": {
+      "resolved": "packages/a",
+      "link": true
+    },
+    "node_modules/b": {
+      "resolved": "packages/b",
+      "link": true
+    },
+    "node_modules/left-pad": {
+      "version": "1.3.0",
+      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz",
+      "integrity": "sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQ9MKC1bBxcTmQEhx5KgbW+VOUArBmRE/Go3dZPLp6vEvvHg==",
+      "dev": true,
+      "license": "WTFPL"
+    },
+    "node_modules/ms": {
+      "version": "2.1.3",
+      "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+      "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
+      "license": "MIT"
+    },
+    "packages/a": {
+      "name": "@mono/a",
+      "version": "0.1.0",
+      "license": "ISC",
+      "dependencies": { "b": "*", "ms": "^2.0.0" }
+    },
+    "packages/b": {
+      "version": "0.2.0"
+    }
+  }
+}"#;
+        let l = gate_core::lockfile::parse(
+            gate_core::lockfile::Kind::Npm,
+            "package-lock.json",
+            text.as_bytes(),
+        )
+        .unwrap();
+        let g = to_graph(&l, "package-lock.json", "", &RootInfo::default());
+        assert_eq!(g.root, "pkg:npm/mono@2.0.0");
+        let root = &g.packages[&g.root];
+        assert_eq!(
+            (root.kind, root.license.as_deref(), root.scope),
+            ("application", Some("MIT"), None)
+        );
+        let deps: Vec<&str> = root.deps.iter().map(String::as_str).collect();
+        assert_eq!(
+            deps,
+            [
+                "pkg:npm/%40mono/a@0.1.0",
+                "pkg:npm/b@0.2.0",
+                "pkg:npm/left-pad@1.3.0",
+                "pkg:npm/ms@2.1.3"
+            ]
+        );
+        let a = &g.packages["pkg:npm/%40mono/a@0.1.0"];
+        assert_eq!(
+            (a.group.as_deref(), a.name.as_str(), a.license.as_deref()),
+            (Some("@mono"), "a", Some("ISC"))
+        );
+        assert!(a.deps.contains("pkg:npm/b@0.2.0"), "{a:?}");
+        assert_eq!(
+            g.packages["pkg:npm/left-pad@1.3.0"].scope,
+            Some(Scope::Excluded)
+        );
+        assert!(g.notes.is_empty(), "{:?}", g.notes);
     }
 }

@@ -118,6 +118,37 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             Some(((n.to_string(), ver.to_string()), sum.to_string()))
         })
         .collect();
+    // `name version (source)` edges resolve to the entry from that source
+    // (the same name@version can be locked from crates.io and from git);
+    // git sources are written without their `#<commit>` in edges.
+    let mut by_id: std::collections::HashMap<(&str, &str), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, q) in raw.package.iter().enumerate() {
+        by_id
+            .entry((q.name.as_str(), q.version.as_str()))
+            .or_default()
+            .push(i);
+    }
+    let sourced: Vec<Vec<Option<usize>>> = raw
+        .package
+        .iter()
+        .map(|p| {
+            p.dependencies
+                .iter()
+                .map(|d| {
+                    let mut it = d.splitn(3, ' ');
+                    let (n, v) = (it.next()?, it.next()?);
+                    let src = it.next()?.trim_start_matches('(').trim_end_matches(')');
+                    by_id.get(&(n, v))?.iter().copied().find(|&j| {
+                        raw.package
+                            .get(j)
+                            .and_then(|q| q.source.as_deref())
+                            .is_some_and(|qs| qs == src || qs.split('#').next() == Some(src))
+                    })
+                })
+                .collect()
+        })
+        .collect();
     let mut packages = Vec::with_capacity(raw.package.len());
     for (i, p) in raw.package.into_iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(1);
@@ -135,7 +166,16 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             .or_else(|| v1_sums.get(&(p.name.clone(), p.version.clone())).cloned());
         packages.push(Package {
             hashes: sum.iter().map(|s| Hash::hex("sha256", s)).collect(),
-            dependencies: p.dependencies.iter().map(|d| edge(d)).collect(),
+            dependencies: p
+                .dependencies
+                .iter()
+                .zip(sourced.get(i).into_iter().flatten())
+                .map(|(d, at)| {
+                    let mut d = edge(d);
+                    d.index = *at;
+                    d
+                })
+                .collect(),
             name: p.name,
             version: p.version,
             source: p.source,
@@ -203,6 +243,17 @@ mod tests {
         let direct = l.direct.unwrap();
         assert_eq!(direct.len(), 2);
         assert_eq!(l.roots, ["app"]);
+    }
+
+    /// Hand-written edge case: the same name@version from crates.io and
+    /// from git; a `(source)` in the edge picks the entry (a git source
+    /// without its `#<commit>`).
+    #[test]
+    fn edges_with_a_source_pick_that_entry() {
+        let t = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"x 1.0.0 (git+https://h/x?rev=a)\",\n \"x 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\",\n]\n\n[[package]]\nname = \"x\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"x\"\nversion = \"1.0.0\"\nsource = \"git+https://h/x?rev=a#0123abc\"\n";
+        let l = parse("Cargo.lock", t).unwrap();
+        let d = &l.packages[0].dependencies;
+        assert_eq!((d[0].index, d[1].index), (Some(2), Some(1)));
     }
 
     #[test]

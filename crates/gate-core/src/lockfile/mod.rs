@@ -267,6 +267,33 @@ pub struct Lockfile {
     /// does not (poetry.lock, Pipfile.lock, composer.lock, yarn v1,
     /// requirements.txt: there every package may be direct).
     pub direct: Option<Vec<Dependency>>,
+    /// The project's own entry, where the lockfile records more than its
+    /// name: npm v2/v3 `packages[""]` (name, version, license,
+    /// description). `None` for every other format (Cargo workspace
+    /// members are path packages in [`Lockfile::packages`]; poetry.lock and
+    /// composer.lock do not record the project).
+    pub root_package: Option<RootPackage>,
+    /// Workspace members recorded as projects of their own, beside the
+    /// root: npm v2/v3 workspace folders (`packages["packages/a"]`). Their
+    /// direct dependencies are also in [`Lockfile::direct`]; here each
+    /// keeps its own. Empty for other formats.
+    pub members: Vec<RootPackage>,
+}
+
+/// A project entry of a lockfile (see [`Lockfile::root_package`]): what
+/// the lockfile records of the project itself, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RootPackage {
+    pub name: String,
+    /// Where the lockfile keeps it (npm: `""` for the root, the workspace
+    /// folder for a member).
+    pub path: String,
+    pub version: Option<String>,
+    /// SPDX license expression, as written.
+    pub license: Option<String>,
+    pub description: Option<String>,
+    /// Its own direct dependencies (resolved like [`Lockfile::direct`]).
+    pub dependencies: Vec<Dependency>,
 }
 
 impl Lockfile {
@@ -280,6 +307,8 @@ impl Lockfile {
             unchecked: Vec::new(),
             roots: Vec::new(),
             direct: None,
+            root_package: None,
+            members: Vec::new(),
         }
     }
 
@@ -321,6 +350,9 @@ impl Lockfile {
         }
         if let Some(direct) = &mut self.direct {
             direct.iter_mut().for_each(fix);
+        }
+        for r in self.root_package.iter_mut().chain(self.members.iter_mut()) {
+            r.dependencies.iter_mut().for_each(fix);
         }
     }
 }

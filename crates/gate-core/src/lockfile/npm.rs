@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::{Dependency, Ecosystem, Hash, Lockfile, Package, ParseError, Scope};
+use super::{Dependency, Ecosystem, Hash, Lockfile, Package, ParseError, RootPackage, Scope};
 
 /// Line of every object key, by its path of keys (joined with `\0`), from
 /// npm's pretty-printed layout (one key per line).
@@ -37,6 +37,15 @@ fn name_from_path(key: &str) -> Option<&str> {
     let i = key.rfind("node_modules/")?;
     let n = &key[i + "node_modules/".len()..];
     (!n.is_empty()).then_some(n)
+}
+
+/// An npm `license`: an SPDX string, or the old `{ "type": ... }` object.
+fn license_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Object(o) => o.get("type").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
 }
 
 /// A declared edge: (name, requirement, kind).
@@ -233,6 +242,7 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut unchecked = Vec::new();
     let mut roots: Vec<(String, String, Vec<Declared>)> = Vec::new();
+    let mut projects: Vec<RootPackage> = Vec::new();
     let v1 = !(version >= 2 && obj.contains_key("packages"));
     if let Some(pkgs) = obj.get("packages").filter(|_| version >= 2) {
         let Some(pkgs) = pkgs.as_object() else {
@@ -264,7 +274,30 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                             .and_then(Value::as_str)
                             .filter(|_| key.is_empty())
                     })
-                    .unwrap_or(key);
+                    // npm writes `name` only where it differs from the
+                    // folder's: `packages/b` is package `b`.
+                    .unwrap_or_else(|| key.rsplit('/').next().unwrap_or(key));
+                let field = |k: &str| {
+                    m.get(k)
+                        .and_then(Value::as_str)
+                        .or_else(|| {
+                            obj.get(k)
+                                .and_then(Value::as_str)
+                                .filter(|_| key.is_empty())
+                        })
+                        .map(str::to_string)
+                };
+                projects.push(RootPackage {
+                    name: name.to_string(),
+                    path: key.clone(),
+                    version: field("version"),
+                    license: license_of(m.get("license")),
+                    description: m
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    dependencies: Vec::new(),
+                });
                 roots.push((name.to_string(), key.clone(), declared(m, false)));
                 continue;
             };
@@ -343,8 +376,14 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     l.unchecked = unchecked;
     if !v1 {
         let mut direct: Vec<Dependency> = Vec::new();
-        for (name, key, deps) in &roots {
+        for ((name, key, deps), mut project) in roots.iter().zip(projects) {
             l.roots.push(name.clone());
+            project.dependencies = deps.iter().map(|d| edge(key, d)).collect();
+            if key.is_empty() {
+                l.root_package = Some(project);
+            } else {
+                l.members.push(project);
+            }
             for d in deps {
                 let d = edge(key, d);
                 if !direct
@@ -409,6 +448,24 @@ mod tests {
             [("@scope/a", "1.2.3", false, 8), ("b", "2.0.0", false, 12)]
         );
         assert_eq!(l.packages[0].paths.len(), 2);
+        // The root entry: its name from the top level, its version from
+        // `packages[""]`; the workspace folder is a member of its own.
+        let root = l.root_package.as_ref().unwrap();
+        assert_eq!(
+            (
+                root.name.as_str(),
+                root.path.as_str(),
+                root.version.as_deref()
+            ),
+            ("app", "", Some("1.0.0"))
+        );
+        let ws: Vec<_> = l
+            .members
+            .iter()
+            .map(|m| (m.name.as_str(), m.version.as_deref()))
+            .collect();
+        assert_eq!(ws, [("ws", Some("0.0.1"))]);
+        assert_eq!(l.roots, ["app", "ws"]);
     }
 
     /// Hand-written edge case: Node's nearest-`node_modules` resolution of
@@ -470,6 +527,10 @@ mod tests {
             (Some("2.1.0"), Scope::Dev)
         );
         assert_eq!(l.roots, ["app"]);
+        let root = l.root_package.as_ref().unwrap();
+        assert_eq!(root.dependencies.len(), 2);
+        assert_eq!(root.dependencies[0].index, direct[0].index);
+        assert!(root.version.is_none() && root.license.is_none());
     }
 
     #[test]
