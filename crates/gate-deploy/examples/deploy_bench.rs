@@ -1,7 +1,7 @@
 //! Recovery-time benchmark: automatic rollback behind a real HAProxy.
 //!
 //! ```sh
-//! cargo run -p gate-deploy --example bench -- [TRIALS] [INTERVAL_S] [THRESHOLD]
+//! cargo run -p gate-deploy --example deploy_bench -- [TRIALS] [INTERVAL_S] [THRESHOLD]
 //! ```
 //!
 //! Each trial: blue (v1) live behind HAProxy; gate-deploy puts v2 on green;

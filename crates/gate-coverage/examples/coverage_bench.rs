@@ -1,4 +1,4 @@
-//! Benchmark driver: `cargo run --release -p gate-coverage --example bench -- <report> <repo> <diff-file>`
+//! Benchmark driver: `cargo run --release -p gate-coverage --example coverage_bench -- <report> <repo> <diff-file>`
 //! Parses the report, maps paths onto the repository's tracked files,
 //! reads the diff and prints total and diff coverage (ours and diff-cover's).
 

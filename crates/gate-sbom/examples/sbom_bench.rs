@@ -1,4 +1,4 @@
-//! Benchmark: `cargo run --release -p gate-sbom --example bench -- [CYCLONEDX_NPM [CARGO_CYCLONEDX [WORKSPACE]]]`
+//! Benchmark: `cargo run --release -p gate-sbom --example sbom_bench -- [CYCLONEDX_NPM [CARGO_CYCLONEDX [WORKSPACE]]]`
 //!
 //! In one run, on the real lockfiles in ../shared/fixtures/lockfiles:
 //! - in-process generation (parse + CycloneDX + serialize) for the npm and

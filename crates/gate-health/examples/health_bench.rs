@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo build --release -p gate-health
-//! cargo run --release -p gate-health --example bench
+//! cargo run --release -p gate-health --example health_bench
 //! ```
 //!
 //! Starts an axum server on 127.0.0.1 (in this process), then measures:
