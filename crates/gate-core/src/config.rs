@@ -380,9 +380,22 @@ impl ConfigFile {
             }
         }
         let instance = Value::Object(section);
-        let validator = jsonschema::validator_for(&schema)
-            .map_err(|e| GateError::Internal(format!("schema of {gate} config: {e}")))?;
-        for err in validator.iter_errors(&instance) {
+        // Nothing set (no section in the file, no override): the defaults
+        // need no validation, and compiling a validator costs ~1 ms (the
+        // jsonschema crate builds its draft 2020-12 meta-schema validator
+        // on first use; our schema itself compiles in under 0.1 ms).
+        let nothing_set = instance.as_object().is_some_and(Map::is_empty);
+        let errors = if nothing_set && accepts_empty_object(&schema) {
+            Vec::new()
+        } else {
+            let validator = jsonschema::validator_for(&schema)
+                .map_err(|e| GateError::Internal(format!("schema of {gate} config: {e}")))?;
+            validator
+                .iter_errors(&instance)
+                .map(jsonschema::ValidationError::to_owned)
+                .collect()
+        };
+        for err in errors {
             let ptr = err.instance_path().as_str().to_string();
             let full = format!("{base}{ptr}");
             match err.kind() {
@@ -421,6 +434,28 @@ impl ConfigFile {
             )])
         })
     }
+}
+
+/// Whether `schema` accepts `{}` whatever its properties say: an object
+/// schema made only of properties, `additionalProperties`, definitions and
+/// annotations (nothing that looks at absent keys, such as `required` or
+/// `minProperties`), as schemars writes a `#[serde(default)]` struct.
+fn accepts_empty_object(schema: &Value) -> bool {
+    const PLAIN: [&str; 9] = [
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "type",
+        "properties",
+        "additionalProperties",
+        "$defs",
+        "default",
+    ];
+    schema.as_object().is_some_and(|s| {
+        s.get("type") == Some(&Value::String("object".into()))
+            && s.keys().all(|k| PLAIN.contains(&k.as_str()))
+    })
 }
 
 fn describe(err: &jsonschema::ValidationError<'_>) -> String {
@@ -732,6 +767,37 @@ mod tests {
         assert_eq!(d.min_total, Some(85.0));
         assert_eq!(d.reports, ["x.lcov", "y.xml"]);
         assert!(d.strict);
+    }
+
+    /// Skipping the validator for an empty section is sound: the schemas
+    /// it is skipped for accept `{}`, and it is not skipped for a schema
+    /// that would reject it.
+    #[test]
+    fn empty_sections_skip_only_validators_that_accept_them() {
+        let demo = section_schema::<Demo>();
+        assert!(accepts_empty_object(&demo), "{demo}");
+        let v = jsonschema::validator_for(&demo).unwrap();
+        assert!(v.is_valid(&serde_json::json!({})));
+        assert!(!v.is_valid(&serde_json::json!({"min-total": 170})));
+        let group = section_schema::<Group>();
+        assert!(
+            !accepts_empty_object(&group),
+            "Group has required keys: {group}"
+        );
+        assert!(
+            !jsonschema::validator_for(&group)
+                .unwrap()
+                .is_valid(&serde_json::json!({}))
+        );
+        // No file, no override: the defaults.
+        let mut f = ConfigFile::parse(Path::new("gates.yml"), "version: 1\n", "coverage").unwrap();
+        assert_eq!(f.section::<Demo>("coverage", &[]).unwrap(), Demo::default());
+        let mut f = ConfigFile::parse(Path::new("gates.yml"), "version: 1\n", "coverage").unwrap();
+        let e = f.section::<Group>("coverage", &[]).unwrap_err();
+        assert!(
+            msgs(e).join("\n").contains("paths"),
+            "required keys still reported"
+        );
     }
 
     #[test]

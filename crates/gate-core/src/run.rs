@@ -296,10 +296,16 @@ fn repo_root(dir: &Path) -> PathBuf {
 }
 
 fn head_commit(dir: &Path) -> Option<String> {
-    if let Ok(Some(repo)) = crate::gitfs::discover(dir)
-        && let Ok(head) = crate::gitfs::head(&repo)
-    {
-        return head;
+    match crate::gitfs::discover(dir) {
+        // Outside any repository (as `repo_root` decides): no commit, and
+        // no `git` process to learn it.
+        Ok(None) => return None,
+        Ok(Some(repo)) => {
+            if let Ok(head) = crate::gitfs::head(&repo) {
+                return head;
+            }
+        }
+        Err(()) => {}
     }
     let o = std::process::Command::new("git")
         .arg("-C")

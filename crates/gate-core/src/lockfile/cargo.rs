@@ -63,7 +63,218 @@ fn package_lines(text: &str) -> Vec<u32> {
     out
 }
 
+/// A basic string as Cargo writes it: `"..."` without escapes.
+fn plain_string(v: &str) -> Option<&str> {
+    let inner = v.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains(['"', '\\'])).then_some(inner)
+}
+
+/// TOML whitespace (not Unicode's).
+fn ws(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// `key = value` with a bare or plain quoted key.
+fn key_value(line: &str) -> Option<(&str, bool, &str)> {
+    let (key, quoted, rest) = if let Some(r) = line.strip_prefix('"') {
+        let end = r.find('"')?;
+        (r.get(..end)?, true, r.get(end + 1..)?)
+    } else {
+        let end = line.find(|c: char| c == '=' || ws(c))?;
+        let key = line.get(..end)?;
+        if key.is_empty()
+            || !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return None;
+        }
+        (key, false, line.get(end..)?)
+    };
+    let value = rest.trim_start_matches(ws).strip_prefix('=')?;
+    Some((key, quoted, value.trim_matches(ws)))
+}
+
+/// The fast path: Cargo.lock as Cargo writes it (`version = N`,
+/// `[[package]]` tables of plain string keys and a multi-line
+/// `dependencies` array, v1's `[metadata]` of checksums), scanned line by
+/// line into the same [`Raw`] and package lines as the TOML parse. `None`
+/// for anything else (other keys or tables, escapes, inline arrays,
+/// trailing comments, duplicates, a missing name or version, no package):
+/// the TOML parser then decides, with its error messages.
+fn scan(text: &str) -> Option<(Raw, Vec<u32>)> {
+    // Control characters other than tab and line ends are TOML errors.
+    if text
+        .bytes()
+        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0x7f)
+    {
+        return None;
+    }
+    #[derive(Default)]
+    struct Pkg {
+        name: Option<String>,
+        version: Option<String>,
+        source: Option<String>,
+        checksum: Option<String>,
+        dependencies: Option<Vec<String>>,
+        line: u32,
+    }
+    fn set(slot: &mut Option<String>, v: &str) -> Option<()> {
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(plain_string(v)?.to_string());
+        Some(())
+    }
+    fn finish(p: Pkg, raw: &mut Raw, lines: &mut Vec<u32>) -> Option<()> {
+        raw.package.push(RawPackage {
+            name: p.name?,
+            version: p.version?,
+            source: p.source,
+            checksum: p.checksum,
+            dependencies: p.dependencies.unwrap_or_default(),
+        });
+        lines.push(p.line);
+        Some(())
+    }
+    let mut raw = Raw {
+        version: None,
+        package: Vec::new(),
+        metadata: None,
+    };
+    let mut lines = Vec::new();
+    let mut pkg: Option<Pkg> = None;
+    let mut in_metadata = false;
+    let segments: Vec<&str> = text.split('\n').collect();
+    let last = segments.len() - 1;
+    let mut it = segments.iter().enumerate().map(|(i, l)| {
+        // CRLF ends a line; a lone CR is an error (left in: not matched)
+        let l = if i < last {
+            l.strip_suffix('\r').unwrap_or(l)
+        } else {
+            l
+        };
+        (u32::try_from(i + 1).unwrap_or(u32::MAX), l)
+    });
+    while let Some((n, line)) = it.next() {
+        let t = line.trim_matches(ws);
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if t.starts_with('[') {
+            if let Some(p) = pkg.take() {
+                finish(p, &mut raw, &mut lines)?;
+            }
+            match t {
+                "[[package]]" => {
+                    pkg = Some(Pkg::default());
+                    in_metadata = false;
+                }
+                "[metadata]" if raw.metadata.is_none() => {
+                    raw.metadata = Some(toml::Table::new());
+                    in_metadata = true;
+                }
+                _ => return None,
+            }
+            continue;
+        }
+        let (key, quoted, value) = key_value(t)?;
+        if in_metadata {
+            let table = raw.metadata.as_mut()?;
+            if !quoted || key.contains('\\') || table.contains_key(key) {
+                return None;
+            }
+            let v = plain_string(value)?;
+            table.insert(key.to_string(), toml::Value::String(v.to_string()));
+            continue;
+        }
+        if quoted {
+            return None;
+        }
+        let Some(p) = pkg.as_mut() else {
+            // top level: only `version = N`
+            let digits = key == "version"
+                && raw.version.is_none()
+                && !value.is_empty()
+                && value.len() <= 18
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && (value == "0" || !value.starts_with('0'));
+            if !digits {
+                return None;
+            }
+            raw.version = Some(toml::Value::Integer(value.parse().ok()?));
+            continue;
+        };
+        match key {
+            "name" => {
+                set(&mut p.name, value)?;
+                p.line = n;
+            }
+            "version" => set(&mut p.version, value)?,
+            "source" => set(&mut p.source, value)?,
+            "checksum" => set(&mut p.checksum, value)?,
+            "dependencies" if p.dependencies.is_none() => {
+                let mut deps = Vec::new();
+                match value {
+                    "[]" => {}
+                    "[" => {
+                        // one `"spec",` per line; the last comma is optional
+                        let mut comma = true;
+                        loop {
+                            let (_, l) = it.next()?;
+                            let e = l.trim_matches(ws);
+                            if e.is_empty() || e.starts_with('#') {
+                                continue;
+                            }
+                            if e == "]" {
+                                break;
+                            }
+                            if !comma {
+                                return None;
+                            }
+                            let (s, c) = match e.strip_suffix(',') {
+                                Some(s) => (s.trim_end_matches(ws), true),
+                                None => (e, false),
+                            };
+                            deps.push(plain_string(s)?.to_string());
+                            comma = c;
+                        }
+                    }
+                    _ => return None,
+                }
+                p.dependencies = Some(deps);
+            }
+            _ => return None,
+        }
+    }
+    if let Some(p) = pkg.take() {
+        finish(p, &mut raw, &mut lines)?;
+    }
+    if raw.package.is_empty() {
+        return None;
+    }
+    Some((raw, lines))
+}
+
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
+    match scan(text) {
+        Some((raw, lines)) => build(display, text, raw, lines),
+        None => parse_toml(display, text),
+    }
+}
+
+/// Whether [`parse`] reads `text` with the line scanner (no TOML parse).
+/// Public for the tests.
+#[doc(hidden)]
+pub fn scanned(text: &str) -> bool {
+    scan(text).is_some()
+}
+
+/// [`parse`] without the line scanner: the whole file through the TOML
+/// parser (what `parse` falls back to). Public for the test that both
+/// agree on real lockfiles.
+#[doc(hidden)]
+pub fn parse_toml(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let raw: Raw = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_at(text, s.start));
         ParseError::new(
@@ -71,6 +282,11 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             format!("not a valid Cargo.lock: {}", e.message().trim()),
         )
     })?;
+    let lines = package_lines(text);
+    build(display, text, raw, lines)
+}
+
+fn build(display: &str, text: &str, raw: Raw, lines: Vec<u32>) -> Result<Lockfile, ParseError> {
     let version = match &raw.version {
         None => {
             if raw.metadata.is_some() {
@@ -104,7 +320,6 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             "no [[package]] entries: not a Cargo.lock (or an empty one)",
         ));
     }
-    let lines = package_lines(text);
     // v1 keeps checksums in [metadata]: "checksum NAME VERSION (SOURCE)" = "hex"
     let v1_sums: std::collections::HashMap<(String, String), String> = raw
         .metadata
@@ -190,13 +405,12 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     );
     // path packages (workspace members and path dependencies) are the roots
     let mut direct: Vec<Dependency> = Vec::new();
+    let mut seen: std::collections::HashSet<(&str, Option<&str>)> =
+        std::collections::HashSet::new();
     for p in packages.iter().filter(|p| p.source.is_none()) {
         l.roots.push(p.name.clone());
         for d in &p.dependencies {
-            if !direct
-                .iter()
-                .any(|x| x.name == d.name && x.version == d.version)
-            {
+            if seen.insert((d.name.as_str(), d.version.as_deref())) {
                 direct.push(d.clone());
             }
         }
