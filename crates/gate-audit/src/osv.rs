@@ -148,12 +148,6 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
     }
 }
 
-/// Package name as compared within an ecosystem (PEP 503 for PyPI, lower
-/// case for Packagist): [`Ecosystem::normalize_name`].
-pub fn normalize(eco: Ecosystem, name: &str) -> String {
-    eco.normalize_name(name)
-}
-
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), DbError> {
     let rd = std::fs::read_dir(dir).map_err(|e| DbError {
         path: dir.to_path_buf(),
@@ -270,7 +264,7 @@ impl Database {
                     continue;
                 };
                 db.index
-                    .entry((eco, normalize(eco, &p.name)))
+                    .entry((eco, eco.normalize_name(&p.name)))
                     .or_default()
                     .push((ri, ai));
             }
@@ -288,7 +282,7 @@ impl Database {
     /// (record, affected entry) pairs naming this package.
     pub fn candidates(&self, eco: Ecosystem, name: &str) -> &[(usize, usize)] {
         self.index
-            .get(&(eco, normalize(eco, name)))
+            .get(&(eco, eco.normalize_name(name)))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
