@@ -380,12 +380,17 @@ impl ConfigFile {
             }
         }
         let instance = Value::Object(section);
-        // Nothing set (no section in the file, no override): the defaults
-        // need no validation, and compiling a validator costs ~1 ms (the
-        // jsonschema crate builds its draft 2020-12 meta-schema validator
-        // on first use; our schema itself compiles in under 0.1 ms).
+        // Nothing set (no section in the file, no override), or only values
+        // that `surely_valid` can vouch for (plain strings, enum members,
+        // numbers in range…): no validator is compiled. Compiling one costs
+        // ~1 ms (the jsonschema crate builds its draft 2020-12 meta-schema
+        // validator on first use; our schema itself compiles in under
+        // 0.1 ms). Anything else, and every invalid value, goes through
+        // jsonschema, which finds and words the errors.
         let nothing_set = instance.as_object().is_some_and(Map::is_empty);
-        let errors = if nothing_set && accepts_empty_object(&schema) {
+        let errors = if (nothing_set && accepts_empty_object(&schema))
+            || surely_valid(&schema, &schema, &instance) == Some(true)
+        {
             Vec::new()
         } else {
             let validator = jsonschema::validator_for(&schema)
@@ -456,6 +461,173 @@ fn accepts_empty_object(schema: &Value) -> bool {
         s.get("type") == Some(&Value::String("object".into()))
             && s.keys().all(|k| PLAIN.contains(&k.as_str()))
     })
+}
+
+/// A conservative, partial JSON Schema (2020-12) check, to skip compiling a
+/// validator for configurations it can vouch for: `Some(true)` only when
+/// `value` is valid against `schema`, `Some(false)` only when it is not,
+/// `None` when it cannot tell (a keyword it does not know, an object,
+/// a float where an integer is asked…). Covers `type`, `const`/`enum` of
+/// strings, booleans and null, `anyOf`/`oneOf`, local `$ref`, `items`,
+/// numeric bounds, and objects of the section's own shape (`properties`,
+/// `additionalProperties: false`); annotations (and `format`, an
+/// annotation in 2020-12) are ignored. `tests::surely_valid_agrees_with_jsonschema`
+/// checks every answer it gives against the jsonschema crate.
+fn surely_valid(schema: &Value, root: &Value, value: &Value) -> Option<bool> {
+    const ANNOTATIONS: [&str; 9] = [
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "$comment",
+        "format",
+    ];
+    let s = match schema {
+        Value::Bool(b) => return Some(*b),
+        Value::Object(s) => s,
+        _ => return None,
+    };
+    let mut all = Some(true);
+    let mut and = |r: Option<bool>| {
+        all = match (all, r) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        };
+    };
+    for (k, v) in s {
+        let k = k.as_str();
+        match k {
+            k if ANNOTATIONS.contains(&k) => {}
+            "$defs" if std::ptr::eq(schema, root) => {}
+            "type" => and(match v {
+                Value::String(t) => type_matches(t, value),
+                Value::Array(ts) => ts.iter().try_fold(Some(false), |acc, t| {
+                    let r = type_matches(t.as_str()?, value);
+                    Some(match (acc, r) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (Some(false), Some(false)) => Some(false),
+                        _ => None,
+                    })
+                })?,
+                _ => None,
+            }),
+            "const" => and(scalar_eq(v, value)),
+            "enum" => and(v.as_array().and_then(|opts| {
+                opts.iter()
+                    .try_fold(false, |hit, o| Some(hit || scalar_eq(o, value)?))
+            })),
+            "anyOf" | "oneOf" => and(v.as_array().and_then(|subs| {
+                let rs: Vec<Option<bool>> =
+                    subs.iter().map(|b| surely_valid(b, root, value)).collect();
+                let yes = rs.iter().filter(|r| **r == Some(true)).count();
+                let undecided = rs.iter().any(Option::is_none);
+                match (k, yes, undecided) {
+                    ("anyOf", 1.., _) => Some(true),
+                    (_, 0, false) => Some(false),
+                    ("oneOf", 1, false) => Some(true),
+                    ("oneOf", 2.., _) => Some(false),
+                    _ => None,
+                }
+            })),
+            "$ref" => and(v
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+                .filter(|name| !name.contains(['/', '~', '%']))
+                .and_then(|name| root.get("$defs")?.get(name))
+                .and_then(|target| surely_valid(target, root, value))),
+            "items" => and(match value {
+                Value::Array(xs) => xs
+                    .iter()
+                    .try_fold(true, |ok, x| Some(ok && surely_valid(v, root, x)?)),
+                _ => Some(true),
+            }),
+            "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
+                and(match (value, v.as_f64()) {
+                    (Value::Number(n), Some(bound)) => exact_f64(n).map(|x| match k {
+                        "minimum" => x >= bound,
+                        "maximum" => x <= bound,
+                        "exclusiveMinimum" => x > bound,
+                        _ => x < bound,
+                    }),
+                    (Value::Number(_), None) => None,
+                    _ => Some(true),
+                })
+            }
+            "additionalProperties" if v == &Value::Bool(false) => and(match value {
+                Value::Object(m) => {
+                    let props = s.get("properties").and_then(Value::as_object);
+                    Some(
+                        m.keys()
+                            .all(|key| props.is_some_and(|p| p.contains_key(key))),
+                    )
+                }
+                _ => Some(true),
+            }),
+            "properties" => and(match (value, v.as_object()) {
+                (Value::Object(m), Some(props)) => m.iter().try_fold(true, |ok, (key, x)| {
+                    Some(
+                        ok && props
+                            .get(key)
+                            .map_or(Some(true), |p| surely_valid(p, root, x))?,
+                    )
+                }),
+                (Value::Object(_), None) => None,
+                _ => Some(true),
+            }),
+            _ => and(None),
+        }
+    }
+    all
+}
+
+/// Whether `value` is of JSON Schema type `t` (`None`: a float with no
+/// fraction asked to be an integer, which drafts answer differently).
+fn type_matches(t: &str, value: &Value) -> Option<bool> {
+    Some(match (t, value) {
+        ("null", Value::Null)
+        | ("boolean", Value::Bool(_))
+        | ("string", Value::String(_))
+        | ("array", Value::Array(_))
+        | ("object", Value::Object(_))
+        | ("number", Value::Number(_)) => true,
+        ("integer", Value::Number(n)) => {
+            if n.is_i64() || n.is_u64() {
+                true
+            } else if n.as_f64().is_some_and(|f| f.fract() == 0.0) {
+                return None;
+            } else {
+                false
+            }
+        }
+        ("null" | "boolean" | "string" | "array" | "object" | "number" | "integer", _) => false,
+        _ => return None,
+    })
+}
+
+/// Equality of a `const`/`enum` member with `value`, decided for strings,
+/// booleans and null only (number equality is left to jsonschema).
+fn scalar_eq(member: &Value, value: &Value) -> Option<bool> {
+    match (member, value) {
+        (Value::Number(_) | Value::Array(_) | Value::Object(_), _) => None,
+        (_, Value::Number(_)) => None,
+        _ => Some(member == value),
+    }
+}
+
+/// A number as `f64` when that is exact (integers beyond 2^53 are not).
+fn exact_f64(n: &serde_json::Number) -> Option<f64> {
+    const EXACT: u64 = 1 << 53;
+    if let Some(u) = n.as_u64() {
+        return (u <= EXACT).then_some(u as f64);
+    }
+    if let Some(i) = n.as_i64() {
+        return (i.unsigned_abs() <= EXACT).then_some(i as f64);
+    }
+    n.as_f64()
 }
 
 fn describe(err: &jsonschema::ValidationError<'_>) -> String {
@@ -728,6 +900,113 @@ mod tests {
     struct Group {
         paths: Vec<String>,
         min: f64,
+    }
+
+    /// Every answer of the fast path agrees with the jsonschema crate, for
+    /// every key of every gate's section (the generated `gates.schema.json`)
+    /// and a corpus of values around its enums and bounds; and the values a
+    /// CI run typically sets are decided by it (else it would save nothing).
+    #[test]
+    fn surely_valid_agrees_with_jsonschema() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/gates.schema.json"),
+        )
+        .unwrap();
+        let file: Value = serde_json::from_str(&text).unwrap();
+        let defs = file["$defs"].clone();
+        let mut corpus: Vec<Value> = vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            serde_json::json!(""),
+            serde_json::json!("x"),
+            serde_json::json!("7d"),
+            serde_json::json!("off"),
+            serde_json::json!("2xx"),
+            serde_json::json!("6xx"),
+            serde_json::json!([]),
+            serde_json::json!(["a", "b"]),
+            serde_json::json!([1]),
+            serde_json::json!({}),
+            serde_json::json!({"id": "RUSTSEC-2020-0001", "reason": "r", "expires": "2030-01-01"}),
+            serde_json::json!(-1),
+            serde_json::json!(0),
+            serde_json::json!(0.5),
+            serde_json::json!(1.0),
+            serde_json::json!(3),
+            serde_json::json!(u64::MAX),
+        ];
+        // Every string const/enum member and every numeric bound, ± a bit.
+        fn harvest(v: &Value, out: &mut Vec<Value>) {
+            match v {
+                Value::Object(m) => {
+                    for (k, x) in m {
+                        match (k.as_str(), x) {
+                            ("const", Value::String(_)) => out.push(x.clone()),
+                            ("enum", Value::Array(xs)) => out.extend(xs.iter().cloned()),
+                            (
+                                "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum",
+                                _,
+                            ) => {
+                                if let Some(f) = x.as_f64() {
+                                    for d in [-1.0, -0.01, 0.0, 0.01, 1.0] {
+                                        out.push(serde_json::json!(f + d));
+                                    }
+                                    out.push(x.clone());
+                                }
+                            }
+                            _ => harvest(x, out),
+                        }
+                    }
+                }
+                Value::Array(xs) => xs.iter().for_each(|x| harvest(x, out)),
+                _ => {}
+            }
+        }
+        harvest(&file, &mut corpus);
+        let mut decided = 0;
+        let mut checked = 0;
+        for (gate, section) in file["properties"].as_object().unwrap() {
+            let Some(props) = section.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            let mut schema = section.clone();
+            schema["$defs"] = defs.clone();
+            let validator = jsonschema::validator_for(&schema).unwrap();
+            for key in props.keys() {
+                for v in &corpus {
+                    let instance = serde_json::json!({ key: v });
+                    checked += 1;
+                    if let Some(fast) = surely_valid(&schema, &schema, &instance) {
+                        decided += 1;
+                        assert_eq!(
+                            fast,
+                            validator.is_valid(&instance),
+                            "{gate}.{key} = {v}: fast path says {fast}"
+                        );
+                    }
+                }
+            }
+            // An unknown key is never vouched for.
+            let unknown = serde_json::json!({ "no-such-key": 1 });
+            assert_ne!(
+                surely_valid(&schema, &schema, &unknown),
+                Some(true),
+                "{gate}"
+            );
+        }
+        assert!(decided * 2 > checked, "decided {decided} of {checked}");
+        // What the composite action and the benchmark set.
+        let mut audit = file["properties"]["audit"].clone();
+        audit["$defs"] = defs;
+        for ok in [
+            serde_json::json!({"rustsec-db": "db", "max-db-age": "off", "yanked": "ignore"}),
+            serde_json::json!({"max-db-age": false, "fail-on-severity": "high", "osv-db": ["a"]}),
+        ] {
+            assert_eq!(surely_valid(&audit, &audit, &ok), Some(true), "{ok}");
+        }
+        let bad = serde_json::json!({"yanked": "sometimes"});
+        assert_eq!(surely_valid(&audit, &audit, &bad), Some(false));
     }
 
     fn msgs(e: GateError) -> Vec<String> {
