@@ -183,6 +183,7 @@ impl Env for ProcessEnv {
 
 /// Entry point for `main.rs`: `fn main() -> ExitCode { gate_core::run::main::<MyGate>() }`.
 pub fn main<G: Gate>() -> std::process::ExitCode {
+    PROCESS_EXITS_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
     let args: Vec<OsString> = std::env::args_os().collect();
     run::<G>(args, &ProcessEnv).into()
 }
@@ -414,11 +415,17 @@ fn run_parsed<G: Gate>(
     }
     // The runtime exists before the GitHub client: octocrab spawns its
     // service tasks on construction.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| GateError::Internal(format!("cannot start the async runtime: {e}")))?;
+    let runtime = match G::WORKER_THREADS {
+        0 => tokio::runtime::Builder::new_current_thread(),
+        n => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n);
+            b
+        }
+    }
+    .enable_all()
+    .build()
+    .map_err(|e| GateError::Internal(format!("cannot start the async runtime: {e}")))?;
     let _runtime_context = runtime.enter();
     let ledger = match common.ledger {
         LedgerChoice::Local => Ledger::Local(LocalLedger::new(&root)),
@@ -562,6 +569,7 @@ async fn finish<G: Gate>(
         (Verdict::Fail, _) | (Verdict::Warn, FailOn::Warn) => ExitCode::Fail,
         _ => ExitCode::Pass,
     };
+    drop_unless_exiting((input, report));
     match upstream {
         // A failed verdict is the more important news.
         Some(e) if verdict_code == ExitCode::Pass => Err(e),
@@ -574,6 +582,24 @@ async fn finish<G: Gate>(
 }
 
 /// Renders a report the way the runner would for `format`, for tests of gates.
+/// Set by [`main`]: the process exits when [`run`] returns.
+static PROCESS_EXITS_AFTER_RUN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Drops `value`, unless this run is a whole process ([`main`]): then it is
+/// left to the exit. Freeing a large parsed model (a lockfile's ten
+/// thousand small strings) costs a fresh process ~0.4 ms that nothing
+/// needs; freeing it on another thread was tried and is slower (it
+/// contends with the run for the allocator). In-process runs (the tests)
+/// drop as usual.
+pub fn drop_unless_exiting<T>(value: T) {
+    if PROCESS_EXITS_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop(value);
+    }
+}
+
 pub fn render_for_test(report: &Report, format: Format) -> String {
     render::render(format, report, &[], &RenderOptions::default())
 }

@@ -58,6 +58,9 @@ impl Gate for Lines {
     const ID: &'static str = "lines";
     const ABOUT: &'static str = "Scores the lines of a file (a test gate)";
     const RULES: &'static [Rule] = RULES;
+    // The GitHub tests below run the octocrab client on a current-thread
+    // runtime (gate-deploy's run it on the default multi-thread one).
+    const WORKER_THREADS: usize = 0;
     type Config = LinesConfig;
     type Args = LinesArgs;
     type Input = Vec<String>;

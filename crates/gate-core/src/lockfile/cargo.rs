@@ -1,21 +1,40 @@
 //! Cargo.lock, formats v1 to v4.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
-use super::{Dependency, Ecosystem, Hash, Lockfile, Package, ParseError, line_at};
+use super::{Dependency, Detail, Ecosystem, Hash, Lockfile, Package, ParseError, line_at};
 
+/// A Cargo.lock as read, before the model is built: strings borrowed from
+/// the text by the line scanner, owned after a TOML parse.
+struct Raw<'a> {
+    version: Option<toml::Value>,
+    package: Vec<RawPackage<'a>>,
+    metadata: Option<toml::Table>,
+}
+
+struct RawPackage<'a> {
+    name: Cow<'a, str>,
+    version: Cow<'a, str>,
+    source: Option<Cow<'a, str>>,
+    checksum: Option<Cow<'a, str>>,
+    dependencies: Vec<Cow<'a, str>>,
+}
+
+/// What the TOML parser reads into (it hands out owned strings only).
 #[derive(Deserialize)]
-struct Raw {
+struct TomlRaw {
     #[serde(default)]
     version: Option<toml::Value>,
     #[serde(default)]
-    package: Vec<RawPackage>,
+    package: Vec<TomlPackage>,
     #[serde(default)]
     metadata: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
-struct RawPackage {
+struct TomlPackage {
     name: String,
     version: String,
     #[serde(default)]
@@ -24,6 +43,26 @@ struct RawPackage {
     checksum: Option<String>,
     #[serde(default)]
     dependencies: Vec<String>,
+}
+
+impl From<TomlRaw> for Raw<'static> {
+    fn from(t: TomlRaw) -> Self {
+        Raw {
+            version: t.version,
+            metadata: t.metadata,
+            package: t
+                .package
+                .into_iter()
+                .map(|p| RawPackage {
+                    name: p.name.into(),
+                    version: p.version.into(),
+                    source: p.source.map(Cow::Owned),
+                    checksum: p.checksum.map(Cow::Owned),
+                    dependencies: p.dependencies.into_iter().map(Cow::Owned).collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A `dependencies` entry: `name`, `name version` or
@@ -102,7 +141,7 @@ fn key_value(line: &str) -> Option<(&str, bool, &str)> {
 /// for anything else (other keys or tables, escapes, inline arrays,
 /// trailing comments, duplicates, a missing name or version, no package):
 /// the TOML parser then decides, with its error messages.
-fn scan(text: &str) -> Option<(Raw, Vec<u32>)> {
+fn scan(text: &str) -> Option<(Raw<'_>, Vec<u32>)> {
     // Control characters other than tab and line ends are TOML errors.
     if text
         .bytes()
@@ -111,27 +150,27 @@ fn scan(text: &str) -> Option<(Raw, Vec<u32>)> {
         return None;
     }
     #[derive(Default)]
-    struct Pkg {
-        name: Option<String>,
-        version: Option<String>,
-        source: Option<String>,
-        checksum: Option<String>,
-        dependencies: Option<Vec<String>>,
+    struct Pkg<'a> {
+        name: Option<&'a str>,
+        version: Option<&'a str>,
+        source: Option<&'a str>,
+        checksum: Option<&'a str>,
+        dependencies: Option<Vec<Cow<'a, str>>>,
         line: u32,
     }
-    fn set(slot: &mut Option<String>, v: &str) -> Option<()> {
+    fn set<'a>(slot: &mut Option<&'a str>, v: &'a str) -> Option<()> {
         if slot.is_some() {
             return None;
         }
-        *slot = Some(plain_string(v)?.to_string());
+        *slot = Some(plain_string(v)?);
         Some(())
     }
-    fn finish(p: Pkg, raw: &mut Raw, lines: &mut Vec<u32>) -> Option<()> {
+    fn finish<'a>(p: Pkg<'a>, raw: &mut Raw<'a>, lines: &mut Vec<u32>) -> Option<()> {
         raw.package.push(RawPackage {
-            name: p.name?,
-            version: p.version?,
-            source: p.source,
-            checksum: p.checksum,
+            name: p.name?.into(),
+            version: p.version?.into(),
+            source: p.source.map(Cow::Borrowed),
+            checksum: p.checksum.map(Cow::Borrowed),
             dependencies: p.dependencies.unwrap_or_default(),
         });
         lines.push(p.line);
@@ -236,7 +275,7 @@ fn scan(text: &str) -> Option<(Raw, Vec<u32>)> {
                                 Some(s) => (s.trim_end_matches(ws), true),
                                 None => (e, false),
                             };
-                            deps.push(plain_string(s)?.to_string());
+                            deps.push(Cow::Borrowed(plain_string(s)?));
                             comma = c;
                         }
                     }
@@ -257,9 +296,15 @@ fn scan(text: &str) -> Option<(Raw, Vec<u32>)> {
 }
 
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
+    parse_with(display, text, Detail::Full)
+}
+
+/// [`parse`]; with [`Detail::Packages`] no hashes, edges, roots or direct
+/// dependencies (most of the work on a large lockfile).
+pub fn parse_with(display: &str, text: &str, detail: Detail) -> Result<Lockfile, ParseError> {
     match scan(text) {
-        Some((raw, lines)) => build(display, text, raw, lines),
-        None => parse_toml(display, text),
+        Some((raw, lines)) => build(display, text, raw, lines, detail),
+        None => parse_toml_with(display, text, detail),
     }
 }
 
@@ -275,7 +320,11 @@ pub fn scanned(text: &str) -> bool {
 /// agree on real lockfiles.
 #[doc(hidden)]
 pub fn parse_toml(display: &str, text: &str) -> Result<Lockfile, ParseError> {
-    let raw: Raw = toml::from_str(text).map_err(|e| {
+    parse_toml_with(display, text, Detail::Full)
+}
+
+fn parse_toml_with(display: &str, text: &str, detail: Detail) -> Result<Lockfile, ParseError> {
+    let raw: TomlRaw = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_at(text, s.start));
         ParseError::new(
             line,
@@ -283,10 +332,16 @@ pub fn parse_toml(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         )
     })?;
     let lines = package_lines(text);
-    build(display, text, raw, lines)
+    build(display, text, raw.into(), lines, detail)
 }
 
-fn build(display: &str, text: &str, raw: Raw, lines: Vec<u32>) -> Result<Lockfile, ParseError> {
+fn build(
+    display: &str,
+    text: &str,
+    raw: Raw<'_>,
+    lines: Vec<u32>,
+    detail: Detail,
+) -> Result<Lockfile, ParseError> {
     let version = match &raw.version {
         None => {
             if raw.metadata.is_some() {
@@ -320,6 +375,16 @@ fn build(display: &str, text: &str, raw: Raw, lines: Vec<u32>) -> Result<Lockfil
             "no [[package]] entries: not a Cargo.lock (or an empty one)",
         ));
     }
+    let format = format!("Cargo.lock v{version}");
+    if detail == Detail::Packages {
+        let mut l = Lockfile::new(display, Ecosystem::CratesIo, format);
+        l.packages.reserve(raw.package.len());
+        for (i, p) in raw.package.into_iter().enumerate() {
+            let line = lines.get(i).copied().unwrap_or(1);
+            l.packages.push(package(p, line)?);
+        }
+        return Ok(l);
+    }
     // v1 keeps checksums in [metadata]: "checksum NAME VERSION (SOURCE)" = "hex"
     let v1_sums: std::collections::HashMap<(String, String), String> = raw
         .metadata
@@ -340,7 +405,7 @@ fn build(display: &str, text: &str, raw: Raw, lines: Vec<u32>) -> Result<Lockfil
         std::collections::HashMap::new();
     for (i, q) in raw.package.iter().enumerate() {
         by_id
-            .entry((q.name.as_str(), q.version.as_str()))
+            .entry((q.name.as_ref(), q.version.as_ref()))
             .or_default()
             .push(i);
     }
@@ -365,44 +430,29 @@ fn build(display: &str, text: &str, raw: Raw, lines: Vec<u32>) -> Result<Lockfil
         })
         .collect();
     let mut packages = Vec::with_capacity(raw.package.len());
-    for (i, p) in raw.package.into_iter().enumerate() {
+    for (i, mut p) in raw.package.into_iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(1);
-        if semver::Version::parse(&p.version).is_err() {
-            return Err(ParseError::new(
-                Some(u64::from(line)),
-                format!(
-                    "package `{}`: version `{}` is not SemVer",
-                    p.name, p.version
-                ),
-            ));
-        }
-        let sum = p
-            .checksum
-            .or_else(|| v1_sums.get(&(p.name.clone(), p.version.clone())).cloned());
+        let sum = p.checksum.take().map(Cow::into_owned).or_else(|| {
+            v1_sums
+                .get(&(p.name.to_string(), p.version.to_string()))
+                .cloned()
+        });
+        let dependencies = std::mem::take(&mut p.dependencies)
+            .iter()
+            .zip(sourced.get(i).into_iter().flatten())
+            .map(|(d, at)| {
+                let mut d = edge(d);
+                d.index = *at;
+                d
+            })
+            .collect();
         packages.push(Package {
             hashes: sum.iter().map(|s| Hash::hex("sha256", s)).collect(),
-            dependencies: p
-                .dependencies
-                .iter()
-                .zip(sourced.get(i).into_iter().flatten())
-                .map(|(d, at)| {
-                    let mut d = edge(d);
-                    d.index = *at;
-                    d
-                })
-                .collect(),
-            name: p.name,
-            version: p.version,
-            source: p.source,
-            line,
-            ..Package::default()
+            dependencies,
+            ..package(p, line)?
         });
     }
-    let mut l = Lockfile::new(
-        display,
-        Ecosystem::CratesIo,
-        format!("Cargo.lock v{version}"),
-    );
+    let mut l = Lockfile::new(display, Ecosystem::CratesIo, format);
     // path packages (workspace members and path dependencies) are the roots
     let mut direct: Vec<Dependency> = Vec::new();
     let mut seen: std::collections::HashSet<(&str, Option<&str>)> =
@@ -419,6 +469,26 @@ fn build(display: &str, text: &str, raw: Raw, lines: Vec<u32>) -> Result<Lockfil
     l.packages = packages;
     l.resolve_edges();
     Ok(l)
+}
+
+/// A package entry's name, version (checked to be SemVer), source and line.
+fn package(p: RawPackage<'_>, line: u32) -> Result<Package, ParseError> {
+    if semver::Version::parse(&p.version).is_err() {
+        return Err(ParseError::new(
+            Some(u64::from(line)),
+            format!(
+                "package `{}`: version `{}` is not SemVer",
+                p.name, p.version
+            ),
+        ));
+    }
+    Ok(Package {
+        name: p.name.into_owned(),
+        version: p.version.into_owned(),
+        source: p.source.map(Cow::into_owned),
+        line,
+        ..Package::default()
+    })
 }
 
 #[cfg(test)]

@@ -75,10 +75,15 @@ impl Ecosystem {
     /// (lower case, runs of `-_.` as `-`) for PyPI, lower case for
     /// Packagist, as written elsewhere.
     pub fn normalize_name(self, name: &str) -> String {
+        self.normalized(name).into_owned()
+    }
+
+    /// [`Ecosystem::normalize_name`], borrowing where names are kept as written.
+    pub fn normalized(self, name: &str) -> std::borrow::Cow<'_, str> {
         match self {
-            Ecosystem::PyPI => pep503(name),
-            Ecosystem::Packagist => name.to_ascii_lowercase(),
-            _ => name.to_string(),
+            Ecosystem::PyPI => pep503(name).into(),
+            Ecosystem::Packagist => name.to_ascii_lowercase().into(),
+            _ => name.into(),
         }
     }
 }
@@ -317,42 +322,68 @@ impl Lockfile {
     /// else to the only package of that name. Names compare after
     /// [`Ecosystem::normalize_name`]. Parsers call it last.
     pub fn resolve_edges(&mut self) {
-        let eco = self.ecosystem;
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, p) in self.packages.iter().enumerate() {
-            by_name
-                .entry(eco.normalize_name(&p.name))
-                .or_default()
-                .push(i);
+        use std::borrow::Cow;
+        let unresolved = |d: &Dependency| d.index.is_none();
+        let any = self
+            .packages
+            .iter()
+            .flat_map(|p| &p.dependencies)
+            .chain(self.direct.iter().flatten())
+            .chain(
+                self.root_package
+                    .iter()
+                    .chain(&self.members)
+                    .flat_map(|r| &r.dependencies),
+            )
+            .any(unresolved);
+        if !any {
+            return;
         }
-        let versions: Vec<String> = self.packages.iter().map(|p| p.version.clone()).collect();
+        let eco = self.ecosystem;
+        // The edges are taken out while the names are borrowed.
+        let mut edges: Vec<Vec<Dependency>> = self
+            .packages
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.dependencies))
+            .collect();
+        let mut by_name: HashMap<Cow<'_, str>, Vec<usize>> =
+            HashMap::with_capacity(self.packages.len());
+        for (i, p) in self.packages.iter().enumerate() {
+            by_name.entry(eco.normalized(&p.name)).or_default().push(i);
+        }
+        let packages = &self.packages;
         let fix = |d: &mut Dependency| {
             if d.index.is_some() {
                 return;
             }
-            let Some(c) = by_name.get(&eco.normalize_name(&d.name)) else {
+            let Some(c) = by_name.get(&eco.normalized(&d.name)) else {
                 return;
             };
+            let version = |i: usize| packages.get(i).map(|p| &p.version);
             let hit = match &d.version {
-                Some(v) => c.iter().copied().find(|&i| versions.get(i) == Some(v)),
+                Some(v) => c.iter().copied().find(|&i| version(i) == Some(v)),
                 None if c.len() == 1 => c.first().copied(),
                 None => None,
             };
             if let Some(i) = hit {
                 d.index = Some(i);
                 if d.version.is_none() {
-                    d.version = versions.get(i).cloned();
+                    d.version = version(i).cloned();
                 }
             }
         };
-        for p in &mut self.packages {
-            p.dependencies.iter_mut().for_each(fix);
+        for deps in &mut edges {
+            deps.iter_mut().for_each(fix);
         }
         if let Some(direct) = &mut self.direct {
             direct.iter_mut().for_each(fix);
         }
         for r in self.root_package.iter_mut().chain(self.members.iter_mut()) {
             r.dependencies.iter_mut().for_each(fix);
+        }
+        drop(by_name);
+        for (p, deps) in self.packages.iter_mut().zip(edges) {
+            p.dependencies = deps;
         }
     }
 }
@@ -457,8 +488,33 @@ pub(crate) fn text_of(bytes: &[u8]) -> Result<&str, ParseError> {
 /// A `go.mod` is read alone (no hashes); [`parse_file`] also reads its
 /// `go.sum`.
 pub fn parse(kind: Kind, display: &str, bytes: &[u8]) -> Result<Lockfile, ParseError> {
+    parse_with(kind, display, bytes, Detail::Full)
+}
+
+/// How much of a lockfile goes into the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything the format records: packages, hashes, dependency edges,
+    /// roots and direct dependencies (what an SBOM needs).
+    Full,
+    /// Packages with their source, line and scope flags; hashes, edges,
+    /// roots and direct dependencies may be left empty (what an audit
+    /// needs). Formats that record those apart from the packages
+    /// (Cargo.lock) skip the work; others read everything anyway. Syntax
+    /// and versions are checked as with [`Detail::Full`]: the same input
+    /// is accepted or refused, with the same error.
+    Packages,
+}
+
+/// [`parse`] with the given [`Detail`].
+pub fn parse_with(
+    kind: Kind,
+    display: &str,
+    bytes: &[u8],
+    detail: Detail,
+) -> Result<Lockfile, ParseError> {
     let text = text_of(bytes)?;
-    parse_text(kind, display, text).map_err(|e| clamp_line(e, text))
+    parse_text(kind, display, text, detail).map_err(|e| clamp_line(e, text))
 }
 
 /// An error's line, kept inside the text (a line after the end, such as
@@ -469,9 +525,14 @@ fn clamp_line(mut e: ParseError, text: &str) -> ParseError {
     e
 }
 
-fn parse_text(kind: Kind, display: &str, text: &str) -> Result<Lockfile, ParseError> {
+fn parse_text(
+    kind: Kind,
+    display: &str,
+    text: &str,
+    detail: Detail,
+) -> Result<Lockfile, ParseError> {
     match kind {
-        Kind::Cargo => cargo::parse(display, text),
+        Kind::Cargo => cargo::parse_with(display, text, detail),
         Kind::Npm => npm::parse(display, text),
         Kind::Requirements => pip::parse(display, text),
         Kind::Yarn => yarn::parse(display, text),
@@ -494,8 +555,19 @@ pub fn parse_file(
     display: &str,
     bytes: &[u8],
 ) -> Result<Lockfile, ParseError> {
+    parse_file_with(kind, path, display, bytes, Detail::Full)
+}
+
+/// [`parse_file`] with the given [`Detail`].
+pub fn parse_file_with(
+    kind: Kind,
+    path: &Path,
+    display: &str,
+    bytes: &[u8],
+    detail: Detail,
+) -> Result<Lockfile, ParseError> {
     if kind != Kind::GoMod {
-        return parse(kind, display, bytes);
+        return parse_with(kind, display, bytes, detail);
     }
     let text = text_of(bytes)?;
     let sum_path = path.with_file_name("go.sum");
