@@ -9,7 +9,7 @@ use gate_core::{Context, Gate, GateError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::lockfile::{self, Ecosystem, Lockfile};
+use crate::lockfile::{self, Detail, Ecosystem, Lockfile};
 use crate::matcher::{self, Class, Hit};
 use crate::policy::{self, Ignore, IgnoreRule};
 use crate::severity::Level;
@@ -480,7 +480,7 @@ fn base_keys(
         let Some(bytes) = git(root, &["show", &format!("{base}:{}", l.path)]) else {
             continue;
         };
-        if let Ok(parsed) = lockfile::parse(kind, &l.path, &bytes) {
+        if let Ok(parsed) = lockfile::parse_with(kind, &l.path, &bytes, Detail::Packages) {
             old.push(parsed);
         }
     }
@@ -620,16 +620,19 @@ fn collect_inner(
         })?;
         let bytes = std::fs::read(p).map_err(|e| GateError::read(p, e))?;
         let display = rel(root, p);
-        let l = lockfile::parse_file(kind, p, &display, &bytes).map_err(|e| {
-            GateError::malformed(
-                e.file.as_deref().unwrap_or(p),
-                e.line,
-                format!(
-                    "{}\n  hint: regenerate the lockfile with its package manager",
-                    e.message
-                ),
-            )
-        })?;
+        // Matching needs packages, not hashes or the dependency graph.
+        let l = lockfile::parse_file_with(kind, p, &display, &bytes, Detail::Packages).map_err(
+            |e| {
+                GateError::malformed(
+                    e.file.as_deref().unwrap_or(p),
+                    e.line,
+                    format!(
+                        "{}\n  hint: regenerate the lockfile with its package manager",
+                        e.message
+                    ),
+                )
+            },
+        )?;
         locks.push(l);
     }
     // Every ecosystem present must be covered by some data: never a silent pass.
@@ -668,6 +671,18 @@ fn collect_inner(
         if let Ok(text) = std::fs::read_to_string(&osvs) {
             ignores.extend(policy::read_osv_scanner_toml(&osvs, &text)?);
         }
+    }
+    // The cached advisories of the lockfiles' crates, read now: a damaged
+    // cache chunk whose crate cannot be parsed from the database either is
+    // exit 4 here, never a silent "no advisories".
+    if let Some(db) = &rdb {
+        db.preload(
+            locks
+                .iter()
+                .filter(|l| l.ecosystem == Ecosystem::CratesIo)
+                .flat_map(|l| l.packages.iter().map(|p| p.name.as_str())),
+        )
+        .map_err(db_error)?;
     }
     let mut hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
     let (yanked_unknown, yanked_checked) = if config.yanked == ClassLevel::Ignore {
@@ -721,6 +736,7 @@ fn collect_inner(
             unchecked: l.unchecked.clone(),
         })
         .collect();
+    gate_core::run::drop_unless_exiting((locks, rdb, odb));
     Ok(AuditInput {
         lockfiles,
         databases,
@@ -1127,7 +1143,7 @@ fn lock_ecosystems(root: &Path, config: &AuditConfig) -> gate_core::Result<Vec<L
         let (Some(kind), Ok(bytes)) = (lockfile::kind_of(&p), std::fs::read(&p)) else {
             continue;
         };
-        if let Ok(l) = lockfile::parse(kind, &rel(root, &p), &bytes) {
+        if let Ok(l) = lockfile::parse_with(kind, &rel(root, &p), &bytes, Detail::Packages) {
             out.push(l);
         }
     }
@@ -1247,6 +1263,9 @@ impl Gate for AuditGate {
     const ID: &'static str = "audit";
     const ABOUT: &'static str = "Known vulnerabilities in every lockfile (Cargo.lock, package-lock.json, requirements.txt) against RustSec and OSV data, offline";
     const RULES: &'static [Rule] = RULES;
+    // Reading files and matching: sequential; `--fetch` and `--osv-api`
+    // still overlap their requests on one thread.
+    const WORKER_THREADS: usize = 0;
     type Config = AuditConfig;
     type Args = AuditArgs;
     type Input = AuditInput;

@@ -179,29 +179,131 @@ pub struct Database {
     lazy: Option<Lazy>,
 }
 
-/// The cache's per-crate chunks, parsed when a lockfile asks for a crate.
-#[derive(Debug, Default)]
+/// The cache's per-crate chunks: read (one seek and read each, checksummed)
+/// and parsed only when a lockfile asks for the crate.
+#[derive(Debug)]
 struct Lazy {
-    body: Vec<u8>,
-    crates: HashMap<String, (usize, usize, std::cell::OnceCell<Vec<Advisory>>)>,
+    file: std::fs::File,
+    /// The cache file, removed when a chunk turns out corrupted.
+    path: PathBuf,
+    /// Offset of the body in the file.
+    base: u64,
+    /// The table line: `name:offset:length:crc32` records, one space
+    /// apart, sorted by name.
+    table: String,
+    /// Byte ranges of the records in `table`, in its (name) order.
+    records: Vec<std::ops::Range<usize>>,
+    /// The parsed advisories of each record, filled on first use.
+    cells: Vec<std::cell::OnceCell<Result<Vec<Advisory>, DbError>>>,
     count: usize,
     newest: Option<String>,
 }
 
+/// Where a crate's chunk is in the body: offset, length, CRC-32.
+struct Chunk {
+    off: u64,
+    len: usize,
+    crc: u32,
+}
+
 impl Lazy {
-    fn get(&self, name: &str) -> &[Advisory] {
-        let Some((off, len, cell)) = self.crates.get(name) else {
-            return &[];
-        };
-        // The body's checksum was verified on load: these are bytes this
-        // program serialised, so they parse.
-        cell.get_or_init(|| {
-            self.body
-                .get(*off..off + len)
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .unwrap_or_default()
-        })
+    fn get(&self, root: &Path, name: &str) -> &[Advisory] {
+        self.load(root, name)
+            .map_or(&[], |r| r.as_deref().unwrap_or(&[]))
     }
+
+    /// The advisories of `name` (`None`: the crate has none). A chunk that
+    /// cannot be read or fails its checksum is parsed from the database
+    /// itself (`crates/<name>/`) and the cache file is removed, so that the
+    /// next run rebuilds it.
+    fn load(&self, root: &Path, name: &str) -> Option<&Result<Vec<Advisory>, DbError>> {
+        let record = |r: &std::ops::Range<usize>| self.table.get(r.clone()).unwrap_or_default();
+        let i = self
+            .records
+            .binary_search_by(|r| {
+                let rec = record(r);
+                rec.split_once(':').map_or(rec, |(n, _)| n).cmp(name)
+            })
+            .ok()?;
+        let cell = self.cells.get(i)?;
+        Some(cell.get_or_init(|| {
+            let chunk = self.records.get(i).and_then(|r| parse_record(record(r)));
+            chunk.and_then(|c| self.read_chunk(&c)).map_or_else(
+                || {
+                    let _ = std::fs::remove_file(&self.path);
+                    parse_crate_dir(root, name)
+                },
+                Ok,
+            )
+        }))
+    }
+
+    fn read_chunk(&self, c: &Chunk) -> Option<Vec<Advisory>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(self.base.checked_add(c.off)?))
+            .ok()?;
+        let mut buf = vec![0; c.len];
+        f.read_exact(&mut buf).ok()?;
+        if crc32(&buf) != c.crc {
+            return None;
+        }
+        serde_json::from_slice(&buf).ok()
+    }
+}
+
+/// Removes the caches of other database states (`rustsec-*.idx` but `keep`)
+/// a week after their last write, so that a cache directory does not grow
+/// with every advisory-db update, while two checkouts used in turn keep
+/// theirs.
+fn prune_caches(dir: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let week = std::time::Duration::from_secs(7 * 24 * 3600);
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > week);
+        if p != keep && name.starts_with("rustsec-") && name.ends_with(".idx") && old {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
+/// `name:offset:length:crc32` → the chunk.
+fn parse_record(rec: &str) -> Option<Chunk> {
+    let mut f = rec.split(':').skip(1);
+    let chunk = Chunk {
+        off: f.next()?.parse().ok()?,
+        len: f.next()?.parse().ok()?,
+        crc: f.next()?.parse().ok()?,
+    };
+    f.next().is_none().then_some(chunk)
+}
+
+/// Parses the advisories of one crate (`root/crates/<name>/`), in the order
+/// of a full load.
+fn parse_crate_dir(root: &Path, name: &str) -> Result<Vec<Advisory>, DbError> {
+    let dir = root.join("crates").join(name);
+    let entries = std::fs::read_dir(&dir).map_err(|e| DbError::new(&dir, None, e.to_string()))?;
+    let mut paths = Vec::new();
+    for f in entries {
+        let f = f.map_err(|e| DbError::new(&dir, None, e.to_string()))?;
+        let n = f.file_name();
+        let n = n.to_string_lossy();
+        if !n.starts_with('.') && (n.ends_with(".md") || n.ends_with(".toml")) {
+            paths.push(f.path());
+        }
+    }
+    paths.sort();
+    parse_files(&paths, Collection::Crates)
 }
 
 fn date_string(v: &Option<toml::Value>) -> String {
@@ -285,19 +387,18 @@ impl Database {
     /// Loads the database through a compact cache in `cache_dir`: the parsed
     /// advisories (no Markdown bodies, affected intervals precomputed) keyed
     /// by a fingerprint of the database (see [`fingerprint`]), one JSON chunk
-    /// per crate behind an offset table, so that a run parses only the
-    /// advisories of the crates its lockfiles contain. A missing, stale or
-    /// corrupted cache (CRC-32 of the chunks) is rebuilt; returns whether it
-    /// was used.
+    /// per crate with its offset, length and CRC-32 in a header line, so that
+    /// a run reads and parses only the chunks of the crates its lockfiles
+    /// contain. A missing, stale or unreadable cache is rebuilt from a full
+    /// parse; a corrupted chunk falls back to the database's own files for
+    /// that crate (see [`Lazy::load`]). Returns whether the cache was used.
     pub fn open_cached(root: &Path, cache_dir: Option<&Path>) -> Result<(Database, bool), DbError> {
         let Some(dir) = cache_dir else {
             return Database::open(root).map(|d| (d, false));
         };
         let key = fingerprint(root)?;
         let file = dir.join(format!("rustsec-{key:016x}.idx"));
-        if let Ok(bytes) = std::fs::read(&file)
-            && let Some(db) = Database::from_cache(root, key, bytes)
-        {
+        if let Some(db) = Database::from_cache(root, key, &file) {
             return Ok((db, true));
         }
         let db = Database::open(root)?;
@@ -305,12 +406,14 @@ impl Database {
             // A cache that cannot be written costs speed, not correctness.
             // Written to a temporary file and renamed (readers never see a
             // partial file) but not fsynced: after a crash a lost or torn
-            // cache fails its checksum and is rebuilt.
+            // cache fails its checksums and is not used.
             let tmp = dir.join(format!(".rustsec-{key:016x}.{}.tmp", std::process::id()));
             let ok = std::fs::create_dir_all(dir).is_ok()
                 && std::fs::write(&tmp, &bytes).is_ok()
                 && std::fs::rename(&tmp, &file).is_ok();
-            if !ok {
+            if ok {
+                prune_caches(dir, &file);
+            } else {
                 let _ = std::fs::remove_file(&tmp);
             }
         }
@@ -318,18 +421,35 @@ impl Database {
     }
 
     /// Serialises the `crates/` advisories: a header line (JSON: version,
-    /// key, dates, count, crate → [offset, length], CRC-32 of the body), then
-    /// the body (one JSON array per crate).
+    /// key, dates, count, CRC-32 of the next line), a table line
+    /// (`name:offset:length:crc32` per crate, space-separated, sorted by
+    /// name, offsets into the body), then the body (one JSON array per
+    /// crate).
     fn to_cache(&self, key: u64) -> Option<Vec<u8>> {
         let mut names: Vec<&String> = self.by_package.keys().collect();
         names.sort();
         let mut body = Vec::new();
-        let mut table = serde_json::Map::new();
+        let mut table = Vec::new();
         for name in names {
+            // Crate names are ASCII letters, digits, `-` and `_`; a folder
+            // named otherwise (not a crate) means no cache, not a bad one.
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return None;
+            }
             let advs: Vec<&Advisory> = self.for_package(name).collect();
             let off = body.len();
             serde_json::to_writer(&mut body, &advs).ok()?;
-            table.insert(name.clone(), serde_json::json!([off, body.len() - off]));
+            let chunk = body.get(off..)?;
+            if !table.is_empty() {
+                table.push(b' ');
+            }
+            table.extend_from_slice(
+                format!("{name}:{off}:{}:{}", chunk.len(), crc32(chunk)).as_bytes(),
+            );
         }
         let header = serde_json::json!({
             "version": CACHE_VERSION,
@@ -337,16 +457,20 @@ impl Database {
             "commit_date": self.commit_date,
             "newest_date": self.newest_date(),
             "count": self.advisories.len(),
-            "crc": crc32(&body),
-            "crates": table,
+            "crc": crc32(&table),
         });
         let mut out = serde_json::to_vec(&header).ok()?;
+        out.push(b'\n');
+        out.extend_from_slice(&table);
         out.push(b'\n');
         out.extend_from_slice(&body);
         Some(out)
     }
 
-    fn from_cache(root: &Path, key: u64, mut bytes: Vec<u8>) -> Option<Database> {
+    /// Opens the cache file and reads its header and table lines only;
+    /// `None` when it is missing, of another version or key, or damaged.
+    fn from_cache(root: &Path, key: u64, path: &Path) -> Option<Database> {
+        use std::io::BufRead;
         #[derive(Deserialize)]
         struct Header {
             version: String,
@@ -355,32 +479,68 @@ impl Database {
             newest_date: Option<String>,
             count: usize,
             crc: u32,
-            crates: HashMap<String, (usize, usize)>,
         }
-        let nl = bytes.iter().position(|&b| b == b'\n')?;
-        let h: Header = serde_json::from_slice(bytes.get(..nl)?).ok()?;
-        if h.version != CACHE_VERSION || h.key != key {
+        let file = std::fs::File::open(path).ok()?;
+        let mut reader = std::io::BufReader::with_capacity(64 * 1024, &file);
+        let mut line = |buf: &mut Vec<u8>| -> Option<usize> {
+            let n = reader.read_until(b'\n', buf).ok()?;
+            (buf.pop() == Some(b'\n')).then_some(n)
+        };
+        let (mut head, mut table) = (Vec::new(), Vec::new());
+        let base = line(&mut head)? + line(&mut table)?;
+        let h: Header = serde_json::from_slice(&head).ok()?;
+        if h.version != CACHE_VERSION || h.key != key || crc32(&table) != h.crc {
             return None;
         }
-        let body = bytes.split_off(nl + 1);
-        if crc32(&body) != h.crc || h.crates.values().any(|(o, l)| o + l > body.len()) {
-            return None;
+        let table = String::from_utf8(table).ok()?;
+        // Every record named and the names strictly increasing (what the
+        // lookup's binary search relies on), else the cache is not used; a
+        // record whose numbers do not parse falls back like a bad chunk.
+        let mut records = Vec::new();
+        let mut start = 0;
+        let mut last = "";
+        for part in table.split(' ') {
+            let name = part.split_once(':').map(|(n, _)| n)?;
+            if name <= last {
+                return None;
+            }
+            last = name;
+            records.push(start..start + part.len());
+            start += part.len() + 1;
         }
+        let cells = std::iter::repeat_with(std::cell::OnceCell::new)
+            .take(records.len())
+            .collect();
         Some(Database {
             root: root.to_path_buf(),
             commit_date: h.commit_date,
             lazy: Some(Lazy {
-                body,
-                crates: h
-                    .crates
-                    .into_iter()
-                    .map(|(k, (o, l))| (k, (o, l, std::cell::OnceCell::new())))
-                    .collect(),
+                file,
+                path: path.to_path_buf(),
+                base: u64::try_from(base).ok()?,
+                table,
+                records,
+                cells,
                 count: h.count,
                 newest: h.newest_date,
             }),
             ..Database::default()
         })
+    }
+
+    /// Reads the cached advisories of `names` now (a no-op without a cache),
+    /// so that a crate whose chunk is damaged and whose files cannot be
+    /// parsed either is an error here, not a silent "no advisories" later.
+    pub fn preload<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<(), DbError> {
+        let Some(lazy) = &self.lazy else {
+            return Ok(());
+        };
+        for name in names {
+            if let Some(Err(e)) = lazy.load(&self.root, name) {
+                return Err(e.clone());
+            }
+        }
+        Ok(())
     }
 
     /// Number of advisories (both collections).
@@ -404,7 +564,10 @@ impl Database {
 
     /// Advisories of `name` (crates collection), any kind.
     pub fn for_package<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Advisory> + 'a {
-        let lazy = self.lazy.as_ref().map_or(&[][..], |l| l.get(name));
+        let lazy = self
+            .lazy
+            .as_ref()
+            .map_or(&[][..], |l| l.get(&self.root, name));
         self.by_package
             .get(name)
             .into_iter()
@@ -414,7 +577,7 @@ impl Database {
     }
 }
 
-const CACHE_VERSION: &str = concat!("gate-audit ", env!("CARGO_PKG_VERSION"), " cache 2");
+const CACHE_VERSION: &str = concat!("gate-audit ", env!("CARGO_PKG_VERSION"), " cache 4");
 
 /// CRC-32 (IEEE), to tell a torn or corrupted cache from a good one.
 fn crc32(bytes: &[u8]) -> u32 {

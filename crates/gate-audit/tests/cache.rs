@@ -50,22 +50,53 @@ fn warm_lazy_cache_equals_a_full_parse() {
         assert_eq!(hits(&warm, lock), want, "{lock}");
     }
 
-    // A flipped byte in the body: the checksum fails, the cache is rebuilt.
-    let file = std::fs::read_dir(cache.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "idx"))
-        .unwrap();
+    // A flipped byte in a chunk the lockfile needs (the `time` crate's,
+    // which debio-node uses): that chunk fails its checksum, the crate's
+    // advisories come from the database's own files (same hits), and the
+    // cache file is removed, so the next run rebuilds it.
+    let file = cache_file(cache.path());
     let mut bytes = std::fs::read(&file).unwrap();
-    let n = bytes.len();
-    bytes[n - 10] ^= 0x01;
+    let at = find(&bytes, br#""package":"time""#);
+    bytes[at + 12] ^= 0x01;
     std::fs::write(&file, &bytes).unwrap();
     let (again, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
-    assert!(!used, "a corrupted cache is not used");
+    assert!(used, "the header is intact: the cache is opened");
+    again.preload(["time"]).unwrap();
     assert_eq!(
         hits(&again, "debio-node.Cargo.lock"),
         hits(&full, "debio-node.Cargo.lock")
     );
+    assert!(!file.exists(), "a damaged cache is removed");
     let (_, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
-    assert!(used, "and it was rewritten");
+    assert!(!used, "and rebuilt on the next run");
+    let (_, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    assert!(used, "then used again");
+
+    // A flipped byte in the table line: its checksum fails, the cache is not
+    // used at all (a damaged crate name must never hide a crate's advisories).
+    let file = cache_file(cache.path());
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = find(&bytes, b" time:") + 1;
+    bytes[at] = b'x';
+    std::fs::write(&file, &bytes).unwrap();
+    let (again, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    assert!(!used, "a damaged table is not used");
+    assert_eq!(
+        hits(&again, "debio-node.Cargo.lock"),
+        hits(&full, "debio-node.Cargo.lock")
+    );
+}
+
+fn cache_file(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .unwrap()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap_or_else(|| panic!("{} not in the cache", String::from_utf8_lossy(needle)))
 }

@@ -135,3 +135,56 @@ fn both_paths_agree_on_hand_written_variants() {
     }
     assert!(scanned >= 8, "{scanned} variants scanned");
 }
+
+/// `Detail::Packages` (what gate-audit asks for) gives the full model minus
+/// hashes, edges, roots and direct dependencies, and the same errors: on
+/// every real Cargo.lock and on every truncation of the fuzz corpus.
+#[test]
+fn packages_only_is_the_full_model_without_the_graph() {
+    use gate_audit::lockfile::{Detail, Lockfile, ParseError};
+    let stripped = |r: Result<Lockfile, ParseError>| {
+        format!(
+            "{:?}",
+            r.map(|mut l| {
+                for p in &mut l.packages {
+                    p.hashes.clear();
+                    p.dependencies.clear();
+                }
+                l.roots.clear();
+                l.direct = None;
+                l
+            })
+        )
+    };
+    let check = |text: &str, what: &str| {
+        for parse in [cargo::parse_with, |d: &str, t: &str, detail| {
+            // the TOML path too, through text the scanner declines
+            cargo::parse_with(d, &format!("{t}\n[unknown-table]\n"), detail)
+        }] {
+            let full = stripped(parse("Cargo.lock", text, Detail::Full));
+            let light = format!("{:?}", parse("Cargo.lock", text, Detail::Packages));
+            assert_eq!(light, full, "{what}");
+        }
+    };
+    let mut real = 0;
+    for e in std::fs::read_dir(shared().join("lockfiles")).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with("Cargo.lock") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            check(&text, &p.display().to_string());
+            let light = cargo::parse_with("Cargo.lock", &text, Detail::Packages).unwrap();
+            assert!(light.packages.len() > 100, "{}", p.display());
+            real += 1;
+        }
+    }
+    assert!(real >= 9);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/cargo_lock");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let Ok(text) = String::from_utf8(std::fs::read(e.unwrap().path()).unwrap()) else {
+            continue;
+        };
+        for (cut, _) in text.char_indices() {
+            check(&text[..cut], &format!("{:?}", &text[..cut]));
+        }
+    }
+}
