@@ -191,8 +191,9 @@ struct Lazy {
     /// The table line: `name:offset:length:crc32` records, one space
     /// apart, sorted by name.
     table: String,
-    /// Byte ranges of the records in `table`, in its (name) order.
-    records: Vec<std::ops::Range<usize>>,
+    /// Where each record is in `table`, in its (name) order: start, end of
+    /// the name, end.
+    records: Vec<(usize, usize, usize)>,
     /// The parsed advisories of each record, filled on first use.
     cells: Vec<std::cell::OnceCell<Result<Vec<Advisory>, DbError>>>,
     count: usize,
@@ -217,17 +218,18 @@ impl Lazy {
     /// itself (`crates/<name>/`) and the cache file is removed, so that the
     /// next run rebuilds it.
     fn load(&self, root: &Path, name: &str) -> Option<&Result<Vec<Advisory>, DbError>> {
-        let record = |r: &std::ops::Range<usize>| self.table.get(r.clone()).unwrap_or_default();
         let i = self
             .records
-            .binary_search_by(|r| {
-                let rec = record(r);
-                rec.split_once(':').map_or(rec, |(n, _)| n).cmp(name)
+            .binary_search_by(|&(start, colon, _)| {
+                self.table.get(start..colon).unwrap_or_default().cmp(name)
             })
             .ok()?;
         let cell = self.cells.get(i)?;
         Some(cell.get_or_init(|| {
-            let chunk = self.records.get(i).and_then(|r| parse_record(record(r)));
+            let chunk = self
+                .records
+                .get(i)
+                .and_then(|&(start, _, end)| parse_record(self.table.get(start..end)?));
             chunk.and_then(|c| self.read_chunk(&c)).map_or_else(
                 || {
                     let _ = std::fs::remove_file(&self.path);
@@ -500,12 +502,13 @@ impl Database {
         let mut start = 0;
         let mut last = "";
         for part in table.split(' ') {
-            let name = part.split_once(':').map(|(n, _)| n)?;
+            let colon = part.bytes().position(|b| b == b':')?;
+            let name = part.get(..colon)?;
             if name <= last {
                 return None;
             }
             last = name;
-            records.push(start..start + part.len());
+            records.push((start, start + colon, start + part.len()));
             start += part.len() + 1;
         }
         let cells = std::iter::repeat_with(std::cell::OnceCell::new)

@@ -105,12 +105,28 @@ fn package_lines(text: &str) -> Vec<u32> {
 /// A basic string as Cargo writes it: `"..."` without escapes.
 fn plain_string(v: &str) -> Option<&str> {
     let inner = v.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.contains(['"', '\\'])).then_some(inner)
+    (!inner.bytes().any(|b| b == b'"' || b == b'\\')).then_some(inner)
 }
 
 /// TOML whitespace (not Unicode's).
-fn ws(c: char) -> bool {
-    c == ' ' || c == '\t'
+fn ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// `s` without leading and trailing TOML whitespace (bytes: the scanner
+/// runs this on every line).
+fn trim_ws(s: &str) -> &str {
+    trim_end_ws(trim_start_ws(s))
+}
+
+fn trim_start_ws(s: &str) -> &str {
+    let n = s.bytes().take_while(|&b| ws(b)).count();
+    s.get(n..).unwrap_or_default()
+}
+
+fn trim_end_ws(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(|&b| ws(b)).count();
+    s.get(..s.len() - n).unwrap_or_default()
 }
 
 /// `key = value` with a bare or plain quoted key.
@@ -119,7 +135,7 @@ fn key_value(line: &str) -> Option<(&str, bool, &str)> {
         let end = r.find('"')?;
         (r.get(..end)?, true, r.get(end + 1..)?)
     } else {
-        let end = line.find(|c: char| c == '=' || ws(c))?;
+        let end = line.bytes().position(|b| b == b'=' || ws(b))?;
         let key = line.get(..end)?;
         if key.is_empty()
             || !key
@@ -130,8 +146,8 @@ fn key_value(line: &str) -> Option<(&str, bool, &str)> {
         }
         (key, false, line.get(end..)?)
     };
-    let value = rest.trim_start_matches(ws).strip_prefix('=')?;
-    Some((key, quoted, value.trim_matches(ws)))
+    let value = trim_start_ws(rest).strip_prefix('=')?;
+    Some((key, quoted, trim_ws(value)))
 }
 
 /// The fast path: Cargo.lock as Cargo writes it (`version = N`,
@@ -196,7 +212,7 @@ fn scan(text: &str) -> Option<(Raw<'_>, Vec<u32>)> {
         (u32::try_from(i + 1).unwrap_or(u32::MAX), l)
     });
     while let Some((n, line)) = it.next() {
-        let t = line.trim_matches(ws);
+        let t = trim_ws(line);
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
@@ -261,7 +277,7 @@ fn scan(text: &str) -> Option<(Raw<'_>, Vec<u32>)> {
                         let mut comma = true;
                         loop {
                             let (_, l) = it.next()?;
-                            let e = l.trim_matches(ws);
+                            let e = trim_ws(l);
                             if e.is_empty() || e.starts_with('#') {
                                 continue;
                             }
@@ -272,7 +288,7 @@ fn scan(text: &str) -> Option<(Raw<'_>, Vec<u32>)> {
                                 return None;
                             }
                             let (s, c) = match e.strip_suffix(',') {
-                                Some(s) => (s.trim_end_matches(ws), true),
+                                Some(s) => (trim_end_ws(s), true),
                                 None => (e, false),
                             };
                             deps.push(Cow::Borrowed(plain_string(s)?));
