@@ -186,8 +186,9 @@ struct Lazy {
     file: std::fs::File,
     /// The cache file, removed when a chunk turns out corrupted.
     path: PathBuf,
-    /// Offset of the body in the file.
+    /// Offset of the body in the file, and the file's size.
     base: u64,
+    size: u64,
     /// The table line: `name:offset:length:crc32` records, one space
     /// apart, sorted by name.
     table: String,
@@ -245,6 +246,10 @@ impl Lazy {
         let mut f = &self.file;
         f.seek(SeekFrom::Start(self.base.checked_add(c.off)?))
             .ok()?;
+        // A length past the end of the file is damage, not an allocation.
+        if self.base.checked_add(c.off)?.checked_add(c.len as u64)? > self.size {
+            return None;
+        }
         let mut buf = vec![0; c.len];
         f.read_exact(&mut buf).ok()?;
         if crc32(&buf) != c.crc {
@@ -254,7 +259,8 @@ impl Lazy {
     }
 }
 
-/// Removes the caches of other database states (`rustsec-*.idx` but `keep`)
+/// Removes the caches of other database states (`rustsec-*.idx`, and the
+/// first format's `rustsec-*.json`, but `keep`)
 /// a week after their last write, so that a cache directory does not grow
 /// with every advisory-db update, while two checkouts used in turn keep
 /// theirs.
@@ -273,7 +279,10 @@ fn prune_caches(dir: &Path, keep: &Path) {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > week);
-        if p != keep && name.starts_with("rustsec-") && name.ends_with(".idx") && old {
+        // `.json`: the first cache format's name.
+        let ours =
+            name.starts_with("rustsec-") && (name.ends_with(".idx") || name.ends_with(".json"));
+        if p != keep && ours && old {
             let _ = std::fs::remove_file(&p);
         }
     }
@@ -483,6 +492,7 @@ impl Database {
             crc: u32,
         }
         let file = std::fs::File::open(path).ok()?;
+        let size = file.metadata().ok()?.len();
         let mut reader = std::io::BufReader::with_capacity(64 * 1024, &file);
         let mut line = |buf: &mut Vec<u8>| -> Option<usize> {
             let n = reader.read_until(b'\n', buf).ok()?;
@@ -521,6 +531,7 @@ impl Database {
                 file,
                 path: path.to_path_buf(),
                 base: u64::try_from(base).ok()?,
+                size,
                 table,
                 records,
                 cells,

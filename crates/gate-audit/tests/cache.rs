@@ -87,6 +87,51 @@ fn warm_lazy_cache_equals_a_full_parse() {
     );
 }
 
+/// A table whose checksum holds but whose record points past the end of
+/// the file (a crafted or buggy cache): no huge allocation, no panic; that
+/// crate is read from the database and the cache dropped.
+#[test]
+fn a_chunk_past_the_end_of_the_file_falls_back() {
+    if !fixtures().exists() {
+        return;
+    }
+    let root = fixtures().join("advisories/rustsec");
+    let cache = tempfile::tempdir().unwrap();
+    let full = rustsec::Database::open(&root).unwrap();
+    rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    let file = cache_file(cache.path());
+    let text = String::from_utf8(std::fs::read(&file).unwrap()).unwrap();
+    let mut lines = text.splitn(3, '\n');
+    let (head, table, body) = (
+        lines.next().unwrap(),
+        lines.next().unwrap(),
+        lines.next().unwrap(),
+    );
+    let table: Vec<String> = table
+        .split(' ')
+        .map(|r| {
+            let f: Vec<&str> = r.split(':').collect();
+            if f[0] == "time" {
+                format!("time:{}:999999999999:{}", f[1], f[3])
+            } else {
+                r.to_string()
+            }
+        })
+        .collect();
+    let table = table.join(" ");
+    let mut h: serde_json::Value = serde_json::from_str(head).unwrap();
+    h["crc"] = crc32fast::hash(table.as_bytes()).into();
+    std::fs::write(&file, format!("{h}\n{table}\n{body}")).unwrap();
+    let (db, used) = rustsec::Database::open_cached(&root, Some(cache.path())).unwrap();
+    assert!(used, "the table's checksum holds");
+    db.preload(["time"]).unwrap();
+    assert_eq!(
+        hits(&db, "debio-node.Cargo.lock"),
+        hits(&full, "debio-node.Cargo.lock")
+    );
+    assert!(!file.exists(), "the cache is dropped");
+}
+
 fn cache_file(dir: &Path) -> PathBuf {
     std::fs::read_dir(dir)
         .unwrap()

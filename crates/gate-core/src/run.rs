@@ -569,7 +569,9 @@ async fn finish<G: Gate>(
         (Verdict::Fail, _) | (Verdict::Warn, FailOn::Warn) => ExitCode::Fail,
         _ => ExitCode::Pass,
     };
-    drop_unless_exiting((input, report));
+    // The report is plain data; the input is the gate's and is dropped as
+    // usual (it may hold temporary directories, locks or processes).
+    drop_unless_exiting(report);
     match upstream {
         // A failed verdict is the more important news.
         Some(e) if verdict_code == ExitCode::Pass => Err(e),
@@ -587,7 +589,9 @@ static PROCESS_EXITS_AFTER_RUN: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
 /// Drops `value`, unless this run is a whole process ([`main`]): then it is
-/// left to the exit. Freeing a large parsed model (a lockfile's ten
+/// left to the exit. Only for plain data: nothing whose `Drop` does
+/// something the exit would not (temporary directories, lock files, child
+/// processes killed on drop, buffered writers). Freeing a large parsed model (a lockfile's ten
 /// thousand small strings) costs a fresh process ~0.4 ms that nothing
 /// needs; freeing it on another thread was tried and is slower (it
 /// contends with the run for the allocator). In-process runs (the tests)
