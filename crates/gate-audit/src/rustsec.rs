@@ -260,10 +260,9 @@ impl Lazy {
 }
 
 /// Removes the caches of other database states (`rustsec-*.idx`, and the
-/// first format's `rustsec-*.json`, but `keep`)
-/// a week after their last write, so that a cache directory does not grow
-/// with every advisory-db update, while two checkouts used in turn keep
-/// theirs.
+/// first format's `rustsec-*.json`; never `keep`) a week after their last
+/// write, so that a cache directory does not grow with every advisory-db
+/// update, while two checkouts used in turn keep theirs.
 fn prune_caches(dir: &Path, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -398,11 +397,11 @@ impl Database {
     /// Loads the database through a compact cache in `cache_dir`: the parsed
     /// advisories (no Markdown bodies, affected intervals precomputed) keyed
     /// by a fingerprint of the database (see [`fingerprint`]), one JSON chunk
-    /// per crate with its offset, length and CRC-32 in a header line, so that
-    /// a run reads and parses only the chunks of the crates its lockfiles
-    /// contain. A missing, stale or unreadable cache is rebuilt from a full
+    /// per crate, its offset, length and CRC-32 in a table line (see
+    /// `to_cache`), so that a run reads and parses only the
+    /// chunks of the crates its lockfiles contain. A missing, stale or unreadable cache is rebuilt from a full
     /// parse; a corrupted chunk falls back to the database's own files for
-    /// that crate (see [`Lazy::load`]). Returns whether the cache was used.
+    /// that crate (see `Lazy::load`). Returns whether the cache was used.
     pub fn open_cached(root: &Path, cache_dir: Option<&Path>) -> Result<(Database, bool), DbError> {
         let Some(dir) = cache_dir else {
             return Database::open(root).map(|d| (d, false));
