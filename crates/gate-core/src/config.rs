@@ -419,6 +419,17 @@ impl ConfigFile {
                         ));
                     }
                 }
+                jsonschema::error::ValidationErrorKind::AnyOf { .. }
+                | jsonschema::error::ValidationErrorKind::OneOfNotValid { .. }
+                    if let Some(words) = alternatives(&schema, &instance, &ptr) =>
+                {
+                    problems.push(format!(
+                        "{}: `{}`: {} is not accepted: {words}",
+                        self.origin_of(&full),
+                        key_path(&full),
+                        err.instance()
+                    ));
+                }
                 _ => problems.push(format!(
                     "{}: `{}`: {}",
                     self.origin_of(&full),
@@ -628,6 +639,87 @@ fn exact_f64(n: &serde_json::Number) -> Option<f64> {
         return (i.unsigned_abs() <= EXACT).then_some(i as f64);
     }
     n.as_f64()
+}
+
+/// What the `oneOf`/`anyOf` at `ptr` accepts, in words (`must be one of
+/// "fail", "warn"`, `must be a string or a boolean`), when each of its
+/// branches is a plain constant, enumeration or type; else `None` (and
+/// jsonschema's own message is used).
+fn alternatives(root: &Value, instance: &Value, ptr: &str) -> Option<String> {
+    let (parent, last) = ptr.rsplit_once('/')?;
+    let parent_schema = schema_at(root, root, instance, parent)?;
+    let sub = match instance.pointer(parent)? {
+        Value::Object(_) => *schema_properties(parent_schema, root).get(&unescape_pointer(last))?,
+        Value::Array(_) => parent_schema.get("items")?,
+        _ => return None,
+    };
+    let (mut values, mut types) = (Vec::new(), Vec::new());
+    collect_alternatives(resolve(sub, root), root, 0, &mut values, &mut types)?;
+    // A misspelt constant: the closest one.
+    let hint = match instance.pointer(ptr) {
+        Some(Value::String(given)) => {
+            let names: Vec<String> = values
+                .iter()
+                .filter_map(|v| serde_json::from_str::<String>(v).ok())
+                .collect();
+            did_you_mean(given, names.iter().map(String::as_str))
+        }
+        _ => String::new(),
+    };
+    let mut parts = Vec::new();
+    match values.len() {
+        0 => {}
+        1 => parts.extend(values),
+        _ => parts.push(format!("one of {}", values.join(", "))),
+    }
+    parts.extend(types);
+    (!parts.is_empty()).then(|| format!("must be {}{hint}", parts.join(" or ")))
+}
+
+/// The constants and types a `oneOf`/`anyOf` (nested ones flattened, as
+/// schemars writes an optional enum) accepts; `None` when a branch is
+/// anything else. `null` is left out: in `gates.yml` it means "unset".
+fn collect_alternatives(
+    sub: &Value,
+    root: &Value,
+    depth: usize,
+    values: &mut Vec<String>,
+    types: &mut Vec<String>,
+) -> Option<()> {
+    const PLAIN: [&str; 6] = ["type", "const", "enum", "description", "title", "default"];
+    let branches = sub
+        .get("oneOf")
+        .or_else(|| sub.get("anyOf"))
+        .and_then(Value::as_array)?;
+    for b in branches {
+        let b = resolve(b, root);
+        if depth < 4 && (b.get("oneOf").is_some() || b.get("anyOf").is_some()) {
+            collect_alternatives(b, root, depth + 1, values, types)?;
+            continue;
+        }
+        let b = b.as_object()?;
+        if !b.keys().all(|k| PLAIN.contains(&k.as_str())) {
+            return None;
+        }
+        if let Some(c) = b.get("const") {
+            values.push(c.to_string());
+        } else if let Some(e) = b.get("enum").and_then(Value::as_array) {
+            values.extend(e.iter().map(Value::to_string));
+        } else {
+            let word = match b.get("type")?.as_str()? {
+                "string" => "a string",
+                "boolean" => "a boolean (true or false)",
+                "number" => "a number",
+                "integer" => "a whole number",
+                "array" => "a list",
+                "object" => "a mapping",
+                "null" => continue,
+                _ => return None,
+            };
+            types.push(word.to_string());
+        }
+    }
+    Some(())
 }
 
 fn describe(err: &jsonschema::ValidationError<'_>) -> String {
@@ -1014,6 +1106,55 @@ mod tests {
             GateError::Config(m) => m,
             other => panic!("expected config error, got {other:?}"),
         }
+    }
+
+    /// A value outside a `oneOf` of constants or an `anyOf` of types is
+    /// worded as what is accepted (with the closest constant), not as
+    /// jsonschema's "not valid under any of the schemas".
+    #[test]
+    fn alternatives_are_spelled_out() {
+        #[derive(Debug, Deserialize, JsonSchema)]
+        #[serde(rename_all = "kebab-case")]
+        enum Level {
+            /// Fails.
+            Fail,
+            /// Warns.
+            Warn,
+        }
+        #[derive(Debug, Deserialize, JsonSchema)]
+        #[serde(untagged)]
+        #[allow(dead_code)] // only its schema is used
+        enum Age {
+            Text(String),
+            Off(bool),
+        }
+        #[derive(Debug, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        #[allow(dead_code)] // only its schema is used
+        struct Choices {
+            level: Option<Level>,
+            age: Option<Age>,
+            levels: Option<Vec<Level>>,
+        }
+        let text = "version: 1\ncoverage:\n  level: wran\n  age: 3\n  levels: [fail, oops]\n";
+        let mut f = ConfigFile::parse(Path::new("gates.yml"), text, "coverage").unwrap();
+        let m = msgs(f.section::<Choices>("coverage", &[]).unwrap_err());
+        let all = m.join("\n");
+        assert!(
+            all.contains(r#"gates.yml:3:10: `coverage.level`: "wran" is not accepted: must be one of "fail", "warn" (did you mean `warn`?)"#),
+            "{all}"
+        );
+        assert!(
+            all.contains("gates.yml:4:8: `coverage.age`: 3 is not accepted: must be a string or a boolean (true or false)"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                r#"`coverage.levels[1]`: "oops" is not accepted: must be one of "fail", "warn""#
+            ),
+            "{all}"
+        );
+        assert!(!all.contains("not valid under any"), "{all}");
     }
 
     #[test]
