@@ -245,8 +245,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "schema-unavailable",
-        summary: "No embedded schema for the SBOM's specVersion",
-        help: "gate-sbom embeds the 1.5, 1.6 and 1.7 schemas; produce one of those versions to have it validated.",
+        summary: "No schema was applied: no embedded JSON Schema for the SBOM's specVersion, or an XML document",
+        help: "gate-sbom embeds the 1.5, 1.6 and 1.7 JSON Schemas: produce one of those versions in JSON to have it validated, or validate XML with `xmllint --noout --schema bom-<version>.xsd`.",
         default_severity: Severity::Warning,
     },
     Rule {
@@ -371,15 +371,47 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Reads a CycloneDX JSON document and validates it.
+/// Whether `bytes` look like XML (a `<` first, after a byte-order mark and
+/// white space) rather than JSON.
+fn looks_like_xml(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
+}
+
+/// Reads a CycloneDX document, JSON or XML, and validates it: JSON against
+/// the official JSON Schema of its specVersion and semantically; XML
+/// semantically (read into the same form, see [`crate::xml::read`]), its XSD
+/// validation left to `xmllint` and said so in a `schema-unavailable`
+/// warning.
 pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Result<Doc> {
+    if looks_like_xml(bytes) {
+        let doc = crate::xml::read(bytes).map_err(|(line, m)| {
+            GateError::malformed(
+                path,
+                line,
+                format!("{m}; gate-sbom checks CycloneDX documents (JSON or XML)"),
+            )
+        })?;
+        let analysis = validate::analyse(&doc);
+        let version = analysis.spec_version.clone();
+        return Ok(Doc {
+            path: display.to_string(),
+            sha256: sha256_hex(bytes),
+            analysis,
+            schema: Err(format!(
+                "CycloneDX {version} XML is not validated against the XSD here (run `xmllint --noout --schema bom-{version}.xsd`)"
+            )),
+            method: String::new(),
+            notes: Vec::new(),
+            absent: false,
+            xml: None,
+        });
+    }
     let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         GateError::malformed(
             path,
             Some(e.line() as u64),
-            format!(
-                "not JSON: {e}; gate-sbom checks CycloneDX JSON documents (XML is not supported)"
-            ),
+            format!("not JSON: {e}; gate-sbom checks CycloneDX documents (JSON or XML)"),
         )
     })?;
     match doc.get("bomFormat").and_then(|v| v.as_str()) {

@@ -1,7 +1,10 @@
 //! The same document as CycloneDX XML (1.5 / 1.6 XSD), byte for byte
 //! reproducible like the JSON: elements in the XSD's sequence order, two-space
 //! indentation, `\n` line ends, and the JSON's serial number (one BOM, two
-//! encodings).
+//! encodings). And back: [`read`] turns a CycloneDX XML document into the
+//! JSON form the checks and `diff` read.
+
+use serde_json::{Map, Value};
 
 use crate::model::{Bom, Component, Dependency, Property};
 
@@ -213,6 +216,336 @@ pub fn to_xml(bom: &Bom, serial: &str) -> String {
     }
     w.close("bom");
     w.out
+}
+
+// Reading: CycloneDX XML into the JSON form `validate::analyse` reads.
+
+/// An element of a read document: local name, attributes (as written,
+/// prefixes kept), text content, children.
+struct El {
+    name: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    children: Vec<El>,
+}
+
+impl El {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    fn child(&self, name: &str) -> Option<&El> {
+        self.children.iter().find(|c| c.name == name)
+    }
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a El> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+    fn text_of(&self, name: &str) -> Option<String> {
+        self.child(name).map(|c| c.text.trim().to_string())
+    }
+}
+
+/// A read error: the line when known, and what is wrong.
+pub type ReadError = (Option<u64>, String);
+
+fn line_at(bytes: &[u8], offset: u64) -> u64 {
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    bytes
+        .get(..end)
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) as u64
+        + 1
+}
+
+fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<El, String> {
+    let name = String::from_utf8(e.local_name().as_ref().to_vec())
+        .map_err(|_| "an element name is not UTF-8".to_string())?;
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| format!("<{name}>: bad attribute: {err}"))?;
+        let key = String::from_utf8(a.key.as_ref().to_vec())
+            .map_err(|_| format!("<{name}>: an attribute name is not UTF-8"))?;
+        let value = a
+            .unescape_value()
+            .map_err(|err| format!("<{name} {key}>: {err}"))?
+            .into_owned();
+        attrs.push((key, value));
+    }
+    Ok(El {
+        name,
+        attrs,
+        text: String::new(),
+        children: Vec::new(),
+    })
+}
+
+/// `&name;` as text: the five XML entities and character references.
+fn entity(name: &[u8]) -> Option<char> {
+    Some(match name {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        _ => {
+            let n = std::str::from_utf8(name.strip_prefix(b"#")?).ok()?;
+            let code = match n.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => n.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    })
+}
+
+/// Parses a whole XML document into its root element.
+fn tree(bytes: &[u8]) -> Result<El, ReadError> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_reader(bytes);
+    r.config_mut().trim_text(false);
+    let mut buf = Vec::new();
+    let mut stack: Vec<El> = Vec::new();
+    let mut root: Option<El> = None;
+    loop {
+        let at = r.buffer_position();
+        let ev = r.read_event_into(&mut buf).map_err(|e| {
+            (
+                Some(line_at(bytes, r.error_position())),
+                format!("not well-formed XML: {e}"),
+            )
+        })?;
+        let here = || Some(line_at(bytes, at));
+        let mut done: Option<El> = None;
+        match ev {
+            Event::Start(e) => stack.push(element(&e).map_err(|m| (here(), m))?),
+            Event::Empty(e) => done = Some(element(&e).map_err(|m| (here(), m))?),
+            Event::End(_) => done = stack.pop(),
+            Event::Text(t) => {
+                let t = std::str::from_utf8(&t)
+                    .map_err(|_| (here(), "text is not UTF-8".to_string()))?;
+                match stack.last_mut() {
+                    Some(top) => top.text.push_str(t),
+                    None if t.trim().is_empty() => {}
+                    None => return Err((here(), "text outside the root element".into())),
+                }
+            }
+            Event::CData(t) => {
+                let t = std::str::from_utf8(&t)
+                    .map_err(|_| (here(), "CDATA is not UTF-8".to_string()))?;
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(t);
+                }
+            }
+            Event::GeneralRef(name) => {
+                let c = entity(&name).ok_or_else(|| {
+                    (
+                        here(),
+                        format!("unknown entity `&{};`", String::from_utf8_lossy(&name)),
+                    )
+                })?;
+                if let Some(top) = stack.last_mut() {
+                    top.text.push(c);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        if let Some(el) = done {
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(el),
+                None if root.is_none() => root = Some(el),
+                None => return Err((here(), "a second root element".into())),
+            }
+        }
+        buf.clear();
+    }
+    if let Some(open) = stack.last() {
+        return Err((
+            Some(line_at(bytes, r.buffer_position())),
+            format!("the document ends inside <{}>: it is truncated", open.name),
+        ));
+    }
+    root.ok_or((Some(1), "no root element: an empty document".into()))
+}
+
+/// The CycloneDX namespace's version (`http://cyclonedx.org/schema/bom/1.6`
+/// → `1.6`), with or without a prefix.
+fn spec_version(root: &El) -> Option<String> {
+    root.attrs
+        .iter()
+        .filter(|(k, _)| k == "xmlns" || k.starts_with("xmlns:"))
+        .find_map(|(_, v)| v.strip_prefix("http://cyclonedx.org/schema/bom/"))
+        .map(String::from)
+}
+
+fn component_json(c: &El) -> Value {
+    let mut o = Map::new();
+    for (k, key) in [("type", "type"), ("bom-ref", "bom-ref")] {
+        if let Some(v) = c.attr(k) {
+            o.insert(key.into(), v.into());
+        }
+    }
+    for field in [
+        "supplier",
+        "author",
+        "publisher",
+        "group",
+        "name",
+        "version",
+        "description",
+        "scope",
+        "copyright",
+        "cpe",
+        "purl",
+        "mime-type",
+    ] {
+        if field == "supplier" {
+            if let Some(s) = c.child("supplier").and_then(|s| s.text_of("name")) {
+                o.insert("supplier".into(), serde_json::json!({ "name": s }));
+            }
+            continue;
+        }
+        if let Some(v) = c.text_of(field) {
+            o.insert(field.into(), v.into());
+        }
+    }
+    if let Some(hs) = c.child("hashes") {
+        let list: Vec<Value> = hs
+            .all("hash")
+            .map(|h| serde_json::json!({ "alg": h.attr("alg").unwrap_or(""), "content": h.text.trim() }))
+            .collect();
+        o.insert("hashes".into(), list.into());
+    }
+    if let Some(ls) = c.child("licenses") {
+        let mut list = Vec::new();
+        for l in &ls.children {
+            match l.name.as_str() {
+                "expression" => list.push(serde_json::json!({ "expression": l.text.trim() })),
+                "license" => {
+                    let mut lic = Map::new();
+                    for f in ["id", "name", "url"] {
+                        if let Some(v) = l.text_of(f) {
+                            lic.insert(f.into(), v.into());
+                        }
+                    }
+                    list.push(serde_json::json!({ "license": lic }));
+                }
+                _ => {}
+            }
+        }
+        o.insert("licenses".into(), list.into());
+    }
+    if let Some(rs) = c.child("externalReferences") {
+        let list: Vec<Value> = rs
+            .all("reference")
+            .map(|r| {
+                serde_json::json!({
+                    "type": r.attr("type").unwrap_or(""),
+                    "url": r.text_of("url").unwrap_or_default(),
+                })
+            })
+            .collect();
+        o.insert("externalReferences".into(), list.into());
+    }
+    if let Some(ps) = c.child("properties") {
+        o.insert("properties".into(), properties_json(ps));
+    }
+    if let Some(cs) = c.child("components") {
+        let list: Vec<Value> = cs.all("component").map(component_json).collect();
+        o.insert("components".into(), list.into());
+    }
+    Value::Object(o)
+}
+
+fn properties_json(ps: &El) -> Value {
+    ps.all("property")
+        .map(
+            |p| serde_json::json!({ "name": p.attr("name").unwrap_or(""), "value": p.text.trim() }),
+        )
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// A CycloneDX XML document (any version of the
+/// `http://cyclonedx.org/schema/bom/` namespace) in the JSON form: the
+/// fields the semantic checks and `diff` read (serial number, version,
+/// metadata component and timestamp, components with their hashes,
+/// licenses, purls, scopes, properties and nested components, services,
+/// the dependency graph). Elements it does not know are left out; the XML
+/// is not validated against the XSD.
+pub fn read(bytes: &[u8]) -> Result<Value, ReadError> {
+    let root = tree(bytes)?;
+    if root.name != "bom" {
+        return Err((
+            Some(1),
+            format!(
+                "not a CycloneDX document: the root element is <{}>, expected <bom>",
+                root.name
+            ),
+        ));
+    }
+    let spec = spec_version(&root).ok_or((
+        Some(1),
+        "not a CycloneDX document: <bom> is not in the http://cyclonedx.org/schema/bom/<version> namespace".to_string(),
+    ))?;
+    let mut doc = Map::new();
+    doc.insert("bomFormat".into(), "CycloneDX".into());
+    doc.insert("specVersion".into(), spec.into());
+    if let Some(s) = root.attr("serialNumber") {
+        doc.insert("serialNumber".into(), s.into());
+    }
+    if let Some(v) = root.attr("version").and_then(|v| v.parse::<u64>().ok()) {
+        doc.insert("version".into(), v.into());
+    }
+    if let Some(m) = root.child("metadata") {
+        let mut meta = Map::new();
+        if let Some(t) = m.text_of("timestamp") {
+            meta.insert("timestamp".into(), t.into());
+        }
+        if let Some(c) = m.child("component") {
+            meta.insert("component".into(), component_json(c));
+        }
+        if let Some(ps) = m.child("properties") {
+            meta.insert("properties".into(), properties_json(ps));
+        }
+        doc.insert("metadata".into(), Value::Object(meta));
+    }
+    if let Some(cs) = root.child("components") {
+        let list: Vec<Value> = cs.all("component").map(component_json).collect();
+        doc.insert("components".into(), list.into());
+    }
+    if let Some(ss) = root.child("services") {
+        let list: Vec<Value> = ss
+            .all("service")
+            .map(|s| {
+                let mut o = Map::new();
+                if let Some(r) = s.attr("bom-ref") {
+                    o.insert("bom-ref".into(), r.into());
+                }
+                o.insert("name".into(), s.text_of("name").unwrap_or_default().into());
+                Value::Object(o)
+            })
+            .collect();
+        doc.insert("services".into(), list.into());
+    }
+    if let Some(ds) = root.child("dependencies") {
+        let list: Vec<Value> = ds
+            .all("dependency")
+            .map(|d| {
+                let on: Vec<Value> = d
+                    .all("dependency")
+                    .filter_map(|x| x.attr("ref"))
+                    .map(Value::from)
+                    .collect();
+                serde_json::json!({ "ref": d.attr("ref").unwrap_or(""), "dependsOn": on })
+            })
+            .collect();
+        doc.insert("dependencies".into(), list.into());
+    }
+    Ok(Value::Object(doc))
 }
 
 #[cfg(test)]

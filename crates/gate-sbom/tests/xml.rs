@@ -240,3 +240,170 @@ fn xml_is_reproducible_and_needs_product_with_several_inputs() {
     );
     assert!(!d.join("one.xml").exists());
 }
+
+/// `check` and `diff` read XML: a document read back gives exactly the
+/// analysis of the JSON written beside it (components, purls, hashes,
+/// licenses, scopes, bom-refs, edges, reachability, issues), and `diff`
+/// between the two finds nothing.
+#[test]
+fn xml_reads_back_as_the_json_written_beside_it() {
+    if !have_fixtures() {
+        return;
+    }
+    let this = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let inputs: Vec<(PathBuf, Vec<&str>)> = vec![
+        (lockfile("axios-v1.0.0.package-lock.json"), vec![]),
+        (lockfile("bat-v0.24.0.Cargo.lock"), vec![]),
+        (this.join("Cargo.toml"), vec!["--cargo-metadata", "always"]),
+    ];
+    for version in ["1.5", "1.6"] {
+        for (input, extra) in &inputs {
+            let tmp = tempfile::tempdir().unwrap();
+            let d = tmp.path();
+            std::fs::write(d.join("app.tar.gz"), b"release <&> bytes\n").unwrap();
+            let mut args = extra.clone();
+            args.extend(["--artifact", "app.tar.gz"]);
+            let (xml, _) = write_both(d, input, version, &args);
+            let what = format!("{} {version}", input.display());
+            let json = d.join("sbom.cdx.json");
+            let read = |p: &Path| {
+                gate_sbom::gate::check_bytes("x", p, &std::fs::read(p).unwrap()).unwrap()
+            };
+            let (j, x) = (read(&json), read(&xml));
+            assert!(j.analysis.components.len() > 5, "{what}");
+            assert_eq!(x.analysis, j.analysis, "{what}");
+            let changes = gate_sbom::diff::diff(&j.analysis, &x.analysis);
+            assert!(
+                changes.added.is_empty() && changes.removed.is_empty(),
+                "{what}"
+            );
+            assert!(changes.version_changed.is_empty(), "{what}");
+            assert!(changes.license_changed.is_empty(), "{what}");
+            // The JSON passes the JSON Schema; the XML says its XSD was not applied.
+            assert_eq!(j.schema, Ok(Vec::new()), "{what}");
+            assert!(
+                x.schema.as_ref().is_err_and(|e| e.contains("xmllint")),
+                "{what}"
+            );
+
+            // Through the binary: `check` passes with that one warning, and
+            // `diff` of the two files reports no change.
+            let mut c = gate(d);
+            c.args(["--format", "json", "check", "sbom.cdx.xml"]);
+            let r = run(c);
+            assert_eq!(r.code, 0, "{what}: {}{}", r.stdout, r.stderr);
+            let rules: Vec<String> = report(&r)["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(rules, ["schema-unavailable"], "{what}");
+            let mut c = gate(d);
+            c.args(["--format", "json", "diff", "sbom.cdx.json", "sbom.cdx.xml"]);
+            let r = run(c);
+            assert_eq!(r.code, 0, "{what}: {}{}", r.stdout, r.stderr);
+        }
+    }
+}
+
+/// Broken XML is exit 4 with the file and the line, never a panic: a
+/// truncated document, another root element, no CycloneDX namespace, an
+/// unknown entity, mismatched tags.
+#[test]
+fn broken_xml_is_exit_4_with_a_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let good = "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\" serialNumber=\"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79\" version=\"1\">\n  <components>\n    <component type=\"library\" bom-ref=\"a\">\n      <name>a &amp; b</name>\n    </component>\n  </components>\n</bom>\n";
+    std::fs::write(d.join("good.xml"), good).unwrap();
+    let mut c = gate(d);
+    c.args(["--format", "json", "check", "good.xml"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let cases = [
+        (
+            "truncated.xml",
+            good[..good.len() / 2].to_string(),
+            "truncated",
+        ),
+        (
+            "root.xml",
+            good.replace("<bom ", "<sbom ").replace("</bom>", "</sbom>"),
+            "root element is <sbom>",
+        ),
+        (
+            "ns.xml",
+            good.replace("http://cyclonedx.org/schema/bom/1.6", "urn:other"),
+            "namespace",
+        ),
+        (
+            "entity.xml",
+            good.replace("&amp;", "&nbsp;"),
+            "unknown entity",
+        ),
+        (
+            "tags.xml",
+            good.replace("</name>", "</nam>"),
+            "not well-formed",
+        ),
+    ];
+    for (name, text, says) in cases {
+        std::fs::write(d.join(name), &text).unwrap();
+        let mut c = gate(d);
+        c.args(["check", name]);
+        let r = run(c);
+        assert_eq!(r.code, 4, "{name}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(says), "{name}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("{name}:")),
+            "{name}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// Another tool's XML (cyclonedx-py 7.5.0, tests/data/SOURCES) reads as its
+/// JSON twin does: the same analysis, so the same findings but the XSD note.
+#[test]
+fn third_party_xml_reads_as_its_json_twin() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let read = |name: &str| {
+        let p = data.join(name);
+        gate_sbom::gate::check_bytes(name, &p, &std::fs::read(&p).unwrap()).unwrap()
+    };
+    let j = read("djangoproject-2019.cyclonedx-py.cdx.json");
+    let x = read("djangoproject-2019.cyclonedx-py.cdx.xml");
+    assert_eq!(j.analysis.components.len(), 19);
+    assert_eq!(x.analysis, j.analysis);
+    assert!(j.schema.is_ok() && x.schema.is_err());
+}
+
+/// Untrusted input: every truncation of a real XML SBOM, and every single
+/// byte of it replaced by `<`, `&` or `"`, is read or refused with a line
+/// inside the text; never a panic.
+#[test]
+fn every_truncation_and_poked_byte_is_read_or_refused() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/djangoproject-2019.cyclonedx-py.cdx.xml");
+    let text = std::fs::read(&p).unwrap();
+    let lines = text.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let mut refused = 0;
+    let mut check = |bytes: &[u8]| match gate_sbom::xml::read(bytes) {
+        Ok(_) => {}
+        Err((line, _)) => {
+            refused += 1;
+            assert!(line.is_some_and(|l| (1..=lines).contains(&l)), "{line:?}");
+        }
+    };
+    for cut in 0..text.len() {
+        check(&text[..cut]);
+    }
+    for i in (0..text.len()).step_by(7) {
+        for b in [b'<', b'&', b'"'] {
+            let mut poked = text.clone();
+            poked[i] = b;
+            check(&poked);
+        }
+    }
+    assert!(refused > text.len() / 2, "{refused}");
+}
