@@ -20,6 +20,7 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod secret;
+pub mod tls;
 pub mod units;
 
 pub use context::Context;

@@ -800,7 +800,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         ledger
             .mark(Mark::new(DeploymentState::InProgress, "smoke").live(from.as_ref()))
             .await?;
-        let summary = smoke(&mut rec, cfg, sm, target).await?;
+        let summary = smoke(&mut rec, cfg, sm, target, &ctx.repo_root).await?;
         let failures = summary.failures.clone();
         outcome.smoke = Some(summary);
         if !failures.is_empty() {
@@ -1105,6 +1105,7 @@ async fn smoke(
     cfg: &DeployConfig,
     sm: &SmokeConfig,
     slot: Slot,
+    repo_root: &std::path::Path,
 ) -> Result<SmokeSummary, GateError> {
     let bad = |e: String| GateError::Config(vec![format!("deploy.smoke: {e}")]);
     let health = cfg
@@ -1121,6 +1122,18 @@ async fn smoke(
     );
     scenario.timeout = Duration::from_secs_f64(sm.timeout);
     scenario.graceful_stop = Duration::from_secs_f64(sm.timeout);
+    // The slot is trusted as its health probes trust it.
+    scenario.insecure = cfg.insecure;
+    if let Some(f) = &cfg.ca_file {
+        let p = if std::path::Path::new(f).is_absolute() {
+            std::path::PathBuf::from(f)
+        } else {
+            repo_root.join(f)
+        };
+        scenario
+            .extra_ca
+            .push(std::fs::read(&p).map_err(|e| GateError::read(&p, e))?);
+    }
     rec.event(
         "smoke",
         format!(

@@ -105,14 +105,18 @@ fn https_health_urls_through_gate_health_with_ca_file_insecure_and_conditions() 
     assert!(reason.contains("[BODY] == pat(nope*)"), "{reason}");
     assert_eq!(traffic(&w), "blue");
 
-    // Trusted, conditions met: deployed over https.
+    // Trusted, conditions met: deployed over https, after a load smoke
+    // that trusts the slot through the same CA file.
     w.write_config(&config(
-        "  ca-file: nginx/cert.pem\n  conditions: [\"[STATUS] == 200\", \"[BODY] == pat(ok*)\"]\n",
+        "  ca-file: nginx/cert.pem\n  conditions: [\"[STATUS] == 200\", \"[BODY] == pat(ok*)\"]\n  smoke:\n    rate: 20\n    duration: 1\n",
     ));
     let (code, out, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
     assert_eq!(code, 0, "{err}\n{out}");
     let r = report(&out);
     assert_eq!(r["details"]["live"]["slot"], "green");
+    let sm = &r["details"]["smoke"];
+    assert!(sm["requests"].as_u64().unwrap() >= 10, "{sm}");
+    assert_eq!(sm["failed"], 0, "{sm}");
     assert_eq!(traffic(&w), "green");
     let probes = r["details"]["probes"].as_array().unwrap();
     assert!(

@@ -13,7 +13,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, pki_types::ServerName};
+use tokio_rustls::rustls::{ClientConfig, pki_types::ServerName};
 
 use crate::result::class;
 use crate::scenario::Endpoint;
@@ -104,16 +104,14 @@ fn host_of_url(url: &url::Url) -> String {
     }
 }
 
-/// The TLS client configuration (Mozilla's roots via webpki-roots).
-pub(crate) fn tls_config() -> Result<Arc<ClientConfig>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let mut cfg = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+/// The TLS client configuration: Mozilla's roots plus `extra_ca` (PEM), or
+/// no verification when `insecure` (gate-core's, as gate-health's probes);
+/// HTTP/1.1 only.
+pub(crate) fn tls_config(
+    extra_ca: &[Vec<u8>],
+    insecure: bool,
+) -> Result<Arc<ClientConfig>, String> {
+    let mut cfg = gate_core::tls::client_config(extra_ca, insecure)?;
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
 }

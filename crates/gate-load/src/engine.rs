@@ -84,7 +84,10 @@ pub async fn run_scenario_observed(
         .collect::<Result<Vec<_>, _>>()
         .map_err(LoadError::Invalid)?;
     let tls = if prepared.iter().any(|p| p.tls) {
-        Some(client::tls_config().map_err(LoadError::Invalid)?)
+        Some(
+            client::tls_config(&scenario.extra_ca, scenario.insecure)
+                .map_err(LoadError::Invalid)?,
+        )
     } else {
         None
     };

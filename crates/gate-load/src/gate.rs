@@ -138,6 +138,10 @@ pub struct LoadConfig {
     pub headers: Vec<String>,
     /// Thresholds on the whole run, k6-style: `p(95) < 200ms`, `error_rate < 1%`, `warn: error_rate < 0.5%`, `rps > 100`, `dropped == 0`.
     pub thresholds: Vec<String>,
+    /// PEM file of CA certificates trusted for `https://` endpoints besides the Mozilla roots (a private CA, a self-signed certificate); relative to the repository.
+    pub ca_file: Option<String>,
+    /// Accept any certificate for `https://` endpoints (testing only: the connection is not authenticated).
+    pub insecure: bool,
 }
 
 impl Default for LoadConfig {
@@ -163,6 +167,8 @@ impl Default for LoadConfig {
             expected_statuses: vec!["200-399".into()],
             headers: Vec::new(),
             thresholds: vec!["error_rate < 1%".into()],
+            ca_file: None,
+            insecure: false,
         }
     }
 }
@@ -228,6 +234,12 @@ pub struct LoadArgs {
     /// Reuse connections: true or false
     #[arg(long = "keep-alive", id = "keep_alive", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub keep_alive: Option<String>,
+    /// PEM file of extra CA certificates for https:// endpoints
+    #[arg(long = "ca-file", id = "ca_file", value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// Accept any certificate for https:// endpoints (testing only)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub insecure: Option<String>,
     /// Timeout of a request
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
@@ -642,6 +654,9 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
         graceful_stop,
         expected,
         max_requests,
+        // The CA file is read by `collect`, relative to the repository.
+        extra_ca: Vec::new(),
+        insecure: cfg.insecure,
     };
     if scenario.model.duration().is_zero() {
         return Err(cfg_err("stages", "the stages add up to no time at all"));
@@ -727,7 +742,16 @@ impl Gate for LoadGate {
                 merged: files.iter().map(|f| f.display().to_string()).collect(),
             });
         }
-        let scenario = scenario_from_config(config)?;
+        let mut scenario = scenario_from_config(config)?;
+        if let Some(f) = &config.ca_file {
+            let p = ctx.resolve(f);
+            let pem = std::fs::read(&p).map_err(|e| GateError::read(&p, e))?;
+            // Refused now, with the file named, rather than as a TLS error
+            // on every request.
+            gate_core::tls::client_config(std::slice::from_ref(&pem), false)
+                .map_err(|e| GateError::malformed(&p, None, format!("load.ca-file: {e}")))?;
+            scenario.extra_ca.push(pem);
+        }
         let live = Arc::new(Live::default());
         let cancel = Cancel::new();
         let progress = gate_core::out::stderr_is_tty().then(|| {

@@ -196,6 +196,10 @@ pub struct Scenario {
     pub expected: StatusSet,
     /// Stop after this many requests were sent (both models).
     pub max_requests: Option<u64>,
+    /// PEM CA certificates trusted for `https://` besides the Mozilla roots.
+    pub extra_ca: Vec<Vec<u8>>,
+    /// Accept any certificate for `https://` (not authenticated).
+    pub insecure: bool,
 }
 
 impl Scenario {
@@ -215,6 +219,8 @@ impl Scenario {
             graceful_stop: Duration::from_secs(5),
             expected: StatusSet::default(),
             max_requests: None,
+            extra_ca: Vec::new(),
+            insecure: false,
         }
     }
 

@@ -1,0 +1,101 @@
+//! https endpoints behind a real nginx (Debian's, installed by `.ci/run`)
+//! with a self-signed certificate: refused as a `tls` error unless trusted
+//! through `ca-file` (or `insecure`), the same TLS settings as gate-health's
+//! probes. Skipped, saying so, without nginx off CI.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use gate_core::ExitCode;
+
+struct TestEnv {
+    dir: PathBuf,
+}
+
+impl gate_core::run::Env for TestEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        (key == "NO_COLOR").then(|| "1".into())
+    }
+    fn vars(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    fn cwd(&self) -> gate_core::Result<PathBuf> {
+        Ok(self.dir.clone())
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> (ExitCode, String, String) {
+    let mut argv: Vec<OsString> = vec!["gate-load".into()];
+    argv.extend(args.iter().map(OsString::from));
+    argv.extend(["--no-record".into(), "--format".into(), "json".into()]);
+    let env = TestEnv {
+        dir: dir.to_path_buf(),
+    };
+    gate_core::out::capture(|| gate_core::run::run::<gate_load::LoadGate>(argv, &env))
+}
+
+/// A self-signed certificate for localhost: (cert PEM, key PEM).
+fn self_signed() -> (String, String) {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+fn tls_errors(report: &serde_json::Value) -> u64 {
+    report["details"]["overall"]["errors"]["tls"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+#[test]
+fn https_needs_the_ca_file_or_insecure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = self_signed();
+    std::fs::write(d.join("cert.pem"), &cert).unwrap();
+    std::fs::write(d.join("key.pem"), &key).unwrap();
+    std::fs::write(d.join("not-a-cert.pem"), "hello\n").unwrap();
+    let port = testkit::free_port();
+    let p = d.display();
+    let body = format!(
+        "  ssl_certificate {p}/cert.pem;\n  ssl_certificate_key {p}/key.pem;\n\
+         server {{ listen 127.0.0.1:{port} ssl; location = /ok {{ default_type text/plain; return 200 \"ok\\n\"; }} }}\n"
+    );
+    let Some(_nginx) = testkit::Nginx::start(&d.join("nginx"), &body, &[port], false) else {
+        return;
+    };
+    let url = format!("https://localhost:{port}/ok");
+    let base = ["--url", url.as_str(), "--requests", "20", "--users", "2"];
+
+    // Not trusted: every request is a `tls` error, the gate fails.
+    let (code, out, err) = run(d, &base);
+    assert_eq!(code, ExitCode::Fail, "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(tls_errors(&r) > 0, "{out}");
+
+    // Trusted through the CA file (a flag here; `ca-file` in gates.yml).
+    let (code, out, err) = run(d, &[&base[..], &["--ca-file", "cert.pem"]].concat());
+    assert_eq!(code, ExitCode::Pass, "{err}\n{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(tls_errors(&r), 0, "{out}");
+    assert!(
+        r["summary"].as_str().unwrap().contains("20 requests"),
+        "{out}"
+    );
+
+    // `insecure` accepts it without a CA.
+    let (code, out, err) = run(d, &[&base[..], &["--insecure"]].concat());
+    assert_eq!(code, ExitCode::Pass, "{err}\n{out}");
+
+    // A CA file that holds no certificate: exit 4 naming it, nothing sent.
+    let (code, out, err) = run(d, &[&base[..], &["--ca-file", "not-a-cert.pem"]].concat());
+    assert_eq!(code, ExitCode::Input, "{err}\n{out}");
+    assert!(
+        err.contains("not-a-cert.pem") && err.contains("ca-file"),
+        "{err}"
+    );
+}
