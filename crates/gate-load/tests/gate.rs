@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::ffi::OsString;
-use std::path::PathBuf;
-
 use gate_core::ExitCode;
 use gate_core::report::Verdict;
 use gate_load::gate::{
@@ -14,30 +11,8 @@ use gate_load::gate::{
 };
 use gate_load::{Latency, LoadResult, Model};
 
-struct TestEnv {
-    dir: PathBuf,
-}
-
-impl gate_core::run::Env for TestEnv {
-    fn var(&self, key: &str) -> Option<String> {
-        (key == "NO_COLOR").then(|| "1".into())
-    }
-    fn vars(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-    fn cwd(&self) -> gate_core::Result<PathBuf> {
-        Ok(self.dir.clone())
-    }
-}
-
 fn run(dir: &std::path::Path, args: &[&str]) -> (ExitCode, String, String) {
-    let mut argv: Vec<OsString> = vec!["gate-load".into()];
-    argv.extend(args.iter().map(OsString::from));
-    argv.push("--no-record".into());
-    let env = TestEnv {
-        dir: dir.to_path_buf(),
-    };
-    gate_core::out::capture(|| gate_core::run::run::<gate_load::LoadGate>(argv, &env))
+    common::run_gate(dir, args)
 }
 
 /// A server on its own runtime thread (the runner makes its own runtime).

@@ -4,35 +4,14 @@
 //! probes. Skipped, saying so, without nginx off CI.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use gate_core::ExitCode;
 
-struct TestEnv {
-    dir: PathBuf,
-}
-
-impl gate_core::run::Env for TestEnv {
-    fn var(&self, key: &str) -> Option<String> {
-        (key == "NO_COLOR").then(|| "1".into())
-    }
-    fn vars(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-    fn cwd(&self) -> gate_core::Result<PathBuf> {
-        Ok(self.dir.clone())
-    }
-}
-
 fn run(dir: &Path, args: &[&str]) -> (ExitCode, String, String) {
-    let mut argv: Vec<OsString> = vec!["gate-load".into()];
-    argv.extend(args.iter().map(OsString::from));
-    argv.extend(["--no-record".into(), "--format".into(), "json".into()]);
-    let env = TestEnv {
-        dir: dir.to_path_buf(),
-    };
-    gate_core::out::capture(|| gate_core::run::run::<gate_load::LoadGate>(argv, &env))
+    common::run_gate(dir, &[args, &["--format", "json"]].concat())
 }
 
 /// A self-signed certificate for localhost: (cert PEM, key PEM).

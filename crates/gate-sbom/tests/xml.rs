@@ -101,26 +101,36 @@ fn write_both(dir: &Path, input: &Path, version: &str, extra: &[&str]) -> (PathB
     (xml, doc)
 }
 
+/// Three real inputs (npm, Cargo.lock, this workspace through `cargo
+/// metadata`: licenses, descriptions, external references, scopes), each
+/// with an artifact (`app.tar.gz`, written by each test), and their flags.
+fn real_inputs() -> Vec<(PathBuf, Vec<&'static str>)> {
+    let this = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let artifact = ["--artifact", "app.tar.gz"];
+    vec![
+        (
+            lockfile("axios-v1.0.0.package-lock.json"),
+            artifact.to_vec(),
+        ),
+        (lockfile("bat-v0.24.0.Cargo.lock"), artifact.to_vec()),
+        (
+            this.join("Cargo.toml"),
+            [&["--cargo-metadata", "always"][..], &artifact].concat(),
+        ),
+    ]
+}
+
 #[test]
 fn xml_is_valid_against_the_official_xsd_and_says_what_the_json_says() {
     if !have_fixtures() || xmllint().is_none() {
         return;
     }
-    let this = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let inputs: Vec<(PathBuf, Vec<&str>)> = vec![
-        (lockfile("axios-v1.0.0.package-lock.json"), vec![]),
-        (lockfile("bat-v0.24.0.Cargo.lock"), vec![]),
-        // cargo metadata: licenses, descriptions, external references, scopes.
-        (this.join("Cargo.toml"), vec!["--cargo-metadata", "always"]),
-    ];
     for version in ["1.5", "1.6"] {
-        for (input, extra) in &inputs {
+        for (input, args) in real_inputs() {
             let tmp = tempfile::tempdir().unwrap();
             let d = tmp.path();
             std::fs::write(d.join("app.tar.gz"), b"release <&> bytes\n").unwrap();
-            let mut args = extra.clone();
-            args.extend(["--artifact", "app.tar.gz"]);
-            let (xml, doc) = write_both(d, input, version, &args);
+            let (xml, doc) = write_both(d, &input, version, &args);
             let what = format!("{} {version}", input.display());
             validate(&xml, version).unwrap_or_else(|e| panic!("{what}: {e}"));
 
@@ -250,20 +260,12 @@ fn xml_reads_back_as_the_json_written_beside_it() {
     if !have_fixtures() {
         return;
     }
-    let this = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let inputs: Vec<(PathBuf, Vec<&str>)> = vec![
-        (lockfile("axios-v1.0.0.package-lock.json"), vec![]),
-        (lockfile("bat-v0.24.0.Cargo.lock"), vec![]),
-        (this.join("Cargo.toml"), vec!["--cargo-metadata", "always"]),
-    ];
     for version in ["1.5", "1.6"] {
-        for (input, extra) in &inputs {
+        for (input, args) in real_inputs() {
             let tmp = tempfile::tempdir().unwrap();
             let d = tmp.path();
             std::fs::write(d.join("app.tar.gz"), b"release <&> bytes\n").unwrap();
-            let mut args = extra.clone();
-            args.extend(["--artifact", "app.tar.gz"]);
-            let (xml, _) = write_both(d, input, version, &args);
+            let (xml, _) = write_both(d, &input, version, &args);
             let what = format!("{} {version}", input.display());
             let json = d.join("sbom.cdx.json");
             let read = |p: &Path| {

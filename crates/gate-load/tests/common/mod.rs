@@ -138,3 +138,33 @@ pub use testkit::dead_addr as dead_port;
 pub fn url(addr: SocketAddr, path: &str) -> url::Url {
     url::Url::parse(&format!("http://{addr}{path}")).unwrap()
 }
+
+/// The process environment of an in-process run: only `NO_COLOR`, and `dir`
+/// as the working directory.
+pub struct TestEnv {
+    pub dir: std::path::PathBuf,
+}
+
+impl gate_core::run::Env for TestEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        (key == "NO_COLOR").then(|| "1".into())
+    }
+    fn vars(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    fn cwd(&self) -> gate_core::Result<std::path::PathBuf> {
+        Ok(self.dir.clone())
+    }
+}
+
+/// Runs `gate-load ARGS --no-record` in process in `dir`: (exit code,
+/// stdout, stderr).
+pub fn run_gate(dir: &std::path::Path, args: &[&str]) -> (gate_core::ExitCode, String, String) {
+    let mut argv: Vec<std::ffi::OsString> = vec!["gate-load".into()];
+    argv.extend(args.iter().map(std::ffi::OsString::from));
+    argv.push("--no-record".into());
+    let env = TestEnv {
+        dir: dir.to_path_buf(),
+    };
+    gate_core::out::capture(|| gate_core::run::run::<gate_load::LoadGate>(argv, &env))
+}
