@@ -145,3 +145,52 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
         .position(|w| w == needle)
         .unwrap_or_else(|| panic!("{} not in the cache", String::from_utf8_lossy(needle)))
 }
+
+/// Writing a cache removes the caches of other database states (and the
+/// first format's `.json` ones) a week after their last write; recent ones,
+/// and files that are not caches, stay.
+#[test]
+fn writing_a_cache_prunes_week_old_ones() {
+    if !fixtures().exists() {
+        return;
+    }
+    let root = fixtures().join("advisories/rustsec");
+    let cache = tempfile::tempdir().unwrap();
+    let d = cache.path();
+    let eight_days = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 24 * 3600);
+    let aged = |name: &str| {
+        let p = d.join(name);
+        std::fs::write(&p, "old").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(eight_days)
+            .unwrap();
+        p
+    };
+    let old_idx = aged("rustsec-0000000000000001.idx");
+    let old_json = aged("rustsec-0000000000000002.json");
+    let memo = aged("yanked-memo.json");
+    let recent = d.join("rustsec-0000000000000003.idx");
+    std::fs::write(&recent, "recent").unwrap();
+    let (_, used) = rustsec::Database::open_cached(&root, Some(d)).unwrap();
+    assert!(!used);
+    assert!(
+        !old_idx.exists() && !old_json.exists(),
+        "week-old caches removed"
+    );
+    assert!(recent.exists(), "a recent cache of another state stays");
+    assert!(memo.exists(), "not a RustSec cache: stays");
+    let idx = std::fs::read_dir(d)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "idx")
+        })
+        .count();
+    assert_eq!(idx, 2, "the new cache beside the recent one");
+}

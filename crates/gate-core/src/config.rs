@@ -474,6 +474,20 @@ fn accepts_empty_object(schema: &Value) -> bool {
     })
 }
 
+/// Keywords that constrain nothing (`format` is an annotation in 2020-12, as
+/// jsonschema applies it by default).
+const ANNOTATIONS: [&str; 9] = [
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "$comment",
+    "format",
+];
+
 /// A conservative, partial JSON Schema (2020-12) check, to skip compiling a
 /// validator for configurations it can vouch for: `Some(true)` only when
 /// `value` is valid against `schema`, `Some(false)` only when it is not,
@@ -485,17 +499,6 @@ fn accepts_empty_object(schema: &Value) -> bool {
 /// annotation in 2020-12) are ignored. `tests::surely_valid_agrees_with_jsonschema`
 /// checks every answer it gives against the jsonschema crate.
 fn surely_valid(schema: &Value, root: &Value, value: &Value) -> Option<bool> {
-    const ANNOTATIONS: [&str; 9] = [
-        "$schema",
-        "$id",
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "$comment",
-        "format",
-    ];
     let s = match schema {
         Value::Bool(b) => return Some(*b),
         Value::Object(s) => s,
@@ -686,7 +689,6 @@ fn collect_alternatives(
     values: &mut Vec<String>,
     types: &mut Vec<String>,
 ) -> Option<()> {
-    const PLAIN: [&str; 6] = ["type", "const", "enum", "description", "title", "default"];
     let branches = sub
         .get("oneOf")
         .or_else(|| sub.get("anyOf"))
@@ -698,7 +700,8 @@ fn collect_alternatives(
             continue;
         }
         let b = b.as_object()?;
-        if !b.keys().all(|k| PLAIN.contains(&k.as_str())) {
+        let plain = |k: &str| matches!(k, "type" | "const" | "enum") || ANNOTATIONS.contains(&k);
+        if !b.keys().all(|k| plain(k)) {
             return None;
         }
         if let Some(c) = b.get("const") {

@@ -800,7 +800,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         ledger
             .mark(Mark::new(DeploymentState::InProgress, "smoke").live(from.as_ref()))
             .await?;
-        let summary = smoke(&mut rec, cfg, sm, target, &ctx.repo_root).await?;
+        let summary = smoke(ctx, &mut rec, cfg, sm, target).await?;
         let failures = summary.failures.clone();
         outcome.smoke = Some(summary);
         if !failures.is_empty() {
@@ -1101,11 +1101,11 @@ pub fn judge_smoke(sm: &SmokeConfig, url: &str, r: &gate_load::LoadResult) -> Sm
 
 /// The pre-switch load smoke: gate-load's open model against the new slot.
 async fn smoke(
+    ctx: &Context,
     rec: &mut Recorder,
     cfg: &DeployConfig,
     sm: &SmokeConfig,
     slot: Slot,
-    repo_root: &std::path::Path,
 ) -> Result<SmokeSummary, GateError> {
     let bad = |e: String| GateError::Config(vec![format!("deploy.smoke: {e}")]);
     let health = cfg
@@ -1125,11 +1125,7 @@ async fn smoke(
     // The slot is trusted as its health probes trust it.
     scenario.insecure = cfg.insecure;
     if let Some(f) = &cfg.ca_file {
-        let p = if std::path::Path::new(f).is_absolute() {
-            std::path::PathBuf::from(f)
-        } else {
-            repo_root.join(f)
-        };
+        let p = ctx.resolve(f);
         scenario
             .extra_ca
             .push(std::fs::read(&p).map_err(|e| GateError::read(&p, e))?);

@@ -384,36 +384,24 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 /// validation left to `xmllint` and said so in a `schema-unavailable`
 /// warning.
 pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Result<Doc> {
-    if looks_like_xml(bytes) {
-        let doc = crate::xml::read(bytes).map_err(|(line, m)| {
+    let xml = looks_like_xml(bytes);
+    let doc: serde_json::Value = if xml {
+        crate::xml::read(bytes).map_err(|(line, m)| {
             GateError::malformed(
                 path,
                 line,
                 format!("{m}; gate-sbom checks CycloneDX documents (JSON or XML)"),
             )
-        })?;
-        let analysis = validate::analyse(&doc);
-        let version = analysis.spec_version.clone();
-        return Ok(Doc {
-            path: display.to_string(),
-            sha256: sha256_hex(bytes),
-            analysis,
-            schema: Err(format!(
-                "CycloneDX {version} XML is not validated against the XSD here (run `xmllint --noout --schema bom-{version}.xsd`)"
-            )),
-            method: String::new(),
-            notes: Vec::new(),
-            absent: false,
-            xml: None,
-        });
-    }
-    let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        GateError::malformed(
-            path,
-            Some(e.line() as u64),
-            format!("not JSON: {e}; gate-sbom checks CycloneDX documents (JSON or XML)"),
-        )
-    })?;
+        })?
+    } else {
+        serde_json::from_slice(bytes).map_err(|e| {
+            GateError::malformed(
+                path,
+                Some(e.line() as u64),
+                format!("not JSON: {e}; gate-sbom checks CycloneDX documents (JSON or XML)"),
+            )
+        })?
+    };
     match doc.get("bomFormat").and_then(|v| v.as_str()) {
         Some("CycloneDX") => {}
         other => {
@@ -435,7 +423,14 @@ pub fn check_bytes(display: &str, path: &Path, bytes: &[u8]) -> gate_core::Resul
         }
     }
     let analysis = validate::analyse(&doc);
-    let schema = validate::schema_issues(&doc, &analysis.spec_version, 50);
+    let schema = if xml {
+        Err(format!(
+            "CycloneDX {v} XML is not validated against the XSD here (run `xmllint --noout --schema bom-{v}.xsd`)",
+            v = analysis.spec_version
+        ))
+    } else {
+        validate::schema_issues(&doc, &analysis.spec_version, 50)
+    };
     Ok(Doc {
         path: display.to_string(),
         sha256: sha256_hex(bytes),

@@ -232,24 +232,13 @@ pub fn manifest_info(lock_path: &std::path::Path, eco: Ecosystem) -> RootInfo {
     }
 }
 
-/// Short name of an ecosystem for [`Graph::ecosystem`].
-pub fn ecosystem_name(eco: Ecosystem) -> &'static str {
-    match eco {
-        Ecosystem::CratesIo => "cargo",
-        Ecosystem::Npm => "npm",
-        Ecosystem::PyPI => "pypi",
-        Ecosystem::Go => "golang",
-        Ecosystem::RubyGems => "gem",
-        Ecosystem::Packagist => "composer",
-    }
-}
-
 /// The graph of a parsed lockfile. `source` is the lockfile's path relative
 /// to the repository, `dir` its directory (for the root's `download_url`).
 pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Graph {
     let eco = lock.ecosystem;
     let mut g = Graph {
-        ecosystem: ecosystem_name(eco),
+        // The purl type is the short name (`cargo`, `npm`, `pypi`, …).
+        ecosystem: eco.purl_type(),
         source: source.to_string(),
         method: lock.format.clone(),
         ..Graph::default()

@@ -388,8 +388,10 @@ fn component_json(c: &El) -> Value {
             o.insert(key.into(), v.into());
         }
     }
+    if let Some(s) = c.child("supplier").and_then(|s| s.text_of("name")) {
+        o.insert("supplier".into(), serde_json::json!({ "name": s }));
+    }
     for field in [
-        "supplier",
         "author",
         "publisher",
         "group",
@@ -402,12 +404,6 @@ fn component_json(c: &El) -> Value {
         "purl",
         "mime-type",
     ] {
-        if field == "supplier" {
-            if let Some(s) = c.child("supplier").and_then(|s| s.text_of("name")) {
-                o.insert("supplier".into(), serde_json::json!({ "name": s }));
-            }
-            continue;
-        }
         if let Some(v) = c.text_of(field) {
             o.insert(field.into(), v.into());
         }
