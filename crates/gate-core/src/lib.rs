@@ -16,6 +16,7 @@ pub mod github;
 pub mod ledger;
 pub mod lockfile;
 pub mod out;
+pub mod outfile;
 pub mod render;
 pub mod report;
 pub mod run;

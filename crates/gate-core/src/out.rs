@@ -3,26 +3,54 @@
 //! Everything else in the workspace is denied `print!`, `eprint!` and
 //! `std::io::{stdout, stderr}` by lints; gates hand text to these functions.
 //! Write errors (a closed pipe) are ignored: a gate's verdict is its exit code.
+//!
+//! Two guarantees hold for every byte written here, whatever produced it (a
+//! renderer, an error, clap, a progress line, a deploy event):
+//!
+//! - **no secret**: the text is redacted with every secret learned in this
+//!   process, in every form ([`crate::secret::redact_printed`]);
+//! - **no workflow command**: [`crate::github::escape::guard`] breaks every
+//!   line the Actions runner would read as a command (`::` at the start,
+//!   `##[` anywhere; a bare CR starts a line too). The runner reads stdout
+//!   and stderr alike.
+//!
+//! The gate's own workflow commands (annotations, `::add-mask::`) are built
+//! escaped by [`crate::github::escape::command`] and go through
+//! [`workflow_command`], the only path that may start a command.
 #![allow(clippy::disallowed_methods)]
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
+use crate::github::escape;
+
+/// What a test captured: stdout, stderr, and the workflow commands the gate
+/// meant to print (each line given to [`workflow_command`] or [`add_mask`]).
+#[derive(Debug, Default, Clone)]
+pub struct Captured {
+    pub stdout: String,
+    pub stderr: String,
+    pub commands: Vec<String>,
+}
+
 /// Captured output, when a test asked for it.
-static CAPTURE: Mutex<Option<(String, String)>> = Mutex::new(None);
+static CAPTURE: Mutex<Option<Captured>> = Mutex::new(None);
 /// Serializes captures (tests in one process run on several threads).
 static CAPTURE_LOCK: Mutex<()> = Mutex::new(());
 
-fn captured(text: &str, to_stdout: bool) -> bool {
+fn captured(text: &str, to_stdout: bool, command: bool) -> bool {
     let Ok(mut guard) = CAPTURE.lock() else {
         return false;
     };
     match guard.as_mut() {
-        Some((out, err)) => {
+        Some(c) => {
+            if command {
+                c.commands.push(text.trim_end_matches('\n').to_string());
+            }
             if to_stdout {
-                out.push_str(text);
+                c.stdout.push_str(text);
             } else {
-                err.push_str(text);
+                c.stderr.push_str(text);
             }
             true
         }
@@ -31,50 +59,79 @@ fn captured(text: &str, to_stdout: bool) -> bool {
 }
 
 /// Runs `f` with stdout and stderr captured, for tests: returns what `f`
-/// returned and the (stdout, stderr) text. Captures never overlap.
-pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String, String) {
+/// returned and everything printed. Captures never overlap.
+pub fn capture_all<T>(f: impl FnOnce() -> T) -> (T, Captured) {
     let _serial = CAPTURE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     if let Ok(mut g) = CAPTURE.lock() {
-        *g = Some((String::new(), String::new()));
+        *g = Some(Captured::default());
     }
     let value = f();
-    let (out, err) = CAPTURE
+    let c = CAPTURE
         .lock()
         .ok()
         .and_then(|mut g| g.take())
         .unwrap_or_default();
-    (value, out, err)
+    (value, c)
 }
 
-/// Writes `text` to stdout as is.
+/// Runs `f` with stdout and stderr captured, for tests: returns what `f`
+/// returned and the (stdout, stderr) text. Captures never overlap.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String, String) {
+    let (value, c) = capture_all(f);
+    (value, c.stdout, c.stderr)
+}
+
+fn write(text: &str, to_stdout: bool, command: bool) {
+    if captured(text, to_stdout, command) {
+        return;
+    }
+    if to_stdout {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    } else {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+    }
+}
+
+/// The text as it may be printed: secrets masked, command lines broken.
+pub fn safe(text: &str) -> String {
+    let redacted = crate::secret::redact_printed(text);
+    escape::guard(&redacted).into_owned()
+}
+
+/// Writes `text` to stdout, masked and guarded.
 pub fn stdout(text: &str) {
-    if captured(text, true) {
-        return;
-    }
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    write(&safe(text), true, false);
 }
 
-/// Writes `text` to stderr as is.
+/// Writes `text` to stderr, masked and guarded.
 pub fn stderr(text: &str) {
-    if captured(text, false) {
-        return;
-    }
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
+    write(&safe(text), false, false);
 }
 
-/// Prints one workflow command line (already escaped) to stdout.
+/// Prints one workflow command line to stdout. `line` must come from
+/// [`escape::command`] (properties and data escaped); secrets are still
+/// masked in it.
 pub fn workflow_command(line: &str) {
-    stdout(&format!("{line}\n"));
+    let line = crate::secret::redact_printed(line);
+    // One line only, whatever the caller built.
+    let line = line.replace(['\r', '\n'], " ");
+    write(&format!("{line}\n"), true, true);
+}
+
+/// `::add-mask::value`: the one line that carries a secret, on purpose.
+pub(crate) fn add_mask(value: &str) {
+    write(&format!("{}\n", escape::add_mask(value)), true, true);
 }
 
 /// A diagnostic for people on stderr: `gate-x: warning: ...`. Untrusted text
-/// inside must already be neutralized by the caller.
+/// inside is masked and neutralized here.
 pub fn diag(gate: &str, level: &str, message: &str) {
-    let text = crate::github::escape::neutralize(message);
+    let redacted = crate::secret::redact_printed(message);
+    let text = escape::neutralize(&redacted);
     stderr(&format!("gate-{gate}: {level}: {text}\n"));
 }
 

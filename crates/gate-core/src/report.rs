@@ -493,6 +493,79 @@ impl Report {
         self
     }
 
+    /// Calls `f` on every string of the report: summary, metric names and
+    /// units, every finding field, every string in `details` (values and
+    /// keys) and in charts. Redaction and capping go through here, so a field
+    /// added later cannot be missed by one and not the other.
+    pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        f(&mut self.gate);
+        f(&mut self.tool_version);
+        f(&mut self.summary);
+        if let Some(c) = &mut self.commit {
+            f(c);
+        }
+        for m in &mut self.metrics {
+            f(&mut m.name);
+            f(&mut m.unit);
+        }
+        for x in &mut self.findings {
+            f(&mut x.rule);
+            f(&mut x.message);
+            if let Some(l) = &mut x.location {
+                f(&mut l.path);
+            }
+            if let Some(k) = &mut x.key {
+                f(k);
+            }
+            if let Some(r) = &mut x.sarif_rule {
+                f(&mut r.id);
+                f(&mut r.summary);
+                if let Some(u) = &mut r.help_uri {
+                    f(u);
+                }
+            }
+        }
+        json_texts_mut(&mut self.details, f);
+        for c in &mut self.charts {
+            f(&mut c.title);
+            f(&mut c.x_label);
+            f(&mut c.y_label);
+            c.x.iter_mut().for_each(&mut *f);
+            for s in &mut c.series {
+                f(&mut s.name);
+            }
+        }
+    }
+
+    /// Masks every secret the masker knows, in every string of the report.
+    /// `run` does this once, before the report is rendered, written,
+    /// recorded or published.
+    pub fn redact(&mut self, masker: &crate::secret::Masker) {
+        if masker.is_empty() {
+            return;
+        }
+        self.for_each_text_mut(&mut |s| {
+            let r = masker.redact(s);
+            if r != *s {
+                *s = r;
+            }
+        });
+    }
+
+    /// Cuts every string longer than [`MAX_TEXT`] bytes (at a character
+    /// boundary), with a marker saying how much was cut: untrusted text (a
+    /// 200 MB file name, an HTTP body) cannot blow up any output. Returns how
+    /// many strings were cut.
+    pub fn cap_texts(&mut self) -> usize {
+        let mut cut = 0;
+        self.for_each_text_mut(&mut |s| {
+            if cap_text(s, MAX_TEXT) {
+                cut += 1;
+            }
+        });
+        cut
+    }
+
     /// Counts of findings by severity: (errors, warnings, notes).
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
@@ -507,9 +580,119 @@ impl Report {
     }
 }
 
+/// The longest string a report carries (bytes); longer ones are cut by
+/// [`Report::cap_texts`].
+pub const MAX_TEXT: usize = 16 * 1024;
+
+/// Cuts `s` to at most `max` bytes, the last of them a marker
+/// (`… [N bytes cut]`), at a character boundary. Returns whether it cut.
+pub fn cap_text(s: &mut String, max: usize) -> bool {
+    if s.len() <= max {
+        return false;
+    }
+    // Room for the marker: "… [" + 20 digits + " bytes cut]".
+    let mut end = max.saturating_sub(40);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = s.len() - end;
+    s.truncate(end);
+    s.shrink_to_fit();
+    s.push_str(&format!("… [{cut} bytes cut]"));
+    true
+}
+
+/// Masks every secret the masker knows in every string (and key) of `v`.
+pub fn redact_json(v: &mut serde_json::Value, masker: &crate::secret::Masker) {
+    if masker.is_empty() {
+        return;
+    }
+    json_texts_mut(v, &mut |s| {
+        let r = masker.redact(s);
+        if r != *s {
+            *s = r;
+        }
+    });
+}
+
+fn json_texts_mut(v: &mut serde_json::Value, f: &mut dyn FnMut(&mut String)) {
+    match v {
+        serde_json::Value::String(s) => f(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| json_texts_mut(x, f)),
+        serde_json::Value::Object(o) => {
+            let keys: Vec<String> = o.keys().cloned().collect();
+            for k in keys {
+                let mut nk = k.clone();
+                f(&mut nk);
+                if nk == k {
+                    if let Some(x) = o.get_mut(&k) {
+                        json_texts_mut(x, f);
+                    }
+                } else if let Some(mut x) = o.shift_remove(&k) {
+                    json_texts_mut(&mut x, f);
+                    o.insert(nk, x);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_and_cap_reach_every_string() {
+        let secret = "s3cr3t-value-42";
+        let m = crate::secret::Masker::new(false);
+        m.add(&crate::secret::Secret::new(secret));
+        let mut r = Report::new("t");
+        r.summary = format!("summary {secret}");
+        r.metrics
+            .push(Metric::info(format!("m-{secret}"), 1.0, secret));
+        r.findings.push(
+            Finding::new(secret, Severity::Error, format!("echo: {secret}"))
+                .at(Location::file(format!("{secret}.py")))
+                .with_key(secret)
+                .with_sarif_rule(SarifRule {
+                    id: secret.into(),
+                    summary: secret.into(),
+                    help_uri: Some(format!("https://x/{secret}")),
+                }),
+        );
+        r.details = serde_json::json!({ "body": [secret, {secret: secret}], "n": 1 });
+        r.charts.push(Chart {
+            title: secret.into(),
+            x_label: secret.into(),
+            y_label: secret.into(),
+            x: vec![secret.into()],
+            series: vec![Series {
+                name: secret.into(),
+                kind: SeriesKind::Bar,
+                values: vec![1.0],
+            }],
+            y_max: None,
+        });
+        r.redact(&m);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains("s3cr3t"), "{json}");
+        assert_eq!(json.matches("***").count(), 18, "{json}");
+
+        let mut big = Report::new("t");
+        big.findings
+            .push(Finding::new("r", Severity::Error, "é".repeat(MAX_TEXT)));
+        big.details = serde_json::json!({ "x".repeat(MAX_TEXT + 1): "y" });
+        assert_eq!(big.cap_texts(), 2);
+        let msg = &big.findings[0].message;
+        assert!(msg.len() <= MAX_TEXT, "{}", msg.len());
+        assert!(
+            msg.ends_with(&format!("[{} bytes cut]", 2 * MAX_TEXT - (MAX_TEXT - 40))),
+            "{}",
+            &msg[msg.len() - 30..]
+        );
+        assert_eq!(big.cap_texts(), 0, "capping twice changes nothing");
+    }
 
     #[test]
     fn verdict_is_worst_of_metrics_and_findings() {

@@ -191,22 +191,26 @@ pub fn main<G: Gate>() -> std::process::ExitCode {
 /// Runs gate `G` with `args` in `env` and returns the exit code.
 pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
     let cmd = command::<G>();
+    let color_wanted = usage_color(&args, env);
     let matches = match cmd.try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
-            let text = e.render().ansi().to_string();
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     out::stdout(&e.render().to_string());
                     ExitCode::Pass
                 }
                 _ => {
-                    let plain = if env.var("NO_COLOR").is_some() {
-                        e.render().to_string()
+                    // The text quotes the offending argument as given, which
+                    // may be hostile (an action input): `out` masks and
+                    // guards it like everything else.
+                    let rendered = e.render();
+                    let text = if color_wanted {
+                        rendered.ansi().to_string()
                     } else {
-                        text
+                        rendered.to_string()
                     };
-                    out::stderr(&plain);
+                    out::stderr(&text);
                     ExitCode::Usage
                 }
             };
@@ -235,6 +239,26 @@ pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
             }
             e.exit_code()
         }
+    }
+}
+
+/// Whether a usage error may be coloured: only on a terminal, without
+/// `NO_COLOR`, and not with `--color never` (the arguments did not parse, so
+/// they are looked at as given).
+fn usage_color(args: &[OsString], env: &dyn Env) -> bool {
+    let mut choice = None;
+    let mut it = args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if let Some(v) = a.strip_prefix("--color=") {
+            choice = Some(v.to_string());
+        } else if a == "--color" {
+            choice = it.next().map(str::to_string);
+        }
+    }
+    match choice.as_deref() {
+        Some("always") => true,
+        Some("never") => false,
+        _ => env.var("NO_COLOR").is_none_or(|v| v.is_empty()) && out::stderr_is_tty(),
     }
 }
 
@@ -457,7 +481,7 @@ fn run_parsed<G: Gate>(
         commit: commit.clone(),
         github,
         token,
-        ledger,
+        ledger: ledger.with_masker(masker.clone()),
         masker: masker.clone(),
     };
 
@@ -478,7 +502,12 @@ async fn finish<G: Gate>(
     let input = G::collect(ctx, cfg, args).await?;
     let mut report = G::evaluate(&input, cfg);
     report.commit = ctx.commit.clone();
-    let report = report.refuse_if_nothing_checked();
+    let mut report = report.refuse_if_nothing_checked();
+    // One place for every output, file, check run and publication: secrets
+    // masked in every string, then every string capped (a cut must not
+    // leave part of a secret).
+    report.redact(&ctx.masker);
+    report.cap_texts();
 
     let color = match common.color {
         ColorChoice::Always => true,
@@ -493,7 +522,13 @@ async fn finish<G: Gate>(
     };
     for f in formats {
         let text = render::render(*f, &report, G::RULES, &opts);
-        out::stdout(&ctx.masker.redact(&text));
+        if *f == Format::Github {
+            // Commands built escaped by `escape::command`, one per line: the
+            // only output allowed to start workflow commands.
+            text.lines().for_each(out::workflow_command);
+        } else {
+            out::stdout(&text);
+        }
     }
     for (f, path) in outputs {
         let plain = RenderOptions {
@@ -508,7 +543,7 @@ async fn finish<G: Gate>(
         } else {
             start_dir.join(path)
         };
-        crate::ledger::local::atomic_write(&path, text.as_bytes())?;
+        crate::outfile::write(&path, text.as_bytes(), &ctx.repo_root)?;
     }
 
     // Runner sinks.

@@ -677,3 +677,228 @@ fn a_rerun_without_annotations_patches_the_check_run_in_place() {
     assert_eq!(gh.requests_to("POST", "/check-runs").len(), 1);
     assert_eq!(gh.requests_to("PATCH", "/check-runs").len(), 1);
 }
+
+/// Runs with the output captured as the runner sees it, and the workflow
+/// commands the gate meant to print.
+fn run_captured(
+    dir: &Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> (ExitCode, gate_core::out::Captured) {
+    let env = TestEnv {
+        vars: vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        cwd: dir.to_path_buf(),
+    };
+    let mut argv: Vec<OsString> = vec!["gate-lines".into()];
+    argv.extend(args.iter().map(OsString::from));
+    gate_core::out::capture_all(|| gate_core::run::run::<Lines>(argv, &env))
+}
+
+/// Hostile values a pull request controls (file names, messages), each
+/// trying to start a command the runner would obey.
+const HOSTILE: &[&str] = &[
+    "a##[stop-commands]z.py",
+    "x\n::error title=forged::INJ",
+    "x\r::error title=forged::INJ",
+    "x\r\n##[add-mask]INJ",
+    "::stop-commands::INJ",
+    "  ::warning file=forged::INJ",
+    "%0A::error::INJ%0D",
+    "\u{1b}[2K::notice::INJ",
+];
+
+const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+#[test]
+fn hostile_text_starts_no_command_in_any_format_or_output_path() {
+    let mut input = String::from("ok\n");
+    for (i, h) in HOSTILE.iter().enumerate() {
+        // As a path and as a message (the parser splits on the first three
+        // colons; the newline variants become separate lines of input).
+        input.push_str(&format!("{h}:{}:error:{h}\n", i + 1));
+        input.push_str(&format!("src/ok.rs:{}:warning:{h}\n", i + 1));
+    }
+    let dir = workdir(&input);
+    let vars = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_SHA", SHA),
+        ("GITHUB_REPOSITORY", "o/r"),
+    ];
+    let (code, c) = run_captured(
+        dir.path(),
+        &[
+            "--input",
+            "input.txt",
+            "--ledger",
+            "local",
+            "--format",
+            "human,json,markdown,sarif,github",
+        ],
+        &vars,
+    );
+    assert_eq!(code, ExitCode::Fail);
+    let all = format!("{}\n{}", c.stdout, c.stderr);
+    let extra = gate_core::github::escape::runner_model::unintended(&all, &c.commands);
+    assert!(
+        extra.is_empty(),
+        "commands started by the input: {extra:#?}"
+    );
+    // The gate's own annotations are all there, not swallowed.
+    let ours = parse_output(&c.stdout);
+    assert!(ours.iter().filter(|p| p.command == "error").count() >= HOSTILE.len());
+    assert!(
+        !ours
+            .iter()
+            .any(|p| p.command == "stop-commands" || p.legacy)
+    );
+    // The JSON on stdout still reads back as the same values.
+    let start = c.stdout.find("{\n  \"schema_version\"").unwrap();
+    let mut de =
+        serde_json::Deserializer::from_str(&c.stdout[start..]).into_iter::<serde_json::Value>();
+    let json = de.next().unwrap().unwrap();
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["location"]["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"a##[stop-commands]z.py"), "{paths:?}");
+}
+
+#[test]
+fn argument_errors_quote_hostile_values_safely_and_plainly() {
+    let dir = workdir("ok\n");
+    for (args, vars) in [
+        (vec!["--x\n##[add-mask]INJ"], vec![]),
+        (vec!["--x\r::error title=forged::INJ"], vec![]),
+        (
+            vec!["--input"],
+            vec![("GATES_FAIL_ON", "x\n::error title=forged::INJ")],
+        ),
+        (vec![], vec![("GATES_LEDGER", "x\r\n::warning::INJ")]),
+        (vec!["--format", "x\n::error::INJ"], vec![]),
+        (vec!["--output", "x\n::error::INJ"], vec![]),
+    ] {
+        let mut vars = vars;
+        vars.push(("GITHUB_ACTIONS", "true"));
+        let (code, c) = run_captured(dir.path(), &args, &vars);
+        assert_eq!(code, ExitCode::Usage, "{args:?} {vars:?}: {}", c.stderr);
+        let all = format!("{}\n{}", c.stdout, c.stderr);
+        let extra = gate_core::github::escape::runner_model::unintended(&all, &c.commands);
+        assert!(extra.is_empty(), "{args:?}: {extra:?}\n{all}");
+        assert!(
+            c.stderr.contains("error"),
+            "the problem is still shown: {all}"
+        );
+        assert!(
+            !c.stderr.contains('\u{1b}'),
+            "no colour when not a terminal: {:?}",
+            c.stderr
+        );
+    }
+}
+
+#[test]
+fn an_output_path_that_is_a_directory_is_exit_4() {
+    let dir = workdir("ok\n");
+    for target in ["json=/", "json=."] {
+        let r = run(
+            dir.path(),
+            &["--input", "input.txt", "--no-record", "--output", target],
+            &[],
+        );
+        assert_eq!(r.code, ExitCode::Input, "{target}: {}", r.stderr);
+        assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_ledger_is_refused_and_nothing_is_written_outside() {
+    for link in [".gates", ".gates/results", ".gates/lock"] {
+        let dir = workdir("ok\n");
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let at = dir.path().join(link);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        let target = if link.ends_with("lock") {
+            victim.clone()
+        } else {
+            outside.path().to_path_buf()
+        };
+        std::os::unix::fs::symlink(&target, &at).unwrap();
+        let r = run(
+            dir.path(),
+            &["--input", "input.txt", "--ledger", "local"],
+            &[("GITHUB_SHA", SHA)],
+        );
+        assert_eq!(r.code, ExitCode::Input, "{link}: {}", r.stderr);
+        assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        let names: Vec<_> = std::fs::read_dir(outside.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["victim"], "{link}: nothing written outside");
+    }
+}
+
+#[test]
+fn the_local_ledger_ignores_itself_and_holds_no_secret() {
+    let token = "ghp_supersecrettokenvalue123";
+    let dir = workdir(&format!(
+        "src/x.rs:2:error:echo Authorization: Bearer {token}\n"
+    ));
+    let vars = [("GITHUB_TOKEN", token), ("GITHUB_SHA", SHA)];
+    let r = run(
+        dir.path(),
+        &[
+            "--input",
+            "input.txt",
+            "--ledger",
+            "local",
+            "--output",
+            "json=out.json",
+        ],
+        &vars,
+    );
+    assert_eq!(r.code, ExitCode::Fail, "{}", r.stderr);
+    let ignore = std::fs::read_to_string(dir.path().join(".gates/.gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+    let stored =
+        std::fs::read_to_string(dir.path().join(format!(".gates/results/{SHA}/lines.json")))
+            .unwrap();
+    let written = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    for text in [&stored, &written, &r.stdout, &r.stderr] {
+        assert!(!text.contains("supersecret"), "{text}");
+    }
+    assert!(stored.contains("Bearer ***"), "{stored}");
+}
+
+#[test]
+fn huge_untrusted_text_is_capped_in_every_output() {
+    let long = "p".repeat(1 << 20);
+    let dir = workdir(&format!("{long}.py:1:error:{long}\n"));
+    let r = run(
+        dir.path(),
+        &[
+            "--input",
+            "input.txt",
+            "--no-record",
+            "--format",
+            "human,json,markdown,sarif,github",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, ExitCode::Fail);
+    assert!(
+        r.stdout.len() < 400 * 1024,
+        "{} bytes printed",
+        r.stdout.len()
+    );
+    assert!(r.stdout.contains("bytes cut]"));
+}

@@ -447,8 +447,9 @@ impl GitHubClient {
         } else {
             match serde_json::from_str(&text) {
                 Ok(v) => v,
+                // Scrubbed before it is cut: a cut must not keep part of the token.
                 Err(_) if !(200..300).contains(&status) => {
-                    Value::String(text.chars().take(300).collect())
+                    Value::String(cut(&scrub(&text, &self.token), 300))
                 }
                 Err(e) => {
                     return Err(ApiError::Decode(format!(
@@ -472,7 +473,7 @@ impl GitHubClient {
         permission: Permission,
     ) -> Disposition {
         let status = resp.status;
-        let gh_message = github_message(&resp.body);
+        let gh_message = github_message(&resp.body, &self.token);
         let what = format!("GitHub API {method} {path}: {status} {gh_message}");
         let header = |name: &str| resp.headers.get(name).and_then(|v| v.to_str().ok());
         let retry_after = header("retry-after")
@@ -568,13 +569,20 @@ enum Disposition {
     Retry(ApiError, Option<Duration>),
 }
 
-/// `text` with the token's value replaced by `***`.
+/// `text` with the token masked in every form it can be printed in, and
+/// every prefix of it of 8 characters or more (see [`crate::secret`]).
+/// Always scrub *before* cutting a text short.
 fn scrub(text: &str, token: &Secret) -> String {
-    let t = token.expose();
-    if t.trim().len() >= 4 && text.contains(t) {
-        text.replace(t, "***")
-    } else {
-        text.to_string()
+    let m = crate::secret::Masker::new(false);
+    m.add(token);
+    m.redact(text)
+}
+
+/// At most `max` characters of `text`, with `…` when cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
     }
 }
 
@@ -593,8 +601,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// GitHub's `message` (and `errors`) from an error body, shortened.
-fn github_message(body: &Value) -> String {
+/// GitHub's `message` (and `errors`) from an error body, scrubbed, then
+/// shortened.
+fn github_message(body: &Value, token: &Secret) -> String {
     let mut msg = match body {
         Value::Object(o) => o
             .get("message")
@@ -607,13 +616,8 @@ fn github_message(body: &Value) -> String {
     if let Some(errors) = body.get("errors").filter(|e| !e.is_null()) {
         msg.push_str(&format!(" {errors}"));
     }
-    let msg = msg.replace(['\n', '\r'], " ");
-    if msg.chars().count() > 500 {
-        let cut: String = msg.chars().take(500).collect();
-        format!("{cut}…")
-    } else {
-        msg
-    }
+    let msg = scrub(&msg, token).replace(['\n', '\r'], " ");
+    cut(&msg, 500)
 }
 
 /// Percent-encodes a path segment or query component (RFC 3986 unreserved kept).
@@ -743,6 +747,16 @@ mod tests {
     fn scrub_removes_token() {
         let t = Secret::new("ghs_secretvalue");
         assert_eq!(scrub("x ghs_secretvalue y", &t), "x *** y");
+        // A token cut short by a body limit is still masked.
+        let long = Secret::new("ghs_0123456789abcdefghijklmnopqrstuvwx");
+        let body = Value::String(format!("{}{}", "x".repeat(467), long.expose()));
+        let msg = github_message(&body, &long);
+        assert!(!msg.contains("ghs_0123"), "{msg}");
+        assert!(msg.ends_with("***"), "{msg}");
+        let body =
+            serde_json::json!({ "message": format!("{} {}", "y".repeat(480), long.expose()) });
+        let msg = github_message(&body, &long);
+        assert!(!msg.contains("ghs_0123"), "{msg}");
     }
 
     #[test]

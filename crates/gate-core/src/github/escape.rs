@@ -25,14 +25,14 @@ pub const ZWSP: char = '\u{200B}';
 pub fn neutralize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prev: Option<char> = None;
-    let chars: Vec<char> = text.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             ':' if prev == Some(':') => {
                 out.push(ZWSP);
                 out.push(':');
             }
-            '#' if prev == Some('#') && chars.get(i + 1) == Some(&'[') => {
+            '#' if prev == Some('#') && chars.peek() == Some(&'[') => {
                 out.push(ZWSP);
                 out.push('#');
             }
@@ -43,6 +43,47 @@ pub fn neutralize(text: &str) -> String {
         prev = Some(c);
     }
     out
+}
+
+/// The last line of defence, applied by `out` to everything it prints: every
+/// line the runner would read as a command (`::` first after white space,
+/// `##[` anywhere; lines end at LF, CR or CRLF, as the runner splits them)
+/// gets a zero-width space that breaks it. Nothing else changes, so text
+/// that was already safe (and local output) prints as it was.
+pub fn guard(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("::") && !text.contains("##[") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive(['\n', '\r']) {
+        let body = line.trim_start();
+        let lead = line.len() - body.len();
+        let line = if body.starts_with("::") {
+            out.push_str(&line[..lead]);
+            out.push(':');
+            out.push(ZWSP);
+            &line[lead + 1..]
+        } else {
+            line
+        };
+        if line.contains("##[") {
+            out.push_str(&line.replace("##[", "#\u{200B}#["));
+        } else {
+            out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Makes JSON text (a whole document) safe to print where the runner reads:
+/// `##[` and `::` can only occur inside JSON strings, where `\u0023` and
+/// `\u003a` are the same characters to every JSON reader. The value is
+/// unchanged; no line of the text can start a command.
+pub fn json_safe(json: String) -> String {
+    if !json.contains("::") && !json.contains("##[") {
+        return json;
+    }
+    json.replace("##[", "\\u0023#[").replace("::", ":\\u003a")
 }
 
 /// Escapes the data (message) part of a workflow command.
@@ -112,6 +153,8 @@ pub mod runner_model {
     /// A parsed workflow command.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Parsed {
+        /// The legacy `##[cmd]` form (gates never print it).
+        pub legacy: bool,
         pub command: String,
         pub properties: Vec<(String, String)>,
         pub data: String,
@@ -152,6 +195,7 @@ pub mod runner_model {
                 })
                 .collect();
             return Some(Parsed {
+                legacy: false,
                 command: cmd.to_string(),
                 properties,
                 data: unescape_data(data),
@@ -166,6 +210,7 @@ pub mod runner_model {
             None => (info, ""),
         };
         Some(Parsed {
+            legacy: true,
             command: cmd.to_string(),
             properties: props
                 .split(';')
@@ -179,14 +224,28 @@ pub mod runner_model {
         })
     }
 
-    /// Every command the runner would see in `output` (split into lines as
-    /// the runner does, on LF; a CR before it is dropped).
+    /// Every command the runner would see in `output`, split into lines as
+    /// the runner's reader does: at LF, CRLF, and a bare CR.
     pub fn parse_output(output: &str) -> Vec<Parsed> {
-        output
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .filter_map(parse_line)
-            .collect()
+        output.split(['\n', '\r']).filter_map(parse_line).collect()
+    }
+
+    /// The commands in `output` that the gate did not mean to print: every
+    /// parsed command minus those in `intended` (the lines the gate gave
+    /// `out::workflow_command`), counted with multiplicity. Empty means no
+    /// input started a command.
+    pub fn unintended(output: &str, intended: &[String]) -> Vec<Parsed> {
+        let mut allowed: Vec<Parsed> = intended.iter().flat_map(|l| parse_output(l)).collect();
+        let mut extra = Vec::new();
+        for p in parse_output(output) {
+            match allowed.iter().position(|a| *a == p) {
+                Some(i) => {
+                    allowed.swap_remove(i);
+                }
+                None => extra.push(p),
+            }
+        }
+        extra
     }
 }
 
@@ -217,6 +276,9 @@ mod tests {
         "::",
         "#[",
         "###[x]",
+        "bare\r::error title=forged::INJ",
+        "a\r##[add-mask]b",
+        "\u{3000}::notice::ideographic space",
     ];
 
     fn strip(s: &str) -> String {
@@ -276,6 +338,55 @@ mod tests {
         assert!(parse_output(&neutralize(&all)).is_empty());
         // The model itself does see the raw strings as commands.
         assert!(parse_output(&all).len() >= 6);
+    }
+
+    #[test]
+    fn a_bare_cr_starts_a_line_for_the_runner() {
+        let cmds = parse_output("progress 10%\r::error title=x::forged");
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(cmds[0].command, "error");
+    }
+
+    #[test]
+    fn guarded_text_is_never_a_command_and_safe_text_is_unchanged() {
+        for s in ADVERSARIAL {
+            let g = guard(s);
+            assert!(parse_output(&g).is_empty(), "{s:?} -> {g:?}");
+            assert_eq!(strip(&g), *s, "guard only inserts zero-width spaces");
+        }
+        let all = ADVERSARIAL.join("\n");
+        assert!(parse_output(&guard(&all)).is_empty());
+        // Mid-line `::` (a Rust path, a URL) is left alone: no command there.
+        for s in ["gate_core::out", "see https://x/::y", "a :: b"] {
+            assert_eq!(guard(s), s);
+        }
+    }
+
+    #[test]
+    fn json_safe_keeps_the_value_and_starts_no_command() {
+        for s in ADVERSARIAL {
+            let v = serde_json::json!({ "name": s, "list": [s, format!("{s}{s}")], *s: 1 });
+            for text in [
+                serde_json::to_string(&v).unwrap(),
+                serde_json::to_string_pretty(&v).unwrap(),
+            ] {
+                let safe = json_safe(text);
+                assert!(parse_output(&safe).is_empty(), "{s:?} -> {safe}");
+                assert!(!safe.contains("::") && !safe.contains("##["), "{safe}");
+                let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+                assert_eq!(back, v, "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn unintended_counts_only_what_the_gate_did_not_print() {
+        let ours = command("error", &[("title", "t".into())], "m");
+        let out = format!("{ours}\nhello\n::warning::injected\n");
+        let extra = runner_model::unintended(&out, std::slice::from_ref(&ours));
+        assert_eq!(extra.len(), 1);
+        assert_eq!(extra[0].command, "warning");
+        assert!(runner_model::unintended(&format!("{ours}\n"), &[ours]).is_empty());
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub struct GitHubLedger {
     client: GitHubClient,
     /// Link to the run (check runs' `details_url`, statuses' `log_url`).
     run_url: Option<String>,
+    masker: crate::secret::Masker,
 }
 
 impl GitHubLedger {
@@ -59,12 +60,27 @@ impl GitHubLedger {
         Ok(GitHubLedger {
             client: GitHubClient::from_env(env, token)?,
             run_url: env.run_url(),
+            masker: Default::default(),
         })
     }
 
     /// A ledger over a ready client (tests inject retry policy and sleeper).
     pub fn with_client(client: GitHubClient, run_url: Option<String>) -> Self {
-        GitHubLedger { client, run_url }
+        GitHubLedger {
+            client,
+            run_url,
+            masker: Default::default(),
+        }
+    }
+
+    /// Masks the run's secrets in everything this ledger sends.
+    pub fn with_masker(mut self, masker: crate::secret::Masker) -> Self {
+        self.masker = masker;
+        self
+    }
+
+    pub(crate) fn masker(&self) -> &crate::secret::Masker {
+        &self.masker
     }
 
     pub fn client(&self) -> &GitHubClient {

@@ -32,6 +32,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct LocalLedger {
     root: PathBuf,
+    masker: crate::secret::Masker,
 }
 
 /// Held while a writer works; released on drop.
@@ -45,6 +46,22 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     atomic_write_with(path, bytes, || Ok(()))
 }
 
+/// [`atomic_write`] with the file's mode: an existing file keeps its own;
+/// a new one gets `new_mode` (`None`: the temp file's `0600`).
+pub fn atomic_write_mode(path: &Path, bytes: &[u8], new_mode: Option<u32>) -> Result<()> {
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
+            .or(new_mode)
+    };
+    #[cfg(not(unix))]
+    let mode = new_mode.map(|_| 0);
+    write_atomically(path, bytes, mode, || Ok(()))
+}
+
 /// [`atomic_write`] with a hook run after the data is on disk and before the
 /// rename: tests use it to simulate a crash at the worst moment.
 pub fn atomic_write_with(
@@ -52,9 +69,24 @@ pub fn atomic_write_with(
     bytes: &[u8],
     before_rename: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| {
-        GateError::Internal(format!("no parent directory for {}", path.display()))
-    })?;
+    write_atomically(path, bytes, None, before_rename)
+}
+
+fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+    before_rename: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if path.file_name().is_some() => d,
+        _ => {
+            return Err(GateError::Input(format!(
+                "cannot write {}: not a file path",
+                path.display()
+            )));
+        }
+    };
     std::fs::create_dir_all(dir).map_err(|e| GateError::write(dir, e))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-")
@@ -62,6 +94,15 @@ pub fn atomic_write_with(
         .map_err(|e| GateError::write(dir, e))?;
     tmp.write_all(bytes)
         .map_err(|e| GateError::write(path, e))?;
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| GateError::write(path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     tmp.as_file()
         .sync_all()
         .map_err(|e| GateError::write(path, e))?;
@@ -103,12 +144,26 @@ impl LocalLedger {
     pub fn new(repo_root: &Path) -> Self {
         LocalLedger {
             root: repo_root.join(".gates"),
+            masker: Default::default(),
         }
     }
 
     /// A ledger at exactly `dir`.
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        LocalLedger { root: dir.into() }
+        LocalLedger {
+            root: dir.into(),
+            masker: Default::default(),
+        }
+    }
+
+    /// Masks the run's secrets in everything this ledger stores.
+    pub fn with_masker(mut self, masker: crate::secret::Masker) -> Self {
+        self.masker = masker;
+        self
+    }
+
+    pub(crate) fn masker(&self) -> &crate::secret::Masker {
+        &self.masker
     }
 
     pub fn root(&self) -> &Path {
@@ -117,8 +172,20 @@ impl LocalLedger {
 
     /// Takes the ledger's lock, waiting up to a minute for another run.
     pub fn lock(&self) -> Result<LedgerLock> {
-        std::fs::create_dir_all(&self.root).map_err(|e| GateError::write(&self.root, e))?;
         let path = self.root.join("lock");
+        self.guard(&path)?;
+        if !self.root.is_dir() {
+            std::fs::create_dir_all(&self.root).map_err(|e| GateError::write(&self.root, e))?;
+            // Like cargo's `target/`: the ledger is never committed by accident.
+            let ignore = self.root.join(".gitignore");
+            if !ignore.exists() {
+                atomic_write_mode(
+                    &ignore,
+                    b"# Created by gates: the local ledger is not committed.\n*\n",
+                    Some(0o644),
+                )?;
+            }
+        }
         let file = File::options()
             .create(true)
             .truncate(false)
@@ -157,7 +224,17 @@ impl LocalLedger {
         self.root.join("deployments").join(safe_name(environment))
     }
 
-    fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    /// Refuses a path that goes through a symbolic link below the
+    /// repository (`.gates`, `.gates/results`, `.gates/lock`, ...): the
+    /// repository's content is not trusted, and a link there would make a
+    /// gate read or write outside it.
+    fn guard(&self, path: &Path) -> Result<()> {
+        let base = self.root.parent().unwrap_or(&self.root);
+        crate::outfile::refuse_symlinks(base, path)
+    }
+
+    fn read_json<T: serde::de::DeserializeOwned>(&self, path: &Path) -> Result<Option<T>> {
+        self.guard(path)?;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -174,7 +251,8 @@ impl LocalLedger {
         })
     }
 
-    fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    fn write_json<T: serde::Serialize>(&self, path: &Path, value: &T) -> Result<()> {
+        self.guard(path)?;
         let mut text = serde_json::to_string_pretty(value)
             .map_err(|e| GateError::Internal(format!("serializing {}: {e}", path.display())))?;
         text.push('\n');
@@ -192,7 +270,7 @@ impl LocalLedger {
             url: None,
             report: report.clone(),
         };
-        Self::write_json(&path, &record)?;
+        self.write_json(&path, &record)?;
         Ok(RecordOutcome::Recorded {
             url: Some(path.display().to_string()),
         })
@@ -201,12 +279,13 @@ impl LocalLedger {
     pub fn result_for(&self, commit: &str, gate: &str) -> Result<Option<GateRecord>> {
         check_commit(commit)?;
         let exact = self.result_path(commit, gate);
-        if let Some(r) = Self::read_json(&exact)? {
+        if let Some(r) = self.read_json(&exact)? {
             return Ok(Some(r));
         }
         // An abbreviated SHA: accept a unique prefix match.
         if commit.len() < 40 {
             let dir = self.root.join("results");
+            self.guard(&dir)?;
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 return Ok(None);
             };
@@ -221,7 +300,7 @@ impl LocalLedger {
                 })
                 .collect();
             if let [only] = matches.as_slice() {
-                return Self::read_json(&only.join(format!("{}.json", safe_name(gate))));
+                return self.read_json(&only.join(format!("{}.json", safe_name(gate))));
             }
         }
         Ok(None)
@@ -234,6 +313,7 @@ impl LocalLedger {
     /// Every deployment file, across environments.
     fn all_deployments(&self) -> Result<Vec<Deployment>> {
         let base = self.root.join("deployments");
+        self.guard(&base)?;
         let mut out = Vec::new();
         let Ok(envs) = std::fs::read_dir(&base) else {
             return Ok(out);
@@ -251,7 +331,7 @@ impl LocalLedger {
                     .is_some_and(|n| n.starts_with('.'));
                 if is_json
                     && !hidden
-                    && let Some(d) = Self::read_json::<Deployment>(&p)?
+                    && let Some(d) = self.read_json::<Deployment>(&p)?
                 {
                     out.push(d);
                 }
@@ -284,7 +364,7 @@ impl LocalLedger {
             created_at: Utc::now(),
             statuses: Vec::new(),
         };
-        Self::write_json(&self.deployment_path(&d.environment, d.id), &d)?;
+        self.write_json(&self.deployment_path(&d.environment, d.id), &d)?;
         Ok(d)
     }
 
@@ -328,11 +408,11 @@ impl LocalLedger {
                     environment_url: None,
                     created_at: s.created_at,
                 });
-                Self::write_json(&self.deployment_path(&other.environment, other.id), &other)?;
+                self.write_json(&self.deployment_path(&other.environment, other.id), &other)?;
             }
         }
         d.statuses.push(s.clone());
-        Self::write_json(&self.deployment_path(&d.environment, d.id), &d)?;
+        self.write_json(&self.deployment_path(&d.environment, d.id), &d)?;
         Ok(s)
     }
 

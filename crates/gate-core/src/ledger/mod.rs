@@ -162,9 +162,35 @@ impl Ledger {
         }
     }
 
+    /// Masks the run's secrets in everything stored or sent from now on.
+    pub fn with_masker(self, masker: crate::secret::Masker) -> Self {
+        match self {
+            Ledger::Local(l) => Ledger::Local(l.with_masker(masker)),
+            Ledger::GitHub(g) => Ledger::GitHub(Box::new(g.with_masker(masker))),
+        }
+    }
+
+    fn masker(&self) -> &crate::secret::Masker {
+        match self {
+            Ledger::Local(l) => l.masker(),
+            Ledger::GitHub(g) => g.masker(),
+        }
+    }
+
     /// Stores a gate's report for `commit` (a check run `gates/<gate>` on
-    /// GitHub, created or updated in place; a file locally).
+    /// GitHub, created or updated in place; a file locally). Secrets are
+    /// masked in every string of it first.
     pub async fn record_result(&self, commit: &str, report: &Report) -> Result<RecordOutcome> {
+        let masker = self.masker();
+        let masked;
+        let report = if masker.is_empty() {
+            report
+        } else {
+            let mut r = report.clone();
+            r.redact(masker);
+            masked = r;
+            &masked
+        };
         match self {
             Ledger::Local(l) => l.record_result(commit, report),
             Ledger::GitHub(g) => g.record_result(commit, report).await,
@@ -179,21 +205,46 @@ impl Ledger {
         }
     }
 
+    /// Creates a deployment; secrets are masked in its description and
+    /// payload first.
     pub async fn create_deployment(&self, new: &NewDeployment) -> Result<Deployment> {
+        let mut new = new.clone();
+        let m = self.masker();
+        if !m.is_empty() {
+            if let Some(d) = &mut new.description {
+                *d = m.redact(d);
+            }
+            crate::report::redact_json(&mut new.payload, m);
+        }
         match self {
-            Ledger::Local(l) => l.create_deployment(new),
-            Ledger::GitHub(g) => g.create_deployment(new).await,
+            Ledger::Local(l) => l.create_deployment(&new),
+            Ledger::GitHub(g) => g.create_deployment(&new).await,
         }
     }
 
+    /// Adds a status; secrets are masked in its texts first.
     pub async fn add_status(
         &self,
         deployment_id: u64,
         status: &NewStatus,
     ) -> Result<DeploymentStatus> {
+        let mut status = status.clone();
+        let m = self.masker();
+        if !m.is_empty() {
+            for t in [
+                &mut status.description,
+                &mut status.log_url,
+                &mut status.environment_url,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *t = m.redact(t);
+            }
+        }
         match self {
-            Ledger::Local(l) => l.add_status(deployment_id, status),
-            Ledger::GitHub(g) => g.add_status(deployment_id, status).await,
+            Ledger::Local(l) => l.add_status(deployment_id, &status),
+            Ledger::GitHub(g) => g.add_status(deployment_id, &status).await,
         }
     }
 

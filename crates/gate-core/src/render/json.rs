@@ -4,8 +4,11 @@ use crate::report::Report;
 
 /// Pretty JSON with a trailing newline. Field order is fixed by the model and
 /// findings are sorted, so the same report always gives the same bytes.
+/// `::` and `##[` inside strings are written as JSON escapes (`:\u003a`,
+/// `\u0023#[`): every JSON reader gets the same value back, and no line of
+/// the text can start a workflow command where the runner reads it.
 pub fn render(report: &Report) -> String {
-    match serde_json::to_string_pretty(report) {
+    match serde_json::to_string_pretty(report).map(crate::github::escape::json_safe) {
         Ok(mut s) => {
             s.push('\n');
             s
