@@ -230,7 +230,23 @@ arg<--path-map=a b=c>
 GATES_COVERAGE_REPORTS=a.lcov'
 [ "$out" = "$expected" ] || { printf 'got:\n%s\nexpected:\n%s\n' "$out" "$expected"; fail "run.sh argument/env handling"; }
 [ ! -e "${scratch}/pwned" ] || fail "run.sh evaluated an argument"
-echo "run.sh: one argument per line, no eval, empty inputs dropped: ok"
+# The local ledger on a pull request is warned about (the pull request controls
+# .gates/); not on a push, not with the GitHub ledger.
+ledger_run() { # $1 = event, $2 = GATES_LEDGER, $3 = GITHUB_TOKEN
+  env -u BASH_ENV -u ENV GATES_RUN_GATE=coverage GATES_RUN_BIN="${bin_dir}/gate-coverage" \
+    GITHUB_EVENT_NAME="$1" GATES_LEDGER="$2" GITHUB_TOKEN="$3" \
+    bash --noprofile --norc -euo pipefail actions/_shared/run.sh 2>&1
+}
+ledger_warning='::warning title=gates::the local ledger (.gates/) is in use on a pull request'
+for c in pull_request:local: pull_request_target:local:t pull_request:auto: pull_request::; do
+  IFS=: read -r ev led tok <<<"$c"
+  case "$(ledger_run "$ev" "$led" "$tok")" in *"$ledger_warning"*) ;; *) fail "run.sh: no local-ledger warning for ${c}" ;; esac
+done
+for c in push:local: pull_request:github:t pull_request:auto:t pull_request::t; do
+  IFS=: read -r ev led tok <<<"$c"
+  case "$(ledger_run "$ev" "$led" "$tok")" in *"$ledger_warning"*) fail "run.sh: local-ledger warning for ${c}" ;; esac
+done
+echo "run.sh: one argument per line, no eval, empty inputs dropped, local ledger on pull requests warned about: ok"
 
 if [ "${CHECKS_SKIP_ACT:-}" = 1 ]; then
   echo
