@@ -193,7 +193,9 @@ plan() { # $1 = case name; remaining: env assignments
     RUNNER_TEMP="${scratch}/tmp" GATES_GATE=coverage GATES_ACTION_ROOT="$root" GITHUB_OUTPUT="${scratch}/${name}.out" "$@" \
     bash --noprofile --norc -euo pipefail actions/_shared/install.sh --plan >"${scratch}/${name}.log" 2>&1
 }
-plan plan-release GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" || fail "install.sh --plan (release)"
+# GATES_CACHE_DIR is gate-audit's data cache (users set it): not install.sh's.
+plan plan-release GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" GATES_CACHE_DIR="${scratch}/audit-data" ||
+  fail "install.sh --plan (release)"
 expected_plan="gate=coverage
 install-root=${scratch}/tmp/gates/coverage
 cache=true
@@ -203,7 +205,7 @@ cache-key=gates-v9.9.9-${asset_name}-${sum}"
   { printf 'got:\n%s\nexpected:\n%s\n' "$(cat "${scratch}/plan-release.out")" "$expected_plan"; fail "install.sh --plan outputs"; }
 plan plan-source GATES_VERSION=v0.1.0 || fail "install.sh --plan (placeholder manifest)"
 grep -qx 'cache=false' "${scratch}/plan-source.out" || fail "install.sh --plan: a source build must not be cached"
-plan plan-off GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" GATES_CACHE=false || fail "install.sh --plan (cache: false)"
+plan plan-off GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" GATES_INSTALL_CACHE=false || fail "install.sh --plan (cache: false)"
 grep -qx 'cache=false' "${scratch}/plan-off.out" || fail "install.sh --plan: cache: false not honoured"
 if plan plan-badname GATES_GATE=$'../../x\n::warning::injected'; then fail "install.sh --plan accepted a bad gate name"; fi
 [ ! -s "${scratch}/plan-badname.out" ] || fail "install.sh --plan wrote outputs for a bad gate name"

@@ -10,9 +10,10 @@
 #   GATES_ACTION_ROOT        the action's own checkout: github.action_path/../.. (required)
 #   GATES_INSTALL_ROOT       where to install: <root>/bin/gate-<name> (never cached);
 #                            default $RUNNER_TEMP/gates/<name>
-#   GATES_CACHE_DIR          the directory actions/cache restores and saves (default
-#                            <root>/cache); it only ever holds release archives
-#   GATES_CACHE              the `cache` input; `--plan` says cache=true only when it is `true`
+#   GATES_INSTALL_CACHE_DIR  the directory actions/cache restores and saves (default
+#                            <root>/cache); it only ever holds release archives. (Not
+#                            GATES_CACHE_DIR: that is gate-audit's data cache, set by users.)
+#   GATES_INSTALL_CACHE      the `cache` input; `--plan` says cache=true only when it is `true`
 #   GATES_VERSION            the `version` input; overrides GATES_ACTION_REF
 #   GATES_ACTION_REF         github.action_ref (tag, branch or SHA the action was used at)
 #   GATES_ACTION_REPOSITORY  github.action_repository (owner/name) for release downloads
@@ -23,7 +24,7 @@
 #                            with CARGO_TARGET_DIR it reuses an existing debug build)
 #   CARGO_NET_OFFLINE, CARGO_TARGET_DIR, ...  honoured by cargo itself
 #
-# Order: GATES_BIN_DIR > the release archive in GATES_CACHE_DIR, re-verified
+# Order: GATES_BIN_DIR > the release archive in GATES_INSTALL_CACHE_DIR, re-verified
 # against the committed sha256 manifest on every run (a mismatch is a warning,
 # the archive is discarded) > the release archive downloaded and verified
 # against the manifest (a mismatch fails the step) >
@@ -70,7 +71,7 @@ bin="gate-${gate}"
 action_root="${GATES_ACTION_ROOT:-}"
 [ -n "$action_root" ] || die "GATES_ACTION_ROOT is not set (the action's checkout, github.action_path/../..)"
 install_root="${GATES_INSTALL_ROOT:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/gates/${gate}}"
-cache_dir="${GATES_CACHE_DIR:-${install_root}/cache}"
+cache_dir="${GATES_INSTALL_CACHE_DIR:-${install_root}/cache}"
 version="${GATES_VERSION:-${GATES_ACTION_REF:-}}"
 repository="${GATES_ACTION_REPOSITORY:-}"
 [ -n "$repository" ] || repository="gates-dev/gates"
@@ -170,7 +171,7 @@ if release_plan; then has_release=true; fi
 if [ "$mode" = plan ]; then
   cache=false
   key=""
-  if [ "$has_release" = true ] && [ "${GATES_CACHE:-true}" = true ] &&
+  if [ "$has_release" = true ] && [ "${GATES_INSTALL_CACHE:-true}" = true ] &&
     ! { [ -n "${GATES_BIN_DIR:-}" ] && [ -x "${GATES_BIN_DIR}/${bin}${exe}" ]; }; then
     cache=true
     # The key names the exact archive; what is restored is verified anyway.
