@@ -207,6 +207,10 @@ plan plan-source GATES_VERSION=v0.1.0 || fail "install.sh --plan (placeholder ma
 grep -qx 'cache=false' "${scratch}/plan-source.out" || fail "install.sh --plan: a source build must not be cached"
 plan plan-off GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" GATES_INSTALL_CACHE=false || fail "install.sh --plan (cache: false)"
 grep -qx 'cache=false' "${scratch}/plan-off.out" || fail "install.sh --plan: cache: false not honoured"
+long_version="v9.9.9-$(printf 'x%.0s' $(seq 500))"
+printf '%s  %s/%s\n' "$sum" "$long_version" "$asset_name" >"${scratch}/manifest.long"
+plan plan-long GATES_VERSION="$long_version" GATES_MANIFEST="${scratch}/manifest.long" || fail "install.sh --plan (long version)"
+grep -qx 'cache=false' "${scratch}/plan-long.out" || fail "install.sh --plan: a cache key over 512 characters"
 if plan plan-badname GATES_GATE=$'../../x\n::warning::injected'; then fail "install.sh --plan accepted a bad gate name"; fi
 [ ! -s "${scratch}/plan-badname.out" ] || fail "install.sh --plan wrote outputs for a bad gate name"
 if grep -q 'injected' "${scratch}/plan-badname.log"; then fail "install.sh --plan echoed an untrusted gate name"; fi

@@ -79,8 +79,8 @@ manifest="${GATES_MANIFEST:-${action_root}/actions/_shared/manifest.txt}"
 # Inputs are validated before they are ever printed (no workflow-command injection).
 case "$version" in *[!0-9A-Za-z._/+-]*) die "invalid version: expected a tag, branch or commit SHA" ;; esac
 case "$repository" in *[!0-9A-Za-z._/-]*) die "invalid action repository" ;; esac
-for p in "$install_root" "$cache_dir"; do
-  case "$p" in *$'\n'* | *$'\r'*) die "install or cache directory contains a line break" ;; esac
+for p in "$action_root" "$install_root" "$cache_dir" "$manifest"; do
+  case "$p" in *$'\n'* | *$'\r'*) die "the action, install, cache or manifest path contains a line break" ;; esac
 done
 
 # --- platform -----------------------------------------------------------------
@@ -173,9 +173,10 @@ if [ "$mode" = plan ]; then
   key=""
   if [ "$has_release" = true ] && [ "${GATES_INSTALL_CACHE:-true}" = true ] &&
     ! { [ -n "${GATES_BIN_DIR:-}" ] && [ -x "${GATES_BIN_DIR}/${bin}${exe}" ]; }; then
-    cache=true
     # The key names the exact archive; what is restored is verified anyway.
     key="gates-${version}-${asset}-${expected}"
+    # actions/cache refuses keys over 512 characters: no cache then.
+    if [ "${#key}" -le 512 ]; then cache=true; else key=""; fi
   fi
   log "plan: cache=${cache}${key:+ key=${key}}"
   if [ -n "${GITHUB_OUTPUT:-}" ]; then
