@@ -72,11 +72,14 @@ printf '%s\n' "$@" >"${FAKE_LOG:?}"
 r=""; while [ $# -gt 0 ]; do if [ "$1" = --root ]; then r="$2"; fi; shift; done
 mkdir -p "$r/bin"; printf '#!/bin/sh\necho built\n' >"$r/bin/gate-coverage"; chmod +x "$r/bin/gate-coverage"
 STUB
-# Stand-in curl: "downloads" the archive named by FAKE_ASSET.
+# Stand-in curl: records that it ran and "downloads" the archive named by
+# FAKE_ASSET; without FAKE_ASSET it fails, as offline.
 cat >"${bin_dir}/curl" <<'STUB'
 #!/usr/bin/env bash
+printf 'curl\n' >>"${FAKE_CURL_LOG:?}"
 o=""; while [ $# -gt 0 ]; do if [ "$1" = -o ]; then o="$2"; fi; shift; done
-cp "${FAKE_ASSET:?}" "$o"
+[ -n "${FAKE_ASSET:-}" ] || exit 6
+cp "$FAKE_ASSET" "$o"
 STUB
 chmod +x "${bin_dir}/cargo" "${bin_dir}/curl"
 
@@ -88,6 +91,7 @@ run_install() { # $1 = case name; remaining: env assignments
   env -u BASH_ENV -u ENV -u GATES_BIN_DIR PATH="${bin_dir}:${PATH}" \
     RUNNER_OS=Linux RUNNER_ARCH=X64 GATES_GATE=coverage GATES_ACTION_ROOT="$root" \
     GATES_INSTALL_ROOT="${scratch}/${name}.root" FAKE_LOG="${scratch}/${name}.cargo" \
+    FAKE_CURL_LOG="${scratch}/${name}.curl" FAKE_PWNED="${scratch}/${name}.pwned" \
     GITHUB_OUTPUT="${scratch}/${name}.out" GITHUB_PATH="${scratch}/${name}.path" "$@" \
     bash --noprofile --norc -euo pipefail actions/_shared/install.sh >"${scratch}/${name}.log" 2>&1
 }
@@ -109,6 +113,8 @@ run_install release GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok"
   { cat "${scratch}/release.log"; fail "install.sh (verified release)"; }
 grep -qx 'source=release' "${scratch}/release.out" || fail "install.sh release: expected source=release"
 [ "$("${scratch}/release.root/bin/gate-coverage")" = released ] || fail "install.sh release: wrong binary installed"
+asset_name=gate-coverage-x86_64-unknown-linux-musl.tar.gz
+cmp -s "${scratch}/asset.tar.gz" "${scratch}/release.root/cache/${asset_name}" || fail "install.sh release: the verified archive was not kept for the cache"
 # c. a manifest entry that does not match: hard failure, no fallback build.
 printf '%s  v9.9.9/gate-coverage-x86_64-unknown-linux-musl.tar.gz\n' "$(printf '0%.0s' $(seq 64))" >"${scratch}/manifest.bad"
 if run_install mismatch GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.bad" FAKE_ASSET="${scratch}/asset.tar.gz"; then
@@ -122,7 +128,94 @@ grep -qx 'source=prebuilt' "${scratch}/prebuilt.out" || fail "install.sh: GATES_
 # e. an injected gate name is refused without echoing it.
 if run_install badname GATES_GATE=$'x\n::warning::injected'; then fail "install.sh accepted a bad gate name"; fi
 if grep -q '::warning::injected' "${scratch}/badname.log"; then fail "install.sh echoed an untrusted gate name"; fi
-echo "install.sh: placeholder->source, verified release, mismatch refused, GATES_BIN_DIR, bad name: ok"
+# The cache (actions/cache restores <root>/cache) is writable by whoever can
+# write the repository's cache: what it holds is verified on every run.
+# A tampered archive: its binary leaves a mark if it is ever run.
+mkdir -p "${scratch}/evil"
+# shellcheck disable=SC2016 # $FAKE_PWNED is expanded by the stand-in binary when it runs
+printf '#!/bin/sh\ntouch "$FAKE_PWNED"\necho tampered\n' >"${scratch}/evil/gate-coverage"
+chmod +x "${scratch}/evil/gate-coverage"
+tar -czf "${scratch}/evil.tar.gz" -C "${scratch}/evil" gate-coverage
+seed_cache() { # $1 = case name, $2 = archive to plant in its cache dir
+  mkdir -p "${scratch}/$1.root/cache"
+  cp "$2" "${scratch}/$1.root/cache/${asset_name}"
+}
+# f. a cached archive that matches the manifest: used, nothing downloaded or built.
+seed_cache cachegood "${scratch}/asset.tar.gz"
+run_install cachegood GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" ||
+  { cat "${scratch}/cachegood.log"; fail "install.sh (verified cache)"; }
+grep -qx 'source=cache' "${scratch}/cachegood.out" || { cat "${scratch}/cachegood.log"; fail "install.sh cache: expected source=cache"; }
+[ "$("${scratch}/cachegood.root/bin/gate-coverage")" = released ] || fail "install.sh cache: wrong binary installed"
+[ ! -s "${scratch}/cachegood.curl" ] || fail "install.sh cache: downloaded despite a verified cached archive"
+[ ! -s "${scratch}/cachegood.cargo" ] || fail "install.sh cache: built despite a verified cached archive"
+# g. a tampered cached archive, offline: warned about in our own words, discarded,
+#    never run; the fallback builds from source.
+seed_cache cachebad "${scratch}/evil.tar.gz"
+run_install cachebad GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" ||
+  { cat "${scratch}/cachebad.log"; fail "install.sh (tampered cache, offline)"; }
+[ ! -e "${scratch}/cachebad.pwned" ] || fail "install.sh ran a binary from a tampered cached archive"
+grep -qx '::warning title=gates install::the cached gate-coverage-x86_64-unknown-linux-musl.tar.gz does not match its sha256 in the committed manifest: discarded, not run (installing without the cache)' \
+  "${scratch}/cachebad.log" || { cat "${scratch}/cachebad.log"; fail "install.sh: no warning for a tampered cached archive"; }
+grep -qx 'source=source' "${scratch}/cachebad.out" || fail "install.sh tampered cache: expected the source fallback"
+[ -s "${scratch}/cachebad.cargo" ] || fail "install.sh tampered cache: cargo was not run"
+[ "$("${scratch}/cachebad.root/bin/gate-coverage")" = built ] || fail "install.sh tampered cache: wrong binary installed"
+[ ! -e "${scratch}/cachebad.root/cache/${asset_name}" ] || fail "install.sh tampered cache: the archive was kept"
+# h. a tampered cached archive with the release reachable: the verified download
+#    replaces it (in the cache too), never the tampered one.
+seed_cache cacheredo "${scratch}/evil.tar.gz"
+run_install cacheredo GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" FAKE_ASSET="${scratch}/asset.tar.gz" ||
+  { cat "${scratch}/cacheredo.log"; fail "install.sh (tampered cache, release reachable)"; }
+[ ! -e "${scratch}/cacheredo.pwned" ] || fail "install.sh ran a binary from a tampered cached archive"
+grep -qx 'source=release' "${scratch}/cacheredo.out" || fail "install.sh tampered cache: expected the verified download"
+[ "$("${scratch}/cacheredo.root/bin/gate-coverage")" = released ] || fail "install.sh tampered cache: wrong binary installed"
+cmp -s "${scratch}/asset.tar.gz" "${scratch}/cacheredo.root/cache/${asset_name}" || fail "install.sh tampered cache: archive not replaced"
+# i. a binary already in the install root (an old cache layout, an earlier step):
+#    never run, replaced by a build (no release recorded) or a verified download.
+for mode in build download; do
+  mkdir -p "${scratch}/planted-${mode}.root/bin"
+  cp "${scratch}/evil/gate-coverage" "${scratch}/planted-${mode}.root/bin/gate-coverage"
+done
+run_install planted-build GATES_VERSION=v0.1.0 || { cat "${scratch}/planted-build.log"; fail "install.sh (planted binary, build)"; }
+grep -qx 'source=source' "${scratch}/planted-build.out" || fail "install.sh planted binary: expected a source build"
+run_install planted-download GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" FAKE_ASSET="${scratch}/asset.tar.gz" ||
+  { cat "${scratch}/planted-download.log"; fail "install.sh (planted binary, download)"; }
+grep -qx 'source=release' "${scratch}/planted-download.out" || fail "install.sh planted binary: expected the verified download"
+if [ -e "${scratch}/planted-build.pwned" ] || [ -e "${scratch}/planted-download.pwned" ]; then
+  fail "install.sh ran a binary it did not install"
+fi
+# j. --plan: the cache step runs only for a release recorded in the manifest, and
+#    the gate name is validated before it names any path.
+plan() { # $1 = case name; remaining: env assignments
+  local name="$1"
+  shift
+  : >"${scratch}/${name}.out"
+  env -u BASH_ENV -u ENV -u GATES_BIN_DIR -u GATES_INSTALL_ROOT RUNNER_OS=Linux RUNNER_ARCH=X64 \
+    RUNNER_TEMP="${scratch}/tmp" GATES_GATE=coverage GATES_ACTION_ROOT="$root" GITHUB_OUTPUT="${scratch}/${name}.out" "$@" \
+    bash --noprofile --norc -euo pipefail actions/_shared/install.sh --plan >"${scratch}/${name}.log" 2>&1
+}
+# GATES_CACHE_DIR is gate-audit's data cache (users set it): not install.sh's.
+plan plan-release GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" GATES_CACHE_DIR="${scratch}/audit-data" ||
+  fail "install.sh --plan (release)"
+expected_plan="gate=coverage
+install-root=${scratch}/tmp/gates/coverage
+cache=true
+cache-dir=${scratch}/tmp/gates/coverage/cache
+cache-key=gates-v9.9.9-${asset_name}-${sum}"
+[ "$(cat "${scratch}/plan-release.out")" = "$expected_plan" ] ||
+  { printf 'got:\n%s\nexpected:\n%s\n' "$(cat "${scratch}/plan-release.out")" "$expected_plan"; fail "install.sh --plan outputs"; }
+plan plan-source GATES_VERSION=v0.1.0 || fail "install.sh --plan (placeholder manifest)"
+grep -qx 'cache=false' "${scratch}/plan-source.out" || fail "install.sh --plan: a source build must not be cached"
+plan plan-off GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" GATES_INSTALL_CACHE=false || fail "install.sh --plan (cache: false)"
+grep -qx 'cache=false' "${scratch}/plan-off.out" || fail "install.sh --plan: cache: false not honoured"
+long_version="v9.9.9-$(printf 'x%.0s' $(seq 500))"
+printf '%s  %s/%s\n' "$sum" "$long_version" "$asset_name" >"${scratch}/manifest.long"
+plan plan-long GATES_VERSION="$long_version" GATES_MANIFEST="${scratch}/manifest.long" || fail "install.sh --plan (long version)"
+grep -qx 'cache=false' "${scratch}/plan-long.out" || fail "install.sh --plan: a cache key over 512 characters"
+if plan plan-badname GATES_GATE=$'../../x\n::warning::injected'; then fail "install.sh --plan accepted a bad gate name"; fi
+[ ! -s "${scratch}/plan-badname.out" ] || fail "install.sh --plan wrote outputs for a bad gate name"
+if grep -q 'injected' "${scratch}/plan-badname.log"; then fail "install.sh --plan echoed an untrusted gate name"; fi
+echo "install.sh: placeholder->source, verified release, mismatch refused, GATES_BIN_DIR, bad name,"
+echo "  cached archive verified (good used; tampered discarded, never run, rebuilt or re-downloaded), planted binary never run, --plan: ok"
 
 step "run.sh self-test"
 cat >"${bin_dir}/gate-coverage" <<'STUB'
@@ -143,7 +236,23 @@ arg<--path-map=a b=c>
 GATES_COVERAGE_REPORTS=a.lcov'
 [ "$out" = "$expected" ] || { printf 'got:\n%s\nexpected:\n%s\n' "$out" "$expected"; fail "run.sh argument/env handling"; }
 [ ! -e "${scratch}/pwned" ] || fail "run.sh evaluated an argument"
-echo "run.sh: one argument per line, no eval, empty inputs dropped: ok"
+# The local ledger on a pull request is warned about (the pull request controls
+# .gates/); not on a push, not with the GitHub ledger.
+ledger_run() { # $1 = event, $2 = GATES_LEDGER, $3 = GITHUB_TOKEN
+  env -u BASH_ENV -u ENV GATES_RUN_GATE=coverage GATES_RUN_BIN="${bin_dir}/gate-coverage" \
+    GITHUB_EVENT_NAME="$1" GATES_LEDGER="$2" GITHUB_TOKEN="$3" \
+    bash --noprofile --norc -euo pipefail actions/_shared/run.sh 2>&1
+}
+ledger_warning='::warning title=gates::the local ledger (.gates/) is in use on a pull request'
+for c in pull_request:local: pull_request_target:local:t pull_request:auto: pull_request::; do
+  IFS=: read -r ev led tok <<<"$c"
+  case "$(ledger_run "$ev" "$led" "$tok")" in *"$ledger_warning"*) ;; *) fail "run.sh: no local-ledger warning for ${c}" ;; esac
+done
+for c in push:local: pull_request:github:t pull_request:auto:t pull_request::t; do
+  IFS=: read -r ev led tok <<<"$c"
+  case "$(ledger_run "$ev" "$led" "$tok")" in *"$ledger_warning"*) fail "run.sh: local-ledger warning for ${c}" ;; esac
+done
+echo "run.sh: one argument per line, no eval, empty inputs dropped, local ledger on pull requests warned about: ok"
 
 if [ "${CHECKS_SKIP_ACT:-}" = 1 ]; then
   echo

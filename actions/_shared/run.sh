@@ -13,6 +13,8 @@
 #                    an empty one means "input not given" and is removed so the
 #                    config file or the default applies.
 #   GITHUB_TOKEN     the `token` input; read by the binary, never printed here.
+#   GITHUB_EVENT_NAME  set by the runner: on pull-request events a local ledger
+#                    (GATES_LEDGER=local, or auto without a token) is warned about.
 #
 # The binary's exit code is the step's exit code (0 pass, 1 fail, 2 usage,
 # 3 config, 4 input, 5 upstream, 70 internal).
@@ -49,6 +51,23 @@ for name in $(compgen -e); do
   esac
 done
 if [ -z "${GITHUB_TOKEN:-}" ]; then unset GITHUB_TOKEN; fi
+
+# On a pull request, .gates/ is the pull request's: a local ledger there would
+# read baselines (the base commit's report, the last deployment) that the
+# change under review can forge. The actions default to the GitHub ledger;
+# say so when a workflow chose the local one (our own text only).
+case "${GITHUB_EVENT_NAME:-}" in
+  pull_request | pull_request_target | pull_request_review | pull_request_review_comment)
+    local_ledger=false
+    case "${GATES_LEDGER:-}" in
+      local) local_ledger=true ;;
+      '' | auto) if [ -z "${GITHUB_TOKEN:-}" ]; then local_ledger=true; fi ;;
+    esac
+    if [ "$local_ledger" = true ]; then
+      printf '::warning title=gates::the local ledger (.gates/) is in use on a pull request: the pull request controls it, so a baseline read from it (max-drop, the last deployment) is not evidence; use the GitHub ledger (ledger: github, the default)\n'
+    fi
+    ;;
+esac
 
 # ${args[@]+...}: bash 3.2 treats an empty array as unset under `set -u`.
 exec "$bin" ${args[@]+"${args[@]}"}
