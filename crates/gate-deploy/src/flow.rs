@@ -800,7 +800,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         ledger
             .mark(Mark::new(DeploymentState::InProgress, "smoke").live(from.as_ref()))
             .await?;
-        let summary = smoke(ctx, &mut rec, cfg, sm, target).await?;
+        let summary = smoke(ctx, &mut rec, cfg, sm, target, &slot_probes).await?;
         let failures = summary.failures.clone();
         outcome.smoke = Some(summary);
         if !failures.is_empty() {
@@ -1106,16 +1106,26 @@ async fn smoke(
     cfg: &DeployConfig,
     sm: &SmokeConfig,
     slot: Slot,
+    probes: &SlotProbes,
 ) -> Result<SmokeSummary, GateError> {
     let bad = |e: String| GateError::Config(vec![format!("deploy.smoke: {e}")]);
-    let health = cfg
-        .health_url(slot)
-        .ok_or_else(|| bad(format!("{slot} has no address or health URL to load")))?;
-    let url = url::Url::parse(&health)
-        .and_then(|u| u.join(&sm.path))
-        .map_err(|e| bad(format!("`{}` on `{health}`: {e}", sm.path)))?;
+    // The slot's health probe as built: its URL expanded and without
+    // credentials, its headers (with the URL's credentials as Basic
+    // authentication), every secret in them already known to the masker.
+    let probe = probes.slot(slot)?;
+    let gate_health::Target::Http(health) = &probe.target else {
+        return Err(bad(format!("{slot} has no health URL to load")));
+    };
+    let url = health
+        .url
+        .join(&sm.path)
+        .map_err(|e| bad(format!("`{}` on `{}`: {e}", sm.path, health.url)))?;
+    let mut endpoint = gate_load::Endpoint::get(url.clone());
+    if url.origin() == health.url.origin() {
+        endpoint.headers = health.headers.clone();
+    }
     let mut scenario = gate_load::Scenario::open(
-        vec![gate_load::Endpoint::get(url.clone())],
+        vec![endpoint],
         sm.rate,
         Duration::from_secs_f64(sm.duration),
         sm.connections.max(1) as usize,

@@ -278,3 +278,107 @@ fn an_echoed_authorization_header_never_reaches_github() {
     }
     assert!(found.is_empty(), "the secret leaked into {found:#?}");
 }
+
+/// A slot that answers `200 ok` to requests carrying `Authorization:
+/// <expected>` and `401` to others. Returns (port, authorized, refused).
+fn guarded_slot(expected: String) -> (u16, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (yes, no) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (y, n) = (yes.clone(), no.clone());
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 2048];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => head.extend_from_slice(&buf[..k]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let ok = head.lines().any(|l| {
+                l.split_once(':').is_some_and(|(k, v)| {
+                    k.eq_ignore_ascii_case("authorization") && v.trim() == expected
+                })
+            });
+            let (status, body) = if ok {
+                y.fetch_add(1, Ordering::SeqCst);
+                ("200 OK", "ok\n")
+            } else {
+                n.fetch_add(1, Ordering::SeqCst);
+                ("401 Unauthorized", "who are you?\n")
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, yes, no)
+}
+
+#[test]
+fn credentials_in_a_health_url_reach_probes_and_smoke_and_nothing_else() {
+    const PW: &str = "dep/l@y:p#ss?w%rd-7731";
+    let basic = "Basic ZGVwbG95ZXI6ZGVwL2xAeTpwI3NzP3clcmQtNzczMQ=="; // deployer:PW
+    let (port, authorized, refused) = guarded_slot(basic.to_string());
+    let w = World::new();
+    w.seed_live("production", "blue", "v1");
+    w.start_slot("blue", "v1");
+    std::fs::write(w.path().join("traffic"), "blue\n").unwrap();
+    let switch = format!("echo $GATES_SLOT > {}/traffic", w.path().display());
+    w.write_config(&w.base_config(
+        "deploy",
+        &format!(
+            "  switch: command\n  switch-command: \"{}\"\n  green-health-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/healthz\"\n  smoke:\n    path: /\n    rate: 20\n    duration: 1\n",
+            yaml_escape(&switch)
+        ),
+    ));
+    let out = w
+        .command_on(
+            DEPLOY,
+            &["--ledger", "local"],
+            &["--release", "v2", "--format", "json"],
+        )
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_TOKEN")
+        .env("GITHUB_SHA", SHA_WAIT)
+        .env("DEPLOY_PW", PW)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}\n{stdout}");
+    let r = report(&stdout);
+    assert_eq!(r["details"]["result"], "deployed", "{stderr}");
+    // Every request (wait, smoke, watch) carried the credentials.
+    assert_eq!(refused.load(Ordering::SeqCst), 0);
+    let smoke = &r["details"]["smoke"];
+    assert!(smoke["requests"].as_u64().unwrap() >= 10, "{smoke}");
+    assert_eq!(smoke["failed"], 0, "{smoke}");
+    assert!(authorized.load(Ordering::SeqCst) >= 12);
+    assert_eq!(
+        smoke["url"],
+        format!("http://127.0.0.1:{port}/"),
+        "the smoke's URL as shown"
+    );
+    let mut found = Vec::new();
+    let mut texts = vec![
+        ("stdout".to_string(), stdout),
+        ("stderr".to_string(), stderr),
+    ];
+    texts.extend(files_under(&w.path().join(".gates")));
+    for (what, text) in &texts {
+        for f in [PW, "l@y:p#ss", &basic[6..], &basic[6..20], "deployer:"] {
+            if text.contains(f) {
+                found.push(format!("{what} shows `{f}`"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
