@@ -404,12 +404,28 @@ fn give_up(mut outcome: Outcome, rec: Recorder, result: Result_, reason: String)
 }
 
 /// Where a live slot answers, for the deployment's `environment_url` (what
-/// `gate-health --target-from-deployment` probes): the public URL when set,
-/// else the slot's own address.
+/// `gate-health --target-from-deployment` probes): the public URL when set
+/// (never its credentials: the record is public to the repository), else
+/// the slot's own address.
 fn environment_url(cfg: &DeployConfig, slot: Slot) -> Option<String> {
     cfg.public_url
-        .clone()
+        .as_deref()
+        .map(without_credentials)
         .or_else(|| cfg.address(slot).map(|a| format!("http://{a}")))
+}
+
+/// `url` without its userinfo, split as gate-health splits it (at the last
+/// `@` before the path).
+fn without_credentials(url: &str) -> String {
+    let Some(i) = url.find("://") else {
+        return url.to_string();
+    };
+    let after = &url[i + 3..];
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    match after[..end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..i + 3], &after[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 fn build_probes(ctx: &Context, cfg: &DeployConfig, section: &str) -> Result<SlotProbes, GateError> {
@@ -1485,6 +1501,17 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn environment_urls_carry_no_credentials() {
+        assert_eq!(
+            without_credentials("https://u:${PW}@app.example.com:8443/x@y?z"),
+            "https://app.example.com:8443/x@y?z"
+        );
+        assert_eq!(without_credentials("http://u:p@ss@h/"), "http://h/");
+        assert_eq!(without_credentials("http://h/a@b"), "http://h/a@b");
+        assert_eq!(without_credentials("h:1"), "h:1");
+    }
 
     /// A load result: `ok` responses at `latency_us` each, `errors` of
     /// class `status-5xx`, `dropped` arrivals.

@@ -333,7 +333,7 @@ fn credentials_in_a_health_url_reach_probes_and_smoke_and_nothing_else() {
     w.write_config(&w.base_config(
         "deploy",
         &format!(
-            "  switch: command\n  switch-command: \"{}\"\n  green-health-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/healthz\"\n  smoke:\n    path: /\n    rate: 20\n    duration: 1\n",
+            "  switch: command\n  switch-command: \"{}\"\n  green-health-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/healthz\"\n  public-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/\"\n  smoke:\n    path: /\n    rate: 20\n    duration: 1\n",
             yaml_escape(&switch)
         ),
     ));
@@ -366,6 +366,15 @@ fn credentials_in_a_health_url_reach_probes_and_smoke_and_nothing_else() {
         smoke["url"],
         format!("http://127.0.0.1:{port}/"),
         "the smoke's URL as shown"
+    );
+    // The deployment records where the release answers, without credentials.
+    let ledger = files_under(&w.path().join(".gates").join("deployments"));
+    let env_url = format!("\"environment_url\": \"http://127.0.0.1:{port}/\"");
+    assert!(
+        ledger
+            .iter()
+            .any(|(_, text)| text.replace("\":\"", "\": \"").contains(&env_url)),
+        "{ledger:#?}"
     );
     let mut found = Vec::new();
     let mut texts = vec![
