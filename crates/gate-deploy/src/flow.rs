@@ -404,12 +404,28 @@ fn give_up(mut outcome: Outcome, rec: Recorder, result: Result_, reason: String)
 }
 
 /// Where a live slot answers, for the deployment's `environment_url` (what
-/// `gate-health --target-from-deployment` probes): the public URL when set,
-/// else the slot's own address.
+/// `gate-health --target-from-deployment` probes): the public URL when set
+/// (never its credentials: the record is public to the repository), else
+/// the slot's own address.
 fn environment_url(cfg: &DeployConfig, slot: Slot) -> Option<String> {
     cfg.public_url
-        .clone()
+        .as_deref()
+        .map(without_credentials)
         .or_else(|| cfg.address(slot).map(|a| format!("http://{a}")))
+}
+
+/// `url` without its userinfo, split as gate-health splits it (at the last
+/// `@` before the path).
+fn without_credentials(url: &str) -> String {
+    let Some(i) = url.find("://") else {
+        return url.to_string();
+    };
+    let after = &url[i + 3..];
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    match after[..end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..i + 3], &after[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 fn build_probes(ctx: &Context, cfg: &DeployConfig, section: &str) -> Result<SlotProbes, GateError> {
@@ -800,7 +816,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         ledger
             .mark(Mark::new(DeploymentState::InProgress, "smoke").live(from.as_ref()))
             .await?;
-        let summary = smoke(ctx, &mut rec, cfg, sm, target).await?;
+        let summary = smoke(ctx, &mut rec, cfg, sm, target, &slot_probes).await?;
         let failures = summary.failures.clone();
         outcome.smoke = Some(summary);
         if !failures.is_empty() {
@@ -1106,16 +1122,26 @@ async fn smoke(
     cfg: &DeployConfig,
     sm: &SmokeConfig,
     slot: Slot,
+    probes: &SlotProbes,
 ) -> Result<SmokeSummary, GateError> {
     let bad = |e: String| GateError::Config(vec![format!("deploy.smoke: {e}")]);
-    let health = cfg
-        .health_url(slot)
-        .ok_or_else(|| bad(format!("{slot} has no address or health URL to load")))?;
-    let url = url::Url::parse(&health)
-        .and_then(|u| u.join(&sm.path))
-        .map_err(|e| bad(format!("`{}` on `{health}`: {e}", sm.path)))?;
+    // The slot's health probe as built: its URL expanded and without
+    // credentials, its headers (with the URL's credentials as Basic
+    // authentication), every secret in them already known to the masker.
+    let probe = probes.slot(slot)?;
+    let gate_health::Target::Http(health) = &probe.target else {
+        return Err(bad(format!("{slot} has no health URL to load")));
+    };
+    let url = health
+        .url
+        .join(&sm.path)
+        .map_err(|e| bad(format!("`{}` on `{}`: {e}", sm.path, health.url)))?;
+    let mut endpoint = gate_load::Endpoint::get(url.clone());
+    if url.origin() == health.url.origin() {
+        endpoint.headers = health.headers.clone();
+    }
     let mut scenario = gate_load::Scenario::open(
-        vec![gate_load::Endpoint::get(url.clone())],
+        vec![endpoint],
         sm.rate,
         Duration::from_secs_f64(sm.duration),
         sm.connections.max(1) as usize,
@@ -1475,6 +1501,17 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn environment_urls_carry_no_credentials() {
+        assert_eq!(
+            without_credentials("https://u:${PW}@app.example.com:8443/x@y?z"),
+            "https://app.example.com:8443/x@y?z"
+        );
+        assert_eq!(without_credentials("http://u:p@ss@h/"), "http://h/");
+        assert_eq!(without_credentials("http://h/a@b"), "http://h/a@b");
+        assert_eq!(without_credentials("h:1"), "h:1");
+    }
 
     /// A load result: `ok` responses at `latency_us` each, `errors` of
     /// class `status-5xx`, `dropped` arrivals.

@@ -125,7 +125,8 @@ impl SlotProbes {
         };
         // Built under the section's own name, so problems name the deploy
         // keys (`deploy.ca-file`, `deploy.conditions[0]`), each once.
-        let mut one = |name: String, key: &str, url: Option<String>| {
+        // Named after the URL as probed: expanded, without credentials.
+        let mut one = |who: &str, key: &str, url: Option<String>| {
             let url = url?;
             let pc = gate_health::config::ProbeConfig {
                 url: Some(url),
@@ -138,7 +139,9 @@ impl SlotProbes {
             };
             match gate_health::config::build_probe(&pc, section, &defaults, get, masker) {
                 Ok(mut p) => {
-                    p.name = name;
+                    if let gate_health::Target::Http(h) = &p.target {
+                        p.name = format!("{who} {}", h.url);
+                    }
                     Some(Arc::new(p))
                 }
                 Err(e) => {
@@ -155,19 +158,10 @@ impl SlotProbes {
                 }
             }
         };
-        let label = |who: &str, u: &Option<String>| {
-            u.as_deref()
-                .map(|u| format!("{who} {}", masker.redact(u)))
-                .unwrap_or_default()
-        };
         let (b, g) = (cfg.health_url(Slot::Blue), cfg.health_url(Slot::Green));
-        let blue = one(label("blue", &b), "blue-health-url", b);
-        let green = one(label("green", &g), "green-health-url", g);
-        let public = one(
-            label("public", &cfg.public_url),
-            "public-url",
-            cfg.public_url.clone(),
-        );
+        let blue = one("blue", "blue-health-url", b);
+        let green = one("green", "green-health-url", g);
+        let public = one("public", "public-url", cfg.public_url.clone());
         if problems.is_empty() {
             Ok(SlotProbes {
                 blue,

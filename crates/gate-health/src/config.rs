@@ -161,6 +161,16 @@ pub fn expand_env(
     get: &dyn Fn(&str) -> Option<String>,
     masker: &Masker,
 ) -> Result<(String, bool), String> {
+    expand_with(text, get, masker, &|v| v.to_string())
+}
+
+/// [`expand_env`], each value passed through `fit` before it is inserted.
+fn expand_with(
+    text: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    masker: &Masker,
+    fit: &dyn Fn(&str) -> String,
+) -> Result<(String, bool), String> {
     let mut out = String::new();
     let mut rest = text;
     let mut used = false;
@@ -178,12 +188,113 @@ pub fn expand_env(
             format!("environment variable `{name}` is not set (export it, or pass it in the step's `env:`)")
         })?;
         masker.add(&Secret::new(value.clone()));
-        out.push_str(&value);
+        out.push_str(&fit(&value));
         used = true;
         rest = &after[end + 1..];
     }
     out.push_str(rest);
     Ok((out, used))
+}
+
+/// Every byte outside RFC 3986's unreserved set as `%XX`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `%XX` decoded (a `%` not followed by two hex digits is kept as is).
+fn percent_decode(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| "its percent-escapes are not UTF-8".to_string())
+}
+
+/// `scheme://userinfo@rest` of a URL as written, split before any `${VAR}`
+/// is expanded (so that no value can move the split): the authority ends at
+/// the first `/`, `?` or `#` after `://`, the userinfo is what precedes its
+/// last `@` (RFC 3986). None without a scheme or a userinfo.
+fn split_userinfo(raw: &str) -> Option<(&str, &str, &str)> {
+    let i = raw.find("://")?;
+    let scheme = &raw[..i];
+    let mut chars = scheme.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    let after = &raw[i + 3..];
+    let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let at = after[..authority_end].rfind('@')?;
+    Some((&raw[..i + 3], &after[..at], &after[at + 1..]))
+}
+
+/// User name and password of a URL's userinfo, decoded.
+struct Credentials {
+    user: String,
+    password: Option<String>,
+    /// The user name came from a `${VAR}`: it is a secret too.
+    user_secret: bool,
+}
+
+/// The userinfo of a URL as written: each part expanded with the values
+/// percent-encoded, then decoded, so that literal escapes (`p%40ss`) and
+/// values (`p@ss`) both end up as the characters meant.
+fn userinfo_credentials(
+    userinfo: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    masker: &Masker,
+) -> Result<Credentials, String> {
+    let part = |raw: &str| -> Result<(String, bool), String> {
+        let (encoded, used) = expand_with(raw, get, masker, &percent_encode)?;
+        Ok((percent_decode(&encoded)?, used))
+    };
+    let (user_raw, password_raw) = match userinfo.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (userinfo, None),
+    };
+    let (user, user_secret) = part(user_raw)?;
+    let password = match password_raw {
+        Some(p) => Some(part(p)?.0),
+        None => None,
+    };
+    Ok(Credentials {
+        user,
+        password,
+        user_secret,
+    })
+}
+
+/// What a URL with credentials looks like in a message: userinfo as `***`.
+fn shown_url(raw: &str) -> String {
+    match split_userinfo(raw) {
+        Some((scheme, _, rest)) => format!("{scheme}***@{rest}"),
+        None => raw.to_string(),
+    }
 }
 
 /// Settings shared by probes built from config.
@@ -398,8 +509,24 @@ fn build_http(
     masker: &Masker,
     problems: &mut Vec<String>,
 ) -> Option<Target> {
-    let expanded = match expand_env(raw, get, masker) {
-        Ok((s, _)) => s,
+    // Credentials are split off before expansion: no value (a password with
+    // `@`, `/`, `:`, `?` or `#`) can change where the host is.
+    let shown = shown_url(raw);
+    let (without_userinfo, mut credentials) = match split_userinfo(raw) {
+        Some((scheme, userinfo, rest)) => match userinfo_credentials(userinfo, get, masker) {
+            Ok(c) => (format!("{scheme}{rest}"), Some(c)),
+            Err(e) => {
+                problems.push(format!(
+                    "{label}.url: the credentials of `{}`: {e}",
+                    masker.redact(&shown)
+                ));
+                return None;
+            }
+        },
+        None => (raw.to_string(), None),
+    };
+    let (expanded, used_variable) = match expand_env(&without_userinfo, get, masker) {
+        Ok(x) => x,
         Err(e) => {
             problems.push(format!("{label}.url: {e}"));
             return None;
@@ -411,29 +538,53 @@ fn build_http(
         (None, Err(url::ParseError::RelativeUrlWithoutBase)) => {
             problems.push(format!(
                 "{label}.url: `{}` is relative; give a full http(s):// URL or set `base-url` or `target-from-deployment`",
-                masker.redact(raw)
+                masker.redact(&shown)
             ));
             return None;
         }
         (_, Err(e)) => Err(e),
     };
-    let url = match parsed {
+    let mut url = match parsed {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
-        Ok(u) => {
+        Ok(_) => {
             problems.push(format!(
                 "{label}.url: `{}`: only http:// and https:// URLs with a host can be probed",
-                masker.redact(u.as_str())
+                masker.redact(&shown)
             ));
             return None;
         }
         Err(e) => {
             problems.push(format!(
                 "{label}.url: `{}` is not a valid URL: {e}",
-                masker.redact(raw)
+                masker.redact(&shown)
             ));
             return None;
         }
     };
+    // Userinfo still in the URL came from a variable or the base URL.
+    if !url.username().is_empty() || url.password().is_some() {
+        let user = percent_decode(url.username());
+        let password = url.password().map(percent_decode).transpose();
+        match (user, password) {
+            (Ok(user), Ok(password)) => {
+                if credentials.is_none() {
+                    credentials = Some(Credentials {
+                        user,
+                        password,
+                        user_secret: used_variable,
+                    });
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                problems.push(format!(
+                    "{label}.url: the credentials of `{}`: {e}",
+                    masker.redact(&shown)
+                ));
+            }
+        }
+        let _ = url.set_password(None);
+        let _ = url.set_username("");
+    }
     let method = match &pc.method {
         None => http::Method::GET,
         Some(m) => match http::Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes()) {
@@ -469,6 +620,15 @@ fn build_http(
                 "{label}.headers.{k}: the value has characters a header cannot carry (newline, control)"
             )),
         }
+    }
+    if let Some(c) = credentials
+        && (!c.user.is_empty() || c.password.is_some())
+        && let Some(h) = basic_auth(&c, label, masker, problems)
+        && !headers
+            .iter()
+            .any(|(k, _)| k == http::header::AUTHORIZATION)
+    {
+        headers.push((http::header::AUTHORIZATION, h));
     }
     let version = match pc.http_version.as_deref().map(str::trim) {
         None | Some("auto") => HttpVersion::Auto,
@@ -509,4 +669,93 @@ fn build_http(
         version,
         tls,
     })))
+}
+
+/// `Authorization: Basic base64(user:password)` for a URL's credentials,
+/// sensitive; the password, a user name from a variable, `user:password`
+/// and its base64 are registered with the masker first.
+fn basic_auth(
+    c: &Credentials,
+    label: &str,
+    masker: &Masker,
+    problems: &mut Vec<String>,
+) -> Option<http::HeaderValue> {
+    use base64::Engine as _;
+    let password = c.password.as_deref().unwrap_or_default();
+    masker.add(&Secret::new(password));
+    if c.user_secret {
+        masker.add(&Secret::new(c.user.as_str()));
+    }
+    let pair = format!("{}:{password}", c.user);
+    masker.add(&Secret::new(pair.as_str()));
+    let token = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+    masker.add(&Secret::new(token.as_str()));
+    if c.user.contains(':') {
+        problems.push(format!(
+            "{label}.url: the user name holds a `:`, which HTTP Basic authentication cannot carry; use a user name without `:`, or an `Authorization` header"
+        ));
+        return None;
+    }
+    match http::HeaderValue::from_str(&format!("Basic {token}")) {
+        Ok(mut h) => {
+            h.set_sensitive(true);
+            Some(h)
+        }
+        Err(_) => {
+            problems.push(format!(
+                "{label}.url: the credentials cannot be sent in a header"
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn userinfo_is_split_at_the_last_at_before_the_path_as_written() {
+        assert_eq!(
+            split_userinfo("http://u:${PW}@127.0.0.1:8080/a@b?c@d"),
+            Some(("http://", "u:${PW}", "127.0.0.1:8080/a@b?c@d"))
+        );
+        assert_eq!(
+            split_userinfo("https://u:p@ss@host/"),
+            Some(("https://", "u:p@ss", "host/"))
+        );
+        assert_eq!(split_userinfo("http://host/a@b"), None);
+        assert_eq!(split_userinfo("/healthz@x"), None);
+        assert_eq!(split_userinfo("${BASE}://u:p@h/"), None);
+        assert_eq!(shown_url("http://u:${PW}@h:1/x"), "http://***@h:1/x");
+    }
+
+    #[test]
+    fn credentials_keep_values_verbatim_and_decode_literal_escapes() {
+        let m = Masker::new(false);
+        let get = |k: &str| match k {
+            "U" => Some("a%20b".to_string()),
+            "PW" => Some("p@ss/w:rd#x?y%z".to_string()),
+            _ => None,
+        };
+        let c = userinfo_credentials("${U}:lit%40${PW}%", &get, &m).unwrap();
+        assert_eq!(c.user, "a%20b");
+        assert!(c.user_secret);
+        assert_eq!(c.password.as_deref(), Some("lit@p@ss/w:rd#x?y%z%"));
+        let c = userinfo_credentials("admin", &get, &m).unwrap();
+        assert_eq!(
+            (c.user.as_str(), c.password, c.user_secret),
+            ("admin", None, false)
+        );
+        assert!(
+            userinfo_credentials("u:${NOPE}", &get, &m)
+                .err()
+                .unwrap()
+                .contains("`NOPE` is not set")
+        );
+        assert!(percent_decode("%ff").is_err());
+        assert_eq!(percent_encode("a b/ü"), "a%20b%2F%C3%BC");
+    }
 }

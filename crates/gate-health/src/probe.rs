@@ -554,6 +554,10 @@ async fn http_probe(
     let mut url = t.url.clone();
     let mut method = t.method.clone();
     let mut body = t.body.clone();
+    // The configured headers (credentials, cookies, tokens) go to the
+    // configured origin only: once a redirect leaves it, they are dropped
+    // for the rest of the chain (as curl and browsers drop Authorization).
+    let mut headers: &[(http::HeaderName, http::HeaderValue)] = &t.headers;
     let start = Instant::now();
     loop {
         *phases = Phases::default();
@@ -561,6 +565,7 @@ async fn http_probe(
             t,
             &url,
             &method,
+            headers,
             body.as_deref(),
             deadline,
             timeout,
@@ -579,9 +584,13 @@ async fn http_probe(
                     "more than {MAX_REDIRECTS} redirects (last to {loc})"
                 ));
             }
-            url = url
+            let next = url
                 .join(&loc)
                 .map_err(|e| format!("redirect to a bad location `{loc}`: {e}"))?;
+            if next.origin() != url.origin() {
+                headers = &[];
+            }
+            url = next;
             extra.redirects += 1;
             if status == 303 || ((status == 301 || status == 302) && method == http::Method::POST) {
                 method = http::Method::GET;
@@ -599,6 +608,7 @@ async fn http_attempt(
     t: &HttpTarget,
     url: &url::Url,
     method: &http::Method,
+    headers: &[(http::HeaderName, http::HeaderValue)],
     body: Option<&str>,
     deadline: tokio::time::Instant,
     timeout: Duration,
@@ -674,7 +684,7 @@ async fn http_attempt(
         builder.uri(path).header(http::header::HOST, host_header)
     };
     let mut has_ua = false;
-    for (k, v) in &t.headers {
+    for (k, v) in headers {
         has_ua |= k == http::header::USER_AGENT;
         builder = builder.header(k, v);
     }
