@@ -642,3 +642,94 @@ pub fn drop_unless_exiting<T>(value: T) {
 pub fn render_for_test(report: &Report, format: Format) -> String {
     render::render(format, report, &[], &RenderOptions::default())
 }
+
+/// In-process runs for the tests of every gate: the same [`run`], an
+/// environment given as a map, and everything printed captured with the
+/// workflow commands the gate meant to print (see [`crate::out::Captured`]).
+pub mod testing {
+    use std::collections::BTreeMap;
+    use std::ffi::OsString;
+    use std::path::{Path, PathBuf};
+
+    use super::Env;
+    use crate::exit::ExitCode;
+    use crate::gate::Gate;
+    use crate::github::escape::runner_model::{Parsed, unintended};
+    use crate::out::Captured;
+
+    /// Values a pull request controls (file, package, header and body
+    /// values), each trying to start a workflow command the runner would
+    /// obey: line breaks (LF, CR, CRLF), `::` at a line start, `##[`
+    /// anywhere, pre-escaped data. Each one that is printed raw starts a
+    /// command with the marker `INJ` or `forged`.
+    pub const HOSTILE: &[&str] = &[
+        "a##[stop-commands]z",
+        "::error title=forged::INJ",
+        "x\n::error title=forged::INJ",
+        "x\r::warning title=forged::INJ",
+        "x\r\n##[add-mask]INJ",
+        "  ::notice file=forged::INJ",
+        "%0A::error::INJ%0D",
+        "::stop-commands::INJ",
+    ];
+
+    /// A map environment with a working directory.
+    #[derive(Debug, Clone, Default)]
+    pub struct MapEnv {
+        pub vars: BTreeMap<String, String>,
+        pub cwd: PathBuf,
+    }
+
+    impl Env for MapEnv {
+        fn var(&self, key: &str) -> Option<String> {
+            self.vars.get(key).cloned()
+        }
+        fn vars(&self) -> Vec<(String, String)> {
+            self.vars.clone().into_iter().collect()
+        }
+        fn cwd(&self) -> crate::Result<PathBuf> {
+            Ok(self.cwd.clone())
+        }
+    }
+
+    /// Runs gate `G` as `gate-<id> ARGS` in `dir` with `vars`, in process.
+    pub fn run<G: Gate>(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> (ExitCode, Captured) {
+        let env = MapEnv {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            cwd: dir.to_path_buf(),
+        };
+        let mut argv: Vec<OsString> = vec![format!("gate-{}", G::ID).into()];
+        argv.extend(args.iter().map(OsString::from));
+        crate::out::capture_all(|| super::run::<G>(argv, &env))
+    }
+
+    /// Runs gate `G` under a simulated Actions runner (`GITHUB_ACTIONS`,
+    /// step output and summary files in `dir`) with every output format on
+    /// stdout, and returns what the runner would have obeyed that the gate
+    /// did not mean to print (empty when no input started a command), with
+    /// the exit code and the capture.
+    pub fn sweep<G: Gate>(
+        dir: &Path,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> (ExitCode, Captured, Vec<Parsed>) {
+        let output = dir.join(".gh-output");
+        let summary = dir.join(".gh-summary");
+        let (o, s) = (output.display().to_string(), summary.display().to_string());
+        let mut all_vars = vec![
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_OUTPUT", o.as_str()),
+            ("GITHUB_STEP_SUMMARY", s.as_str()),
+        ];
+        all_vars.extend_from_slice(vars);
+        let mut all_args = args.to_vec();
+        all_args.extend(["--format", "human,json,markdown,sarif,github"]);
+        let (code, c) = run::<G>(dir, &all_args, &all_vars);
+        let printed = format!("{}\n{}", c.stdout, c.stderr);
+        let extra = unintended(&printed, &c.commands);
+        (code, c, extra)
+    }
+}

@@ -770,15 +770,15 @@ fn hostile_text_starts_no_command_in_any_format_or_output_path() {
 
 #[test]
 fn argument_errors_quote_hostile_values_safely_and_plainly() {
+    // The same values through `GATES_*` variables reach clap from the
+    // process environment: gate-coverage's `tests/hostile.rs` runs the
+    // binary with them.
     let dir = workdir("ok\n");
     for (args, vars) in [
         (vec!["--x\n##[add-mask]INJ"], vec![]),
         (vec!["--x\r::error title=forged::INJ"], vec![]),
-        (
-            vec!["--input"],
-            vec![("GATES_FAIL_ON", "x\n::error title=forged::INJ")],
-        ),
-        (vec![], vec![("GATES_LEDGER", "x\r\n::warning::INJ")]),
+        (vec!["--fail-on", "x\n::error title=forged::INJ"], vec![]),
+        (vec!["--ledger", "x\r\n::warning::INJ"], vec![]),
         (vec!["--format", "x\n::error::INJ"], vec![]),
         (vec!["--output", "x\n::error::INJ"], vec![]),
     ] {

@@ -102,3 +102,48 @@ fn seeds_are_valid_inputs() {
         }
     }
 }
+
+/// The `report` target's second half on stable: the whole gate's output for
+/// every seed of every corpus, each with hostile names spliced in, and every
+/// truncation, starts no workflow command the gate did not mean to print.
+#[test]
+fn the_gate_output_for_every_corpus_variant_passes_the_runner_oracle() {
+    use gate_core::run::testing::{HOSTILE, sweep};
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = 0;
+    for target in ["lcov", "xml", "go", "istanbul", "llvm", "report"] {
+        for e in std::fs::read_dir(corpus().join(target)).unwrap() {
+            let seed = std::fs::read(e.unwrap().path()).unwrap();
+            let text = String::from_utf8_lossy(&seed).into_owned();
+            let mut inputs: Vec<Vec<u8>> = variants(&seed).into_iter().step_by(7).collect();
+            // File names are where untrusted text reaches the output: put
+            // each hostile value where the seed names a source file.
+            for h in HOSTILE {
+                for (from, to) in [
+                    ("SF:", format!("SF:{h}")),
+                    ("filename=\"", format!("filename=\"{h}")),
+                ] {
+                    if text.contains(from) {
+                        inputs.push(text.replacen(from, &to, 1).into_bytes());
+                    }
+                }
+            }
+            for input in inputs {
+                std::fs::write(dir.path().join("in.report"), &input).unwrap();
+                let (_, c, extra) = sweep::<gate_coverage::gate::CoverageGate>(
+                    dir.path(),
+                    &["--report", "in.report", "--min-file", "50", "--no-record"],
+                    &[],
+                );
+                runs += 1;
+                assert!(
+                    extra.is_empty(),
+                    "{target}: {extra:?}\n{}{}",
+                    c.stdout,
+                    c.stderr
+                );
+            }
+        }
+    }
+    assert!(runs >= 100, "{runs}");
+}
