@@ -256,6 +256,21 @@ pub struct AuditInput {
     /// `name version`s; and how many were checked (`None`: the check is off).
     pub yanked_unknown: BTreeMap<String, Vec<String>>,
     pub yanked_checked: Option<usize>,
+    /// crates.io packages whose name crates.io cannot have (never looked
+    /// up in the index).
+    pub invalid_names: Vec<InvalidName>,
+}
+
+/// A crates.io package of a Cargo.lock whose name breaks crates.io's name
+/// rules.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvalidName {
+    pub lockfile: String,
+    pub line: u32,
+    pub name: String,
+    pub version: String,
+    /// Which rule the name breaks.
+    pub why: &'static str,
 }
 
 pub const RULES: &[Rule] = &[
@@ -294,6 +309,12 @@ pub const RULES: &[Rule] = &[
         summary: "The yanked status of some crates is unknown (no local crates.io index entry)",
         help: "Run with --fetch (or `cargo update --dry-run` / any cargo build, which fills Cargo's index cache) to check them.",
         default_severity: Severity::Note,
+    },
+    Rule {
+        id: "invalid-crate-name",
+        summary: "A crates.io package of a Cargo.lock has a name crates.io cannot have",
+        help: "crates.io names are 1 to 64 ASCII letters, digits, `-` and `_`, starting with a letter: the lockfile was edited by hand or tampered with. Review its history and regenerate it (`cargo generate-lockfile`).",
+        default_severity: Severity::Error,
     },
     Rule {
         id: "ignored",
@@ -685,6 +706,21 @@ fn collect_inner(
         .map_err(db_error)?;
     }
     let mut hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
+    // Names crates.io cannot have: reported, never turned into index paths.
+    let invalid_names = yanked::invalid_names(&locks)
+        .into_iter()
+        .filter_map(|(li, pi, why)| {
+            let l = locks.get(li)?;
+            let p = l.packages.get(pi)?;
+            Some(InvalidName {
+                lockfile: l.path.clone(),
+                line: p.line,
+                name: p.name.clone(),
+                version: p.version.clone(),
+                why,
+            })
+        })
+        .collect();
     let (yanked_unknown, yanked_checked) = if config.yanked == ClassLevel::Ignore {
         (BTreeMap::new(), None)
     } else {
@@ -747,6 +783,7 @@ fn collect_inner(
         fetch: Vec::new(),
         yanked_unknown,
         yanked_checked,
+        invalid_names,
     })
 }
 
@@ -1040,6 +1077,20 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
             .with_key("yanked-unknown"),
         );
     }
+    for n in &input.invalid_names {
+        r.findings.push(
+            Finding::new(
+                "invalid-crate-name",
+                Severity::Error,
+                format!(
+                    "{:?} {} (crates.io): not a valid crates.io crate name ({}), so it was not looked up in the crates.io index; crates.io names are 1 to 64 ASCII letters, digits, `-` and `_`, starting with a letter: review how this entry got into the lockfile and regenerate it (`cargo generate-lockfile`)",
+                    n.name, n.version, n.why
+                ),
+            )
+            .at(Location::lines(n.lockfile.clone(), n.line, n.line))
+            .with_key(format!("invalid-crate-name@{}@{}", n.name, n.version)),
+        );
+    }
     let mut checked = 0u64;
     for l in &input.lockfiles {
         checked += if config.include_dev {
@@ -1115,6 +1166,7 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
             "checked": input.yanked_checked,
             "unknown": input.yanked_unknown,
         },
+        "invalid_names": input.invalid_names,
     });
     r.finish()
 }

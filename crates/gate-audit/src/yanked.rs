@@ -12,7 +12,7 @@
 //! never reported as "not yanked": it is counted as unknown, with a note.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use gate_core::GateError;
 use gate_core::ledger::local::atomic_write;
@@ -23,16 +23,67 @@ use crate::lockfile::{Ecosystem, Lockfile};
 /// Cargo's index cache format version this reader knows.
 const CARGO_CACHE_VERSION: u8 = 3;
 
+/// Longest crate name crates.io accepts.
+pub const MAX_CRATE_NAME: usize = 64;
+
+/// Checks `name` against crates.io's crate name rules: 1 to 64 characters,
+/// ASCII letters, digits, `-` and `_`, starting with a letter. Every crate
+/// crates.io serves satisfies them; a crates.io package of a Cargo.lock
+/// that does not was written by hand (or by an attacker: the name becomes a
+/// path in the index cache), so it is never looked up. `Err` says why.
+pub fn check_crate_name(name: &str) -> Result<(), &'static str> {
+    let Some(first) = name.chars().next() else {
+        return Err("it is empty");
+    };
+    if !first.is_ascii_alphabetic() {
+        return Err("it does not start with an ASCII letter");
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err("it has a character other than ASCII letters, digits, `-` and `_`");
+    }
+    if name.len() > MAX_CRATE_NAME {
+        return Err("it is longer than 64 characters");
+    }
+    Ok(())
+}
+
 /// The index path of a crate name: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd…`
-/// (lower case), as in cargo's `make_dep_path`.
-pub fn dep_path(name: &str) -> String {
-    let n = name.to_lowercase();
-    match n.len() {
+/// (lower case), as in cargo's `make_dep_path`; `None` for a name that is
+/// not a valid crates.io name ([`check_crate_name`]), which has no index
+/// path.
+pub fn dep_path(name: &str) -> Option<String> {
+    check_crate_name(name).ok()?;
+    let n = name.to_ascii_lowercase();
+    Some(match n.len() {
         1 => format!("1/{n}"),
         2 => format!("2/{n}"),
-        3 => format!("3/{}/{n}", &n[..1]),
-        _ => format!("{}/{}/{n}", &n[..2], &n[2..4]),
+        3 => format!("3/{}/{n}", n.get(..1)?),
+        _ => format!("{}/{}/{n}", n.get(..2)?, n.get(2..4)?),
+    })
+}
+
+/// `root/rel`, only when `rel` is a relative path of plain names (no `..`,
+/// no root, no drive prefix, not empty), so that the result cannot lie
+/// outside `root`; `None` otherwise. Every index cache path goes through
+/// this, behind the name check (defence in depth).
+pub fn confined(root: &Path, rel: &str) -> Option<PathBuf> {
+    let r = Path::new(rel);
+    let mut parts = r.components().peekable();
+    parts.peek()?;
+    if !parts.all(|c| matches!(c, Component::Normal(_))) {
+        return None;
     }
+    let p = root.join(r);
+    p.starts_with(root).then_some(p)
+}
+
+/// The index file of crate `name` under `root` (a copy of the sparse index
+/// or Cargo's cache of it), when the name is valid.
+pub fn index_file(root: &Path, name: &str) -> Option<PathBuf> {
+    confined(root, &dep_path(name)?)
 }
 
 /// `.cache` folders of Cargo's crates.io sparse index (newest first).
@@ -186,12 +237,18 @@ fn status(
     memo: &mut Memo,
     dirty: &mut bool,
 ) -> Option<bool> {
-    let rel = dep_path(name);
+    let rel = dep_path(name)?;
     let mut best: Option<(u128, u64, PathBuf, bool)> = None;
     let candidates = ours
-        .map(|o| (o.join(&rel), false))
+        .and_then(|o| confined(o, &rel))
+        .map(|p| (p, false))
         .into_iter()
-        .chain(cargo.iter().map(|d| (d.join(&rel), true)));
+        .chain(
+            cargo
+                .iter()
+                .filter_map(|d| confined(d, &rel))
+                .map(|p| (p, true)),
+        );
     for (p, cargo_format) in candidates {
         if let Some((len, t)) = stat(&p)
             && best.as_ref().is_none_or(|b| t > b.0)
@@ -225,6 +282,26 @@ fn status(
     found
 }
 
+/// The crates.io packages of the Cargo.lock files in `locks` whose name is
+/// not a valid crates.io name: (lockfile index, package index, why).
+pub fn invalid_names(locks: &[Lockfile]) -> Vec<(usize, usize, &'static str)> {
+    let mut out = Vec::new();
+    for (li, l) in locks.iter().enumerate() {
+        if l.ecosystem != Ecosystem::CratesIo {
+            continue;
+        }
+        for (pi, p) in l.packages.iter().enumerate() {
+            if !is_crates_io(p.source.as_deref()) {
+                continue;
+            }
+            if let Err(why) = check_crate_name(&p.name) {
+                out.push((li, pi, why));
+            }
+        }
+    }
+    out
+}
+
 /// Checks every crates.io package of `locks` against the local copies of
 /// the index (`ours`: the fetched ones), remembering what it read in
 /// `memo_file` when given.
@@ -251,7 +328,9 @@ pub fn check(locks: &[Lockfile], ours: Option<&Path>, memo_file: Option<&Path>) 
             continue;
         }
         for (pi, p) in l.packages.iter().enumerate() {
-            if !is_crates_io(p.source.as_deref()) {
+            // A name crates.io cannot have is never a path: it is reported
+            // by the gate (`invalid_names`), not looked up.
+            if !is_crates_io(p.source.as_deref()) || check_crate_name(&p.name).is_err() {
                 continue;
             }
             r.checked += 1;
@@ -287,7 +366,10 @@ pub async fn fetch(
         .filter(|l| l.ecosystem == Ecosystem::CratesIo)
         .flat_map(|l| l.packages.iter())
         .filter(|p| is_crates_io(p.source.as_deref()))
-        .map(|p| p.name.to_lowercase())
+        // Validated before any path is built: an invalid name is reported
+        // by the gate and never requested nor written.
+        .filter(|p| check_crate_name(&p.name).is_ok())
+        .map(|p| p.name.to_ascii_lowercase())
         .collect();
     names.sort();
     names.dedup();
@@ -296,19 +378,28 @@ pub async fn fetch(
     let mut iter = names.into_iter();
     let mut fetched = 0;
     let spawn = |set: &mut tokio::task::JoinSet<_>, name: String| {
+        // Both exist for every name `check_crate_name` accepted.
+        let (Some(rel), Some(file)) = (dep_path(&name), index_file(dir, &name)) else {
+            return false;
+        };
         let client = client.clone();
-        let url = format!("{base}/{}", dep_path(&name));
-        let file = dir.join(dep_path(&name));
+        let url = format!("{base}/{rel}");
         set.spawn(async move { get_one(&client, &url, &file).await });
+        true
     };
-    for name in iter.by_ref().take(16) {
-        spawn(&mut set, name);
+    let mut started = 0;
+    while started < 16
+        && let Some(name) = iter.next()
+    {
+        started += usize::from(spawn(&mut set, name));
     }
     while let Some(res) = set.join_next().await {
         res.map_err(|e| GateError::Internal(format!("index request task: {e}")))??;
         fetched += 1;
-        if let Some(name) = iter.next() {
-            spawn(&mut set, name);
+        for name in iter.by_ref() {
+            if spawn(&mut set, name) {
+                break;
+            }
         }
     }
     Ok(fetched)
@@ -350,10 +441,77 @@ mod tests {
 
     #[test]
     fn dep_paths_follow_cargo() {
-        assert_eq!(dep_path("a"), "1/a");
-        assert_eq!(dep_path("ab"), "2/ab");
-        assert_eq!(dep_path("abc"), "3/a/abc");
-        assert_eq!(dep_path("Serde"), "se/rd/serde");
+        assert_eq!(dep_path("a").as_deref(), Some("1/a"));
+        assert_eq!(dep_path("ab").as_deref(), Some("2/ab"));
+        assert_eq!(dep_path("abc").as_deref(), Some("3/a/abc"));
+        assert_eq!(dep_path("Serde").as_deref(), Some("se/rd/serde"));
+        assert_eq!(
+            dep_path("proc-macro2").as_deref(),
+            Some("pr/oc/proc-macro2")
+        );
+    }
+
+    /// Names crates.io cannot have: no index path, and no panic (the byte
+    /// slicing of the prefix used to panic on `éa`, `a€bc`).
+    #[test]
+    fn dep_path_is_total_and_refuses_names_crates_io_cannot_have() {
+        for bad in [
+            "",
+            "éa",
+            "a€bc",
+            "€",
+            "aé",
+            "ab€",
+            "../../victim.txt",
+            "..",
+            "a/b",
+            "a\\b",
+            "/etc",
+            "1abc",
+            "-a",
+            "_a",
+            "a.b",
+            "a b",
+            "a\0b",
+            &"a".repeat(65),
+        ] {
+            assert_eq!(dep_path(bad), None, "{bad:?}");
+            assert!(check_crate_name(bad).is_err(), "{bad:?}");
+            assert_eq!(index_file(Path::new("/cache"), bad), None, "{bad:?}");
+        }
+        let longest = "a".repeat(64);
+        assert!(check_crate_name(&longest).is_ok());
+        assert!(check_crate_name("A-b_9").is_ok());
+        assert_eq!(check_crate_name(""), Err("it is empty"));
+        assert_eq!(
+            check_crate_name("../x"),
+            Err("it does not start with an ASCII letter")
+        );
+        assert_eq!(
+            check_crate_name("a/../x"),
+            Err("it has a character other than ASCII letters, digits, `-` and `_`")
+        );
+    }
+
+    #[test]
+    fn confined_refuses_every_escape() {
+        let root = Path::new("/cache/crates-index");
+        assert_eq!(
+            confined(root, "se/rd/serde"),
+            Some(PathBuf::from("/cache/crates-index/se/rd/serde"))
+        );
+        for bad in [
+            "",
+            "..",
+            "../x",
+            "a/../../x",
+            "a/..",
+            "/etc/passwd",
+            "./a",
+            "//x",
+        ] {
+            assert_eq!(confined(root, bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -325,3 +325,241 @@ fn duplicates(lock: &Path) -> u64 {
     }
     total - names.len() as u64
 }
+
+/// A sparse index on 127.0.0.1 that knows one crate (`serde` 1.0.0, not
+/// yanked), answers 404 to everything else, and records every path asked.
+struct TinyIndex {
+    url: String,
+    asked: Arc<std::sync::Mutex<Vec<String>>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn tiny_index() -> TinyIndex {
+    let asked: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let log = asked.clone();
+    let app = Router::new().fallback(move |uri: axum::http::Uri| {
+        let log = log.clone();
+        async move {
+            log.lock().unwrap().push(uri.path().to_string());
+            if uri.path() == "/se/rd/serde" {
+                r#"{"name":"serde","vers":"1.0.0","deps":[],"cksum":"00","features":{},"yanked":false}"#
+                    .into_response()
+            } else {
+                StatusCode::NOT_FOUND.into_response()
+            }
+        }
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    TinyIndex {
+        url,
+        asked,
+        _rt: rt,
+    }
+}
+
+/// A Cargo.lock of crates.io packages with these names (version 1.0.0),
+/// and the line of each `name = ` (TOML basic strings, escaped).
+fn lock_with_names(names: &[&str]) -> (String, Vec<u64>) {
+    let mut text = String::from("version = 3\n");
+    let mut lines = Vec::new();
+    for n in names {
+        text.push_str("\n[[package]]\n");
+        lines.push(text.lines().count() as u64 + 1);
+        text.push_str(&format!(
+            "name = {}\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+            serde_json::to_string(n).unwrap()
+        ));
+    }
+    (text, lines)
+}
+
+fn invalid_name_findings(report: &serde_json::Value) -> BTreeSet<(String, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "invalid-crate-name")
+        .map(|f| {
+            assert_eq!(f["severity"], "error", "{f}");
+            assert_eq!(f["location"]["path"], "Cargo.lock", "{f}");
+            (
+                f["key"].as_str().unwrap().to_string(),
+                f["location"]["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every file under `dir` (relative paths), recursively.
+fn tree(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.insert(p.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    out
+}
+
+/// A crate named `../../victim.txt` in Cargo.lock used to be fetched into
+/// `<cache>/audit/crates-index/..//.//../../victim.txt`, that is the
+/// victim itself: the index's 404 emptied it, and the gate passed. Now the
+/// name is refused before any path is built (an `invalid-crate-name` error
+/// at its line, exit 1), nothing is requested for it, and nothing outside
+/// the cache is written.
+#[test]
+fn fetch_with_crafted_crate_names_never_touches_files_outside_the_cache() {
+    assert!(fixtures().exists(), "missing {}", fixtures().display());
+    let t = tempfile::tempdir().unwrap();
+    let victim = t.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let deep = t.path().join("a/b");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("victim.txt"), "precious too\n").unwrap();
+    let repo = t.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let cache = t.path().join("cache");
+    let names = [
+        "serde",
+        // <cache>/audit/crates-index + `../` + name → <t>/victim.txt
+        "../../victim.txt",
+        "../../../victim.txt",
+        "../../a/b/victim.txt",
+        "..\\..\\victim.txt",
+        "ab/../../../../victim.txt",
+    ];
+    let abs = victim.display().to_string();
+    let mut all: Vec<&str> = names.to_vec();
+    all.push(&abs);
+    let (text, lines) = lock_with_names(&all);
+    std::fs::write(repo.join("Cargo.lock"), text).unwrap();
+    let ix = tiny_index();
+    let home = tempfile::tempdir().unwrap();
+    let (code, r, err) = gate(
+        &repo,
+        &[
+            ("CARGO_HOME", home.path().to_str().unwrap()),
+            ("GATES_CACHE_DIR", cache.to_str().unwrap()),
+            ("GATES_AUDIT_CRATES_INDEX_URL", ix.url.as_str()),
+        ],
+        &["--fetch"],
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_eq!(
+        std::fs::read_to_string(deep.join("victim.txt")).unwrap(),
+        "precious too\n"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, 1, "{err}\n{r}");
+    let want: BTreeSet<(String, u64)> = all
+        .iter()
+        .zip(&lines)
+        .skip(1)
+        .map(|(n, l)| (format!("invalid-crate-name@{n}@1.0.0"), *l))
+        .collect();
+    assert_eq!(invalid_name_findings(&r), want);
+    // Only the valid crate was asked for, and it was checked.
+    assert_eq!(*ix.asked.lock().unwrap(), vec!["/se/rd/serde".to_string()]);
+    assert_eq!(r["details"]["yanked"]["checked"], 1);
+    assert_eq!(r["details"]["invalid_names"].as_array().unwrap().len(), 6);
+    // Nothing was created outside the cache and the repository.
+    let outside: BTreeSet<String> = tree(t.path())
+        .into_iter()
+        .filter(|p| !p.starts_with("cache") && !p.starts_with("repo"))
+        .collect();
+    let expected: BTreeSet<String> = ["victim.txt", "a", "a/b", "a/b/victim.txt"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(outside, expected);
+    // The index copy of the valid crate is where it belongs.
+    assert!(cache.join("audit/crates-index/se/rd/serde").is_file());
+}
+
+/// Offline, a crafted name used to make the gate read a file outside
+/// Cargo's index cache as an index file (here one saying version 1.0.0 is
+/// yanked): it reported that file's content. Now the name is refused and
+/// no such file is read.
+#[test]
+fn offline_lookup_never_reads_outside_cargos_index_cache() {
+    assert!(fixtures().exists(), "missing {}", fixtures().display());
+    let t = tempfile::tempdir().unwrap();
+    let cargo_cache = t
+        .path()
+        .join("cargo/registry/index/index.crates.io-0000/.cache");
+    std::fs::create_dir_all(&cargo_cache).unwrap();
+    // Cargo's cache format: version 3, index schema, a version line.
+    let mut bytes = vec![3u8];
+    bytes.extend(2u32.to_le_bytes());
+    bytes.extend(b"etag\0");
+    bytes.extend(b"1.0.0\0{\"name\":\"x\",\"vers\":\"1.0.0\",\"yanked\":true}\0");
+    // `.cache/` + the index path of the name, `..//.//../../../../secret`,
+    // is `<t>/secret`.
+    std::fs::write(t.path().join("secret"), &bytes).unwrap();
+    let repo = t.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let name = "../../../../secret";
+    let (text, lines) = lock_with_names(&[name]);
+    std::fs::write(repo.join("Cargo.lock"), text).unwrap();
+    let cargo_home = t.path().join("cargo");
+    let (code, r, err) = gate(
+        &repo,
+        &[
+            ("CARGO_HOME", cargo_home.to_str().unwrap()),
+            ("GATES_CACHE_DIR", t.path().join("gcache").to_str().unwrap()),
+        ],
+        &[],
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(yanked_of(&r).is_empty(), "{r}");
+    assert_eq!(code, 1, "{err}\n{r}");
+    assert_eq!(
+        invalid_name_findings(&r),
+        BTreeSet::from([(format!("invalid-crate-name@{name}@1.0.0"), lines[0])])
+    );
+}
+
+/// Empty and multibyte names used to panic in the index path's byte
+/// slicing (exit 101, 134 in a release build). Now: an `invalid-crate-name`
+/// error each, exit 1, offline and with `--fetch`.
+#[test]
+fn empty_and_multibyte_names_are_refused_cleanly() {
+    assert!(fixtures().exists(), "missing {}", fixtures().display());
+    let names = ["serde", "", "éa", "a€bc", "€", "ab€"];
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("Cargo.lock"), lock_with_names(&names).0).unwrap();
+    let lines = lock_with_names(&names).1;
+    let ix = tiny_index();
+    let home = tempfile::tempdir().unwrap();
+    let env = [
+        ("CARGO_HOME", home.path().to_str().unwrap()),
+        ("GATES_AUDIT_CRATES_INDEX_URL", ix.url.as_str()),
+    ];
+    for args in [&[][..], &["--fetch"][..]] {
+        let (code, r, err) = gate(t.path(), &env, args);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(code, 1, "{args:?}: {err}\n{r}");
+        let want: BTreeSet<(String, u64)> = names
+            .iter()
+            .zip(&lines)
+            .skip(1)
+            .map(|(n, l)| (format!("invalid-crate-name@{n}@1.0.0"), *l))
+            .collect();
+        assert_eq!(invalid_name_findings(&r), want, "{args:?}");
+    }
+    assert_eq!(*ix.asked.lock().unwrap(), vec!["/se/rd/serde".to_string()]);
+}

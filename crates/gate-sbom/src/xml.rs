@@ -260,16 +260,27 @@ fn line_at(bytes: &[u8], offset: u64) -> u64 {
         + 1
 }
 
+/// Most attributes an element may carry. CycloneDX elements have a few
+/// (`<component>`: `type`, `mime-type`, `bom-ref`, `supplier`, `author`,
+/// `isExternal`; `<bom>`: `serialNumber`, `version` and namespace
+/// declarations); a tag with more is refused before its attributes are
+/// read, so the work per tag stays bounded (RUSTSEC-2026-0194: quick-xml
+/// before 0.41 checked duplicate attribute names in quadratic time).
+pub const MAX_ATTRIBUTES: usize = 256;
+
 fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<El, String> {
-    let name = String::from_utf8(e.local_name().as_ref().to_vec())
-        .map_err(|_| "an element name is not UTF-8".to_string())?;
+    let name = e.local_name().as_ref().to_string();
     let mut attrs = Vec::new();
     for a in e.attributes() {
+        if attrs.len() == MAX_ATTRIBUTES {
+            return Err(format!(
+                "<{name}> has more than {MAX_ATTRIBUTES} attributes: not a CycloneDX document (its elements have a few); regenerate the SBOM with a CycloneDX tool"
+            ));
+        }
         let a = a.map_err(|err| format!("<{name}>: bad attribute: {err}"))?;
-        let key = String::from_utf8(a.key.as_ref().to_vec())
-            .map_err(|_| format!("<{name}>: an attribute name is not UTF-8"))?;
+        let key = a.key.as_ref().to_string();
         let value = a
-            .unescape_value()
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|err| format!("<{name} {key}>: {err}"))?
             .into_owned();
         attrs.push((key, value));
@@ -283,15 +294,15 @@ fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<El, String> {
 }
 
 /// `&name;` as text: the five XML entities and character references.
-fn entity(name: &[u8]) -> Option<char> {
+fn entity(name: &str) -> Option<char> {
     Some(match name {
-        b"amp" => '&',
-        b"lt" => '<',
-        b"gt" => '>',
-        b"quot" => '"',
-        b"apos" => '\'',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
         _ => {
-            let n = std::str::from_utf8(name.strip_prefix(b"#")?).ok()?;
+            let n = name.strip_prefix('#')?;
             let code = match n.strip_prefix(['x', 'X']) {
                 Some(hex) => u32::from_str_radix(hex, 16).ok()?,
                 None => n.parse().ok()?,
@@ -324,8 +335,7 @@ fn tree(bytes: &[u8]) -> Result<El, ReadError> {
             Event::Empty(e) => done = Some(element(&e).map_err(|m| (here(), m))?),
             Event::End(_) => done = stack.pop(),
             Event::Text(t) => {
-                let t = std::str::from_utf8(&t)
-                    .map_err(|_| (here(), "text is not UTF-8".to_string()))?;
+                let t: &str = &t;
                 match stack.last_mut() {
                     Some(top) => top.text.push_str(t),
                     None if t.trim().is_empty() => {}
@@ -333,19 +343,14 @@ fn tree(bytes: &[u8]) -> Result<El, ReadError> {
                 }
             }
             Event::CData(t) => {
-                let t = std::str::from_utf8(&t)
-                    .map_err(|_| (here(), "CDATA is not UTF-8".to_string()))?;
+                let t: &str = &t;
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(t);
                 }
             }
             Event::GeneralRef(name) => {
-                let c = entity(&name).ok_or_else(|| {
-                    (
-                        here(),
-                        format!("unknown entity `&{};`", String::from_utf8_lossy(&name)),
-                    )
-                })?;
+                let c = entity(&name)
+                    .ok_or_else(|| (here(), format!("unknown entity `&{};`", &*name)))?;
                 if let Some(top) = stack.last_mut() {
                     top.text.push(c);
                 }

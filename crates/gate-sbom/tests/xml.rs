@@ -409,3 +409,74 @@ fn every_truncation_and_poked_byte_is_read_or_refused() {
     }
     assert!(refused > text.len() / 2, "{refused}");
 }
+
+/// A CycloneDX XML document whose one component (line 4) carries `type`,
+/// `bom-ref` and `extra` more attributes.
+fn with_attributes(extra: usize) -> String {
+    let attrs: String = (0..extra).map(|i| format!(" a{i}=\"x\"")).collect();
+    format!(
+        "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\" serialNumber=\"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79\" version=\"1\">\n  <components>\n    <component type=\"library\" bom-ref=\"a\"{attrs}>\n      <name>a</name>\n    </component>\n  </components>\n</bom>\n"
+    )
+}
+
+/// RUSTSEC-2026-0194: quick-xml before 0.41 checked a start tag's
+/// attributes for duplicates in quadratic time, and `check` read every
+/// attribute: a 429 KB document with 40,000 attributes on one component
+/// kept a core busy for seconds (growing with the square of the count) and
+/// was then accepted. An element with more than `MAX_ATTRIBUTES` is now
+/// refused as soon as the limit is passed: exit 4 naming the file, the
+/// line and the element. At the limit the document reads as before.
+#[test]
+fn an_element_with_too_many_attributes_is_exit_4_with_its_line() {
+    use gate_sbom::xml::MAX_ATTRIBUTES;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (extra, code) in [
+        (MAX_ATTRIBUTES - 2, 0),
+        (MAX_ATTRIBUTES - 1, 4),
+        (40_000, 4),
+    ] {
+        let name = format!("attrs-{extra}.xml");
+        std::fs::write(d.join(&name), with_attributes(extra)).unwrap();
+        let mut c = gate(d);
+        c.args(["check", &name]);
+        let r = run(c);
+        assert_eq!(r.code, code, "{extra}: {}{}", r.stdout, r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        if code == 4 {
+            assert!(r.stderr.contains(&format!("{name}:4")), "{}", r.stderr);
+            assert!(
+                r.stderr.contains(&format!(
+                    "<component> has more than {MAX_ATTRIBUTES} attributes"
+                )),
+                "{}",
+                r.stderr
+            );
+        }
+    }
+}
+
+/// Many elements at the attribute limit: every one is read (the bound is
+/// per element, not per document).
+#[test]
+fn many_elements_at_the_attribute_limit_are_read() {
+    use gate_sbom::xml::MAX_ATTRIBUTES;
+    let extra: String = (0..MAX_ATTRIBUTES - 2)
+        .map(|i| format!(" a{i}=\"x\""))
+        .collect();
+    let comps: String = (0..500)
+        .map(|i| {
+            format!(
+                "    <component type=\"library\" bom-ref=\"c{i}\"{extra}><name>c{i}</name><version>1.0.{i}</version></component>\n"
+            )
+        })
+        .collect();
+    let doc = format!(
+        "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\" serialNumber=\"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79\" version=\"1\">\n  <components>\n{comps}  </components>\n</bom>\n"
+    );
+    let v = gate_sbom::xml::read(doc.as_bytes()).unwrap();
+    let list = v["components"].as_array().unwrap();
+    assert_eq!(list.len(), 500);
+    assert_eq!(list[499]["bom-ref"], "c499");
+    assert_eq!(list[499]["version"], "1.0.499");
+}

@@ -91,20 +91,19 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
                 let name = name.as_ref();
                 if dialect == Dialect::Unknown {
                     dialect = match name {
-                        b"coverage" => {
-                            if attr(e, b"clover").is_some() {
+                        "coverage" => {
+                            if attr(e, "clover").is_some() {
                                 Dialect::Clover
                             } else {
                                 Dialect::Cobertura
                             }
                         }
-                        b"report" => Dialect::JaCoCo,
+                        "report" => Dialect::JaCoCo,
                         other => {
                             return Err(XmlError {
                                 offset: pos,
                                 message: format!(
-                                    "XML root element <{}> is not a coverage report",
-                                    String::from_utf8_lossy(other)
+                                    "XML root element <{other}> is not a coverage report"
                                 ),
                                 hint: "pass a Cobertura (<coverage>), JaCoCo (<report>) or Clover (<coverage clover=…>) XML report".into(),
                             });
@@ -112,25 +111,25 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
                     };
                 }
                 match (dialect, name) {
-                    (Dialect::Cobertura, b"source") if !is_empty => {
+                    (Dialect::Cobertura, "source") if !is_empty => {
                         in_source = true;
                         source_text.clear();
                     }
-                    (Dialect::Cobertura, b"methods") if !is_empty => in_methods += 1,
-                    (Dialect::Cobertura, b"class") => {
-                        if let Some(f) = attr(e, b"filename") {
+                    (Dialect::Cobertura, "methods") if !is_empty => in_methods += 1,
+                    (Dialect::Cobertura, "class") => {
+                        if let Some(f) = attr(e, "filename") {
                             set.entry(&f);
                             saw_file = true;
                             current = if is_empty { None } else { Some(f) };
                         }
                     }
-                    (Dialect::Cobertura, b"line") if in_methods == 0 => {
+                    (Dialect::Cobertura, "line") if in_methods == 0 => {
                         if let Some(path) = &current {
-                            let l = line_attr(e, b"number", pos)?;
-                            let hits = count_attr(e, b"hits");
+                            let l = line_attr(e, "number", pos)?;
+                            let hits = count_attr(e, "hits");
                             let mut lc = LineCov::measured(l, hits);
-                            if attr(e, b"branch").as_deref() == Some("true")
-                                && let Some(cc) = attr(e, b"condition-coverage")
+                            if attr(e, "branch").as_deref() == Some("true")
+                                && let Some(cc) = attr(e, "condition-coverage")
                                 && let Some((c, t)) = parse_condition_coverage(&cc)
                             {
                                 lc.br_covered = saturate16(c);
@@ -139,11 +138,11 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
                             set.entry(path).0.lines.push(lc);
                         }
                     }
-                    (Dialect::JaCoCo, b"package") => {
-                        package = attr(e, b"name").unwrap_or_default();
+                    (Dialect::JaCoCo, "package") => {
+                        package = attr(e, "name").unwrap_or_default();
                     }
-                    (Dialect::JaCoCo, b"sourcefile") => {
-                        let n = attr(e, b"name").unwrap_or_default();
+                    (Dialect::JaCoCo, "sourcefile") => {
+                        let n = attr(e, "name").unwrap_or_default();
                         let path = if package.is_empty() {
                             n
                         } else {
@@ -153,38 +152,38 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
                         saw_file = true;
                         current = if is_empty { None } else { Some(path) };
                     }
-                    (Dialect::JaCoCo, b"line") => {
+                    (Dialect::JaCoCo, "line") => {
                         if let Some(path) = &current {
-                            let l = line_attr(e, b"nr", pos)?;
-                            let ci = count_attr(e, b"ci");
-                            let mb = count_attr(e, b"mb");
-                            let cb = count_attr(e, b"cb");
+                            let l = line_attr(e, "nr", pos)?;
+                            let ci = count_attr(e, "ci");
+                            let mb = count_attr(e, "mb");
+                            let cb = count_attr(e, "cb");
                             let mut lc = LineCov::measured(l, ci);
                             lc.br_total = saturate16(mb.saturating_add(cb));
                             lc.br_covered = saturate16(cb);
                             set.entry(path).0.lines.push(lc);
                         }
                     }
-                    (Dialect::Clover, b"file") => {
-                        let path = attr(e, b"path").or_else(|| attr(e, b"name"));
+                    (Dialect::Clover, "file") => {
+                        let path = attr(e, "path").or_else(|| attr(e, "name"));
                         if let Some(p) = path {
                             set.entry(&p);
                             saw_file = true;
                             current = if is_empty { None } else { Some(p) };
                         }
                     }
-                    (Dialect::Clover, b"line") => {
+                    (Dialect::Clover, "line") => {
                         if let Some(path) = &current {
-                            let l = line_attr(e, b"num", pos)?;
-                            let count = count_attr(e, b"count");
-                            let ty = attr(e, b"type").unwrap_or_default();
+                            let l = line_attr(e, "num", pos)?;
+                            let count = count_attr(e, "count");
+                            let ty = attr(e, "type").unwrap_or_default();
                             let f = set.entry(path).0;
                             match ty.as_str() {
                                 "stmt" => f.lines.push(LineCov::measured(l, count)),
                                 "cond" => {
                                     let mut lc = LineCov::measured(l, count);
-                                    let t = count_attr(e, b"truecount");
-                                    let fa = count_attr(e, b"falsecount");
+                                    let t = count_attr(e, "truecount");
+                                    let fa = count_attr(e, "falsecount");
                                     lc.br_total = 2;
                                     lc.br_covered = u16::from(t > 0) + u16::from(fa > 0);
                                     f.lines.push(lc);
@@ -208,25 +207,24 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
             Event::End(ref e) => {
                 depth = depth.saturating_sub(1);
                 match e.local_name().as_ref() {
-                    b"source" if in_source => {
+                    "source" if in_source => {
                         in_source = false;
                         let s = source_text.trim();
                         if !s.is_empty() {
                             roots.push(s.to_string());
                         }
                     }
-                    b"methods" => in_methods = in_methods.saturating_sub(1),
-                    b"class" | b"sourcefile" | b"file" => current = None,
-                    b"package" if dialect == Dialect::JaCoCo => package.clear(),
+                    "methods" => in_methods = in_methods.saturating_sub(1),
+                    "class" | "sourcefile" | "file" => current = None,
+                    "package" if dialect == Dialect::JaCoCo => package.clear(),
                     _ => {}
                 }
             }
             Event::Text(ref t) if in_source => {
-                source_text.push_str(&String::from_utf8_lossy(t));
+                source_text.push_str(t);
             }
             Event::GeneralRef(ref r) if in_source => {
-                let name = String::from_utf8_lossy(r);
-                source_text.push_str(match name.as_ref() {
+                source_text.push_str(match &**r {
                     "amp" => "&",
                     "lt" => "<",
                     "gt" => ">",
@@ -277,19 +275,21 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
     })
 }
 
-fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
+fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
     for a in e.attributes().with_checks(false).flatten() {
         if a.key.local_name().as_ref() == key {
-            return Some(match a.unescape_value() {
-                Ok(v) => v.into_owned(),
-                Err(_) => String::from_utf8_lossy(&a.value).into_owned(),
-            });
+            return Some(
+                match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+                    Ok(v) => v.into_owned(),
+                    Err(_) => a.value.into_owned(),
+                },
+            );
         }
     }
     None
 }
 
-fn raw_attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Option<std::borrow::Cow<'a, [u8]>> {
+fn raw_attr<'a>(e: &'a BytesStart<'_>, key: &str) -> Option<std::borrow::Cow<'a, str>> {
     e.attributes()
         .with_checks(false)
         .flatten()
@@ -297,20 +297,16 @@ fn raw_attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Option<std::borrow::Cow<'a
         .map(|a| a.value)
 }
 
-fn line_attr(e: &BytesStart<'_>, key: &[u8], pos: u64) -> std::result::Result<u32, XmlError> {
+fn line_attr(e: &BytesStart<'_>, key: &str, pos: u64) -> std::result::Result<u32, XmlError> {
     let v = raw_attr(e, key);
-    let parsed = v
-        .as_deref()
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .and_then(|s| s.trim().parse::<u32>().ok());
+    let parsed = v.as_deref().and_then(|s| s.trim().parse::<u32>().ok());
     match parsed {
         Some(n) if n > 0 => Ok(n),
         _ => Err(XmlError {
             offset: pos,
             message: format!(
-                "<line> has a missing or invalid `{}` attribute ({:?})",
-                String::from_utf8_lossy(key),
-                v.as_deref().map(String::from_utf8_lossy)
+                "<line> has a missing or invalid `{key}` attribute ({:?})",
+                v.as_deref()
             ),
             hint: "the report is malformed: regenerate it with the coverage tool".into(),
         }),
@@ -319,14 +315,11 @@ fn line_attr(e: &BytesStart<'_>, key: &[u8], pos: u64) -> std::result::Result<u3
 
 /// A count attribute; missing or unparsable counts read as 0 (as diff-cover does
 /// for a missing one); negative as 0; huge ones saturate.
-fn count_attr(e: &BytesStart<'_>, key: &[u8]) -> u64 {
+fn count_attr(e: &BytesStart<'_>, key: &str) -> u64 {
     let Some(v) = raw_attr(e, key) else {
         return 0;
     };
-    let Ok(s) = std::str::from_utf8(&v) else {
-        return 0;
-    };
-    let s = s.trim();
+    let s = v.trim();
     if let Ok(n) = s.parse::<u64>() {
         return n;
     }
