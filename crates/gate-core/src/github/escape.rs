@@ -230,6 +230,27 @@ pub mod runner_model {
         output.split(['\n', '\r']).filter_map(parse_line).collect()
     }
 
+    /// For tests of a whole binary, where what the gate meant to print is
+    /// not known: the commands in `output` that the hostile values of
+    /// `run::testing::HOSTILE` would start if printed raw (a legacy
+    /// `##[...]` command, a command gates never print, a `forged`
+    /// property, data that begins with the `INJ` marker, or a mask of it).
+    pub fn injected(output: &str) -> Vec<Parsed> {
+        parse_output(output)
+            .into_iter()
+            .filter(|p| {
+                p.legacy
+                    || !matches!(
+                        p.command.as_str(),
+                        "error" | "warning" | "notice" | "add-mask"
+                    )
+                    || p.properties.iter().any(|(_, v)| v.contains("forged"))
+                    || p.data.starts_with("INJ")
+                    || (p.command == "add-mask" && p.data.contains("INJ"))
+            })
+            .collect()
+    }
+
     /// The commands in `output` that the gate did not mean to print: every
     /// parsed command minus those in `intended` (the lines the gate gave
     /// `out::workflow_command`), counted with multiplicity. Empty means no
