@@ -50,14 +50,9 @@ fn hostile_bodies_and_headers_start_no_command_in_any_format() {
     let addr = serve_hostile();
     let dir = tempfile::tempdir().unwrap();
     let mut args: Vec<String> = Vec::new();
-    for i in 0..HOSTILE.len() {
-        args.extend([
-            "--url".into(),
-            format!(
-                "http://{addr}/{i}#{}",
-                HOSTILE[i].replace(['\r', '\n'], " ")
-            ),
-        ]);
+    for (i, h) in HOSTILE.iter().enumerate() {
+        let fragment = h.replace(['\r', '\n'], " ");
+        args.extend(["--url".into(), format!("http://{addr}/{i}#{fragment}")]);
     }
     args.extend(
         [
