@@ -229,7 +229,7 @@ pub struct Location {
 impl Location {
     pub fn file(path: impl Into<String>) -> Self {
         Location {
-            path: path.into(),
+            path: capped(path.into()),
             start_line: None,
             end_line: None,
         }
@@ -242,7 +242,7 @@ impl Location {
             (end, start)
         };
         Location {
-            path: path.into(),
+            path: capped(path.into()),
             start_line: Some(start),
             end_line: Some(end),
         }
@@ -313,7 +313,7 @@ impl Finding {
         Finding {
             rule: rule.into(),
             severity,
-            message: message.into(),
+            message: capped(message.into()),
             location: None,
             key: None,
             security_severity: None,
@@ -583,6 +583,14 @@ impl Report {
 /// The longest string a report carries (bytes); longer ones are cut by
 /// [`Report::cap_texts`].
 pub const MAX_TEXT: usize = 16 * 1024;
+
+/// `s` capped at [`MAX_TEXT`]: findings and locations are capped when they
+/// are made, so a report's memory stays proportional to what it shows, not
+/// to the untrusted text it quotes.
+fn capped(mut s: String) -> String {
+    cap_text(&mut s, MAX_TEXT);
+    s
+}
 
 /// Cuts `s` to at most `max` bytes, the last of them a marker
 /// (`… [N bytes cut]`), at a character boundary. Returns whether it cut.
