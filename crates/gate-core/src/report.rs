@@ -688,8 +688,10 @@ mod tests {
         assert_eq!(json.matches("***").count(), 18, "{json}");
 
         let mut big = Report::new("t");
-        big.findings
-            .push(Finding::new("r", Severity::Error, "é".repeat(MAX_TEXT)));
+        let mut f = Finding::new("r", Severity::Error, "é".repeat(MAX_TEXT));
+        assert!(f.message.len() <= MAX_TEXT, "capped when made");
+        f.message = "é".repeat(MAX_TEXT);
+        big.findings.push(f);
         big.details = serde_json::json!({ "x".repeat(MAX_TEXT + 1): "y" });
         assert_eq!(big.cap_texts(), 2);
         let msg = &big.findings[0].message;
