@@ -155,9 +155,17 @@ pub struct Context {
     pub ledger: crate::ledger::Ledger,
     /// Secrets learned during the run, masked in every output.
     pub masker: crate::secret::Masker,
+    /// Instance name (`--instance`), when the gate runs more than once per commit.
+    pub instance: Option<String>,
 }
 
 impl Context {
+    /// The key of gate `gate`'s record for this run: `<gate>` or
+    /// `<gate>/<instance>` (for reading a baseline of the same instance).
+    pub fn record_key(&self, gate: &str) -> String {
+        crate::report::record_key(gate, self.instance.as_deref())
+    }
+
     /// Resolves `path` against the repository root unless it is absolute.
     pub fn resolve(&self, path: impl AsRef<Path>) -> PathBuf {
         let p = path.as_ref();

@@ -388,6 +388,11 @@ pub struct Report {
     pub schema_version: u32,
     /// Gate id: `coverage`, `audit`, `sbom`, `health`, `load`, `deploy`, `rollback`.
     pub gate: String,
+    /// Instance name (`--instance`), when one gate runs more than once per
+    /// commit (health against two environments, load shards, SBOM
+    /// generate/check/diff): the record is `gates/<gate>/<name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// Version of the gate binary that produced the report.
     pub tool_version: String,
     pub verdict: Verdict,
@@ -447,6 +452,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             gate: gate.into(),
+            instance: None,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             verdict: Verdict::Pass,
             summary: String::new(),
@@ -457,6 +463,12 @@ impl Report {
             details: serde_json::Value::Null,
             charts: Vec::new(),
         }
+    }
+
+    /// The key of the report's record in the ledger: `<gate>` or
+    /// `<gate>/<instance>` (check run `gates/<key>`).
+    pub fn record_key(&self) -> String {
+        record_key(&self.gate, self.instance.as_deref())
     }
 
     pub fn metric(&self, name: &str) -> Option<&Metric> {
@@ -577,6 +589,33 @@ impl Report {
             }
         }
         c
+    }
+}
+
+/// `<gate>` or `<gate>/<instance>`: the key of a record in the ledger.
+pub fn record_key(gate: &str, instance: Option<&str>) -> String {
+    match instance {
+        Some(name) => format!("{gate}/{name}"),
+        None => gate.to_string(),
+    }
+}
+
+/// Checks an instance name (`--instance`): 1 to 64 characters, lower-case
+/// ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit
+/// (it becomes part of a check run's name and of a file name).
+pub fn check_instance_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "--instance `{name}`: use 1 to 64 lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit (e.g. `staging`, `shard-2`)"
+        ))
     }
 }
 

@@ -101,7 +101,7 @@ pub struct CommonArgs {
     )]
     pub ledger: LedgerChoice,
 
-    /// Do not record the result in the ledger (a pure dry-run)
+    /// Do not record the result in the ledger (the gate still does its work: not a dry-run)
     #[arg(long, env = "GATES_NO_RECORD", hide_env_values = true, global = true)]
     pub no_record: bool,
 
@@ -125,6 +125,19 @@ pub struct CommonArgs {
     )]
     pub repo: Option<PathBuf>,
 
+    /// Instance name, when one gate runs more than once per commit (records gates/<gate>/<NAME>)
+    // `--instance`, not `--name`: gate-sbom's `--name` names the SBOM's root
+    // component, a published flag and config key.
+    #[arg(
+        long = "instance",
+        id = "instance",
+        env = "GATES_INSTANCE",
+        hide_env_values = true,
+        value_name = "NAME",
+        global = true
+    )]
+    pub instance: Option<String>,
+
     /// Colour in human output
     #[arg(long, value_enum, default_value_t, global = true)]
     pub color: ColorChoice,
@@ -145,15 +158,37 @@ struct Cli<A: Args> {
 
 /// The gate's full command (for `--help` snapshots and the docs).
 pub fn command<G: Gate>() -> clap::Command {
-    Cli::<G::Args>::command()
-        .name(format!("gate-{}", G::ID))
+    let base = Cli::<G::Args>::command();
+    // A real key of this gate for the environment example: its first flag
+    // that is a config key.
+    let example = base
+        .get_arguments()
+        .find(|a| {
+            a.get_long().is_some()
+                && !a.is_global_set()
+                && a.get_long() != Some("help")
+                && a.get_long() != Some("version")
+        })
+        .map(|a| {
+            let key = a.get_id().as_str().to_ascii_uppercase().replace('-', "_");
+            let value = a
+                .get_value_names()
+                .and_then(|v| v.first().map(|s| s.to_string()))
+                .unwrap_or_else(|| "VALUE".into());
+            format!(
+                " (e.g. GATES_{}_{key}=<{value}>)",
+                G::ID.to_ascii_uppercase().replace('-', "_")
+            )
+        })
+        .unwrap_or_default();
+    base.name(format!("gate-{}", G::ID))
         .bin_name(format!("gate-{}", G::ID))
         .about(G::ABOUT)
-        .after_help(
-            "Every config key can also be set as GATES_<GATE>_<KEY> (e.g. GATES_COVERAGE_MIN_TOTAL=80).\n\
+        .after_help(format!(
+            "Every config key can also be set as GATES_<GATE>_<KEY>{example}.\n\
              Exit codes: 0 pass, 1 gate failed, 2 usage, 3 config, 4 input, 5 upstream, 70 internal \
-             (docs/exit-codes.md).",
-        )
+             (docs/exit-codes.md)."
+        ))
 }
 
 /// Abstracts the process environment, for tests.
@@ -421,6 +456,13 @@ fn run_parsed<G: Gate>(
     overrides.extend(flag_overrides(matches, &gate_arg_ids::<G::Args>()));
     let cfg: G::Config = file.section(G::ID, &overrides)?;
 
+    let instance = match common.instance.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => {
+            crate::report::check_instance_name(n).map_err(GateError::Usage)?;
+            Some(n.to_string())
+        }
+    };
     let formats = parse_formats(
         &common.format,
         env.var("GITHUB_ACTIONS").as_deref() == Some("true"),
@@ -483,6 +525,7 @@ fn run_parsed<G: Gate>(
         token,
         ledger: ledger.with_masker(masker.clone()),
         masker: masker.clone(),
+        instance,
     };
 
     runtime.block_on(finish::<G>(
@@ -502,6 +545,7 @@ async fn finish<G: Gate>(
     let input = G::collect(ctx, cfg, args).await?;
     let mut report = G::evaluate(&input, cfg);
     report.commit = ctx.commit.clone();
+    report.instance = ctx.instance.clone();
     let mut report = report.refuse_if_nothing_checked();
     // One place for every output, file, check run and publication: secrets
     // masked in every string, then every string capped (a cut must not

@@ -902,3 +902,52 @@ fn huge_untrusted_text_is_capped_in_every_output() {
     );
     assert!(r.stdout.contains("bytes cut]"));
 }
+
+#[test]
+fn instance_names_keep_one_record_per_instance() {
+    let dir = workdir("ok\n");
+    let vars = [("GITHUB_SHA", SHA)];
+    for args in [
+        vec!["--input", "input.txt"],
+        vec!["--input", "input.txt", "--instance", "staging"],
+        vec!["--input", "input.txt", "--instance", "production"],
+    ] {
+        let r = run(dir.path(), &args, &vars);
+        assert_eq!(r.code, ExitCode::Pass, "{args:?}: {}", r.stderr);
+    }
+    let results = dir.path().join(format!(".gates/results/{SHA}"));
+    let mut names: Vec<String> = std::fs::read_dir(&results)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["lines.json", "lines.production.json", "lines.staging.json"]
+    );
+    let staging: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("lines.staging.json")).unwrap())
+            .unwrap();
+    assert_eq!(staging["report"]["instance"], "staging");
+    let ledger = LocalLedger::new(dir.path());
+    let got = ledger.result_for(SHA, "lines/staging").unwrap().unwrap();
+    assert_eq!(got.report.instance.as_deref(), Some("staging"));
+    assert!(
+        ledger
+            .result_for(SHA, "lines")
+            .unwrap()
+            .unwrap()
+            .report
+            .instance
+            .is_none()
+    );
+    for bad in ["Staging", "../x", "a/b", "", "-x", &"a".repeat(65)] {
+        if bad.is_empty() {
+            continue; // an empty name is no name
+        }
+        let arg = format!("--instance={bad}");
+        let r = run(dir.path(), &["--input", "input.txt", &arg], &vars);
+        assert_eq!(r.code, ExitCode::Usage, "{bad:?}: {}", r.stderr);
+        assert!(r.stderr.contains("--instance"), "{}", r.stderr);
+    }
+}

@@ -182,6 +182,7 @@ fn github_ctx(gh: &FakeGitHub, r: &Repo) -> Context {
         token: Some(Secret::new("ghs_test")),
         ledger: Ledger::GitHub(Box::new(GitHubLedger::with_client(client, None))),
         masker: Masker::new(false),
+        instance: None,
     }
 }
 

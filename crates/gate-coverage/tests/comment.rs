@@ -43,6 +43,7 @@ fn ctx(gh: &FakeGitHub, page_size: u32, pr: Option<u64>, in_actions: bool) -> Co
         token: Some(Secret::new("ghs_test")),
         ledger: Ledger::GitHub(Box::new(GitHubLedger::with_client(client, None))),
         masker: Masker::new(false),
+        instance: None,
     }
 }
 

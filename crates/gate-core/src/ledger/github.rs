@@ -101,14 +101,15 @@ impl GitHubLedger {
                      from forks only get a read-only token), so the result of gates/{} is reported \
                      through annotations, the job summary and the exit code only",
                     Permission::ChecksWrite.as_str(),
-                    report.gate
+                    report.record_key()
                 ),
             }),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// The report `gate` recorded for `commit`, read back from its check run.
+    /// The report recorded for `commit` under `key` (`<gate>` or
+    /// `<gate>/<instance>`), read back from its check run.
     pub async fn result_for(&self, commit: &str, gate: &str) -> Result<Option<GateRecord>> {
         let Some(run) = self.find_check_run(commit, gate).await? else {
             return Ok(None);
@@ -279,10 +280,10 @@ impl GitHubLedger {
         commit: &str,
         report: &Report,
     ) -> Result<Option<String>, ApiError> {
-        let name = check_run_name(&report.gate);
+        let name = check_run_name(&report.record_key());
         // Patch only a run without annotations: they cannot be removed.
         let existing = self
-            .find_check_run(commit, &report.gate)
+            .find_check_run(commit, &report.record_key())
             .await?
             .filter(|run| run.output.annotations_count == 0);
         let output = CheckRunContent::new(report);
@@ -329,7 +330,7 @@ impl GitHubLedger {
     }
 }
 
-/// `gates/<gate>`.
+/// `gates/<key>`: `gates/<gate>` or `gates/<gate>/<instance>`.
 pub fn check_run_name(gate: &str) -> String {
     format!("gates/{gate}")
 }
@@ -364,7 +365,7 @@ pub struct CheckRunContent {
 impl CheckRunContent {
     pub fn new(report: &Report) -> Self {
         let title = if report.summary.trim().is_empty() {
-            format!("gates/{}: {}", report.gate, report.verdict)
+            format!("gates/{}: {}", report.record_key(), report.verdict)
         } else {
             cut_chars(&report.summary, 255)
         };

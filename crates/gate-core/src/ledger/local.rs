@@ -217,7 +217,7 @@ impl LocalLedger {
         self.root
             .join("results")
             .join(commit.to_ascii_lowercase())
-            .join(format!("{}.json", safe_name(gate)))
+            .join(format!("{}.json", safe_name(&gate.replace('/', "."))))
     }
 
     fn env_dir(&self, environment: &str) -> PathBuf {
@@ -262,7 +262,7 @@ impl LocalLedger {
     pub fn record_result(&self, commit: &str, report: &Report) -> Result<RecordOutcome> {
         check_commit(commit)?;
         let _lock = self.lock()?;
-        let path = self.result_path(commit, &report.gate);
+        let path = self.result_path(commit, &report.record_key());
         let record = GateRecord {
             commit: commit.to_ascii_lowercase(),
             gate: report.gate.clone(),
