@@ -174,11 +174,43 @@ pub fn key_path(pointer: &str) -> String {
     }
 }
 
+/// The YAML library's message for people: its first line, without the
+/// location it repeats (ours comes first) and without hints about the
+/// library's own options, which a user cannot set.
+fn yaml_message(raw: &str) -> String {
+    let mut m = raw.lines().next().unwrap_or("invalid YAML").trim();
+    m = m.strip_prefix("error: ").unwrap_or(m);
+    if let Some(rest) = m.strip_prefix("line ")
+        && let Some((_, after)) = rest.split_once(": ")
+        && rest
+            .split(':')
+            .next()
+            .is_some_and(|loc| loc.contains(" column "))
+    {
+        m = after;
+    }
+    let mut out = m.to_string();
+    if let Some(i) = out
+        .find(", set ")
+        .filter(|i| out[*i..].contains(" in Options"))
+    {
+        out.truncate(i);
+    }
+    if out.starts_with("duplicate mapping key") {
+        out.push_str("; keep one of them");
+    }
+    if out.is_empty() {
+        "invalid YAML".into()
+    } else {
+        out
+    }
+}
+
 impl ConfigFile {
     /// Reads `path`. A missing file is fine unless `required` (given
     /// explicitly by `--config`/`GATES_CONFIG`).
     pub fn load(path: &Path, required: bool, gate: &str) -> Result<Self> {
-        let text = match std::fs::read_to_string(path) {
+        let bytes = match std::fs::read(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
                 return Ok(ConfigFile::default());
@@ -190,6 +222,20 @@ impl ConfigFile {
                 )]));
             }
             Err(e) => return Err(GateError::read(path, e)),
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+                let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                let col = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+                let byte = e.as_bytes()[good.len()];
+                return Err(GateError::Config(vec![format!(
+                    "{}:{line}:{col}: not UTF-8 text (byte 0x{byte:02X}); save the file as UTF-8",
+                    path.display()
+                )]));
+            }
         };
         Self::parse(path, &text, gate)
     }
@@ -209,9 +255,7 @@ impl ConfigFile {
                 .location()
                 .map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column()))
                 .unwrap_or_else(|| path.display().to_string());
-            let first = e.to_string();
-            let first = first.lines().next().unwrap_or("invalid YAML").to_string();
-            GateError::Config(vec![format!("{at}: {first}")])
+            GateError::Config(vec![format!("{at}: {}", yaml_message(&e.to_string()))])
         })?;
         let value = file.convert(&node, String::new());
         let mut problems = Vec::new();

@@ -951,3 +951,32 @@ fn instance_names_keep_one_record_per_instance() {
         assert!(r.stderr.contains("--instance"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn config_text_problems_are_exit_3_in_plain_words() {
+    for (bytes, want) in [
+        (
+            &b"version: 1\nlines:\n  min-ok: \xff80\n"[..],
+            "gates.yml:3:11: not UTF-8 text (byte 0xFF); save the file as UTF-8",
+        ),
+        (
+            &b"version: 1\nlines:\n  min-ok: 80\n  min-ok: 70\n"[..],
+            "gates.yml:4:3: duplicate mapping key: min-ok; keep one of them",
+        ),
+        (
+            &b"version: 1\nlines:\n  min-ok: [80\n"[..],
+            "unclosed bracket",
+        ),
+    ] {
+        let dir = workdir("ok\n");
+        std::fs::write(dir.path().join("gates.yml"), bytes).unwrap();
+        let r = run(dir.path(), &["--input", "input.txt", "--no-record"], &[]);
+        assert_eq!(r.code, ExitCode::Config, "{}", r.stderr);
+        assert!(r.stderr.contains(want), "{want:?} in {}", r.stderr);
+        assert!(
+            !r.stderr.contains("Options") && !r.stderr.contains("error: line"),
+            "{}",
+            r.stderr
+        );
+    }
+}
