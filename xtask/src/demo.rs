@@ -158,11 +158,41 @@ fn forget_demo_state(root: &Path) {
     }
 }
 
+/// The variables cargo sets for the binary it runs (not a user's settings
+/// such as CARGO_HOME, CARGO_TARGET_DIR or CARGO_TERM_COLOR).
+fn set_by_cargo_for_a_binary(key: &str) -> bool {
+    key.starts_with("CARGO_PKG_")
+        || key.starts_with("CARGO_BIN_EXE_")
+        || matches!(
+            key,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "CARGO_TARGET_TMPDIR"
+        )
+}
+
 pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     say("==> building the gates and the sample service (cargo build --bins)");
     let mut build = Command::new(&cargo);
-    build.current_dir(root).args(["build", "--quiet", "--bins"]);
+    // cargo's own progress shows (a cold build takes minutes on 2 cores).
+    build.current_dir(root).args(["build", "--bins"]);
+    // `cargo run -p xtask` set CARGO_PKG_NAME, CARGO_MANIFEST_DIR, ... for
+    // this process; build scripts that read them (ring's
+    // `rerun-if-env-changed`) would see a change and rebuild the TLS stack
+    // here, and again in the next plain `cargo build`. Build as a plain
+    // cargo would: only the user's own CARGO_* settings pass.
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if set_by_cargo_for_a_binary(&k) {
+            build.env_remove(k);
+        }
+    }
     let mut gates: Vec<&str> = CHAIN.iter().map(|s| s.gate).collect();
     gates.push("rollback");
     gates.dedup();
