@@ -776,4 +776,229 @@ pub mod testing {
         let extra = unintended(&printed, &c.commands);
         (code, c, extra)
     }
+
+    /// A command line for gate `gate` written in the docs.
+    #[derive(Debug, Clone)]
+    pub struct DocCommand {
+        pub file: PathBuf,
+        pub line: usize,
+        pub args: Vec<String>,
+    }
+
+    /// Every command line of `gate-<gate>` written in `README.md` and
+    /// `docs/**/*.md` under `root`: in code blocks and inline code, as
+    /// `gate-x ARGS`, `$ gate-x ARGS` or `cargo run -p gate-x -- ARGS`
+    /// (continued lines joined, comments, `…` and what follows a pipe or a
+    /// redirection dropped).
+    pub fn doc_commands(root: &Path, gate: &str) -> Vec<DocCommand> {
+        let mut files = vec![root.join("README.md")];
+        let mut dirs = vec![root.join("docs")];
+        while let Some(d) = dirs.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "md") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        let bin = format!("gate-{gate}");
+        let mut out = Vec::new();
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let lines: Vec<&str> = text.lines().collect();
+            let mut in_block = false;
+            // In a block that shows a session (`$ cmd`), the other lines are
+            // output, not commands.
+            let mut session = false;
+            let mut i = 0;
+            while i < lines.len() {
+                let raw = lines[i];
+                if raw.trim_start().starts_with("```") {
+                    in_block = !in_block;
+                    session = in_block
+                        && lines[i + 1..]
+                            .iter()
+                            .take_while(|l| !l.trim_start().starts_with("```"))
+                            .any(|l| l.trim_start().starts_with("$ "));
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                let mut candidates: Vec<(String, bool)> = Vec::new();
+                if in_block {
+                    let mut joined = raw.to_string();
+                    while joined.trim_end().ends_with('\\') && i + 1 < lines.len() {
+                        let t = joined.trim_end();
+                        joined = format!("{} {}", &t[..t.len() - 1], lines[i + 1].trim());
+                        i += 1;
+                    }
+                    if !session || joined.trim_start().starts_with("$ ") {
+                        candidates.push((joined, false));
+                    }
+                } else {
+                    // Inline code: `gate-x --flag ...`.
+                    candidates.extend(
+                        raw.split('`')
+                            .skip(1)
+                            .step_by(2)
+                            .map(|c| (c.to_string(), true)),
+                    );
+                }
+                for (c, inline) in candidates {
+                    // A listing or a comment starts after a wide gap; a
+                    // diagram or a synopsis (`[--flag N]`) is not a command.
+                    let c = c.split("   ").next().unwrap_or_default();
+                    if c.contains(['─', '►', '│', '┌', '└']) || c.contains(" [-") {
+                        continue;
+                    }
+                    if let Some(args) = command_args(c, &bin)
+                        && (!inline || args.iter().any(|a| a.starts_with("--")))
+                    {
+                        out.push(DocCommand {
+                            file: file.clone(),
+                            line: start + 1,
+                            args,
+                        });
+                    }
+                }
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn command_args(text: &str, bin: &str) -> Option<Vec<String>> {
+        let words = shell_words(text);
+        let at = words.iter().position(|w| w == bin)?;
+        // `cargo build -p gate-x` names a package, not a command line;
+        // `cargo run -p gate-x -- ARGS` is one.
+        let args_from = if at > 0 && words[at - 1] == "-p" {
+            if !words[..at].iter().any(|w| w == "run") {
+                return None;
+            }
+            let rest = &words[at + 1..];
+            match rest.iter().position(|w| w == "--") {
+                Some(dd) if !rest[..dd].iter().any(|w| w == "--example") => at + 1 + dd + 1,
+                _ => return None,
+            }
+        } else if words[..at].iter().all(|w| {
+            matches!(w.as_str(), "$" | "time" | "/usr/bin/time" | "-v" | "env") || w.contains('=')
+        }) {
+            // The binary itself: first, after `$ `, a wrapper or `VAR=x`.
+            at + 1
+        } else {
+            return None;
+        };
+        let mut args = Vec::new();
+        for w in &words[args_from..] {
+            if matches!(
+                w.as_str(),
+                "|" | "&&" | "||" | ";" | ">" | ">>" | "2>" | "<"
+            ) || w.starts_with('#')
+                || w.starts_with('>')
+            {
+                break;
+            }
+            // An elided value stands for one; a trailing `…` for more.
+            args.push(if w == "…" || w == "..." {
+                "VALUE".to_string()
+            } else {
+                w.clone()
+            });
+        }
+        while args.last().is_some_and(|a| a == "VALUE") {
+            args.pop();
+        }
+        Some(args)
+    }
+
+    /// Splits like a POSIX shell would, for the simple lines docs hold:
+    /// single and double quotes, backslash escapes outside single quotes.
+    fn shell_words(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut has = false;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    has = true;
+                    for d in chars.by_ref() {
+                        if d == '\'' {
+                            break;
+                        }
+                        cur.push(d);
+                    }
+                }
+                '"' => {
+                    has = true;
+                    while let Some(d) = chars.next() {
+                        match d {
+                            '"' => break,
+                            '\\' => {
+                                if let Some(e) = chars.next() {
+                                    cur.push(e);
+                                }
+                            }
+                            d => cur.push(d),
+                        }
+                    }
+                }
+                '\\' => {
+                    if let Some(e) = chars.next() {
+                        cur.push(e);
+                        has = true;
+                    }
+                }
+                c if c.is_whitespace() => {
+                    if has {
+                        out.push(std::mem::take(&mut cur));
+                        has = false;
+                    }
+                }
+                c => {
+                    cur.push(c);
+                    has = true;
+                }
+            }
+        }
+        if has {
+            out.push(cur);
+        }
+        out
+    }
+
+    /// Every documented command line of gate `G` parses with the gate's
+    /// flags as they are (returns how many were checked, and the problems:
+    /// `file:line: command: error`).
+    pub fn check_doc_commands<G: Gate>(root: &Path) -> (usize, Vec<String>) {
+        let cmds = doc_commands(root, G::ID);
+        let mut problems = Vec::new();
+        for c in &cmds {
+            let mut argv = vec![format!("gate-{}", G::ID)];
+            argv.extend(c.args.iter().cloned());
+            if let Err(e) = super::command::<G>().try_get_matches_from(&argv) {
+                use clap::error::ErrorKind;
+                if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                    let first = e.to_string().lines().next().unwrap_or_default().to_string();
+                    problems.push(format!(
+                        "{}:{}: gate-{} {}: {first}",
+                        c.file.display(),
+                        c.line,
+                        G::ID,
+                        c.args.join(" ")
+                    ));
+                }
+            }
+        }
+        (cmds.len(), problems)
+    }
 }
