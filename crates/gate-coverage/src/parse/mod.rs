@@ -91,10 +91,11 @@ fn memfind(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Read and parse the report at `path`.
+/// Read and parse the report at `path`. Only a regular file (or a link to
+/// one) is opened: a FIFO or a device would block or never end.
 pub fn parse_file(path: &Path) -> Result<Report> {
-    let f = std::fs::File::open(path).map_err(|e| CoverageError::io(path, e))?;
-    if f.metadata().is_ok_and(|m| m.is_dir()) {
+    let meta = std::fs::metadata(path).map_err(|e| CoverageError::io(path, e))?;
+    if meta.is_dir() {
         return Err(CoverageError::parse(
             path,
             None,
@@ -102,6 +103,15 @@ pub fn parse_file(path: &Path) -> Result<Report> {
             "pass the report file itself (e.g. coverage/lcov.info)",
         ));
     }
+    if !meta.is_file() {
+        return Err(CoverageError::parse(
+            path,
+            None,
+            "this is not a regular file (a FIFO, socket or device), so it is not read: it could block forever",
+            "write the report to a file first and pass that file (e.g. coverage/lcov.info)",
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| CoverageError::io(path, e))?;
     parse_reader(path, BufReader::with_capacity(256 * 1024, f))
 }
 
