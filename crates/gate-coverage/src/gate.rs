@@ -70,6 +70,8 @@ pub struct CoverageConfig {
     pub diff_file: Option<String>,
     /// Changed source files absent from the reports: `uncovered` or `ignore`.
     pub absent_files: AbsentPolicy,
+    /// Changed files that are not source code (tests, docs, examples; globs on repository paths): never counted as unmeasured when no report knows them. Default: the common test and documentation layouts (see the docs); `[]` counts every file in a measured language.
+    pub non_source: Option<Vec<String>>,
     /// Path rewrites FROM=TO applied to report paths before matching.
     pub path_map: Vec<String>,
     /// `none` or `diff-cover`.
@@ -119,6 +121,7 @@ impl Default for CoverageConfig {
             base: None,
             diff_file: None,
             absent_files: AbsentPolicy::Uncovered,
+            non_source: None,
             path_map: Vec::new(),
             compat: Compat::None,
             min_matched_files: 50.0,
@@ -170,6 +173,9 @@ pub struct CoverageArgs {
     /// Changed files absent from the reports: uncovered or ignore
     #[arg(long = "absent-files", id = "absent_files", value_name = "POLICY")]
     pub absent_files: Option<String>,
+    /// Changed files that are not source code, never counted as unmeasured (glob, repeatable; default: test and doc layouts)
+    #[arg(long = "non-source", id = "non_source", value_name = "GLOB")]
+    pub non_source: Vec<String>,
     /// Report path rewrite FROM=TO (repeatable)
     #[arg(long = "path-map", id = "path_map", value_name = "FROM=TO")]
     pub path_map: Vec<String>,
@@ -294,6 +300,12 @@ pub const RULES: &[Rule] = &[
         default_severity: Severity::Warning,
     },
     Rule {
+        id: "coverage-below-minimum",
+        summary: "Total line, branch or diff coverage is below its minimum (`min-total`, `min-branch`, `min-diff`)",
+        help: "Add tests for the uncovered lines the other findings list, or lower the threshold deliberately.",
+        default_severity: Severity::Error,
+    },
+    Rule {
         id: "worst-file",
         summary: "One of the files with the lowest line coverage",
         help: "Information for the summary: the files where tests would add the most.",
@@ -351,6 +363,14 @@ fn glob_set(key: &str, globs: &[String]) -> gate_core::Result<Option<globset::Gl
     b.build()
         .map(Some)
         .map_err(|e| GateError::Config(vec![format!("coverage.{key}: {e}")]))
+}
+
+/// The `non-source` globs: the configured ones, else the defaults.
+fn non_source_globs(config: &CoverageConfig) -> gate_core::Result<Option<globset::GlobSet>> {
+    match &config.non_source {
+        Some(globs) => glob_set("non-source", globs),
+        None => Ok(crate::compute::default_non_source()),
+    }
 }
 
 /// Per-file entries (include/exclude, group membership) and group totals.
@@ -530,20 +550,24 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
         None => (None, None),
     };
     let (map, matches) = map_reports(reports, &mapper);
-    let diff = changes.as_ref().map(|c| {
-        diff_coverage(
-            &map,
-            c,
-            &DiffOptions {
-                absent_files: match config.absent_files {
-                    AbsentPolicy::Uncovered => AbsentFiles::Uncovered,
-                    AbsentPolicy::Ignore => AbsentFiles::Ignore,
+    let diff = changes
+        .as_ref()
+        .map(|c| -> gate_core::Result<DiffCoverage> {
+            Ok(diff_coverage(
+                &map,
+                c,
+                &DiffOptions {
+                    absent_files: match config.absent_files {
+                        AbsentPolicy::Uncovered => AbsentFiles::Uncovered,
+                        AbsentPolicy::Ignore => AbsentFiles::Ignore,
+                    },
+                    source_extensions: None,
+                    non_source: non_source_globs(config)?,
+                    exclude,
                 },
-                source_extensions: None,
-                exclude,
-            },
-        )
-    });
+            ))
+        })
+        .transpose()?;
     let (files, groups) = classify_files(per_file(&map), config)?;
     // A report recorded for the commit under test is not a baseline.
     let mut baseline_candidates = Vec::new();
@@ -606,12 +630,32 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
     let mut m = Metric::info("line-coverage", line, "%");
     if let Some(t) = config.total {
         m = m.with_threshold(at_least(t));
+        below_minimum(
+            &mut r,
+            "line-coverage",
+            line,
+            t,
+            format!(
+                "total line coverage {line:.2}% ({}/{} lines) is below the minimum {t}% (min-total)",
+                input.totals.lines_covered, input.totals.lines_measured
+            ),
+        );
     }
     r.metrics.push(m);
     if let Some(b) = input.totals.branch_percent() {
         let mut m = Metric::info("branch-coverage", b, "%");
         if let Some(t) = config.branch {
             m = m.with_threshold(at_least(t));
+            below_minimum(
+                &mut r,
+                "branch-coverage",
+                b,
+                t,
+                format!(
+                    "total branch coverage {b:.2}% ({}/{} branches) is below the minimum {t}% (min-branch)",
+                    input.totals.branches_covered, input.totals.branches_total
+                ),
+            );
         }
         r.metrics.push(m);
     }
@@ -644,22 +688,35 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
         input.totals.lines_covered, input.totals.lines_measured
     );
     if let Some(d) = &input.diff {
-        let (value, measured) = match &input.compat {
-            #[allow(clippy::cast_precision_loss)]
-            Some(dc) => (dc.total_percent_covered as f64, dc.total_num_lines),
-            None => (d.percent().unwrap_or(100.0), d.measured),
-        };
-        let mut m = Metric::info("diff-coverage", value, "%");
+        let fig = DiffFigures::new(d, input.compat.as_ref(), config);
+        let mut m = Metric::info("diff-coverage", fig.value, "%");
         if let Some(t) = config.diff {
-            if measured >= config.minimum_changed_lines {
+            if fig.applies {
                 m = m.with_threshold(at_least(t));
+                below_minimum(
+                    &mut r,
+                    "diff-coverage",
+                    fig.value,
+                    t,
+                    format!(
+                        "diff coverage {:.2}% ({}/{} changed lines{}) is below the minimum {t}%",
+                        fig.value,
+                        fig.covered,
+                        fig.measured,
+                        if fig.compat {
+                            ", diff-cover's figure"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
             } else {
                 r.findings.push(Finding::new(
                     "diff-too-small",
                     Severity::Note,
                     format!(
-                        "{measured} measured changed line(s), fewer than minimum-changed-lines ({}): the diff threshold is not applied",
-                        config.minimum_changed_lines
+                        "{} measured changed line(s), fewer than minimum-changed-lines ({}): the diff threshold is not applied",
+                        fig.measured, config.minimum_changed_lines
                     ),
                 ));
             }
@@ -668,10 +725,10 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
         #[allow(clippy::cast_precision_loss)]
         r.metrics.push(Metric::info(
             "changed-lines-measured",
-            measured as f64,
+            fig.measured as f64,
             "count",
         ));
-        for f in &d.files {
+        for f in fig.files.iter().filter(|f| f.in_report) {
             for &(s, e) in &f.uncovered {
                 let what = if s == e {
                     format!("line {s}")
@@ -682,26 +739,66 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
                     Finding::new(
                         "uncovered-changed-lines",
                         Severity::Warning,
-                        format!("{}: changed {what} not covered by tests", f.path),
+                        format!(
+                            "changed {what} not covered by tests (this file: {}/{} measured changed lines covered, {:.2}%)",
+                            f.covered, f.measured, f.percent
+                        ),
                     )
                     .at(Location::lines(f.path.clone(), s, e)),
                 );
             }
         }
-        for p in &d.absent_files {
+        for a in &d.absent_files {
+            let counted = if fig.compat {
+                "not counted (diff-cover leaves out files no report mentions)"
+            } else if config.absent_files == AbsentPolicy::Uncovered {
+                "counted as uncovered"
+            } else {
+                "not counted (absent-files: ignore)"
+            };
             r.findings.push(
                 Finding::new(
                     "changed-file-not-in-report",
                     Severity::Warning,
-                    format!("{p} changed but no coverage report mentions it"),
+                    format!(
+                        "changed, but no coverage report measures this file: its {} changed code line(s) ({}) are {counted}",
+                        a.lines,
+                        a.ranges
+                            .iter()
+                            .map(|&(s, e)| if s == e { s.to_string() } else { format!("{s}-{e}") })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )
-                .at(Location::file(p.clone())),
+                .at(Location::file(a.path.clone())),
             );
         }
         summary.push_str(&format!(
-            ", diff coverage {value:.2}% ({}/{} changed lines, {})",
-            d.covered, d.measured, input.diff_source
+            ", diff coverage {:.2}% ({}/{} changed lines{}, {})",
+            fig.value,
+            fig.covered,
+            fig.measured,
+            if fig.compat {
+                ", diff-cover's figure"
+            } else {
+                ""
+            },
+            input.diff_source
         ));
+        if d.unmeasured > 0 {
+            let files = d.absent_files.len();
+            if fig.compat || config.absent_files == AbsentPolicy::Ignore {
+                summary.push_str(&format!(
+                    "; {} changed line(s) in {files} file(s) no report measures are not counted",
+                    d.unmeasured
+                ));
+            } else {
+                summary.push_str(&format!(
+                    "; {} of them in {files} file(s) no report measures",
+                    d.unmeasured
+                ));
+            }
+        }
     }
     baseline_check(&mut r, &mut summary, input, config, line);
     for n in &input.notes {
@@ -734,16 +831,113 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
         },
         "diff": input.diff.as_ref().map(|d| serde_json::json!({
             "measured": d.measured, "covered": d.covered, "changed": d.changed,
-            "absent_files": d.absent_files,
+            "report_measured": d.report_measured, "unmeasured": d.unmeasured,
+            "absent_files": d.absent_files.iter().map(|a| a.path.clone()).collect::<Vec<_>>(),
+            "absent_lines": d.absent_files.iter().map(|a| serde_json::json!({
+                "path": a.path, "lines": a.lines,
+            })).collect::<Vec<_>>(),
+            "files": d.files.iter().map(|f| serde_json::json!({
+                "path": f.path, "measured": f.measured, "covered": f.covered,
+                "in_report": f.in_report,
+            })).collect::<Vec<_>>(),
         })),
         "diff_cover": input.compat.as_ref().map(|c| serde_json::json!({
             "total_num_lines": c.total_num_lines,
             "total_num_violations": c.total_num_violations,
             "total_percent_covered": c.total_percent_covered,
             "num_changed_lines": c.num_changed_lines,
+            "src_stats": c.src_stats.iter().map(|(p, f)| (p.clone(), serde_json::json!({
+                "percent_covered": f.percent_covered,
+                "violation_lines": f.violation_lines,
+                "covered_lines": f.covered_lines,
+            }))).collect::<serde_json::Map<_, _>>(),
         })),
     });
     r.finish()
+}
+
+/// A `coverage-below-minimum` error when `value` is under `min`: a failed
+/// threshold is an error finding too, so it is counted and annotated.
+fn below_minimum(
+    r: &mut gate_core::report::Report,
+    metric: &str,
+    value: f64,
+    min: f64,
+    message: String,
+) {
+    if at_least(min).judge(value) == gate_core::report::Verdict::Fail {
+        r.findings.push(
+            Finding::new("coverage-below-minimum", Severity::Error, message).with_key(metric),
+        );
+    }
+}
+
+/// Diff coverage of one file, as the figures count it.
+struct FileFigures {
+    path: String,
+    covered: u64,
+    measured: u64,
+    percent: f64,
+    uncovered: Vec<(u32, u32)>,
+    in_report: bool,
+}
+
+/// The one set of diff figures the headline, the metrics and the findings
+/// show: gates' own, or diff-cover's in compat mode.
+struct DiffFigures {
+    value: f64,
+    covered: u64,
+    measured: u64,
+    /// Whether the diff threshold applies (`minimum-changed-lines`).
+    applies: bool,
+    compat: bool,
+    files: Vec<FileFigures>,
+}
+
+impl DiffFigures {
+    fn new(d: &DiffCoverage, compat: Option<&DcReport>, config: &CoverageConfig) -> Self {
+        match compat {
+            #[allow(clippy::cast_precision_loss)]
+            Some(dc) => DiffFigures {
+                value: dc.total_percent_covered as f64,
+                covered: dc.total_num_lines - dc.total_num_violations,
+                measured: dc.total_num_lines,
+                applies: dc.total_num_lines >= config.minimum_changed_lines,
+                compat: true,
+                files: dc
+                    .src_stats
+                    .iter()
+                    .map(|(path, f)| FileFigures {
+                        path: path.clone(),
+                        covered: f.covered_lines.len() as u64,
+                        measured: (f.covered_lines.len() + f.violation_lines.len()) as u64,
+                        percent: f.percent_covered,
+                        uncovered: crate::compute::ranges(&f.violation_lines),
+                        in_report: true,
+                    })
+                    .collect(),
+            },
+            None => DiffFigures {
+                value: d.value(),
+                covered: d.covered,
+                measured: d.measured,
+                applies: !d.below_minimum(config.minimum_changed_lines),
+                compat: false,
+                files: d
+                    .files
+                    .iter()
+                    .map(|f| FileFigures {
+                        path: f.path.clone(),
+                        covered: f.covered,
+                        measured: f.measured,
+                        percent: crate::model::percent(f.covered, f.measured).unwrap_or(100.0),
+                        uncovered: f.uncovered.clone(),
+                        in_report: f.in_report,
+                    })
+                    .collect(),
+            },
+        }
+    }
 }
 
 /// How many of the worst files the report lists (notes, for the summary table).
@@ -779,8 +973,8 @@ fn per_file_findings(
                     "file-below-minimum",
                     Severity::Error,
                     format!(
-                        "{}: line coverage {p:.2}% ({}/{} lines) is below the minimum {min}%{whose}",
-                        f.path, f.counts.lines_covered, f.counts.lines_measured
+                        "line coverage {p:.2}% ({}/{} lines) is below the minimum {min}%{whose}",
+                        f.counts.lines_covered, f.counts.lines_measured
                     ),
                 )
                 .at(Location::file(f.path.clone())),
@@ -870,7 +1064,9 @@ fn worst_files(r: &mut gate_core::report::Report, input: &CoverageInput) {
                     f.counts.lines_measured
                 ),
             )
-            .with_key(f.path.clone()),
+            // Findings sort by key among notes without a location: the rank
+            // first keeps them worst first (then by path, as ranked).
+            .with_key(format!("{:02}:{}", rank + 1, f.path)),
         );
     }
 }
@@ -1022,9 +1218,23 @@ pub fn evaluate_files(
         _ => None,
     };
     let (map, matches) = map_reports(parsed, &mapper);
-    let diff = changes
-        .as_ref()
-        .map(|c| diff_coverage(&map, c, &DiffOptions::default()));
+    let exclude = glob_set("exclude", &config.exclude)?;
+    let non_source = non_source_globs(config)?;
+    let diff = changes.as_ref().map(|c| {
+        diff_coverage(
+            &map,
+            c,
+            &DiffOptions {
+                absent_files: match config.absent_files {
+                    AbsentPolicy::Uncovered => AbsentFiles::Uncovered,
+                    AbsentPolicy::Ignore => AbsentFiles::Ignore,
+                },
+                source_extensions: None,
+                non_source,
+                exclude,
+            },
+        )
+    });
     let (files, groups) = classify_files(per_file(&map), config)?;
     let input = CoverageInput {
         totals: map.totals(),
