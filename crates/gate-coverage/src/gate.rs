@@ -482,7 +482,7 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
         Some(g) => g.ls_files().map_err(to_gate_error)?,
         None => Vec::new(),
     };
-    let mapper = PathMapper::new(tracked, git.as_ref().map(Git::root), rules);
+    let mut mapper = PathMapper::new(tracked, git.as_ref().map(Git::root), rules);
     let mut notes = Vec::new();
     // Commits whose recorded report is the baseline, best first: the merge
     // base (the code the change started from), then the base itself.
@@ -539,6 +539,7 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
     let (changes, compat): (Option<ChangeSet>, Option<DcReport>) = match &text {
         Some((name, t)) => {
             let changes = parse_unified_diff(name, t).map_err(to_gate_error)?;
+            mapper = mapper.with_changed(changes.files.iter().map(|f| f.path.clone()));
             let compat = if config.compat == Compat::DiffCover {
                 let dc = parse_diff_cover(name, t).map_err(to_gate_error)?;
                 Some(diff_cover(&reports, &mapper, &dc))
@@ -1201,7 +1202,6 @@ pub fn evaluate_files(
     for r in reports {
         parsed.push(crate::parse_file(r).map_err(to_gate_error)?);
     }
-    let mapper = PathMapper::new(Vec::new(), None, Vec::new());
     let (text, changes) = match diff {
         Some(d) => {
             let t = std::fs::read(d).map_err(|e| GateError::read(d, e))?;
@@ -1210,6 +1210,11 @@ pub fn evaluate_files(
         }
         None => (None, None),
     };
+    let mapper = PathMapper::new(Vec::new(), None, Vec::new()).with_changed(
+        changes
+            .iter()
+            .flat_map(|c| c.files.iter().map(|f| f.path.clone())),
+    );
     let compat = match (&text, config.compat) {
         (Some(t), Compat::DiffCover) => {
             let dc = parse_diff_cover(Path::new("diff"), t).map_err(to_gate_error)?;
