@@ -29,6 +29,8 @@ pub struct XmlError {
 
 const HINT_TRUNC: &str = "the report looks cut off or corrupted: regenerate it and make sure the coverage step finished (disk full? killed job?)";
 
+const HINT_ENCODING: &str = "declare the file's encoding in its first line (e.g. `<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>`), or convert it to UTF-8: `iconv -f ISO-8859-1 -t UTF-8 report.xml > report.utf8.xml`";
+
 /// Parse a Cobertura, JaCoCo or Clover report.
 pub fn parse(name: &Path, reader: impl BufRead) -> Result<XmlReport> {
     parse_inner(reader).map_err(|e| {
@@ -80,10 +82,19 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
 
     loop {
         let pos = xml.buffer_position();
-        let ev = xml.read_event_into(&mut buf).map_err(|e| XmlError {
-            offset: xml.error_position(),
-            message: format!("invalid XML: {e}"),
-            hint: HINT_TRUNC.into(),
+        let ev = xml.read_event_into(&mut buf).map_err(|e| match e {
+            quick_xml::Error::Encoding(_) => XmlError {
+                offset: xml.error_position(),
+                message:
+                    "the report is not valid UTF-8, and its XML declaration names no other encoding"
+                        .into(),
+                hint: HINT_ENCODING.into(),
+            },
+            e => XmlError {
+                offset: xml.error_position(),
+                message: format!("invalid XML: {e}"),
+                hint: HINT_TRUNC.into(),
+            },
         })?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
