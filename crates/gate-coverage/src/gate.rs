@@ -683,6 +683,9 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
     }
     per_file_findings(&mut r, input, config);
     group_metrics(&mut r, input, config);
+    if config.groups.is_empty() {
+        directory_chart(&mut r, input);
+    }
     worst_files(&mut r, input);
     let mut summary = format!(
         "line coverage {line:.2}% ({}/{} lines)",
@@ -1040,6 +1043,49 @@ fn group_metrics(
             }],
         });
     }
+}
+
+/// Directories the per-directory chart shows at most (the largest by measured lines).
+pub const CHART_DIRECTORIES: usize = 12;
+
+/// Without configured groups, the top-level directories are the groups a
+/// reader looks for: a bar chart of line coverage per top-level directory
+/// (files at the root as `(root)`), when there are at least two.
+fn directory_chart(r: &mut gate_core::report::Report, input: &CoverageInput) {
+    let mut dirs: std::collections::BTreeMap<&str, Counts> = std::collections::BTreeMap::new();
+    for e in &input.files {
+        let p = e.summary.path.as_str();
+        let top = p.split_once('/').map_or("(root)", |(t, _)| t);
+        dirs.entry(top).or_default().add(&e.summary.counts);
+    }
+    dirs.retain(|_, c| c.lines_measured > 0);
+    if dirs.len() < 2 {
+        return;
+    }
+    let mut largest: Vec<(&str, Counts)> = dirs.into_iter().collect();
+    largest.sort_by(|a, b| {
+        b.1.lines_measured
+            .cmp(&a.1.lines_measured)
+            .then(a.0.cmp(b.0))
+    });
+    largest.truncate(CHART_DIRECTORIES);
+    largest.sort_by(|a, b| a.0.cmp(b.0));
+    let values = largest
+        .iter()
+        .map(|(_, c)| (c.line_percent().unwrap_or(0.0) * 100.0).round() / 100.0)
+        .collect();
+    r.charts.push(gate_core::report::Chart {
+        y_max: Some(100.0),
+        title: "Line coverage per top-level directory".into(),
+        x_label: "directory".into(),
+        y_label: "line coverage (%)".into(),
+        x: largest.iter().map(|(d, _)| (*d).to_string()).collect(),
+        series: vec![gate_core::report::Series {
+            name: "line coverage".into(),
+            kind: gate_core::report::SeriesKind::Bar,
+            values,
+        }],
+    });
 }
 
 /// The files with the lowest line coverage, as notes (the summary's table).
