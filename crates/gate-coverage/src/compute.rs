@@ -18,16 +18,111 @@ pub enum AbsentFiles {
 /// Options of the diff coverage computation.
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions {
-    /// Treatment of changed files absent from the reports.
+    /// Treatment of changed source files absent from the reports.
     pub absent_files: AbsentFiles,
-    /// Which absent files are source files: those whose extension is in
-    /// this list; `None` = the extensions of the files the reports cover
-    /// (so a changed README does not count against a Python report). In both
-    /// cases the file must also sit in a top-level directory where the
-    /// reports measure files (so unmeasured `tests/` or `docs/` trees do not count).
+    /// Which absent files are source files: those in a language of this
+    /// list of extensions; `None` = the languages of the files the reports
+    /// cover (so a changed README or shell script does not count against a
+    /// Python report, a new `.mjs` file does against a `.js` one).
     pub source_extensions: Option<Vec<String>>,
+    /// Changed files that are not source code whatever their language
+    /// (tests, docs, examples): never counted as unmeasured.
+    pub non_source: Option<globset::GlobSet>,
     /// Changed files to leave out entirely (globs on the repository path).
     pub exclude: Option<globset::GlobSet>,
+}
+
+/// The default `non-source` globs: test and documentation paths of the
+/// common layouts.
+pub const DEFAULT_NON_SOURCE: &[&str] = &[
+    "**/test/**",
+    "**/tests/**",
+    "**/testing/**",
+    "**/__tests__/**",
+    "**/__mocks__/**",
+    "**/spec/**",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    "**/*_test.go",
+    "**/testdata/**",
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/*Test.java",
+    "**/*Tests.java",
+    "**/*Test.kt",
+    "**/*_spec.rb",
+    "**/*_test.rb",
+    "**/docs/**",
+    "**/doc/**",
+    "**/examples/**",
+    "**/benches/**",
+    "**/setup.py",
+    "**/noxfile.py",
+    "**/*.config.js",
+    "**/*.config.mjs",
+    "**/*.config.cjs",
+    "**/*.config.ts",
+    "**/.*",
+];
+
+/// The default `non-source` globs, built.
+pub fn default_non_source() -> Option<globset::GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in DEFAULT_NON_SOURCE {
+        b.add(globset::Glob::new(g).ok()?);
+    }
+    b.build().ok()
+}
+
+/// A changed source file that no report knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbsentFile {
+    pub path: String,
+    /// Its changed code lines (blank and comment-only lines left out).
+    pub lines: u64,
+    /// Those lines, merged into inclusive ranges.
+    pub ranges: Vec<(u32, u32)>,
+}
+
+/// The language family of a path, from its extension: files of one family
+/// are measured by the same coverage tools.
+pub fn language(path: &str) -> Option<&'static str> {
+    let ext = extension(path)?;
+    Some(match ext.as_str() {
+        "py" | "pyw" => "python",
+        "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" | "vue" | "svelte" => {
+            "javascript"
+        }
+        "go" => "go",
+        "rs" => "rust",
+        "java" | "kt" | "kts" | "scala" | "groovy" => "jvm",
+        "c" | "h" | "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "m" | "mm" => "c",
+        "cs" | "fs" | "vb" => "dotnet",
+        "rb" => "ruby",
+        "php" => "php",
+        "swift" => "swift",
+        "dart" => "dart",
+        "ex" | "exs" => "elixir",
+        "erl" | "hrl" => "erlang",
+        "lua" => "lua",
+        "pl" | "pm" => "perl",
+        "r" => "r",
+        _ => return None,
+    })
+}
+
+/// Line-comment starts in the language of `path`.
+pub fn comment_tokens(path: &str) -> &'static [&'static str] {
+    match language(path) {
+        Some("python" | "ruby" | "elixir" | "perl" | "r") => &["#"],
+        Some("php") => &["#", "//", "/*", "*/", "*"],
+        Some("erlang") => &["%"],
+        Some("lua") => &["--"],
+        Some("dotnet") if path.ends_with(".vb") => &["'"],
+        Some(_) => &["//", "/*", "*/", "*"],
+        None => &[],
+    }
 }
 
 /// Diff coverage of one changed file.
@@ -53,10 +148,16 @@ pub struct DiffCoverage {
     /// counted as uncovered), sorted by path.
     pub files: Vec<FileDiff>,
     /// Changed source files absent from the reports (whatever the policy).
-    pub absent_files: Vec<String>,
+    pub absent_files: Vec<AbsentFile>,
     pub changed: u64,
+    /// Measured changed lines: by a report, plus the unmeasured ones when
+    /// they count as uncovered (`absent-files: uncovered`).
     pub measured: u64,
     pub covered: u64,
+    /// Changed code lines of source files no report knows.
+    pub unmeasured: u64,
+    /// Changed lines a report measures.
+    pub report_measured: u64,
 }
 
 impl DiffCoverage {
@@ -66,9 +167,26 @@ impl DiffCoverage {
     }
 
     /// True when there are too few measured changed lines for the diff
-    /// threshold to apply (`minimum-changed-lines`).
+    /// threshold to apply (`minimum-changed-lines`). Never when changed
+    /// source lines exist and a report measures none of them: those must
+    /// not pass as "too small".
     pub fn below_minimum(&self, minimum_changed_lines: u64) -> bool {
-        self.measured < minimum_changed_lines
+        self.measured < minimum_changed_lines && !self.only_unmeasured()
+    }
+
+    /// Changed source lines exist, and no report measures any of them.
+    pub fn only_unmeasured(&self) -> bool {
+        self.report_measured == 0 && self.unmeasured > 0
+    }
+
+    /// The diff coverage figure: covered / measured; 100 when no source
+    /// line changed; 0 when changed source lines exist and none is measured.
+    pub fn value(&self) -> f64 {
+        match self.percent() {
+            Some(p) => p,
+            None if self.unmeasured > 0 => 0.0,
+            None => 100.0,
+        }
     }
 
     /// Uncovered changed lines in total.
@@ -100,21 +218,15 @@ fn extension(p: &str) -> Option<String> {
     }
 }
 
-/// First path component (`""` for a file at the repository root).
-fn top_dir(p: &str) -> &str {
-    p.split_once('/').map_or("", |(t, _)| t)
-}
-
 /// Diff coverage: covered changed lines / measured changed lines.
 pub fn diff_coverage(cov: &CoverageMap, changes: &ChangeSet, opts: &DiffOptions) -> DiffCoverage {
-    let exts: BTreeSet<String> = match &opts.source_extensions {
+    let langs: BTreeSet<&str> = match &opts.source_extensions {
         Some(v) => v
             .iter()
-            .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+            .filter_map(|e| language(&format!("x.{}", e.trim_start_matches('.'))))
             .collect(),
-        None => cov.files.keys().filter_map(|p| extension(p)).collect(),
+        None => cov.files.keys().filter_map(|p| language(p)).collect(),
     };
-    let tops: BTreeSet<&str> = cov.files.keys().map(|p| top_dir(p)).collect();
     let mut out = DiffCoverage::default();
     for ch in &changes.files {
         if ch.deleted || ch.binary || ch.added.is_empty() {
@@ -148,26 +260,45 @@ pub fn diff_coverage(cov: &CoverageMap, changes: &ChangeSet, opts: &DiffOptions)
                 fd.uncovered = ranges(&unc);
                 if fd.measured > 0 {
                     out.measured += fd.measured;
+                    out.report_measured += fd.measured;
                     out.covered += fd.covered;
                     out.files.push(fd);
                 }
             }
             None => {
-                let is_source = extension(&ch.path).is_some_and(|e| exts.contains(&e))
-                    && tops.contains(top_dir(&ch.path));
+                let is_source = language(&ch.path).is_some_and(|l| langs.contains(l))
+                    && !opts
+                        .non_source
+                        .as_ref()
+                        .is_some_and(|g| g.is_match(&ch.path));
                 if !is_source {
                     continue;
                 }
-                out.absent_files.push(ch.path.clone());
+                // Blank and comment-only lines are not statements.
+                let code: Vec<u32> = ch
+                    .added
+                    .iter()
+                    .copied()
+                    .filter(|l| ch.noncode.binary_search(l).is_err())
+                    .collect();
+                if code.is_empty() {
+                    continue;
+                }
+                let n = code.len() as u64;
+                out.unmeasured += n;
+                out.absent_files.push(AbsentFile {
+                    path: ch.path.clone(),
+                    lines: n,
+                    ranges: ranges(&code),
+                });
                 if opts.absent_files == AbsentFiles::Uncovered {
-                    let n = ch.added.len() as u64;
                     out.measured += n;
                     out.files.push(FileDiff {
                         path: ch.path.clone(),
-                        changed: n,
+                        changed: ch.added.len() as u64,
                         measured: n,
                         covered: 0,
-                        uncovered: ranges(&ch.added),
+                        uncovered: ranges(&code),
                         in_report: false,
                     });
                 }
@@ -246,13 +377,30 @@ mod tests {
             files: vec![
                 change("README.md", vec![1, 2]),
                 change("a.py", vec![1, 2, 3, 4, 5]),
-                change("b.py", vec![7, 8]),
+                FileChange {
+                    noncode: vec![9],
+                    ..change("b.py", vec![7, 8, 9])
+                },
+                change("newpkg/mod.py", vec![1, 2]),
                 change("tests/test_b.py", vec![1]),
+                change("docs/conf.py", vec![1]),
+                change("install.sh", vec![1]),
             ],
         };
-        let d = diff_coverage(&cov(), &cs, &DiffOptions::default());
-        assert_eq!((d.measured, d.covered), (6, 2));
-        assert_eq!(d.absent_files, vec!["b.py".to_string()]);
+        let opts = DiffOptions {
+            non_source: default_non_source(),
+            ..DiffOptions::default()
+        };
+        let d = diff_coverage(&cov(), &cs, &opts);
+        // b.py: 2 code lines (line 9 is blank); newpkg/mod.py: 2, though no
+        // file of newpkg/ is in the report.
+        assert_eq!((d.measured, d.covered, d.unmeasured), (8, 2, 4));
+        let absent: Vec<_> = d
+            .absent_files
+            .iter()
+            .map(|a| (a.path.as_str(), a.lines))
+            .collect();
+        assert_eq!(absent, vec![("b.py", 2), ("newpkg/mod.py", 2)]);
         assert_eq!(d.files[0].uncovered, vec![(2, 3)]);
         assert_eq!(d.files[1].uncovered, vec![(7, 8)]);
         let d = diff_coverage(
@@ -260,12 +408,28 @@ mod tests {
             &cs,
             &DiffOptions {
                 absent_files: AbsentFiles::Ignore,
-                ..DiffOptions::default()
+                ..opts.clone()
             },
         );
         assert_eq!((d.measured, d.covered), (4, 2));
         assert_eq!(d.percent(), Some(50.0));
         assert!(d.below_minimum(5));
+        // Only unmeasured source lines: 0 %, and never "too small".
+        let only_new = ChangeSet {
+            files: vec![change("newpkg/mod.py", vec![1, 2])],
+        };
+        for policy in [AbsentFiles::Uncovered, AbsentFiles::Ignore] {
+            let d = diff_coverage(
+                &cov(),
+                &only_new,
+                &DiffOptions {
+                    absent_files: policy,
+                    ..opts.clone()
+                },
+            );
+            assert_eq!(d.value(), 0.0, "{policy:?}");
+            assert!(!d.below_minimum(5), "{policy:?}");
+        }
     }
 
     #[test]

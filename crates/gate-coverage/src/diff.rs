@@ -22,6 +22,9 @@ pub struct FileChange {
     pub old_path: Option<String>,
     /// Added or modified line numbers on the new side, sorted, unique.
     pub added: Vec<u32>,
+    /// Those of `added` that are blank or only a comment in the file's
+    /// language (sorted, unique): no coverage tool measures them.
+    pub noncode: Vec<u32>,
     /// The file was deleted (it has no new side).
     pub deleted: bool,
     /// The file is binary (no line information).
@@ -57,11 +60,16 @@ impl ChangeSet {
             }
             f.added.sort_unstable();
             f.added.dedup();
+            f.noncode.sort_unstable();
+            f.noncode.dedup();
             match map.get_mut(&f.path) {
                 Some(e) => {
                     e.added.extend_from_slice(&f.added);
                     e.added.sort_unstable();
                     e.added.dedup();
+                    e.noncode.extend_from_slice(&f.noncode);
+                    e.noncode.sort_unstable();
+                    e.noncode.dedup();
                     e.deleted = f.deleted;
                     e.binary |= f.binary;
                 }
@@ -109,6 +117,9 @@ pub fn parse_unified_diff(name: &Path, text: &[u8]) -> Result<ChangeSet> {
                 Some(b'+') => {
                     if let Some(f) = cur.as_mut() {
                         f.added.push(new_line);
+                        if is_noncode(&f.path, line.get(1..).unwrap_or_default()) {
+                            f.noncode.push(new_line);
+                        }
                     }
                     new_line = new_line.saturating_add(1);
                     new_rem = new_rem.saturating_sub(1);
@@ -259,6 +270,22 @@ pub fn parse_unified_diff(name: &Path, text: &[u8]) -> Result<ChangeSet> {
         }
     }
     Ok(ChangeSet::finish(files))
+}
+
+/// True when an added line is blank or only a comment in the language of
+/// `path` (`#` in Python, `//`, `/*`, `*` lines in the C family, ...).
+pub fn is_noncode(path: &str, text: &[u8]) -> bool {
+    let t = text.trim_ascii();
+    let Some(first) = t.first() else {
+        return true;
+    };
+    if !matches!(first, b'#' | b'/' | b'*' | b'-' | b'%' | b';' | b'\'') {
+        return false;
+    }
+    crate::compute::comment_tokens(path).iter().any(|tok| {
+        t.starts_with(tok.as_bytes())
+            && (*tok != "*" || t.len() == 1 || t.get(1) == Some(&b' ') || t.get(1) == Some(&b'/'))
+    })
 }
 
 /// `@@ -a[,b] +c[,d] @@` → (b, d, c).
@@ -493,6 +520,7 @@ pub fn parse_diff_cover(name: &Path, text: &[u8]) -> Result<ChangeSet> {
             path,
             old_path: None,
             added,
+            noncode: Vec::new(),
             deleted: false,
             binary: false,
         });

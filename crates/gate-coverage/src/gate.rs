@@ -70,6 +70,8 @@ pub struct CoverageConfig {
     pub diff_file: Option<String>,
     /// Changed source files absent from the reports: `uncovered` or `ignore`.
     pub absent_files: AbsentPolicy,
+    /// Changed files that are not source code (tests, docs, examples; globs on repository paths): never counted as unmeasured when no report knows them. Default: the common test and documentation layouts (see the docs); `[]` counts every file in a measured language.
+    pub non_source: Option<Vec<String>>,
     /// Path rewrites FROM=TO applied to report paths before matching.
     pub path_map: Vec<String>,
     /// `none` or `diff-cover`.
@@ -119,6 +121,7 @@ impl Default for CoverageConfig {
             base: None,
             diff_file: None,
             absent_files: AbsentPolicy::Uncovered,
+            non_source: None,
             path_map: Vec::new(),
             compat: Compat::None,
             min_matched_files: 50.0,
@@ -170,6 +173,9 @@ pub struct CoverageArgs {
     /// Changed files absent from the reports: uncovered or ignore
     #[arg(long = "absent-files", id = "absent_files", value_name = "POLICY")]
     pub absent_files: Option<String>,
+    /// Changed files that are not source code, never counted as unmeasured (glob, repeatable; default: test and doc layouts)
+    #[arg(long = "non-source", id = "non_source", value_name = "GLOB")]
+    pub non_source: Vec<String>,
     /// Report path rewrite FROM=TO (repeatable)
     #[arg(long = "path-map", id = "path_map", value_name = "FROM=TO")]
     pub path_map: Vec<String>,
@@ -294,6 +300,12 @@ pub const RULES: &[Rule] = &[
         default_severity: Severity::Warning,
     },
     Rule {
+        id: "coverage-below-minimum",
+        summary: "Total line, branch or diff coverage is below its minimum (`min-total`, `min-branch`, `min-diff`)",
+        help: "Add tests for the uncovered lines the other findings list, or lower the threshold deliberately.",
+        default_severity: Severity::Error,
+    },
+    Rule {
         id: "worst-file",
         summary: "One of the files with the lowest line coverage",
         help: "Information for the summary: the files where tests would add the most.",
@@ -351,6 +363,14 @@ fn glob_set(key: &str, globs: &[String]) -> gate_core::Result<Option<globset::Gl
     b.build()
         .map(Some)
         .map_err(|e| GateError::Config(vec![format!("coverage.{key}: {e}")]))
+}
+
+/// The `non-source` globs: the configured ones, else the defaults.
+fn non_source_globs(config: &CoverageConfig) -> gate_core::Result<Option<globset::GlobSet>> {
+    match &config.non_source {
+        Some(globs) => glob_set("non-source", globs),
+        None => Ok(crate::compute::default_non_source()),
+    }
 }
 
 /// Per-file entries (include/exclude, group membership) and group totals.
@@ -462,7 +482,7 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
         Some(g) => g.ls_files().map_err(to_gate_error)?,
         None => Vec::new(),
     };
-    let mapper = PathMapper::new(tracked, git.as_ref().map(Git::root), rules);
+    let mut mapper = PathMapper::new(tracked, git.as_ref().map(Git::root), rules);
     let mut notes = Vec::new();
     // Commits whose recorded report is the baseline, best first: the merge
     // base (the code the change started from), then the base itself.
@@ -519,6 +539,7 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
     let (changes, compat): (Option<ChangeSet>, Option<DcReport>) = match &text {
         Some((name, t)) => {
             let changes = parse_unified_diff(name, t).map_err(to_gate_error)?;
+            mapper = mapper.with_changed(changes.files.iter().map(|f| f.path.clone()));
             let compat = if config.compat == Compat::DiffCover {
                 let dc = parse_diff_cover(name, t).map_err(to_gate_error)?;
                 Some(diff_cover(&reports, &mapper, &dc))
@@ -530,20 +551,24 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
         None => (None, None),
     };
     let (map, matches) = map_reports(reports, &mapper);
-    let diff = changes.as_ref().map(|c| {
-        diff_coverage(
-            &map,
-            c,
-            &DiffOptions {
-                absent_files: match config.absent_files {
-                    AbsentPolicy::Uncovered => AbsentFiles::Uncovered,
-                    AbsentPolicy::Ignore => AbsentFiles::Ignore,
+    let diff = changes
+        .as_ref()
+        .map(|c| -> gate_core::Result<DiffCoverage> {
+            Ok(diff_coverage(
+                &map,
+                c,
+                &DiffOptions {
+                    absent_files: match config.absent_files {
+                        AbsentPolicy::Uncovered => AbsentFiles::Uncovered,
+                        AbsentPolicy::Ignore => AbsentFiles::Ignore,
+                    },
+                    source_extensions: None,
+                    non_source: non_source_globs(config)?,
+                    exclude,
                 },
-                source_extensions: None,
-                exclude,
-            },
-        )
-    });
+            ))
+        })
+        .transpose()?;
     let (files, groups) = classify_files(per_file(&map), config)?;
     // A report recorded for the commit under test is not a baseline.
     let mut baseline_candidates = Vec::new();
@@ -606,12 +631,32 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
     let mut m = Metric::info("line-coverage", line, "%");
     if let Some(t) = config.total {
         m = m.with_threshold(at_least(t));
+        below_minimum(
+            &mut r,
+            "line-coverage",
+            line,
+            t,
+            format!(
+                "total line coverage {line:.2}% ({}/{} lines) is below the minimum {t}% (min-total)",
+                input.totals.lines_covered, input.totals.lines_measured
+            ),
+        );
     }
     r.metrics.push(m);
     if let Some(b) = input.totals.branch_percent() {
         let mut m = Metric::info("branch-coverage", b, "%");
         if let Some(t) = config.branch {
             m = m.with_threshold(at_least(t));
+            below_minimum(
+                &mut r,
+                "branch-coverage",
+                b,
+                t,
+                format!(
+                    "total branch coverage {b:.2}% ({}/{} branches) is below the minimum {t}% (min-branch)",
+                    input.totals.branches_covered, input.totals.branches_total
+                ),
+            );
         }
         r.metrics.push(m);
     }
@@ -638,28 +683,44 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
     }
     per_file_findings(&mut r, input, config);
     group_metrics(&mut r, input, config);
+    if config.groups.is_empty() {
+        directory_chart(&mut r, input);
+    }
     worst_files(&mut r, input);
     let mut summary = format!(
         "line coverage {line:.2}% ({}/{} lines)",
         input.totals.lines_covered, input.totals.lines_measured
     );
     if let Some(d) = &input.diff {
-        let (value, measured) = match &input.compat {
-            #[allow(clippy::cast_precision_loss)]
-            Some(dc) => (dc.total_percent_covered as f64, dc.total_num_lines),
-            None => (d.percent().unwrap_or(100.0), d.measured),
-        };
-        let mut m = Metric::info("diff-coverage", value, "%");
+        let fig = DiffFigures::new(d, input.compat.as_ref(), config);
+        let mut m = Metric::info("diff-coverage", fig.value, "%");
         if let Some(t) = config.diff {
-            if measured >= config.minimum_changed_lines {
+            if fig.applies {
                 m = m.with_threshold(at_least(t));
+                below_minimum(
+                    &mut r,
+                    "diff-coverage",
+                    fig.value,
+                    t,
+                    format!(
+                        "diff coverage {:.2}% ({}/{} changed lines{}) is below the minimum {t}%",
+                        fig.value,
+                        fig.covered,
+                        fig.measured,
+                        if fig.compat {
+                            ", diff-cover's figure"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
             } else {
                 r.findings.push(Finding::new(
                     "diff-too-small",
                     Severity::Note,
                     format!(
-                        "{measured} measured changed line(s), fewer than minimum-changed-lines ({}): the diff threshold is not applied",
-                        config.minimum_changed_lines
+                        "{} measured changed line(s), fewer than minimum-changed-lines ({}): the diff threshold is not applied",
+                        fig.measured, config.minimum_changed_lines
                     ),
                 ));
             }
@@ -668,10 +729,10 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
         #[allow(clippy::cast_precision_loss)]
         r.metrics.push(Metric::info(
             "changed-lines-measured",
-            measured as f64,
+            fig.measured as f64,
             "count",
         ));
-        for f in &d.files {
+        for f in fig.files.iter().filter(|f| f.in_report) {
             for &(s, e) in &f.uncovered {
                 let what = if s == e {
                     format!("line {s}")
@@ -682,26 +743,66 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
                     Finding::new(
                         "uncovered-changed-lines",
                         Severity::Warning,
-                        format!("{}: changed {what} not covered by tests", f.path),
+                        format!(
+                            "changed {what} not covered by tests (this file: {}/{} measured changed lines covered, {:.2}%)",
+                            f.covered, f.measured, f.percent
+                        ),
                     )
                     .at(Location::lines(f.path.clone(), s, e)),
                 );
             }
         }
-        for p in &d.absent_files {
+        for a in &d.absent_files {
+            let counted = if fig.compat {
+                "not counted (diff-cover leaves out files no report mentions)"
+            } else if config.absent_files == AbsentPolicy::Uncovered {
+                "counted as uncovered"
+            } else {
+                "not counted (absent-files: ignore)"
+            };
             r.findings.push(
                 Finding::new(
                     "changed-file-not-in-report",
                     Severity::Warning,
-                    format!("{p} changed but no coverage report mentions it"),
+                    format!(
+                        "changed, but no coverage report measures this file: its {} changed code line(s) ({}) are {counted}",
+                        a.lines,
+                        a.ranges
+                            .iter()
+                            .map(|&(s, e)| if s == e { s.to_string() } else { format!("{s}-{e}") })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )
-                .at(Location::file(p.clone())),
+                .at(Location::file(a.path.clone())),
             );
         }
         summary.push_str(&format!(
-            ", diff coverage {value:.2}% ({}/{} changed lines, {})",
-            d.covered, d.measured, input.diff_source
+            ", diff coverage {:.2}% ({}/{} changed lines{}, {})",
+            fig.value,
+            fig.covered,
+            fig.measured,
+            if fig.compat {
+                ", diff-cover's figure"
+            } else {
+                ""
+            },
+            input.diff_source
         ));
+        if d.unmeasured > 0 {
+            let files = d.absent_files.len();
+            if fig.compat || config.absent_files == AbsentPolicy::Ignore {
+                summary.push_str(&format!(
+                    "; {} changed line(s) in {files} file(s) no report measures are not counted",
+                    d.unmeasured
+                ));
+            } else {
+                summary.push_str(&format!(
+                    "; {} of them in {files} file(s) no report measures",
+                    d.unmeasured
+                ));
+            }
+        }
     }
     baseline_check(&mut r, &mut summary, input, config, line);
     for n in &input.notes {
@@ -734,16 +835,113 @@ fn evaluate_input(input: &CoverageInput, config: &CoverageConfig) -> gate_core::
         },
         "diff": input.diff.as_ref().map(|d| serde_json::json!({
             "measured": d.measured, "covered": d.covered, "changed": d.changed,
-            "absent_files": d.absent_files,
+            "report_measured": d.report_measured, "unmeasured": d.unmeasured,
+            "absent_files": d.absent_files.iter().map(|a| a.path.clone()).collect::<Vec<_>>(),
+            "absent_lines": d.absent_files.iter().map(|a| serde_json::json!({
+                "path": a.path, "lines": a.lines,
+            })).collect::<Vec<_>>(),
+            "files": d.files.iter().map(|f| serde_json::json!({
+                "path": f.path, "measured": f.measured, "covered": f.covered,
+                "in_report": f.in_report,
+            })).collect::<Vec<_>>(),
         })),
         "diff_cover": input.compat.as_ref().map(|c| serde_json::json!({
             "total_num_lines": c.total_num_lines,
             "total_num_violations": c.total_num_violations,
             "total_percent_covered": c.total_percent_covered,
             "num_changed_lines": c.num_changed_lines,
+            "src_stats": c.src_stats.iter().map(|(p, f)| (p.clone(), serde_json::json!({
+                "percent_covered": f.percent_covered,
+                "violation_lines": f.violation_lines,
+                "covered_lines": f.covered_lines,
+            }))).collect::<serde_json::Map<_, _>>(),
         })),
     });
     r.finish()
+}
+
+/// A `coverage-below-minimum` error when `value` is under `min`: a failed
+/// threshold is an error finding too, so it is counted and annotated.
+fn below_minimum(
+    r: &mut gate_core::report::Report,
+    metric: &str,
+    value: f64,
+    min: f64,
+    message: String,
+) {
+    if at_least(min).judge(value) == gate_core::report::Verdict::Fail {
+        r.findings.push(
+            Finding::new("coverage-below-minimum", Severity::Error, message).with_key(metric),
+        );
+    }
+}
+
+/// Diff coverage of one file, as the figures count it.
+struct FileFigures {
+    path: String,
+    covered: u64,
+    measured: u64,
+    percent: f64,
+    uncovered: Vec<(u32, u32)>,
+    in_report: bool,
+}
+
+/// The one set of diff figures the headline, the metrics and the findings
+/// show: gates' own, or diff-cover's in compat mode.
+struct DiffFigures {
+    value: f64,
+    covered: u64,
+    measured: u64,
+    /// Whether the diff threshold applies (`minimum-changed-lines`).
+    applies: bool,
+    compat: bool,
+    files: Vec<FileFigures>,
+}
+
+impl DiffFigures {
+    fn new(d: &DiffCoverage, compat: Option<&DcReport>, config: &CoverageConfig) -> Self {
+        match compat {
+            #[allow(clippy::cast_precision_loss)]
+            Some(dc) => DiffFigures {
+                value: dc.total_percent_covered as f64,
+                covered: dc.total_num_lines - dc.total_num_violations,
+                measured: dc.total_num_lines,
+                applies: dc.total_num_lines >= config.minimum_changed_lines,
+                compat: true,
+                files: dc
+                    .src_stats
+                    .iter()
+                    .map(|(path, f)| FileFigures {
+                        path: path.clone(),
+                        covered: f.covered_lines.len() as u64,
+                        measured: (f.covered_lines.len() + f.violation_lines.len()) as u64,
+                        percent: f.percent_covered,
+                        uncovered: crate::compute::ranges(&f.violation_lines),
+                        in_report: true,
+                    })
+                    .collect(),
+            },
+            None => DiffFigures {
+                value: d.value(),
+                covered: d.covered,
+                measured: d.measured,
+                applies: !d.below_minimum(config.minimum_changed_lines),
+                compat: false,
+                files: d
+                    .files
+                    .iter()
+                    .map(|f| FileFigures {
+                        path: f.path.clone(),
+                        covered: f.covered,
+                        measured: f.measured,
+                        percent: crate::model::percent(f.covered, f.measured).unwrap_or(100.0),
+                        uncovered: f.uncovered.clone(),
+                        in_report: f.in_report,
+                    })
+                    .collect(),
+            },
+        }
+    }
 }
 
 /// How many of the worst files the report lists (notes, for the summary table).
@@ -779,8 +977,8 @@ fn per_file_findings(
                     "file-below-minimum",
                     Severity::Error,
                     format!(
-                        "{}: line coverage {p:.2}% ({}/{} lines) is below the minimum {min}%{whose}",
-                        f.path, f.counts.lines_covered, f.counts.lines_measured
+                        "line coverage {p:.2}% ({}/{} lines) is below the minimum {min}%{whose}",
+                        f.counts.lines_covered, f.counts.lines_measured
                     ),
                 )
                 .at(Location::file(f.path.clone())),
@@ -847,6 +1045,49 @@ fn group_metrics(
     }
 }
 
+/// Directories the per-directory chart shows at most (the largest by measured lines).
+pub const CHART_DIRECTORIES: usize = 12;
+
+/// Without configured groups, the top-level directories are the groups a
+/// reader looks for: a bar chart of line coverage per top-level directory
+/// (files at the root as `(root)`), when there are at least two.
+fn directory_chart(r: &mut gate_core::report::Report, input: &CoverageInput) {
+    let mut dirs: std::collections::BTreeMap<&str, Counts> = std::collections::BTreeMap::new();
+    for e in &input.files {
+        let p = e.summary.path.as_str();
+        let top = p.split_once('/').map_or("(root)", |(t, _)| t);
+        dirs.entry(top).or_default().add(&e.summary.counts);
+    }
+    dirs.retain(|_, c| c.lines_measured > 0);
+    if dirs.len() < 2 {
+        return;
+    }
+    let mut largest: Vec<(&str, Counts)> = dirs.into_iter().collect();
+    largest.sort_by(|a, b| {
+        b.1.lines_measured
+            .cmp(&a.1.lines_measured)
+            .then(a.0.cmp(b.0))
+    });
+    largest.truncate(CHART_DIRECTORIES);
+    largest.sort_by(|a, b| a.0.cmp(b.0));
+    let values = largest
+        .iter()
+        .map(|(_, c)| (c.line_percent().unwrap_or(0.0) * 100.0).round() / 100.0)
+        .collect();
+    r.charts.push(gate_core::report::Chart {
+        y_max: Some(100.0),
+        title: "Line coverage per top-level directory".into(),
+        x_label: "directory".into(),
+        y_label: "line coverage (%)".into(),
+        x: largest.iter().map(|(d, _)| (*d).to_string()).collect(),
+        series: vec![gate_core::report::Series {
+            name: "line coverage".into(),
+            kind: gate_core::report::SeriesKind::Bar,
+            values,
+        }],
+    });
+}
+
 /// The files with the lowest line coverage, as notes (the summary's table).
 fn worst_files(r: &mut gate_core::report::Report, input: &CoverageInput) {
     let worst = input
@@ -870,7 +1111,9 @@ fn worst_files(r: &mut gate_core::report::Report, input: &CoverageInput) {
                     f.counts.lines_measured
                 ),
             )
-            .with_key(f.path.clone()),
+            // Findings sort by key among notes without a location: the rank
+            // first keeps them worst first (then by path, as ranked).
+            .with_key(format!("{:02}:{}", rank + 1, f.path)),
         );
     }
 }
@@ -1005,7 +1248,6 @@ pub fn evaluate_files(
     for r in reports {
         parsed.push(crate::parse_file(r).map_err(to_gate_error)?);
     }
-    let mapper = PathMapper::new(Vec::new(), None, Vec::new());
     let (text, changes) = match diff {
         Some(d) => {
             let t = std::fs::read(d).map_err(|e| GateError::read(d, e))?;
@@ -1014,6 +1256,11 @@ pub fn evaluate_files(
         }
         None => (None, None),
     };
+    let mapper = PathMapper::new(Vec::new(), None, Vec::new()).with_changed(
+        changes
+            .iter()
+            .flat_map(|c| c.files.iter().map(|f| f.path.clone())),
+    );
     let compat = match (&text, config.compat) {
         (Some(t), Compat::DiffCover) => {
             let dc = parse_diff_cover(Path::new("diff"), t).map_err(to_gate_error)?;
@@ -1022,9 +1269,23 @@ pub fn evaluate_files(
         _ => None,
     };
     let (map, matches) = map_reports(parsed, &mapper);
-    let diff = changes
-        .as_ref()
-        .map(|c| diff_coverage(&map, c, &DiffOptions::default()));
+    let exclude = glob_set("exclude", &config.exclude)?;
+    let non_source = non_source_globs(config)?;
+    let diff = changes.as_ref().map(|c| {
+        diff_coverage(
+            &map,
+            c,
+            &DiffOptions {
+                absent_files: match config.absent_files {
+                    AbsentPolicy::Uncovered => AbsentFiles::Uncovered,
+                    AbsentPolicy::Ignore => AbsentFiles::Ignore,
+                },
+                source_extensions: None,
+                non_source,
+                exclude,
+            },
+        )
+    });
     let (files, groups) = classify_files(per_file(&map), config)?;
     let input = CoverageInput {
         totals: map.totals(),

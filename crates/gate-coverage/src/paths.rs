@@ -40,6 +40,8 @@ pub struct PathMapper {
     by_name: HashMap<String, Vec<String>>,
     root: Option<String>,
     rules: Vec<PathRule>,
+    /// Without a repository: the files the change names (repository paths).
+    changed: HashSet<String>,
 }
 
 /// How a report path was resolved.
@@ -74,7 +76,40 @@ impl PathMapper {
                 s
             }),
             rules,
+            changed: HashSet::new(),
         }
+    }
+
+    /// Without a repository, the change's paths are the only repository
+    /// paths known: a report path under one of the report's source roots
+    /// maps onto the changed file it ends with (`/w/proj/lib` + `b.py` onto
+    /// `lib/b.py`), so a file under a second root is not dropped.
+    #[must_use]
+    pub fn with_changed(mut self, paths: impl IntoIterator<Item = String>) -> Self {
+        if !self.has_repo() {
+            self.changed = paths.into_iter().collect();
+        }
+        self
+    }
+
+    /// The changed path that `candidate` is, or (absolute) ends with after a
+    /// `/`, the longest such.
+    fn changed_match(&self, candidate: &str) -> Option<String> {
+        if self.changed.contains(candidate) {
+            return Some(candidate.to_string());
+        }
+        // A relative path is already repository-relative (or needs --path-map).
+        if !is_absolute(candidate) {
+            return None;
+        }
+        let mut rest = candidate;
+        while let Some((_, tail)) = rest.split_once('/') {
+            if self.changed.contains(tail) {
+                return Some(tail.to_string());
+            }
+            rest = tail;
+        }
+        None
     }
 
     fn has_repo(&self) -> bool {
@@ -116,6 +151,11 @@ impl PathMapper {
             candidates.push(s.to_string());
         }
         if !self.has_repo() {
+            for c in &candidates {
+                if let Some(m) = self.changed_match(c) {
+                    return Resolution::Matched(m);
+                }
+            }
             // Without a repository: the first relative candidate.
             let best = candidates
                 .iter()
@@ -369,5 +409,27 @@ mod tests {
     fn rule_parse() {
         assert!("nope".parse::<PathRule>().is_err());
         assert_eq!("a=b".parse::<PathRule>().unwrap().to, "b");
+    }
+
+    #[test]
+    fn without_a_repository_the_change_names_the_files() {
+        let m = PathMapper::new(vec![], None, vec![]).with_changed(vec![
+            "src/a.py".to_string(),
+            "lib/b.py".to_string(),
+            "__init__.py".to_string(),
+        ]);
+        let roots = vec!["/w/proj/src".to_string(), "/w/proj/lib".to_string()];
+        assert_eq!(m.map("a.py", &roots).as_deref(), Some("src/a.py"));
+        assert_eq!(m.map("b.py", &roots).as_deref(), Some("lib/b.py"));
+        assert_eq!(
+            m.map("/home/runner/work/p/p/lib/b.py", &[]).as_deref(),
+            Some("lib/b.py")
+        );
+        // A relative path is taken as it is, never shortened onto another file.
+        assert_eq!(
+            m.map("pkg/__init__.py", &[]).as_deref(),
+            Some("pkg/__init__.py")
+        );
+        assert_eq!(m.map("c.py", &roots).as_deref(), Some("c.py"));
     }
 }

@@ -205,6 +205,7 @@ fn args() -> CoverageArgs {
         base: None,
         diff_file: None,
         absent_files: None,
+        non_source: vec![],
         path_map: vec![],
         compat: None,
         max_drop: None,

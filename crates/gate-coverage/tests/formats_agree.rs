@@ -2,7 +2,7 @@
 //! Cobertura and Clover files written by one test run give the same line
 //! coverage once paths are mapped.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers
+#![allow(clippy::unwrap_used)] // test helpers
 
 use std::path::{Path, PathBuf};
 
@@ -31,10 +31,11 @@ fn js_formats_agree_on_line_coverage() {
         "js-commander-jest-v8",
     ] {
         let dir = fixtures().join(d);
-        if !dir.exists() {
-            eprintln!("skipping: {} not found", dir.display());
-            return;
-        }
+        assert!(
+            dir.exists(),
+            "fixture {} (../shared) is required",
+            dir.display()
+        );
         let (lcov, f) = totals(&dir, "lcov.info");
         assert_eq!(f, gate_coverage::Format::Lcov);
         let (abs, _) = totals(&dir, "lcov.abs.info");
@@ -54,6 +55,38 @@ fn js_formats_agree_on_line_coverage() {
             (ist.branches_total, ist.branches_covered),
             "{d} branches"
         );
+        // Istanbul's Clover output: each `cond` line's truecount/falsecount
+        // are its branches taken/not taken (summed here from the text).
+        let text = std::fs::read_to_string(dir.join("clover.xml")).unwrap();
+        let attr = |line: &str, k: &str| -> Option<u64> {
+            let at = line.find(&format!(" {k}=\""))? + k.len() + 3;
+            line[at..].split('"').next()?.parse().ok()
+        };
+        let (mut total, mut taken) = (0, 0);
+        for l in text.lines().filter(|l| l.contains("type=\"cond\"")) {
+            let t = attr(l, "truecount").unwrap();
+            total += t + attr(l, "falsecount").unwrap();
+            taken += t;
+        }
+        assert_eq!(
+            (clo.branches_total, clo.branches_covered),
+            (total, taken),
+            "{d} clover branches"
+        );
+        // Where every branch sits on a statement line (c8, V8), that is the
+        // file's own project metrics and the same run's LCOV.
+        if d == "js-semver-c8" || d == "js-commander-jest-v8" {
+            let project = text
+                .lines()
+                .find(|l| l.trim_start().starts_with("<metrics"))
+                .unwrap();
+            let own = (
+                attr(project, "conditionals").unwrap(),
+                attr(project, "coveredconditionals").unwrap(),
+            );
+            assert_eq!((total, taken), own, "{d}");
+            assert_eq!((lcov.branches_total, lcov.branches_covered), own, "{d}");
+        }
         // Istanbul's own summary.
         let summary: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("coverage-summary.json")).unwrap(),
@@ -72,4 +105,37 @@ fn js_formats_agree_on_line_coverage() {
             "{d} summary branches"
         );
     }
+}
+
+/// The issue's command: Istanbul's Clover output of semver (c8) holds its
+/// branch minimum like the same run's LCOV does (974/976, not 726/1452).
+#[test]
+fn istanbul_clover_branch_minimum_through_the_binary() {
+    let dir = fixtures().join("js-semver-c8");
+    let run = |report: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gate-coverage"))
+            .current_dir(&dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .args(["--report", report, "--min-branch", "80", "--no-record"])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let branch = j["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "branch-coverage")
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap();
+        (out.status.code(), branch)
+    };
+    let (code, clover) = run("clover.xml");
+    let (lcov_code, lcov) = run("lcov.info");
+    assert_eq!(clover, lcov);
+    assert_eq!(clover, 974.0 / 976.0 * 100.0);
+    assert_eq!((code, lcov_code), (Some(0), Some(0)));
 }

@@ -37,6 +37,9 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
     let mut rec = Record::default();
     let mut buf = Vec::with_capacity(256);
     let mut lineno: u64 = 0;
+    // The last non-blank line, when it had no end of line: a cut line unless
+    // it is the final `end_of_record`.
+    let mut unterminated: Option<(u64, String)> = None;
     loop {
         buf.clear();
         let n = reader
@@ -46,6 +49,10 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
             break;
         }
         lineno += 1;
+        if buf.last() != Some(&b'\n') && !buf.trim_ascii().is_empty() {
+            let shown = String::from_utf8_lossy(&buf[..buf.len().min(80)]);
+            unterminated = Some((lineno, shown.trim_end().to_string()));
+        }
         let mut line: &[u8] = &buf;
         while let [rest @ .., b'\n' | b'\r'] = line {
             line = rest;
@@ -61,9 +68,14 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
         let err = |msg: String| CoverageError::parse(name, Some(lineno), msg, HINT);
         match directive {
             b"SF" => {
-                if rec.path.is_some() {
-                    // A missing end_of_record: close the previous record.
-                    finish_record(&mut set, &mut rec);
+                if let Some(open) = &rec.path {
+                    // A missing end_of_record: two files' records ran
+                    // together (a concatenation of a cut file).
+                    return Err(err(format!(
+                        "SF record for `{}` starts before the record for `{open}` (line {}) ended: no end_of_record; the file looks truncated or badly concatenated",
+                        String::from_utf8_lossy(content).trim(),
+                        rec.started_at
+                    )));
                 }
                 let path = std::str::from_utf8(content)
                     .map_err(|_| err("SF path is not valid UTF-8".into()))?
@@ -175,18 +187,32 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
             }
         }
     }
-    if rec.path.is_some() {
-        // Truncated file: keep what was read (lcov itself accepts a missing
-        // final end_of_record), but an SF with nothing after it is an error.
-        if rec.da.is_empty() && rec.brda.is_empty() && rec.functions.is_empty() {
-            return Err(CoverageError::parse(
-                name,
-                Some(rec.started_at),
-                "the last SF record has no data and no end_of_record: the file looks truncated",
-                HINT,
-            ));
-        }
-        finish_record(&mut set, &mut rec);
+    if let Some(open) = &rec.path {
+        // A truncated file: what was read is a prefix of the real report,
+        // and a prefix can read as any figure. Refused, never guessed.
+        let cut = match &unterminated {
+            Some((l, text)) => format!("; line {l} (`{text}`) is cut off"),
+            None => String::new(),
+        };
+        return Err(CoverageError::parse(
+            name,
+            Some(unterminated.as_ref().map_or(lineno, |(l, _)| *l)),
+            format!(
+                "the record for `{open}` (SF at line {}) has no end_of_record{cut}: the file looks truncated",
+                rec.started_at
+            ),
+            HINT,
+        ));
+    }
+    if let Some((l, text)) = unterminated
+        && text.trim() != "end_of_record"
+    {
+        return Err(CoverageError::parse(
+            name,
+            Some(l),
+            format!("the last line (`{text}`) has no end of line: the file looks truncated"),
+            HINT,
+        ));
     }
     if set.is_empty() {
         return Err(CoverageError::parse(
@@ -423,9 +449,40 @@ mod tests {
     }
 
     #[test]
-    fn missing_final_end_of_record_is_accepted() {
-        let f = p("SF:a.c\nDA:1,1");
+    fn final_end_of_record_without_newline_is_accepted() {
+        let f = p("SF:a.c\nDA:1,1\nend_of_record");
         assert_eq!(f[0].lines.len(), 1);
+        let f = p("SF:a.c\r\nDA:1,1\r\nend_of_record\r\n\r\n");
+        assert_eq!(f[0].lines.len(), 1);
+    }
+
+    #[test]
+    fn records_without_end_of_record_and_cut_lines_are_refused() {
+        let err = |s: &str| {
+            parse(Path::new("t.info"), s.as_bytes())
+                .unwrap_err()
+                .to_string()
+        };
+        // A record without end_of_record, cut at a line boundary.
+        let e = err("SF:a.c\nDA:1,1\n");
+        assert!(
+            e.starts_with("t.info:2:") && e.contains("no end_of_record"),
+            "{e}"
+        );
+        // Cut in the middle of a line: the cut line is named.
+        let e = err("SF:a.c\nDA:1,1\nDA:2,");
+        assert!(e.starts_with("t.info:3:") && e.contains("`DA:2,`"), "{e}");
+        let e = err("SF:a.c\nDA:1,1\nDA:12,3");
+        assert!(e.starts_with("t.info:3:") && e.contains("cut off"), "{e}");
+        // Cut inside end_of_record.
+        let e = err("SF:a.c\nDA:1,1\nend_of_re");
+        assert!(e.starts_with("t.info:3:"), "{e}");
+        // Two records run together.
+        let e = err("SF:a.c\nDA:1,1\nSF:b.c\nDA:1,1\nend_of_record\n");
+        assert!(e.starts_with("t.info:3:") && e.contains("`a.c`"), "{e}");
+        // A complete file whose last line lacks its end of line is cut too.
+        let e = err("SF:a.c\nDA:1,1\nend_of_record\nTN:x");
+        assert!(e.starts_with("t.info:4:"), "{e}");
     }
 
     #[test]

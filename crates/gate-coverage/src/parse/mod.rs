@@ -3,6 +3,7 @@
 
 pub mod go;
 pub mod json;
+pub mod latin1;
 pub mod lcov;
 pub mod xml;
 
@@ -91,10 +92,11 @@ fn memfind(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Read and parse the report at `path`.
+/// Read and parse the report at `path`. Only a regular file (or a link to
+/// one) is opened: a FIFO or a device would block or never end.
 pub fn parse_file(path: &Path) -> Result<Report> {
-    let f = std::fs::File::open(path).map_err(|e| CoverageError::io(path, e))?;
-    if f.metadata().is_ok_and(|m| m.is_dir()) {
+    let meta = std::fs::metadata(path).map_err(|e| CoverageError::io(path, e))?;
+    if meta.is_dir() {
         return Err(CoverageError::parse(
             path,
             None,
@@ -102,14 +104,55 @@ pub fn parse_file(path: &Path) -> Result<Report> {
             "pass the report file itself (e.g. coverage/lcov.info)",
         ));
     }
+    if !meta.is_file() {
+        return Err(CoverageError::parse(
+            path,
+            None,
+            "this is not a regular file (a FIFO, socket or device), so it is not read: it could block forever",
+            "write the report to a file first and pass that file (e.g. coverage/lcov.info)",
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| CoverageError::io(path, e))?;
     parse_reader(path, BufReader::with_capacity(256 * 1024, f))
+}
+
+/// Parse XML in its declared encoding: UTF-8 as is, ISO-8859-1 and
+/// windows-1252 transcoded while streaming, anything else refused with the
+/// conversion command.
+fn parse_xml(name: &Path, reader: impl BufRead, declared: Option<&str>) -> Result<xml::XmlReport> {
+    use latin1::XmlEncoding;
+    match declared.map(|d| (latin1::classify(d), d)) {
+        None | Some((XmlEncoding::Utf8, _)) => xml::parse(name, reader),
+        Some((e @ (XmlEncoding::Latin1 | XmlEncoding::Windows1252), _)) => {
+            xml::parse(name, latin1::Transcode::new(reader, e))
+        }
+        Some((XmlEncoding::Other, d)) => Err(CoverageError::parse(
+            name,
+            Some(1),
+            format!(
+                "the XML declares encoding=\"{d}\"; gate-coverage reads UTF-8, ISO-8859-1 and windows-1252"
+            ),
+            format!(
+                "convert it to UTF-8, e.g. `iconv -f {d} -t UTF-8 report.xml > report.utf8.xml`, and set encoding=\"UTF-8\" in its XML declaration"
+            ),
+        )),
+    }
 }
 
 /// Parse a report from `reader`; `name` is used in messages (and, for XML
 /// errors, re-read to find the line number when it is a real file).
 pub fn parse_reader(name: &Path, mut reader: impl BufRead) -> Result<Report> {
     let prefix = reader.fill_buf().map_err(|e| CoverageError::io(name, e))?;
+    if prefix.starts_with(b"\xFF\xFE") || prefix.starts_with(b"\xFE\xFF") {
+        return Err(CoverageError::parse(
+            name,
+            Some(1),
+            "the report is UTF-16 (it starts with a UTF-16 byte order mark); gate-coverage reads UTF-8, ISO-8859-1 and windows-1252",
+            "convert it to UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 report.xml > report.utf8.xml`, and set encoding=\"UTF-8\" in its XML declaration",
+        ));
+    }
     let detected = detect(prefix);
+    let encoding = latin1::declared_encoding(prefix);
     let (format, files, roots) = match detected {
         Detected::Empty => {
             return Err(CoverageError::parse(
@@ -136,7 +179,7 @@ pub fn parse_reader(name: &Path, mut reader: impl BufRead) -> Result<Report> {
             ));
         }
         Detected::Xml => {
-            let r = xml::parse(name, reader)?;
+            let r = parse_xml(name, reader, encoding.as_deref())?;
             (r.format, r.files, r.roots)
         }
         Detected::Format(Format::Lcov) => (Format::Lcov, lcov::parse(name, reader)?, Vec::new()),
@@ -152,7 +195,7 @@ pub fn parse_reader(name: &Path, mut reader: impl BufRead) -> Result<Report> {
             (Format::LlvmCov, json::parse_llvm(name, reader)?, Vec::new())
         }
         Detected::Format(f) => {
-            let r = xml::parse(name, reader)?;
+            let r = parse_xml(name, reader, encoding.as_deref())?;
             debug_assert_eq!(r.format, f);
             (r.format, r.files, r.roots)
         }

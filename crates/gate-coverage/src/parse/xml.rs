@@ -29,6 +29,8 @@ pub struct XmlError {
 
 const HINT_TRUNC: &str = "the report looks cut off or corrupted: regenerate it and make sure the coverage step finished (disk full? killed job?)";
 
+const HINT_ENCODING: &str = "declare the file's encoding in its first line (e.g. `<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>`), or convert it to UTF-8: `iconv -f ISO-8859-1 -t UTF-8 report.xml > report.utf8.xml`";
+
 /// Parse a Cobertura, JaCoCo or Clover report.
 pub fn parse(name: &Path, reader: impl BufRead) -> Result<XmlReport> {
     parse_inner(reader).map_err(|e| {
@@ -76,13 +78,23 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
     let mut current: Option<String> = None;
     let mut package = String::new();
     let mut saw_file = false;
+    let mut clover = CloverFile::default();
 
     loop {
         let pos = xml.buffer_position();
-        let ev = xml.read_event_into(&mut buf).map_err(|e| XmlError {
-            offset: xml.error_position(),
-            message: format!("invalid XML: {e}"),
-            hint: HINT_TRUNC.into(),
+        let ev = xml.read_event_into(&mut buf).map_err(|e| match e {
+            quick_xml::Error::Encoding(_) => XmlError {
+                offset: xml.error_position(),
+                message:
+                    "the report is not valid UTF-8, and its XML declaration names no other encoding"
+                        .into(),
+                hint: HINT_ENCODING.into(),
+            },
+            e => XmlError {
+                offset: xml.error_position(),
+                message: format!("invalid XML: {e}"),
+                hint: HINT_TRUNC.into(),
+            },
         })?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -166,10 +178,25 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
                     }
                     (Dialect::Clover, "file") => {
                         let path = attr(e, "path").or_else(|| attr(e, "name"));
+                        clover = CloverFile::default();
                         if let Some(p) = path {
                             set.entry(&p);
                             saw_file = true;
                             current = if is_empty { None } else { Some(p) };
+                        }
+                    }
+                    (Dialect::Clover, "metrics") if current.is_some() => {
+                        // The file's own figures come first; a class's later.
+                        if clover.metrics.is_none()
+                            && let (Some(_), Some(_)) = (
+                                raw_attr(e, "conditionals"),
+                                raw_attr(e, "coveredconditionals"),
+                            )
+                        {
+                            clover.metrics = Some((
+                                count_attr(e, "conditionals"),
+                                count_attr(e, "coveredconditionals"),
+                            ));
                         }
                     }
                     (Dialect::Clover, "line") => {
@@ -181,12 +208,12 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
                             match ty.as_str() {
                                 "stmt" => f.lines.push(LineCov::measured(l, count)),
                                 "cond" => {
-                                    let mut lc = LineCov::measured(l, count);
-                                    let t = count_attr(e, "truecount");
-                                    let fa = count_attr(e, "falsecount");
-                                    lc.br_total = 2;
-                                    lc.br_covered = u16::from(t > 0) + u16::from(fa > 0);
-                                    f.lines.push(lc);
+                                    clover.conds.push((
+                                        f.lines.len(),
+                                        count_attr(e, "truecount"),
+                                        count_attr(e, "falsecount"),
+                                    ));
+                                    f.lines.push(LineCov::measured(l, count));
                                 }
                                 "method" => {
                                     f.functions_found = f.functions_found.saturating_add(1);
@@ -215,7 +242,13 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
                         }
                     }
                     "methods" => in_methods = in_methods.saturating_sub(1),
-                    "class" | "sourcefile" | "file" => current = None,
+                    "file" if dialect == Dialect::Clover => {
+                        if let Some(path) = current.take() {
+                            clover.finish(set.entry(&path).0);
+                        }
+                    }
+                    "class" if dialect == Dialect::Cobertura => current = None,
+                    "sourcefile" | "file" => current = None,
                     "package" if dialect == Dialect::JaCoCo => package.clear(),
                     _ => {}
                 }
@@ -273,6 +306,59 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
         files: set.finish(),
         roots,
     })
+}
+
+/// The `cond` lines of one Clover `<file>`, read once the file ends: their
+/// `truecount`/`falsecount` mean different things per producer.
+#[derive(Default)]
+struct CloverFile {
+    /// The file's `<metrics conditionals coveredconditionals>`.
+    metrics: Option<(u64, u64)>,
+    /// Index of the line in the file's (not yet sorted) lines, truecount, falsecount.
+    conds: Vec<(usize, u64, u64)>,
+}
+
+impl CloverFile {
+    /// Set the branch counts of the file's `cond` lines.
+    ///
+    /// OpenClover: a `cond` line is one decision, `truecount`/`falsecount`
+    /// are how often it went each way (2 branches, covered when taken).
+    /// Istanbul's Clover reporter: `truecount` is the number of the line's
+    /// branches taken and `falsecount` the number not taken. The reading
+    /// closer to the file's own `<metrics conditionals coveredconditionals>`
+    /// wins (Istanbul's metrics also count branches on lines without a
+    /// statement, which its `<line>`s leave out, so it is not always exact);
+    /// OpenClover's on a tie or without metrics.
+    fn finish(&mut self, f: &mut FileCoverage) {
+        let conds = std::mem::take(&mut self.conds);
+        if conds.is_empty() {
+            return;
+        }
+        let (mut ist, mut open) = ((0u64, 0u64), (0u64, 0u64));
+        for &(_, t, fa) in &conds {
+            ist.0 = ist.0.saturating_add(t.saturating_add(fa));
+            ist.1 = ist.1.saturating_add(t);
+            open.0 += 2;
+            open.1 += u64::from(t > 0) + u64::from(fa > 0);
+        }
+        let distance =
+            |(a, b): (u64, u64), (c, d): (u64, u64)| a.abs_diff(c).saturating_add(b.abs_diff(d));
+        let istanbul = self
+            .metrics
+            .is_some_and(|m| distance(ist, m) < distance(open, m));
+        for (i, t, fa) in conds {
+            let (total, covered) = if istanbul {
+                (t.saturating_add(fa), t)
+            } else {
+                (2, u64::from(t > 0) + u64::from(fa > 0))
+            };
+            if let Some(lc) = f.lines.get_mut(i) {
+                lc.br_total = saturate16(total);
+                lc.br_covered = saturate16(covered.min(total));
+            }
+        }
+        self.metrics = None;
+    }
 }
 
 fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
@@ -418,6 +504,29 @@ mod tests {
                 c.functions_found
             ),
             (2, 1, 2, 1, 1)
+        );
+    }
+
+    #[test]
+    fn clover_cond_counts_per_producer() {
+        let branches = |xml: &str| {
+            let c = p(xml).files[0].counts();
+            (c.lines_measured, c.branches_total, c.branches_covered)
+        };
+        // Istanbul: truecount = branches taken, falsecount = not taken; the
+        // file's <metrics> agree with that reading.
+        assert_eq!(
+            branches(
+                r#"<coverage clover="3.2.0"><project><package name="p"><file name="a.js" path="a.js"><metrics statements="2" coveredstatements="2" conditionals="5" coveredconditionals="3"/><line num="1" count="1" type="cond" truecount="1" falsecount="0"/><line num="2" count="4" type="cond" truecount="2" falsecount="2"/></file></package></project></coverage>"#
+            ),
+            (2, 5, 3)
+        );
+        // OpenClover: a decision with how often it went each way, inside a class.
+        assert_eq!(
+            branches(
+                r#"<coverage clover="4.4.1"><project><package name="p"><file name="A.java" path="A.java"><metrics conditionals="4" coveredconditionals="3"/><class name="A"><metrics conditionals="4" coveredconditionals="3"/></class><line num="3" count="7" type="cond" truecount="5" falsecount="2"/><line num="9" count="1" type="cond" truecount="1" falsecount="0"/></file></package></project></coverage>"#
+            ),
+            (2, 4, 3)
         );
     }
 
