@@ -310,6 +310,12 @@ pub const RULES: &[Rule] = &[
         default_severity: Severity::Error,
     },
     Rule {
+        id: "reachability-unchecked",
+        summary: "Reachability is not checked: the SBOM has no root component the graph starts at",
+        help: "Nothing to do for an SBOM of an environment or an image; give it a `metadata.component` with a `bom-ref` and a `dependencies` entry for it to have its reachability checked.",
+        default_severity: Severity::Note,
+    },
+    Rule {
         id: "no-dependency-graph",
         summary: "The SBOM has no `dependencies` graph",
         help: "Produce the SBOM with its dependency graph (gate-sbom always writes it).",
@@ -1074,6 +1080,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             lacking.push((d.path.as_str(), c));
             if config.unreachable != Level::Ignore
                 && a.has_graph
+                && a.unrooted.is_none()
                 && c.bom_ref.as_ref().is_none_or(|b| !a.reachable.contains(b))
             {
                 unreachable += 1;
@@ -1124,6 +1131,22 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                 }
             }
         }
+        if let (true, Some(why), false) = (
+            a.has_graph,
+            &a.unrooted,
+            config.unreachable == Level::Ignore,
+        ) {
+            r.findings.push(
+                Finding::new(
+                    "reachability-unchecked",
+                    Severity::Note,
+                    format!(
+                        "reachability is not checked: {why}; the dependency graph itself is (every ref must name a component)"
+                    ),
+                )
+                .at(loc()),
+            );
+        }
         if !a.has_graph && config.unreachable != Level::Ignore {
             r.findings.push(
                 Finding::new(
@@ -1161,6 +1184,11 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
     ];
     let mut shares = Vec::new();
     for (name, n, min, rule, what) in coverage {
+        let key = match what {
+            "hash" => "min-hashes",
+            "license" => "min-licenses",
+            _ => "min-purls",
+        };
         let value = percent(n, total);
         shares.push(value);
         let mut m = Metric::info(name, value, "%");
@@ -1183,7 +1211,7 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                                 rule,
                                 Severity::Error,
                                 format!(
-                                    "{} has no {what} (min-{what}s {min}%, have {value}%)",
+                                    "{} has no {what} ({key} {min}%, have {value}%)",
                                     c.label()
                                 ),
                             )
