@@ -989,13 +989,10 @@ fn is_local(c: &validate::Comp) -> bool {
     })
 }
 
+/// `n` of `d` in percent; a share of nothing is no figure at all (not 100 %).
 #[allow(clippy::cast_precision_loss)]
-fn percent(n: usize, d: usize) -> f64 {
-    if d == 0 {
-        100.0
-    } else {
-        ((n as f64) * 10000.0 / (d as f64)).round() / 100.0
-    }
+fn percent(n: usize, d: usize) -> Option<f64> {
+    (d > 0).then(|| ((n as f64) * 10000.0 / (d as f64)).round() / 100.0)
 }
 
 /// Whether a component's license expression cannot be satisfied without a denied id.
@@ -1189,7 +1186,9 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             "license" => "min-licenses",
             _ => "min-purls",
         };
-        let value = percent(n, total);
+        let Some(value) = percent(n, total) else {
+            continue;
+        };
         shares.push(value);
         let mut m = Metric::info(name, value, "%");
         if let Some(min) = min {
@@ -1290,7 +1289,33 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                 .push(Metric::info("licenses-changed", licenses as f64, "count"));
         }
     }
-    r.checked = (total + input.docs.len()) as u64;
+    // What was checked is components: a document that lists none checked
+    // nothing (its schema validity alone describes no software). `diff` also
+    // compared the base's components.
+    let base_components: usize = input
+        .bases
+        .iter()
+        .filter(|b| !b.absent)
+        .map(|b| b.analysis.components.iter().filter(|c| !c.in_root).count())
+        .sum();
+    r.checked = (total + base_components) as u64;
+    if r.checked == 0 {
+        let empty: Vec<&str> = input
+            .docs
+            .iter()
+            .filter(|d| !d.absent)
+            .map(|d| d.path.as_str())
+            .collect();
+        r.findings.push(Finding::new(
+            gate_core::report::NOTHING_CHECKED.id,
+            Severity::Error,
+            format!(
+                "{} list{} no component: an SBOM of nothing is not evidence of anything. Point the gate at the lockfile of a project with dependencies, or check the SBOM another tool wrote in full",
+                if empty.is_empty() { "the inputs".to_string() } else { empty.join(", ") },
+                if empty.len() == 1 { "s" } else { "" }
+            ),
+        ));
+    }
     let verb = match input.mode {
         "check" => "checked",
         "diff" => "compared",
@@ -1307,14 +1332,21 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
             }
         })
         .collect();
-    let mut summary = format!(
-        "{verb} {}: {total} components, hashes {}%, licenses {}%, purls {}%, {} invalid",
-        names.join(", "),
-        gate_core::report::format_number(shares[0]),
-        gate_core::report::format_number(shares[1]),
-        gate_core::report::format_number(shares[2]),
-        invalid_docs
-    );
+    let mut summary = match shares[..] {
+        [h, l, p] => format!(
+            "{verb} {}: {total} components, hashes {}%, licenses {}%, purls {}%, {} invalid",
+            names.join(", "),
+            gate_core::report::format_number(h),
+            gate_core::report::format_number(l),
+            gate_core::report::format_number(p),
+            invalid_docs
+        ),
+        _ => format!(
+            "{verb} {}: 0 components (no hash, licence or purl share to measure), {} invalid",
+            names.join(", "),
+            invalid_docs
+        ),
+    };
     if diffing {
         let sum = |f: fn(&crate::diff::Changes) -> usize| -> usize {
             changes.iter().map(|(_, _, c)| f(c)).sum()

@@ -896,3 +896,48 @@ fn gates_yml_section() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("NotALicense"), "{}", r.stderr);
 }
+
+/// A lockfile that locks nothing but the project itself gives an SBOM of 0
+/// components: nothing was checked, so the gate fails, and no share of
+/// nothing is reported as 100 %. `check` of that SBOM says the same.
+#[test]
+fn an_sbom_of_nothing_does_not_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"alone\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    let mut c = gate(tmp.path());
+    c.args(["--cargo-metadata", "never", "--format", "json"]);
+    let r = run(c);
+    let rep = report(&r);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rep["checked"], 0);
+    let summary = rep["summary"].as_str().unwrap();
+    assert!(!summary.contains("100"), "{summary}");
+    assert!(summary.contains("0 components"), "{summary}");
+    let metrics: Vec<&str> = rep["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(!metrics.contains(&"hash-coverage"), "{metrics:?}");
+    let f = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "nothing-checked")
+        .unwrap();
+    assert!(
+        f["message"].as_str().unwrap().contains("sbom.cdx.json"),
+        "{f}"
+    );
+
+    let mut c = gate(tmp.path());
+    c.args(["check", "sbom.cdx.json", "--format", "json"]);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(report(&r)["checked"], 0);
+}
