@@ -10,6 +10,16 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
 }
 
+/// Whether `../shared/fixtures` is here; a test without it is skipped with
+/// the reason, and fails under CI (`CI` set), where it must be.
+fn have_fixtures() -> bool {
+    let ok = fixtures().exists();
+    if !ok {
+        testkit::skip(&format!("{} not found", fixtures().display()));
+    }
+    ok
+}
+
 fn rustsec() -> String {
     fixtures()
         .join("advisories/rustsec")
@@ -82,7 +92,7 @@ fn metric(r: &serde_json::Value, name: &str) -> f64 {
 
 #[test]
 fn cargo_lock_fails_with_cargo_audits_findings_at_their_lines() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -138,7 +148,7 @@ fn cargo_lock_fails_with_cargo_audits_findings_at_their_lines() {
 
 #[test]
 fn sarif_results_point_at_package_lines() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.24.0.Cargo.lock");
@@ -170,7 +180,7 @@ fn sarif_results_point_at_package_lines() {
 
 #[test]
 fn stale_missing_and_wrong_databases_exit_4() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
@@ -201,6 +211,7 @@ fn stale_missing_and_wrong_databases_exit_4() {
     let o = gate(repo.path(), &["--max-db-age", "off"]);
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert!(o.stderr.contains("no advisory database"), "{}", o.stderr);
+    assert!(o.stderr.contains("--fetch"), "{}", o.stderr);
     // npm data cannot vouch for a Cargo.lock
     let o = gate(
         repo.path(),
@@ -216,7 +227,7 @@ fn stale_missing_and_wrong_databases_exit_4() {
 
 #[test]
 fn malformed_advisory_names_file_and_line() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
@@ -235,7 +246,7 @@ fn malformed_advisory_names_file_and_line() {
 
 #[test]
 fn truncated_binary_and_unknown_lockfiles_exit_4_with_a_line() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let text =
@@ -308,7 +319,7 @@ fn write(p: &Path, text: &str) {
 
 #[test]
 fn ignores_reason_expiry_and_unused() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -356,6 +367,40 @@ fn ignores_reason_expiry_and_unused() {
             .any(|f| f["rule"] == "ignore-expired")
     );
 
+    // Expired and matching nothing: still an expired ignore, the gate fails
+    // (it used to pass with an `ignore-unused` warning).
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  max-db-age: off\n  ignore:\n    - id: RUSTSEC-2000-9999\n      reason: long gone\n      expires: 2020-01-01\n",
+    );
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--format",
+            "json",
+            "--lockfile",
+            "Cargo.lock",
+        ],
+    );
+    let r = o.json();
+    let f: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["key"] == "ignore@RUSTSEC-2000-9999")
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "ignore-expired");
+    assert_eq!(f[0]["severity"], "error");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("matches no finding")
+    );
+
     // Reason and expiry are required: exit 3 naming the key.
     write(
         &repo.path().join("gates.yml"),
@@ -375,7 +420,7 @@ fn ignores_reason_expiry_and_unused() {
 
 #[test]
 fn cargo_audit_toml_ignores_are_honoured() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
@@ -411,7 +456,7 @@ fn cargo_audit_toml_ignores_are_honoured() {
 
 #[test]
 fn severity_threshold_and_dev_packages() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/axios-v0.26.0.package-lock.json");
@@ -498,7 +543,7 @@ fn nothing_found_or_nothing_to_read() {
         t.path(),
         &["--rustsec-db", &rustsec(), "--max-db-age", "off"],
     );
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     assert_eq!(o.code, 4, "{}", o.stderr);
@@ -507,7 +552,7 @@ fn nothing_found_or_nothing_to_read() {
 
 #[test]
 fn parsed_database_cache_is_used_and_invalidated() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -566,7 +611,7 @@ fn parsed_database_cache_is_used_and_invalidated() {
 
 #[test]
 fn git_checkout_cache_follows_new_commits() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -647,7 +692,7 @@ fn vuln_keys(name: &str) -> std::collections::BTreeSet<String> {
 
 #[test]
 fn new_only_fails_on_what_the_change_introduces() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let repo = tempfile::tempdir().unwrap();
@@ -755,7 +800,7 @@ fn spec_score(vector: &str) -> f64 {
 
 #[test]
 fn sarif_has_one_rule_per_advisory_with_security_severity() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -824,4 +869,252 @@ fn sarif_has_one_rule_per_advisory_with_security_severity() {
             assert_eq!(r["defaultConfiguration"]["level"], "warning", "{id}");
         }
     }
+}
+
+/// Discovery on this repository itself: the lockfiles under
+/// `crates/gate-core/tests/data/` (a Go module among them, with no Go data
+/// configured) are test data, not the project's: they are skipped, and the
+/// run audits the project's own Cargo.lock files instead of stopping with
+/// "omega/go.mod: no advisory data for Go packages".
+#[test]
+fn discovery_skips_test_data_on_this_repository() {
+    if !have_fixtures() {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let o = Command::new(env!("CARGO_BIN_EXE_gate-audit"))
+        .args(["--no-record", "--color", "never", "-C"])
+        .arg(&repo)
+        .args([
+            "--osv-db",
+            &fixtures().join("advisories/osv-subset").to_string_lossy(),
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--cache-dir",
+            "off",
+        ])
+        .args(["--yanked", "ignore", "--format", "json"])
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GATES_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(4), "{stderr}");
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let read: Vec<&str> = r["details"]["lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(read.contains(&"Cargo.lock"), "{read:?}");
+    assert!(!read.iter().any(|p| p.contains("tests/data")), "{read:?}");
+    let skipped = r["details"]["skipped_lockfiles"].as_array().unwrap();
+    let omega = skipped
+        .iter()
+        .find(|s| s["path"] == "crates/gate-core/tests/data/lockfiles/omega/go.mod")
+        .unwrap_or_else(|| panic!("{skipped:?}"));
+    assert_eq!(omega["why"], "test data (`crates/gate-core/tests/data/`)");
+}
+
+/// `.gitignore`, test-data folders and `exclude` globs (flag and key) keep a
+/// lockfile out of discovery; a lockfile named with `--lockfile` is read
+/// whatever they say.
+#[test]
+fn discovery_honours_gitignore_test_data_and_exclude() {
+    if !have_fixtures() {
+        return;
+    }
+    let bat = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let npm = fixtures().join("lockfiles/axios-v1.0.0.package-lock.json");
+    let repo = repo_with(&[
+        ("Cargo.lock", &bat),
+        ("build/package-lock.json", &npm),
+        ("web/fixtures/package-lock.json", &npm),
+        ("pkg/testdata/package-lock.json", &npm),
+        ("vendor/a/package-lock.json", &npm),
+        ("other/package-lock.json", &npm),
+    ]);
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q"]);
+    write(&repo.path().join(".gitignore"), "/build/\n.cache/\n");
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  exclude: ['other/*.json', vendor]\n",
+    );
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--format",
+            "json",
+        ],
+    );
+    // Only the Cargo.lock is read: no npm data is needed (exit 1 for bat's
+    // vulnerabilities, not 4 for npm packages without data).
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let r = o.json();
+    let read: Vec<&str> = r["details"]["lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(read, ["Cargo.lock"]);
+    let why: std::collections::BTreeMap<&str, &str> = r["details"]["skipped_lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap(), s["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("build/package-lock.json", "ignored by git"),
+            (
+                "other/package-lock.json",
+                "`exclude` matches `other/package-lock.json`"
+            ),
+            (
+                "pkg/testdata/package-lock.json",
+                "test data (`pkg/testdata/`)"
+            ),
+            ("vendor/a/package-lock.json", "`exclude` matches `vendor`"),
+            (
+                "web/fixtures/package-lock.json",
+                "test data (`web/fixtures/`)"
+            ),
+        ]
+        .into_iter()
+        .collect()
+    );
+    // The flag replaces the key's list, as every flag does.
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--exclude",
+            "*/package-lock.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("vendor/a/package-lock.json: no advisory data for npm"),
+        "{}",
+        o.stderr
+    );
+    // Listed, it is read (and needs npm data: exit 4 naming it).
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--lockfile",
+            "web/fixtures/package-lock.json",
+        ],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("web/fixtures/package-lock.json: no advisory data for npm"),
+        "{}",
+        o.stderr
+    );
+    // A bad glob is a config error naming the key.
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--exclude",
+            "a[",
+            "--max-db-age",
+            "off",
+        ],
+    );
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("audit.exclude[0]"), "{}", o.stderr);
+}
+
+/// Fixed versions read as cargo-audit's "Solution": each `patched`
+/// requirement whole, alternatives joined by OR (bat 0.10.0: idna's
+/// RUSTSEC-2024-0421, `patched = [">= 1.0.0"]`... and every other finding).
+#[test]
+fn fixed_versions_read_as_cargo_audit_says_them() {
+    if !have_fixtures() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--format",
+            "json",
+        ],
+    );
+    let r = o.json();
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let mut compared = 0;
+    for v in ca["vulnerabilities"]["list"].as_array().unwrap() {
+        let id = v["advisory"]["id"].as_str().unwrap();
+        let pkg = v["package"]["name"].as_str().unwrap();
+        let patched: Vec<String> = v["versions"]["patched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect();
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["key"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{id}@{pkg}@"))
+            })
+            .unwrap_or_else(|| panic!("no finding for {id} {pkg}"));
+        let msg = f["message"].as_str().unwrap();
+        // cargo-audit's JSON has the requirements as semver writes them.
+        let want = if patched.is_empty() {
+            "; no fixed version".to_string()
+        } else {
+            format!("; upgrade to {}", patched.join(" OR "))
+        };
+        assert!(msg.contains(&want), "{msg}\n  want: {want}");
+        compared += 1;
+    }
+    assert!(compared > 5, "{compared}");
 }
