@@ -941,3 +941,86 @@ fn an_sbom_of_nothing_does_not_pass() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(report(&r)["checked"], 0);
 }
+
+/// Without the crates downloaded (an empty `CARGO_HOME`), `cargo metadata
+/// --offline` fails and the SBOM falls back to Cargo.lock alone: the report
+/// says so in a warning (it was a note, and the gate passed quietly with
+/// licenses 0 %). The serial depends on what is described only: the same
+/// lockfile gives the same serial whatever the timestamp, and the fallback
+/// gives the serial of `cargo-metadata: never` (the same content).
+#[test]
+fn cargo_metadata_fallback_is_a_warning_and_the_serial_is_the_contents() {
+    let ws_lock: toml::Table = toml::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock"))
+            .unwrap(),
+    )
+    .unwrap();
+    let memchr = ws_lock["package"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"].as_str() == Some("memchr"))
+        .map(|p| p["version"].as_str().unwrap().to_string())
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        format!("[package]\nname = \"demo\"\nversion = \"1.2.3\"\nedition = \"2021\"\nlicense = \"MIT\"\n\n[dependencies]\nmemchr = \"={memchr}\"\n"),
+    )
+    .unwrap();
+    std::fs::write(d.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = std::process::Command::new(&cargo)
+        .current_dir(d)
+        .args(["generate-lockfile", "--offline"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let empty = tempfile::tempdir().unwrap();
+    let sbom = |out: &str, extra: &[&str], epoch: &str| {
+        let mut c = gate(d);
+        c.env("CARGO_HOME", empty.path())
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .args(["--format", "json", "--sbom-path", out])
+            .args(extra);
+        let r = run(c);
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join(out)).unwrap()).unwrap();
+        (r, doc)
+    };
+    let (r, fallback) = sbom("a.cdx.json", &[], "1");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let rep = report(&r);
+    assert_eq!(rep["verdict"], "warn", "{}", r.stdout);
+    let w = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "generation-fallback")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(w["severity"], "warning");
+    let msg = w["message"].as_str().unwrap();
+    assert!(
+        msg.contains("cargo metadata") && msg.contains("Cargo.lock was read alone"),
+        "{msg}"
+    );
+    // --fail-on warn makes it fail.
+    let mut c = gate(d);
+    c.env("CARGO_HOME", empty.path())
+        .args(["--sbom-path", "b.cdx.json", "--fail-on", "warn"]);
+    assert_eq!(run(c).code, 1);
+
+    // Same content, other timestamp: same serial; `never` chooses the same
+    // content: same serial, no warning.
+    let (_, later) = sbom("c.cdx.json", &[], "1700000000");
+    assert_ne!(
+        later["metadata"]["timestamp"],
+        fallback["metadata"]["timestamp"]
+    );
+    assert_eq!(later["serialNumber"], fallback["serialNumber"]);
+    let (r, never) = sbom("d.cdx.json", &["--cargo-metadata", "never"], "2");
+    assert_eq!(never["serialNumber"], fallback["serialNumber"]);
+    assert!(!report(&r).to_string().contains("generation-fallback"));
+}
