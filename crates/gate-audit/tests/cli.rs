@@ -594,18 +594,35 @@ fn parsed_database_cache_is_used_and_invalidated() {
     let second = run(&[]);
     assert_eq!(first["findings"], second["findings"]);
     assert_eq!(metric(&first, "vulnerabilities"), 1.0);
-    // Change the advisory: patched from 0.1.0 on, so idna 0.1.5 is no longer affected.
+    // Change the advisory as an update of an export does (a new file
+    // renamed over the old one: tar, rsync, cp to a new tree): patched from
+    // 0.1.0 on, so idna 0.1.5 is no longer affected. The export's key is its
+    // folders' modification times, which the rename changes.
     let text = std::fs::read_to_string(&src).unwrap();
     std::fs::write(
-        db.join("RUSTSEC-2024-0421.md"),
+        db.join(".new"),
         text.replace("patched = [\">= 1.0.0\"]", "patched = [\">= 0.1.0\"]"),
     )
     .unwrap();
+    std::fs::rename(db.join(".new"), db.join("RUSTSEC-2024-0421.md")).unwrap();
     let third = run(&[]);
     assert_eq!(
         metric(&third, "vulnerabilities"),
         0.0,
         "the cache was invalidated"
+    );
+    // A new advisory of a crate already there is seen too.
+    std::fs::write(
+        db.join("RUSTSEC-2024-9421.md"),
+        text.replace("RUSTSEC-2024-0421", "RUSTSEC-2024-9421"),
+    )
+    .unwrap();
+    let fourth = run(&[]);
+    assert_eq!(
+        metric(&fourth, "vulnerabilities"),
+        1.0,
+        "{}",
+        fourth["findings"]
     );
 }
 
