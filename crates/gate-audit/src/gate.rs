@@ -1299,6 +1299,34 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
             r.metrics.push(Metric::info("db-age", age as f64, "days"));
         }
     }
+    // Severity counts (not ignored), for the job summary.
+    if vulns + warnings > 0 {
+        let bars = [
+            ("critical", "critical"),
+            ("high", "high"),
+            ("medium", "medium"),
+            ("low", "low"),
+            ("none", "none"),
+            ("unknown", "unrated"),
+            ("informational", "warnings"),
+        ];
+        #[allow(clippy::cast_precision_loss)]
+        r.charts.push(gate_core::report::Chart {
+            title: "Findings by severity (not ignored)".into(),
+            x_label: "severity".into(),
+            y_label: "findings".into(),
+            x: bars.iter().map(|(_, label)| (*label).to_string()).collect(),
+            series: vec![gate_core::report::Series {
+                name: "findings".into(),
+                kind: gate_core::report::SeriesKind::Bar,
+                values: bars
+                    .iter()
+                    .map(|(k, _)| counts.get(k).copied().unwrap_or(0) as f64)
+                    .collect(),
+            }],
+            y_max: None,
+        });
+    }
     let by_level: Vec<String> = ["critical", "high", "medium", "low", "none", "unknown"]
         .iter()
         .filter_map(|k| counts.get(k).map(|n| format!("{n} {k}")))

@@ -1135,3 +1135,78 @@ fn fixed_versions_read_as_cargo_audit_says_them() {
     }
     assert!(compared > 5, "{compared}");
 }
+
+/// The job summary's severity chart counts what the findings say: on bat
+/// 0.10.0, its vulnerability bars add up to cargo-audit's count, its
+/// warnings bar to the `warnings` metric.
+#[test]
+fn severity_chart_counts_the_findings() {
+    if !have_fixtures() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--format",
+            "json",
+        ],
+    );
+    let r = o.json();
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let chart = r["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Findings by severity")
+        })
+        .unwrap_or_else(|| panic!("{}", r["charts"]));
+    let x: Vec<&str> = chart["x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let v: Vec<f64> = chart["series"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let bar = |k: &str| v[x.iter().position(|n| *n == k).unwrap()];
+    let vuln_bars: f64 = x
+        .iter()
+        .zip(&v)
+        .filter(|(k, _)| **k != "warnings")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(vuln_bars, ca["vulnerabilities"]["count"].as_f64().unwrap());
+    assert_eq!(bar("warnings"), metric(&r, "warnings"));
+    // Each severity bar: the vulnerability findings whose message says it.
+    for k in ["critical", "high", "medium", "low"] {
+        let n = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "vulnerability")
+            .filter(|f| {
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("; severity {k} "))
+            })
+            .count();
+        assert_eq!(bar(k), n as f64, "{k}");
+    }
+}

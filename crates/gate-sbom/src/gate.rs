@@ -1259,6 +1259,43 @@ pub fn evaluate_input(input: &SbomInput, config: &SbomConfig) -> Report {
                 .with_threshold(Threshold::new(Comparison::AtMost, 0.0)),
         );
     }
+    // License mix of the dependency components, for the job summary: the
+    // ten most frequent expressions, the rest as `other`, none as `none`.
+    if total > 0 {
+        let mut mix: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for (_, c) in &lacking {
+            let key = if c.licenses.is_empty() {
+                "none".to_string()
+            } else {
+                c.licenses.join(" AND ")
+            };
+            *mix.entry(key).or_default() += 1;
+        }
+        let none = mix.remove("none").unwrap_or(0);
+        let mut top: Vec<(String, usize)> = mix.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let other: usize = top.iter().skip(10).map(|(_, n)| n).sum();
+        top.truncate(10);
+        if other > 0 {
+            top.push(("other".into(), other));
+        }
+        if none > 0 {
+            top.push(("none".into(), none));
+        }
+        #[allow(clippy::cast_precision_loss)]
+        r.charts.push(gate_core::report::Chart {
+            title: "License mix (components)".into(),
+            x_label: "license".into(),
+            y_label: "components".into(),
+            x: top.iter().map(|(l, _)| l.clone()).collect(),
+            series: vec![gate_core::report::Series {
+                name: "components".into(),
+                kind: gate_core::report::SeriesKind::Bar,
+                values: top.iter().map(|(_, n)| *n as f64).collect(),
+            }],
+            y_max: None,
+        });
+    }
     for ((path, rule), n) in &counts {
         if *n > MAX_LISTED {
             r.findings.push(

@@ -1024,3 +1024,66 @@ fn cargo_metadata_fallback_is_a_warning_and_the_serial_is_the_contents() {
     assert_eq!(never["serialNumber"], fallback["serialNumber"]);
     assert!(!report(&r).to_string().contains("generation-fallback"));
 }
+
+/// The job summary's licence chart counts the components of the SBOM
+/// written: on axios 1.0.0's lockfile, its bars add up to the components,
+/// and each bar is the number of components with that licence.
+#[test]
+fn license_mix_chart_counts_the_components() {
+    if !have_fixtures() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        lockfile("axios-v1.0.0.package-lock.json"),
+        tmp.path().join("package-lock.json"),
+    )
+    .unwrap();
+    let mut c = gate(tmp.path());
+    c.args(["--format", "json"]);
+    let r = run(c);
+    let rep = report(&r);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("sbom.cdx.json")).unwrap())
+            .unwrap();
+    let chart = rep["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "License mix (components)")
+        .unwrap_or_else(|| panic!("{}", rep["charts"]));
+    let x: Vec<&str> = chart["x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let v: Vec<f64> = chart["series"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let comps = doc["components"].as_array().unwrap();
+    assert_eq!(v.iter().sum::<f64>(), comps.len() as f64);
+    for (l, n) in x.iter().zip(&v) {
+        if *l == "other" {
+            continue;
+        }
+        let count = comps
+            .iter()
+            .filter(|c| {
+                let e = c["licenses"][0]["expression"]
+                    .as_str()
+                    .or_else(|| c["licenses"][0]["license"]["id"].as_str())
+                    .or_else(|| c["licenses"][0]["license"]["name"].as_str());
+                match e {
+                    None => *l == "none",
+                    Some(e) => e == *l,
+                }
+            })
+            .count();
+        assert_eq!(count as f64, *n, "{l}");
+    }
+    assert!(x.len() <= 12);
+}
