@@ -113,6 +113,8 @@ pub struct AuditConfig {
     pub include_dev: bool,
     /// Accepted advisories: each with `id` (or alias), `reason` and `expires` (YYYY-MM-DD), optionally `package`. An expired ignore fails the gate; an unused one warns.
     pub ignore: Vec<IgnoreRule>,
+    /// Accepted advisories for one run, each `ID=REASON` (the `--ignore` flag, or `GATES_AUDIT_IGNORE_ONCE`): a reason is required, no expiry (nothing is committed). Ignores kept in gates.yml belong in `ignore`, with their expiry.
+    pub ignore_once: Vec<String>,
     /// Also honour the ignore lists of `.cargo/audit.toml` and `osv-scanner.toml` at the repository root (migration aid).
     pub import_ignores: bool,
     /// Cache directory (gate-audit uses its `audit/` folder): parsed databases keyed by their commit or files, and fetched data. Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `$RUNNER_TOOL_CACHE/gates`, else `~/.cache/gates`; `off` disables it (and `fetch`).
@@ -152,6 +154,7 @@ impl Default for AuditConfig {
             notice: ClassLevel::Warn,
             include_dev: true,
             ignore: Vec::new(),
+            ignore_once: Vec::new(),
             import_ignores: true,
             cache_dir: None,
             fetch: false,
@@ -202,6 +205,9 @@ pub struct AuditArgs {
     /// Audit development-only packages: true or false
     #[arg(long = "include-dev", id = "include_dev", value_name = "BOOL")]
     pub include_dev: Option<String>,
+    /// Accept an advisory for this run: ID=REASON (repeatable; the reason is required). Ignores kept in gates.yml go in `ignore`, with an expiry
+    #[arg(long = "ignore", id = "ignore_once", value_name = "ID=REASON")]
+    pub ignore_once: Vec<String>,
     /// Download or refresh the advisory data into the cache (online)
     #[arg(long = "fetch", id = "fetch", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub fetch: Option<String>,
@@ -512,6 +518,34 @@ fn check_age(
     Ok(())
 }
 
+/// `--ignore ID=REASON` entries (key `ignore-once`): for this run only, so
+/// without an expiry, and never without a reason.
+fn ignores_once(entries: &[String]) -> gate_core::Result<Vec<Ignore>> {
+    let mut out = Vec::new();
+    for e in entries {
+        let (id, reason) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        let (id, reason) = (id.trim(), reason.trim());
+        if id.is_empty() || reason.is_empty() {
+            return Err(GateError::Usage(format!(
+                "--ignore `{e}`: an ignore needs an advisory id and a reason, as ID=REASON\n  hint: --ignore '{}=why it does not apply here' (kept in gates.yml: `audit.ignore` with id, reason and expires)",
+                if id.is_empty() {
+                    "RUSTSEC-2020-0071"
+                } else {
+                    id
+                }
+            )));
+        }
+        out.push(Ignore {
+            id: id.to_string(),
+            reason: reason.to_string(),
+            expires: None,
+            package: None,
+            origin: "--ignore".into(),
+        });
+    }
+    Ok(out)
+}
+
 fn validate_ignores(rules: &[IgnoreRule]) -> gate_core::Result<Vec<Ignore>> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -658,6 +692,7 @@ fn collect_inner(
         .hours()
         .map_err(|m| GateError::Config(vec![format!("audit.max-db-age: {m}")]))?;
     let mut ignores = validate_ignores(&config.ignore)?;
+    ignores.extend(ignores_once(&config.ignore_once)?);
     if config.rustsec_db.is_none() && config.osv_db.is_empty() && api.is_none() {
         return Err(GateError::Input(
             "no advisory database: none is configured and none was fetched into the cache\n  hint: run once with --fetch (`fetch: true`) to download the data into the cache (later runs use it offline), or point --rustsec-db at a RustSec advisory-db checkout and/or --osv-db at OSV JSON directories or all.zip archives".into(),

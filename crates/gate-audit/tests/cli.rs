@@ -1210,3 +1210,76 @@ fn severity_chart_counts_the_findings() {
         assert_eq!(bar(k), n as f64, "{k}");
     }
 }
+
+/// `--ignore ID=REASON`: for this run, alongside gates.yml's ignores (the
+/// flag does not replace them); without a reason it is refused (exit 2).
+#[test]
+fn ignore_flag_needs_a_reason_and_adds_to_gates_yml() {
+    if !have_fixtures() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let vulns = ca["vulnerabilities"]["count"].as_f64().unwrap();
+    let ids: Vec<&str> = ca["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["advisory"]["id"].as_str().unwrap())
+        .collect();
+    let (a, b) = (ids[0], ids[1]);
+    write(
+        &repo.path().join("gates.yml"),
+        &format!(
+            "audit:\n  max-db-age: off\n  ignore:\n    - id: {a}\n      reason: from gates.yml\n      expires: 2999-01-01\n"
+        ),
+    );
+    let flag = format!("{b}=not reachable from our code");
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--yanked",
+            "ignore",
+            "--ignore",
+            &flag,
+            "--format",
+            "json",
+        ],
+    );
+    let r = o.json();
+    let same = |x: &str| ids.iter().filter(|i| **i == x).count() as f64;
+    assert_eq!(metric(&r, "ignored"), same(a) + same(b), "{}", o.stderr);
+    assert_eq!(metric(&r, "vulnerabilities"), vulns - same(a) - same(b));
+    let notes: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "ignored")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|m| m.contains("ignored (--ignore): not reachable from our code")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|m| m.contains("ignored (gates.yml): from gates.yml")),
+        "{notes:?}"
+    );
+    for bad in [
+        b.to_string(),
+        format!("{b}="),
+        format!("{b}=  "),
+        "=reason".to_string(),
+    ] {
+        let o = gate(repo.path(), &["--rustsec-db", &rustsec(), "--ignore", &bad]);
+        assert_eq!(o.code, 2, "{bad}: {}", o.stderr);
+        assert!(o.stderr.contains("ID=REASON"), "{}", o.stderr);
+    }
+}
