@@ -572,3 +572,36 @@ fn reachability_applies_from_a_root_the_graph_starts_at() {
     assert_eq!(unreachable(&r), 0, "{:?}", r.findings);
     assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.findings);
 }
+
+/// A real cargo-cyclonedx 0.5.9 SBOM (tests/data/SOURCES): its root is in
+/// `dependencies`, so reachability is checked, and every component is
+/// reached; cutting the root's edges makes them unreachable.
+#[test]
+fn a_cargo_cyclonedx_sbom_is_checked_from_its_root() {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/testkit.cargo-cyclonedx.cdx.json");
+    let doc: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+    let r = judge(&doc, &SbomConfig::default());
+    assert_eq!(unreachable(&r), 0, "{:?}", r.findings);
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "reachability-unchecked"),
+        "{:?}",
+        r.findings
+    );
+    assert_ne!(r.verdict, Verdict::Fail, "{:?}", r.findings);
+    let root = doc["metadata"]["component"]["bom-ref"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut cut = doc.clone();
+    for d in cut["dependencies"].as_array_mut().unwrap() {
+        if d["ref"] == root.as_str() {
+            d["dependsOn"] = json!([]);
+        }
+    }
+    let r = judge(&cut, &SbomConfig::default());
+    assert!(unreachable(&r) > 0, "{:?}", r.findings);
+    assert_eq!(r.verdict, Verdict::Fail);
+}
