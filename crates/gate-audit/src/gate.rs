@@ -338,13 +338,13 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "ignore-expired",
-        summary: "An ignore entry is past its expiry date",
-        help: "Fix the vulnerability, or renew the ignore with a new reason and date.",
+        summary: "An ignore entry is past its expiry date (matching a finding or not)",
+        help: "Fix the vulnerability, or renew the ignore with a new reason and date; remove it if it matches nothing.",
         default_severity: Severity::Error,
     },
     Rule {
         id: "ignore-unused",
-        summary: "An ignore entry matches no finding",
+        summary: "An ignore entry that has not expired matches no finding",
         help: "Remove it: the vulnerability is gone (or the id is misspelt).",
         default_severity: Severity::Warning,
     },
