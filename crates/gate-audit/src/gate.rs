@@ -89,8 +89,10 @@ impl MaxAge {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct AuditConfig {
-    /// Lockfiles to audit (repository-relative paths). Empty: every Cargo.lock, package-lock.json, npm-shrinkwrap.json and requirements*.txt under the repository (target/, node_modules/ and .git/ skipped).
+    /// Lockfiles to audit (repository-relative paths). Empty: every lockfile under the repository: Cargo.lock (also *.Cargo.lock), package-lock.json, npm-shrinkwrap.json, requirements*.txt, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, go.mod, Gemfile.lock, gems.locked, composer.lock. Discovery skips target/, node_modules/, .git/ and .gates/, what git ignores (.gitignore), test data (a `fixtures` or `testdata` folder, `tests/data`, `test/data`) and `exclude`; a lockfile listed here is always read.
     pub lockfiles: Vec<String>,
+    /// Globs of repository-relative paths that lockfile discovery skips (`vendor/**`, `**/examples/*/Cargo.lock`); a glob matching a folder skips everything under it. `*` stays within a folder, `**` crosses folders. Lockfiles listed in `lockfiles` are read whatever this says.
+    pub exclude: Vec<String>,
     /// RustSec advisory-db directory (a git checkout or plain export with `crates/`): Cargo.lock files are matched with cargo-audit's semantics.
     pub rustsec_db: Option<String>,
     /// OSV data for npm, PyPI and crates.io: directories of OSV JSON records (one advisory per file, searched recursively) or osv.dev `all.zip` archives (read in place).
@@ -111,6 +113,8 @@ pub struct AuditConfig {
     pub include_dev: bool,
     /// Accepted advisories: each with `id` (or alias), `reason` and `expires` (YYYY-MM-DD), optionally `package`. An expired ignore fails the gate; an unused one warns.
     pub ignore: Vec<IgnoreRule>,
+    /// Accepted advisories for one run, each `ID=REASON` (the `--ignore` flag, or `GATES_AUDIT_IGNORE_ONCE`): a reason is required, no expiry (nothing is committed). Ignores kept in gates.yml belong in `ignore`, with their expiry.
+    pub ignore_once: Vec<String>,
     /// Also honour the ignore lists of `.cargo/audit.toml` and `osv-scanner.toml` at the repository root (migration aid).
     pub import_ignores: bool,
     /// Cache directory (gate-audit uses its `audit/` folder): parsed databases keyed by their commit or files, and fetched data. Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `$RUNNER_TOOL_CACHE/gates`, else `~/.cache/gates`; `off` disables it (and `fetch`).
@@ -139,6 +143,7 @@ impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {
             lockfiles: Vec::new(),
+            exclude: Vec::new(),
             rustsec_db: None,
             osv_db: Vec::new(),
             max_db_age: MaxAge::Text("7d".into()),
@@ -149,6 +154,7 @@ impl Default for AuditConfig {
             notice: ClassLevel::Warn,
             include_dev: true,
             ignore: Vec::new(),
+            ignore_once: Vec::new(),
             import_ignores: true,
             cache_dir: None,
             fetch: false,
@@ -167,9 +173,12 @@ impl Default for AuditConfig {
 /// Flags of gate-audit (each overrides the `gates.yml` key of the same name).
 #[derive(Debug, Clone, clap::Args)]
 pub struct AuditArgs {
-    /// Lockfile to audit (repeatable); default: discover every lockfile
+    /// Lockfile to audit (repeatable); default: discover every lockfile under the repository (Cargo.lock, package-lock.json, npm-shrinkwrap.json, requirements*.txt, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, go.mod, Gemfile.lock, gems.locked, composer.lock), skipping what git ignores, test data (fixtures/, testdata/, tests/data/) and --exclude
     #[arg(long = "lockfile", id = "lockfiles", value_name = "PATH")]
     pub lockfiles: Vec<String>,
+    /// Glob of paths that lockfile discovery skips (repeatable): `vendor/**`
+    #[arg(long = "exclude", id = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// RustSec advisory-db directory
     #[arg(long = "rustsec-db", id = "rustsec_db", value_name = "DIR")]
     pub rustsec_db: Option<String>,
@@ -196,6 +205,9 @@ pub struct AuditArgs {
     /// Audit development-only packages: true or false
     #[arg(long = "include-dev", id = "include_dev", value_name = "BOOL")]
     pub include_dev: Option<String>,
+    /// Accept an advisory for this run: ID=REASON (repeatable; the reason is required). Ignores kept in gates.yml go in `ignore`, with an expiry
+    #[arg(long = "ignore", id = "ignore_once", value_name = "ID=REASON")]
+    pub ignore_once: Vec<String>,
     /// Download or refresh the advisory data into the cache (online)
     #[arg(long = "fetch", id = "fetch", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub fetch: Option<String>,
@@ -242,6 +254,8 @@ pub struct DbSummary {
 /// What `collect` gathers.
 #[derive(Debug, Clone)]
 pub struct AuditInput {
+    /// Lockfiles discovery found and left out: (path, why).
+    pub skipped: Vec<(String, String)>,
     pub lockfiles: Vec<LockSummary>,
     pub databases: Vec<DbSummary>,
     pub hits: Vec<Hit>,
@@ -324,13 +338,13 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "ignore-expired",
-        summary: "An ignore entry is past its expiry date",
-        help: "Fix the vulnerability, or renew the ignore with a new reason and date.",
+        summary: "An ignore entry is past its expiry date (matching a finding or not)",
+        help: "Fix the vulnerability, or renew the ignore with a new reason and date; remove it if it matches nothing.",
         default_severity: Severity::Error,
     },
     Rule {
         id: "ignore-unused",
-        summary: "An ignore entry matches no finding",
+        summary: "An ignore entry that has not expired matches no finding",
         help: "Remove it: the vulnerability is gone (or the id is misspelt).",
         default_severity: Severity::Warning,
     },
@@ -351,6 +365,108 @@ fn db_error(e: rustsec::DbError) -> GateError {
             e.message
         ),
     )
+}
+
+/// A lockfile discovery left out: (repository-relative path, why).
+pub type Skipped = (String, String);
+
+/// Lockfiles under `root` (gate-core's walk), without what a person would
+/// not call the project's: paths git ignores, test data (a `fixtures` or
+/// `testdata` folder, `tests/data`, `test/data`) and the `exclude` globs.
+/// Returns the kept paths and the skipped ones with the reason.
+pub fn discover(
+    root: &Path,
+    exclude: &[String],
+) -> gate_core::Result<(Vec<PathBuf>, Vec<Skipped>)> {
+    let mut globs = globset::GlobSetBuilder::new();
+    for (i, g) in exclude.iter().enumerate() {
+        let glob = globset::GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                GateError::Config(vec![format!(
+                    "audit.exclude[{i}]: `{g}` is not a glob: {e}"
+                )])
+            })?;
+        globs.add(glob);
+    }
+    let globs = globs
+        .build()
+        .map_err(|e| GateError::Config(vec![format!("audit.exclude: {e}")]))?;
+    let found = lockfile::discover(root, 12).map_err(|e| GateError::read(root, e))?;
+    let ignored = git_ignored(root, &found);
+    let mut kept = Vec::new();
+    let mut skipped = Vec::new();
+    for p in found {
+        let r = rel(root, &p);
+        let dirs: Vec<&str> = r.split('/').collect();
+        let dirs = &dirs[..dirs.len().saturating_sub(1)];
+        let test_data = dirs.iter().enumerate().find_map(|(i, d)| {
+            let pair = i > 0 && *d == "data" && matches!(dirs[i - 1], "tests" | "test");
+            (matches!(*d, "fixtures" | "testdata") || pair).then(|| dirs[..=i].join("/"))
+        });
+        // The path itself or any folder above it.
+        let excluded = (1..=r.split('/').count())
+            .map(|n| r.split('/').take(n).collect::<Vec<_>>().join("/"))
+            .find(|prefix| globs.is_match(prefix));
+        let why = if ignored.contains(&r) {
+            Some("ignored by git".to_string())
+        } else if let Some(d) = test_data {
+            Some(format!("test data (`{d}/`)"))
+        } else {
+            excluded.map(|m| format!("`exclude` matches `{m}`"))
+        };
+        match why {
+            Some(w) => skipped.push((r, w)),
+            None => kept.push(p),
+        }
+    }
+    Ok((kept, skipped))
+}
+
+/// The repository-relative paths among `paths` that git ignores
+/// (`git check-ignore`: every .gitignore, `.git/info/exclude`, the global
+/// excludes). Empty outside a git work tree or without git.
+fn git_ignored(root: &Path, paths: &[PathBuf]) -> BTreeSet<String> {
+    use std::io::Write;
+    if paths.is_empty() {
+        return BTreeSet::new();
+    }
+    let child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["check-ignore", "--stdin", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return BTreeSet::new();
+    };
+    let mut input = Vec::new();
+    for p in paths {
+        input.extend_from_slice(rel(root, p).as_bytes());
+        input.push(0);
+    }
+    let writer = child.stdin.take().map(|mut stdin| {
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        })
+    });
+    let out = child.wait_with_output();
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    match out {
+        // 0: some are ignored; 1: none is; 128: not a work tree.
+        Ok(o) if o.status.code() == Some(0) => o
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+        _ => BTreeSet::new(),
+    }
 }
 
 fn rel(root: &Path, p: &Path) -> String {
@@ -400,6 +516,34 @@ fn check_age(
         }
     }
     Ok(())
+}
+
+/// `--ignore ID=REASON` entries (key `ignore-once`): for this run only, so
+/// without an expiry, and never without a reason.
+fn ignores_once(entries: &[String]) -> gate_core::Result<Vec<Ignore>> {
+    let mut out = Vec::new();
+    for e in entries {
+        let (id, reason) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        let (id, reason) = (id.trim(), reason.trim());
+        if id.is_empty() || reason.is_empty() {
+            return Err(GateError::Usage(format!(
+                "--ignore `{e}`: an ignore needs an advisory id and a reason, as ID=REASON\n  hint: --ignore '{}=why it does not apply here' (kept in gates.yml: `audit.ignore` with id, reason and expires)",
+                if id.is_empty() {
+                    "RUSTSEC-2020-0071"
+                } else {
+                    id
+                }
+            )));
+        }
+        out.push(Ignore {
+            id: id.to_string(),
+            reason: reason.to_string(),
+            expires: None,
+            package: None,
+            origin: "--ignore".into(),
+        });
+    }
+    Ok(out)
 }
 
 fn validate_ignores(rules: &[IgnoreRule]) -> gate_core::Result<Vec<Ignore>> {
@@ -548,9 +692,10 @@ fn collect_inner(
         .hours()
         .map_err(|m| GateError::Config(vec![format!("audit.max-db-age: {m}")]))?;
     let mut ignores = validate_ignores(&config.ignore)?;
+    ignores.extend(ignores_once(&config.ignore_once)?);
     if config.rustsec_db.is_none() && config.osv_db.is_empty() && api.is_none() {
         return Err(GateError::Input(
-            "no advisory database: set `rustsec-db` (a RustSec advisory-db checkout) and/or `osv-db` (directories of OSV JSON), or pass --rustsec-db / --osv-db".into(),
+            "no advisory database: none is configured and none was fetched into the cache\n  hint: run once with --fetch (`fetch: true`) to download the data into the cache (later runs use it offline), or point --rustsec-db at a RustSec advisory-db checkout and/or --osv-db at OSV JSON directories or all.zip archives".into(),
         ));
     }
     let mut databases = Vec::new();
@@ -618,8 +763,11 @@ fn collect_inner(
     };
 
     // Lockfiles.
+    let mut skipped = Vec::new();
     let paths: Vec<PathBuf> = if config.lockfiles.is_empty() {
-        lockfile::discover(root, 12).map_err(|e| GateError::read(root, e))?
+        let (found, s) = discover(root, &config.exclude)?;
+        skipped = s;
+        found
     } else {
         config.lockfiles.iter().map(|p| resolve(p)).collect()
     };
@@ -784,6 +932,7 @@ fn collect_inner(
         yanked_unknown,
         yanked_checked,
         invalid_names,
+        skipped,
     })
 }
 
@@ -894,15 +1043,46 @@ fn describe(h: &Hit) -> String {
             _ => s.push_str("; severity unknown"),
         }
     }
-    if h.fixed.is_empty() {
-        s.push_str("; no fixed version");
-    } else {
-        s.push_str(&format!("; fixed: {}", h.fixed.join(", ")));
-    }
+    s.push_str(&fixed_text(&h.fixed));
     if h.dev {
         s.push_str(" (dev only)");
     }
     s
+}
+
+/// The fixed versions as cargo-audit's "Solution" says them: each RustSec
+/// `patched` requirement in semver's own spelling (`>=0.9.3, <0.10.0`),
+/// alternatives joined by ` OR ` ("upgrade to >=0.10.1 OR >=0.9.3, <0.10.0");
+/// OSV `fixed` events are versions ("fixed in 2.2.26 OR 3.2.11").
+fn fixed_text(fixed: &[String]) -> String {
+    if fixed.is_empty() {
+        return "; no fixed version".into();
+    }
+    let reqs: Vec<String> = fixed
+        .iter()
+        .map(|f| {
+            let f = f.trim();
+            let is_req = f.starts_with(['>', '<', '=', '^', '~']);
+            match semver::VersionReq::parse(f) {
+                Ok(r) if is_req => r.to_string(),
+                _ => f.to_string(),
+            }
+        })
+        .collect();
+    let mut uniq: Vec<String> = Vec::new();
+    for r in reqs {
+        if !uniq.contains(&r) {
+            uniq.push(r);
+        }
+    }
+    if fixed
+        .iter()
+        .all(|f| f.trim().starts_with(['>', '<', '=', '^', '~']))
+    {
+        format!("; upgrade to {}", uniq.join(" OR "))
+    } else {
+        format!("; fixed in {}", uniq.join(" OR "))
+    }
 }
 
 /// Security score: 100 minus 25 per critical, 15 per high or unrated, 5 per
@@ -1046,7 +1226,29 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
             .push(entry);
     }
     for (i, ig) in input.ignores.iter().enumerate() {
-        if !used[i] {
+        let expired = ig
+            .expires
+            .as_deref()
+            .and_then(policy::parse_date)
+            .is_some_and(|d| d < input.today);
+        if !used[i] && expired {
+            // Expired fails whether or not it still matches: the decision
+            // it recorded is due for review either way.
+            r.findings.push(
+                Finding::new(
+                    "ignore-expired",
+                    Severity::Error,
+                    format!(
+                        "the ignore of {} ({}, from {}) expired on {} and matches no finding: remove it",
+                        ig.id,
+                        ig.reason,
+                        ig.origin,
+                        ig.expires.as_deref().unwrap_or("")
+                    ),
+                )
+                .with_key(format!("ignore@{}", ig.id)),
+            );
+        } else if !used[i] {
             r.findings.push(
                 Finding::new(
                     "ignore-unused",
@@ -1068,7 +1270,7 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
                 "yanked-unknown",
                 Severity::Note,
                 format!(
-                    "{path}: yanked status unknown for {n} crates.io package(s), not in the local crates.io index ({}{}); run with --fetch to check them",
+                    "yanked status unknown for {n} crates.io package(s), not in the local crates.io index ({}{}); run with --fetch to check them",
                     shown.join(", "),
                     if n > shown.len() { ", …" } else { "" }
                 ),
@@ -1100,12 +1302,11 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
         };
         for (line, why) in &l.unchecked {
             r.findings.push(
-                Finding::new(
-                    "unchecked-entry",
-                    Severity::Note,
-                    format!("{}: {why}", l.path),
-                )
-                .at(Location::lines(l.path.clone(), *line, *line)),
+                Finding::new("unchecked-entry", Severity::Note, why.clone()).at(Location::lines(
+                    l.path.clone(),
+                    *line,
+                    *line,
+                )),
             );
         }
     }
@@ -1132,6 +1333,34 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
         if let Some(age) = input.databases.iter().filter_map(|d| d.age_days).max() {
             r.metrics.push(Metric::info("db-age", age as f64, "days"));
         }
+    }
+    // Severity counts (not ignored), for the job summary.
+    if vulns + warnings > 0 {
+        let bars = [
+            ("critical", "critical"),
+            ("high", "high"),
+            ("medium", "medium"),
+            ("low", "low"),
+            ("none", "none"),
+            ("unknown", "unrated"),
+            ("informational", "warnings"),
+        ];
+        #[allow(clippy::cast_precision_loss)]
+        r.charts.push(gate_core::report::Chart {
+            title: "Findings by severity (not ignored)".into(),
+            x_label: "severity".into(),
+            y_label: "findings".into(),
+            x: bars.iter().map(|(_, label)| (*label).to_string()).collect(),
+            series: vec![gate_core::report::Series {
+                name: "findings".into(),
+                kind: gate_core::report::SeriesKind::Bar,
+                values: bars
+                    .iter()
+                    .map(|(k, _)| counts.get(k).copied().unwrap_or(0) as f64)
+                    .collect(),
+            }],
+            y_max: None,
+        });
     }
     let by_level: Vec<String> = ["critical", "high", "medium", "low", "none", "unknown"]
         .iter()
@@ -1167,6 +1396,7 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
             "unknown": input.yanked_unknown,
         },
         "invalid_names": input.invalid_names,
+        "skipped_lockfiles": input.skipped.iter().map(|(p, why)| serde_json::json!({"path": p, "why": why})).collect::<Vec<_>>(),
     });
     r.finish()
 }
@@ -1174,7 +1404,7 @@ fn evaluate_input(input: &AuditInput, config: &AuditConfig) -> Report {
 /// Ecosystems (OSV names) of the lockfiles `collect` will read.
 fn lock_ecosystems(root: &Path, config: &AuditConfig) -> gate_core::Result<Vec<Lockfile>> {
     let paths: Vec<PathBuf> = if config.lockfiles.is_empty() {
-        lockfile::discover(root, 12).map_err(|e| GateError::read(root, e))?
+        discover(root, &config.exclude)?.0
     } else {
         config
             .lockfiles
@@ -1313,7 +1543,7 @@ pub struct AuditGate;
 
 impl Gate for AuditGate {
     const ID: &'static str = "audit";
-    const ABOUT: &'static str = "Known vulnerabilities in every lockfile (Cargo.lock, package-lock.json, requirements.txt) against RustSec and OSV data, offline";
+    const ABOUT: &'static str = "Known vulnerabilities in every lockfile (Cargo.lock, package-lock.json, npm-shrinkwrap.json, requirements*.txt, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, go.mod, Gemfile.lock/gems.locked, composer.lock) against RustSec and OSV data, offline";
     const RULES: &'static [Rule] = RULES;
     // Reading files and matching: sequential; `--fetch` and `--osv-api`
     // still overlap their requests on one thread.
@@ -1359,4 +1589,23 @@ impl Gate for AuditGate {
 /// Evaluates collected input (used by tests and benchmarks).
 pub fn evaluate(input: &AuditInput, config: &AuditConfig) -> Report {
     evaluate_input(input, config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed_text;
+
+    /// The case: two patched requirements were printed as one
+    /// flattened list (`fixed: >= 0.10.1, < 0.10.0, >= 0.9.3`).
+    #[test]
+    fn alternatives_are_joined_by_or_as_cargo_audit_does() {
+        let fixed = [">= 0.10.1".to_string(), ">= 0.9.3, < 0.10.0".to_string()];
+        assert_eq!(
+            fixed_text(&fixed),
+            "; upgrade to >=0.10.1 OR >=0.9.3, <0.10.0"
+        );
+        assert_eq!(fixed_text(&[]), "; no fixed version");
+        let osv = ["2.2.26".to_string(), "3.2.11".to_string()];
+        assert_eq!(fixed_text(&osv), "; fixed in 2.2.26 OR 3.2.11");
+    }
 }

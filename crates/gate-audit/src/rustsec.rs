@@ -645,8 +645,14 @@ pub fn git_commit_date(dir: &Path) -> Option<String> {
 }
 
 /// Fingerprint of a database directory: for a git checkout, the commit of
-/// HEAD and the state of the index (any checkout or pull changes it); for an
-/// export, the path, size and modification time of every advisory file.
+/// HEAD and the state of the index (any checkout or pull changes it; an
+/// uncommitted edit of an advisory file does not); for an export, the
+/// modification time of `crates/`, `rust/` and of each crate's folder: the
+/// directories' own change signal, which any added, removed or renamed
+/// advisory changes (extracting an archive over it, `cp`, `rsync`, `git
+/// checkout-index` all create or rename files). One `stat` per crate instead
+/// of a `readdir` per crate and a `stat` per advisory file. An advisory file
+/// rewritten in place (same name, its folder untouched) is not seen.
 pub fn fingerprint(root: &Path) -> Result<u64, DbError> {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -669,30 +675,25 @@ pub fn fingerprint(root: &Path) -> Result<u64, DbError> {
     }
     for dir in ["crates", "rust"] {
         let base = root.join(dir);
+        std::fs::metadata(&base)
+            .and_then(|m| m.modified())
+            .ok()
+            .hash(&mut h);
         let Ok(rd) = std::fs::read_dir(&base) else {
             continue;
         };
-        let mut subdirs: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        // A crate folder's mtime changes when an advisory is added to it,
+        // removed or renamed; `crates/`'s when a crate folder is.
+        let mut subdirs: Vec<(std::ffi::OsString, Option<std::time::SystemTime>)> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let m = e.metadata().ok().and_then(|m| m.modified().ok());
+                (e.file_name(), m)
+            })
+            .collect();
         subdirs.sort();
-        for d in subdirs {
-            let Ok(files) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            let mut entries: Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)> = files
-                .filter_map(|e| e.ok())
-                .map(|e| {
-                    let m = e.metadata().ok();
-                    (
-                        e.file_name(),
-                        m.as_ref().map(|m| m.len()).unwrap_or(0),
-                        m.and_then(|m| m.modified().ok()),
-                    )
-                })
-                .collect();
-            entries.sort();
-            d.hash(&mut h);
-            entries.hash(&mut h);
-        }
+        dir.hash(&mut h);
+        subdirs.hash(&mut h);
     }
     Ok(h.finish())
 }

@@ -10,6 +10,16 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
 }
 
+/// Whether `../shared/fixtures` is here; a test without it is skipped with
+/// the reason, and fails under CI (`CI` set), where it must be.
+fn have_fixtures() -> bool {
+    let ok = fixtures().exists();
+    if !ok {
+        testkit::skip(&format!("{} not found", fixtures().display()));
+    }
+    ok
+}
+
 fn rustsec() -> String {
     fixtures()
         .join("advisories/rustsec")
@@ -82,7 +92,7 @@ fn metric(r: &serde_json::Value, name: &str) -> f64 {
 
 #[test]
 fn cargo_lock_fails_with_cargo_audits_findings_at_their_lines() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -138,7 +148,7 @@ fn cargo_lock_fails_with_cargo_audits_findings_at_their_lines() {
 
 #[test]
 fn sarif_results_point_at_package_lines() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.24.0.Cargo.lock");
@@ -170,7 +180,7 @@ fn sarif_results_point_at_package_lines() {
 
 #[test]
 fn stale_missing_and_wrong_databases_exit_4() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
@@ -201,6 +211,7 @@ fn stale_missing_and_wrong_databases_exit_4() {
     let o = gate(repo.path(), &["--max-db-age", "off"]);
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert!(o.stderr.contains("no advisory database"), "{}", o.stderr);
+    assert!(o.stderr.contains("--fetch"), "{}", o.stderr);
     // npm data cannot vouch for a Cargo.lock
     let o = gate(
         repo.path(),
@@ -216,7 +227,7 @@ fn stale_missing_and_wrong_databases_exit_4() {
 
 #[test]
 fn malformed_advisory_names_file_and_line() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
@@ -235,7 +246,7 @@ fn malformed_advisory_names_file_and_line() {
 
 #[test]
 fn truncated_binary_and_unknown_lockfiles_exit_4_with_a_line() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let text =
@@ -308,7 +319,7 @@ fn write(p: &Path, text: &str) {
 
 #[test]
 fn ignores_reason_expiry_and_unused() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -356,6 +367,40 @@ fn ignores_reason_expiry_and_unused() {
             .any(|f| f["rule"] == "ignore-expired")
     );
 
+    // Expired and matching nothing: still an expired ignore, the gate fails
+    // (it used to pass with an `ignore-unused` warning).
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  max-db-age: off\n  ignore:\n    - id: RUSTSEC-2000-9999\n      reason: long gone\n      expires: 2020-01-01\n",
+    );
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--format",
+            "json",
+            "--lockfile",
+            "Cargo.lock",
+        ],
+    );
+    let r = o.json();
+    let f: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["key"] == "ignore@RUSTSEC-2000-9999")
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "ignore-expired");
+    assert_eq!(f[0]["severity"], "error");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("matches no finding")
+    );
+
     // Reason and expiry are required: exit 3 naming the key.
     write(
         &repo.path().join("gates.yml"),
@@ -375,7 +420,7 @@ fn ignores_reason_expiry_and_unused() {
 
 #[test]
 fn cargo_audit_toml_ignores_are_honoured() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-HEAD.Cargo.lock");
@@ -411,7 +456,7 @@ fn cargo_audit_toml_ignores_are_honoured() {
 
 #[test]
 fn severity_threshold_and_dev_packages() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/axios-v0.26.0.package-lock.json");
@@ -498,7 +543,7 @@ fn nothing_found_or_nothing_to_read() {
         t.path(),
         &["--rustsec-db", &rustsec(), "--max-db-age", "off"],
     );
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     assert_eq!(o.code, 4, "{}", o.stderr);
@@ -507,7 +552,7 @@ fn nothing_found_or_nothing_to_read() {
 
 #[test]
 fn parsed_database_cache_is_used_and_invalidated() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -549,24 +594,41 @@ fn parsed_database_cache_is_used_and_invalidated() {
     let second = run(&[]);
     assert_eq!(first["findings"], second["findings"]);
     assert_eq!(metric(&first, "vulnerabilities"), 1.0);
-    // Change the advisory: patched from 0.1.0 on, so idna 0.1.5 is no longer affected.
+    // Change the advisory as an update of an export does (a new file
+    // renamed over the old one: tar, rsync, cp to a new tree): patched from
+    // 0.1.0 on, so idna 0.1.5 is no longer affected. The export's key is its
+    // folders' modification times, which the rename changes.
     let text = std::fs::read_to_string(&src).unwrap();
     std::fs::write(
-        db.join("RUSTSEC-2024-0421.md"),
+        db.join(".new"),
         text.replace("patched = [\">= 1.0.0\"]", "patched = [\">= 0.1.0\"]"),
     )
     .unwrap();
+    std::fs::rename(db.join(".new"), db.join("RUSTSEC-2024-0421.md")).unwrap();
     let third = run(&[]);
     assert_eq!(
         metric(&third, "vulnerabilities"),
         0.0,
         "the cache was invalidated"
     );
+    // A new advisory of a crate already there is seen too.
+    std::fs::write(
+        db.join("RUSTSEC-2024-9421.md"),
+        text.replace("RUSTSEC-2024-0421", "RUSTSEC-2024-9421"),
+    )
+    .unwrap();
+    let fourth = run(&[]);
+    assert_eq!(
+        metric(&fourth, "vulnerabilities"),
+        1.0,
+        "{}",
+        fourth["findings"]
+    );
 }
 
 #[test]
 fn git_checkout_cache_follows_new_commits() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -647,7 +709,7 @@ fn vuln_keys(name: &str) -> std::collections::BTreeSet<String> {
 
 #[test]
 fn new_only_fails_on_what_the_change_introduces() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let repo = tempfile::tempdir().unwrap();
@@ -755,7 +817,7 @@ fn spec_score(vector: &str) -> f64 {
 
 #[test]
 fn sarif_has_one_rule_per_advisory_with_security_severity() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
@@ -823,5 +885,401 @@ fn sarif_has_one_rule_per_advisory_with_security_severity() {
             let r = rule(id).unwrap_or_else(|| panic!("no SARIF rule for warning {id}"));
             assert_eq!(r["defaultConfiguration"]["level"], "warning", "{id}");
         }
+    }
+}
+
+/// Discovery on this repository itself: the lockfiles under
+/// `crates/gate-core/tests/data/` (a Go module among them, with no Go data
+/// configured) are test data, not the project's: they are skipped, and the
+/// run audits the project's own Cargo.lock files instead of stopping with
+/// "omega/go.mod: no advisory data for Go packages".
+#[test]
+fn discovery_skips_test_data_on_this_repository() {
+    if !have_fixtures() {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let o = Command::new(env!("CARGO_BIN_EXE_gate-audit"))
+        .args(["--no-record", "--color", "never", "-C"])
+        .arg(&repo)
+        .args([
+            "--osv-db",
+            &fixtures().join("advisories/osv-subset").to_string_lossy(),
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--cache-dir",
+            "off",
+        ])
+        .args(["--yanked", "ignore", "--format", "json"])
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GATES_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(4), "{stderr}");
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let read: Vec<&str> = r["details"]["lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(read.contains(&"Cargo.lock"), "{read:?}");
+    assert!(!read.iter().any(|p| p.contains("tests/data")), "{read:?}");
+    let skipped = r["details"]["skipped_lockfiles"].as_array().unwrap();
+    let omega = skipped
+        .iter()
+        .find(|s| s["path"] == "crates/gate-core/tests/data/lockfiles/omega/go.mod")
+        .unwrap_or_else(|| panic!("{skipped:?}"));
+    assert_eq!(omega["why"], "test data (`crates/gate-core/tests/data/`)");
+}
+
+/// `.gitignore`, test-data folders and `exclude` globs (flag and key) keep a
+/// lockfile out of discovery; a lockfile named with `--lockfile` is read
+/// whatever they say.
+#[test]
+fn discovery_honours_gitignore_test_data_and_exclude() {
+    if !have_fixtures() {
+        return;
+    }
+    let bat = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let npm = fixtures().join("lockfiles/axios-v1.0.0.package-lock.json");
+    let repo = repo_with(&[
+        ("Cargo.lock", &bat),
+        ("build/package-lock.json", &npm),
+        ("web/fixtures/package-lock.json", &npm),
+        ("pkg/testdata/package-lock.json", &npm),
+        ("vendor/a/package-lock.json", &npm),
+        ("other/package-lock.json", &npm),
+    ]);
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q"]);
+    write(&repo.path().join(".gitignore"), "/build/\n.cache/\n");
+    write(
+        &repo.path().join("gates.yml"),
+        "audit:\n  exclude: ['other/*.json', vendor]\n",
+    );
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--format",
+            "json",
+        ],
+    );
+    // Only the Cargo.lock is read: no npm data is needed (exit 1 for bat's
+    // vulnerabilities, not 4 for npm packages without data).
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let r = o.json();
+    let read: Vec<&str> = r["details"]["lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(read, ["Cargo.lock"]);
+    let why: std::collections::BTreeMap<&str, &str> = r["details"]["skipped_lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap(), s["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("build/package-lock.json", "ignored by git"),
+            (
+                "other/package-lock.json",
+                "`exclude` matches `other/package-lock.json`"
+            ),
+            (
+                "pkg/testdata/package-lock.json",
+                "test data (`pkg/testdata/`)"
+            ),
+            ("vendor/a/package-lock.json", "`exclude` matches `vendor`"),
+            (
+                "web/fixtures/package-lock.json",
+                "test data (`web/fixtures/`)"
+            ),
+        ]
+        .into_iter()
+        .collect()
+    );
+    // The flag replaces the key's list, as every flag does.
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--exclude",
+            "*/package-lock.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("vendor/a/package-lock.json: no advisory data for npm"),
+        "{}",
+        o.stderr
+    );
+    // Listed, it is read (and needs npm data: exit 4 naming it).
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--lockfile",
+            "web/fixtures/package-lock.json",
+        ],
+    );
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("web/fixtures/package-lock.json: no advisory data for npm"),
+        "{}",
+        o.stderr
+    );
+    // A bad glob is a config error naming the key.
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--exclude",
+            "a[",
+            "--max-db-age",
+            "off",
+        ],
+    );
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("audit.exclude[0]"), "{}", o.stderr);
+}
+
+/// Fixed versions read as cargo-audit's "Solution": each `patched`
+/// requirement whole, alternatives joined by OR (bat 0.10.0: idna's
+/// RUSTSEC-2024-0421, `patched = [">= 1.0.0"]`... and every other finding).
+#[test]
+fn fixed_versions_read_as_cargo_audit_says_them() {
+    if !have_fixtures() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--format",
+            "json",
+        ],
+    );
+    let r = o.json();
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let mut compared = 0;
+    for v in ca["vulnerabilities"]["list"].as_array().unwrap() {
+        let id = v["advisory"]["id"].as_str().unwrap();
+        let pkg = v["package"]["name"].as_str().unwrap();
+        let patched: Vec<String> = v["versions"]["patched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect();
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["key"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{id}@{pkg}@"))
+            })
+            .unwrap_or_else(|| panic!("no finding for {id} {pkg}"));
+        let msg = f["message"].as_str().unwrap();
+        // cargo-audit's JSON has the requirements as semver writes them.
+        let want = if patched.is_empty() {
+            "; no fixed version".to_string()
+        } else {
+            format!("; upgrade to {}", patched.join(" OR "))
+        };
+        assert!(msg.contains(&want), "{msg}\n  want: {want}");
+        compared += 1;
+    }
+    assert!(compared > 5, "{compared}");
+}
+
+/// The job summary's severity chart counts what the findings say: on bat
+/// 0.10.0, its vulnerability bars add up to cargo-audit's count, its
+/// warnings bar to the `warnings` metric.
+#[test]
+fn severity_chart_counts_the_findings() {
+    if !have_fixtures() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--max-db-age",
+            "off",
+            "--yanked",
+            "ignore",
+            "--format",
+            "json",
+        ],
+    );
+    let r = o.json();
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let chart = r["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Findings by severity")
+        })
+        .unwrap_or_else(|| panic!("{}", r["charts"]));
+    let x: Vec<&str> = chart["x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let v: Vec<f64> = chart["series"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let bar = |k: &str| v[x.iter().position(|n| *n == k).unwrap()];
+    let vuln_bars: f64 = x
+        .iter()
+        .zip(&v)
+        .filter(|(k, _)| **k != "warnings")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(vuln_bars, ca["vulnerabilities"]["count"].as_f64().unwrap());
+    assert_eq!(bar("warnings"), metric(&r, "warnings"));
+    // Each severity bar: the vulnerability findings whose message says it.
+    for k in ["critical", "high", "medium", "low"] {
+        let n = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "vulnerability")
+            .filter(|f| {
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("; severity {k} "))
+            })
+            .count();
+        assert_eq!(bar(k), n as f64, "{k}");
+    }
+}
+
+/// `--ignore ID=REASON`: for this run, alongside gates.yml's ignores (the
+/// flag does not replace them); without a reason it is refused (exit 2).
+#[test]
+fn ignore_flag_needs_a_reason_and_adds_to_gates_yml() {
+    if !have_fixtures() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let vulns = ca["vulnerabilities"]["count"].as_f64().unwrap();
+    let ids: Vec<&str> = ca["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["advisory"]["id"].as_str().unwrap())
+        .collect();
+    let (a, b) = (ids[0], ids[1]);
+    write(
+        &repo.path().join("gates.yml"),
+        &format!(
+            "audit:\n  max-db-age: off\n  ignore:\n    - id: {a}\n      reason: from gates.yml\n      expires: 2999-01-01\n"
+        ),
+    );
+    let flag = format!("{b}=not reachable from our code");
+    let o = gate(
+        repo.path(),
+        &[
+            "--rustsec-db",
+            &rustsec(),
+            "--yanked",
+            "ignore",
+            "--ignore",
+            &flag,
+            "--format",
+            "json",
+        ],
+    );
+    let r = o.json();
+    let same = |x: &str| ids.iter().filter(|i| **i == x).count() as f64;
+    assert_eq!(metric(&r, "ignored"), same(a) + same(b), "{}", o.stderr);
+    assert_eq!(metric(&r, "vulnerabilities"), vulns - same(a) - same(b));
+    let notes: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "ignored")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|m| m.contains("ignored (--ignore): not reachable from our code")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|m| m.contains("ignored (gates.yml): from gates.yml")),
+        "{notes:?}"
+    );
+    for bad in [
+        b.to_string(),
+        format!("{b}="),
+        format!("{b}=  "),
+        "=reason".to_string(),
+    ] {
+        let o = gate(repo.path(), &["--rustsec-db", &rustsec(), "--ignore", &bad]);
+        assert_eq!(o.code, 2, "{bad}: {}", o.stderr);
+        assert!(o.stderr.contains("ID=REASON"), "{}", o.stderr);
     }
 }

@@ -24,6 +24,16 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
 }
 
+/// Whether `../shared/fixtures` is here; a test without it is skipped with
+/// the reason, and fails under CI (`CI` set), where it must be.
+fn have_fixtures() -> bool {
+    let ok = fixtures().exists();
+    if !ok {
+        testkit::skip(&format!("{} not found", fixtures().display()));
+    }
+    ok
+}
+
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -282,7 +292,7 @@ fn offline_reference(repo: &Path) -> Vec<(String, String, u64)> {
 
 #[test]
 fn fetched_zips_match_the_directories_then_serve_offline() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let s = serve();
@@ -334,7 +344,7 @@ fn fetched_zips_match_the_directories_then_serve_offline() {
 
 #[test]
 fn osv_api_batches_pages_and_caches_details() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let s = serve();
@@ -441,7 +451,7 @@ fn copy_dir(src: &Path, dst: &Path) {
 
 #[test]
 fn rustsec_fetch_is_a_shallow_clone_keyed_by_commit() {
-    if !fixtures().exists() {
+    if !have_fixtures() {
         return;
     }
     let up = tempfile::tempdir().unwrap();

@@ -2,8 +2,8 @@
 //!
 //! Everything is sorted; no path, clock or random value enters the document
 //! except the timestamp, which the caller takes from `SOURCE_DATE_EPOCH` or
-//! the commit time. The serial number is a UUIDv5 of the document written
-//! without it.
+//! the commit time. The serial number is a UUIDv5 of what the document
+//! describes (root, components, graph), not of its timestamp or tool.
 
 use std::collections::BTreeSet;
 
@@ -242,12 +242,23 @@ pub fn bom(graph: &Graph, opts: &Options) -> Bom {
     }
 }
 
-/// The content-derived serial number: a UUIDv5 of the compact JSON written
-/// without one.
+/// The content-derived serial number: a UUIDv5 of the compact JSON of what
+/// the document describes: the root component (with its artifact files),
+/// the components and the dependency graph. Not of how or when it was
+/// written (timestamp, tool version, method, spec version): the same
+/// software has the same serial.
 pub fn serial(bom: &Bom) -> Result<String, serde_json::Error> {
-    let mut unsigned = bom.clone();
-    unsigned.serial_number = None;
-    let bytes = serde_json::to_vec(&unsigned)?;
+    #[derive(serde::Serialize)]
+    struct Content<'a> {
+        root: &'a Component,
+        components: &'a [Component],
+        dependencies: &'a [Dependency],
+    }
+    let bytes = serde_json::to_vec(&Content {
+        root: &bom.metadata.component,
+        components: &bom.components,
+        dependencies: &bom.dependencies,
+    })?;
     let id = uuid::Uuid::new_v5(&serial_namespace(), &bytes);
     Ok(format!("urn:uuid:{id}"))
 }
@@ -315,6 +326,7 @@ mod tests {
             .into_iter()
             .collect(),
             notes: vec![],
+            warnings: vec![],
         };
         let opts = Options::default();
         let a = to_bytes(bom(&g, &opts)).ok();

@@ -41,8 +41,11 @@ pub struct Graph {
     /// Id of the root package (a key of `packages`).
     pub root: String,
     pub packages: BTreeMap<String, Package>,
-    /// Notes for the report (fallbacks taken, things left out).
+    /// Notes for the report (things left out).
     pub notes: Vec<String>,
+    /// Fallbacks that make the SBOM poorer than asked (`cargo metadata`
+    /// failed: Cargo.lock alone, no licences): warnings in the report.
+    pub warnings: Vec<String>,
 }
 
 impl Graph {

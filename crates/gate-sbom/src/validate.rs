@@ -195,6 +195,10 @@ pub struct Analysis {
     pub reachable: BTreeSet<String>,
     /// Whether the document has a `dependencies` graph at all.
     pub has_graph: bool,
+    /// Why reachability from the root cannot be judged, when it cannot:
+    /// no root component, a root without a `bom-ref`, or a root the graph
+    /// does not mention (syft's shape). `None`: `reachable` is meaningful.
+    pub unrooted: Option<String>,
     pub edges: usize,
     pub issues: Vec<Issue>,
 }
@@ -433,7 +437,20 @@ pub fn analyse(doc: &Value) -> Analysis {
             graph.entry(r.to_string()).or_default().extend(on);
         }
     }
-    if let Some(root_ref) = a.root.as_ref().and_then(|r| r.bom_ref.clone()) {
+    // Reachability only means something from a root the graph starts at. An
+    // SBOM of an environment (cyclonedx-py `environment`) has no root; syft
+    // describes its source as a root no `dependencies` entry names.
+    a.unrooted = match &a.root {
+        None => Some("it has no root component (`metadata.component`)".to_string()),
+        Some(r) => match &r.bom_ref {
+            None => Some("its root component has no `bom-ref`".to_string()),
+            Some(b) if !graph.contains_key(b) => Some(format!(
+                "its root component `{b}` has no entry in `dependencies`"
+            )),
+            Some(_) => None,
+        },
+    };
+    if let (None, Some(root_ref)) = (&a.unrooted, a.root.as_ref().and_then(|r| r.bom_ref.clone())) {
         let mut q = VecDeque::from([root_ref]);
         while let Some(r) = q.pop_front() {
             if !a.reachable.insert(r.clone()) {

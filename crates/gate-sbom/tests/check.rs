@@ -222,6 +222,14 @@ fn policy_findings_name_the_components() {
         .collect();
     assert_eq!(missing.len(), 2);
     assert!(missing.contains(&d["components"][0]["bom-ref"].as_str().unwrap()));
+    // Each finding names its key as spelt in gates.yml (not "min-hashs").
+    for (rule, key) in [
+        ("missing-hash", "(min-hashes 100%"),
+        ("missing-license", "(min-licenses 50%"),
+    ] {
+        let f = r.findings.iter().find(|f| f.rule == rule).unwrap();
+        assert!(f.message.contains(key), "{}", f.message);
+    }
 }
 
 #[test]
@@ -457,4 +465,143 @@ fn embedded_schemas_are_the_official_copies() {
             "{f}"
         );
     }
+}
+
+/// cyclonedx-py 7.5.0's `environment` SBOM (tests/data/SOURCES): no
+/// `metadata.component`, every package in `dependencies`. Valid, so it
+/// passes: reachability needs a root, and a note says it was not checked.
+#[test]
+fn an_environment_sbom_without_a_root_passes() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut c = gate(&data);
+    c.arg("check")
+        .arg(data.join("cyclonedx-py-environment.cdx.json"))
+        .args(["--format", "json"]);
+    let run = run(c);
+    let rep = report(&run);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let rules: Vec<&str> = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"unreachable-component"), "{rules:?}");
+    assert!(rules.contains(&"reachability-unchecked"), "{rules:?}");
+}
+
+fn environment() -> Value {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cyclonedx-py-environment.cdx.json");
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+fn unreachable(r: &Report) -> usize {
+    r.findings
+        .iter()
+        .filter(|f| f.rule == "unreachable-component")
+        .count()
+}
+
+/// The shapes other tools write, on the same real components:
+/// cyclonedx-npm and cargo-cyclonedx put the root in `dependencies`
+/// (reachability checked), syft describes its source as a root no
+/// `dependencies` entry names (not checked), a root without `bom-ref`
+/// cannot be named by an edge (not checked).
+#[test]
+fn reachability_applies_from_a_root_the_graph_starts_at() {
+    let n = environment()["components"].as_array().unwrap().len();
+    let none = judge(&environment(), &SbomConfig::default());
+    assert_eq!(unreachable(&none), 0);
+    assert_eq!(none.verdict, Verdict::Pass, "{:?}", none.findings);
+
+    // cyclonedx-npm / cargo-cyclonedx: a root with its own entry. It
+    // depends on nothing here, so every component is unreachable.
+    let mut rooted = environment();
+    rooted["metadata"]["component"] =
+        json!({"type": "application", "name": "app", "bom-ref": "app"});
+    rooted["dependencies"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"ref": "app"}));
+    let r = judge(&rooted, &SbomConfig::default());
+    assert_eq!(unreachable(&r), n.min(50), "{:?}", r.findings);
+    assert_eq!(r.verdict, Verdict::Fail);
+    // ... and once it depends on every top-level package, none is.
+    let all: Vec<Value> = environment()["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["bom-ref"].clone())
+        .collect();
+    rooted["dependencies"]
+        .as_array_mut()
+        .unwrap()
+        .last_mut()
+        .unwrap()["dependsOn"] = json!(all);
+    let r = judge(&rooted, &SbomConfig::default());
+    assert_eq!(unreachable(&r), 0, "{:?}", r.findings);
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "reachability-unchecked")
+    );
+
+    // syft: the scanned source is `metadata.component`, absent from the graph.
+    let mut syft = environment();
+    syft["metadata"]["component"] =
+        json!({"type": "file", "name": "/project", "bom-ref": "af63bd4c8601b7f1"});
+    let r = judge(&syft, &SbomConfig::default());
+    assert_eq!(unreachable(&r), 0, "{:?}", r.findings);
+    assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.findings);
+    let note = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "reachability-unchecked")
+        .unwrap();
+    assert!(
+        note.message.contains("af63bd4c8601b7f1"),
+        "{}",
+        note.message
+    );
+
+    // A root without bom-ref.
+    let mut anonymous = environment();
+    anonymous["metadata"]["component"] = json!({"type": "application", "name": "app"});
+    let r = judge(&anonymous, &SbomConfig::default());
+    assert_eq!(unreachable(&r), 0, "{:?}", r.findings);
+    assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.findings);
+}
+
+/// A real cargo-cyclonedx 0.5.9 SBOM (tests/data/SOURCES): its root is in
+/// `dependencies`, so reachability is checked, and every component is
+/// reached; cutting the root's edges makes them unreachable.
+#[test]
+fn a_cargo_cyclonedx_sbom_is_checked_from_its_root() {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/testkit.cargo-cyclonedx.cdx.json");
+    let doc: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+    let r = judge(&doc, &SbomConfig::default());
+    assert_eq!(unreachable(&r), 0, "{:?}", r.findings);
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "reachability-unchecked"),
+        "{:?}",
+        r.findings
+    );
+    assert_ne!(r.verdict, Verdict::Fail, "{:?}", r.findings);
+    let root = doc["metadata"]["component"]["bom-ref"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut cut = doc.clone();
+    for d in cut["dependencies"].as_array_mut().unwrap() {
+        if d["ref"] == root.as_str() {
+            d["dependsOn"] = json!([]);
+        }
+    }
+    let r = judge(&cut, &SbomConfig::default());
+    assert!(unreachable(&r) > 0, "{:?}", r.findings);
+    assert_eq!(r.verdict, Verdict::Fail);
 }

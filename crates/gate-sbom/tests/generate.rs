@@ -896,3 +896,194 @@ fn gates_yml_section() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("NotALicense"), "{}", r.stderr);
 }
+
+/// A lockfile that locks nothing but the project itself gives an SBOM of 0
+/// components: nothing was checked, so the gate fails, and no share of
+/// nothing is reported as 100 %. `check` of that SBOM says the same.
+#[test]
+fn an_sbom_of_nothing_does_not_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"alone\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    let mut c = gate(tmp.path());
+    c.args(["--cargo-metadata", "never", "--format", "json"]);
+    let r = run(c);
+    let rep = report(&r);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rep["checked"], 0);
+    let summary = rep["summary"].as_str().unwrap();
+    assert!(!summary.contains("100"), "{summary}");
+    assert!(summary.contains("0 components"), "{summary}");
+    let metrics: Vec<&str> = rep["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(!metrics.contains(&"hash-coverage"), "{metrics:?}");
+    let f = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "nothing-checked")
+        .unwrap();
+    assert!(
+        f["message"].as_str().unwrap().contains("sbom.cdx.json"),
+        "{f}"
+    );
+
+    let mut c = gate(tmp.path());
+    c.args(["check", "sbom.cdx.json", "--format", "json"]);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(report(&r)["checked"], 0);
+}
+
+/// Without the crates downloaded (an empty `CARGO_HOME`), `cargo metadata
+/// --offline` fails and the SBOM falls back to Cargo.lock alone: the report
+/// says so in a warning (it was a note, and the gate passed quietly with
+/// licenses 0 %). The serial depends on what is described only: the same
+/// lockfile gives the same serial whatever the timestamp, and the fallback
+/// gives the serial of `cargo-metadata: never` (the same content).
+#[test]
+fn cargo_metadata_fallback_is_a_warning_and_the_serial_is_the_contents() {
+    let ws_lock: toml::Table = toml::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock"))
+            .unwrap(),
+    )
+    .unwrap();
+    let memchr = ws_lock["package"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"].as_str() == Some("memchr"))
+        .map(|p| p["version"].as_str().unwrap().to_string())
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        format!("[package]\nname = \"demo\"\nversion = \"1.2.3\"\nedition = \"2021\"\nlicense = \"MIT\"\n\n[dependencies]\nmemchr = \"={memchr}\"\n"),
+    )
+    .unwrap();
+    std::fs::write(d.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = std::process::Command::new(&cargo)
+        .current_dir(d)
+        .args(["generate-lockfile", "--offline"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let empty = tempfile::tempdir().unwrap();
+    let sbom = |out: &str, extra: &[&str], epoch: &str| {
+        let mut c = gate(d);
+        c.env("CARGO_HOME", empty.path())
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .args(["--format", "json", "--sbom-path", out])
+            .args(extra);
+        let r = run(c);
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join(out)).unwrap()).unwrap();
+        (r, doc)
+    };
+    let (r, fallback) = sbom("a.cdx.json", &[], "1");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let rep = report(&r);
+    assert_eq!(rep["verdict"], "warn", "{}", r.stdout);
+    let w = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "generation-fallback")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(w["severity"], "warning");
+    let msg = w["message"].as_str().unwrap();
+    assert!(
+        msg.contains("cargo metadata") && msg.contains("Cargo.lock was read alone"),
+        "{msg}"
+    );
+    // --fail-on warn makes it fail.
+    let mut c = gate(d);
+    c.env("CARGO_HOME", empty.path())
+        .args(["--sbom-path", "b.cdx.json", "--fail-on", "warn"]);
+    assert_eq!(run(c).code, 1);
+
+    // Same content, other timestamp: same serial; `never` chooses the same
+    // content: same serial, no warning.
+    let (_, later) = sbom("c.cdx.json", &[], "1700000000");
+    assert_ne!(
+        later["metadata"]["timestamp"],
+        fallback["metadata"]["timestamp"]
+    );
+    assert_eq!(later["serialNumber"], fallback["serialNumber"]);
+    let (r, never) = sbom("d.cdx.json", &["--cargo-metadata", "never"], "2");
+    assert_eq!(never["serialNumber"], fallback["serialNumber"]);
+    assert!(!report(&r).to_string().contains("generation-fallback"));
+}
+
+/// The job summary's licence chart counts the components of the SBOM
+/// written: on axios 1.0.0's lockfile, its bars add up to the components,
+/// and each bar is the number of components with that licence.
+#[test]
+fn license_mix_chart_counts_the_components() {
+    if !have_fixtures() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        lockfile("axios-v1.0.0.package-lock.json"),
+        tmp.path().join("package-lock.json"),
+    )
+    .unwrap();
+    let mut c = gate(tmp.path());
+    c.args(["--format", "json"]);
+    let r = run(c);
+    let rep = report(&r);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("sbom.cdx.json")).unwrap())
+            .unwrap();
+    let chart = rep["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "License mix (components)")
+        .unwrap_or_else(|| panic!("{}", rep["charts"]));
+    let x: Vec<&str> = chart["x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let v: Vec<f64> = chart["series"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let comps = doc["components"].as_array().unwrap();
+    assert_eq!(v.iter().sum::<f64>(), comps.len() as f64);
+    for (l, n) in x.iter().zip(&v) {
+        if *l == "other" {
+            continue;
+        }
+        let count = comps
+            .iter()
+            .filter(|c| {
+                let e = c["licenses"][0]["expression"]
+                    .as_str()
+                    .or_else(|| c["licenses"][0]["license"]["id"].as_str())
+                    .or_else(|| c["licenses"][0]["license"]["name"].as_str());
+                match e {
+                    None => *l == "none",
+                    Some(e) => e == *l,
+                }
+            })
+            .count();
+        assert_eq!(count as f64, *n, "{l}");
+    }
+    assert!(x.len() <= 12);
+}
