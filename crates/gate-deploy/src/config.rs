@@ -179,7 +179,7 @@ pub struct DeployConfig {
     #[schemars(range(min = 0.05, max = 300.0))]
     pub interval: f64,
     /// `breaker: consecutive`: this many failed probe rounds in a row trip the circuit breaker (and roll back). Default 3.
-    #[schemars(range(min = 1, max = 1000))]
+    #[schemars(range(min = 1, max = 1000), extend("default" = DEFAULT_TRIP_AFTER))]
     pub breaker_trip_after: Option<u32>,
     /// Deprecated name of `breaker-trip-after` (still read; `breaker-trip-after` wins when both are set).
     #[schemars(range(min = 1, max = 1000), extend("deprecated" = true))]

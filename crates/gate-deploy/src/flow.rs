@@ -2096,7 +2096,10 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
                 release: target.release.clone(),
                 artifact_digest: None,
                 previous_slot: current.as_ref().map(|c| c.slot),
-                previous_release: current.as_ref().map(|c| c.release.clone()),
+                previous_release: current
+                    .as_ref()
+                    .map(|c| c.release.clone())
+                    .filter(|r| known_release(r)),
                 switch: kind.as_str().into(),
                 run_url: ctx.github.run_url(),
             })

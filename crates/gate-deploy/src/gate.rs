@@ -343,7 +343,8 @@ pub fn probe_charts(o: &Outcome) -> Vec<Chart> {
         .collect();
     let mut charts = vec![Chart {
         y_max: None,
-        title: "Probe latency (ms, slowest probe per point, failed ones included)".into(),
+        // Mermaid titles take no commas.
+        title: "Probe latency in ms (slowest probe per point; failed probes included)".into(),
         x_label: x_label.clone(),
         y_label: "latency (ms)".into(),
         x: x.clone(),
