@@ -109,9 +109,30 @@ fn blue_green_switch_and_rollback_under_load_lose_no_request() {
     assert_eq!(code, 0);
     assert_eq!(report(&out)["details"]["result"], "already-live");
 
+    // gate-rollback --dry-run: the plan, nothing done.
+    let rollback = rollback_bin();
+    let (code, out, err) = w.run(&rollback, &["--dry-run", "--format", "json"]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    let r = report(&out);
+    assert_eq!(r["details"]["to"]["slot"], "blue");
+    assert_eq!(r["details"]["to"]["release"], "v1");
+    assert!(
+        r["details"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["phase"] == "switch"
+                && s["action"]
+                    .as_str()
+                    .unwrap()
+                    .contains("set server app/blue state ready")),
+        "{r}"
+    );
+    assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v2");
+    assert!(!port_open(w.blue), "blue not started");
+
     // green -> blue by gate-rollback under load: blue was stopped, so it is
     // restarted with v1 through the start hook first.
-    let rollback = rollback_bin();
     let load_run = load(h.port, 200, Duration::from_secs(3));
     let (code, out, err) = w.run(&rollback, &["--format", "json"]);
     let stats = load_run.join().unwrap();
