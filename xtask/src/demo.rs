@@ -97,7 +97,7 @@ const CHAIN: &[Step] = &[
             "--config",
             "examples/load/gates.yml",
             "--target",
-            "http://127.0.0.1:18081",
+            "http://127.0.0.1:{blue-port}",
             "--duration",
             "2s",
         ],
@@ -136,6 +136,24 @@ const CHAIN: &[Step] = &[
         record: false,
     },
 ];
+
+/// Two free loopback ports for the demo's slots, picked at run time: a
+/// fixed port that something else already answers on would pass the slot's
+/// health probes in place of the sample service.
+fn free_ports() -> Result<(u16, u16), String> {
+    let bind = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))
+    };
+    // Both held at once, so they differ.
+    let (a, b) = (bind()?, bind()?);
+    let port = |l: &std::net::TcpListener| {
+        l.local_addr()
+            .map(|a| a.port())
+            .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))
+    };
+    Ok((port(&a)?, port(&b)?))
+}
 
 fn say(s: &str) {
     gate_core::out::stderr(&format!("{s}\n"));
@@ -215,6 +233,17 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
 
     reset_demo(root);
     forget_demo_state(root);
+    let (blue, green) = free_ports()?;
+    let (blue_addr, green_addr) = (format!("127.0.0.1:{blue}"), format!("127.0.0.1:{green}"));
+    say(&format!(
+        "==> slots: blue on {blue_addr}, green on {green_addr}"
+    ));
+    let ports = [
+        ("GATES_DEPLOY_BLUE_ADDRESS", &blue_addr),
+        ("GATES_DEPLOY_GREEN_ADDRESS", &green_addr),
+        ("GATES_ROLLBACK_BLUE_ADDRESS", &blue_addr),
+        ("GATES_ROLLBACK_GREEN_ADDRESS", &green_addr),
+    ];
     let mut results = Vec::new();
     let mut broken = false;
     for (i, step) in CHAIN.iter().enumerate() {
@@ -227,7 +256,11 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
         let bin = target.join("debug").join(format!("gate-{}", step.gate));
         let mut cmd = Command::new(&bin);
         cmd.current_dir(root)
-            .args(step.args)
+            .args(
+                step.args
+                    .iter()
+                    .map(|a| a.replace("{blue-port}", &blue.to_string())),
+            )
             .args(extra)
             .arg("--ledger")
             .arg("local")
@@ -237,6 +270,9 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
             .env_remove("GITHUB_TOKEN")
             .env_remove("GATES_CONFIG");
         for (k, v) in step.env {
+            cmd.env(k, v);
+        }
+        for (k, v) in ports {
             cmd.env(k, v);
         }
         if step.record {

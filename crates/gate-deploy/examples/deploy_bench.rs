@@ -1,7 +1,7 @@
 //! Recovery-time benchmark: automatic rollback behind a real HAProxy.
 //!
 //! ```sh
-//! cargo run -p gate-deploy --example deploy_bench -- [TRIALS] [INTERVAL_S] [THRESHOLD]
+//! cargo run -p gate-deploy --example deploy_bench -- [TRIALS] [INTERVAL_S] [TRIP_AFTER]
 //! ```
 //!
 //! Each trial: blue (v1) live behind HAProxy; gate-deploy puts v2 on green;
@@ -49,7 +49,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let trials: usize = args.get(1).map(|s| s.parse().unwrap()).unwrap_or(20);
     let interval: f64 = args.get(2).map(|s| s.parse().unwrap()).unwrap_or(1.0);
-    let threshold: u32 = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(3);
+    let trip_after: u32 = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(3);
     if which("haproxy").is_none() {
         eprintln!("haproxy is not installed (apt-get install haproxy)");
         return;
@@ -80,7 +80,10 @@ fn main() {
                 ),
             )
             .replace("interval: 0.2", &format!("interval: {interval}"))
-            .replace("threshold: 3", &format!("threshold: {threshold}"))
+            .replace(
+                "breaker-trip-after: 3",
+                &format!("breaker-trip-after: {trip_after}"),
+            )
             .replace("healthy-successes: 2", "healthy-successes: 1")
             .replace("watch: 1\n", "watch: 60\n");
         w.write_config(&cfg);
@@ -125,7 +128,7 @@ fn main() {
         );
         drop(h);
     }
-    println!("interval {interval} s, threshold {threshold}, {trials} trials (ms)\n");
+    println!("interval {interval} s, breaker-trip-after {trip_after}, {trials} trials (ms)\n");
     println!("| figure | n | min | median | mean | p95 | max |\n|---|---|---|---|---|---|---|");
     summary(
         "recovery: first failing probe -> blue verified healthy",

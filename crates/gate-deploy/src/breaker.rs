@@ -3,13 +3,14 @@
 //! passed in (milliseconds since the run started).
 //!
 //! Two modes:
-//! - **consecutive**: `threshold` failed rounds in a row (a round fails when
+//! - **consecutive**: `breaker-trip-after` failed rounds in a row (a round fails when
 //!   any of its probes fails);
 //! - **error-rate**: a sliding window of the last `window` probe results
 //!   (every probe of every round is one sample); trips once the window holds
 //!   at least `min_samples` results and more than `max_rate_pct` percent of
-//!   them failed. Flapping that never fails `threshold` times in a row still
-//!   trips it.
+//!   them failed. Flapping that never fails `breaker-trip-after` times in a
+//!   row still trips it: with the default `error-rate` (25 %), a slot failing
+//!   every second probe does.
 
 use std::collections::VecDeque;
 
@@ -19,7 +20,7 @@ use crate::config::{BreakerKind, DeployConfig};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Mode {
     Consecutive {
-        threshold: u32,
+        trip_after: u32,
     },
     ErrorRate {
         window: usize,
@@ -32,7 +33,7 @@ impl Mode {
     pub fn from_config(cfg: &DeployConfig) -> Mode {
         match cfg.breaker {
             BreakerKind::Consecutive => Mode::Consecutive {
-                threshold: cfg.threshold.max(1),
+                trip_after: cfg.trip_after(),
             },
             BreakerKind::ErrorRate => Mode::ErrorRate {
                 window: cfg.error_window.max(1) as usize,
@@ -45,8 +46,8 @@ impl Mode {
     /// For the timeline: what trips it.
     pub fn describe(&self) -> String {
         match self {
-            Mode::Consecutive { threshold } => {
-                format!("trip after {threshold} consecutive failed rounds")
+            Mode::Consecutive { trip_after } => {
+                format!("trip after {trip_after} consecutive failed rounds")
             }
             Mode::ErrorRate {
                 window,
@@ -123,22 +124,22 @@ impl Breaker {
             self.streak += 1;
         }
         match self.mode {
-            Mode::Consecutive { threshold } => {
+            Mode::Consecutive { trip_after } => {
                 if round_ok {
                     Step::Pass {
                         recovered_after: was,
                     }
-                } else if self.streak >= threshold {
+                } else if self.streak >= trip_after {
                     Step::Tripped(Trip {
                         first_failure_ms: self.streak_start_ms,
                         reason: format!(
-                            "{} consecutive failed probes (threshold {threshold}); last: {why}",
+                            "{} consecutive failed probe rounds (trips after {trip_after}); last: {why}",
                             self.streak
                         ),
                     })
                 } else {
                     Step::Fail {
-                        progress: format!("failure {}/{threshold}", self.streak),
+                        progress: format!("failure {}/{trip_after}", self.streak),
                     }
                 }
             }
@@ -202,8 +203,8 @@ mod tests {
     }
 
     #[test]
-    fn consecutive_trips_at_threshold_and_resets_on_a_pass() {
-        let mut b = Breaker::new(Mode::Consecutive { threshold: 3 });
+    fn consecutive_trips_at_trip_after_and_resets_on_a_pass() {
+        let mut b = Breaker::new(Mode::Consecutive { trip_after: 3 });
         assert_eq!(
             b.round(0.0, &[false], "x"),
             Step::Fail {
@@ -228,7 +229,7 @@ mod tests {
         assert_eq!(t.first_failure_ms, 300.0);
         assert!(
             t.reason
-                .starts_with("3 consecutive failed probes (threshold 3); last: z"),
+                .starts_with("3 consecutive failed probe rounds (trips after 3); last: z"),
             "{}",
             t.reason
         );
@@ -236,7 +237,7 @@ mod tests {
 
     #[test]
     fn consecutive_never_trips_on_alternating_failures() {
-        let mut b = Breaker::new(Mode::Consecutive { threshold: 3 });
+        let mut b = Breaker::new(Mode::Consecutive { trip_after: 3 });
         for i in 0..100 {
             let s = b.round(f64::from(i), &[i % 2 == 0], "x");
             assert!(tripped(&s).is_none(), "round {i}");
@@ -327,7 +328,7 @@ mod tests {
     #[test]
     fn healthy_stream_never_trips_either_mode() {
         for mode in [
-            Mode::Consecutive { threshold: 1 },
+            Mode::Consecutive { trip_after: 1 },
             Mode::ErrorRate {
                 window: 5,
                 max_rate_pct: 0.0,
@@ -342,5 +343,70 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The documented case, with the defaults of `gates.yml`: a slot
+    /// failing every second probe (50 %) trips the `error-rate` breaker.
+    #[test]
+    fn the_default_error_rate_trips_on_every_second_probe_failing() {
+        let cfg = DeployConfig {
+            breaker: BreakerKind::ErrorRate,
+            ..DeployConfig::default()
+        };
+        let mode = Mode::from_config(&cfg);
+        assert_eq!(
+            mode,
+            Mode::ErrorRate {
+                window: 20,
+                max_rate_pct: 25.0,
+                min_samples: 10,
+            }
+        );
+        for first_ok in [true, false] {
+            let mut b = Breaker::new(mode);
+            let trip = (0..65).find_map(|i| {
+                let ok = (i % 2 == 0) == first_ok;
+                tripped(&b.round(f64::from(i) * 200.0, &[ok], "HTTP 503")).cloned()
+            });
+            let t = trip.expect("every second probe failing trips the default breaker");
+            assert!(t.reason.contains("is over 25%"), "{}", t.reason);
+        }
+        // Also when the failures are one probe of two per round (the slot
+        // fails, the public URL passes): 50 % again.
+        let mut b = Breaker::new(mode);
+        let trip = (0..65).find_map(|i| {
+            tripped(&b.round(f64::from(i) * 200.0, &[false, true], "HTTP 503")).cloned()
+        });
+        assert!(trip.is_some());
+        // Every third probe failing (33 %) trips it too.
+        let mut b = Breaker::new(mode);
+        assert!((0..65).any(|i| tripped(&b.round(f64::from(i), &[i % 3 != 0], "x")).is_some()));
+    }
+
+    #[test]
+    fn the_default_error_rate_lets_a_stray_failure_pass() {
+        let cfg = DeployConfig {
+            breaker: BreakerKind::ErrorRate,
+            ..DeployConfig::default()
+        };
+        let mut b = Breaker::new(Mode::from_config(&cfg));
+        // One failure in every ten probes (10 %), for a long watch.
+        for i in 0..200 {
+            let s = b.round(f64::from(i), &[i % 10 != 3], "x");
+            assert!(tripped(&s).is_none(), "round {i}");
+        }
+    }
+
+    #[test]
+    fn trip_after_reads_the_deprecated_threshold_and_the_new_key_wins() {
+        let mut cfg = DeployConfig::default();
+        assert_eq!(Mode::from_config(&cfg), Mode::Consecutive { trip_after: 3 });
+        cfg.threshold = Some(5);
+        assert_eq!(Mode::from_config(&cfg), Mode::Consecutive { trip_after: 5 });
+        assert_eq!(cfg.deprecations("deploy").len(), 1);
+        assert!(cfg.deprecations("deploy")[0].contains("breaker-trip-after: 5"));
+        cfg.breaker_trip_after = Some(2);
+        assert_eq!(Mode::from_config(&cfg), Mode::Consecutive { trip_after: 2 });
+        assert!(cfg.deprecations("deploy")[0].contains("ignored"));
     }
 }

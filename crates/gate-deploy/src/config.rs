@@ -76,7 +76,7 @@ impl std::fmt::Display for Slot {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BreakerKind {
-    /// `threshold` consecutive failed probe rounds trip it.
+    /// `breaker-trip-after` consecutive failed probe rounds trip it.
     #[default]
     Consecutive,
     /// More than `error-rate` percent failed probes among the last `error-window` (at least `error-min-samples` of them) trip it.
@@ -178,12 +178,15 @@ pub struct DeployConfig {
     /// Seconds between probes (pre-switch wait and post-switch watch).
     #[schemars(range(min = 0.05, max = 300.0))]
     pub interval: f64,
-    /// Consecutive failed probe rounds that trip the circuit breaker (and roll back), with `breaker: consecutive`.
-    #[schemars(range(min = 1, max = 1000))]
-    pub threshold: u32,
-    /// Circuit breaker of the watch: `consecutive` (`threshold` failed rounds in a row) or `error-rate` (a sliding window of probe results).
+    /// `breaker: consecutive`: this many failed probe rounds in a row trip the circuit breaker (and roll back). Default 3.
+    #[schemars(range(min = 1, max = 1000), extend("default" = DEFAULT_TRIP_AFTER))]
+    pub breaker_trip_after: Option<u32>,
+    /// Deprecated name of `breaker-trip-after` (still read; `breaker-trip-after` wins when both are set).
+    #[schemars(range(min = 1, max = 1000), extend("deprecated" = true))]
+    pub threshold: Option<u32>,
+    /// Circuit breaker of the watch: `consecutive` (`breaker-trip-after` failed rounds in a row) or `error-rate` (a sliding window of probe results).
     pub breaker: BreakerKind,
-    /// `breaker: error-rate`: trip when more than this percentage of the window's probe results failed.
+    /// `breaker: error-rate`: trip when more than this percentage of the window's probe results failed (default 25: a slot failing every second, or every third, probe trips it).
     #[schemars(range(min = 0.0, max = 100.0))]
     pub error_rate: f64,
     /// `breaker: error-rate`: how many of the latest probe results the window holds.
@@ -279,9 +282,10 @@ impl Default for DeployConfig {
             stop: None,
             check_command: None,
             interval: 1.0,
-            threshold: 3,
+            breaker_trip_after: None,
+            threshold: None,
             breaker: BreakerKind::Consecutive,
-            error_rate: 50.0,
+            error_rate: DEFAULT_ERROR_RATE,
             error_window: 20,
             error_min_samples: 10,
             watch: 30.0,
@@ -316,6 +320,21 @@ impl Default for DeployConfig {
     }
 }
 
+/// Failed probe rounds in a row that trip the `consecutive` breaker by default.
+pub const DEFAULT_TRIP_AFTER: u32 = 3;
+
+/// Default `error-rate` of the `error-rate` breaker, in percent. Strictly
+/// below 50 so that the documented flapping case (every second probe
+/// failing: 50 %) trips it, with room for a window that is not perfectly
+/// alternating; a single stray failure among `error-min-samples` (10 %)
+/// does not.
+pub const DEFAULT_ERROR_RATE: f64 = 25.0;
+
+/// What the deploy writes for a slot whose release it does not know (the
+/// proxy said which slot takes traffic, the ledger had no record of it).
+/// Reserved: never a release name, never a rollback target.
+pub const UNKNOWN_RELEASE: &str = "unknown";
+
 fn secs(v: f64) -> Duration {
     if v.is_finite() && v > 0.0 {
         Duration::from_secs_f64(v)
@@ -325,6 +344,33 @@ fn secs(v: f64) -> Duration {
 }
 
 impl DeployConfig {
+    /// Failed probe rounds in a row that trip the `consecutive` breaker:
+    /// `breaker-trip-after`, else the deprecated `threshold`, else 3.
+    pub fn trip_after(&self) -> u32 {
+        self.breaker_trip_after
+            .or(self.threshold)
+            .unwrap_or(DEFAULT_TRIP_AFTER)
+            .max(1)
+    }
+
+    /// Deprecated keys in use, one sentence each (printed as warnings; they
+    /// do not change the verdict).
+    pub fn deprecations(&self, section: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(t) = self.threshold {
+            out.push(match self.breaker_trip_after {
+                Some(n) if n != t => format!(
+                    "{section}.threshold ({t}) is deprecated and ignored: {section}.breaker-trip-after ({n}) is set too"
+                ),
+                _ => format!(
+                    "{section}.threshold is deprecated: write `breaker-trip-after: {t}` (GATES_{}_BREAKER_TRIP_AFTER, flag --breaker-trip-after or --trip-after), the consecutive failed probe rounds that trip the circuit breaker",
+                    section.to_ascii_uppercase()
+                ),
+            });
+        }
+        out
+    }
+
     pub fn interval(&self) -> Duration {
         secs(self.interval)
     }
@@ -407,13 +453,18 @@ impl DeployConfig {
                 self.environment
             ));
         }
-        if let Some(r) = &self.release
-            && !valid_token(r)
-        {
-            problems.push(format!(
-                "{}: `{r}` is not a usable release name (letters, digits and `._:+/@-`, 1 to 64 characters, no spaces)",
-                key("release")
-            ));
+        if let Some(r) = &self.release {
+            if !valid_token(r) {
+                problems.push(format!(
+                    "{}: `{r}` is not a usable release name (letters, digits and `._:+/@-`, 1 to 64 characters, no spaces)",
+                    key("release")
+                ));
+            } else if r == UNKNOWN_RELEASE {
+                problems.push(format!(
+                    "{}: `{UNKNOWN_RELEASE}` is reserved (the ledger's word for a slot whose release is not known); name the release after its version or commit",
+                    key("release")
+                ));
+            }
         }
         for (k, v) in [
             ("blue-address", &self.blue_address),
@@ -547,9 +598,15 @@ pub struct DeployArgs {
     /// Seconds between probes
     #[arg(long, value_name = "SECS")]
     pub interval: Option<String>,
-    /// Consecutive failed probes that trip the circuit breaker
-    #[arg(long, value_name = "N")]
-    pub threshold: Option<String>,
+    /// Consecutive failed probe rounds that trip the circuit breaker (breaker: consecutive); --threshold is its deprecated name
+    #[arg(
+        long = "breaker-trip-after",
+        id = "breaker_trip_after",
+        visible_alias = "trip-after",
+        alias = "threshold",
+        value_name = "N"
+    )]
+    pub breaker_trip_after: Option<String>,
     /// Circuit breaker: consecutive or error-rate
     #[arg(long, value_name = "KIND")]
     pub breaker: Option<String>,
@@ -565,6 +622,9 @@ pub struct DeployArgs {
     /// Seconds the old slot stays warm before the stop hook
     #[arg(long = "keep-old", id = "keep_old", value_name = "SECS")]
     pub keep_old: Option<String>,
+    /// Print the plan (slot, hooks and their environment, switch, probes) and change nothing: no hook, no switch, no ledger write
+    #[arg(long = "dry-run", id = "dry_run", visible_alias = "plan")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

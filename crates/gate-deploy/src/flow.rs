@@ -11,12 +11,12 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::breaker::{Breaker, Mode, Step};
-use crate::config::{DeployConfig, Slot, SmokeConfig, SwitchKind};
-use crate::hooks::run_hook;
+use crate::config::{DeployConfig, Slot, SmokeConfig, SwitchKind, UNKNOWN_RELEASE};
+use crate::hooks::{Leftover, run_hook, run_start_hook};
 use crate::probe::{
     AnyProbe, CommandProbe, HealthProbe, Probe, ProbeResult, SlotProbes, from_health,
 };
-use crate::state::{self, EnvState, Payload, SlotRelease, Unfinished, describe};
+use crate::state::{self, EnvState, Payload, SlotRelease, Unfinished, describe, known_release};
 use crate::switch::Switch;
 
 /// Most probe samples kept in a report.
@@ -135,9 +135,11 @@ pub struct Outcome {
     pub timings: Timings,
     pub timeline: Vec<Event>,
     pub probes: Vec<Sample>,
-    /// Probe interval and circuit-breaker threshold in force.
+    /// Probe interval in force.
     pub interval_ms: f64,
-    pub threshold: u32,
+    /// `breaker-trip-after` in force (failed rounds in a row that trip the
+    /// `consecutive` breaker).
+    pub trip_after: u32,
     /// The circuit breaker in force, for people.
     pub breaker: String,
     /// The pre-switch load smoke, when one ran.
@@ -550,6 +552,180 @@ async fn wait_healthy(
     }
 }
 
+/// Why a slot just started did not become healthy.
+enum WaitFail {
+    /// The probes never passed: the last failure.
+    Unhealthy(String),
+    /// Every process the start hook left running exited first.
+    Exited(String),
+}
+
+/// How often the processes a start hook left running are looked at.
+const GONE_POLL: Duration = Duration::from_millis(50);
+
+fn exited(slot: Slot, left: &Leftover) -> String {
+    format!(
+        "the process the start hook left running for {slot} ({}) exited: the release did not start (its log says why: a port already taken, a crash on start)",
+        left.describe()
+    )
+}
+
+/// [`wait_healthy`] for a slot whose start hook left processes running:
+/// it fails as soon as all of them have exited, and a slot whose processes
+/// are gone is not healthy, whatever answers on its address.
+async fn wait_started(
+    rec: &mut Recorder,
+    slot: Slot,
+    probes: Vec<gate_health::Probe>,
+    need: u32,
+    pacing: (Duration, Duration),
+    timeout: Duration,
+    left: Option<&Leftover>,
+) -> Result<Instant, WaitFail> {
+    let Some(left) = left.filter(|l| l.alive().is_some()) else {
+        return wait_healthy(rec, probes, need, pacing, timeout, "wait")
+            .await
+            .map_err(WaitFail::Unhealthy);
+    };
+    let gone = async {
+        while left.alive() != Some(false) {
+            tokio::time::sleep(GONE_POLL).await;
+        }
+    };
+    tokio::select! {
+        r = wait_healthy(rec, probes, need, pacing, timeout, "wait") => {
+            if left.alive() == Some(false) {
+                Err(WaitFail::Exited(exited(slot, left)))
+            } else {
+                r.map_err(WaitFail::Unhealthy)
+            }
+        }
+        () = gone => Err(WaitFail::Exited(exited(slot, left))),
+    }
+}
+
+/// How long the address check waits for a connection.
+const ADDRESS_CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a slot's address may keep answering after its stop hook.
+const ADDRESS_FREE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether something accepts TCP connections on `address` (`host:port`)
+/// now. Unresolvable, or no answer within a second: not as far as anyone
+/// can tell (the probes judge what starts there).
+pub async fn answers(address: &str) -> bool {
+    matches!(
+        tokio::time::timeout(
+            ADDRESS_CHECK_TIMEOUT,
+            tokio::net::TcpStream::connect(address)
+        )
+        .await,
+        Ok(Ok(_))
+    )
+}
+
+/// Why a slot's address cannot take the release about to start there.
+fn busy(slot: Slot, addr: &str, after_stop: bool) -> String {
+    let when = if after_stop {
+        format!("still answers after the stop hook ran for {slot}")
+    } else {
+        "already answers before the start hook ran".to_string()
+    };
+    let fix = if after_stop {
+        format!("Stop that process or change {slot}-address")
+    } else {
+        format!(
+            "Stop that process (a `stop` hook would be run on the idle slot first), or change {slot}-address"
+        )
+    };
+    format!(
+        "{slot}'s address {addr} {when}: another process listens there, and {slot}'s health probes would pass on it instead of on the release being started. {fix}. Nothing was started and traffic was not switched"
+    )
+}
+
+/// Before a start hook: the slot's address must be free, or whatever
+/// answers there would pass the health probes in place of the release
+/// being started. What still runs in the idle slot is stopped first with
+/// the `stop` hook; anything answering after that is an error (exit 4).
+async fn make_room(
+    cfg: &DeployConfig,
+    switch: &Switch,
+    rec: &mut Recorder,
+    slot: Slot,
+    running: &str,
+) -> Result<(), String> {
+    let Some(addr) = cfg.address(slot) else {
+        return Ok(());
+    };
+    if !answers(addr).await {
+        return Ok(());
+    }
+    if cfg.stop.is_none() {
+        return Err(busy(slot, addr, false));
+    }
+    rec.event(
+        "start",
+        format!("{slot}'s address {addr} already answers: stopping {slot} first"),
+    );
+    stop_slot(cfg, switch, rec, slot, running).await;
+    let until = Instant::now() + ADDRESS_FREE_TIMEOUT;
+    loop {
+        if !answers(addr).await {
+            rec.event("start", format!("{addr} is free"));
+            return Ok(());
+        }
+        if Instant::now() >= until {
+            return Err(busy(slot, addr, true));
+        }
+        tokio::time::sleep(GONE_POLL).await;
+    }
+}
+
+/// The release the ledger last put in `slot` (for the stop hook's
+/// `GATES_VERSION`), or `unknown`.
+fn release_in(state: &EnvState, slot: Slot) -> String {
+    state
+        .history
+        .iter()
+        .find(|h| h.slot == Some(slot))
+        .and_then(|h| h.release.clone())
+        .unwrap_or_else(|| UNKNOWN_RELEASE.into())
+}
+
+/// What takes traffic before a deploy (the ledger's live slot, else the
+/// slot the switch says is live, its release unknown), and the slot the
+/// deploy goes to: the other one.
+fn sides(state: &EnvState, proxy_now: Option<Slot>) -> (Option<SlotRelease>, Slot) {
+    let from: Option<SlotRelease> = match (&state.live, proxy_now) {
+        (Some(l), _) => Some(l.clone()),
+        (None, Some(slot)) => Some(SlotRelease {
+            slot,
+            release: UNKNOWN_RELEASE.into(),
+        }),
+        (None, None) => None,
+    };
+    let target = from.as_ref().map(|f| f.slot.other()).unwrap_or(Slot::Blue);
+    (from, target)
+}
+
+/// The live slot, when it already runs `release` and nothing says
+/// otherwise (no interrupted run, the switch agrees).
+fn live_with<'s>(
+    state: &'s EnvState,
+    release: &str,
+    stale: &[Unfinished],
+    proxy_now: Option<Slot>,
+) -> Option<&'s SlotRelease> {
+    state.live.as_ref().filter(|live| {
+        live.release == release && stale.is_empty() && proxy_now.is_none_or(|p| p == live.slot)
+    })
+}
+
+fn warn_deprecated(gate: &str, cfg: &DeployConfig) {
+    for d in cfg.deprecations(gate) {
+        gate_core::out::diag(gate, "warning", &d);
+    }
+}
+
 enum Watch {
     Passed,
     Tripped {
@@ -634,6 +810,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
     let kind = cfg.validate("deploy")?;
     let release = release_of(cfg, ctx)?;
     let slot_probes = build_probes(ctx, cfg, "deploy")?;
+    warn_deprecated("deploy", cfg);
     let switch = Switch::new(kind, cfg, &ctx.repo_root);
     let mut rec = Recorder::new("deploy");
     let _lock = take_lock(&ctx.ledger, &cfg.environment)?;
@@ -655,15 +832,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             None
         }
     };
-    let from: Option<SlotRelease> = match (&state.live, proxy_now) {
-        (Some(l), _) => Some(l.clone()),
-        (None, Some(slot)) => Some(SlotRelease {
-            slot,
-            release: "unknown".into(),
-        }),
-        (None, None) => None,
-    };
-    let target = from.as_ref().map(|f| f.slot.other()).unwrap_or(Slot::Blue);
+    let (from, target) = sides(&state, proxy_now);
     let to = SlotRelease {
         slot: target,
         release: release.clone(),
@@ -682,26 +851,46 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         timeline: Vec::new(),
         probes: Vec::new(),
         interval_ms: ms(cfg.interval()),
-        threshold: cfg.threshold,
+        trip_after: cfg.trip_after(),
         breaker: Mode::from_config(cfg).describe(),
         smoke: None,
         resolved: Vec::new(),
         warnings: Vec::new(),
     };
 
-    // Idempotent: the release already takes traffic.
-    if let Some(live) = &state.live
-        && live.release == release
-        && stale.is_empty()
-        && proxy_now.is_none_or(|p| p == live.slot)
-    {
+    // Idempotent: the release already takes traffic; it counts once its
+    // slot (and the public URL) answer the probes. A live release that
+    // does not is deployed again, into the idle slot.
+    if let Some(live) = live_with(&state, &release, &stale, proxy_now) {
         rec.event(
-            "done",
-            format!("{release} is already live on {}; nothing to do", live.slot),
+            "verify",
+            format!("{release} is already live on {}; probing it", live.slot),
         );
-        outcome.result = Result_::AlreadyLive;
-        outcome.to = live.clone();
-        return Ok(finish(outcome, rec));
+        let verify_every = cfg.interval().min(Duration::from_millis(100));
+        match wait_healthy(
+            &mut rec,
+            slot_probes.with_public(live.slot)?,
+            1,
+            (verify_every, verify_every),
+            cfg.wait_timeout(),
+            "verify",
+        )
+        .await
+        {
+            Ok(_) => {
+                rec.event(
+                    "done",
+                    format!("{release} on {} verified healthy; nothing to do", live.slot),
+                );
+                outcome.result = Result_::AlreadyLive;
+                outcome.to = live.clone();
+                return Ok(finish(outcome, rec));
+            }
+            Err(last) => rec.warn(format!(
+                "{release} is live on {} but failed its probes within {} s ({last}): deploying it again into {target}",
+                live.slot, cfg.wait_timeout
+            )),
+        }
     }
 
     let payload = Payload {
@@ -710,7 +899,12 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         release: release.clone(),
         artifact_digest: cfg.artifact_digest.clone(),
         previous_slot: from.as_ref().map(|f| f.slot),
-        previous_release: from.as_ref().map(|f| f.release.clone()),
+        // Never a made-up release: an unknown one is not recorded (and so
+        // never becomes a rollback target).
+        previous_release: from
+            .as_ref()
+            .map(|f| f.release.clone())
+            .filter(|r| known_release(r)),
         switch: kind.as_str().into(),
         run_url: ctx.github.run_url(),
     };
@@ -758,12 +952,20 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         .mark(Mark::new(DeploymentState::InProgress, "start").live(from.as_ref()))
         .await?;
 
-    // (1) Start the new release in the idle slot.
+    // (1) Start the new release in the idle slot, on a free address.
     let env = hook_env(cfg, &switch, target, &release);
+    let mut left: Option<Leftover> = None;
     if let Some(start) = &cfg.start {
+        if let Err(why) =
+            make_room(cfg, &switch, &mut rec, target, &release_in(&state, target)).await
+        {
+            rec.event("start", why.clone());
+            ledger.mark(untouched("start")).await?;
+            return Err(GateError::Input(why));
+        }
         rec.event("start", format!("starting {release} in {target}"));
         let t0 = Instant::now();
-        let out = run_hook(start, &env, cfg.hook_timeout())
+        let (out, leftover) = run_start_hook(start, &env, cfg.hook_timeout())
             .await
             .map_err(GateError::Input)?;
         outcome.timings.start_ms = Some(ms(t0.elapsed()));
@@ -773,7 +975,17 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             ledger.mark(untouched("start")).await?;
             return Ok(give_up(outcome, rec, Result_::StartFailed, why));
         }
-        rec.event("start", format!("start hook done for {target}"));
+        match &leftover {
+            Some(l) => rec.event(
+                "start",
+                format!(
+                    "start hook done for {target}; it left {} running, watched until the switch",
+                    l.describe()
+                ),
+            ),
+            None => rec.event("start", format!("start hook done for {target}")),
+        }
+        left = leftover;
     }
 
     // (2) Pre-switch health gate on the idle slot (gate-health's `--wait`).
@@ -785,13 +997,14 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         ),
     );
     let t_wait = Instant::now();
-    match wait_healthy(
+    match wait_started(
         &mut rec,
+        target,
         vec![(*slot_probes.slot(target)?).clone()],
         cfg.healthy_successes,
         (cfg.interval(), cfg.max_backoff()),
         cfg.wait_timeout(),
-        "wait",
+        left.as_ref(),
     )
     .await
     {
@@ -799,7 +1012,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             outcome.timings.time_to_healthy_ms = Some(ms(at.duration_since(t_wait)));
             rec.event("wait", format!("{target} is healthy"));
         }
-        Err(last) => {
+        Err(WaitFail::Unhealthy(last)) => {
             let why = format!(
                 "{target} never became healthy within {} s; last probe: {last}. Traffic was not switched",
                 cfg.wait_timeout
@@ -808,6 +1021,13 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             ledger.mark(untouched("wait")).await?;
             stop_slot(cfg, &switch, &mut rec, target, &release).await;
             return Ok(give_up(outcome, rec, Result_::NeverHealthy, why));
+        }
+        Err(WaitFail::Exited(why)) => {
+            let why = format!("{why}. Traffic was not switched");
+            rec.event("wait", why.clone());
+            ledger.mark(untouched("start")).await?;
+            stop_slot(cfg, &switch, &mut rec, target, &release).await;
+            return Ok(give_up(outcome, rec, Result_::StartFailed, why));
         }
     }
 
@@ -831,7 +1051,16 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         }
     }
 
-    // (4) Switch.
+    // (4) Switch, to a slot whose processes still run.
+    if let Some(l) = &left
+        && l.alive() == Some(false)
+    {
+        let why = format!("{}. Traffic was not switched", exited(target, l));
+        rec.event("switch", why.clone());
+        ledger.mark(untouched("start")).await?;
+        stop_slot(cfg, &switch, &mut rec, target, &release).await;
+        return Ok(give_up(outcome, rec, Result_::StartFailed, why));
+    }
     ledger
         .mark(Mark::new(DeploymentState::InProgress, "switch").with("live", "?"))
         .await?;
@@ -1043,6 +1272,460 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             }
         }
     }
+}
+
+/// One step of a dry run: what the real run would do, and with what.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanStep {
+    pub phase: String,
+    pub action: String,
+    /// The command it would run (`sh -c`), for a hook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The environment the command would get.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<(String, String)>,
+}
+
+impl PlanStep {
+    fn new(phase: &str, action: impl Into<String>) -> PlanStep {
+        PlanStep {
+            phase: phase.into(),
+            action: action.into(),
+            command: None,
+            env: Vec::new(),
+        }
+    }
+
+    fn hook(
+        phase: &str,
+        action: impl Into<String>,
+        command: &str,
+        env: Vec<(String, String)>,
+    ) -> PlanStep {
+        PlanStep {
+            phase: phase.into(),
+            action: action.into(),
+            command: Some(command.to_string()),
+            env,
+        }
+    }
+}
+
+/// `gate-deploy --dry-run` (and `gate-rollback --dry-run`): what a run
+/// would do. Reading only: the ledger, the switch's live slot, whether the
+/// slot's address answers. No lock taken, no hook run, no probe sent, no
+/// switch, no ledger write.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// `deploy` or `rollback`.
+    pub operation: String,
+    pub environment: String,
+    pub switch: String,
+    /// `local` or `github`.
+    pub ledger: String,
+    /// What takes traffic now (the ledger, else the switch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<SlotRelease>,
+    /// What the run would put live (`None`: a rollback with no target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<SlotRelease>,
+    /// What the switch says takes traffic (`None`: it cannot tell).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_live: Option<Slot>,
+    /// The release is already live: the run would probe it and stop there
+    /// if it is healthy.
+    pub already_live: bool,
+    /// The circuit breaker in force, for people.
+    pub breaker: String,
+    pub steps: Vec<PlanStep>,
+    /// What would stop or trouble the real run now (lock held, address
+    /// taken, ...).
+    pub warnings: Vec<String>,
+    /// A rollback's refusal: no target verified live (the real run exits 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+    /// Inputs read to make the plan (the ledger, the switch, addresses).
+    pub inspected: u64,
+}
+
+fn probe_names(probes: &[gate_health::Probe]) -> String {
+    probes
+        .iter()
+        .map(|p| p.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the plans of both gates share: the config checked, the ledger and
+/// the switch read, the lock looked at.
+struct PlanBase {
+    kind: SwitchKind,
+    switch: Switch,
+    probes: SlotProbes,
+    state: EnvState,
+    stale: Vec<Unfinished>,
+    proxy_now: Option<Slot>,
+    plan: Plan,
+}
+
+async fn plan_base(
+    ctx: &Context,
+    cfg: &DeployConfig,
+    section: &str,
+) -> Result<PlanBase, GateError> {
+    let kind = cfg.validate(section)?;
+    let probes = build_probes(ctx, cfg, section)?;
+    warn_deprecated(section, cfg);
+    let switch = Switch::new(kind, cfg, &ctx.repo_root);
+    let mut plan = Plan {
+        operation: section.into(),
+        environment: cfg.environment.clone(),
+        switch: kind.as_str().into(),
+        ledger: match ctx.ledger {
+            Ledger::Local(_) => "local".into(),
+            Ledger::GitHub(_) => "github".into(),
+        },
+        from: None,
+        to: None,
+        proxy_live: None,
+        already_live: false,
+        breaker: Mode::from_config(cfg).describe(),
+        steps: Vec::new(),
+        warnings: Vec::new(),
+        refused: None,
+        inspected: 0,
+    };
+    match lock_path(&ctx.ledger, &cfg.environment) {
+        Some(path) => {
+            plan.steps.push(PlanStep::new(
+                "lock",
+                format!("take the file lock {}", path.display()),
+            ));
+            if lock_held(&ctx.ledger, &cfg.environment) == Some(true) {
+                plan.warnings.push(format!(
+                    "another gate-deploy or gate-rollback of `{}` holds {} now: a real run would exit 4",
+                    cfg.environment,
+                    path.display()
+                ));
+            }
+        }
+        None => plan.steps.push(PlanStep::new(
+            "lock",
+            format!(
+                "check that no deployment of `{}` is in progress (younger than lock-timeout, {} s)",
+                cfg.environment, cfg.lock_timeout
+            ),
+        )),
+    }
+    let state = read_state(ctx, &cfg.environment).await?;
+    plan.inspected += 1;
+    let mut stale = Vec::new();
+    for u in &state.unfinished {
+        let age = Utc::now()
+            .signed_duration_since(u.last_update)
+            .num_milliseconds() as f64
+            / 1000.0;
+        if matches!(ctx.ledger, Ledger::GitHub(_)) && age < cfg.lock_timeout {
+            plan.warnings.push(format!(
+                "deployment {} ({} {} to {}) is in progress (phase {}): a real run would exit 4",
+                u.id, u.kind, u.release, u.slot, u.phase
+            ));
+        } else {
+            plan.steps.push(PlanStep::new(
+                "resolve",
+                format!(
+                    "mark interrupted deployment {} ({} {} to {}, stopped in phase {}) `error`, resolved by this run",
+                    u.id, u.kind, u.release, u.slot, u.phase
+                ),
+            ));
+            stale.push(u.clone());
+        }
+    }
+    let proxy_now = match switch.current().await {
+        Ok(s) => {
+            plan.inspected += 1;
+            s
+        }
+        Err(e) => {
+            plan.warnings
+                .push(format!("cannot ask the switch which slot is live: {e}"));
+            None
+        }
+    };
+    plan.proxy_live = proxy_now;
+    if let (Some(l), Some(p)) = (&state.live, proxy_now)
+        && l.slot != p
+    {
+        plan.warnings.push(format!(
+            "the ledger records {} live but the {} switch sends traffic to {p}",
+            l.slot,
+            kind.as_str()
+        ));
+    }
+    Ok(PlanBase {
+        kind,
+        switch,
+        probes,
+        state,
+        stale,
+        proxy_now,
+        plan,
+    })
+}
+
+/// The start step of a plan (and the address check before it).
+async fn plan_start(
+    cfg: &DeployConfig,
+    switch: &Switch,
+    plan: &mut Plan,
+    slot: Slot,
+    release: &str,
+    condition: &str,
+    check_address: bool,
+) {
+    let Some(start) = &cfg.start else {
+        plan.steps.push(PlanStep::new(
+            "start",
+            format!("no start hook: {slot} must already run {release}"),
+        ));
+        return;
+    };
+    if let Some(addr) = cfg.address(slot).filter(|_| check_address) {
+        let taken = answers(addr).await;
+        plan.inspected += 1;
+        let action = match (taken, &cfg.stop) {
+            (false, _) => format!("check that {slot}'s address {addr} is free: it is now"),
+            (true, Some(stop)) => {
+                plan.warnings.push(format!(
+                    "{slot}'s address {addr} answers now: the run would stop {slot} first (stop hook), and exit 4 if it still answered"
+                ));
+                format!(
+                    "{slot}'s address {addr} answers now: run the stop hook `{stop}` on {slot} first"
+                )
+            }
+            (true, None) => {
+                plan.warnings.push(busy(slot, addr, false).replace(
+                    "Nothing was started and traffic was not switched",
+                    "A real run would exit 4 here",
+                ));
+                format!("{slot}'s address {addr} answers now: the run would stop here (exit 4)")
+            }
+        };
+        plan.steps.push(PlanStep::new("start", action));
+    }
+    plan.steps.push(PlanStep::hook(
+        "start",
+        format!(
+            "{condition}run the start hook for {slot} with {release}, at most hook-timeout ({} s)",
+            cfg.hook_timeout
+        ),
+        start,
+        hook_env(cfg, switch, slot, release),
+    ));
+}
+
+/// `gate-deploy --dry-run`.
+pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> {
+    let release = release_of(cfg, ctx)?;
+    let PlanBase {
+        kind,
+        switch,
+        probes: slot_probes,
+        state,
+        stale,
+        proxy_now,
+        mut plan,
+    } = plan_base(ctx, cfg, "deploy").await?;
+    let (from, target) = sides(&state, proxy_now);
+    let to = SlotRelease {
+        slot: target,
+        release: release.clone(),
+    };
+    plan.from = from.clone();
+    plan.to = Some(to.clone());
+    let mut redeploy = "";
+    if let Some(live) = live_with(&state, &release, &stale, proxy_now) {
+        plan.already_live = true;
+        plan.steps.push(PlanStep::new(
+            "verify",
+            format!(
+                "{release} is already live on {}: probe {} (one pass, at most wait-timeout, {} s); healthy: stop there (already-live, exit 0). Otherwise, deploy it again into {target}:",
+                live.slot,
+                probe_names(&slot_probes.with_public(live.slot)?),
+                cfg.wait_timeout
+            ),
+        ));
+        redeploy = "if it was not healthy: ";
+    }
+    plan.steps.push(PlanStep::new(
+        "record",
+        format!(
+            "{redeploy}create a deployment `{release} to {target}` in the {} ledger (environment {}, previous {}), status in_progress",
+            plan.ledger,
+            cfg.environment,
+            from.as_ref()
+                .map(|f| format!("{} ({})", f.slot, f.release))
+                .unwrap_or_else(|| "none".into())
+        ),
+    ));
+    plan_start(cfg, &switch, &mut plan, target, &release, redeploy, true).await;
+    plan.steps.push(PlanStep::new(
+        "wait",
+        format!(
+            "probe {} until {} pass(es) in a row, every {} s, at most wait-timeout ({} s); never healthy: stop hook on {target}, exit 1, no switch",
+            slot_probes.slot(target)?.name,
+            cfg.healthy_successes,
+            cfg.interval,
+            cfg.wait_timeout
+        ),
+    ));
+    if let Some(sm) = &cfg.smoke {
+        plan.steps.push(PlanStep::new(
+            "smoke",
+            format!(
+                "load smoke on {target}: {} requests/s for {} s on `{}`; over {}% failed{}: exit 1, no switch",
+                sm.rate,
+                sm.duration,
+                sm.path,
+                sm.max_error_rate,
+                sm.max_p99
+                    .map(|p| format!(" or a p99 over {p} ms"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    for action in switch.plan(target) {
+        plan.steps.push(PlanStep::new(
+            "switch",
+            format!("traffic to {target} ({}): {action}", kind.as_str()),
+        ));
+    }
+    let mut watched: Vec<String> = vec![slot_probes.slot(target)?.name.clone()];
+    if let Some(p) = &slot_probes.public {
+        watched.push(p.name.clone());
+    }
+    if let Some(c) = &cfg.check_command {
+        watched.push(format!("check-command `{c}`"));
+    }
+    plan.steps.push(PlanStep::new(
+        "watch",
+        format!(
+            "watch {target} for {} s: {} every {} s; circuit breaker: {}",
+            cfg.watch,
+            watched.join(", "),
+            cfg.interval,
+            plan.breaker
+        ),
+    ));
+    match &from {
+        Some(old) => {
+            plan.steps.push(PlanStep::new(
+                "rollback",
+                format!(
+                    "on a trip: switch traffic back to {}, verify {} , status failure, exit 1",
+                    old.slot,
+                    probe_names(&slot_probes.with_public(old.slot)?)
+                ),
+            ));
+            let stop = match &cfg.stop {
+                Some(stop) => {
+                    let keep = if cfg.keep_old > 0.0 {
+                        format!("keep {} warm for {} s, then ", old.slot, cfg.keep_old)
+                    } else {
+                        String::new()
+                    };
+                    PlanStep::hook(
+                        "stop",
+                        format!("after the watch: status success (earlier deployments inactive); {keep}run the stop hook on {}", old.slot),
+                        stop,
+                        hook_env(cfg, &switch, old.slot, &old.release),
+                    )
+                }
+                None => PlanStep::new(
+                    "stop",
+                    format!(
+                        "after the watch: status success (earlier deployments inactive); no stop hook: {} keeps running",
+                        old.slot
+                    ),
+                ),
+            };
+            plan.steps.push(stop);
+        }
+        None => plan.steps.push(PlanStep::new(
+            "rollback",
+            "on a trip: nothing to switch back to (first deploy): exit 1, rule rollback-failed; after the watch: status success",
+        )),
+    }
+    Ok(plan)
+}
+
+/// `gate-rollback --dry-run`.
+pub async fn plan_rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> {
+    let PlanBase {
+        kind,
+        switch,
+        probes: slot_probes,
+        state,
+        stale,
+        proxy_now: _,
+        mut plan,
+    } = plan_base(ctx, cfg, "rollback").await?;
+    plan.from = state.live.clone();
+    let (target, _) = match rollback_target(cfg, &state, &stale) {
+        Ok(t) => t,
+        Err(refusal) => {
+            plan.refused = Some(refusal.reason);
+            return Ok(plan);
+        }
+    };
+    plan.to = Some(target.clone());
+    let slot = target.slot;
+    plan.steps.push(PlanStep::new(
+        "record",
+        format!(
+            "create a deployment `rollback to {slot} {}` in the {} ledger, status in_progress",
+            target.release, plan.ledger
+        ),
+    ));
+    plan.steps.push(PlanStep::new(
+        "check",
+        format!("probe {} once", slot_probes.slot(slot)?.name),
+    ));
+    plan_start(
+        cfg,
+        &switch,
+        &mut plan,
+        slot,
+        &target.release,
+        "if it does not pass: ",
+        false,
+    )
+    .await;
+    plan.steps.push(PlanStep::new(
+        "wait",
+        format!(
+            "probe {} until {} pass(es) in a row, at most wait-timeout ({} s); never healthy: exit 1, no switch",
+            slot_probes.slot(slot)?.name,
+            cfg.healthy_successes,
+            cfg.wait_timeout
+        ),
+    ));
+    for action in switch.plan(slot) {
+        plan.steps.push(PlanStep::new(
+            "switch",
+            format!("traffic to {slot} ({}): {action}", kind.as_str()),
+        ));
+    }
+    plan.steps.push(PlanStep::new(
+        "verify",
+        format!(
+            "probe {} until one pass, at most wait-timeout ({} s); then status success (earlier deployments inactive)",
+            probe_names(&slot_probes.with_public(slot)?),
+            cfg.wait_timeout
+        ),
+    ));
+    Ok(plan)
 }
 
 /// What the pre-switch load smoke saw.
@@ -1258,18 +1941,101 @@ pub async fn status(
     })
 }
 
+/// What gate-rollback did: a run, or a refusal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RollbackRun {
+    Ran(Box<Outcome>),
+    /// No release verified live to go back to: nothing was touched.
+    Refused(Box<Refusal>),
+}
+
+/// Why gate-rollback refused to run (exit 1): no target that a deployment
+/// verified live. Nothing was started, switched or recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refusal {
+    pub operation: String,
+    pub environment: String,
+    /// `refused`.
+    pub result: String,
+    pub reason: String,
+    /// What takes traffic, as the ledger says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<SlotRelease>,
+    /// What a rollback would have gone to, had it been verified live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<SlotRelease>,
+    /// The slots and releases the ledger verified live (rollback targets).
+    pub verified: Vec<SlotRelease>,
+    /// Ledger deployments of the environment read.
+    pub deployments_read: u64,
+}
+
+/// The rollback target: after an interrupted run, the last consistent live
+/// slot (or what was live before the interrupted run); otherwise what was
+/// live before the live release. Only a release verified live is a target.
+/// Ok: (target, what takes traffic now); Err: the refusal.
+fn rollback_target(
+    cfg: &DeployConfig,
+    state: &EnvState,
+    stale: &[Unfinished],
+) -> Result<(SlotRelease, Option<SlotRelease>), Box<Refusal>> {
+    let (candidate, current) = match stale.first() {
+        Some(u) => (state.live.clone().or_else(|| u.previous.clone()), None),
+        None => (
+            state
+                .fallback
+                .clone()
+                .or_else(|| state.unverified_fallback.clone()),
+            state.live.clone(),
+        ),
+    };
+    if let Some(t) = &candidate
+        && state.is_verified(t)
+    {
+        return Ok((t.clone(), current));
+    }
+    let env = &cfg.environment;
+    let live = state
+        .live
+        .as_ref()
+        .map(|l| format!("{} ({})", l.slot, l.release))
+        .unwrap_or_else(|| "no known slot".into());
+    let reason = match &candidate {
+        None => format!(
+            "nothing to roll back to: the ledger records no slot live before {live} in `{env}` (gate-deploy status shows the history). Nothing was started or switched"
+        ),
+        Some(c) if !known_release(&c.release) => format!(
+            "refusing to roll back to {}: the release there is unknown (it took traffic before the first recorded deploy, found through the switch), and a rollback target must be a release a deployment verified live. Traffic stays on {live}; nothing was started or switched",
+            c.slot
+        ),
+        Some(c) => format!(
+            "refusing to roll back to {} ({}): no deployment in the ledger of `{env}` verified that release live in that slot (a `success` status), and a rollback target must be one. Traffic stays on {live}; nothing was started or switched",
+            c.slot, c.release
+        ),
+    };
+    Err(Box::new(Refusal {
+        operation: "rollback".into(),
+        environment: env.clone(),
+        result: "refused".into(),
+        reason,
+        live: state.live.clone(),
+        candidate,
+        verified: state.verified.clone(),
+        deployments_read: state.history.len() as u64,
+    }))
+}
+
 /// `gate-rollback`: traffic back on the last known-good slot, from the ledger alone.
-pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateError> {
+pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, GateError> {
     let kind = cfg.validate("rollback")?;
     let slot_probes = build_probes(ctx, cfg, "rollback")?;
+    warn_deprecated("rollback", cfg);
     let switch = Switch::new(kind, cfg, &ctx.repo_root);
     let mut rec = Recorder::new("rollback");
     let _lock = take_lock(&ctx.ledger, &cfg.environment)?;
     let state = read_state(ctx, &cfg.environment).await?;
     let stale = check_unfinished(ctx, cfg, &state)?;
-    // An interrupted run: go back to the last consistent state. Otherwise
-    // to what was live before the live release.
-    let (target, current) = if let Some(u) = stale.first() {
+    if let Some(u) = stale.first() {
         rec.event(
             "resolve",
             format!(
@@ -1277,16 +2043,13 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 u.id, u.kind, u.release, u.slot, u.phase
             ),
         );
-        let good = state.live.clone().or_else(|| u.previous.clone());
-        (good, None)
-    } else {
-        (state.fallback.clone(), state.live.clone())
-    };
-    let Some(target) = target else {
-        return Err(GateError::Input(format!(
-            "nothing to roll back to: the ledger has no known-good slot for `{}` before the live one (gate-deploy status shows the history)",
-            cfg.environment
-        )));
+    }
+    let (target, current) = match rollback_target(cfg, &state, &stale) {
+        Ok(t) => t,
+        Err(refusal) => {
+            rec.event("plan", refusal.reason.clone());
+            return Ok(RollbackRun::Refused(refusal));
+        }
     };
     let mut outcome = Outcome {
         operation: "rollback".into(),
@@ -1302,7 +2065,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
         timeline: Vec::new(),
         probes: Vec::new(),
         interval_ms: ms(cfg.interval()),
-        threshold: cfg.threshold,
+        trip_after: cfg.trip_after(),
         breaker: Mode::from_config(cfg).describe(),
         smoke: None,
         resolved: Vec::new(),
@@ -1333,7 +2096,10 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 release: target.release.clone(),
                 artifact_digest: None,
                 previous_slot: current.as_ref().map(|c| c.slot),
-                previous_release: current.as_ref().map(|c| c.release.clone()),
+                previous_release: current
+                    .as_ref()
+                    .map(|c| c.release.clone())
+                    .filter(|r| known_release(r)),
                 switch: kind.as_str().into(),
                 run_url: ctx.github.run_url(),
             })
@@ -1355,6 +2121,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
 
     // Make sure the known-good slot runs and is healthy; restart it if not.
     let target_probe = slot_probes.slot(target.slot)?;
+    let mut left: Option<Leftover> = None;
     let (passed, why) = probe_all(
         &mut rec,
         &[AnyProbe::Health(HealthProbe(target_probe.clone()))],
@@ -1377,10 +2144,22 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 target.slot
             );
             ledger.mark(failed("start")).await?;
-            return Ok(give_up(outcome, rec, Result_::RestoreFailed, why));
+            return Ok(RollbackRun::Ran(Box::new(give_up(
+                outcome,
+                rec,
+                Result_::RestoreFailed,
+                why,
+            ))));
         };
+        // What answers there (a hung process) is stopped first; a
+        // process that is not the slot's is an error, as in a deploy.
+        if let Err(why) = make_room(cfg, &switch, &mut rec, target.slot, &target.release).await {
+            rec.event("start", why.clone());
+            ledger.mark(failed("start")).await?;
+            return Err(GateError::Input(why));
+        }
         let t0 = Instant::now();
-        let out = run_hook(
+        let (out, leftover) = run_start_hook(
             start,
             &hook_env(cfg, &switch, target.slot, &target.release),
             cfg.hook_timeout(),
@@ -1391,30 +2170,52 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
         if !out.success() {
             ledger.mark(failed("start")).await?;
             let why = format!("start hook failed for {}: {}", target.slot, out.describe());
-            return Ok(give_up(outcome, rec, Result_::RestoreFailed, why));
+            return Ok(RollbackRun::Ran(Box::new(give_up(
+                outcome,
+                rec,
+                Result_::RestoreFailed,
+                why,
+            ))));
         }
+        left = leftover;
     }
     let t_wait = Instant::now();
-    match wait_healthy(
+    match wait_started(
         &mut rec,
+        target.slot,
         vec![(*target_probe).clone()],
         cfg.healthy_successes,
         (cfg.interval(), cfg.max_backoff()),
         cfg.wait_timeout(),
-        "wait",
+        left.as_ref(),
     )
     .await
     {
         Ok(at) => {
             outcome.timings.time_to_healthy_ms = Some(ms(at.duration_since(t_wait)));
         }
-        Err(last) => {
+        Err(WaitFail::Unhealthy(last)) => {
             ledger.mark(failed("wait")).await?;
             let why = format!(
                 "{} never became healthy within {} s: {last}; traffic was not switched",
                 target.slot, cfg.wait_timeout
             );
-            return Ok(give_up(outcome, rec, Result_::RestoreFailed, why));
+            return Ok(RollbackRun::Ran(Box::new(give_up(
+                outcome,
+                rec,
+                Result_::RestoreFailed,
+                why,
+            ))));
+        }
+        Err(WaitFail::Exited(why)) => {
+            ledger.mark(failed("start")).await?;
+            let why = format!("{why}; traffic was not switched");
+            return Ok(RollbackRun::Ran(Box::new(give_up(
+                outcome,
+                rec,
+                Result_::RestoreFailed,
+                why,
+            ))));
         }
     }
 
@@ -1476,7 +2277,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 .await?;
             outcome.resolved = mark_resolved(ctx, &mut rec, &stale, d.id).await;
             outcome.result = Result_::Restored;
-            Ok(finish(outcome, rec))
+            Ok(RollbackRun::Ran(Box::new(finish(outcome, rec))))
         }
         Err(last) => {
             ledger
@@ -1486,7 +2287,12 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, Gate
                 )
                 .await;
             let why = format!("{} is live but not healthy: {last}", target.slot);
-            Ok(give_up(outcome, rec, Result_::RestoreFailed, why))
+            Ok(RollbackRun::Ran(Box::new(give_up(
+                outcome,
+                rec,
+                Result_::RestoreFailed,
+                why,
+            ))))
         }
     }
 }

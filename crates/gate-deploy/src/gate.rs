@@ -5,7 +5,7 @@ use gate_core::report::{Chart, Finding, Metric, Report, Rule, Series, SeriesKind
 use gate_core::{Context, Gate, GateError};
 
 use crate::config::{DeployArgs, DeployCommand, DeployConfig};
-use crate::flow::{self, Outcome, Result_, StatusView};
+use crate::flow::{self, Outcome, Plan, Refusal, Result_, StatusView};
 
 pub const RULES: &[Rule] = &[
     Rule {
@@ -45,6 +45,18 @@ pub const RULES: &[Rule] = &[
         default_severity: Severity::Error,
     },
     Rule {
+        id: "no-rollback-target",
+        summary: "gate-rollback found no release verified live to go back to; it changed nothing",
+        help: "A rollback target is a slot and release a deployment verified live (a `success` status in the ledger). `gate-deploy status` shows the history; deploy a known-good release instead.",
+        default_severity: Severity::Error,
+    },
+    Rule {
+        id: "plan",
+        summary: "One step a run would take (`--dry-run`); nothing was done",
+        help: "Informational: run without `--dry-run` to do it.",
+        default_severity: Severity::Note,
+    },
+    Rule {
         id: "interrupted-deploy",
         summary: "A deploy or rollback stopped before it finished (runner killed)",
         help: "Run gate-rollback to restore the last known-good slot, or re-run the deploy: both resolve it.",
@@ -81,6 +93,8 @@ pub const RULES: &[Rule] = &[
 pub enum DeployInput {
     Run(Box<Outcome>),
     Status(Box<StatusView>),
+    /// `--dry-run`: what a run would do.
+    Plan(Box<Plan>),
 }
 
 /// The deploy gate.
@@ -95,10 +109,10 @@ impl Gate for DeployGate {
     type Args = DeployArgs;
     type Input = DeployInput;
 
-    /// `status` only reads the ledger: its report must not replace the
-    /// deploy's own result for the commit.
+    /// `status` and `--dry-run` only read: their reports must not replace
+    /// the deploy's own result for the commit.
     fn record(args: &DeployArgs) -> bool {
-        !matches!(args.command, Some(DeployCommand::Status { .. }))
+        !matches!(args.command, Some(DeployCommand::Status { .. })) && !args.dry_run
     }
 
     async fn collect(
@@ -110,6 +124,7 @@ impl Gate for DeployGate {
             Some(DeployCommand::Status { limit }) => Ok(DeployInput::Status(Box::new(
                 flow::status(ctx, config, *limit).await?,
             ))),
+            None if args.dry_run => Ok(DeployInput::Plan(Box::new(flow::plan(ctx, config).await?))),
             None => Ok(DeployInput::Run(Box::new(flow::deploy(ctx, config).await?))),
         }
     }
@@ -118,6 +133,7 @@ impl Gate for DeployGate {
         match input {
             DeployInput::Run(o) => evaluate_outcome("deploy", o),
             DeployInput::Status(s) => evaluate_status(s),
+            DeployInput::Plan(p) => evaluate_plan("deploy", p),
         }
     }
 
@@ -175,7 +191,9 @@ pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
         ),
         Result_::RestoreFailed => format!("{env}: rolling back to {to} failed"),
     };
-    r.checked = (o.probes.len() as u64).max(u64::from(o.result == Result_::AlreadyLive));
+    // What was probed, and nothing else: an already-live release counts
+    // once its probes ran.
+    r.checked = o.probes.len() as u64;
     let failed = o.probes.iter().filter(|p| !p.result.ok).count();
     for (name, v) in [
         ("start-ms", t.start_ms),
@@ -283,41 +301,152 @@ pub fn evaluate_outcome(gate: &str, o: &Outcome) -> Report {
             }],
         });
     }
-    // Probe latency and failures over time (at most 60 points).
+    r.charts.extend(probe_charts(o));
+    r.details = serde_json::to_value(o).unwrap_or(serde_json::Value::Null);
+    r.finish()
+}
+
+/// Most points of a probe chart.
+const CHART_POINTS: usize = 60;
+
+/// Probe latency and failed probes over time, as two charts of one series
+/// each (a chart's axes are its legend): the slowest probe per point in
+/// milliseconds, and the number of failed probes per point. Every sample is
+/// in some point (at most [`CHART_POINTS`] of them), so no failure is
+/// dropped; failures are never drawn on the latency axis.
+pub fn probe_charts(o: &Outcome) -> Vec<Chart> {
     let samples: Vec<_> = o.probes.iter().filter(|p| p.phase != "check").collect();
-    if !samples.is_empty() {
-        let step = samples.len().div_ceil(60);
-        let picked: Vec<_> = samples.iter().step_by(step.max(1)).collect();
-        r.charts.push(Chart {
-            y_max: None,
-            title: "Probes (latency ms; failed = 1)".into(),
-            x_label: "seconds since start".into(),
-            y_label: "ms".into(),
-            x: picked
-                .iter()
-                .map(|p| format!("{:.1}", p.at_ms / 1000.0))
-                .collect(),
-            series: vec![
-                Series {
-                    name: "latency ms".into(),
-                    kind: SeriesKind::Line,
-                    values: picked
-                        .iter()
-                        .map(|p| (p.result.latency_ms * 10.0).round() / 10.0)
-                        .collect(),
-                },
-                Series {
-                    name: "failed".into(),
-                    kind: SeriesKind::Bar,
-                    values: picked
-                        .iter()
-                        .map(|p| if p.result.ok { 0.0 } else { 1.0 })
-                        .collect(),
-                },
-            ],
+    if samples.is_empty() {
+        return Vec::new();
+    }
+    let per_point = samples.len().div_ceil(CHART_POINTS).max(1);
+    let points: Vec<_> = samples.chunks(per_point).collect();
+    let x: Vec<String> = points
+        .iter()
+        .map(|c| format!("{:.1}", c[0].at_ms / 1000.0))
+        .collect();
+    let x_label = if per_point == 1 {
+        "seconds since start (one probe per point)".to_string()
+    } else {
+        format!("seconds since start (up to {per_point} probes per point)")
+    };
+    let latency: Vec<f64> = points
+        .iter()
+        .map(|c| {
+            let slowest = c.iter().map(|p| p.result.latency_ms).fold(0.0, f64::max);
+            (slowest * 10.0).round() / 10.0
+        })
+        .collect();
+    let failed: Vec<f64> = points
+        .iter()
+        .map(|c| c.iter().filter(|p| !p.result.ok).count() as f64)
+        .collect();
+    let mut charts = vec![Chart {
+        y_max: None,
+        // Mermaid titles take no commas.
+        title: "Probe latency in ms (slowest probe per point; failed probes included)".into(),
+        x_label: x_label.clone(),
+        y_label: "latency (ms)".into(),
+        x: x.clone(),
+        series: vec![Series {
+            name: "probe latency (ms)".into(),
+            kind: SeriesKind::Line,
+            values: latency,
+        }],
+    }];
+    if failed.iter().any(|f| *f > 0.0) {
+        charts.push(Chart {
+            y_max: Some(per_point as f64),
+            title: "Failed probes (count per point)".into(),
+            x_label,
+            y_label: "failed probes".into(),
+            x,
+            series: vec![Series {
+                name: "failed probes".into(),
+                kind: SeriesKind::Bar,
+                values: failed,
+            }],
         });
     }
-    r.details = serde_json::to_value(o).unwrap_or(serde_json::Value::Null);
+    charts
+}
+
+/// The report of `--dry-run` (gate-deploy or gate-rollback). Pure.
+pub fn evaluate_plan(gate: &str, p: &Plan) -> Report {
+    let mut r = Report::new(gate);
+    let env = &p.environment;
+    r.checked = p.inspected;
+    let show = |sr: &crate::state::SlotRelease| format!("{} ({})", sr.slot, sr.release);
+    let now = p
+        .from
+        .as_ref()
+        .map(show)
+        .unwrap_or_else(|| "no slot".into());
+    r.summary = match (p.operation.as_str(), &p.to) {
+        (_, None) => format!("{env}: dry run: no rollback (live now: {now}); nothing was changed"),
+        ("rollback", Some(to)) => format!(
+            "{env}: dry run: would roll back from {now} to {} through the {} switch; nothing was changed",
+            show(to),
+            p.switch
+        ),
+        (_, Some(to)) if p.already_live => format!(
+            "{env}: dry run: {} is already live on {}; a run would probe it and change nothing if it is healthy",
+            to.release,
+            p.from.as_ref().map(|f| f.slot.as_str()).unwrap_or("?")
+        ),
+        (_, Some(to)) => format!(
+            "{env}: dry run: would put {} live through the {} switch (live now: {now}); nothing was changed",
+            show(to),
+            p.switch
+        ),
+    };
+    for (i, st) in p.steps.iter().enumerate() {
+        let mut msg = format!("{}: {}", st.phase, st.action);
+        if let Some(c) = &st.command {
+            msg.push_str(&format!(": `sh -c {c}`"));
+        }
+        if !st.env.is_empty() {
+            let env: Vec<String> = st.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            msg.push_str(&format!(" with {}", env.join(" ")));
+        }
+        r.findings
+            .push(Finding::new("plan", Severity::Note, msg).with_key(format!("s{i:03}")));
+    }
+    for w in &p.warnings {
+        r.findings
+            .push(Finding::new("deploy-warning", Severity::Warning, w.clone()));
+    }
+    if let Some(why) = &p.refused {
+        r.findings.push(
+            Finding::new("no-rollback-target", Severity::Error, why.clone()).with_key(env.clone()),
+        );
+    }
+    r.details = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
+    r.finish()
+}
+
+/// The report of a gate-rollback that found no target verified live. Pure.
+pub fn evaluate_refusal(f: &Refusal) -> Report {
+    let mut r = Report::new("rollback");
+    let env = &f.environment;
+    // The ledger's deployments were what it checked.
+    r.checked = f.deployments_read;
+    r.summary = match &f.candidate {
+        Some(c) => format!(
+            "{env}: refused to roll back to {} ({}): not a release verified live; nothing changed",
+            c.slot, c.release
+        ),
+        None => format!("{env}: nothing to roll back to; nothing changed"),
+    };
+    r.findings.push(
+        Finding::new("no-rollback-target", Severity::Error, f.reason.clone()).with_key(env.clone()),
+    );
+    r.metrics.push(Metric::info(
+        "deployments",
+        f.deployments_read as f64,
+        "count",
+    ));
+    r.details = serde_json::to_value(f).unwrap_or(serde_json::Value::Null);
     r.finish()
 }
 
@@ -494,7 +623,7 @@ mod tests {
             environment: "production".into(),
             switch: "haproxy".into(),
             result: Result_::RolledBack,
-            reason: Some("3 consecutive failed probes (threshold 3)".into()),
+            reason: Some("3 consecutive failed probe rounds (trips after 3)".into()),
             deployment_id: Some(7),
             from: Some(SlotRelease {
                 slot: Slot::Blue,
@@ -529,7 +658,7 @@ mod tests {
                 sample(3100.0, false),
             ],
             interval_ms: 1000.0,
-            threshold: 3,
+            trip_after: 3,
             breaker: "trip after 3 consecutive failed rounds".into(),
             smoke: None,
             resolved: vec![],
@@ -554,7 +683,16 @@ mod tests {
         );
         assert_eq!(r.metric("failed-probes").unwrap().value, 3.0);
         assert_eq!(r.metric("recovery-ms").unwrap().value, 2012.4);
-        assert_eq!(r.charts.len(), 2);
+        // Phases, probe latency, failed probes: one labelled series each.
+        assert_eq!(r.charts.len(), 3);
+        let latency = &r.charts[1];
+        assert_eq!(latency.y_label, "latency (ms)");
+        assert_eq!(latency.series.len(), 1);
+        assert_eq!(latency.series[0].values, vec![1.5; 4]);
+        let failed = &r.charts[2];
+        assert_eq!(failed.y_label, "failed probes");
+        assert_eq!(failed.series[0].name, "failed probes");
+        assert_eq!(failed.series[0].values, vec![0.0, 1.0, 1.0, 1.0]);
         // Deterministic: same input, same report.
         assert_eq!(r, evaluate_outcome("deploy", &rolled_back()));
         let out = outputs(&r);
@@ -583,5 +721,55 @@ mod tests {
         assert_eq!(out[0].1, "green");
         assert_eq!(out[2].1, "false");
         assert_eq!(out[3].1, "");
+    }
+
+    #[test]
+    fn an_already_live_release_counts_only_its_probes() {
+        let mut o = rolled_back();
+        o.result = Result_::AlreadyLive;
+        o.reason = None;
+        o.probes.clear();
+        let r = evaluate_outcome("deploy", &o);
+        assert_eq!(r.checked, 0, "nothing probed: nothing claimed");
+        let mut o = rolled_back();
+        o.result = Result_::AlreadyLive;
+        o.reason = None;
+        o.probes.truncate(1);
+        o.probes[0].phase = "verify".into();
+        let r = evaluate_outcome("deploy", &o);
+        assert_eq!(r.checked, 1);
+        assert_eq!(r.verdict, gate_core::report::Verdict::Pass);
+    }
+
+    #[test]
+    fn many_probes_fold_into_sixty_points_without_losing_a_failure() {
+        let mut o = rolled_back();
+        let template = o.probes[0].clone();
+        o.probes = (0..600)
+            .map(|i| {
+                let mut p = template.clone();
+                p.at_ms = f64::from(i) * 100.0;
+                p.result.latency_ms = f64::from(i % 7);
+                p.result.ok = i != 301;
+                p
+            })
+            .collect();
+        let charts = probe_charts(&o);
+        assert_eq!(charts.len(), 2);
+        assert_eq!(charts[0].x.len(), 60);
+        assert_eq!(
+            charts[0].series[0]
+                .values
+                .iter()
+                .cloned()
+                .fold(0.0, f64::max),
+            6.0
+        );
+        let failed = &charts[1].series[0].values;
+        assert_eq!(failed.iter().sum::<f64>(), 1.0, "the one failure is kept");
+        assert_eq!(failed[30], 1.0);
+        // Without a failure, no failure chart.
+        o.probes[301].result.ok = true;
+        assert_eq!(probe_charts(&o).len(), 1);
     }
 }

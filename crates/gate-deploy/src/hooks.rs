@@ -3,6 +3,13 @@
 //! Output goes to temporary files, not pipes: a start hook that leaves a
 //! server running in the background keeps inherited pipes open forever, and
 //! reading them would hang. Only the shell's own exit is awaited.
+//!
+//! The `start` hook runs in a process group of its own
+//! ([`run_start_hook`]): what it leaves running there (`server &`,
+//! `nohup ... &`) is the slot's process, and [`Leftover::alive`] tells when
+//! it is gone (it exited at once: a busy port, a crash on start). A hook that
+//! hands the slot to something else (`docker compose up -d`, `systemctl
+//! start`) leaves nothing in its group, and then only the probes judge.
 
 use std::io::{Read, Seek};
 use std::process::Stdio;
@@ -57,6 +64,112 @@ pub async fn run_hook(
     env: &[(String, String)],
     timeout: Duration,
 ) -> Result<HookOutput, String> {
+    run(command, env, timeout, false).await
+}
+
+/// The processes a start hook left running in its process group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    /// The group (the hook's shell's pid).
+    pub pgid: u32,
+    /// Its members when the hook returned.
+    pub pids: Vec<u32>,
+}
+
+impl Leftover {
+    /// Whether any process of the group still runs; `None` where this
+    /// system cannot tell (no `/proc`).
+    pub fn alive(&self) -> Option<bool> {
+        group_members(self.pgid).map(|m| !m.is_empty())
+    }
+
+    /// `pid 123` or `pids 123, 124`, for messages.
+    pub fn describe(&self) -> String {
+        let pids: Vec<String> = self.pids.iter().map(u32::to_string).collect();
+        match pids.as_slice() {
+            [one] => format!("pid {one}"),
+            _ => format!("pids {}", pids.join(", ")),
+        }
+    }
+}
+
+/// Runs the `start` hook as [`run_hook`] does, in a process group of its
+/// own, and returns what it left running there (`None`: nothing, or this
+/// system cannot tell).
+pub async fn run_start_hook(
+    command: &str,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Result<(HookOutput, Option<Leftover>), String> {
+    let (out, pgid) = run_in_group(command, env, timeout).await?;
+    let left = pgid.and_then(|pgid| {
+        let pids = group_members(pgid)?;
+        (!pids.is_empty()).then_some(Leftover { pgid, pids })
+    });
+    Ok((out, left))
+}
+
+/// Live (not zombie) processes of process group `pgid`, from `/proc`;
+/// `None` without `/proc`.
+pub fn group_members(pgid: u32) -> Option<Vec<u32>> {
+    let dir = std::fs::read_dir("/proc").ok()?;
+    let mut out = Vec::new();
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        // A process may exit between the listing and the read.
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        if let Some((state, pgrp)) = parse_stat(&stat)
+            && pgrp == pgid
+            && !matches!(state, 'Z' | 'X' | 'x')
+        {
+            out.push(pid);
+        }
+    }
+    out.sort_unstable();
+    Some(out)
+}
+
+/// `(state, pgrp)` of a `/proc/<pid>/stat` line: `pid (comm) state ppid
+/// pgrp ...`, where `comm` may hold spaces and parentheses.
+fn parse_stat(stat: &str) -> Option<(char, u32)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut f = rest.split_whitespace();
+    let state = f.next()?.chars().next()?;
+    let _ppid = f.next()?;
+    let pgrp = f.next()?.parse().ok()?;
+    Some((state, pgrp))
+}
+
+async fn run_in_group(
+    command: &str,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Result<(HookOutput, Option<u32>), String> {
+    let mut pgid = None;
+    let out = run_with(command, env, timeout, true, &mut pgid).await?;
+    Ok((out, pgid))
+}
+
+async fn run(
+    command: &str,
+    env: &[(String, String)],
+    timeout: Duration,
+    own_group: bool,
+) -> Result<HookOutput, String> {
+    run_with(command, env, timeout, own_group, &mut None).await
+}
+
+async fn run_with(
+    command: &str,
+    env: &[(String, String)],
+    timeout: Duration,
+    own_group: bool,
+    pgid: &mut Option<u32>,
+) -> Result<HookOutput, String> {
     let out = tempfile::tempfile().map_err(|e| format!("temporary file for hook output: {e}"))?;
     let err = out
         .try_clone()
@@ -71,12 +184,18 @@ pub async fn run_hook(
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err))
         .kill_on_drop(true);
+    if own_group {
+        cmd.process_group(0);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot run `sh -c {command}`: {e}"))?;
+    if own_group {
+        *pgid = child.id();
+    }
     let (code, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) => (status.code(), false),
         Ok(Err(e)) => return Err(format!("waiting for `{command}`: {e}")),
@@ -90,4 +209,55 @@ pub async fn run_hook(
         timed_out,
         tail: tail_of(&mut reader),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn stat_lines_parse_whatever_the_command_name() {
+        assert_eq!(
+            parse_stat("123 (sh) S 1 123 123 0 -1 4194560"),
+            Some(('S', 123))
+        );
+        assert_eq!(parse_stat("77 (a) b (c)) Z 5 70 70 0"), Some(('Z', 70)));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[tokio::test]
+    async fn a_start_hook_leaves_its_server_in_its_group_and_its_exit_is_seen() {
+        if std::fs::read_dir("/proc").is_err() {
+            return;
+        }
+        let (out, left) = run_start_hook("sleep 30 & echo started", &[], Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert!(out.success(), "{out:?}");
+        let left = left.expect("the background sleep is left running");
+        assert_eq!(left.alive(), Some(true));
+        for pid in &left.pids {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
+        }
+        let mut gone = false;
+        for _ in 0..200 {
+            if left.alive() == Some(false) {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(gone, "the group empties once its server exits");
+
+        // A hook that leaves nothing behind (a daemon manager would): nothing to track.
+        let (out, left) = run_start_hook("true", &[], Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert!(out.success());
+        assert_eq!(left, None);
+    }
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use gate_core::ledger::{Deployment, DeploymentState};
 use serde::{Deserialize, Serialize};
 
-use crate::config::Slot;
+use crate::config::{Slot, UNKNOWN_RELEASE, valid_token};
 
 /// Payload of every deployment gate-deploy and gate-rollback create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,8 +132,19 @@ pub struct EnvState {
     pub live: Option<SlotRelease>,
     /// The deployment that made `live` live.
     pub live_since: Option<u64>,
-    /// The last known-good slot to roll back to from `live` (what was live before it).
+    /// The last known-good slot to roll back to from `live` (what was live
+    /// before it), only when that release was verified live (see `verified`).
     pub fallback: Option<SlotRelease>,
+    /// What was live before `live` when it is *not* a rollback target: its
+    /// release is unknown (the first deploy found it behind the proxy, with
+    /// no record) or no deployment in the ledger ever verified it live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverified_fallback: Option<SlotRelease>,
+    /// Every slot and release that a deployment of the ledger verified live:
+    /// a `success` status (a deploy that passed its watch, a rollback that
+    /// passed its verification) naming it as live. Only these are rollback
+    /// targets.
+    pub verified: Vec<SlotRelease>,
     /// Newer deployments that never finished (runner killed, or running now).
     pub unfinished: Vec<Unfinished>,
     pub history: Vec<HistoryEntry>,
@@ -146,6 +157,8 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         live: None,
         live_since: None,
         fallback: None,
+        unverified_fallback: None,
+        verified: verified(deployments),
         unfinished: Vec::new(),
         history: Vec::new(),
     };
@@ -218,10 +231,7 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         });
         state.live_since = Some(d.id);
         state.fallback = if live == p.slot && p.kind == "deploy" {
-            p.previous_slot.map(|slot| SlotRelease {
-                slot,
-                release: p.previous_release.clone().unwrap_or_default(),
-            })
+            previous(&p)
         } else {
             // A failed deploy: the new slot never stayed live; what was
             // live before it is still the fallback of the live slot.
@@ -244,16 +254,72 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
                 .iter()
                 .any(|s| s.state == DeploymentState::Success);
             (ok && p.kind == "deploy" && p.slot == live.slot && p.release == live.release)
-                .then(|| {
-                    p.previous_slot.map(|slot| SlotRelease {
-                        slot,
-                        release: p.previous_release.clone().unwrap_or_default(),
-                    })
-                })
+                .then(|| previous(&p))
                 .flatten()
         });
     }
+    // Only a release verified live is a target: never an unknown one.
+    if let Some(f) = state.fallback.take() {
+        if state.is_verified(&f) {
+            state.fallback = Some(f);
+        } else {
+            state.unverified_fallback = Some(f);
+        }
+    }
     state
+}
+
+/// What a deployment's payload says was live before it (an empty release
+/// when it did not record one).
+fn previous(p: &Payload) -> Option<SlotRelease> {
+    p.previous_slot.map(|slot| SlotRelease {
+        slot,
+        release: p.previous_release.clone().unwrap_or_default(),
+    })
+}
+
+/// Whether `release` names a real release (not the unknown marker, not
+/// empty, a valid name).
+pub fn known_release(release: &str) -> bool {
+    release != UNKNOWN_RELEASE && valid_token(release)
+}
+
+/// Slots and releases verified live by a `success` status, newest first,
+/// each once.
+fn verified(deployments: &[Deployment]) -> Vec<SlotRelease> {
+    let mut out: Vec<SlotRelease> = Vec::new();
+    for d in deployments {
+        for s in d.statuses.iter().rev() {
+            if s.state != DeploymentState::Success {
+                continue;
+            }
+            let Some(desc) = s.description.as_deref() else {
+                continue;
+            };
+            let (Some(slot), Some(release)) = (
+                token(desc, "live").and_then(Slot::parse),
+                token(desc, "release"),
+            ) else {
+                continue;
+            };
+            let sr = SlotRelease {
+                slot,
+                release: release.to_string(),
+            };
+            if known_release(release) && !out.contains(&sr) {
+                out.push(sr);
+            }
+        }
+    }
+    out
+}
+
+impl EnvState {
+    /// Whether `what` is a release some deployment verified live in that
+    /// slot (a rollback may put it back).
+    pub fn is_verified(&self, what: &SlotRelease) -> bool {
+        known_release(&what.release) && self.verified.contains(what)
+    }
 }
 
 #[cfg(test)]
@@ -372,6 +438,17 @@ mod tests {
                 Some(("blue", "v1")),
                 &[(Success, "phase=done live=green release=v2")],
             ),
+            dep(
+                1,
+                "deploy",
+                "blue",
+                "v1",
+                None,
+                &[
+                    (Success, "phase=done live=blue release=v1"),
+                    (Inactive, "superseded by deployment 2"),
+                ],
+            ),
         ];
         let s = derive("production", &ds);
         assert_eq!(
@@ -482,5 +559,109 @@ mod tests {
         assert_eq!(token(&d, "live"), Some("green"));
         assert_eq!(token(&d, "switch_ms"), Some("12"));
         assert_eq!(token(&d, "pad"), None, "dropped to fit");
+    }
+
+    /// The ledger: the first deploy found blue live behind the
+    /// proxy with no record (`previous_release: "unknown"`, as earlier
+    /// releases wrote it), put v1 on green; v2 then failed on blue and was
+    /// rolled back to green. blue never ran a release anyone verified.
+    fn first_deploy_then_a_rolled_back_one(previous_release: Option<&str>) -> Vec<Deployment> {
+        let mut first = dep(
+            1,
+            "deploy",
+            "green",
+            "v1",
+            Some(("blue", "unknown")),
+            &[
+                (InProgress, "phase=start live=blue release=unknown"),
+                (Success, "phase=done live=green release=v1"),
+            ],
+        );
+        match previous_release {
+            Some(r) => first.payload["previous_release"] = r.into(),
+            None => {
+                first
+                    .payload
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("previous_release");
+            }
+        }
+        vec![
+            dep(
+                2,
+                "deploy",
+                "blue",
+                "v2",
+                Some(("green", "v1")),
+                &[
+                    (InProgress, "phase=watch live=blue release=v2"),
+                    (
+                        Failure,
+                        "phase=rolled-back live=green release=v1 recovery_ms=700",
+                    ),
+                ],
+            ),
+            first,
+        ]
+    }
+
+    #[test]
+    fn an_unknown_release_is_never_a_rollback_target() {
+        for prev in [Some("unknown"), None, Some("")] {
+            let s = derive("staging", &first_deploy_then_a_rolled_back_one(prev));
+            assert_eq!(
+                s.live,
+                Some(SlotRelease {
+                    slot: Slot::Green,
+                    release: "v1".into()
+                })
+            );
+            assert_eq!(s.fallback, None, "previous_release {prev:?}");
+            assert_eq!(
+                s.unverified_fallback.as_ref().map(|f| f.slot),
+                Some(Slot::Blue)
+            );
+            assert_eq!(
+                s.verified,
+                vec![SlotRelease {
+                    slot: Slot::Green,
+                    release: "v1".into()
+                }]
+            );
+        }
+    }
+
+    #[test]
+    fn a_release_no_success_verified_is_not_a_target() {
+        // v1 on blue only ever failed (never-healthy), then v2 went to
+        // green (its payload names blue v1 as what was live).
+        let ds = vec![
+            dep(
+                2,
+                "deploy",
+                "green",
+                "v2",
+                Some(("blue", "v1")),
+                &[(Success, "phase=done live=green release=v2")],
+            ),
+            dep(
+                1,
+                "deploy",
+                "blue",
+                "v1",
+                None,
+                &[(Failure, "phase=wait live=? release=-")],
+            ),
+        ];
+        let s = derive("production", &ds);
+        assert_eq!(s.fallback, None);
+        assert_eq!(
+            s.unverified_fallback,
+            Some(SlotRelease {
+                slot: Slot::Blue,
+                release: "v1".into()
+            })
+        );
     }
 }

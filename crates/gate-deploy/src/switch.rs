@@ -239,6 +239,95 @@ impl Switch {
         })
     }
 
+    /// What [`Switch::switch_to`] would do to move traffic to `to`, in
+    /// words and commands, without doing any of it (the dry run).
+    pub fn plan(&self, to: Slot) -> Vec<String> {
+        let c = &self.cfg;
+        let or_unset = |v: Option<&str>| v.map(str::to_string).unwrap_or_else(|| "(unset)".into());
+        match self.kind {
+            SwitchKind::Haproxy => {
+                let socket = c
+                    .haproxy_socket
+                    .as_deref()
+                    .map(|p| self.path(p).display().to_string());
+                let srv = |s: Slot| format!("{}/{}", c.haproxy_backend, c.haproxy_server(s));
+                vec![format!(
+                    "on the HAProxy stats socket {}: `get weight` of {} and {} (validate), then `set server {} state ready`, then `set server {} state maint`",
+                    or_unset(socket.as_deref()),
+                    srv(Slot::Blue),
+                    srv(Slot::Green),
+                    srv(to),
+                    srv(to.other())
+                )]
+            }
+            SwitchKind::Nginx => {
+                let include = c
+                    .nginx_include
+                    .as_deref()
+                    .map(|p| self.path(p).display().to_string());
+                let params = c.nginx_server_params.trim();
+                let line = match (c.address(to), params.is_empty()) {
+                    (Some(a), true) => format!("server {a};"),
+                    (Some(a), false) => format!("server {a} {params};"),
+                    (None, _) => "(no address)".into(),
+                };
+                let args = self.nginx_args().join(" ");
+                let nginx = if args.is_empty() {
+                    c.nginx_bin.clone()
+                } else {
+                    format!("{} {args}", c.nginx_bin)
+                };
+                vec![
+                    format!("`{nginx} -t -q` (the live configuration must be valid)"),
+                    format!(
+                        "rewrite {} atomically to `{line}`, `{nginx} -t -q` (restore it if rejected), `{nginx} -s reload`",
+                        or_unset(include.as_deref())
+                    ),
+                    format!(
+                        "wait for every pre-reload worker of the master in {} to exit, at most nginx-drain-timeout ({} s), else restore the include and reload",
+                        self.nginx_pid_file().display(),
+                        c.nginx_drain_timeout
+                    ),
+                ]
+            }
+            SwitchKind::Caddy => vec![format!(
+                "GET {admin}{path}, then PATCH it to [{{\"dial\": \"{}\"}}] and read it back (the old value is PATCHed back on any error)",
+                or_unset(c.address(to)),
+                admin = c.caddy_admin.trim_end_matches('/'),
+                path = c.caddy_upstreams_path,
+            )],
+            SwitchKind::Symlink => {
+                let link = c
+                    .symlink
+                    .as_deref()
+                    .map(|p| self.path(p).display().to_string());
+                vec![format!(
+                    "point {} at `{}` (a new link renamed over the old one)",
+                    or_unset(link.as_deref()),
+                    or_unset(c.target(to))
+                )]
+            }
+            SwitchKind::Command => {
+                let env = self
+                    .env(to, Some(to.other()))
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let mut v = Vec::new();
+                if let Some(val) = &c.switch_validate {
+                    v.push(format!("run switch-validate `{val}` with {env}"));
+                }
+                v.push(format!(
+                    "run switch-command `{}` with {env} (run again for {} if it fails)",
+                    or_unset(c.switch_command.as_deref()),
+                    to.other()
+                ));
+                v
+            }
+        }
+    }
+
     /// Environment of the switch command and hooks.
     pub fn env(&self, slot: Slot, previous: Option<Slot>) -> Vec<(String, String)> {
         let mut env = vec![

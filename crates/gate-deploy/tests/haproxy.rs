@@ -109,9 +109,30 @@ fn blue_green_switch_and_rollback_under_load_lose_no_request() {
     assert_eq!(code, 0);
     assert_eq!(report(&out)["details"]["result"], "already-live");
 
+    // gate-rollback --dry-run: the plan, nothing done.
+    let rollback = rollback_bin();
+    let (code, out, err) = w.run(&rollback, &["--dry-run", "--format", "json"]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    let r = report(&out);
+    assert_eq!(r["details"]["to"]["slot"], "blue");
+    assert_eq!(r["details"]["to"]["release"], "v1");
+    assert!(
+        r["details"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["phase"] == "switch"
+                && s["action"]
+                    .as_str()
+                    .unwrap()
+                    .contains("set server app/blue state ready")),
+        "{r}"
+    );
+    assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v2");
+    assert!(!port_open(w.blue), "blue not started");
+
     // green -> blue by gate-rollback under load: blue was stopped, so it is
     // restarted with v1 through the start hook first.
-    let rollback = rollback_bin();
     let load_run = load(h.port, 200, Duration::from_secs(3));
     let (code, out, err) = w.run(&rollback, &["--format", "json"]);
     let stats = load_run.join().unwrap();
@@ -186,9 +207,9 @@ fn green_failing_after_the_switch_rolls_back_automatically() {
             && f["message"]
                 .as_str()
                 .unwrap()
-                .contains("consecutive failed probes")
+                .contains("consecutive failed probe rounds (trips after 3)")
     }));
-    // Back on blue, verified, within interval x threshold + 1 s of the first failing probe.
+    // Back on blue, verified, within interval x breaker-trip-after + 1 s of the first failing probe.
     let recovery = d["timings"]["recovery_ms"].as_f64().unwrap();
     let detect = d["timings"]["time_to_detect_ms"].as_f64().unwrap();
     assert!(
@@ -317,4 +338,139 @@ fn invalid_haproxy_target_changes_nothing_and_exits_5() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// The sequence: HAProxy, two slots, an empty ledger. v1 goes to
+/// green (blue was "live" behind the proxy, running nothing anyone
+/// recorded); v2 fails on blue after the switch and is rolled back to green
+/// automatically; gate-rollback must then refuse: the only thing before v1
+/// is blue's unknown release. gates.yml has no `rollback:` section:
+/// gate-rollback reads `deploy:`.
+#[test]
+fn rollback_never_puts_an_unknown_release_live() {
+    let w = World::new();
+    let Some(h) = start_haproxy(&w, false) else {
+        return;
+    };
+    // The start hook notes every start (slot and GATES_VERSION).
+    let starts = w.path().join("starts.log");
+    let start = format!(
+        "echo \"$GATES_SLOT $GATES_VERSION\" >> {}; {}",
+        starts.display(),
+        w.start_hook()
+    );
+    let cfg = haproxy_config(&w, &h, "")
+        .replace("environment: production", "environment: staging")
+        .replace(
+            &format!("  start: \"{}\"\n", yaml_escape(&w.start_hook())),
+            &format!("  start: \"{}\"\n", yaml_escape(&start)),
+        );
+    w.write_config(&cfg.replace("watch: 1\n", "watch: 20\n"));
+    assert!(!cfg.contains("rollback:"));
+
+    let (code, out, err) = w.run(DEPLOY, &["--release", "v1", "--format", "json"]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    let r = report(&out);
+    assert_eq!(r["details"]["from"]["slot"], "blue");
+    assert_eq!(r["details"]["from"]["release"], "unknown");
+    assert_eq!(r["details"]["live"]["slot"], "green");
+    assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v1");
+    // The first deploy records no made-up previous release.
+    let first = std::fs::read_dir(w.path().join(".gates/deployments/staging"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(first.len(), 1);
+    assert!(!first[0].contains("\"previous_release\""), "{}", first[0]);
+
+    // v2 on blue starts failing 1.5 s after its start: rolled back to green.
+    let out = w
+        .command(DEPLOY, &["--release", "v2", "--format", "json"])
+        .env("SAMPLE_FAIL_AFTER", "1.5")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(r["details"]["result"], "rolled-back");
+    assert_eq!(r["details"]["live"]["slot"], "green");
+    assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v1");
+    let green_pid = w.slot_pid("green");
+
+    // gate-rollback: no release verified live before v1. Refused, exit 1,
+    // nothing started, switched or recorded.
+    let ledger_before = files_under(&w.path().join(".gates/deployments"));
+    let states_before = traffic_states(&h);
+    let (code, out, err) = w.run(&rollback_bin(), &["--format", "json"]);
+    assert_eq!(code, 1, "{err}\n{out}");
+    let r = report(&out);
+    assert_eq!(r["gate"], "rollback");
+    assert_eq!(r["verdict"], "fail");
+    assert_eq!(r["details"]["result"], "refused");
+    assert_eq!(r["details"]["candidate"]["slot"], "blue");
+    assert_eq!(r["details"]["live"]["release"], "v1");
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "no-rollback-target")
+        .unwrap();
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("refusing to roll back to blue") && msg.contains("unknown"),
+        "{msg}"
+    );
+    assert!(
+        !r["summary"]
+            .as_str()
+            .unwrap()
+            .contains("rolled back to blue")
+    );
+    assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v1");
+    assert_eq!(traffic_states(&h), states_before);
+    assert_eq!(w.slot_pid("green"), green_pid, "green untouched");
+    assert_eq!(
+        std::fs::read_to_string(&starts).unwrap(),
+        "green v1\nblue v2\n",
+        "no start hook ran with GATES_VERSION=unknown"
+    );
+    assert_eq!(
+        files_under(&w.path().join(".gates/deployments")),
+        ledger_before,
+        "nothing recorded, v1 not superseded"
+    );
+    // status agrees: no rollback target.
+    let (_, out, _) = w.run(DEPLOY, &["status", "--format", "json"]);
+    let s = report(&out);
+    assert!(s["details"]["state"]["fallback"].is_null(), "{s}");
+    assert_eq!(s["details"]["state"]["unverified_fallback"]["slot"], "blue");
+    assert!(!s["summary"].as_str().unwrap().contains("rollback target"));
+}
+
+/// Every file under `dir` with its contents, sorted.
+fn files_under(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
 }

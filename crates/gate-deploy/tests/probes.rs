@@ -207,8 +207,10 @@ fn a_failing_load_smoke_means_no_switch_exit_1_and_a_record() {
 
 #[test]
 fn the_error_rate_breaker_trips_on_a_flapping_slot_after_a_passing_smoke() {
+    // The breaker's defaults (error-rate, error-window, error-min-samples):
+    // the documented case must trip them.
     let w = command_world(
-        "  breaker: error-rate\n  error-rate: 40\n  error-window: 10\n  error-min-samples: 6\n  smoke:\n    rate: 50\n    duration: 1\n    max-p99: 1000\n",
+        "  breaker: error-rate\n  smoke:\n    rate: 50\n    duration: 1\n    max-p99: 1000\n",
     );
     let cfg = std::fs::read_to_string(w.path().join("gates.yml")).unwrap();
     w.write_config(&cfg.replace("watch: 1\n", "watch: 20\n"));
@@ -236,6 +238,14 @@ fn the_error_rate_breaker_trips_on_a_flapping_slot_after_a_passing_smoke() {
         d["reason"].as_str().unwrap().starts_with("error rate "),
         "{}",
         d["reason"]
+    );
+    assert!(
+        d["breaker"]
+            .as_str()
+            .unwrap()
+            .contains("more than 25% of the last 20"),
+        "{}",
+        d["breaker"]
     );
     assert_eq!(traffic(&w), "blue");
     // The smoke ran and passed before the switch.

@@ -3,12 +3,17 @@
 //! verified and recorded. Works from the ledger alone: from a laptop with
 //! the local ledger, or from a `workflow_dispatch` with the GitHub ledger.
 //!
-//! It reads the same keys as gate-deploy, from its own `rollback` section.
+//! It reads gate-deploy's keys: the `deploy` section of `gates.yml`, with
+//! a `rollback` section, when there is one, overriding key by key (then
+//! `GATES_ROLLBACK_*` and the flags, as for every gate). See [`inherit`].
+
+pub mod inherit;
 
 use gate_core::report::{Report, Rule};
 use gate_core::{Context, Gate, GateError};
-use gate_deploy::config::DeployConfig;
-use gate_deploy::flow::{self, Outcome};
+use gate_deploy::flow::{self, Plan, RollbackRun};
+
+pub use inherit::RollbackSection;
 
 /// Flags of gate-rollback.
 #[derive(Debug, Clone, clap::Args)]
@@ -25,6 +30,16 @@ pub struct RollbackArgs {
     /// Seconds to wait for the known-good slot to become healthy
     #[arg(long = "wait-timeout", id = "wait_timeout", value_name = "SECS")]
     pub wait_timeout: Option<String>,
+    /// Print the plan (target, hooks and their environment, switch, probes) and change nothing
+    #[arg(long = "dry-run", id = "dry_run", visible_alias = "plan")]
+    pub dry_run: bool,
+}
+
+/// What `collect` hands to `evaluate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RollbackInput {
+    Run(RollbackRun),
+    Plan(Box<Plan>),
 }
 
 /// The rollback gate.
@@ -36,20 +51,37 @@ impl Gate for RollbackGate {
     const ABOUT: &'static str =
         "Put traffic back on the last known-good slot from the ledger, verify it, record it";
     const RULES: &'static [Rule] = gate_deploy::gate::RULES;
-    type Config = DeployConfig;
+    type Config = RollbackSection;
     type Args = RollbackArgs;
-    type Input = Outcome;
+    type Input = RollbackInput;
+
+    /// A dry run only reads: its report is not a result.
+    fn record(args: &RollbackArgs) -> bool {
+        !args.dry_run
+    }
 
     async fn collect(
         ctx: &Context,
-        config: &DeployConfig,
-        _args: &RollbackArgs,
-    ) -> Result<Outcome, GateError> {
-        flow::rollback(ctx, config).await
+        config: &RollbackSection,
+        args: &RollbackArgs,
+    ) -> Result<RollbackInput, GateError> {
+        let cfg = config.resolve(inherit::deploy_section())?;
+        if args.dry_run {
+            return Ok(RollbackInput::Plan(Box::new(
+                flow::plan_rollback(ctx, &cfg).await?,
+            )));
+        }
+        Ok(RollbackInput::Run(flow::rollback(ctx, &cfg).await?))
     }
 
-    fn evaluate(input: &Outcome, _config: &DeployConfig) -> Report {
-        gate_deploy::gate::evaluate_outcome("rollback", input)
+    fn evaluate(input: &RollbackInput, _config: &RollbackSection) -> Report {
+        match input {
+            RollbackInput::Run(RollbackRun::Ran(o)) => {
+                gate_deploy::gate::evaluate_outcome("rollback", o)
+            }
+            RollbackInput::Run(RollbackRun::Refused(f)) => gate_deploy::gate::evaluate_refusal(f),
+            RollbackInput::Plan(p) => gate_deploy::gate::evaluate_plan("rollback", p),
+        }
     }
 
     fn outputs(report: &Report) -> Vec<(String, String)> {
