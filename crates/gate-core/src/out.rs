@@ -128,10 +128,10 @@ pub(crate) fn add_mask(value: &str) {
 }
 
 /// A diagnostic for people on stderr: `gate-x: warning: ...`. Untrusted text
-/// inside is masked and neutralized here.
+/// inside is masked and sanitized here, and guarded by [`stderr`].
 pub fn diag(gate: &str, level: &str, message: &str) {
     let redacted = crate::secret::redact_printed(message);
-    let text = escape::neutralize(&redacted);
+    let text = escape::sanitize(&redacted);
     stderr(&format!("gate-{gate}: {level}: {text}\n"));
 }
 

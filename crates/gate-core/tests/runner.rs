@@ -980,3 +980,15 @@ fn config_text_problems_are_exit_3_in_plain_words() {
         );
     }
 }
+
+#[test]
+fn local_output_shows_text_as_written() {
+    // Off Actions nothing reads commands: a Rust path keeps its `::`, with
+    // no zero-width space; a line that would be a command is still broken.
+    let dir = workdir("src/x.rs:1:error:BytesMut::reserve panicked\n::error::x.rs:2:error:y\n");
+    let r = run(dir.path(), &["--input", "input.txt", "--no-record"], &[]);
+    assert_eq!(r.code, ExitCode::Fail);
+    assert!(r.stdout.contains("BytesMut::reserve"), "{}", r.stdout);
+    assert!(!r.stdout.contains("BytesMut:\u{200B}:reserve"));
+    assert!(parse_output(&r.stdout).is_empty(), "{}", r.stdout);
+}

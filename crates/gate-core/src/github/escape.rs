@@ -45,6 +45,23 @@ pub fn neutralize(text: &str) -> String {
     out
 }
 
+/// Replaces control characters but LF, CR and tab (ANSI escapes, NUL, ...)
+/// with `�`, so untrusted text cannot restyle or rewrite a terminal or a
+/// log. Text for people that `out` prints needs only this: `out` guards
+/// every line against workflow commands where the runner reads it, so a
+/// local terminal shows `std::io::stdout` as it is written.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// The last line of defence, applied by `out` to everything it prints: every
 /// line the runner would read as a command (`::` first after white space,
 /// `##[` anywhere; lines end at LF, CR or CRLF, as the runner splits them)

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::github::escape::neutralize;
+use crate::github::escape::sanitize;
 use crate::render::RenderOptions;
 use crate::report::{Report, Severity, Verdict};
 
@@ -35,9 +35,10 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-/// One line of untrusted text, safe for a terminal and for the runner's log.
+/// One line of untrusted text, safe for a terminal (and, through `out`'s
+/// guard, for the runner's log).
 fn one_line(text: &str) -> String {
-    neutralize(text).replace(['\r', '\n'], " ")
+    sanitize(text).replace(['\r', '\n'], " ")
 }
 
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
