@@ -105,7 +105,39 @@ pub fn chart(c: &Chart) -> String {
         let _ = writeln!(s, "    {kind} [{}]", vals.join(", "));
     }
     s.push_str("```\n");
+    // Mermaid's xychart draws no legend: name the series below it.
+    if c.series.len() > 1 {
+        let names: Vec<String> = c
+            .series
+            .iter()
+            .map(|se| {
+                let kind = match se.kind {
+                    SeriesKind::Bar => "bars",
+                    SeriesKind::Line => "line",
+                };
+                format!("{} ({kind})", cell(&se.name))
+            })
+            .collect();
+        let _ = writeln!(s, "\n*Series, in drawing order:* {}", names.join(", "));
+    }
     s
+}
+
+/// A link to `uri` for people, when it is a plain https URL (the text is
+/// from an advisory database: anything else is shown as text, or not at all).
+fn link(text: &str, uri: Option<&str>) -> String {
+    match uri {
+        Some(u)
+            if u.starts_with("https://")
+                && u.len() <= 2048
+                && !u.chars().any(|c| {
+                    c.is_whitespace() || c.is_control() || "()<>[]`\"'\\|".contains(c)
+                }) =>
+        {
+            format!("[{}]({u})", cell(text))
+        }
+        _ => cell(text),
+    }
 }
 
 pub fn render(report: &Report) -> String {
@@ -172,11 +204,18 @@ pub fn render(report: &Report) -> String {
                 .as_ref()
                 .map(|l| format!("`{}`", cell(&l.to_string()).replace("&#96;", "'")))
                 .unwrap_or_default();
+            // A finer rule (an advisory) links to where it is described.
+            let rule = match &f.sarif_rule {
+                Some(r) if r.id != f.rule => {
+                    format!("`{}` {}", f.rule, link(&r.id, r.help_uri.as_deref()))
+                }
+                _ => format!("`{}`", f.rule),
+            };
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} |",
+                "| {} | {} | {} | {} |",
                 severity_icon(f.severity),
-                f.rule,
+                rule,
                 loc,
                 cell(&f.message)
             );
@@ -204,6 +243,66 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advisories_link_only_to_plain_https_urls() {
+        use crate::report::{Finding, SarifRule, Severity};
+        let mut r = Report::new("audit");
+        r.checked = 1;
+        for (id, uri) in [
+            (
+                "RUSTSEC-2020-0001",
+                Some("https://rustsec.org/advisories/RUSTSEC-2020-0001.html"),
+            ),
+            ("GHSA-x", Some("javascript:alert(1)")),
+            ("GHSA-y", Some("https://x/a)(b")),
+            ("GHSA-z", None),
+        ] {
+            r.findings.push(
+                Finding::new("vulnerability", Severity::Error, "m").with_sarif_rule(SarifRule {
+                    id: id.into(),
+                    summary: "s".into(),
+                    help_uri: uri.map(String::from),
+                }),
+            );
+        }
+        let md = render(&r.finish());
+        assert!(md.contains("`vulnerability` [RUSTSEC-2020-0001](https://rustsec.org/advisories/RUSTSEC-2020-0001.html)"), "{md}");
+        assert!(
+            !md.contains("javascript:") && !md.contains("](https://x/a)"),
+            "{md}"
+        );
+        assert!(md.contains("`vulnerability` GHSA-z"), "{md}");
+    }
+
+    #[test]
+    fn charts_with_several_series_name_them() {
+        use crate::report::{Chart, Series};
+        let c = Chart {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            x: vec!["a".into()],
+            series: vec![
+                Series {
+                    name: "p95 latency".into(),
+                    kind: SeriesKind::Line,
+                    values: vec![1.0],
+                },
+                Series {
+                    name: "failed | probes".into(),
+                    kind: SeriesKind::Bar,
+                    values: vec![0.0],
+                },
+            ],
+            y_max: None,
+        };
+        let md = chart(&c);
+        assert!(
+            md.contains("*Series, in drawing order:* p95 latency (line), failed \\| probes (bars)"),
+            "{md}"
+        );
+    }
 
     #[test]
     fn cells_cannot_break_tables_or_inject_html() {

@@ -8,7 +8,7 @@
 //! `BRDA`-only line is covered only when every branch was taken, an
 //! `FN`-only line takes its `FNDA` count.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use crate::error::{CoverageError, Result};
@@ -31,6 +31,10 @@ struct Record {
     started_at: u64,
 }
 
+/// The longest line an LCOV file may have (an `SF:` path is at most a few
+/// KiB on any file system).
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// Parse an LCOV tracefile from `reader`; `name` is used in error messages.
 pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>> {
     let mut set = FileSet::default();
@@ -42,13 +46,29 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
     let mut unterminated: Option<(u64, String)> = None;
     loop {
         buf.clear();
-        let n = reader
+        // One line at most MAX_LINE bytes: a longer one is no LCOV record
+        // (a path is at most a few KiB), and reading it whole would hold
+        // untrusted hundreds of megabytes.
+        let n = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|e| CoverageError::io(name, e))?;
         if n == 0 {
             break;
         }
         lineno += 1;
+        if buf.len() > MAX_LINE {
+            return Err(CoverageError::parse(
+                name,
+                Some(lineno),
+                format!(
+                    "line {lineno} is longer than {} KiB (it starts `{}`): not an LCOV record",
+                    MAX_LINE / 1024,
+                    String::from_utf8_lossy(&buf[..60]).escape_debug()
+                ),
+                HINT,
+            ));
+        }
         if buf.last() != Some(&b'\n') && !buf.trim_ascii().is_empty() {
             let shown = String::from_utf8_lossy(&buf[..buf.len().min(80)]);
             unterminated = Some((lineno, shown.trim_end().to_string()));
@@ -497,5 +517,33 @@ mod tests {
         assert!(e.to_string().contains("no SF record"));
         let e = parse(Path::new("r.info"), "SF:a.c\n".as_bytes()).unwrap_err();
         assert!(e.to_string().contains("truncated"));
+    }
+
+    #[test]
+    fn a_line_longer_than_any_path_is_refused_without_reading_it_whole() {
+        /// A reader that counts what is read from it.
+        struct Counting<R>(R, std::rc::Rc<std::cell::Cell<usize>>);
+        impl<R: Read> Read for Counting<R> {
+            fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.read(b)?;
+                self.1.set(self.1.get() + n);
+                Ok(n)
+            }
+        }
+        let long = format!(
+            "TN:\nSF:{}.py\nDA:1,1\nend_of_record\n",
+            "a".repeat(8 * MAX_LINE)
+        );
+        let read = std::rc::Rc::new(std::cell::Cell::new(0));
+        let r = std::io::BufReader::with_capacity(8192, Counting(long.as_bytes(), read.clone()));
+        let e = parse(Path::new("big.info"), r).unwrap_err().to_string();
+        assert!(
+            e.starts_with("big.info:2:") && e.contains("longer than 64 KiB"),
+            "{e}"
+        );
+        assert!(read.get() < 2 * MAX_LINE, "read {} bytes", read.get());
+        // A path just below the limit is a path.
+        let ok = format!("SF:{}\nDA:1,1\nend_of_record\n", "b".repeat(MAX_LINE - 10));
+        assert_eq!(parse(Path::new("ok.info"), ok.as_bytes()).unwrap().len(), 1);
     }
 }
