@@ -350,6 +350,28 @@ async fn tls_certificate_expiry_conditions() {
     assert_eq!(r.health, Health::Healthy, "{r:#?}");
 }
 
+/// OpenSSL 3's standard self-signed certificate is a CA certificate; given
+/// as the `ca-file`, it is trusted as the server's, as curl trusts it.
+#[tokio::test]
+async fn openssl_self_signed_certificate_is_trusted_through_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = common::openssl_self_signed(dir.path());
+    let addr = common::tls_server(&cert, &key).await;
+    let ca = dir.path().join("openssl-cert.pem").display().to_string();
+    for host in ["localhost", "127.0.0.1"] {
+        let mut pc = http(
+            format!("https://{host}:{}/", addr.port()),
+            &["[BODY] == secure", "[CERTIFICATE_EXPIRATION] > 29d"],
+        );
+        pc.ca_file = Some(ca.clone());
+        let r = run(pc).await;
+        assert_eq!(r.health, Health::Healthy, "{r:#?}");
+    }
+    // Without it, the handshake fails.
+    let r = run(http(format!("https://localhost:{}/", addr.port()), &[])).await;
+    assert_eq!(r.health, Health::Failing, "{r:#?}");
+}
+
 #[test]
 fn certificate_not_after_matches_rcgen() {
     let date = chrono::NaiveDate::from_ymd_opt(2031, 7, 15).unwrap();

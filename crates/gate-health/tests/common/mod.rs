@@ -282,3 +282,24 @@ pub async fn serve_switch() -> (
     });
     (addr, on, h)
 }
+
+/// The standard self-signed certificate exactly as OpenSSL 3 makes it
+/// (`openssl req -x509 … -addext subjectAltName=…`, a CA:TRUE certificate)
+/// for localhost and 127.0.0.1: (cert PEM, key PEM).
+pub fn openssl_self_signed(dir: &std::path::Path) -> (String, String) {
+    let (cert, key) = (dir.join("openssl-cert.pem"), dir.join("openssl-key.pem"));
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-days", "30", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .output()
+        .expect("openssl must be installed for this test (Debian: openssl)");
+    assert!(out.status.success(), "{out:?}");
+    (
+        std::fs::read_to_string(cert).unwrap(),
+        std::fs::read_to_string(key).unwrap(),
+    )
+}
