@@ -71,7 +71,30 @@ fn a_run_with_thresholds_passes_and_fails_on_the_right_ones() {
             .clone()
     };
     assert_eq!(metric("error-rate")["verdict"], "fail");
-    assert_eq!(metric("latency-p99")["verdict"], "pass");
+    // Every request failed: no latency to judge (not a 0 ms one), and the
+    // failures' latency is in a histogram of its own.
+    assert!(
+        !v["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "latency-p99"),
+        "{out}"
+    );
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| {
+        f["rule"] == "threshold-breached"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("`p(99) < 2s`: no request succeeded")
+    }));
+    assert_eq!(
+        v["details"]["overall"]["failed_latency_ms"]["max"]
+            .as_f64()
+            .map(|m| m > 0.0),
+        Some(true)
+    );
+    assert_eq!(metric("rps")["value"], 0.0);
     assert!(
         v["findings"]
             .as_array()
@@ -79,14 +102,13 @@ fn a_run_with_thresholds_passes_and_fails_on_the_right_ones() {
             .iter()
             .any(|f| f["rule"] == "threshold-breached")
     );
-    assert!(
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "request-errors"
-                && f["message"].as_str().unwrap().contains("status-5xx: 20"))
-    );
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| {
+        f["rule"] == "request-errors"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("status-5xx: 20, e.g. \"HTTP status 500\"")
+    }));
 
     // A warn-level threshold alone gives a warning, exit 0.
     let (code, out, _) = run(
@@ -391,4 +413,42 @@ fn dropped_saturation_and_interrupted_are_reported() {
         merged: Vec::new(),
     };
     assert_eq!(evaluate(&input).verdict, Verdict::Fail);
+}
+
+/// The issue's total failure: a closed port. Failed connections are not
+/// served requests: 0 successes per second, no latency (not "p95 0 ms"),
+/// and the error class with an example.
+#[test]
+fn a_closed_port_is_reported_as_a_total_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let u = format!("http://{}/", testkit::dead_addr());
+    let (code, out, err) = run(tmp.path(), &["--url", &u, "--format", "json"]);
+    assert_eq!(code, ExitCode::Fail, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let summary = v["summary"].as_str().unwrap();
+    assert!(summary.starts_with("10 requests in "), "{summary}");
+    assert!(
+        summary.contains(", 0 ok/s, no request succeeded (no latency), errors 100%"),
+        "{summary}"
+    );
+    assert!(!summary.contains(" ms"), "{summary}");
+    let errors = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "request-errors")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        errors.contains("connect-refused: 10, e.g. \"connecting to "),
+        "{errors}"
+    );
+    let metrics = v["metrics"].as_array().unwrap();
+    assert!(!metrics.iter().any(|m| m["name"] == "latency-p95"), "{out}");
+    assert_eq!(
+        metrics.iter().find(|m| m["name"] == "rps").unwrap()["value"],
+        0.0
+    );
 }
