@@ -90,6 +90,12 @@ pub struct HealthConfig {
     pub headers: Vec<String>,
     /// Accept any TLS certificate for the `urls` probes (the expiry is still measured).
     pub insecure: bool,
+    /// Extra CA certificates (PEM file) trusted for the `urls` probes besides the Mozilla roots.
+    pub ca_file: Option<String>,
+    /// HTTP method of the `urls` probes (default GET).
+    pub method: Option<String>,
+    /// Expected status codes or classes of the `urls` probes, e.g. `[200, 204]` or `["2xx", 301]` (default `2xx` unless a condition reads `[STATUS]`).
+    pub expect_status: Vec<StatusSpec>,
     /// A gatus configuration file whose `endpoints:` become probes too.
     pub gatus_file: Option<String>,
     /// Probe until every probe passes `success-threshold` rounds in a row, or `timeout` elapses.
@@ -135,6 +141,9 @@ impl Default for HealthConfig {
             conditions: Vec::new(),
             headers: Vec::new(),
             insecure: false,
+            ca_file: None,
+            method: None,
+            expect_status: Vec::new(),
             gatus_file: None,
             wait: false,
             watch: None,

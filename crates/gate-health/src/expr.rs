@@ -126,8 +126,13 @@ pub struct Condition {
 pub struct ConditionOutcome {
     pub condition: String,
     pub passed: bool,
-    /// The value the left side had, for people (`503`, `"DOWN"`, `(no body)`).
+    /// The value the left side had, for people (`503`, `"DOWN"`, `(no body)`;
+    /// a certificate's time left as `29d 23h`).
     pub actual: String,
+    /// The number behind `actual` when that is shown in other units
+    /// (`[CERTIFICATE_EXPIRATION]`: milliseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<f64>,
 }
 
 /// Everything a condition can look at, from one probe attempt.
@@ -597,10 +602,17 @@ impl Condition {
             Val::Missing(_) => false,
             v => self.holds(v),
         };
+        let (actual, raw) = match (&self.placeholder, &self.func, &val) {
+            (Placeholder::CertificateExpiration, Func::None, Val::Num(ms)) => {
+                (crate::probe::human_secs(ms / 1000.0), Some(*ms))
+            }
+            _ => (val.show(), None),
+        };
         ConditionOutcome {
             condition: self.text.clone(),
             passed,
-            actual: val.show(),
+            actual,
+            raw,
         }
     }
 

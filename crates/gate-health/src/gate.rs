@@ -37,6 +37,20 @@ pub struct HealthArgs {
     /// Accept any TLS certificate for the --url probes
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub insecure: Option<String>,
+    /// PEM file of CA certificates trusted for the --url probes besides the Mozilla roots
+    #[arg(long = "ca-file", id = "ca_file", value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// HTTP method of the --url probes (default GET)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Expected status of the --url probes: codes or classes (repeatable or comma-separated), e.g. 200,204 or 2xx
+    #[arg(
+        long = "expect-status",
+        id = "expect_status",
+        value_name = "STATUS",
+        value_delimiter = ','
+    )]
+    pub expect_status: Vec<String>,
     /// Latency budget of every probe without its own, e.g. 300ms
     #[arg(
         long = "latency-budget",
@@ -314,6 +328,9 @@ pub async fn build_probes(
                 pc.url = Some(u.clone());
                 pc.headers = headers.clone();
                 pc.insecure = config.insecure;
+                pc.ca_file = config.ca_file.clone();
+                pc.method = config.method.clone();
+                pc.expect_status = config.expect_status.clone();
             }),
         ));
     }
@@ -354,6 +371,21 @@ pub async fn build_probes(
         return Err(GateError::Usage(
             "no probe: pass --url URL (or --tcp, --dns), list `probes:` under `health:` in gates.yml, or set gatus-file / target-from-deployment".into(),
         ));
+    }
+    // A CA file that cannot be read or holds no certificate is an input
+    // error (exit 4), like any unreadable input.
+    for (at, pc) in &configs {
+        if let Some(f) = &pc.ca_file {
+            let path = ctx.resolve(f);
+            let pem = std::fs::read(&path).map_err(|e| {
+                GateError::Input(format!(
+                    "{at}: ca-file: cannot read {}: {e}; give a readable PEM file of CA certificates",
+                    path.display()
+                ))
+            })?;
+            gate_core::tls::client_config(&[pem], false)
+                .map_err(|e| GateError::Input(format!("{at}: ca-file {}: {e}", path.display())))?;
+        }
     }
     let mut probes = Vec::new();
     let mut problems = Vec::new();
@@ -611,6 +643,38 @@ pub fn slug(name: &str) -> String {
     if s.is_empty() { "probe".into() } else { s }
 }
 
+/// The metric id of each probe: the slug of its name, and where two probes'
+/// slugs are the same (`--url http://h:1/` and `--tcp h:1`), that slug with
+/// the probe's kind (`h-1-http`, `h-1-tcp`), then with its position among
+/// those still alike. An id that collides with no other is the plain slug,
+/// so ids stay what they were unless a collision forces a change.
+pub fn metric_ids(probes: &[ProbeInfo]) -> Vec<String> {
+    let count = |ids: &[String], id: &str| ids.iter().filter(|x| *x == id).count();
+    let mut ids: Vec<String> = probes.iter().map(|p| slug(&p.name)).collect();
+    let with_kind: Vec<String> = ids
+        .iter()
+        .zip(probes)
+        .map(|(id, p)| {
+            if count(&ids, id) > 1 {
+                format!("{id}-{}", p.kind)
+            } else {
+                id.clone()
+            }
+        })
+        .collect();
+    ids = with_kind;
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    let alike: Vec<bool> = ids.iter().map(|id| count(&ids, id) > 1).collect();
+    for (id, alike) in ids.iter_mut().zip(alike) {
+        if alike {
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            *id = format!("{id}-{n}");
+        }
+    }
+    ids
+}
+
 /// One line per probe for people: health, latency and phases, status.
 fn status_line(
     info: &ProbeInfo,
@@ -715,6 +779,7 @@ pub fn evaluate(input: &HealthInput) -> Report {
     let mut summaries = Vec::new();
     let mut counts = (0usize, 0usize, 0usize);
     let last_round = input.rounds.last();
+    let ids = metric_ids(&input.probes);
     for (i, info) in input.probes.iter().enumerate() {
         let history: Vec<&ProbeResult> = input
             .rounds
@@ -877,7 +942,7 @@ pub fn evaluate(input: &HealthInput) -> Report {
         }
 
         // Metrics.
-        let s = slug(&info.name);
+        let s = ids[i].clone();
         if input.mode == Mode::Once || history.len() <= 1 {
             if let Some(r) = last {
                 let mut m = Metric::info(format!("{s}-latency"), r.phases.total, "ms");

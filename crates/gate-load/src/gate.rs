@@ -142,6 +142,10 @@ pub struct LoadConfig {
     pub ca_file: Option<String>,
     /// Accept any certificate for `https://` endpoints (testing only: the connection is not authenticated).
     pub insecure: bool,
+    /// HTTP method of the `urls` requests (default GET; `endpoints` have their own).
+    pub method: Option<String>,
+    /// Request body of the `urls` requests (sent with a Content-Length; `endpoints` have their own).
+    pub body: Option<String>,
 }
 
 impl Default for LoadConfig {
@@ -169,6 +173,8 @@ impl Default for LoadConfig {
             thresholds: vec!["error_rate < 1%".into()],
             ca_file: None,
             insecure: false,
+            method: None,
+            body: None,
         }
     }
 }
@@ -256,7 +262,13 @@ pub struct LoadArgs {
     /// Header sent with every request, "Name: value" (repeatable)
     #[arg(long = "header", id = "headers", value_name = "HEADER")]
     pub headers: Vec<String>,
-    /// Threshold on the whole run (repeatable), e.g. "p(95) < 200ms"
+    /// HTTP method of the --url requests (default GET)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Request body of the --url requests
+    #[arg(long, value_name = "TEXT")]
+    pub body: Option<String>,
+    /// k6-style threshold expression on the whole run (repeatable): [warn:|fail:] METRIC OP VALUE, METRIC one of p(N), avg, min, max, error_rate, rps, dropped, requests, errors; e.g. "p(95) < 200ms", "error_rate < 1%". (gate-health's thresholds are --success-threshold/--failure-threshold, round counts)
     #[arg(
         long = "threshold",
         id = "thresholds",
@@ -421,9 +433,16 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
         common_headers.push(parse_header(&format!("headers[{i}]"), h)?);
     }
     let mut endpoints = Vec::new();
+    let urls_method = match &cfg.method {
+        None => Method::GET,
+        Some(m) => Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes())
+            .map_err(|_| cfg_err("method", format!("`{m}` is not an HTTP method")))?,
+    };
     for (i, u) in cfg.urls.iter().enumerate() {
         let url = parse_url(&format!("urls[{i}]"), base.as_ref(), u.trim())?;
         let mut e = Endpoint::get(url);
+        e.method = urls_method.clone();
+        e.body = Bytes::from(cfg.body.clone().unwrap_or_default());
         e.headers = common_headers.clone();
         endpoints.push(e);
     }

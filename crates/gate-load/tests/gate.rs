@@ -452,3 +452,57 @@ fn a_closed_port_is_reported_as_a_total_failure() {
         0.0
     );
 }
+
+/// `--method` and `--body` apply to the --url requests.
+#[test]
+fn method_and_body_flags_shape_the_url_requests() {
+    let (addr, _c) = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let u = format!("http://{addr}/post");
+    let statuses = |args: &[&str]| {
+        let (code, out, err) = run(
+            tmp.path(),
+            &[
+                &["--url", u.as_str(), "--requests", "3", "--format", "json"],
+                args,
+            ]
+            .concat(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        (code, v["details"]["overall"]["statuses"].clone())
+    };
+    let (code, st) = statuses(&["--method", "post", "--body", "hello"]);
+    assert_eq!(
+        (code, st["200"].as_u64()),
+        (ExitCode::Pass, Some(3)),
+        "{st}"
+    );
+    let (code, st) = statuses(&["--method", "POST", "--body", "bye"]);
+    assert_eq!(
+        (code, st["400"].as_u64()),
+        (ExitCode::Fail, Some(3)),
+        "{st}"
+    );
+    let (code, st) = statuses(&[]);
+    assert_eq!(
+        (code, st["405"].as_u64()),
+        (ExitCode::Fail, Some(3)),
+        "{st}"
+    );
+    let (code, _, err) = run(
+        tmp.path(),
+        &["--url", u.as_str(), "--method", "NOT A METHOD"],
+    );
+    assert_eq!(code, ExitCode::Config, "{err}");
+    assert!(
+        err.contains("method") && err.contains("NOT A METHOD"),
+        "{err}"
+    );
+}
+
+#[test]
+fn threshold_help_says_it_takes_k6_expressions() {
+    let (_, out, _) = run(std::path::Path::new("."), &["--help"]);
+    let help = out.split("--threshold").nth(1).unwrap_or_default();
+    assert!(help.contains("k6-style threshold expression"), "{out}");
+}
