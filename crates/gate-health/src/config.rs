@@ -534,7 +534,19 @@ fn build_http(
         },
         None => (raw.to_string(), None),
     };
-    let (expanded, used_variable) = match expand_env(&without_userinfo, get, masker) {
+    // In the query (after the first `?` as written) a value is one piece
+    // of data: percent-encoded, so `&`, `=` or `#` in it cannot change the
+    // query. Before it, values are inserted as they are (`${BASE}/health`).
+    let (before_query, query) = match without_userinfo.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (without_userinfo.as_str(), None),
+    };
+    let expanded = expand_env(before_query, get, masker).and_then(|(b, used)| match query {
+        None => Ok((b, used)),
+        Some(q) => expand_with(q, get, masker, &percent_encode)
+            .map(|(q, used_q)| (format!("{b}?{q}"), used || used_q)),
+    });
+    let (expanded, used_variable) = match expanded {
         Ok(x) => x,
         Err(e) => {
             problems.push(format!("{label}.url: {e}"));

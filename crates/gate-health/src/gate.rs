@@ -579,12 +579,8 @@ impl Gate for HealthGate {
                 results,
             });
         }
-        // Text from the network may carry secrets echoed back: mask it now.
-        for r in &mut input.rounds {
-            for x in &mut r.results {
-                mask_result(x, &ctx.masker);
-            }
-        }
+        // Secrets echoed back by a service are masked centrally: gate-core
+        // redacts the whole report once before any output.
         Ok(input)
     }
 
@@ -613,19 +609,6 @@ impl Gate for HealthGate {
             ("failing".into(), failing.join(",")),
             ("p95-ms".into(), p95),
         ]
-    }
-}
-
-fn mask_result(r: &mut ProbeResult, masker: &gate_core::secret::Masker) {
-    r.target = masker.redact(&r.target);
-    if let Some(e) = &mut r.error {
-        *e = masker.redact(e);
-    }
-    if let Some(o) = &mut r.output {
-        *o = masker.redact(o);
-    }
-    for c in &mut r.conditions {
-        c.actual = masker.redact(&c.actual);
     }
 }
 

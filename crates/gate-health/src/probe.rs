@@ -543,6 +543,18 @@ async fn command_probe(
     }
 }
 
+/// A server's text (a `Location`) in a message: quoted and escaped on one
+/// line, at most 200 characters.
+fn quoted(text: &str) -> String {
+    let mut s: String = text.chars().take(200).collect();
+    let cut = s.len() < text.len();
+    s = format!("{s:?}");
+    if cut {
+        s.push('…');
+    }
+    s
+}
+
 async fn http_probe(
     t: &HttpTarget,
     deadline: tokio::time::Instant,
@@ -581,12 +593,13 @@ async fn http_probe(
         {
             if extra.redirects >= MAX_REDIRECTS {
                 return Err(format!(
-                    "more than {MAX_REDIRECTS} redirects (last to {loc})"
+                    "more than {MAX_REDIRECTS} redirects (last to {})",
+                    quoted(&loc)
                 ));
             }
             let next = url
                 .join(&loc)
-                .map_err(|e| format!("redirect to a bad location `{loc}`: {e}"))?;
+                .map_err(|e| format!("redirect to a bad location {}: {e}", quoted(&loc)))?;
             if next.origin() != url.origin() {
                 headers = &[];
             }

@@ -52,6 +52,10 @@ pub fn app() -> Router {
             get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")], "") }),
         )
         .route(
+            "/query",
+            get(|uri: axum::http::Uri| async move { uri.query().unwrap_or_default().to_string() }),
+        )
+        .route(
             "/echo",
             any(|headers: HeaderMap, body: String| async move {
                 let auth = headers
