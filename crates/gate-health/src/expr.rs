@@ -47,6 +47,8 @@ pub enum Placeholder {
     Ip,
     ExitCode,
     Output,
+    /// DNS probes: the response code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`).
+    DnsRcode,
 }
 
 const PLACEHOLDERS: &[&str] = &[
@@ -59,6 +61,7 @@ const PLACEHOLDERS: &[&str] = &[
     "IP",
     "EXIT_CODE",
     "OUTPUT",
+    "DNS_RCODE",
 ];
 
 /// One step of a JSON path.
@@ -147,6 +150,8 @@ pub struct Observation {
     pub ip: Option<String>,
     pub exit_code: Option<i32>,
     pub output: Option<String>,
+    /// DNS probes: the response code.
+    pub dns_rcode: Option<String>,
     json: OnceCell<Option<serde_json::Value>>,
 }
 
@@ -270,6 +275,12 @@ impl Condition {
         self.placeholder == Placeholder::Connected
     }
 
+    /// Whether the condition reads `[DNS_RCODE]` (a failed lookup is then
+    /// judged by the condition, like `[CONNECTED]`).
+    pub fn reads_dns_rcode(&self) -> bool {
+        self.placeholder == Placeholder::DnsRcode
+    }
+
     /// Whether the condition reads `[EXIT_CODE]`.
     pub fn reads_exit_code(&self) -> bool {
         self.placeholder == Placeholder::ExitCode
@@ -320,6 +331,7 @@ impl Condition {
             "IP" => Placeholder::Ip,
             "EXIT_CODE" => Placeholder::ExitCode,
             "OUTPUT" => Placeholder::Output,
+            "DNS_RCODE" => Placeholder::DnsRcode,
             other => {
                 let hint = gate_core::config::did_you_mean(
                     &other.to_ascii_uppercase(),
@@ -510,6 +522,10 @@ impl Condition {
                     Val::Num(d.as_secs_f64() * 1000.0)
                 }),
             Placeholder::Ip => obs.ip.clone().map_or(Val::Missing("no address"), Val::Str),
+            Placeholder::DnsRcode => obs
+                .dns_rcode
+                .clone()
+                .map_or(Val::Missing("not a DNS probe"), Val::Str),
             Placeholder::ExitCode => obs
                 .exit_code
                 .map_or(Val::Missing("no exit code"), |c| Val::Num(f64::from(c))),

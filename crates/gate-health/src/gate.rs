@@ -142,6 +142,8 @@ pub struct HealthInput {
     /// Where the target came from (a deployment), for people.
     pub target_note: Option<String>,
     pub notes: Vec<String>,
+    /// Warnings about the probes (gatus endpoints skipped).
+    pub warnings: Vec<String>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -214,6 +216,7 @@ pub async fn build_probes(
     config: &HealthConfig,
     args: &HealthArgs,
     notes: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> gate_core::Result<(Vec<Probe>, Option<String>)> {
     let probe_timeout = config_dur("probe-timeout", &config.probe_timeout)?;
     let latency_budget = match &config.latency_budget {
@@ -288,11 +291,13 @@ pub async fn build_probes(
     if let Some(f) = &config.gatus_file {
         let path = ctx.resolve(f);
         let text = std::fs::read_to_string(&path).map_err(|e| GateError::read(&path, e))?;
-        let (list, n) = crate::gatus::parse(&text).map_err(|e| {
+        let parsed = crate::gatus::parse(&text).map_err(|e| {
             GateError::Config(vec![format!("{} (health.gatus-file): {e}", path.display())])
         })?;
-        notes.extend(n);
-        for (i, pc) in list.into_iter().enumerate() {
+        notes.extend(parsed.notes);
+        warnings.extend(parsed.warnings);
+        // Named by their index in the file, skipped endpoints counted.
+        for (i, pc) in parsed.probes {
             configs.push((format!("{f}: endpoints[{i}]"), pc));
         }
     }
@@ -470,7 +475,9 @@ impl Gate for HealthGate {
         args: &HealthArgs,
     ) -> gate_core::Result<HealthInput> {
         let mut notes = Vec::new();
-        let (probes, target_note) = build_probes(ctx, config, args, &mut notes).await?;
+        let mut warnings = Vec::new();
+        let (probes, target_note) =
+            build_probes(ctx, config, args, &mut notes, &mut warnings).await?;
         let infos: Vec<ProbeInfo> = probes
             .iter()
             .map(|p| ProbeInfo {
@@ -509,6 +516,7 @@ impl Gate for HealthGate {
             elapsed_ms: 0.0,
             target_note,
             notes,
+            warnings,
         };
         if let Some(duration) = watch_for {
             input.mode = Mode::Watch;
@@ -977,6 +985,11 @@ pub fn evaluate(input: &HealthInput) -> Report {
             .findings
             .push(Finding::new("probe-note", Severity::Note, note.clone()));
     }
+    for w in &input.warnings {
+        report
+            .findings
+            .push(Finding::new("probe-note", Severity::Warning, w.clone()));
+    }
 
     // Watch: latency over time.
     if input.mode == Mode::Watch && input.rounds.len() > 1 {
@@ -1132,6 +1145,7 @@ mod tests {
             elapsed_ms: 0.0,
             target_note: None,
             notes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

@@ -260,7 +260,10 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
     }
     let conditions: Vec<ConditionOutcome> =
         probe.conditions.iter().map(|c| c.evaluate(&obs)).collect();
-    let judged_by_connected = probe.conditions.iter().any(Condition::reads_connected);
+    let judged_by_connected = probe
+        .conditions
+        .iter()
+        .any(|c| c.reads_connected() || c.reads_dns_rcode());
     let failing = conditions.iter().any(|c| !c.passed) || (error.is_some() && !judged_by_connected);
     let mut degraded = Vec::new();
     if !failing {
@@ -458,13 +461,36 @@ async fn dns_probe(
     .await;
     phases.dns = Some(ms(t.elapsed()));
     obs.response_time = Some(t.elapsed());
+    // The system resolver does not give the response code: it is read from
+    // the resolver's error (getaddrinfo's "not known" is NXDOMAIN).
+    let r = r.inspect_err(|e| {
+        let e = e.to_ascii_lowercase();
+        obs.dns_rcode = Some(
+            if e.contains("not known") || e.contains("nodename nor servname") {
+                "NXDOMAIN"
+            } else if e.contains("no address associated") {
+                "NOERROR"
+            } else {
+                "SERVFAIL"
+            }
+            .to_string(),
+        );
+    });
     let mut got: Vec<IpAddr> = r?.map(|a| a.ip()).collect();
     got.dedup();
+    obs.dns_rcode = Some("NOERROR".into());
     if got.is_empty() {
         return Err(format!("`{name}` resolved to no address"));
     }
     obs.connected = true;
     obs.ip = got.first().map(IpAddr::to_string);
+    // `[BODY]` is the answer, as gatus has it: the first address, IPv4
+    // first (an `A` query).
+    obs.body = got
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(got.first())
+        .map(|a| a.to_string().into_bytes());
     let missing: Vec<String> = expect
         .iter()
         .filter(|e| !got.contains(e))

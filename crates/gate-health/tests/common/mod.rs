@@ -307,3 +307,12 @@ pub fn openssl_self_signed(dir: &std::path::Path) -> (String, String) {
         std::fs::read_to_string(key).unwrap(),
     )
 }
+
+/// A file of `../shared/fixtures` (read-only real data); panics when it is
+/// missing, so that no test passes without its fixture.
+pub fn fixture(rel: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures")
+        .join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
+}
