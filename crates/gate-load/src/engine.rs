@@ -116,10 +116,7 @@ pub async fn run_scenario_observed(
     match &scenario.model {
         Model::Closed { .. } => {
             let users = scenario.model.peak().ceil().max(1.0) as usize;
-            let handles: Vec<_> = (0..users)
-                .map(|i| tokio::spawn(closed_worker(i, shared.clone())))
-                .collect();
-            join(handles).await;
+            closed_threads(shared.clone(), users, io_threads(users)).await;
         }
         Model::Open {
             max_connections,
@@ -217,6 +214,60 @@ fn cores() -> u32 {
         .unwrap_or(1)
         .max(1);
     workers.min(machine) as u32
+}
+
+/// Threads of the closed model: as many as the runtime has workers
+/// (capped by the machine and the users), like wrk's `-t`.
+fn io_threads(users: usize) -> usize {
+    (cores() as usize).clamp(1, users.max(1))
+}
+
+/// The closed model as wrk runs it: `threads` OS threads, each with its
+/// own single-threaded event loop and a fixed share of the users (user `i`
+/// on thread `i % threads`). No work stealing between threads: a thread
+/// that runs out of work sleeps in epoll instead of searching the others'
+/// queues, so the generator does not keep runnable threads competing with
+/// the server for the same cores.
+async fn closed_threads(shared: Arc<Shared>, users: usize, threads: usize) {
+    let mut joins = Vec::new();
+    for t in 0..threads {
+        let mine = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("gate-load-{t}"))
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return false;
+                };
+                rt.block_on(async {
+                    let handles: Vec<_> = (t..users)
+                        .step_by(threads)
+                        .map(|i| tokio::spawn(closed_worker(i, mine.clone())))
+                        .collect();
+                    join(handles).await;
+                });
+                true
+            });
+        match spawned {
+            Ok(j) => joins.push(j),
+            Err(_) => {
+                // No thread: run this share on the caller's runtime.
+                let handles: Vec<_> = (t..users)
+                    .step_by(threads)
+                    .map(|i| tokio::spawn(closed_worker(i, shared.clone())))
+                    .collect();
+                join(handles).await;
+            }
+        }
+    }
+    let _ = tokio::task::spawn_blocking(move || {
+        for j in joins {
+            let _ = j.join();
+        }
+    })
+    .await;
 }
 
 fn validate(s: &Scenario) -> Result<(), LoadError> {

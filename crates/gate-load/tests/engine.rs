@@ -423,3 +423,50 @@ async fn open_model_reuses_warm_connections() {
     let conns = Counters::get(&c.connections);
     assert!(conns <= 10, "{conns} connections for ~1 in flight");
 }
+
+/// Names of this process's threads.
+fn thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect()
+}
+
+/// The closed model runs as wrk does: one event loop per thread, as many
+/// threads as the runtime has workers (capped by the users), each with a
+/// fixed share of the users, instead of work-stealing tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_closed_model_runs_one_event_loop_per_thread() {
+    let (addr, c) = app().await;
+    for (users, threads) in [(8, 2), (1, 1)] {
+        let s = quick(Scenario::closed(
+            vec![Endpoint::get(url(addr, "/slow"))],
+            users,
+            Duration::from_millis(600),
+        ));
+        let run = tokio::spawn(async move { run_scenario(&s, &Cancel::new()).await.unwrap() });
+        let seen = tokio::task::spawn_blocking(move || {
+            let mut most = 0;
+            testkit::poll_until(Duration::from_secs(5), || {
+                let n = thread_names()
+                    .iter()
+                    .filter(|n| n.starts_with("gate-load-"))
+                    .count();
+                most = most.max(n);
+                most >= threads
+            });
+            most
+        })
+        .await
+        .unwrap();
+        let r = run.await.unwrap();
+        assert_eq!(seen, threads, "{users} users");
+        assert!(
+            r.overall.ok > 0 && r.overall.error_count() == 0,
+            "{:?}",
+            r.overall.errors
+        );
+    }
+    assert!(Counters::get(&c.slow) > 0);
+}
