@@ -70,6 +70,10 @@ pub struct ProbeConfig {
     pub ca_file: Option<String>,
     /// DNS probes: addresses the name must resolve to (all of them).
     pub expect_addresses: Vec<String>,
+    /// DNS probes: ask this server over UDP (`8.8.8.8`, `127.0.0.1:5353`) instead of the system resolver; `[DNS_RCODE]` is then the server's response code.
+    pub dns_server: Option<String>,
+    /// DNS probes with `dns-server`: A (default), AAAA, CNAME, MX, NS, PTR or TXT; `[BODY]` is the first record.
+    pub query_type: Option<String>,
 }
 
 /// The `health` section of `gates.yml`.
@@ -463,10 +467,44 @@ pub fn build_probe(
                     )),
                 }
             }
+            let server = pc.dns_server.as_deref().and_then(|a| {
+                let a = a.trim();
+                let parsed = a
+                    .parse::<std::net::SocketAddr>()
+                    .ok()
+                    .or_else(|| a.parse::<IpAddr>().ok().map(|ip| (ip, 53).into()));
+                if parsed.is_none() {
+                    problems.push(format!(
+                        "{label}.dns-server: `{a}` is not an IP address (with an optional :port), e.g. 8.8.8.8 or 127.0.0.1:5353"
+                    ));
+                }
+                parsed
+            });
+            let qtype = match &pc.query_type {
+                None => 1,
+                Some(t) => crate::dns::query_type(t).unwrap_or_else(|| {
+                    problems.push(format!(
+                        "{label}.query-type: `{t}`; use one of {}",
+                        crate::dns::TYPES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    1
+                }),
+            };
+            if pc.query_type.is_some() && pc.dns_server.is_none() {
+                problems.push(format!(
+                    "{label}.query-type: needs `dns-server` (the system resolver answers addresses only)"
+                ));
+            }
             (
                 Some(Target::Dns {
                     name: name.clone(),
                     expect,
+                    server,
+                    qtype,
                 }),
                 name.clone(),
             )
@@ -492,6 +530,11 @@ pub fn build_probe(
             )
         }
     };
+    if (pc.dns_server.is_some() || pc.query_type.is_some()) && pc.dns.is_none() {
+        problems.push(format!(
+            "{label}: only DNS probes (`dns`) take `dns-server` and `query-type`"
+        ));
+    }
     if !pc.expect_addresses.is_empty() && pc.dns.is_none() {
         problems.push(format!(
             "{label}.expect-addresses: only DNS probes (`dns`) take `expect-addresses`"

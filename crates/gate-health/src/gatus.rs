@@ -3,8 +3,8 @@
 //! Supported: `name`, `group`, `url` (http, https, `tcp://host:port`),
 //! `method`, `headers`, `body`, `conditions`, `client.timeout`,
 //! `client.insecure`, `client.ignore-redirect` (redirects are followed by
-//! default, as gatus does), `dns.query-name` (the system resolver answers; the
-//! nameserver in `url` is not used), `enabled`. Everything else gatus knows
+//! default, as gatus does), `dns.query-name` and `dns.query-type` (asked of
+//! the DNS server in `url`, over UDP), `enabled`. Everything else gatus knows
 //! (alerts, intervals, other schemes) is ignored, with a note.
 
 use std::collections::BTreeMap;
@@ -105,12 +105,10 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
                 ));
             };
             pc.dns = Some(q);
-            if !url.trim().is_empty() || dns.query_type.is_some() {
-                notes.push(format!(
-                    "gatus endpoint `{name}`: the system resolver answers (the DNS server `{}` and query-type `{}` are not used); [BODY] is the first address, IPv4 first",
-                    url.trim(),
-                    dns.query_type.as_deref().unwrap_or("")
-                ));
+            // gatus' `url` is the DNS server to ask.
+            if !url.trim().is_empty() {
+                pc.dns_server = Some(url.trim().to_string());
+                pc.query_type = dns.query_type.clone();
             }
         } else if let Some(rest) = url.strip_prefix("tcp://") {
             pc.tcp = Some(rest.trim_end_matches('/').to_string());
@@ -181,9 +179,10 @@ endpoints:
         assert_eq!(probes[1].tcp.as_deref(), Some("127.0.0.1:5432"));
         assert_eq!(probes[2].dns.as_deref(), Some("example.org"));
         assert_eq!(probes[2].conditions, vec!["[DNS_RCODE] == NOERROR"]);
-        assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[0].contains("the system resolver answers"));
-        assert!(notes[1].contains("icmp"));
+        assert_eq!(probes[2].dns_server.as_deref(), Some("8.8.8.8"));
+        assert_eq!(probes[2].query_type.as_deref(), Some("A"));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("icmp"));
     }
 
     #[test]

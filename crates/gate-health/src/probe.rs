@@ -62,6 +62,10 @@ pub enum Target {
     Dns {
         name: String,
         expect: Vec<IpAddr>,
+        /// Ask this server over UDP instead of the system resolver.
+        server: Option<std::net::SocketAddr>,
+        /// Query type code (1 = A), with `server`.
+        qtype: u16,
     },
     Command {
         argv: Vec<String>,
@@ -244,7 +248,24 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
                 .await
                 .err()
         }
-        Target::Dns { name, expect } => {
+        Target::Dns {
+            name,
+            expect,
+            server: Some(server),
+            qtype,
+        } => dns_query_probe(
+            name,
+            expect,
+            *server,
+            *qtype,
+            deadline,
+            probe.timeout,
+            &mut obs,
+            &mut phases,
+        )
+        .await
+        .err(),
+        Target::Dns { name, expect, .. } => {
             dns_probe(name, expect, deadline, probe.timeout, &mut obs, &mut phases)
                 .await
                 .err()
@@ -441,6 +462,57 @@ impl HostBorrow for url::Host<String> {
             url::Host::Ipv6(i) => url::Host::Ipv6(*i),
         }
     }
+}
+
+/// A DNS probe asking its own server: the response code, the records of
+/// the asked type (`[BODY]` is the first), the addresses among them.
+#[allow(clippy::too_many_arguments)]
+async fn dns_query_probe(
+    name: &str,
+    expect: &[IpAddr],
+    server: std::net::SocketAddr,
+    qtype: u16,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    obs: &mut Observation,
+    phases: &mut Phases,
+) -> Result<(), String> {
+    let t = Instant::now();
+    let r = within(
+        deadline,
+        timeout,
+        "DNS query",
+        crate::dns::ask(server, name, qtype),
+    )
+    .await;
+    phases.dns = Some(ms(t.elapsed()));
+    obs.response_time = Some(t.elapsed());
+    let a = r?;
+    obs.dns_rcode = Some(a.rcode.clone());
+    obs.body = a.records.first().map(|r| r.clone().into_bytes());
+    obs.ip = a.addresses.first().map(IpAddr::to_string);
+    if a.rcode != "NOERROR" {
+        return Err(format!("`{name}`: {} from {server}", a.rcode));
+    }
+    if a.records.is_empty() {
+        return Err(format!(
+            "`{name}`: no record of the asked type from {server}"
+        ));
+    }
+    obs.connected = true;
+    let missing: Vec<String> = expect
+        .iter()
+        .filter(|e| !a.addresses.contains(e))
+        .map(IpAddr::to_string)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "`{name}` resolved to {} but not to {}",
+            a.records.join(", "),
+            missing.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 async fn dns_probe(

@@ -56,6 +56,9 @@ fn the_root_config_reads_as_gatus_reads_it() {
     // The DNS conditions are kept, [DNS_RCODE] included.
     let dns = &parsed.probes[4].1;
     assert_eq!(dns.dns.as_deref(), Some("example.com"));
+    // The server gatus asks and the query type are kept.
+    assert_eq!(dns.dns_server.as_deref(), Some("8.8.8.8"));
+    assert_eq!(dns.query_type.as_deref(), Some("A"));
     assert_eq!(
         dns.conditions,
         vec!["[BODY] == pat(*.*.*.*)", "[DNS_RCODE] == NOERROR"]
@@ -88,25 +91,41 @@ fn indexes_count_the_skipped_endpoints() {
     assert!(parsed.warnings[0].contains("endpoints[2] (`check-domain-expiration`)"));
 }
 
-/// The README's DNS example (`[BODY] == <ip>`, `[DNS_RCODE] == NOERROR`),
-/// its name rewritten to `localhost`; and NXDOMAIN can be asserted.
+/// The README's DNS example (`[BODY] == 93.184.215.14`, `[DNS_RCODE] ==
+/// NOERROR`) asked of a DNS server on loopback (its `url` rewritten), which
+/// knows example.com; NXDOMAIN can be asserted.
 #[tokio::test]
 async fn the_readme_dns_example_and_nxdomain() {
+    let server = common::dns_server("example.com", [93, 184, 215, 14]).await;
     let text = common::fixture("gatus/docker-compose-sqlite-storage-config.yaml")
-        .replace("query-name: \"example.com\"", "query-name: \"localhost\"")
-        .replace("[BODY] == 93.184.215.14", "[BODY] == 127.0.0.1");
+        .replace("url: \"8.8.8.8\"", &format!("url: \"{server}\""));
     let parsed = parse(&text).unwrap();
     let (_, dns) = parsed.probes.iter().find(|(_, p)| p.dns.is_some()).unwrap();
     let r = run(dns).await;
     assert_eq!(r.health, Health::Healthy, "{r:#?}");
+    assert_eq!(r.ip.as_deref(), Some("93.184.215.14"));
     let mut nx = dns.clone();
-    nx.dns = Some("no-such-name.invalid".into());
+    nx.dns = Some("no-such-name.example".into());
     nx.conditions = vec!["[DNS_RCODE] == NXDOMAIN".into()];
     let r = run(&nx).await;
     assert_eq!(r.health, Health::Healthy, "{r:#?}");
     nx.conditions = vec!["[DNS_RCODE] == NOERROR".into()];
     let r = run(&nx).await;
     assert_eq!(r.health, Health::Failing, "{r:#?}");
+    // Without a server, the system resolver answers: localhost, NXDOMAIN
+    // from its "not known".
+    let mut sys = dns.clone();
+    (sys.dns_server, sys.query_type) = (None, None);
+    sys.dns = Some("localhost".into());
+    sys.conditions = vec![
+        "[BODY] == 127.0.0.1".into(),
+        "[DNS_RCODE] == NOERROR".into(),
+    ];
+    assert_eq!(run(&sys).await.health, Health::Healthy);
+    sys.dns = Some("no-such-name.invalid".into());
+    sys.conditions = vec!["[DNS_RCODE] == NXDOMAIN".into()];
+    let r = run(&sys).await;
+    assert_eq!(r.health, Health::Healthy, "{r:#?}");
 }
 
 /// Redirects are followed unless `client.ignore-redirect: true`.

@@ -316,3 +316,37 @@ pub fn fixture(rel: &str) -> String {
         .join(rel);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
 }
+
+/// A DNS server on UDP 127.0.0.1:0 that answers A queries for `name` with
+/// `ip`, NXDOMAIN for any other name (responses built by hand, RFC 1035).
+pub async fn dns_server(name: &'static str, ip: [u8; 4]) -> SocketAddr {
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = sock.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+            let q = &buf[..n];
+            // The question's name, as labels.
+            let mut at = 12;
+            let mut labels = Vec::new();
+            while q[at] != 0 {
+                let l = q[at] as usize;
+                labels.push(String::from_utf8_lossy(&q[at + 1..at + 1 + l]).into_owned());
+                at += 1 + l;
+            }
+            let question_end = at + 5;
+            let known = labels.join(".") == name;
+            let mut r = q[..question_end].to_vec();
+            r[2] = 0x81;
+            r[3] = if known { 0x80 } else { 0x83 };
+            r[6] = 0;
+            r[7] = u8::from(known);
+            if known {
+                r.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+                r.extend_from_slice(&ip);
+            }
+            let _ = sock.send_to(&r, from).await;
+        }
+    });
+    addr
+}
