@@ -41,6 +41,10 @@ struct Client {
     insecure: Option<bool>,
     /// gatus follows redirects unless this is true.
     ignore_redirect: Option<bool>,
+    /// Every other client key (`tls`, `proxy-url`, `dns-resolver`,
+    /// `oauth2`, …): not supported, named in a warning.
+    #[serde(flatten)]
+    other: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +94,16 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
                 "gatus endpoint endpoints[{i}] (`{name}`) skipped: its condition `{c}` reads {p}, which gate-health does not support"
             ));
             continue;
+        }
+        if let Some(c) = &ep.client
+            && !c.other.is_empty()
+        {
+            let keys: Vec<String> = c.other.keys().map(|k| format!("client.{k}")).collect();
+            out.warnings.push(format!(
+                "gatus endpoint endpoints[{i}] (`{name}`): {} not supported by gate-health: ignored (the probe runs without {})",
+                keys.join(", "),
+                if keys.len() == 1 { "it" } else { "them" }
+            ));
         }
         let url = ep.url.clone().unwrap_or_default();
         let mut pc = ProbeConfig {

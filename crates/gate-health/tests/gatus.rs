@@ -141,3 +141,24 @@ async fn redirects_are_followed_unless_ignored() {
         assert_eq!(r.health, Health::Healthy, "{r:#?}");
     }
 }
+
+/// Client options gate-health does not have (mTLS certificates here) are
+/// named in a warning, not silently dropped.
+#[test]
+fn unsupported_client_options_are_named_in_a_warning() {
+    let parsed = parse(&common::fixture("gatus/docker-compose-mtls-config.yaml")).unwrap();
+    assert_eq!(names(&parsed), vec![(0, "example".to_string())]);
+    assert!(parsed.probes[0].1.insecure);
+    assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+    assert!(
+        parsed.warnings[0].contains("endpoints[0] (`example`): client.tls not supported"),
+        "{:?}",
+        parsed.warnings
+    );
+    // Known client keys raise no warning.
+    let parsed = parse(
+        "endpoints:\n  - name: a\n    url: http://127.0.0.1:1/\n    client:\n      timeout: 5s\n      insecure: false\n      ignore-redirect: true\n",
+    )
+    .unwrap();
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+}
