@@ -70,6 +70,10 @@ pub struct ProbeConfig {
     pub ca_file: Option<String>,
     /// DNS probes: addresses the name must resolve to (all of them).
     pub expect_addresses: Vec<String>,
+    /// DNS probes: ask this server over UDP (`8.8.8.8`, `127.0.0.1:5353`) instead of the system resolver; `[DNS_RCODE]` is then the server's response code.
+    pub dns_server: Option<String>,
+    /// DNS probes with `dns-server`: A (default), AAAA, CNAME, MX, NS, PTR or TXT; `[BODY]` is the first record.
+    pub query_type: Option<String>,
 }
 
 /// The `health` section of `gates.yml`.
@@ -90,6 +94,12 @@ pub struct HealthConfig {
     pub headers: Vec<String>,
     /// Accept any TLS certificate for the `urls` probes (the expiry is still measured).
     pub insecure: bool,
+    /// Extra CA certificates (PEM file) trusted for the `urls` probes besides the Mozilla roots.
+    pub ca_file: Option<String>,
+    /// HTTP method of the `urls` probes (default GET).
+    pub method: Option<String>,
+    /// Expected status codes or classes of the `urls` probes, e.g. `[200, 204]` or `["2xx", 301]` (default `2xx` unless a condition reads `[STATUS]`).
+    pub expect_status: Vec<StatusSpec>,
     /// A gatus configuration file whose `endpoints:` become probes too.
     pub gatus_file: Option<String>,
     /// Probe until every probe passes `success-threshold` rounds in a row, or `timeout` elapses.
@@ -135,6 +145,9 @@ impl Default for HealthConfig {
             conditions: Vec::new(),
             headers: Vec::new(),
             insecure: false,
+            ca_file: None,
+            method: None,
+            expect_status: Vec::new(),
             gatus_file: None,
             wait: false,
             watch: None,
@@ -454,10 +467,44 @@ pub fn build_probe(
                     )),
                 }
             }
+            let server = pc.dns_server.as_deref().and_then(|a| {
+                let a = a.trim();
+                let parsed = a
+                    .parse::<std::net::SocketAddr>()
+                    .ok()
+                    .or_else(|| a.parse::<IpAddr>().ok().map(|ip| (ip, 53).into()));
+                if parsed.is_none() {
+                    problems.push(format!(
+                        "{label}.dns-server: `{a}` is not an IP address (with an optional :port), e.g. 8.8.8.8 or 127.0.0.1:5353"
+                    ));
+                }
+                parsed
+            });
+            let qtype = match &pc.query_type {
+                None => 1,
+                Some(t) => crate::dns::query_type(t).unwrap_or_else(|| {
+                    problems.push(format!(
+                        "{label}.query-type: `{t}`; use one of {}",
+                        crate::dns::TYPES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    1
+                }),
+            };
+            if pc.query_type.is_some() && pc.dns_server.is_none() {
+                problems.push(format!(
+                    "{label}.query-type: needs `dns-server` (the system resolver answers addresses only)"
+                ));
+            }
             (
                 Some(Target::Dns {
                     name: name.clone(),
                     expect,
+                    server,
+                    qtype,
                 }),
                 name.clone(),
             )
@@ -483,6 +530,11 @@ pub fn build_probe(
             )
         }
     };
+    if (pc.dns_server.is_some() || pc.query_type.is_some()) && pc.dns.is_none() {
+        problems.push(format!(
+            "{label}: only DNS probes (`dns`) take `dns-server` and `query-type`"
+        ));
+    }
     if !pc.expect_addresses.is_empty() && pc.dns.is_none() {
         problems.push(format!(
             "{label}.expect-addresses: only DNS probes (`dns`) take `expect-addresses`"
@@ -525,7 +577,19 @@ fn build_http(
         },
         None => (raw.to_string(), None),
     };
-    let (expanded, used_variable) = match expand_env(&without_userinfo, get, masker) {
+    // In the query (after the first `?` as written) a value is one piece
+    // of data: percent-encoded, so `&`, `=` or `#` in it cannot change the
+    // query. Before it, values are inserted as they are (`${BASE}/health`).
+    let (before_query, query) = match without_userinfo.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (without_userinfo.as_str(), None),
+    };
+    let expanded = expand_env(before_query, get, masker).and_then(|(b, used)| match query {
+        None => Ok((b, used)),
+        Some(q) => expand_with(q, get, masker, &percent_encode)
+            .map(|(q, used_q)| (format!("{b}?{q}"), used || used_q)),
+    });
+    let (expanded, used_variable) = match expanded {
         Ok(x) => x,
         Err(e) => {
             problems.push(format!("{label}.url: {e}"));

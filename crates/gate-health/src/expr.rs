@@ -47,6 +47,8 @@ pub enum Placeholder {
     Ip,
     ExitCode,
     Output,
+    /// DNS probes: the response code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`).
+    DnsRcode,
 }
 
 const PLACEHOLDERS: &[&str] = &[
@@ -59,6 +61,7 @@ const PLACEHOLDERS: &[&str] = &[
     "IP",
     "EXIT_CODE",
     "OUTPUT",
+    "DNS_RCODE",
 ];
 
 /// One step of a JSON path.
@@ -126,8 +129,13 @@ pub struct Condition {
 pub struct ConditionOutcome {
     pub condition: String,
     pub passed: bool,
-    /// The value the left side had, for people (`503`, `"DOWN"`, `(no body)`).
+    /// The value the left side had, for people (`503`, `"DOWN"`, `(no body)`;
+    /// a certificate's time left as `29d 23h`).
     pub actual: String,
+    /// The number behind `actual` when that is shown in other units
+    /// (`[CERTIFICATE_EXPIRATION]`: milliseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<f64>,
 }
 
 /// Everything a condition can look at, from one probe attempt.
@@ -142,6 +150,8 @@ pub struct Observation {
     pub ip: Option<String>,
     pub exit_code: Option<i32>,
     pub output: Option<String>,
+    /// DNS probes: the response code.
+    pub dns_rcode: Option<String>,
     json: OnceCell<Option<serde_json::Value>>,
 }
 
@@ -265,6 +275,12 @@ impl Condition {
         self.placeholder == Placeholder::Connected
     }
 
+    /// Whether the condition reads `[DNS_RCODE]` (a failed lookup is then
+    /// judged by the condition, like `[CONNECTED]`).
+    pub fn reads_dns_rcode(&self) -> bool {
+        self.placeholder == Placeholder::DnsRcode
+    }
+
     /// Whether the condition reads `[EXIT_CODE]`.
     pub fn reads_exit_code(&self) -> bool {
         self.placeholder == Placeholder::ExitCode
@@ -315,6 +331,7 @@ impl Condition {
             "IP" => Placeholder::Ip,
             "EXIT_CODE" => Placeholder::ExitCode,
             "OUTPUT" => Placeholder::Output,
+            "DNS_RCODE" => Placeholder::DnsRcode,
             other => {
                 let hint = gate_core::config::did_you_mean(
                     &other.to_ascii_uppercase(),
@@ -505,6 +522,10 @@ impl Condition {
                     Val::Num(d.as_secs_f64() * 1000.0)
                 }),
             Placeholder::Ip => obs.ip.clone().map_or(Val::Missing("no address"), Val::Str),
+            Placeholder::DnsRcode => obs
+                .dns_rcode
+                .clone()
+                .map_or(Val::Missing("not a DNS probe"), Val::Str),
             Placeholder::ExitCode => obs
                 .exit_code
                 .map_or(Val::Missing("no exit code"), |c| Val::Num(f64::from(c))),
@@ -597,10 +618,17 @@ impl Condition {
             Val::Missing(_) => false,
             v => self.holds(v),
         };
+        let (actual, raw) = match (&self.placeholder, &self.func, &val) {
+            (Placeholder::CertificateExpiration, Func::None, Val::Num(ms)) => {
+                (crate::probe::human_secs(ms / 1000.0), Some(*ms))
+            }
+            _ => (val.show(), None),
+        };
         ConditionOutcome {
             condition: self.text.clone(),
             passed,
-            actual: val.show(),
+            actual,
+            raw,
         }
     }
 

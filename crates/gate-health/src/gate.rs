@@ -37,6 +37,20 @@ pub struct HealthArgs {
     /// Accept any TLS certificate for the --url probes
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub insecure: Option<String>,
+    /// PEM file of CA certificates trusted for the --url probes besides the Mozilla roots
+    #[arg(long = "ca-file", id = "ca_file", value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// HTTP method of the --url probes (default GET)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Expected status of the --url probes: codes or classes (repeatable or comma-separated), e.g. 200,204 or 2xx
+    #[arg(
+        long = "expect-status",
+        id = "expect_status",
+        value_name = "STATUS",
+        value_delimiter = ','
+    )]
+    pub expect_status: Vec<String>,
     /// Latency budget of every probe without its own, e.g. 300ms
     #[arg(
         long = "latency-budget",
@@ -128,6 +142,8 @@ pub struct HealthInput {
     /// Where the target came from (a deployment), for people.
     pub target_note: Option<String>,
     pub notes: Vec<String>,
+    /// Warnings about the probes (gatus endpoints skipped).
+    pub warnings: Vec<String>,
 }
 
 pub const RULES: &[Rule] = &[
@@ -200,6 +216,7 @@ pub async fn build_probes(
     config: &HealthConfig,
     args: &HealthArgs,
     notes: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> gate_core::Result<(Vec<Probe>, Option<String>)> {
     let probe_timeout = config_dur("probe-timeout", &config.probe_timeout)?;
     let latency_budget = match &config.latency_budget {
@@ -274,11 +291,13 @@ pub async fn build_probes(
     if let Some(f) = &config.gatus_file {
         let path = ctx.resolve(f);
         let text = std::fs::read_to_string(&path).map_err(|e| GateError::read(&path, e))?;
-        let (list, n) = crate::gatus::parse(&text).map_err(|e| {
+        let parsed = crate::gatus::parse(&text).map_err(|e| {
             GateError::Config(vec![format!("{} (health.gatus-file): {e}", path.display())])
         })?;
-        notes.extend(n);
-        for (i, pc) in list.into_iter().enumerate() {
+        notes.extend(parsed.notes);
+        warnings.extend(parsed.warnings);
+        // Named by their index in the file, skipped endpoints counted.
+        for (i, pc) in parsed.probes {
             configs.push((format!("{f}: endpoints[{i}]"), pc));
         }
     }
@@ -314,6 +333,9 @@ pub async fn build_probes(
                 pc.url = Some(u.clone());
                 pc.headers = headers.clone();
                 pc.insecure = config.insecure;
+                pc.ca_file = config.ca_file.clone();
+                pc.method = config.method.clone();
+                pc.expect_status = config.expect_status.clone();
             }),
         ));
     }
@@ -354,6 +376,21 @@ pub async fn build_probes(
         return Err(GateError::Usage(
             "no probe: pass --url URL (or --tcp, --dns), list `probes:` under `health:` in gates.yml, or set gatus-file / target-from-deployment".into(),
         ));
+    }
+    // A CA file that cannot be read or holds no certificate is an input
+    // error (exit 4), like any unreadable input.
+    for (at, pc) in &configs {
+        if let Some(f) = &pc.ca_file {
+            let path = ctx.resolve(f);
+            let pem = std::fs::read(&path).map_err(|e| {
+                GateError::Input(format!(
+                    "{at}: ca-file: cannot read {}: {e}; give a readable PEM file of CA certificates",
+                    path.display()
+                ))
+            })?;
+            gate_core::tls::client_config(&[pem], false)
+                .map_err(|e| GateError::Input(format!("{at}: ca-file {}: {e}", path.display())))?;
+        }
     }
     let mut probes = Vec::new();
     let mut problems = Vec::new();
@@ -438,7 +475,9 @@ impl Gate for HealthGate {
         args: &HealthArgs,
     ) -> gate_core::Result<HealthInput> {
         let mut notes = Vec::new();
-        let (probes, target_note) = build_probes(ctx, config, args, &mut notes).await?;
+        let mut warnings = Vec::new();
+        let (probes, target_note) =
+            build_probes(ctx, config, args, &mut notes, &mut warnings).await?;
         let infos: Vec<ProbeInfo> = probes
             .iter()
             .map(|p| ProbeInfo {
@@ -477,6 +516,7 @@ impl Gate for HealthGate {
             elapsed_ms: 0.0,
             target_note,
             notes,
+            warnings,
         };
         if let Some(duration) = watch_for {
             input.mode = Mode::Watch;
@@ -547,12 +587,8 @@ impl Gate for HealthGate {
                 results,
             });
         }
-        // Text from the network may carry secrets echoed back: mask it now.
-        for r in &mut input.rounds {
-            for x in &mut r.results {
-                mask_result(x, &ctx.masker);
-            }
-        }
+        // Secrets echoed back by a service are masked centrally: gate-core
+        // redacts the whole report once before any output.
         Ok(input)
     }
 
@@ -584,19 +620,6 @@ impl Gate for HealthGate {
     }
 }
 
-fn mask_result(r: &mut ProbeResult, masker: &gate_core::secret::Masker) {
-    r.target = masker.redact(&r.target);
-    if let Some(e) = &mut r.error {
-        *e = masker.redact(e);
-    }
-    if let Some(o) = &mut r.output {
-        *o = masker.redact(o);
-    }
-    for c in &mut r.conditions {
-        c.actual = masker.redact(&c.actual);
-    }
-}
-
 /// Stable kebab-case slug of a probe name, for metric names.
 pub fn slug(name: &str) -> String {
     let mut s = String::new();
@@ -609,6 +632,38 @@ pub fn slug(name: &str) -> String {
     }
     let s = s.trim_matches('-').to_string();
     if s.is_empty() { "probe".into() } else { s }
+}
+
+/// The metric id of each probe: the slug of its name, and where two probes'
+/// slugs are the same (`--url http://h:1/` and `--tcp h:1`), that slug with
+/// the probe's kind (`h-1-http`, `h-1-tcp`), then with its position among
+/// those still alike. An id that collides with no other is the plain slug,
+/// so ids stay what they were unless a collision forces a change.
+pub fn metric_ids(probes: &[ProbeInfo]) -> Vec<String> {
+    let count = |ids: &[String], id: &str| ids.iter().filter(|x| *x == id).count();
+    let mut ids: Vec<String> = probes.iter().map(|p| slug(&p.name)).collect();
+    let with_kind: Vec<String> = ids
+        .iter()
+        .zip(probes)
+        .map(|(id, p)| {
+            if count(&ids, id) > 1 {
+                format!("{id}-{}", p.kind)
+            } else {
+                id.clone()
+            }
+        })
+        .collect();
+    ids = with_kind;
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    let alike: Vec<bool> = ids.iter().map(|id| count(&ids, id) > 1).collect();
+    for (id, alike) in ids.iter_mut().zip(alike) {
+        if alike {
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            *id = format!("{id}-{n}");
+        }
+    }
+    ids
 }
 
 /// One line per probe for people: health, latency and phases, status.
@@ -715,6 +770,7 @@ pub fn evaluate(input: &HealthInput) -> Report {
     let mut summaries = Vec::new();
     let mut counts = (0usize, 0usize, 0usize);
     let last_round = input.rounds.last();
+    let ids = metric_ids(&input.probes);
     for (i, info) in input.probes.iter().enumerate() {
         let history: Vec<&ProbeResult> = input
             .rounds
@@ -877,7 +933,7 @@ pub fn evaluate(input: &HealthInput) -> Report {
         }
 
         // Metrics.
-        let s = slug(&info.name);
+        let s = ids[i].clone();
         if input.mode == Mode::Once || history.len() <= 1 {
             if let Some(r) = last {
                 let mut m = Metric::info(format!("{s}-latency"), r.phases.total, "ms");
@@ -928,6 +984,11 @@ pub fn evaluate(input: &HealthInput) -> Report {
         report
             .findings
             .push(Finding::new("probe-note", Severity::Note, note.clone()));
+    }
+    for w in &input.warnings {
+        report
+            .findings
+            .push(Finding::new("probe-note", Severity::Warning, w.clone()));
     }
 
     // Watch: latency over time.
@@ -1084,6 +1145,7 @@ mod tests {
             elapsed_ms: 0.0,
             target_note: None,
             notes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

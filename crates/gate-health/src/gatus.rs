@@ -2,8 +2,9 @@
 //!
 //! Supported: `name`, `group`, `url` (http, https, `tcp://host:port`),
 //! `method`, `headers`, `body`, `conditions`, `client.timeout`,
-//! `client.insecure`, `dns.query-name` (the system resolver answers; the
-//! nameserver in `url` is not used), `enabled`. Everything else gatus knows
+//! `client.insecure`, `client.ignore-redirect` (redirects are followed by
+//! default, as gatus does), `dns.query-name` and `dns.query-type` (asked of
+//! the DNS server in `url`, over UDP), `enabled`. Everything else gatus knows
 //! (alerts, intervals, other schemes) is ignored, with a note.
 
 use std::collections::BTreeMap;
@@ -34,24 +35,45 @@ struct Endpoint {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "kebab-case")]
 struct Client {
     timeout: Option<String>,
     insecure: Option<bool>,
+    /// gatus follows redirects unless this is true.
+    ignore_redirect: Option<bool>,
+    /// Every other client key (`tls`, `proxy-url`, `dns-resolver`,
+    /// `oauth2`, …): not supported, named in a warning.
+    #[serde(flatten)]
+    other: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 struct Dns {
     query_name: Option<String>,
+    query_type: Option<String>,
 }
+
+/// What a gatus file gives: probe configs with their index in
+/// `endpoints:`, notes, and warnings (endpoints skipped because a
+/// condition reads a placeholder gate-health does not have).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub probes: Vec<(usize, ProbeConfig)>,
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// gatus placeholders gate-health cannot evaluate: an endpoint whose
+/// conditions read one is skipped with a warning.
+const UNSUPPORTED_PLACEHOLDERS: &[&str] = &["[DOMAIN_EXPIRATION]"];
 
 /// Probe configs from a gatus file's text, plus notes about what was
 /// skipped. `Err` is a message for a malformed file.
-pub fn parse(text: &str) -> Result<(Vec<ProbeConfig>, Vec<String>), String> {
+pub fn parse(text: &str) -> Result<Parsed, String> {
     let file: GatusFile = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
-    let mut probes = Vec::new();
-    let mut notes = Vec::new();
+    let mut out = Parsed::default();
+    let (probes, notes) = (&mut out.probes, &mut out.notes);
     for (i, ep) in file.endpoints.into_iter().enumerate() {
         let name = match (&ep.group, &ep.name) {
             (Some(g), Some(n)) => format!("{g}/{n}"),
@@ -62,13 +84,34 @@ pub fn parse(text: &str) -> Result<(Vec<ProbeConfig>, Vec<String>), String> {
             notes.push(format!("gatus endpoint `{name}` is disabled: skipped"));
             continue;
         }
+        if let Some((c, p)) = ep.conditions.iter().find_map(|c| {
+            UNSUPPORTED_PLACEHOLDERS
+                .iter()
+                .find(|p| c.contains(**p))
+                .map(|p| (c, p))
+        }) {
+            out.warnings.push(format!(
+                "gatus endpoint endpoints[{i}] (`{name}`) skipped: its condition `{c}` reads {p}, which gate-health does not support"
+            ));
+            continue;
+        }
+        if let Some(c) = &ep.client
+            && !c.other.is_empty()
+        {
+            let keys: Vec<String> = c.other.keys().map(|k| format!("client.{k}")).collect();
+            out.warnings.push(format!(
+                "gatus endpoint endpoints[{i}] (`{name}`): {} not supported by gate-health: ignored (the probe runs without {})",
+                keys.join(", "),
+                if keys.len() == 1 { "it" } else { "them" }
+            ));
+        }
         let url = ep.url.clone().unwrap_or_default();
         let mut pc = ProbeConfig {
             name: Some(name.clone()),
             timeout: ep.client.as_ref().and_then(|c| c.timeout.clone()),
             ..ProbeConfig::default()
         };
-        let mut conditions = ep.conditions.clone();
+        let conditions = ep.conditions.clone();
         if let Some(dns) = &ep.dns {
             let Some(q) = dns.query_name.clone() else {
                 return Err(format!(
@@ -76,12 +119,10 @@ pub fn parse(text: &str) -> Result<(Vec<ProbeConfig>, Vec<String>), String> {
                 ));
             };
             pc.dns = Some(q);
-            let before = conditions.len();
-            conditions.retain(|c| !c.contains("[DNS_RCODE]"));
-            if conditions.len() != before {
-                notes.push(format!(
-                    "gatus endpoint `{name}`: [DNS_RCODE] conditions are implied (the name must resolve)"
-                ));
+            // gatus' `url` is the DNS server to ask.
+            if !url.trim().is_empty() {
+                pc.dns_server = Some(url.trim().to_string());
+                pc.query_type = dns.query_type.clone();
             }
         } else if let Some(rest) = url.strip_prefix("tcp://") {
             pc.tcp = Some(rest.trim_end_matches('/').to_string());
@@ -91,8 +132,13 @@ pub fn parse(text: &str) -> Result<(Vec<ProbeConfig>, Vec<String>), String> {
             pc.headers = ep.headers.clone();
             pc.body = ep.body.clone();
             pc.insecure = ep.client.as_ref().and_then(|c| c.insecure).unwrap_or(false);
-            // gatus does not follow redirects by default.
-            pc.follow_redirects = Some(false);
+            // gatus follows redirects unless `client.ignore-redirect: true`.
+            pc.follow_redirects = Some(
+                !ep.client
+                    .as_ref()
+                    .and_then(|c| c.ignore_redirect)
+                    .unwrap_or(false),
+            );
         } else {
             let scheme = url.split("://").next().unwrap_or_default();
             notes.push(format!(
@@ -101,9 +147,9 @@ pub fn parse(text: &str) -> Result<(Vec<ProbeConfig>, Vec<String>), String> {
             continue;
         }
         pc.conditions = conditions;
-        probes.push(pc);
+        probes.push((i, pc));
     }
-    Ok((probes, notes))
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -139,15 +185,18 @@ endpoints:
   - name: ping
     url: "icmp://127.0.0.1"
 "#;
-        let (probes, notes) = parse(text).unwrap();
+        let Parsed { probes, notes, .. } = parse(text).unwrap();
+        let probes: Vec<ProbeConfig> = probes.into_iter().map(|(_, p)| p).collect();
         assert_eq!(probes.len(), 3);
         assert_eq!(probes[0].name.as_deref(), Some("core/website"));
         assert_eq!(probes[0].conditions.len(), 3);
         assert_eq!(probes[1].tcp.as_deref(), Some("127.0.0.1:5432"));
         assert_eq!(probes[2].dns.as_deref(), Some("example.org"));
-        assert!(probes[2].conditions.is_empty());
-        assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[1].contains("icmp"));
+        assert_eq!(probes[2].conditions, vec!["[DNS_RCODE] == NOERROR"]);
+        assert_eq!(probes[2].dns_server.as_deref(), Some("8.8.8.8"));
+        assert_eq!(probes[2].query_type.as_deref(), Some("A"));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("icmp"));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 pub mod cert;
 pub mod config;
+pub mod dns;
 pub mod expr;
 pub mod gate;
 pub mod gatus;

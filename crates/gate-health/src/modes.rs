@@ -161,7 +161,8 @@ pub struct WaitOutcome {
 }
 
 /// Probes in rounds until every probe passed `success_threshold` rounds in a
-/// row, or `timeout` would be exceeded by the next pause. `progress` is
+/// row, or until `timeout`: a pause that would pass the deadline is cut
+/// short so that the last round runs at the deadline. `progress` is
 /// called after each round with the streaks.
 pub async fn wait(
     probes: &Arc<[Probe]>,
@@ -209,7 +210,7 @@ pub async fn wait(
             p
         };
         let elapsed = clock.now() - start;
-        if elapsed + pause >= opts.timeout {
+        if elapsed >= opts.timeout {
             return WaitOutcome {
                 healthy: false,
                 rounds,
@@ -217,7 +218,8 @@ pub async fn wait(
                 elapsed_ms: millis(elapsed),
             };
         }
-        clock.sleep(pause).await;
+        // The last pause ends at the deadline, where one more round runs.
+        clock.sleep(pause.min(opts.timeout - elapsed)).await;
     }
 }
 

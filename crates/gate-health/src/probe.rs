@@ -62,6 +62,10 @@ pub enum Target {
     Dns {
         name: String,
         expect: Vec<IpAddr>,
+        /// Ask this server over UDP instead of the system resolver.
+        server: Option<std::net::SocketAddr>,
+        /// Query type code (1 = A), with `server`.
+        qtype: u16,
     },
     Command {
         argv: Vec<String>,
@@ -244,7 +248,24 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
                 .await
                 .err()
         }
-        Target::Dns { name, expect } => {
+        Target::Dns {
+            name,
+            expect,
+            server: Some(server),
+            qtype,
+        } => dns_query_probe(
+            name,
+            expect,
+            *server,
+            *qtype,
+            deadline,
+            probe.timeout,
+            &mut obs,
+            &mut phases,
+        )
+        .await
+        .err(),
+        Target::Dns { name, expect, .. } => {
             dns_probe(name, expect, deadline, probe.timeout, &mut obs, &mut phases)
                 .await
                 .err()
@@ -260,7 +281,10 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
     }
     let conditions: Vec<ConditionOutcome> =
         probe.conditions.iter().map(|c| c.evaluate(&obs)).collect();
-    let judged_by_connected = probe.conditions.iter().any(Condition::reads_connected);
+    let judged_by_connected = probe
+        .conditions
+        .iter()
+        .any(|c| c.reads_connected() || c.reads_dns_rcode());
     let failing = conditions.iter().any(|c| !c.passed) || (error.is_some() && !judged_by_connected);
     let mut degraded = Vec::new();
     if !failing {
@@ -440,6 +464,57 @@ impl HostBorrow for url::Host<String> {
     }
 }
 
+/// A DNS probe asking its own server: the response code, the records of
+/// the asked type (`[BODY]` is the first), the addresses among them.
+#[allow(clippy::too_many_arguments)]
+async fn dns_query_probe(
+    name: &str,
+    expect: &[IpAddr],
+    server: std::net::SocketAddr,
+    qtype: u16,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    obs: &mut Observation,
+    phases: &mut Phases,
+) -> Result<(), String> {
+    let t = Instant::now();
+    let r = within(
+        deadline,
+        timeout,
+        "DNS query",
+        crate::dns::ask(server, name, qtype),
+    )
+    .await;
+    phases.dns = Some(ms(t.elapsed()));
+    obs.response_time = Some(t.elapsed());
+    let a = r?;
+    obs.dns_rcode = Some(a.rcode.clone());
+    obs.body = a.records.first().map(|r| r.clone().into_bytes());
+    obs.ip = a.addresses.first().map(IpAddr::to_string);
+    if a.rcode != "NOERROR" {
+        return Err(format!("`{name}`: {} from {server}", a.rcode));
+    }
+    if a.records.is_empty() {
+        return Err(format!(
+            "`{name}`: no record of the asked type from {server}"
+        ));
+    }
+    obs.connected = true;
+    let missing: Vec<String> = expect
+        .iter()
+        .filter(|e| !a.addresses.contains(e))
+        .map(IpAddr::to_string)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "`{name}` resolved to {} but not to {}",
+            a.records.join(", "),
+            missing.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 async fn dns_probe(
     name: &str,
     expect: &[IpAddr],
@@ -458,13 +533,36 @@ async fn dns_probe(
     .await;
     phases.dns = Some(ms(t.elapsed()));
     obs.response_time = Some(t.elapsed());
+    // The system resolver does not give the response code: it is read from
+    // the resolver's error (getaddrinfo's "not known" is NXDOMAIN).
+    let r = r.inspect_err(|e| {
+        let e = e.to_ascii_lowercase();
+        obs.dns_rcode = Some(
+            if e.contains("not known") || e.contains("nodename nor servname") {
+                "NXDOMAIN"
+            } else if e.contains("no address associated") {
+                "NOERROR"
+            } else {
+                "SERVFAIL"
+            }
+            .to_string(),
+        );
+    });
     let mut got: Vec<IpAddr> = r?.map(|a| a.ip()).collect();
     got.dedup();
+    obs.dns_rcode = Some("NOERROR".into());
     if got.is_empty() {
         return Err(format!("`{name}` resolved to no address"));
     }
     obs.connected = true;
     obs.ip = got.first().map(IpAddr::to_string);
+    // `[BODY]` is the answer, as gatus has it: the first address, IPv4
+    // first (an `A` query).
+    obs.body = got
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(got.first())
+        .map(|a| a.to_string().into_bytes());
     let missing: Vec<String> = expect
         .iter()
         .filter(|e| !got.contains(e))
@@ -543,6 +641,18 @@ async fn command_probe(
     }
 }
 
+/// A server's text (a `Location`) in a message: quoted and escaped on one
+/// line, at most 200 characters.
+fn quoted(text: &str) -> String {
+    let mut s: String = text.chars().take(200).collect();
+    let cut = s.len() < text.len();
+    s = format!("{s:?}");
+    if cut {
+        s.push('…');
+    }
+    s
+}
+
 async fn http_probe(
     t: &HttpTarget,
     deadline: tokio::time::Instant,
@@ -581,12 +691,13 @@ async fn http_probe(
         {
             if extra.redirects >= MAX_REDIRECTS {
                 return Err(format!(
-                    "more than {MAX_REDIRECTS} redirects (last to {loc})"
+                    "more than {MAX_REDIRECTS} redirects (last to {})",
+                    quoted(&loc)
                 ));
             }
             let next = url
                 .join(&loc)
-                .map_err(|e| format!("redirect to a bad location `{loc}`: {e}"))?;
+                .map_err(|e| format!("redirect to a bad location {}: {e}", quoted(&loc)))?;
             if next.origin() != url.origin() {
                 headers = &[];
             }

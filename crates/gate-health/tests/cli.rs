@@ -462,3 +462,197 @@ fn command_output_is_escaped_in_workflow_commands() {
     assert_eq!(last["output"], "::error::forged\n::add-mask::x\n");
     assert_eq!(last["conditions"][0]["actual"], "2");
 }
+
+fn metric_names(r: &Value) -> Vec<String> {
+    r["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `--method`, `--expect-status` and `--ca-file` apply to the --url probes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_url_flags_method_expect_status_and_ca_file() {
+    let addr = common::serve_in_thread();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let echo = format!("http://{addr}/echo");
+    let created = format!("http://{addr}/status/201");
+    let o = tokio::task::spawn_blocking(move || {
+        gate(
+            &d,
+            &[
+                "--url",
+                &echo,
+                "--method",
+                "POST",
+                "--expect-status",
+                "200,201",
+                "--condition",
+                "[BODY] == pat(auth=*)",
+                "--format",
+                "json",
+                "--no-record",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 201 is not 2xx-by-default's problem; a status outside the list fails.
+    let d = dir.path().to_path_buf();
+    let o = tokio::task::spawn_blocking(move || {
+        gate(
+            &d,
+            &[
+                "--url",
+                &created,
+                "--expect-status",
+                "200",
+                "--format",
+                "json",
+                "--no-record",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = json(&o);
+    let c = &r["details"]["probes"][0]["last"]["conditions"][0];
+    assert_eq!(
+        (c["condition"].as_str(), c["actual"].as_str()),
+        (Some("[STATUS] == 200"), Some("201"))
+    );
+
+    // --ca-file, with OpenSSL's standard self-signed certificate; the
+    // certificate's time left is shown in days and hours, raw in JSON.
+    let (cert, key) = common::openssl_self_signed(dir.path());
+    let tls = common::tls_server(&cert, &key).await;
+    let d = dir.path().to_path_buf();
+    let url = format!("https://localhost:{}/", tls.port());
+    let o = tokio::task::spawn_blocking(move || {
+        gate(
+            &d,
+            &[
+                "--url",
+                &url,
+                "--ca-file",
+                "openssl-cert.pem",
+                "--condition",
+                "[CERTIFICATE_EXPIRATION] > 60d",
+                "--format",
+                "json",
+                "--no-record",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = json(&o);
+    let c = r["details"]["probes"][0]["last"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["condition"] == "[CERTIFICATE_EXPIRATION] > 60d")
+        .unwrap()
+        .clone();
+    let actual = c["actual"].as_str().unwrap();
+    assert!(
+        actual.starts_with("29d ") || actual.starts_with("30d "),
+        "{actual}"
+    );
+    let raw = c["raw"].as_f64().unwrap();
+    assert!((raw / 86_400_000.0 - 30.0).abs() < 0.1, "{raw}");
+    let failing = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "probe-failing")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(failing.contains(&format!("(was {actual})")), "{failing}");
+    assert!(!failing.contains(&format!("{}", raw.round())), "{failing}");
+}
+
+/// A CA file that cannot be read, or holds no certificate, is an input
+/// error (exit 4, as the docs say), naming the file.
+#[test]
+fn unreadable_ca_file_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.pem"), "no certificate here\n").unwrap();
+    for (file, says) in [
+        ("missing.pem", "cannot read"),
+        ("empty.pem", "no PEM certificate"),
+    ] {
+        let o = gate(
+            dir.path(),
+            &[
+                "--url",
+                "https://127.0.0.1:1/",
+                "--ca-file",
+                file,
+                "--no-record",
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(file) && stderr(&o).contains(says),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // In gates.yml too.
+    std::fs::write(
+        dir.path().join("gates.yml"),
+        "version: 1\nhealth:\n  probes:\n    - name: api\n      url: https://127.0.0.1:1/\n      ca-file: missing.pem\n",
+    )
+    .unwrap();
+    let o = gate(dir.path(), &["--no-record"], &[]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("health.probes[0]"), "{}", stderr(&o));
+}
+
+/// `--url http://h:p/` and `--tcp h:p` slug alike: their metric ids are
+/// told apart by kind, and stay the same from run to run.
+#[test]
+fn url_and_tcp_on_the_same_port_have_distinct_metric_ids() {
+    let addr = common::serve_in_thread();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{addr}/");
+    let tcp = addr.to_string();
+    let run = || {
+        let o = gate(
+            dir.path(),
+            &[
+                "--url",
+                &url,
+                "--tcp",
+                &tcp,
+                "--format",
+                "json",
+                "--no-record",
+            ],
+            &[],
+        );
+        metric_names(&json(&o))
+    };
+    let names = run();
+    let s = gate_health::gate::slug(&tcp);
+    assert!(names.contains(&format!("{s}-http-latency")), "{names:?}");
+    assert!(names.contains(&format!("{s}-tcp-latency")), "{names:?}");
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert_eq!(run(), names);
+}

@@ -158,17 +158,51 @@ async fn wait_gives_up_at_the_timeout() {
     };
     let out = wait(&p, &opts, &clock, &mut |_, _| {}).await;
     assert!(!out.healthy);
-    // 1 + 2 + 4 = 7 s slept; the next 4 s pause would pass 10 s.
+    // 1 + 2 + 4 = 7 s slept; the next 4 s pause is cut to the 3 s left, and
+    // the last round runs at the deadline.
     assert_eq!(
         clock.sleeps(),
         vec![
             Duration::from_secs(1),
             Duration::from_secs(2),
-            Duration::from_secs(4)
+            Duration::from_secs(4),
+            Duration::from_secs(3)
         ]
     );
-    assert_eq!(out.rounds.len(), 4);
+    assert_eq!(out.rounds.len(), 5);
+    assert_eq!(out.rounds[4].at_ms, 10_000.0);
+    assert_eq!(out.elapsed_ms, 10_000.0);
     assert_eq!(out.streaks, vec![0]);
+}
+
+/// The case: `--timeout 12s`, a server up at 8 s. Rounds at 0, 0.5,
+/// 1.5, 3.5 and 7.5 s fail; the next 8 s pause would pass the deadline, so
+/// it is cut to 4.5 s and the round at 12 s sees the server up.
+#[tokio::test]
+async fn wait_keeps_probing_until_the_deadline() {
+    let (addr, on, _h) = common::serve_switch().await;
+    on.store(false, SeqCst);
+    let p = probes(format!("http://{addr}/health"));
+    let clock = ManualClock::default();
+    let opts = WaitOptions {
+        success_threshold: 1,
+        timeout: Duration::from_secs(12),
+        initial_backoff: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(8),
+        interval: Duration::from_secs(1),
+        concurrency: 4,
+    };
+    // The server comes up between the round at 7.5 s and the next one.
+    let mut progress = |r: &Round, _: &[u32]| {
+        if r.at_ms >= 7500.0 {
+            on.store(true, SeqCst);
+        }
+    };
+    let out = wait(&p, &opts, &clock, &mut progress).await;
+    assert!(out.healthy, "{:?}", clock.sleeps());
+    let at: Vec<f64> = out.rounds.iter().map(|r| r.at_ms).collect();
+    assert_eq!(at, vec![0.0, 500.0, 1500.0, 3500.0, 7500.0, 12_000.0]);
+    assert_eq!(clock.sleeps().last(), Some(&Duration::from_millis(4500)));
 }
 
 /// The detection-latency bound: interval 1 s, failure-threshold 3,

@@ -350,6 +350,28 @@ async fn tls_certificate_expiry_conditions() {
     assert_eq!(r.health, Health::Healthy, "{r:#?}");
 }
 
+/// OpenSSL 3's standard self-signed certificate is a CA certificate; given
+/// as the `ca-file`, it is trusted as the server's, as curl trusts it.
+#[tokio::test]
+async fn openssl_self_signed_certificate_is_trusted_through_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = common::openssl_self_signed(dir.path());
+    let addr = common::tls_server(&cert, &key).await;
+    let ca = dir.path().join("openssl-cert.pem").display().to_string();
+    for host in ["localhost", "127.0.0.1"] {
+        let mut pc = http(
+            format!("https://{host}:{}/", addr.port()),
+            &["[BODY] == secure", "[CERTIFICATE_EXPIRATION] > 29d"],
+        );
+        pc.ca_file = Some(ca.clone());
+        let r = run(pc).await;
+        assert_eq!(r.health, Health::Healthy, "{r:#?}");
+    }
+    // Without it, the handshake fails.
+    let r = run(http(format!("https://localhost:{}/", addr.port()), &[])).await;
+    assert_eq!(r.health, Health::Failing, "{r:#?}");
+}
+
 #[test]
 fn certificate_not_after_matches_rcgen() {
     let date = chrono::NaiveDate::from_ymd_opt(2031, 7, 15).unwrap();
@@ -392,4 +414,67 @@ async fn a_round_is_concurrent_bounded_and_ordered() {
             );
         }
     }
+}
+
+/// A server redirecting forever to a long `Location` of its choosing: the
+/// message quotes it on one line, capped.
+#[tokio::test]
+async fn endless_redirects_quote_the_location_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let location = format!("/next?\"::warning::injected{}", "x".repeat(3000));
+    let answer = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                loop {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match s.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.clear();
+                    if s.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let r = run(http(format!("http://{addr}/"), &[])).await;
+    let e = r.error.unwrap();
+    assert!(
+        e.starts_with("more than 10 redirects (last to \"/next?\\\"::warning::injected"),
+        "{e}"
+    );
+    assert!(e.ends_with("xxx\"…)"), "{e}");
+    assert!(e.chars().count() < 300, "{}", e.chars().count());
+    assert!(!e.contains('\n'));
+}
+
+/// `${VAR}` in the query is one value: `&`, `=` and `#` in it are
+/// percent-encoded instead of changing the query.
+#[tokio::test]
+async fn variables_in_the_query_are_percent_encoded() {
+    let (addr, _h) = common::serve().await;
+    let root = std::env::temp_dir();
+    let pc = http(
+        format!("http://{addr}/query?token=${{TOK}}&x=1"),
+        &["[BODY] == token=a%26b%3Dc%23d%20e&x=1"],
+    );
+    let get = |k: &str| (k == "TOK").then(|| "a&b=c#d e".to_string());
+    let p = build_probe(&pc, "test", &defaults(&root), &get, &Masker::new(false)).unwrap();
+    let r = probe_once(&p).await;
+    assert_eq!(r.health, Health::Healthy, "{r:#?}");
+    // Before the query, a value is inserted as it is (a base URL).
+    let pc = http("${BASE}/query?a=1".into(), &["[BODY] == a=1"]);
+    let base = format!("http://{addr}");
+    let get = |k: &str| (k == "BASE").then(|| base.clone());
+    let p = build_probe(&pc, "test", &defaults(&root), &get, &Masker::new(false)).unwrap();
+    assert_eq!(probe_once(&p).await.health, Health::Healthy);
 }

@@ -8,12 +8,18 @@
 #   bash crates/gate-load/examples/bench.sh [CONNECTIONS] [DURATION_S]
 #   bash crates/gate-load/examples/bench.sh memory     # gate-load alone: 10 s vs 60 s peak RSS
 #   bash crates/gate-load/examples/bench.sh open RATE  # gate-load alone: open model at RATE/s for 10 s
+#   bash crates/gate-load/examples/bench.sh pairs N [CONNECTIONS] [DURATION_S]
+#       N interleaved pairs (wrk then gate-load, then the next pair), one
+#       line per pair with both rates, the ratio gate-load/wrk and each
+#       tool's involuntary context switches, then the median ratio: under
+#       load, single runs differ by more than the tools do.
 #
 # Needs: nginx, wrk, /usr/bin/time (Debian: apt-get install -y nginx-light wrk time).
 set -euo pipefail
 mode=compare
 case "${1:-}" in
   memory) mode=memory; shift ;;
+  pairs) mode=pairs; npairs="${2:-8}"; shift 2 || shift ;;
   open) mode=open; rate="${2:-5000}"; shift 2 || shift ;;
 esac
 conns="${1:-50}"
@@ -80,6 +86,28 @@ if [ "$mode" = open ]; then
     --output "json=$work/open.json" >/dev/null 2>"$work/open.err" || true
   grep generator "$work/open.err" || cat "$work/open.err"
   summary "$work/open.json"
+  exit 0
+fi
+
+if [ "$mode" = pairs ]; then
+  echo "== $npairs pairs: wrk -t2 -c$conns -d${secs}s vs gate-load --users $conns --duration ${secs}s (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  ratios=()
+  for i in $(seq "$npairs"); do
+    /usr/bin/time -f 'ctx %c %w' -o "$work/wrk.time" \
+      wrk -t2 -c"$conns" -d"${secs}s" "$url" > "$work/wrk.out" 2>&1
+    w=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+    /usr/bin/time -f 'ctx %c %w' -o "$work/gl.time" \
+      "$bin" --url "$url" --users "$conns" --duration "${secs}s" --no-record --format json \
+      --output "json=$work/pair.json" > /dev/null 2>&1 || true
+    g=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['details']['rps'])" "$work/pair.json")
+    r=$(python3 -c "print(f'{$g/$w:.3f}')")
+    ratios+=("$r")
+    echo "pair $i: wrk $w/s (involuntary/voluntary switches $(awk '{print $2"/"$3}' "$work/wrk.time")), gate-load $g/s ($(awk '{print $2"/"$3}' "$work/gl.time")), ratio $r, load $(cut -d' ' -f1 /proc/loadavg)"
+  done
+  printf '%s\n' "${ratios[@]}" | sort -n | python3 -c "
+import sys, statistics
+r = [float(x) for x in sys.stdin]
+print(f'median ratio gate-load/wrk: {statistics.median(r):.3f} (min {min(r):.3f}, max {max(r):.3f}, {sum(x >= 0.9 for x in r)} of {len(r)} pairs >= 0.9)')"
   exit 0
 fi
 

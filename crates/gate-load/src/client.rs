@@ -129,35 +129,58 @@ impl Drop for Conn {
     }
 }
 
+/// A failure: its class and what happened, for people (one example per
+/// class is reported).
+pub(crate) type Failure = (&'static str, String);
+
+/// An error and its sources, on one line.
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        src = s.source();
+    }
+    text
+}
+
 /// Opens a connection: DNS, TCP, TLS when `https`, HTTP/1.1 handshake.
-/// Errors are error classes.
+/// Errors are error classes with what happened.
 pub(crate) async fn connect(
     p: &Prepared,
     tls: Option<&Arc<ClientConfig>>,
-) -> Result<Conn, &'static str> {
+) -> Result<Conn, Failure> {
     let mut addrs = tokio::net::lookup_host((p.host.as_str(), p.port))
         .await
-        .map_err(|_| class::DNS)?;
-    let mut last = class::DNS;
+        .map_err(|e| (class::DNS, format!("resolving {}: {e}", p.host)))?;
+    let mut last = (class::DNS, format!("{} resolved to no address", p.host));
     let stream = loop {
         let Some(addr) = addrs.next() else {
             return Err(last);
         };
         match TcpStream::connect(addr).await {
             Ok(s) => break s,
-            Err(e) => last = connect_class(&e),
+            Err(e) => last = (connect_class(&e), format!("connecting to {addr}: {e}")),
         }
     };
     let _ = stream.set_nodelay(true);
     if p.tls {
-        let cfg = tls.ok_or(class::TLS)?;
-        let name = ServerName::try_from(p.host.clone()).map_err(|_| class::TLS)?;
+        let cfg = tls.ok_or((class::TLS, "no TLS configuration".to_string()))?;
+        let name = ServerName::try_from(p.host.clone())
+            .map_err(|e| (class::TLS, format!("server name {}: {e}", p.host)))?;
         let s = TlsConnector::from(cfg.clone())
             .connect(name, stream)
             .await
-            .map_err(|e| match io_class(&e) {
-                c @ (class::RESET | class::CLOSED) => c,
-                _ => class::TLS,
+            .map_err(|e| {
+                let c = match io_class(&e) {
+                    c @ (class::RESET | class::CLOSED) => c,
+                    _ => class::TLS,
+                };
+                (c, format!("TLS handshake: {}", describe(&e)))
             })?;
         handshake(s).await
     } else {
@@ -165,13 +188,13 @@ pub(crate) async fn connect(
     }
 }
 
-async fn handshake<S>(stream: S) -> Result<Conn, &'static str>
+async fn handshake<S>(stream: S) -> Result<Conn, Failure>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|e| hyper_class(&e))?;
+        .map_err(|e| (hyper_class(&e), describe(&e)))?;
     let driver = tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -220,10 +243,15 @@ pub(crate) fn hyper_class(e: &hyper::Error) -> &'static str {
 }
 
 /// Reads a body to its end, counting bytes.
-pub(crate) async fn drain(mut body: hyper::body::Incoming) -> Result<u64, &'static str> {
+pub(crate) async fn drain(mut body: hyper::body::Incoming) -> Result<u64, Failure> {
     let mut n = 0u64;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| hyper_class(&e))?;
+        let frame = frame.map_err(|e| {
+            (
+                hyper_class(&e),
+                format!("reading the body: {}", describe(&e)),
+            )
+        })?;
         if let Some(d) = frame.data_ref() {
             n += d.len() as u64;
         }

@@ -116,10 +116,7 @@ pub async fn run_scenario_observed(
     match &scenario.model {
         Model::Closed { .. } => {
             let users = scenario.model.peak().ceil().max(1.0) as usize;
-            let handles: Vec<_> = (0..users)
-                .map(|i| tokio::spawn(closed_worker(i, shared.clone())))
-                .collect();
-            join(handles).await;
+            closed_threads(shared.clone(), users, io_threads(users)).await;
         }
         Model::Open {
             max_connections,
@@ -217,6 +214,60 @@ fn cores() -> u32 {
         .unwrap_or(1)
         .max(1);
     workers.min(machine) as u32
+}
+
+/// Threads of the closed model: as many as the runtime has workers
+/// (capped by the machine and the users), like wrk's `-t`.
+fn io_threads(users: usize) -> usize {
+    (cores() as usize).clamp(1, users.max(1))
+}
+
+/// The closed model as wrk runs it: `threads` OS threads, each with its
+/// own single-threaded event loop and a fixed share of the users (user `i`
+/// on thread `i % threads`). No work stealing between threads: a thread
+/// that runs out of work sleeps in epoll instead of searching the others'
+/// queues, so the generator does not keep runnable threads competing with
+/// the server for the same cores.
+async fn closed_threads(shared: Arc<Shared>, users: usize, threads: usize) {
+    let mut joins = Vec::new();
+    for t in 0..threads {
+        let mine = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("gate-load-{t}"))
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return false;
+                };
+                rt.block_on(async {
+                    let handles: Vec<_> = (t..users)
+                        .step_by(threads)
+                        .map(|i| tokio::spawn(closed_worker(i, mine.clone())))
+                        .collect();
+                    join(handles).await;
+                });
+                true
+            });
+        match spawned {
+            Ok(j) => joins.push(j),
+            Err(_) => {
+                // No thread: run this share on the caller's runtime.
+                let handles: Vec<_> = (t..users)
+                    .step_by(threads)
+                    .map(|i| tokio::spawn(closed_worker(i, shared.clone())))
+                    .collect();
+                join(handles).await;
+            }
+        }
+    }
+    let _ = tokio::task::spawn_blocking(move || {
+        for j in joins {
+            let _ = j.join();
+        }
+    })
+    .await;
 }
 
 fn validate(s: &Scenario) -> Result<(), LoadError> {
@@ -319,8 +370,12 @@ impl Shared {
 
 /// How one request ended.
 enum Outcome {
-    Response { status: u16, bytes: u64 },
-    Error(&'static str),
+    Response {
+        status: u16,
+        bytes: u64,
+    },
+    /// A failure: its class and what happened.
+    Error(&'static str, String),
     Interrupted,
 }
 
@@ -395,18 +450,29 @@ impl Local {
                 *e.statuses.entry(status).or_default() += 1;
                 e.bytes_received += bytes;
                 let us = now.saturating_duration_since(from).as_micros() as u64;
-                e.latency.record_us(us);
-                latency = Some(us);
                 if shared.scenario.expected.contains(status) {
                     e.ok += 1;
+                    e.latency.record_us(us);
+                    latency = Some(us);
                 } else {
                     error = true;
-                    *e.errors.entry(class::status(status)).or_default() += 1;
+                    e.failed_latency.record_us(us);
+                    let c = class::status(status);
+                    if !e.examples.contains_key(&c) {
+                        e.examples
+                            .insert(c.clone(), format!("HTTP status {status}"));
+                    }
+                    *e.errors.entry(c).or_default() += 1;
                 }
             }
-            Outcome::Error(c) => {
+            Outcome::Error(c, detail) => {
                 e.requests += 1;
                 error = true;
+                let us = now.saturating_duration_since(from).as_micros() as u64;
+                e.failed_latency.record_us(us);
+                if !e.examples.contains_key(c) {
+                    e.examples.insert(c.to_string(), example(&detail));
+                }
                 *e.errors.entry(c.to_string()).or_default() += 1;
             }
         }
@@ -426,10 +492,30 @@ impl Local {
         }
     }
 
+    /// An open-model arrival for `ep` that found no free connection.
+    fn drop_arrival(&mut self, ep: usize) {
+        if let Some(e) = self.eps.get_mut(ep) {
+            e.dropped += 1;
+        }
+    }
+
     fn finish(&mut self, shared: &Shared) -> Vec<EndpointStats> {
         shared.flush(&self.sec);
         self.sec = Second::new(0);
         std::mem::take(&mut self.eps)
+    }
+}
+
+/// An error's text as an example of its class: one line, at most 300
+/// characters (it may quote the server).
+fn example(detail: &str) -> String {
+    let line: String = detail
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match line.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line,
     }
 }
 
@@ -454,7 +540,13 @@ async fn exec(shared: &Shared, conn: &mut Option<Conn>, ep: usize) -> Outcome {
             if cut <= deadline {
                 Outcome::Interrupted
             } else {
-                Outcome::Error(class::TIMEOUT)
+                Outcome::Error(
+                    class::TIMEOUT,
+                    format!(
+                        "no complete response within {} s",
+                        shared.scenario.timeout.as_secs_f64()
+                    ),
+                )
             }
         }
     }
@@ -462,7 +554,7 @@ async fn exec(shared: &Shared, conn: &mut Option<Conn>, ep: usize) -> Outcome {
 
 async fn attempt(shared: &Shared, conn: &mut Option<Conn>, ep: usize) -> Outcome {
     let Some(p) = shared.prepared.get(ep) else {
-        return Outcome::Error(class::OTHER);
+        return Outcome::Error(class::OTHER, "no such endpoint".into());
     };
     let keep_alive = shared.scenario.keep_alive;
     // One retry when a reused connection turns out closed before the
@@ -474,18 +566,18 @@ async fn attempt(shared: &Shared, conn: &mut Option<Conn>, ep: usize) -> Outcome
                 *conn = None;
                 match client::connect(p, shared.tls.as_ref()).await {
                     Ok(c) => *conn = Some(c),
-                    Err(cls) => return Outcome::Error(cls),
+                    Err((cls, detail)) => return Outcome::Error(cls, detail),
                 }
                 true
             }
         };
         let Some(c) = conn.as_mut() else {
-            return Outcome::Error(class::OTHER);
+            return Outcome::Error(class::OTHER, "no connection".into());
         };
-        if c.sender.ready().await.is_err() {
+        if let Err(e) = c.sender.ready().await {
             *conn = None;
             if fresh {
-                return Outcome::Error(class::CLOSED);
+                return Outcome::Error(class::CLOSED, client::describe(&e));
             }
             continue;
         }
@@ -499,9 +591,9 @@ async fn attempt(shared: &Shared, conn: &mut Option<Conn>, ep: usize) -> Outcome
                     .is_some_and(|v| v.eq_ignore_ascii_case("close"));
                 let bytes = match client::drain(resp.into_body()).await {
                     Ok(n) => n,
-                    Err(cls) => {
+                    Err((cls, detail)) => {
                         *conn = None;
-                        return Outcome::Error(cls);
+                        return Outcome::Error(cls, detail);
                     }
                 };
                 if close || !keep_alive {
@@ -514,11 +606,14 @@ async fn attempt(shared: &Shared, conn: &mut Option<Conn>, ep: usize) -> Outcome
                 if e.is_canceled() && !fresh {
                     continue;
                 }
-                return Outcome::Error(client::hyper_class(&e));
+                return Outcome::Error(client::hyper_class(&e), client::describe(&e));
             }
         }
     }
-    Outcome::Error(class::CLOSED)
+    Outcome::Error(
+        class::CLOSED,
+        "the connection was closed before the request went out, twice".into(),
+    )
 }
 
 async fn join(handles: Vec<tokio::task::JoinHandle<()>>) {
@@ -637,18 +732,21 @@ async fn open_dispatch(
             }
             None => None,
         };
+        let ep = wrr.next();
         let Some(id) = worker else {
             dropped += 1;
             shared.live.dropped.fetch_add(1, Ordering::Relaxed);
+            if let Some(shard) = shared.shards.get(dropped as usize % SHARDS)
+                && let Ok(mut local) = shard.lock()
+            {
+                local.drop_arrival(ep);
+            }
             continue;
         };
         if !shared.take() {
             break;
         }
-        let job = Job {
-            ep: wrr.next(),
-            intended,
-        };
+        let job = Job { ep, intended };
         if let Some(tx) = senders.get(id) {
             let _ = tx.try_send(job);
         }

@@ -142,6 +142,10 @@ pub struct LoadConfig {
     pub ca_file: Option<String>,
     /// Accept any certificate for `https://` endpoints (testing only: the connection is not authenticated).
     pub insecure: bool,
+    /// HTTP method of the `urls` requests (default GET; `endpoints` have their own).
+    pub method: Option<String>,
+    /// Request body of the `urls` requests (sent with a Content-Length; `endpoints` have their own).
+    pub body: Option<String>,
 }
 
 impl Default for LoadConfig {
@@ -169,6 +173,8 @@ impl Default for LoadConfig {
             thresholds: vec!["error_rate < 1%".into()],
             ca_file: None,
             insecure: false,
+            method: None,
+            body: None,
         }
     }
 }
@@ -256,7 +262,13 @@ pub struct LoadArgs {
     /// Header sent with every request, "Name: value" (repeatable)
     #[arg(long = "header", id = "headers", value_name = "HEADER")]
     pub headers: Vec<String>,
-    /// Threshold on the whole run (repeatable), e.g. "p(95) < 200ms"
+    /// HTTP method of the --url requests (default GET)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Request body of the --url requests
+    #[arg(long, value_name = "TEXT")]
+    pub body: Option<String>,
+    /// k6-style threshold expression on the whole run (repeatable): [warn:|fail:] METRIC OP VALUE, METRIC one of p(N), avg, min, max, error_rate, rps, dropped, requests, errors; e.g. "p(95) < 200ms", "error_rate < 1%". (gate-health's thresholds are --success-threshold/--failure-threshold, round counts)
     #[arg(
         long = "threshold",
         id = "thresholds",
@@ -421,9 +433,16 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
         common_headers.push(parse_header(&format!("headers[{i}]"), h)?);
     }
     let mut endpoints = Vec::new();
+    let urls_method = match &cfg.method {
+        None => Method::GET,
+        Some(m) => Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes())
+            .map_err(|_| cfg_err("method", format!("`{m}` is not an HTTP method")))?,
+    };
     for (i, u) in cfg.urls.iter().enumerate() {
         let url = parse_url(&format!("urls[{i}]"), base.as_ref(), u.trim())?;
         let mut e = Endpoint::get(url);
+        e.method = urls_method.clone();
+        e.body = Bytes::from(cfg.body.clone().unwrap_or_default());
         e.headers = common_headers.clone();
         endpoints.push(e);
     }
@@ -833,7 +852,7 @@ fn stat_value(stat: Stat, e: &EndpointStats, r: &LoadResult) -> f64 {
         Stat::ErrorRate => round3(e.error_rate() * 100.0),
         Stat::Rps => {
             if r.duration_s > 0.0 {
-                round3(e.requests as f64 / r.duration_s)
+                round3(e.ok as f64 / r.duration_s)
             } else {
                 0.0
             }
@@ -842,6 +861,14 @@ fn stat_value(stat: Stat, e: &EndpointStats, r: &LoadResult) -> f64 {
         Stat::Requests => e.requests as f64,
         Stat::Errors => e.error_count() as f64,
     }
+}
+
+/// A latency statistic, which only successful requests have.
+fn is_latency(stat: Stat) -> bool {
+    matches!(
+        stat,
+        Stat::Percentile(_) | Stat::Avg | Stat::Min | Stat::Max
+    )
 }
 
 fn round3(v: f64) -> f64 {
@@ -889,6 +916,31 @@ pub fn evaluate(input: &LoadInput) -> Report {
             }
         }
         for stat in wanted {
+            if is_latency(stat) && stats.latency.count() == 0 {
+                // No request succeeded: there is no latency, not a 0 ms one.
+                for t in mine.iter().filter(|t| t.expr.stat == stat) {
+                    let scope_text = match scope {
+                        Some(e) => format!(" on `{}`", e.name),
+                        None => String::new(),
+                    };
+                    report.findings.push(
+                        Finding::new(
+                            "threshold-breached",
+                            if t.expr.level == Verdict::Warn {
+                                Severity::Warning
+                            } else {
+                                Severity::Error
+                            },
+                            format!(
+                                "`{}`{scope_text}: no request succeeded, so there is no latency to judge",
+                                t.expr.text
+                            ),
+                        )
+                        .with_key(format!("{prefix}{}", t.expr.text)),
+                    );
+                }
+                continue;
+            }
             let value = stat_value(stat, stats, r);
             let mut m = Metric::info(
                 format!("{prefix}{}", stat.metric_name()),
@@ -944,14 +996,18 @@ pub fn evaluate(input: &LoadInput) -> Report {
         }
     }
 
-    // Errors by class.
-    if r.overall.error_count() > 0 {
-        let classes: Vec<String> = r
-            .overall
-            .errors
+    // Errors by class, each with an example.
+    let classes_of = |e: &EndpointStats| -> Vec<String> {
+        e.errors
             .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect();
+            .map(|(k, v)| match e.examples.get(k) {
+                Some(x) => format!("{k}: {v}, e.g. \"{x}\""),
+                None => format!("{k}: {v}"),
+            })
+            .collect()
+    };
+    if r.overall.error_count() > 0 {
+        let classes = classes_of(&r.overall);
         report.findings.push(
             Finding::new(
                 "request-errors",
@@ -967,8 +1023,7 @@ pub fn evaluate(input: &LoadInput) -> Report {
         );
         if r.endpoints.len() > 1 {
             for e in r.endpoints.iter().filter(|e| e.error_count() > 0) {
-                let classes: Vec<String> =
-                    e.errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                let classes = classes_of(e);
                 report.findings.push(
                     Finding::new(
                         "request-errors",
@@ -991,7 +1046,7 @@ pub fn evaluate(input: &LoadInput) -> Report {
             "rate-not-met",
             Severity::Warning,
             format!(
-                "{} arrivals were dropped: no free connection (the service was too slow for the rate with the connections allowed)",
+                "{} arrivals were dropped: no free connection (the service was too slow for the rate with the connections allowed); they count as failures in error_rate",
                 r.dropped
             ),
         ));
@@ -1062,18 +1117,30 @@ pub fn evaluate(input: &LoadInput) -> Report {
     } else {
         format!(" ({} shards merged)", input.merged.len())
     };
+    let latency = if r.overall.latency.count() == 0 {
+        "no request succeeded (no latency)".to_string()
+    } else {
+        format!(
+            "p95 {} ms, p99 {} ms",
+            format_number(r.overall.latency.percentile_ms(95.0)),
+            format_number(r.overall.latency.percentile_ms(99.0)),
+        )
+    };
     report.summary = format!(
-        "{} requests in {}s, {} rps, p95 {} ms, p99 {} ms, errors {}%{}{}{}",
+        "{}{} requests in {}s, {} ok/s, {latency}, errors {}%{}{}{}",
+        if r.dropped > 0 {
+            format!("{} arrivals dropped, ", r.dropped)
+        } else {
+            String::new()
+        },
         r.overall.requests,
         format_number(r.duration_s),
         format_number(round3(r.rps())),
-        format_number(r.overall.latency.percentile_ms(95.0)),
-        format_number(r.overall.latency.percentile_ms(99.0)),
         format_number(round3(r.overall.error_rate() * 100.0)),
         if r.dropped > 0 {
-            format!(", {} dropped", r.dropped)
+            " (dropped arrivals included)"
         } else {
-            String::new()
+            ""
         },
         if r.generator.unreliable {
             " (unreliable: generator saturated)"

@@ -74,10 +74,24 @@ pub struct EndpointStats {
     /// Requests still in flight when the test ended (not errors).
     pub interrupted: u64,
     pub bytes_received: u64,
-    /// Latency of requests that got a response, µs, HDR V2-deflate base64.
+    /// Open model: arrivals for this endpoint that found no free connection
+    /// (failures: counted in `error_rate`).
+    #[serde(default)]
+    pub dropped: u64,
+    /// Latency of successful requests (an expected status), µs, HDR
+    /// V2-deflate base64.
     pub latency: Latency,
     /// The same latency in ms (informational; recomputed on merge).
     pub latency_ms: LatencySummary,
+    /// Latency of failed requests (unexpected status, connection error,
+    /// timeout: until the failure), kept apart as k6 does.
+    #[serde(default)]
+    pub failed_latency: Latency,
+    #[serde(default)]
+    pub failed_latency_ms: LatencySummary,
+    /// One example error message per class.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub examples: BTreeMap<String, String>,
 }
 
 impl EndpointStats {
@@ -92,12 +106,14 @@ impl EndpointStats {
         self.errors.values().sum()
     }
 
-    /// Failed / completed, 0 to 1.
+    /// Failures (failed requests and dropped arrivals) / (completed
+    /// requests and dropped arrivals), 0 to 1.
     pub fn error_rate(&self) -> f64 {
-        if self.requests == 0 {
+        let all = self.requests + self.dropped;
+        if all == 0 {
             0.0
         } else {
-            self.error_count() as f64 / self.requests as f64
+            (self.error_count() + self.dropped) as f64 / all as f64
         }
     }
 
@@ -110,14 +126,20 @@ impl EndpointStats {
         for (k, v) in &other.statuses {
             *self.statuses.entry(*k).or_default() += v;
         }
+        for (k, v) in &other.examples {
+            self.examples.entry(k.clone()).or_insert_with(|| v.clone());
+        }
         self.interrupted += other.interrupted;
+        self.dropped += other.dropped;
         self.bytes_received += other.bytes_received;
         self.latency.add(&other.latency);
-        self.latency_ms = LatencySummary::of(&self.latency);
+        self.failed_latency.add(&other.failed_latency);
+        self.refresh();
     }
 
     pub(crate) fn refresh(&mut self) {
         self.latency_ms = LatencySummary::of(&self.latency);
+        self.failed_latency_ms = LatencySummary::of(&self.failed_latency);
     }
 }
 
@@ -193,13 +215,14 @@ pub struct LoadResult {
 }
 
 impl LoadResult {
-    /// Completed requests per second over the run; for merged shards (run
-    /// in parallel) the sum of their throughputs over the longest one.
+    /// Successful requests per second over the run (failed connections
+    /// are not served requests); for merged shards (run in parallel) the
+    /// sum of their throughputs over the longest one.
     pub fn rps(&self) -> f64 {
         if self.duration_s <= 0.0 {
             0.0
         } else {
-            self.overall.requests as f64 / self.duration_s
+            self.overall.ok as f64 / self.duration_s
         }
     }
 

@@ -274,6 +274,90 @@ async fn open_model_drops_what_it_cannot_send() {
     assert!(r.sent <= 52, "{}", r.sent);
     assert_eq!(r.overall.error_count(), 0);
     assert_eq!(c.connections.load(Ordering::SeqCst), 2);
+    // Dropped arrivals are failures: in the error rate, per endpoint too.
+    assert_eq!(r.overall.dropped, r.dropped);
+    assert_eq!(r.endpoints[0].dropped, r.dropped);
+    let rate = r.dropped as f64 / (r.overall.requests + r.dropped) as f64;
+    assert!((r.overall.error_rate() - rate).abs() < 1e-9, "{rate}");
+    assert!(r.overall.error_rate() > 0.3, "{}", r.overall.error_rate());
+}
+
+/// A stall at a fixed rate (the 2 s at 200/s, here 1 s at 100/s
+/// with 10 connections): the arrivals that found no connection are failures
+/// in `error_rate`, the headline says how many, and the requests that
+/// timed out are timed in the failures' histogram, not left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stall_in_the_open_model_counts_dropped_arrivals_as_failures() {
+    let (addr, c) = app().await;
+    let mut s = quick(Scenario::open(
+        vec![Endpoint::get(url(addr, "/hang"))],
+        100.0,
+        Duration::from_secs(1),
+        10,
+    ));
+    s.timeout = Duration::from_millis(300);
+    let r = run_scenario(&s, &Cancel::new()).await.unwrap();
+    assert_eq!(Counters::get(&c.hang), r.sent);
+    assert!(r.dropped > 0, "{r:?}");
+    assert_eq!(r.overall.ok, 0);
+    assert_eq!(
+        r.overall.errors.get("timeout").copied(),
+        Some(r.overall.requests)
+    );
+    // Every completed request timed out: timed at ≥ the 300 ms timeout.
+    assert_eq!(r.overall.failed_latency.count(), r.overall.requests);
+    assert!(
+        r.overall.failed_latency.min_ms() >= 299.0,
+        "{:?}",
+        r.overall.failed_latency_ms
+    );
+    assert_eq!(r.overall.latency.count(), 0);
+    assert_eq!(r.overall.error_rate(), 1.0);
+    let report = gate_load::gate::evaluate(&gate_load::gate::LoadInput {
+        result: r.clone(),
+        thresholds: Vec::new(),
+        merged: Vec::new(),
+    });
+    assert!(
+        report
+            .summary
+            .starts_with(&format!("{} arrivals dropped, ", r.dropped)),
+        "{}",
+        report.summary
+    );
+    assert!(
+        report
+            .summary
+            .contains("errors 100% (dropped arrivals included)"),
+        "{}",
+        report.summary
+    );
+}
+
+/// A TLS failure says what failed, once per class.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_error_class_has_an_example() {
+    let (addr, _c) = app().await;
+    let mut s = quick(Scenario::closed(
+        vec![Endpoint::get(
+            url::Url::parse(&format!("https://localhost:{}/fast", addr.port())).unwrap(),
+        )],
+        1,
+        Duration::from_secs(2),
+    ));
+    s.max_requests = Some(3);
+    let r = run_scenario(&s, &Cancel::new()).await.unwrap();
+    let tls = r.overall.examples.get("tls").unwrap();
+    assert!(tls.starts_with("TLS handshake: "), "{tls}");
+    let mut s = quick(Scenario::closed(
+        vec![Endpoint::get(url(dead_port(), "/"))],
+        1,
+        Duration::from_secs(2),
+    ));
+    s.max_requests = Some(2);
+    let r = run_scenario(&s, &Cancel::new()).await.unwrap();
+    let refused = r.overall.examples.get("connect-refused").unwrap();
+    assert!(refused.starts_with("connecting to 127.0.0.1:"), "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,4 +422,51 @@ async fn open_model_reuses_warm_connections() {
     assert_eq!(Counters::get(&c.fast), r.sent);
     let conns = Counters::get(&c.connections);
     assert!(conns <= 10, "{conns} connections for ~1 in flight");
+}
+
+/// Names of this process's threads.
+fn thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect()
+}
+
+/// The closed model runs as wrk does: one event loop per thread, as many
+/// threads as the runtime has workers (capped by the users), each with a
+/// fixed share of the users, instead of work-stealing tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_closed_model_runs_one_event_loop_per_thread() {
+    let (addr, c) = app().await;
+    for (users, threads) in [(8, 2), (1, 1)] {
+        let s = quick(Scenario::closed(
+            vec![Endpoint::get(url(addr, "/slow"))],
+            users,
+            Duration::from_millis(600),
+        ));
+        let run = tokio::spawn(async move { run_scenario(&s, &Cancel::new()).await.unwrap() });
+        let seen = tokio::task::spawn_blocking(move || {
+            let mut most = 0;
+            testkit::poll_until(Duration::from_secs(5), || {
+                let n = thread_names()
+                    .iter()
+                    .filter(|n| n.starts_with("gate-load-"))
+                    .count();
+                most = most.max(n);
+                most >= threads
+            });
+            most
+        })
+        .await
+        .unwrap();
+        let r = run.await.unwrap();
+        assert_eq!(seen, threads, "{users} users");
+        assert!(
+            r.overall.ok > 0 && r.overall.error_count() == 0,
+            "{:?}",
+            r.overall.errors
+        );
+    }
+    assert!(Counters::get(&c.slow) > 0);
 }

@@ -71,7 +71,30 @@ fn a_run_with_thresholds_passes_and_fails_on_the_right_ones() {
             .clone()
     };
     assert_eq!(metric("error-rate")["verdict"], "fail");
-    assert_eq!(metric("latency-p99")["verdict"], "pass");
+    // Every request failed: no latency to judge (not a 0 ms one), and the
+    // failures' latency is in a histogram of its own.
+    assert!(
+        !v["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "latency-p99"),
+        "{out}"
+    );
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| {
+        f["rule"] == "threshold-breached"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("`p(99) < 2s`: no request succeeded")
+    }));
+    assert_eq!(
+        v["details"]["overall"]["failed_latency_ms"]["max"]
+            .as_f64()
+            .map(|m| m > 0.0),
+        Some(true)
+    );
+    assert_eq!(metric("rps")["value"], 0.0);
     assert!(
         v["findings"]
             .as_array()
@@ -79,14 +102,13 @@ fn a_run_with_thresholds_passes_and_fails_on_the_right_ones() {
             .iter()
             .any(|f| f["rule"] == "threshold-breached")
     );
-    assert!(
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "request-errors"
-                && f["message"].as_str().unwrap().contains("status-5xx: 20"))
-    );
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| {
+        f["rule"] == "request-errors"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("status-5xx: 20, e.g. \"HTTP status 500\"")
+    }));
 
     // A warn-level threshold alone gives a warning, exit 0.
     let (code, out, _) = run(
@@ -391,4 +413,96 @@ fn dropped_saturation_and_interrupted_are_reported() {
         merged: Vec::new(),
     };
     assert_eq!(evaluate(&input).verdict, Verdict::Fail);
+}
+
+/// The issue's total failure: a closed port. Failed connections are not
+/// served requests: 0 successes per second, no latency (not "p95 0 ms"),
+/// and the error class with an example.
+#[test]
+fn a_closed_port_is_reported_as_a_total_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let u = format!("http://{}/", testkit::dead_addr());
+    let (code, out, err) = run(tmp.path(), &["--url", &u, "--format", "json"]);
+    assert_eq!(code, ExitCode::Fail, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let summary = v["summary"].as_str().unwrap();
+    assert!(summary.starts_with("10 requests in "), "{summary}");
+    assert!(
+        summary.contains(", 0 ok/s, no request succeeded (no latency), errors 100%"),
+        "{summary}"
+    );
+    assert!(!summary.contains(" ms"), "{summary}");
+    let errors = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "request-errors")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        errors.contains("connect-refused: 10, e.g. \"connecting to "),
+        "{errors}"
+    );
+    let metrics = v["metrics"].as_array().unwrap();
+    assert!(!metrics.iter().any(|m| m["name"] == "latency-p95"), "{out}");
+    assert_eq!(
+        metrics.iter().find(|m| m["name"] == "rps").unwrap()["value"],
+        0.0
+    );
+}
+
+/// `--method` and `--body` apply to the --url requests.
+#[test]
+fn method_and_body_flags_shape_the_url_requests() {
+    let (addr, _c) = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let u = format!("http://{addr}/post");
+    let statuses = |args: &[&str]| {
+        let (code, out, err) = run(
+            tmp.path(),
+            &[
+                &["--url", u.as_str(), "--requests", "3", "--format", "json"],
+                args,
+            ]
+            .concat(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        (code, v["details"]["overall"]["statuses"].clone())
+    };
+    let (code, st) = statuses(&["--method", "post", "--body", "hello"]);
+    assert_eq!(
+        (code, st["200"].as_u64()),
+        (ExitCode::Pass, Some(3)),
+        "{st}"
+    );
+    let (code, st) = statuses(&["--method", "POST", "--body", "bye"]);
+    assert_eq!(
+        (code, st["400"].as_u64()),
+        (ExitCode::Fail, Some(3)),
+        "{st}"
+    );
+    let (code, st) = statuses(&[]);
+    assert_eq!(
+        (code, st["405"].as_u64()),
+        (ExitCode::Fail, Some(3)),
+        "{st}"
+    );
+    let (code, _, err) = run(
+        tmp.path(),
+        &["--url", u.as_str(), "--method", "NOT A METHOD"],
+    );
+    assert_eq!(code, ExitCode::Config, "{err}");
+    assert!(
+        err.contains("method") && err.contains("NOT A METHOD"),
+        "{err}"
+    );
+}
+
+#[test]
+fn threshold_help_says_it_takes_k6_expressions() {
+    let (_, out, _) = run(std::path::Path::new("."), &["--help"]);
+    let help = out.split("--threshold").nth(1).unwrap_or_default();
+    assert!(help.contains("k6-style threshold expression"), "{out}");
 }

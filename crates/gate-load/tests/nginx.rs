@@ -301,12 +301,25 @@ async fn errors_are_classified_through_nginx() {
         );
         assert_eq!(r.overall.error_count(), 20, "{what}: one class only");
         assert_eq!(r.overall.ok, 0);
-        match status {
-            Some(code) => {
-                assert_eq!(r.overall.statuses.get(&code).copied(), Some(20));
-                assert_eq!(r.overall.latency.count(), 20, "responses are timed");
-            }
-            None => assert_eq!(r.overall.latency.count(), 0, "no response, no latency"),
+        // Nothing succeeded: no latency of successes; every failure is timed
+        // in the failures' histogram, and its class has an example.
+        assert_eq!(
+            r.overall.latency.count(),
+            0,
+            "{what}: no success, no latency"
+        );
+        assert_eq!(
+            r.overall.failed_latency.count(),
+            20,
+            "{what}: failures are timed"
+        );
+        assert!(
+            r.overall.examples.contains_key(class),
+            "{what}: {:?}",
+            r.overall.examples
+        );
+        if let Some(code) = status {
+            assert_eq!(r.overall.statuses.get(&code).copied(), Some(20));
         }
     }
 

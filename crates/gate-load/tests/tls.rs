@@ -78,3 +78,45 @@ fn https_needs_the_ca_file_or_insecure() {
         "{err}"
     );
 }
+
+/// OpenSSL 3's standard self-signed certificate (`openssl req -x509 …
+/// -addext subjectAltName=…`) is a CA certificate: given as the `ca-file`,
+/// it is trusted as the server's own, as curl trusts it.
+#[test]
+fn openssl_self_signed_certificate_is_trusted_through_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
+        .args(["-keyout", "key.pem", "-out", "cert.pem", "-days", "30"])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .current_dir(d)
+        .output()
+        .expect("openssl must be installed for this test (Debian: openssl)");
+    assert!(out.status.success(), "{out:?}");
+    let port = testkit::free_port();
+    let p = d.display();
+    let body = format!(
+        "  ssl_certificate {p}/cert.pem;\n  ssl_certificate_key {p}/key.pem;\n\
+         server {{ listen 127.0.0.1:{port} ssl; location = /ok {{ default_type text/plain; return 200 \"ok\\n\"; }} }}\n"
+    );
+    let Some(_nginx) = testkit::Nginx::start(&d.join("nginx"), &body, &[port], false) else {
+        return;
+    };
+    for host in ["localhost", "127.0.0.1"] {
+        let url = format!("https://{host}:{port}/ok");
+        let args = [
+            "--url",
+            url.as_str(),
+            "--requests",
+            "10",
+            "--ca-file",
+            "cert.pem",
+        ];
+        let (code, out, err) = run(d, &args);
+        assert_eq!(code, ExitCode::Pass, "{err}\n{out}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(tls_errors(&r), 0, "{out}");
+    }
+}

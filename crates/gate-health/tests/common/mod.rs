@@ -52,6 +52,10 @@ pub fn app() -> Router {
             get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")], "") }),
         )
         .route(
+            "/query",
+            get(|uri: axum::http::Uri| async move { uri.query().unwrap_or_default().to_string() }),
+        )
+        .route(
             "/echo",
             any(|headers: HeaderMap, body: String| async move {
                 let auth = headers
@@ -281,4 +285,68 @@ pub async fn serve_switch() -> (
         let _ = axum::serve(l, app).await;
     });
     (addr, on, h)
+}
+
+/// The standard self-signed certificate exactly as OpenSSL 3 makes it
+/// (`openssl req -x509 … -addext subjectAltName=…`, a CA:TRUE certificate)
+/// for localhost and 127.0.0.1: (cert PEM, key PEM).
+pub fn openssl_self_signed(dir: &std::path::Path) -> (String, String) {
+    let (cert, key) = (dir.join("openssl-cert.pem"), dir.join("openssl-key.pem"));
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-days", "30", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .output()
+        .expect("openssl must be installed for this test (Debian: openssl)");
+    assert!(out.status.success(), "{out:?}");
+    (
+        std::fs::read_to_string(cert).unwrap(),
+        std::fs::read_to_string(key).unwrap(),
+    )
+}
+
+/// A file of `../shared/fixtures` (read-only real data); panics when it is
+/// missing, so that no test passes without its fixture.
+pub fn fixture(rel: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures")
+        .join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
+}
+
+/// A DNS server on UDP 127.0.0.1:0 that answers A queries for `name` with
+/// `ip`, NXDOMAIN for any other name (responses built by hand, RFC 1035).
+pub async fn dns_server(name: &'static str, ip: [u8; 4]) -> SocketAddr {
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = sock.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+            let q = &buf[..n];
+            // The question's name, as labels.
+            let mut at = 12;
+            let mut labels = Vec::new();
+            while q[at] != 0 {
+                let l = q[at] as usize;
+                labels.push(String::from_utf8_lossy(&q[at + 1..at + 1 + l]).into_owned());
+                at += 1 + l;
+            }
+            let question_end = at + 5;
+            let known = labels.join(".") == name;
+            let mut r = q[..question_end].to_vec();
+            r[2] = 0x81;
+            r[3] = if known { 0x80 } else { 0x83 };
+            r[6] = 0;
+            r[7] = u8::from(known);
+            if known {
+                r.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+                r.extend_from_slice(&ip);
+            }
+            let _ = sock.send_to(&r, from).await;
+        }
+    });
+    addr
 }

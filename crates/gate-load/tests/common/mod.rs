@@ -81,6 +81,16 @@ pub async fn app() -> (SocketAddr, Arc<Counters>) {
             }),
         )
         .route(
+            "/post",
+            axum::routing::post(|body: String| async move {
+                if body == "hello" {
+                    (StatusCode::OK, "got it")
+                } else {
+                    (StatusCode::BAD_REQUEST, "expected the body `hello`")
+                }
+            }),
+        )
+        .route(
             "/hang",
             get(|State(c): State<Arc<Counters>>| async move {
                 c.hang.fetch_add(1, Ordering::SeqCst);
