@@ -109,6 +109,9 @@ pub enum Failure {
     /// 403 "Resource not accessible by integration" (a read-only token, as
     /// in pull requests from forks).
     NotAccessible,
+    /// Any status with this `message` in GitHub's error body: an answer that
+    /// echoes what it was sent (a title, a token) back into the error.
+    Message { status: u16, message: String },
 }
 
 /// Which requests a failure applies to.
@@ -367,6 +370,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 
 fn failure_response(failure: &Failure) -> Response {
     let (status, message, headers): (u16, &str, Vec<(&str, String)>) = match failure {
+        Failure::Message { status, message } => (*status, message.as_str(), vec![]),
         Failure::Server(code) => (*code, "Server Error", vec![]),
         Failure::TooManyRequests { retry_after } => (
             429,

@@ -992,3 +992,51 @@ fn local_output_shows_text_as_written() {
     assert!(!r.stdout.contains("BytesMut:\u{200B}:reserve"));
     assert!(parse_output(&r.stdout).is_empty(), "{}", r.stdout);
 }
+
+#[test]
+fn github_api_errors_echoing_hostile_text_and_the_token_start_nothing_and_leak_nothing() {
+    use fake_github::{Failure, Matcher};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let gh = rt.block_on(fake_github::FakeGitHub::start());
+    let token = "ghs_faketokenforthetests0003abcdefghij";
+    gh.require_token(token);
+    // A 422 whose message echoes hostile text and the whole token, long
+    // enough that a cut before scrubbing would keep part of the token.
+    let message = format!(
+        "Validation Failed: {}\n::error title=forged::INJ\r##[add-mask]INJ {token}",
+        "x".repeat(470)
+    );
+    gh.fail_next(
+        Matcher::path("/check-runs"),
+        10,
+        Failure::Message {
+            status: 422,
+            message,
+        },
+    );
+    let dir = workdir("ok\n");
+    let url = gh.url();
+    let vars = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_TOKEN", token),
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_REPOSITORY", "octo/demo"),
+        ("GITHUB_SHA", SHA),
+    ];
+    let (code, c) = run_captured(dir.path(), &["--input", "input.txt"], &vars);
+    assert_eq!(code, ExitCode::Upstream, "{}", c.stderr);
+    assert!(c.stderr.contains("Validation Failed"), "{}", c.stderr);
+    let all = format!("{}\n{}", c.stdout, c.stderr);
+    let extra = gate_core::github::escape::runner_model::unintended(&all, &c.commands);
+    assert!(
+        extra.is_empty(),
+        "commands started by the API's answer: {extra:#?}"
+    );
+    // The token only in the gate's own mask commands.
+    let outside_masks: String = all
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!outside_masks.contains(&token[..8]), "{outside_masks}");
+}
