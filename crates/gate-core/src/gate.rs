@@ -70,6 +70,15 @@ pub trait Gate {
         true
     }
 
+    /// The instance this run records under when `--instance` is not given
+    /// (its record is then `gates/<ID>/<instance>`): a subcommand that
+    /// judges something else than the default run does (gate-sbom's `check`
+    /// and `diff`) keeps its own record instead of replacing the default's.
+    fn default_instance(args: &Self::Args) -> Option<&'static str> {
+        let _ = args;
+        None
+    }
+
     /// Extra publishing after the report is recorded (e.g. a sticky PR
     /// comment). Default: nothing.
     fn publish(

@@ -457,7 +457,7 @@ fn run_parsed<G: Gate>(
     let cfg: G::Config = file.section(G::ID, &overrides)?;
 
     let instance = match common.instance.as_deref().map(str::trim) {
-        None | Some("") => None,
+        None | Some("") => G::default_instance(&cli.gate).map(String::from),
         Some(n) => {
             crate::report::check_instance_name(n).map_err(GateError::Usage)?;
             Some(n.to_string())

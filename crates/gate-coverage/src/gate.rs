@@ -596,15 +596,19 @@ fn collect_sync(ctx: &Context, config: &CoverageConfig) -> gate_core::Result<Col
 
 /// Reads the base commit's recorded report from the ledger (a check run on
 /// GitHub, `.gates/` locally). Never guesses: no record is `Missing`.
+/// `key` is the record of this gate instance (`coverage`, or
+/// `coverage/<instance>` with `--instance`): a baseline comes from the same
+/// instance on the base commit.
 pub async fn lookup_baseline(
     ledger: &gate_core::ledger::Ledger,
+    key: &str,
     candidates: &[String],
 ) -> gate_core::Result<BaselineState> {
     if candidates.is_empty() {
         return Ok(BaselineState::NoBase);
     }
     for c in candidates {
-        if let Some(rec) = ledger.result_for(c, CoverageGate::ID).await? {
+        if let Some(rec) = ledger.result_for(c, key).await? {
             return Ok(match rec.report.metric("line-coverage") {
                 Some(m) if m.value.is_finite() => BaselineState::Found {
                     commit: c.clone(),
@@ -1206,7 +1210,8 @@ impl Gate for CoverageGate {
             baseline_candidates,
         } = collect_sync(ctx, config)?;
         if let Some(c) = baseline_candidates {
-            input.baseline = lookup_baseline(&ctx.ledger, &c).await?;
+            input.baseline =
+                lookup_baseline(&ctx.ledger, &ctx.record_key(CoverageGate::ID), &c).await?;
         }
         Ok(input)
     }

@@ -73,6 +73,60 @@ fn drop_beyond_tolerance_fails_against_the_local_ledger() {
 }
 
 #[test]
+fn an_instance_reads_its_own_baseline() {
+    // Two instances on the base: the default (18/20) and `frontend`
+    // (20/20). The head's `frontend` run compares with `frontend`'s base.
+    let r = repo();
+    record_base(&r);
+    git(r.path(), &["checkout", "-q", "main"]);
+    lcov(&r.path().join("fe.lcov"), &[("src/a.py", &lines(20, 20))]);
+    let fe = run(r.path(), &["--report", "fe.lcov", "--instance", "frontend"]);
+    assert_eq!(fe.code, 0, "{}", fe.stderr);
+    git(r.path(), &["checkout", "-q", "feature"]);
+    head_report(&r);
+    let head = run(
+        r.path(),
+        &[
+            "--report",
+            "head.lcov",
+            "--base",
+            "main",
+            "--format",
+            "json",
+            "--max-drop",
+            "100",
+            "--instance",
+            "frontend",
+        ],
+    );
+    let j = head.json();
+    assert_eq!(
+        metric(&j, "base-line-coverage"),
+        Some(pct(20, 20)),
+        "{}",
+        head.stderr
+    );
+    assert_eq!(j["instance"], "frontend");
+    let default = run(
+        r.path(),
+        &[
+            "--report",
+            "head.lcov",
+            "--base",
+            "main",
+            "--format",
+            "json",
+            "--max-drop",
+            "100",
+        ],
+    );
+    assert_eq!(
+        metric(&default.json(), "base-line-coverage"),
+        Some(pct(18, 20))
+    );
+}
+
+#[test]
 fn without_a_recorded_base_the_check_is_skipped_and_said() {
     let r = repo();
     head_report(&r);

@@ -1458,6 +1458,17 @@ impl Gate for SbomGate {
     type Args = SbomArgs;
     type Input = SbomInput;
 
+    /// `check` and `diff` judge other documents than the generated SBOM:
+    /// each keeps its own record (`gates/sbom/check`, `gates/sbom/diff`),
+    /// so the three never overwrite one another.
+    fn default_instance(args: &SbomArgs) -> Option<&'static str> {
+        match args.command {
+            Some(SbomCommand::Check { .. }) => Some("check"),
+            Some(SbomCommand::Diff { .. }) => Some("diff"),
+            None => None,
+        }
+    }
+
     async fn collect(
         ctx: &Context,
         config: &Self::Config,

@@ -1087,3 +1087,39 @@ fn license_mix_chart_counts_the_components() {
     }
     assert!(x.len() <= 12);
 }
+
+#[test]
+fn generate_check_and_diff_keep_one_record_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.11\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b\"\n",
+    )
+    .unwrap();
+    let sha = "6666666666666666666666666666666666666666";
+    for args in [
+        vec!["--cargo-metadata", "never"],
+        vec!["check", "sbom.cdx.json"],
+        vec!["diff", "sbom.cdx.json", "sbom.cdx.json"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gate-sbom"))
+            .current_dir(tmp.path())
+            .env_remove("GITHUB_ACTIONS")
+            .env("GITHUB_SHA", sha)
+            .args(["--ledger", "local", "--color", "never"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path().join(".gates/results").join(sha))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["sbom.check.json", "sbom.diff.json", "sbom.json"]);
+}
