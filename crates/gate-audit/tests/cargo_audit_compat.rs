@@ -12,10 +12,6 @@ use gate_audit::lockfile::{self, Kind};
 use gate_audit::matcher::{self, Class};
 use gate_audit::{osv, rustsec};
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
 type Set = BTreeSet<(String, String, String, String)>;
 
 fn expected(json: &Path) -> Set {
@@ -42,8 +38,8 @@ fn expected(json: &Path) -> Set {
     out
 }
 
-fn lockfiles() -> Vec<(PathBuf, PathBuf)> {
-    let dir = shared().join("lockfiles");
+fn lockfiles(fx: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let dir = fx.join("lockfiles");
     let mut out = Vec::new();
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
@@ -75,13 +71,11 @@ fn ours(hits: &[matcher::Hit]) -> Set {
 
 #[test]
 fn every_cargo_lock_matches_cargo_audit() {
-    let fx = shared();
-    if !fx.exists() {
-        eprintln!("skipping: {} not found", fx.display());
+    let Some(fx) = testkit::shared_fixtures() else {
         return;
-    }
+    };
     let db = rustsec::Database::open(&fx.join("advisories/rustsec")).unwrap();
-    let cases = lockfiles();
+    let cases = lockfiles(&fx);
     assert!(
         cases.len() >= 9,
         "expected the nine fixture lockfiles, found {}",
@@ -120,12 +114,11 @@ fn every_cargo_lock_matches_cargo_audit() {
 /// independent matcher (OSV events, not Cargo requirements) must agree.
 #[test]
 fn rustsec_osv_export_agrees_with_the_toml_database() {
-    let fx = shared();
-    if !fx.exists() {
+    let Some(fx) = testkit::shared_fixtures() else {
         return;
-    }
+    };
     let osv_db = osv::Database::open(&[fx.join("advisories/rustsec-osv/crates")]).unwrap();
-    for (lock, json) in lockfiles() {
+    for (lock, json) in lockfiles(&fx) {
         let l = lockfile::parse(Kind::Cargo, "Cargo.lock", &std::fs::read(&lock).unwrap()).unwrap();
         let hits = matcher::match_all(std::slice::from_ref(&l), None, Some(&osv_db));
         let got = ours(&hits);
@@ -137,10 +130,9 @@ fn rustsec_osv_export_agrees_with_the_toml_database() {
 /// Both databases at once: aliases group, so nothing is reported twice.
 #[test]
 fn both_databases_group_into_one_finding_each() {
-    let fx = shared();
-    if !fx.exists() {
+    let Some(fx) = testkit::shared_fixtures() else {
         return;
-    }
+    };
     let db = rustsec::Database::open(&fx.join("advisories/rustsec")).unwrap();
     let osv_db = osv::Database::open(&[fx.join("advisories/rustsec-osv/crates")]).unwrap();
     let lock = fx.join("lockfiles/bat-v0.10.0.Cargo.lock");

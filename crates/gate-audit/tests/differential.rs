@@ -7,15 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use gate_audit::lockfile::Ecosystem;
 use gate_audit::{osv, rustsec};
 use semver::{Prerelease, Version};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
 
 /// Versions around `v`: itself, neighbours, pre-releases and build metadata.
 fn around(v: &Version, out: &mut BTreeSet<String>) {
@@ -54,10 +49,9 @@ fn around(v: &Version, out: &mut BTreeSet<String>) {
 
 #[test]
 fn toml_and_osv_engines_agree_around_every_bound() {
-    let fx = fixtures();
-    if !fx.exists() {
+    let Some(fx) = testkit::shared_fixtures() else {
         return;
-    }
+    };
     let db = rustsec::Database::open(&fx.join("advisories/rustsec")).unwrap();
     let odb = osv::Database::open(&[fx.join("advisories/rustsec-osv/crates")]).unwrap();
     let mut compared = 0usize;

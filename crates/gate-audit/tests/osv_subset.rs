@@ -18,11 +18,7 @@ fn fixtures() -> PathBuf {
 /// Whether `../shared/fixtures` is here; a test without it is skipped with
 /// the reason, and fails under CI (`CI` set), where it must be.
 fn have_fixtures() -> bool {
-    let ok = fixtures().exists();
-    if !ok {
-        testkit::skip(&format!("{} not found", fixtures().display()));
-    }
-    ok
+    testkit::shared_fixtures().is_some()
 }
 
 type Key = (String, String, String);
@@ -180,10 +176,9 @@ fn djangoproject_requirements() {
 
 #[test]
 fn other_ecosystem_entries_do_not_match() {
-    let fx = fixtures();
-    if !fx.exists() {
+    let Some(fx) = testkit::shared_fixtures() else {
         return;
-    }
+    };
     // The same word-wrap advisory stored once with ecosystem "GitHub Actions".
     let db = osv::Database::open(&[fx.join("advisories/osv-subset/edge-cases")]).unwrap();
     let bytes = std::fs::read(fx.join("lockfiles/axios-v0.26.0.package-lock.json")).unwrap();

@@ -26,11 +26,7 @@ fn fixtures() -> PathBuf {
 /// Whether `../shared/fixtures` is here; a test without it is skipped with
 /// the reason, and fails under CI (`CI` set), where it must be.
 fn have_fixtures() -> bool {
-    let ok = fixtures().exists();
-    if !ok {
-        testkit::skip(&format!("{} not found", fixtures().display()));
-    }
-    ok
+    testkit::shared_fixtures().is_some()
 }
 
 fn gate(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> (i32, serde_json::Value, String) {

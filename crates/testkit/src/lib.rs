@@ -94,6 +94,26 @@ pub fn skip(why: &str) {
     eprintln!("SKIPPED: {why}");
 }
 
+/// `../shared/fixtures` beside the checkout, when it is there. When it is
+/// not, the test is skipped with the reason ([`skip`]), which fails under CI:
+/// the one way tests reach the shared fixtures, so none passes vacuously.
+///
+/// ```ignore
+/// let Some(fx) = testkit::shared_fixtures() else { return };
+/// ```
+pub fn shared_fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        skip(&format!(
+            "{} not found (../shared beside the checkout)",
+            dir.display()
+        ));
+        None
+    }
+}
+
 /// The pids whose parent is `pid` (from /proc).
 pub fn children(pid: u32) -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
