@@ -256,6 +256,17 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    #[test]
+    fn asn1_times_and_truncated_certificates() {
+        assert_eq!(asn1_time(0x17, "700101000000Z"), Some(0));
+        assert_eq!(asn1_time(0x17, "491231235959Z"), Some(2_524_607_999));
+        assert_eq!(asn1_time(0x18, "20380119031408Z"), Some(2_147_483_648));
+        assert_eq!(asn1_time(0x18, "garbage"), None);
+        assert_eq!(validity(&[]), None);
+        assert_eq!(validity(&[0x30, 0x82, 0xff]), None);
+        assert_eq!(validity(&[0x30, 0x03, 0x02, 0x01, 0x00]), None);
+    }
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 

@@ -15,7 +15,6 @@
 //! All of them are cancelled by dropping their future; `wait` and `watch`
 //! take a [`modes::Clock`] so tests can drive time.
 
-pub mod cert;
 pub mod config;
 pub mod dns;
 pub mod expr;

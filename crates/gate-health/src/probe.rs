@@ -763,7 +763,8 @@ async fn http_attempt(
         let stream = r?;
         let (_, conn) = stream.get_ref();
         if let Some(cert) = conn.peer_certificates().and_then(|c| c.first())
-            && let Some(not_after) = crate::cert::not_after(cert.as_ref())
+            && let Some(not_after) =
+                gate_core::tls::validity(cert.as_ref()).map(|(_, not_after)| not_after)
         {
             let now = chrono::Utc::now().timestamp() as f64;
             let left = not_after as f64 - now;

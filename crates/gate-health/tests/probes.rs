@@ -377,11 +377,17 @@ fn certificate_not_after_matches_rcgen() {
     let date = chrono::NaiveDate::from_ymd_opt(2031, 7, 15).unwrap();
     let (_, _, der) = common::self_signed(date);
     let ts = date.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
-    assert_eq!(gate_health::cert::not_after(&der), Some(ts));
+    assert_eq!(
+        gate_core::tls::validity(&der).map(|(_, not_after)| not_after),
+        Some(ts)
+    );
     let date = chrono::NaiveDate::from_ymd_opt(2055, 1, 2).unwrap(); // GeneralizedTime
     let (_, _, der) = common::self_signed(date);
     let ts = date.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
-    assert_eq!(gate_health::cert::not_after(&der), Some(ts));
+    assert_eq!(
+        gate_core::tls::validity(&der).map(|(_, not_after)| not_after),
+        Some(ts)
+    );
 }
 
 #[tokio::test]
