@@ -263,7 +263,8 @@ pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
     match run_parsed::<G>(&cli, &matches, env, &masker) {
         Ok(code) => code,
         Err(e) => {
-            let msg = masker.redact(&e.to_string());
+            // `out` masks what it prints (diag and the command alike).
+            let msg = e.to_string();
             out::diag(G::ID, "error", &msg);
             if in_actions {
                 out::workflow_command(&escape::command(
@@ -579,9 +580,8 @@ async fn finish<G: Gate>(
             color: false,
             ..opts.clone()
         };
-        let text = ctx
-            .masker
-            .redact(&render::render(*f, &report, G::RULES, &plain));
+        // The report was redacted above: no secret is left to mask here.
+        let text = render::render(*f, &report, G::RULES, &plain);
         let path = if path.is_absolute() {
             path.clone()
         } else {
@@ -599,7 +599,7 @@ async fn finish<G: Gate>(
             sinks::write_outputs(file, &outs)?;
         }
         if let Some(file) = &ctx.github.summary_file {
-            let md = ctx.masker.redact(&render::markdown::render(&report));
+            let md = render::markdown::render(&report);
             sinks::append_summary(file, &md)?;
         }
     }
@@ -655,7 +655,7 @@ async fn finish<G: Gate>(
         // A failed verdict is the more important news.
         Some(e) if verdict_code == ExitCode::Pass => Err(e),
         Some(e) => {
-            out::diag(G::ID, "error", &ctx.masker.redact(&e.to_string()));
+            out::diag(G::ID, "error", &e.to_string());
             Ok(verdict_code)
         }
         None => Ok(verdict_code),

@@ -178,19 +178,9 @@ impl Ledger {
     }
 
     /// Stores a gate's report for `commit` (a check run `gates/<gate>` on
-    /// GitHub, created or updated in place; a file locally). Secrets are
-    /// masked in every string of it first.
+    /// GitHub, created or updated in place; a file locally). The report is
+    /// the one `run` already redacted and capped, once for every output.
     pub async fn record_result(&self, commit: &str, report: &Report) -> Result<RecordOutcome> {
-        let masker = self.masker();
-        let masked;
-        let report = if masker.is_empty() {
-            report
-        } else {
-            let mut r = report.clone();
-            r.redact(masker);
-            masked = r;
-            &masked
-        };
         match self {
             Ledger::Local(l) => l.record_result(commit, report),
             Ledger::GitHub(g) => g.record_result(commit, report).await,
