@@ -308,10 +308,116 @@ pub struct SarifRule {
     pub help_uri: Option<String>,
 }
 
+/// What [`Finding::new`] takes as its rule: a variant of a gate's rule enum
+/// (declared with [`rules!`](crate::rules)), so a gate cannot emit an id it
+/// did not declare. (`&str` is accepted while the gates move to enums.)
+pub trait IntoRuleId {
+    fn into_rule_id(self) -> String;
+}
+
+impl<R: Rules> IntoRuleId for R {
+    fn into_rule_id(self) -> String {
+        self.rule().id.to_owned()
+    }
+}
+
+impl IntoRuleId for &str {
+    fn into_rule_id(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl IntoRuleId for String {
+    fn into_rule_id(self) -> String {
+        self
+    }
+}
+
+/// A gate's rules: an enum whose variants are its rules, each with a stable
+/// kebab-case id. Implemented by [`rules!`](crate::rules), which also makes
+/// `ALL`, the table SARIF and the docs are generated from.
+pub trait Rules: Copy + Eq + fmt::Debug + 'static {
+    /// Every rule, in declaration order.
+    const ALL: &'static [Rule];
+
+    /// This variant's rule.
+    fn rule(self) -> &'static Rule;
+
+    /// This variant's id.
+    fn id(self) -> &'static str {
+        self.rule().id
+    }
+
+    /// The rule with this id, if declared.
+    fn find(id: &str) -> Option<&'static Rule> {
+        Self::ALL.iter().find(|r| r.id == id)
+    }
+}
+
+/// Declares a gate's rules as an enum (see [`Rules`]):
+///
+/// ```
+/// gate_core::rules! {
+///     /// Rules of gate-example.
+///     pub enum ExampleRule {
+///         /// Line coverage under the minimum.
+///         BelowMinimum {
+///             id: "below-minimum",
+///             summary: "Coverage is below the minimum",
+///             help: "Add tests or lower the minimum.",
+///             severity: Error,
+///         },
+///     }
+/// }
+/// use gate_core::report::Rules;
+/// assert_eq!(ExampleRule::BelowMinimum.id(), "below-minimum");
+/// assert_eq!(ExampleRule::ALL.len(), 1);
+/// ```
+#[macro_export]
+macro_rules! rules {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident {
+                    id: $id:literal,
+                    summary: $summary:expr,
+                    help: $help:expr,
+                    severity: $severity:ident $(,)?
+                }
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $crate::report::Rules for $name {
+            const ALL: &'static [$crate::report::Rule] = &[
+                $(
+                    $crate::report::Rule {
+                        id: $id,
+                        summary: $summary,
+                        help: $help,
+                        default_severity: $crate::report::Severity::$severity,
+                    },
+                )*
+            ];
+
+            fn rule(self) -> &'static $crate::report::Rule {
+                &<Self as $crate::report::Rules>::ALL[self as usize]
+            }
+        }
+    };
+}
+
 impl Finding {
-    pub fn new(rule: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(rule: impl IntoRuleId, severity: Severity, message: impl Into<String>) -> Self {
         Finding {
-            rule: rule.into(),
+            rule: rule.into_rule_id(),
             severity,
             message: capped(message.into()),
             location: None,

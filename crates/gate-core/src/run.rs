@@ -534,6 +534,23 @@ fn run_parsed<G: Gate>(
     ))
 }
 
+/// Every finding's rule is one the gate declared (or the runner's own
+/// `nothing-checked`): an undeclared id is a bug in the gate, never shipped
+/// as a result.
+pub fn check_rule_ids(report: &Report, gate: &str, rules: &[crate::report::Rule]) -> Result<()> {
+    for f in &report.findings {
+        let declared = f.rule == crate::report::NOTHING_CHECKED.id
+            || rules.iter().any(|r| r.id == f.rule);
+        if !declared {
+            return Err(GateError::Internal(format!(
+                "gate-{gate} emitted the finding rule `{}`, which it does not declare",
+                f.rule
+            )));
+        }
+    }
+    Ok(())
+}
+
 async fn finish<G: Gate>(
     ctx: &Context,
     cfg: &G::Config,
@@ -547,7 +564,10 @@ async fn finish<G: Gate>(
     let mut report = G::evaluate(&input, cfg);
     report.commit = ctx.commit.clone();
     report.instance = ctx.instance.clone();
-    let mut report = report.refuse_if_nothing_checked();
+    // The runner finishes the report itself (sorted findings, the verdict
+    // from metrics and findings): a gate cannot forget to.
+    let mut report = report.refuse_if_nothing_checked().finish();
+    check_rule_ids(&report, G::ID, G::RULES)?;
     // One place for every output, file, check run and publication: secrets
     // masked in every string, then every string capped (a cut must not
     // leave part of a secret).
