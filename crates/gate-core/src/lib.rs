@@ -17,10 +17,12 @@ pub mod ledger;
 pub mod lockfile;
 pub mod out;
 pub mod outfile;
+pub mod procfs;
 pub mod render;
 pub mod report;
 pub mod run;
 pub mod secret;
+pub mod text;
 pub mod tls;
 pub mod units;
 
