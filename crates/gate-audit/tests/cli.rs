@@ -885,7 +885,7 @@ fn sarif_has_one_rule_per_advisory_with_security_severity() {
 }
 
 /// Discovery on this repository itself: the lockfiles under
-/// `crates/gate-core/tests/data/` (a Go module among them, with no Go data
+/// `crates/gates-lockfile/tests/data/` (a Go module among them, with no Go data
 /// configured) are test data, not the project's: they are skipped, and the
 /// run audits the project's own Cargo.lock files instead of stopping with
 /// "omega/go.mod: no advisory data for Go packages".
@@ -927,9 +927,12 @@ fn discovery_skips_test_data_on_this_repository() {
     let skipped = r["details"]["skipped_lockfiles"].as_array().unwrap();
     let omega = skipped
         .iter()
-        .find(|s| s["path"] == "crates/gate-core/tests/data/lockfiles/omega/go.mod")
+        .find(|s| s["path"] == "crates/gates-lockfile/tests/data/lockfiles/omega/go.mod")
         .unwrap_or_else(|| panic!("{skipped:?}"));
-    assert_eq!(omega["why"], "test data (`crates/gate-core/tests/data/`)");
+    assert_eq!(
+        omega["why"],
+        "test data (`crates/gates-lockfile/tests/data/`)"
+    );
 }
 
 /// `.gitignore`, test-data folders and `exclude` globs (flag and key) keep a

@@ -1,5 +1,5 @@
 //! Go, RubyGems and Packagist matching, and the Python lockfiles, on real
-//! data: real lockfiles (crates/gate-core/tests/data/lockfiles, SOURCES
+//! data: real lockfiles (crates/gates-lockfile/tests/data/lockfiles, SOURCES
 //! there) against real GitHub-reviewed advisories
 //! (tests/data/osv-ecosystems, SOURCES there), plus the ordering at each
 //! advisory's own bounds.
@@ -12,7 +12,7 @@ use gate_audit::lockfile::{self, Ecosystem};
 use gate_audit::{matcher, osv};
 
 fn lockfiles() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../gate-core/tests/data/lockfiles")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../gates-lockfile/tests/data/lockfiles")
 }
 
 fn advisories() -> PathBuf {

@@ -22,10 +22,10 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
-use crate::github::escape;
+use crate::escape;
 
 /// What a test captured: stdout, stderr, and the workflow commands the gate
-/// meant to print (each line given to [`workflow_command`] or [`add_mask`]).
+/// meant to print (each line given to [`workflow_command`] or [`announce_masks`]).
 #[derive(Debug, Default, Clone)]
 pub struct Captured {
     pub stdout: String,
@@ -82,6 +82,21 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, String, String) {
 }
 
 fn write(text: &str, to_stdout: bool, command: bool) {
+    announce_masks();
+    write_raw(text, to_stdout, command);
+}
+
+/// Prints `::add-mask::` for every secret learned since the last print
+/// (see `secret::take_announcements`), before anything else is printed.
+/// `run` also calls it as the run ends, so a secret learned last is masked
+/// in the steps that follow.
+pub fn announce_masks() {
+    for value in crate::secret::take_announcements() {
+        write_raw(&format!("{}\n", escape::add_mask(&value)), true, true);
+    }
+}
+
+fn write_raw(text: &str, to_stdout: bool, command: bool) {
     if captured(text, to_stdout, command) {
         return;
     }
@@ -120,11 +135,6 @@ pub fn workflow_command(line: &str) {
     // One line only, whatever the caller built.
     let line = line.replace(['\r', '\n'], " ");
     write(&format!("{line}\n"), true, true);
-}
-
-/// `::add-mask::value`: the one line that carries a secret, on purpose.
-pub(crate) fn add_mask(value: &str) {
-    write(&format!("{}\n", escape::add_mask(value)), true, true);
 }
 
 /// A diagnostic for people on stderr: `gate-x: warning: ...`. Untrusted text

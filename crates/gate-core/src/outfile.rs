@@ -15,42 +15,11 @@
 //! | a directory (`/`) | refused, exit 4 |
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{GateError, Result};
 
-/// The first symbolic link among `path` and its ancestors below `base`
-/// (`base` itself may be a link: it is where the user pointed), when `path`
-/// is under `base`. Lexical: `path` and `base` are absolute.
-pub fn symlink_within(base: &Path, path: &Path) -> Option<PathBuf> {
-    if !path.starts_with(base) {
-        return None;
-    }
-    let mut p = Some(path);
-    while let Some(cur) = p {
-        if cur == base {
-            break;
-        }
-        if std::fs::symlink_metadata(cur).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Some(cur.to_path_buf());
-        }
-        p = cur.parent();
-    }
-    None
-}
-
-/// Refuses `path` when it, or a folder on the way to it from `base`, is a
-/// symbolic link (see the module docs).
-pub fn refuse_symlinks(base: &Path, path: &Path) -> Result<()> {
-    match symlink_within(base, path) {
-        None => Ok(()),
-        Some(link) => Err(GateError::Input(format!(
-            "{} is a symbolic link inside the repository; gates does not write through links there \
-             (the repository's content is not trusted): remove the link, or write outside the repository",
-            link.display()
-        ))),
-    }
-}
+pub use crate::fs::{refuse_symlinks, symlink_within};
 
 /// Writes a rendered output to `path` (absolute), with `repo_root` the
 /// boundary of the symlink policy.
@@ -68,7 +37,7 @@ pub fn write(path: &Path, bytes: &[u8], repo_root: &Path) -> Result<()> {
             if path.parent().is_none() || path.file_name().is_none() {
                 return Err(is_dir(path));
             }
-            return crate::ledger::local::atomic_write_mode(path, bytes, Some(0o644));
+            return crate::fs::atomic_write_mode(path, bytes, Some(0o644));
         }
         Err(e) => return Err(GateError::write(path, e)),
     };
@@ -85,7 +54,7 @@ pub fn write(path: &Path, bytes: &[u8], repo_root: &Path) -> Result<()> {
         return write_through(path, bytes, target.is_file());
     }
     if ft.is_file() {
-        return crate::ledger::local::atomic_write_mode(path, bytes, None);
+        return crate::fs::atomic_write_mode(path, bytes, None);
     }
     // A character device, a FIFO, a socket: never replaced.
     write_through(path, bytes, false)

@@ -226,7 +226,7 @@ fn unknown_revisions_and_mixed_sides_are_clear_errors() {
 #[test]
 fn diff_between_commits_of_a_pipfile_lock() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../gate-core/tests/data/lockfiles/azfunc.Pipfile.lock");
+        .join("../gates-lockfile/tests/data/lockfiles/azfunc.Pipfile.lock");
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     git(d, &["init", "-q", "-b", "main"]);

@@ -1,5 +1,5 @@
 //! Every real lockfile of the other ecosystems (the ones gate-core's
-//! lockfile tests keep under `crates/gate-core/tests/data/lockfiles/`, read
+//! lockfile tests keep under `crates/gates-lockfile/tests/data/lockfiles/`, read
 //! in place): the SBOM is valid against the official 1.5 and 1.6 schemas,
 //! every component is reachable from the root, every purl parses and has the
 //! ecosystem's type, and the packages match the lockfile's own entries.
@@ -16,7 +16,7 @@ use common::*;
 use serde_json::Value;
 
 fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../gate-core/tests/data/lockfiles")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../gates-lockfile/tests/data/lockfiles")
 }
 
 /// The name a fixture stands for: `T.Gemfile.lock` → `Gemfile.lock`.

@@ -13,7 +13,6 @@
 //! runs never interleave read-modify-write cycles (deployment ids, statuses).
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -41,80 +40,7 @@ pub struct LedgerLock {
     _file: File,
 }
 
-/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync dir).
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
-    atomic_write_with(path, bytes, || Ok(()))
-}
-
-/// [`atomic_write`] with the file's mode: an existing file keeps its own;
-/// a new one gets `new_mode` (`None`: the temp file's `0600`).
-pub fn atomic_write_mode(path: &Path, bytes: &[u8], new_mode: Option<u32>) -> Result<()> {
-    #[cfg(unix)]
-    let mode = {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path)
-            .ok()
-            .map(|m| m.permissions().mode() & 0o7777)
-            .or(new_mode)
-    };
-    #[cfg(not(unix))]
-    let mode = new_mode.map(|_| 0);
-    write_atomically(path, bytes, mode, || Ok(()))
-}
-
-/// [`atomic_write`] with a hook run after the data is on disk and before the
-/// rename: tests use it to simulate a crash at the worst moment.
-pub fn atomic_write_with(
-    path: &Path,
-    bytes: &[u8],
-    before_rename: impl FnOnce() -> Result<()>,
-) -> Result<()> {
-    write_atomically(path, bytes, None, before_rename)
-}
-
-fn write_atomically(
-    path: &Path,
-    bytes: &[u8],
-    mode: Option<u32>,
-    before_rename: impl FnOnce() -> Result<()>,
-) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if path.file_name().is_some() => d,
-        _ => {
-            return Err(GateError::Input(format!(
-                "cannot write {}: not a file path",
-                path.display()
-            )));
-        }
-    };
-    std::fs::create_dir_all(dir).map_err(|e| GateError::write(dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| GateError::write(dir, e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| GateError::write(path, e))?;
-    #[cfg(unix)]
-    if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| GateError::write(path, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| GateError::write(path, e))?;
-    before_rename()?;
-    tmp.persist(path)
-        .map_err(|e| GateError::write(path, e.error))?;
-    // Make the rename itself durable.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
+pub use crate::fs::{atomic_write, atomic_write_mode, atomic_write_with};
 
 /// A file-name-safe form of an environment name or gate id.
 fn safe_name(name: &str) -> String {
@@ -230,7 +156,7 @@ impl LocalLedger {
     /// gate read or write outside it.
     fn guard(&self, path: &Path) -> Result<()> {
         let base = self.root.parent().unwrap_or(&self.root);
-        crate::outfile::refuse_symlinks(base, path)
+        crate::fs::refuse_symlinks(base, path)
     }
 
     fn read_json<T: serde::de::DeserializeOwned>(&self, path: &Path) -> Result<Option<T>> {

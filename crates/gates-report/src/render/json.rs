@@ -8,7 +8,7 @@ use crate::report::Report;
 /// `\u0023#[`): every JSON reader gets the same value back, and no line of
 /// the text can start a workflow command where the runner reads it.
 pub fn render(report: &Report) -> String {
-    match serde_json::to_string_pretty(report).map(crate::github::escape::json_safe) {
+    match serde_json::to_string_pretty(report).map(crate::escape::json_safe) {
         Ok(mut s) => {
             s.push('\n');
             s

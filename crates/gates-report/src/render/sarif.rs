@@ -167,8 +167,7 @@ pub fn render(report: &Report, rules: &[Rule]) -> String {
         }],
     });
     // `::` and `##[` as JSON escapes: the same value, and no runner command.
-    let mut s =
-        crate::github::escape::json_safe(serde_json::to_string_pretty(&doc).unwrap_or_default());
+    let mut s = crate::escape::json_safe(serde_json::to_string_pretty(&doc).unwrap_or_default());
     s.push('\n');
     s
 }

@@ -4,7 +4,7 @@
 //! [`Masker`] the moment it learns it (the token, a `${VAR}` header value, a
 //! URL password, `user:password` of basic auth). From then on:
 //!
-//! - every byte [`crate::out`] prints is redacted with every secret any masker
+//! - every byte gate-core's `out` prints is redacted with every secret any masker
 //!   in the process has learned ([`redact_printed`]);
 //! - `run` redacts the whole report (every string) before it is rendered,
 //!   written to a file, recorded in the ledger or published;
@@ -63,6 +63,21 @@ const MIN_PREFIX: usize = 8;
 /// Every secret learned by any masker in this process, as the forms to mask,
 /// longest first. `out` redacts everything it prints with it.
 static PRINTED: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Forms to announce to the runner (`::add-mask::`), learned by announcing
+/// maskers and not printed yet. The one printer (gate-core's `out`) takes
+/// them before it prints anything else, so the runner learns a secret
+/// before any line that could hold it.
+static ANNOUNCE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Takes the forms waiting to be announced with `::add-mask::`, in the
+/// order they were learned.
+pub fn take_announcements() -> Vec<String> {
+    ANNOUNCE
+        .lock()
+        .map(|mut v| std::mem::take(&mut *v))
+        .unwrap_or_default()
+}
 
 /// `text` with every secret learned in this process masked, in every form.
 /// The fast path (no secret learned) does not copy.
@@ -203,7 +218,8 @@ impl fmt::Debug for Masker {
 }
 
 impl Masker {
-    /// `announce`: print `::add-mask::` for each new secret (in Actions).
+    /// `announce`: have `::add-mask::` printed for each new secret (in
+    /// Actions; see [`take_announcements`]).
     pub fn new(announce: bool) -> Self {
         Masker {
             forms: Arc::default(),
@@ -252,7 +268,9 @@ impl Masker {
                 .flat_map(|f| f.lines())
                 .filter(|l| l.trim().len() >= MIN_SECRET)
             {
-                crate::out::add_mask(line);
+                if let Ok(mut pending) = ANNOUNCE.lock() {
+                    pending.push(line.to_owned());
+                }
             }
         }
     }

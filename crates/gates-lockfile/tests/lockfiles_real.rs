@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gate_core::lockfile::{self, Kind, Lockfile};
+use gates_lockfile::{self as lockfile, Kind, Lockfile};
 use serde_json::Value;
 
 fn dir() -> PathBuf {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::github::escape::neutralize;
+use crate::escape::neutralize;
 use crate::report::{Chart, Report, SeriesKind, Severity, Verdict};
 
 /// Tables longer than this are folded in `<details>`.

@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fake_github::{Failure, FakeGitHub, Matcher};
-use gate_core::error::GateError;
-use gate_core::exit::ExitCode;
-use gate_core::github::api::{GitHubClient, Sleeper};
-use gate_core::ledger::github::{GitHubLedger, REPORT_MARKER};
-use gate_core::ledger::{DeploymentState, NewDeployment, NewStatus, RecordOutcome};
-use gate_core::report::{Comparison, Finding, Location, Metric, Report, Severity, Threshold};
-use gate_core::secret::Secret;
+use gates_github::api::{GitHubClient, Sleeper};
+use gates_github::ledger::{GitHubLedger, REPORT_MARKER};
+use gates_report::error::GateError;
+use gates_report::exit::ExitCode;
+use gates_report::records::{DeploymentState, NewDeployment, NewStatus, RecordOutcome};
+use gates_report::report::{Comparison, Finding, Location, Metric, Report, Severity, Threshold};
+use gates_report::secret::Secret;
 use http::Method;
 use serde_json::json;
 
@@ -537,7 +537,7 @@ async fn long_summary_and_text_are_cut_to_githubs_limit() {
         ));
     }
     let r = r.finish();
-    assert!(gate_core::render::markdown::render(&r).chars().count() > 65_535);
+    assert!(gates_report::render::markdown::render(&r).chars().count() > 65_535);
 
     // The fake answers 422 if either field exceeds 65,535 characters.
     let out = h.ledger.record_result(SHA, &r).await.unwrap();
@@ -754,13 +754,13 @@ async fn client_errors_are_not_retried() {
             Method::POST,
             &path,
             Some(&json!({ "name": "gates/x" })),
-            gate_core::github::api::Permission::ChecksWrite,
+            gates_github::api::Permission::ChecksWrite,
         )
         .await
         .unwrap_err();
     assert!(matches!(
         err,
-        gate_core::github::api::ApiError::Status { status: 422, .. }
+        gates_github::api::ApiError::Status { status: 422, .. }
     ));
     assert!(err.message().contains("head_sha"), "{err}");
     assert_eq!(h.gh.requests().len(), 1);

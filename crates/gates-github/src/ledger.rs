@@ -1,5 +1,5 @@
 //! GitHub backend of the ledger: gate results as check runs, deployments as
-//! deployments and deployment statuses, through [`crate::github::api`].
+//! deployments and deployment statuses, through [`crate::api`].
 //!
 //! A gate's result is the check run `gates/<gate>` on the commit. A re-run
 //! patches the newest existing run in place when that run carries no
@@ -17,18 +17,18 @@ use chrono::Utc;
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::context::GithubEnv;
-use crate::error::{GateError, Result};
-use crate::github::api::{
+use crate::api::{
     ApiError, CheckRun, GitHubClient, Permission, RawDeployment, RawDeploymentStatus, decode,
     encode_component,
 };
-use crate::ledger::{
+use crate::env::GithubEnv;
+use gates_report::error::{GateError, Result};
+use gates_report::records::{
     Deployment, DeploymentState, DeploymentStatus, GateRecord, NewDeployment, NewStatus,
     RecordOutcome,
 };
-use crate::report::{Report, Severity, Verdict};
-use crate::secret::Secret;
+use gates_report::report::{Report, Severity, Verdict};
+use gates_report::secret::Secret;
 
 /// Largest `output.summary` and `output.text` GitHub accepts (characters;
 /// gates counts bytes, which is never fewer).
@@ -51,7 +51,7 @@ pub struct GitHubLedger {
     client: GitHubClient,
     /// Link to the run (check runs' `details_url`, statuses' `log_url`).
     run_url: Option<String>,
-    masker: crate::secret::Masker,
+    masker: gates_report::secret::Masker,
 }
 
 impl GitHubLedger {
@@ -74,12 +74,12 @@ impl GitHubLedger {
     }
 
     /// Masks the run's secrets in everything this ledger sends.
-    pub fn with_masker(mut self, masker: crate::secret::Masker) -> Self {
+    pub fn with_masker(mut self, masker: gates_report::secret::Masker) -> Self {
         self.masker = masker;
         self
     }
 
-    pub(crate) fn masker(&self) -> &crate::secret::Masker {
+    pub fn masker(&self) -> &gates_report::secret::Masker {
         &self.masker
     }
 
@@ -396,7 +396,7 @@ impl CheckRunContent {
 
 /// The check run summary: the report rendered as Markdown.
 fn markdown_summary(report: &Report) -> String {
-    crate::render::markdown::render(report)
+    gates_report::render::markdown::render(report)
 }
 
 /// Annotations for the findings that have a location, worst first.
@@ -579,7 +579,7 @@ fn to_status(raw: RawDeploymentStatus) -> Result<DeploymentStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Finding, Location};
+    use gates_report::report::{Finding, Location};
 
     #[test]
     fn embedded_report_round_trips_with_backticks() {

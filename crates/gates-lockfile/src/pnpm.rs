@@ -310,11 +310,11 @@ mod tests {
     fn v5_and_v6_keys_flags_and_importers() {
         for (file, major) in [
             (
-                include_str!("../../tests/data/lockfiles/handwritten/v5.pnpm-lock.yaml"),
+                include_str!("../tests/data/lockfiles/handwritten/v5.pnpm-lock.yaml"),
                 "5.4",
             ),
             (
-                include_str!("../../tests/data/lockfiles/handwritten/v6.pnpm-lock.yaml"),
+                include_str!("../tests/data/lockfiles/handwritten/v6.pnpm-lock.yaml"),
                 "6.0",
             ),
         ] {

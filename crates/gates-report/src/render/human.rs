@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::github::escape::sanitize;
+use crate::escape::sanitize;
 use crate::render::RenderOptions;
 use crate::report::{Report, Severity, Verdict};
 

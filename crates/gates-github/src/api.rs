@@ -30,9 +30,9 @@ use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::context::GithubEnv;
-use crate::error::{GateError, Result};
-use crate::secret::Secret;
+use crate::env::GithubEnv;
+use gates_report::error::{GateError, Result};
+use gates_report::secret::Secret;
 
 /// The permission a request needs, as written in a workflow's `permissions:`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -573,7 +573,7 @@ enum Disposition {
 /// every prefix of it of 8 characters or more (see [`crate::secret`]).
 /// Always scrub *before* cutting a text short.
 fn scrub(text: &str, token: &Secret) -> String {
-    let m = crate::secret::Masker::new(false);
+    let m = gates_report::secret::Masker::new(false);
     m.add(token);
     m.redact(text)
 }

@@ -1,0 +1,15 @@
+//! gates-github: everything that talks to GitHub, and the only crate that
+//! links octocrab.
+//!
+//! - [`env`]: the runner's environment (`GITHUB_*`, the event payload);
+//! - [`api`]: the REST client (retries, rate limits, token scrubbing);
+//! - [`sinks`]: the runner's files (step outputs, job summary);
+//! - [`ledger`]: pipeline state on GitHub (check runs per commit,
+//!   deployments and statuses per environment).
+
+pub mod api;
+pub mod env;
+pub mod ledger;
+pub mod sinks;
+
+pub use env::GithubEnv;
