@@ -1,5 +1,6 @@
 //! Exit codes shared by every gate. Documented in `docs/exit-codes.md`;
-//! `xtask docs-check` keeps the two in step.
+//! `cargo xtask schema` generates the table there from [`ExitCode::ALL`]
+//! (`--check` fails on drift).
 
 /// A process exit code with a documented meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
