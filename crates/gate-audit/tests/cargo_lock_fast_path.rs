@@ -52,7 +52,8 @@ fn both_paths_agree_on_every_real_cargo_lock() {
 
 #[test]
 fn both_paths_agree_on_the_fuzz_corpus_and_its_truncations() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/cargo_lock");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../gates-lockfile/fuzz/corpus/cargo_lock");
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let bytes = std::fs::read(e.unwrap().path()).unwrap();
@@ -178,7 +179,8 @@ fn packages_only_is_the_full_model_without_the_graph() {
         }
     }
     assert!(real >= 9);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/cargo_lock");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../gates-lockfile/fuzz/corpus/cargo_lock");
     for e in std::fs::read_dir(&dir).unwrap() {
         let Ok(text) = String::from_utf8(std::fs::read(e.unwrap().path()).unwrap()) else {
             continue;

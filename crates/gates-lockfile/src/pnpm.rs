@@ -303,7 +303,7 @@ mod tests {
     }
 
     /// Hand-written edge cases (tests/data/lockfiles/handwritten/, also fuzz seeds:
-    /// `crates/gate-audit/fuzz/corpus/pnpm_lock/handwritten-v5.yaml` and
+    /// `crates/gates-lockfile/fuzz/corpus/pnpm_lock/handwritten-v5.yaml` and
     /// `-v6.yaml`): peer suffixes in keys and in dependency values, `dev`
     /// flags, 5.x `specifiers`, 6.x `{specifier, version}`.
     #[test]

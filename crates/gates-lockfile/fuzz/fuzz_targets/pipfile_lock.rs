@@ -4,5 +4,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     // never panics; errors carry a line inside the input
-    let _ = gate_audit::lockfile::parse(gate_audit::lockfile::Kind::Poetry, "fuzz", data);
+    let _ = gates_lockfile::parse(gates_lockfile::Kind::Pipfile, "fuzz", data);
 });

@@ -1,0 +1,153 @@
+//! The lockfile fuzz targets' corpus (fuzz/corpus/<target>/) as a plain test on
+//! stable: every seed, every truncation of it and deterministic byte
+//! mutations go through the same code as the fuzz targets. Nothing may
+//! panic, and an error's line must lie inside the input. `cargo fuzz run
+//! <target>` explores further (fuzz/README.md).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use gates_lockfile::{self as lockfile, Kind};
+
+fn lines(data: &[u8]) -> u64 {
+    data.iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+fn run(target: &str, data: &[u8]) {
+    match target {
+        "cargo_lock" | "package_lock" | "requirements" | "yarn_lock" | "pnpm_lock"
+        | "poetry_lock" | "uv_lock" | "pipfile_lock" | "go_mod" | "gemfile_lock"
+        | "composer_lock" => {
+            let kind = match target {
+                "cargo_lock" => Kind::Cargo,
+                "package_lock" => Kind::Npm,
+                "yarn_lock" => Kind::Yarn,
+                "pnpm_lock" => Kind::Pnpm,
+                "poetry_lock" => Kind::Poetry,
+                "uv_lock" => Kind::Uv,
+                "pipfile_lock" => Kind::Pipfile,
+                "go_mod" => Kind::GoMod,
+                "gemfile_lock" => Kind::Gemfile,
+                "composer_lock" => Kind::Composer,
+                _ => Kind::Requirements,
+            };
+            if let Err(e) = lockfile::parse(kind, "fuzz", data) {
+                if let Some(l) = e.line {
+                    assert!(
+                        l >= 1 && l <= lines(data),
+                        "{target}: line {l} outside the input: {e:?}"
+                    );
+                }
+                assert!(!e.message.is_empty());
+            }
+        }
+        other => panic!("no fuzz target {other}"),
+    }
+}
+
+/// xorshift64*: deterministic mutations, the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+const INTERESTING: &[&[u8]] = &[
+    b"\"",
+    b"=",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"\n",
+    b"\0",
+    b"\xff",
+    b"version = 5",
+    b"0",
+    b"-",
+    b"^",
+    b">= ",
+    b"\"lockfileVersion\": 3",
+    b"==",
+    b"\\",
+    b"\xe2\x82",
+    b"\"introduced\"",
+    b"__metadata:\n  version: 8\n",
+    b"lockfileVersion: '9.0'\n",
+    b"require (\n",
+    b"    a (1.0)\n",
+    b"  version \"",
+    b": {",
+    b"'",
+    b"99999999999999999999",
+];
+
+fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut d = seed.to_vec();
+    for _ in 0..1 + rng.next() % 4 {
+        let pos = if d.is_empty() {
+            0
+        } else {
+            (rng.next() as usize) % d.len()
+        };
+        match rng.next() % 4 {
+            0 if !d.is_empty() => d[pos] = rng.next() as u8,
+            1 => {
+                let ins = INTERESTING[(rng.next() as usize) % INTERESTING.len()];
+                d.splice(pos..pos, ins.iter().copied());
+            }
+            2 if !d.is_empty() => {
+                let end = (pos + 1 + (rng.next() as usize) % 16).min(d.len());
+                d.drain(pos..end);
+            }
+            _ => {
+                let end = (pos + (rng.next() as usize) % 32).min(d.len());
+                let chunk: Vec<u8> = d[pos..end].to_vec();
+                d.splice(pos..pos, chunk);
+            }
+        }
+    }
+    d
+}
+
+#[test]
+fn corpus_truncations_and_mutations_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let mut seeds = 0;
+    for target in [
+        "cargo_lock",
+        "package_lock",
+        "requirements",
+        "yarn_lock",
+        "pnpm_lock",
+        "poetry_lock",
+        "uv_lock",
+        "pipfile_lock",
+        "go_mod",
+        "gemfile_lock",
+        "composer_lock",
+    ] {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ target.len() as u64);
+        for e in std::fs::read_dir(root.join(target)).unwrap() {
+            let data = std::fs::read(e.unwrap().path()).unwrap();
+            seeds += 1;
+            run(target, &data);
+            // every truncation of small seeds; about 2,000 evenly spaced
+            // ones of the larger real lockfiles (keeps the test quick)
+            let step = (data.len() / 2000).max(1);
+            for cut in (0..data.len()).step_by(step) {
+                run(target, &data[..cut]);
+            }
+            for _ in 0..300 {
+                run(target, &mutate(&data, &mut rng));
+            }
+        }
+    }
+    assert!(seeds >= 18, "corpus has {seeds} seeds");
+}
