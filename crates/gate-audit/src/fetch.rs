@@ -53,18 +53,16 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
-/// An HTTP client: rustls with the ring provider and the webpki roots (no
-/// native TLS, no platform verifier), bounded timeouts.
+/// An HTTP client with gate-core's TLS settings (rustls, ring, the Mozilla
+/// roots; no native TLS, no platform verifier), bounded timeouts.
 pub fn client() -> Result<reqwest::Client, GateError> {
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| GateError::Internal(format!("TLS setup: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    client_with(&[])
+}
+
+/// [`client`], also trusting the PEM certificates of `extra_ca` (the
+/// `ca-file`), through `gate_core::tls` as gate-health and gate-load do.
+pub fn client_with(extra_ca: &[Vec<u8>]) -> Result<reqwest::Client, GateError> {
+    let tls = gate_core::tls::client_config(extra_ca, false).map_err(GateError::Internal)?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .user_agent(concat!("gate-audit/", env!("CARGO_PKG_VERSION")))
@@ -407,7 +405,32 @@ pub async fn query_api(
         queries: queries.len(),
         ..ApiData::default()
     };
-    // id → newest `modified` seen
+    let ids = vuln_ids(client, &batch_url, queries, &mut data).await?;
+    let dir = cache.map(|c| c.join("osv-api"));
+    for (id, modified) in ids {
+        let rec = vuln_record(
+            client,
+            base,
+            &batch_url,
+            dir.as_deref(),
+            &id,
+            modified,
+            &mut data,
+        )
+        .await?;
+        data.records.push(rec);
+    }
+    Ok(data)
+}
+
+/// The vulnerabilities `/v1/querybatch` names for `queries`: id → newest
+/// `modified` seen.
+async fn vuln_ids(
+    client: &reqwest::Client,
+    batch_url: &str,
+    queries: &[Query],
+    data: &mut ApiData,
+) -> Result<BTreeMap<String, Option<String>>, GateError> {
     let mut ids: BTreeMap<String, Option<String>> = BTreeMap::new();
     for chunk in queries.chunks(BATCH) {
         // (index in chunk, page token) still to ask
@@ -438,7 +461,7 @@ pub async fn query_api(
                     })
                     .collect(),
             };
-            let resp: BatchResponse = post_json(client, &batch_url, &body).await?;
+            let resp: BatchResponse = post_json(client, batch_url, &body).await?;
             data.requests += 1;
             if resp.results.len() != pending.len() {
                 return Err(upstream(
@@ -466,62 +489,71 @@ pub async fn query_api(
             pending = next;
         }
     }
-    let dir = cache.map(|c| c.join("osv-api"));
+    Ok(ids)
+}
+
+/// One vulnerability's record: from the cache when its `modified` is the
+/// one the batch named, else `GET /v1/vulns/{id}` (then cached).
+async fn vuln_record(
+    client: &reqwest::Client,
+    base: &str,
+    batch_url: &str,
+    dir: Option<&Path>,
+    id: &str,
+    modified: Option<String>,
+    data: &mut ApiData,
+) -> Result<Record, GateError> {
     let hint = "check the network and `osv-api-url`";
-    for (id, modified) in ids {
-        let safe = !id.is_empty()
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-            && !id.starts_with('.');
-        if !safe {
-            return Err(upstream(
-                &format!("POST {batch_url}"),
-                format!("invalid vulnerability id {id:?}"),
-                "is osv-api-url an OSV API?",
-            ));
-        }
-        let file = dir.as_ref().map(|d| d.join(format!("{id}.json")));
-        if let Some(f) = &file
-            && let Ok(bytes) = std::fs::read(f)
-            && let Ok(Some(rec)) = osv::parse_record(f, &bytes)
-            && modified.is_some()
-            && rec.modified == modified
-        {
-            data.cached += 1;
-            data.records.push(rec);
-            continue;
-        }
-        let url = format!("{base}/v1/vulns/{id}");
-        let resp = client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| upstream(&format!("GET {url}"), chain(&e), hint))?;
-        data.requests += 1;
-        let status = resp.status();
-        let bytes = resp
+    let safe = !id.is_empty()
+        && id
             .bytes()
-            .await
-            .map_err(|e| upstream(&format!("GET {url}"), chain(&e), hint))?;
-        if !status.is_success() {
-            return Err(upstream(
-                &format!("GET {url}"),
-                format!("HTTP {status}"),
-                hint,
-            ));
-        }
-        let shown = PathBuf::from(&url);
-        let rec = osv::parse_record(&shown, &bytes)
-            .map_err(|e| upstream(&format!("GET {url}"), e.message, hint))?
-            .ok_or_else(|| upstream(&format!("GET {url}"), "not an OSV record", hint))?;
-        if let Some(f) = &file {
-            // A cache that cannot be written costs requests, not correctness.
-            let _ = atomic_write(f, &bytes);
-        }
-        data.records.push(rec);
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !id.starts_with('.');
+    if !safe {
+        return Err(upstream(
+            &format!("POST {batch_url}"),
+            format!("invalid vulnerability id {id:?}"),
+            "is osv-api-url an OSV API?",
+        ));
     }
-    Ok(data)
+    let file = dir.map(|d| d.join(format!("{id}.json")));
+    if let Some(f) = &file
+        && let Ok(bytes) = std::fs::read(f)
+        && let Ok(Some(rec)) = osv::parse_record(f, &bytes)
+        && modified.is_some()
+        && rec.modified == modified
+    {
+        data.cached += 1;
+        return Ok(rec);
+    }
+    let url = format!("{base}/v1/vulns/{id}");
+    let resp = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| upstream(&format!("GET {url}"), chain(&e), hint))?;
+    data.requests += 1;
+    let status = resp.status();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| upstream(&format!("GET {url}"), chain(&e), hint))?;
+    if !status.is_success() {
+        return Err(upstream(
+            &format!("GET {url}"),
+            format!("HTTP {status}"),
+            hint,
+        ));
+    }
+    let shown = PathBuf::from(&url);
+    let rec = osv::parse_record(&shown, &bytes)
+        .map_err(|e| upstream(&format!("GET {url}"), e.message, hint))?
+        .ok_or_else(|| upstream(&format!("GET {url}"), "not an OSV record", hint))?;
+    if let Some(f) = &file {
+        // A cache that cannot be written costs requests, not correctness.
+        let _ = atomic_write(f, &bytes);
+    }
+    Ok(rec)
 }
 
 /// Distinct queries for the packages of `locks` in the given ecosystems.

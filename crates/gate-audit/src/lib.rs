@@ -17,8 +17,15 @@
 //!   `osv-scanner.toml`) and the database age check;
 //! - [`yanked`] reads the crates.io index (Cargo's local cache first);
 //! - [`fetch`] downloads data only when asked (`fetch`, `osv-api`);
-//! - [`gate`] is the `Gate` glue and the pure `evaluate`.
+//! - the gate itself: [`config`] (the `audit` section and the flags),
+//!   [`rules`] (`AuditRule`), [`discover`] (which lockfiles),
+//!   [`prepare`] (fetched or cached data), [`collect`], the pure
+//!   [`evaluate`] (one function per check), and [`gate`], the `impl Gate`.
 
+pub mod collect;
+pub mod config;
+pub mod discover;
+pub mod evaluate;
 pub mod fetch;
 pub mod gate;
 pub use gate_core::lockfile;
@@ -26,6 +33,8 @@ pub mod matcher;
 pub mod osv;
 pub mod osv_zip;
 pub mod policy;
+pub mod prepare;
+pub mod rules;
 pub mod rustsec;
 pub mod severity;
 pub mod version;

@@ -192,7 +192,11 @@ impl Database {
         for root in roots {
             if crate::osv_zip::is_zip(root) {
                 let before = db.records.len();
-                db.records.extend(crate::osv_zip::read_records(root)?);
+                let records = crate::osv_zip::read_records(root, parse_record)?;
+                db.records.extend(records.into_iter().map(|(name, mut r)| {
+                    r.file = root.join(name);
+                    r
+                }));
                 if db.records.len() == before {
                     return Err(DbError {
                         path: root.clone(),

@@ -1,11 +1,14 @@
 //! OSV `all.zip` archives, as osv.dev publishes one per ecosystem
 //! (`https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip`):
 //! one OSV JSON record per entry, read in place (never extracted).
+//!
+//! This module knows zip archives, not OSV records: [`read_records`] takes
+//! the record parser (`osv::parse_record`), so `osv` uses this module and
+//! never the other way round.
 
 use std::io::Read;
 use std::path::Path;
 
-use crate::osv::{Record, parse_record};
 use crate::rustsec::DbError;
 
 /// Largest entry read (an OSV record is a few KiB; this bounds a zip bomb).
@@ -37,11 +40,15 @@ fn err(path: &Path, message: String) -> DbError {
     }
 }
 
-/// Reads every `*.json` entry of the archive at `path` as an OSV record
-/// (entries that are not OSV records at all are skipped, as in a
-/// directory). A bad archive or a corrupted entry is an error naming the
-/// archive and the entry.
-pub fn read_records(path: &Path) -> Result<Vec<Record>, DbError> {
+/// Reads every `*.json` entry of the archive at `path` with `parse` (given
+/// the entry's name as its path), returning each record with its entry's
+/// name (entries `parse` says are not records at all, `Ok(None)`, are
+/// skipped, as in a directory). A bad archive or a corrupted entry is an
+/// error naming the archive and the entry.
+pub fn read_records<T>(
+    path: &Path,
+    mut parse: impl FnMut(&Path, &[u8]) -> Result<Option<T>, DbError>,
+) -> Result<Vec<(String, T)>, DbError> {
     let file = std::fs::File::open(path)
         .map_err(|e| err(path, format!("cannot read the OSV archive: {e}")))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
@@ -85,11 +92,8 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, DbError> {
                 )
             })?;
         let entry_path = Path::new(&name);
-        match parse_record(entry_path, &buf) {
-            Ok(Some(mut r)) => {
-                r.file = path.join(&name);
-                out.push(r);
-            }
+        match parse(entry_path, &buf) {
+            Ok(Some(r)) => out.push((name, r)),
             Ok(None) => {}
             Err(e) => {
                 return Err(err(

@@ -148,6 +148,7 @@ fn gate(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)]
 fn cli_reads_a_zip_and_refuses_bad_ones_with_exit_4() {
     if !have_fixtures() {
         return;
