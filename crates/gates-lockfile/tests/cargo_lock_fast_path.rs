@@ -1,4 +1,4 @@
-//! gate-core's Cargo.lock parser scans the lockfile line by line and falls
+//! The Cargo.lock parser scans the lockfile line by line and falls
 //! back to a full TOML parse for anything it does not recognise. Both paths
 //! must give the same model (every field, every line number) and the same
 //! errors: on every real Cargo.lock in ../shared/fixtures/lockfiles, on the
@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gate_audit::lockfile::cargo;
+use gates_lockfile::cargo;
 
 fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
@@ -17,9 +17,7 @@ fn shared() -> PathBuf {
 
 /// Both parsers' results, as comparable text.
 fn both(text: &str) -> (String, String) {
-    let show = |r: Result<gate_audit::lockfile::Lockfile, gate_audit::lockfile::ParseError>| {
-        format!("{r:?}")
-    };
+    let show = |r: Result<gates_lockfile::Lockfile, gates_lockfile::ParseError>| format!("{r:?}");
     (
         show(cargo::parse("Cargo.lock", text)),
         show(cargo::parse_toml("Cargo.lock", text)),
@@ -52,8 +50,7 @@ fn both_paths_agree_on_every_real_cargo_lock() {
 
 #[test]
 fn both_paths_agree_on_the_fuzz_corpus_and_its_truncations() {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../gates-lockfile/fuzz/corpus/cargo_lock");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/cargo_lock");
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let bytes = std::fs::read(e.unwrap().path()).unwrap();
@@ -142,7 +139,7 @@ fn both_paths_agree_on_hand_written_variants() {
 /// every real Cargo.lock and on every truncation of the fuzz corpus.
 #[test]
 fn packages_only_is_the_full_model_without_the_graph() {
-    use gate_audit::lockfile::{Detail, Lockfile, ParseError};
+    use gates_lockfile::{Detail, Lockfile, ParseError};
     let stripped = |r: Result<Lockfile, ParseError>| {
         format!(
             "{:?}",
@@ -179,8 +176,7 @@ fn packages_only_is_the_full_model_without_the_graph() {
         }
     }
     assert!(real >= 9);
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../gates-lockfile/fuzz/corpus/cargo_lock");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/cargo_lock");
     for e in std::fs::read_dir(&dir).unwrap() {
         let Ok(text) = String::from_utf8(std::fs::read(e.unwrap().path()).unwrap()) else {
             continue;
