@@ -211,9 +211,7 @@ pub fn cache_dir(config: &AuditConfig, root: &Path) -> Option<PathBuf> {
 }
 
 fn git(root: &Path, args: &[&str]) -> Option<Vec<u8>> {
-    let o = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
+    let o = gate_core::git::command(root)
         .args(args)
         .stderr(std::process::Stdio::null())
         .output()

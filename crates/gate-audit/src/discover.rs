@@ -73,9 +73,7 @@ fn git_ignored(root: &Path, paths: &[PathBuf]) -> BTreeSet<String> {
     if paths.is_empty() {
         return BTreeSet::new();
     }
-    let child = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
+    let child = gate_core::git::command(root)
         .args(["check-ignore", "--stdin", "-z"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

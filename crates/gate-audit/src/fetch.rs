@@ -75,21 +75,10 @@ pub fn client_with(extra_ca: &[Vec<u8>]) -> Result<reqwest::Client, GateError> {
 // ---------------------------------------------------------------- RustSec
 
 fn git(args: &[&str], dir: Option<&Path>) -> Result<String, String> {
-    let mut c = std::process::Command::new("git");
-    if let Some(d) = dir {
-        c.arg("-C").arg(d);
-    }
-    let o = c
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if o.status.success() {
-        Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
-    } else {
-        Err(String::from_utf8_lossy(&o.stderr).trim().to_string())
-    }
+    gate_core::git::run(dir.unwrap_or(Path::new(".")), args).map_err(|e| match e {
+        gate_core::git::GitError::Failed { stderr, .. } => stderr,
+        other => other.to_string(),
+    })
 }
 
 /// The fetched RustSec checkout in use, if any (offline).

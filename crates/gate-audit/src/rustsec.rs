@@ -609,9 +609,7 @@ impl CommitDate {
             return CommitDate(None);
         }
         CommitDate(
-            std::process::Command::new("git")
-                .arg("-C")
-                .arg(dir)
+            gate_core::git::command(dir)
                 .args(["log", "-1", "--format=%cs"])
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::piped())
@@ -633,9 +631,7 @@ pub fn git_commit_date(dir: &Path) -> Option<String> {
     if !dir.join(".git").exists() {
         return None;
     }
-    let o = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    let o = gate_core::git::command(dir)
         .args(["log", "-1", "--format=%cs"])
         .stderr(std::process::Stdio::null())
         .output()
