@@ -109,8 +109,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In-process: npm.
     let text = std::fs::read_to_string(&npm_lock)?;
     let (t_npm, bytes) = best(20, || {
-        let l = gate_core::lockfile::parse(
-            gate_core::lockfile::Kind::Npm,
+        let l = gate_sbom::lockfiles::parse(
+            gate_sbom::lockfiles::Kind::Npm,
             "package-lock.json",
             text.as_bytes(),
         )
@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(t_val)
     );
     let (t_parse_val, _) = best(20, || {
-        gate_sbom::gate::check_bytes("x", Path::new("x"), &bytes)
+        gate_sbom::doc::check_bytes("x", Path::new("x"), &bytes)
             .unwrap()
             .analysis
             .components
@@ -175,8 +175,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pnpm_lock = data.join("axios-v1.0.0.pnpm-lock.yaml");
     let pnpm_text = std::fs::read(&pnpm_lock)?;
     let (t_pnpm, bytes) = best(20, || {
-        let l = gate_core::lockfile::parse(
-            gate_core::lockfile::Kind::Pnpm,
+        let l = gate_sbom::lockfiles::parse(
+            gate_sbom::lockfiles::Kind::Pnpm,
             "pnpm-lock.yaml",
             &pnpm_text,
         )

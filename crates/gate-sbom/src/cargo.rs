@@ -1,6 +1,6 @@
 //! Cargo: `cargo metadata` (licenses, dependency kinds, workspace members)
 //! when cargo is there, `Cargo.lock` alone otherwise (read by gate-core's
-//! parser, [`gate_core::lockfile::cargo`]). Checksums always come from
+//! parser, [`crate::lockfiles::cargo`]). Checksums always come from
 //! `Cargo.lock` (cargo metadata has none).
 
 use std::collections::{BTreeSet, HashMap};
@@ -59,11 +59,11 @@ pub fn purl(name: &str, version: &str, source: Option<&str>, rel_dir: Option<&st
 
 // ----------------------------------------------------------------- Cargo.lock
 
-/// A parsed Cargo.lock (gate-core's parser, [`gate_core::lockfile::cargo`])
+/// A parsed Cargo.lock (gate-core's parser, [`crate::lockfiles::cargo`])
 /// and its checksums by package.
 #[derive(Debug)]
 pub struct Lock {
-    lock: gate_core::lockfile::Lockfile,
+    lock: crate::lockfiles::Lockfile,
     /// (name, version, source) → sha256 hex.
     checksums: HashMap<(String, String, Option<String>), String>,
 }
@@ -71,7 +71,7 @@ pub struct Lock {
 impl Lock {
     pub fn parse(path: &Path, text: &str) -> Result<Lock> {
         let lock =
-            gate_core::lockfile::cargo::parse(&path.display().to_string(), text).map_err(|e| {
+            crate::lockfiles::cargo::parse(&path.display().to_string(), text).map_err(|e| {
                 Error::malformed(
                     path,
                     e.line,
@@ -175,8 +175,7 @@ pub fn manifest_root(manifest: &Path) -> RootName {
 /// the path packages nothing else depends on.
 pub fn from_lock(lock: &Lock, source: &str, root: &RootName) -> Graph {
     let packages = &lock.lock.packages;
-    let key =
-        |p: &gate_core::lockfile::Package| purl(&p.name, &p.version, p.source.as_deref(), None);
+    let key = |p: &crate::lockfiles::Package| purl(&p.name, &p.version, p.source.as_deref(), None);
     let mut g = Graph {
         ecosystem: "cargo",
         source: source.to_string(),

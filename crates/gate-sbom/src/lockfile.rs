@@ -1,12 +1,12 @@
-//! One adapter from gate-core's lockfile model ([`gate_core::lockfile`]:
+//! One adapter from gate-core's lockfile model ([`crate::lockfiles`]:
 //! yarn, pnpm, poetry, uv, Pipfile, requirements, Go, Gemfile, composer, and
 //! npm/Cargo too) to the SBOM [`Graph`]: purls per ecosystem, hashes as
 //! CycloneDX algorithms, scopes, every resolved edge, and a root.
 
 use std::collections::BTreeSet;
 
+use crate::lockfiles::{Ecosystem, HashEncoding, Lockfile, Scope as LockScope};
 use base64::Engine;
-use gate_core::lockfile::{Ecosystem, HashEncoding, Lockfile, Scope as LockScope};
 use packageurl::PackageUrl;
 
 use crate::graph::{Graph, Package};
@@ -128,7 +128,7 @@ fn npm_split(full_name: &str) -> (Option<&str>, &str) {
 
 /// A lockfile digest as a CycloneDX hash (hex, a CycloneDX algorithm name,
 /// the right length), or `None` (go.sum's `h1:` is not a file digest).
-pub fn hash(h: &gate_core::lockfile::Hash) -> Option<Hash> {
+pub fn hash(h: &crate::lockfiles::Hash) -> Option<Hash> {
     let alg = match h.algorithm.to_ascii_lowercase().as_str() {
         "md5" => "MD5",
         "sha1" => "SHA-1",
@@ -363,11 +363,11 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
         // root is that entry, as npm names it (no `download_url`), with
         // its workspace members as components it depends on.
         let member_id =
-            |m: &gate_core::lockfile::RootPackage| purl(eco, &m.name, m.version.as_deref(), None);
-        let members: Vec<(String, &gate_core::lockfile::RootPackage)> =
+            |m: &crate::lockfiles::RootPackage| purl(eco, &m.name, m.version.as_deref(), None);
+        let members: Vec<(String, &crate::lockfiles::RootPackage)> =
             lock.members.iter().map(|m| (member_id(m), m)).collect();
         // An edge npm resolves through a `link` entry names a member.
-        let target = |d: &gate_core::lockfile::Dependency| -> Option<String> {
+        let target = |d: &crate::lockfiles::Dependency| -> Option<String> {
             d.index.and_then(|j| ids.get(j).cloned()).or_else(|| {
                 members
                     .iter()
@@ -375,7 +375,7 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
                     .map(|(id, _)| id.clone())
             })
         };
-        let mut project = |p: &gate_core::lockfile::RootPackage, kind: &'static str| {
+        let mut project = |p: &crate::lockfiles::RootPackage, kind: &'static str| {
             let mut deps = BTreeSet::new();
             for d in &p.dependencies {
                 match target(d) {
@@ -690,7 +690,7 @@ mod tests {
 
     #[test]
     fn hashes_become_cyclonedx_hex() {
-        use gate_core::lockfile::Hash as L;
+        use crate::lockfiles::Hash as L;
         let sri = L::from_sri(
             "sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==",
         );
@@ -763,8 +763,8 @@ mod tests {
     }
   }
 }"#;
-        let l = gate_core::lockfile::parse(
-            gate_core::lockfile::Kind::Npm,
+        let l = crate::lockfiles::parse(
+            crate::lockfiles::Kind::Npm,
             "package-lock.json",
             text.as_bytes(),
         )

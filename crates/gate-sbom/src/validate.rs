@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use gate_core::report::Rules;
 use serde_json::Value;
 
 use crate::model::hash_hex_len;
+use crate::rules::SbomRule;
 
 const BOM_1_5: &str = include_str!("../schemas/bom-1.5.schema.json");
 const BOM_1_6: &str = include_str!("../schemas/bom-1.6.schema.json");
@@ -73,15 +75,38 @@ pub fn validator(spec: &str) -> Option<&'static Compiled> {
 }
 
 /// One problem found in a document.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
-    /// Rule id.
-    pub rule: &'static str,
+    pub rule: SbomRule,
     /// JSON pointer of the offending value.
     pub pointer: String,
     /// Component it concerns (bom-ref or name), when one.
     pub component: Option<String>,
     pub message: String,
+}
+
+/// Issues sort by rule id, then pointer, component and message.
+impl Ord for Issue {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (
+            self.rule.id(),
+            &self.pointer,
+            &self.component,
+            &self.message,
+        )
+            .cmp(&(
+                other.rule.id(),
+                &other.pointer,
+                &other.component,
+                &other.message,
+            ))
+    }
+}
+
+impl PartialOrd for Issue {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Schema errors (at most `limit`, then a count).
@@ -99,7 +124,7 @@ pub fn schema_issues(doc: &Value, spec: &str, limit: usize) -> Result<Vec<Issue>
         if out.len() < limit {
             let ptr = e.instance_path().to_string();
             out.push(Issue {
-                rule: "schema-invalid",
+                rule: SbomRule::SchemaInvalid,
                 pointer: ptr.clone(),
                 component: component_at(doc, &ptr),
                 message: format!(
@@ -112,7 +137,7 @@ pub fn schema_issues(doc: &Value, spec: &str, limit: usize) -> Result<Vec<Issue>
     }
     if total > out.len() {
         out.push(Issue {
-            rule: "schema-invalid",
+            rule: SbomRule::SchemaInvalid,
             pointer: String::new(),
             component: None,
             message: format!("... and {} more schema errors", total - out.len()),
@@ -264,14 +289,14 @@ pub fn analyse(doc: &Value) -> Analysis {
     };
     match &a.serial_number {
         None => a.issues.push(Issue {
-            rule: "missing-serial-number",
+            rule: SbomRule::MissingSerialNumber,
             pointer: "/serialNumber".into(),
             component: None,
             message: "no serialNumber: attestation tools (actions/attest) and SBOM stores need one; set it to urn:uuid:<uuid>".into(),
         }),
         Some(s) if uuid::Uuid::parse_str(s.strip_prefix("urn:uuid:").unwrap_or("")).is_err() => {
             a.issues.push(Issue {
-                rule: "missing-serial-number",
+                rule: SbomRule::MissingSerialNumber,
                 pointer: "/serialNumber".into(),
                 component: None,
                 message: format!("serialNumber `{s}` is not urn:uuid:<RFC 4122 UUID>"),
@@ -308,7 +333,7 @@ pub fn analyse(doc: &Value) -> Analysis {
     let mut note_ref = |r: &str, ptr: &str, label: String, issues: &mut Vec<Issue>| {
         if let Some(first) = refs.get(r) {
             issues.push(Issue {
-                rule: "duplicate-bom-ref",
+                rule: SbomRule::DuplicateBomRef,
                 pointer: ptr.to_string(),
                 component: Some(label),
                 message: format!("bom-ref `{r}` at {ptr} is also used at {first}; bom-refs must be unique in the document"),
@@ -341,7 +366,7 @@ pub fn analyse(doc: &Value) -> Analysis {
             && let Err(e) = packageurl::PackageUrl::from_str(p)
         {
             a.issues.push(Issue {
-                rule: "invalid-purl",
+                rule: SbomRule::InvalidPurl,
                 pointer: format!("{}/purl", c.pointer),
                 component: Some(c.label()),
                 message: format!("{}: purl `{p}` is invalid: {e}", c.name),
@@ -353,7 +378,7 @@ pub fn analyse(doc: &Value) -> Analysis {
                 if let Some(e) = l.get("expression").and_then(|e| e.as_str()) {
                     if let Err(err) = spdx::Expression::parse(e) {
                         a.issues.push(Issue {
-                            rule: "invalid-license-expression",
+                            rule: SbomRule::InvalidLicenseExpression,
                             pointer: format!("{}/licenses/{i}/expression", c.pointer),
                             component: Some(c.label()),
                             message: format!(
@@ -367,7 +392,7 @@ pub fn analyse(doc: &Value) -> Analysis {
                     && spdx::exception_id(id).is_none()
                 {
                     a.issues.push(Issue {
-                        rule: "invalid-license-expression",
+                        rule: SbomRule::InvalidLicenseExpression,
                         pointer: format!("{}/licenses/{i}/license/id", c.pointer),
                         component: Some(c.label()),
                         message: format!("{}: `{id}` is not an SPDX license id (use license.name for other licenses)", c.name),
@@ -384,7 +409,7 @@ pub fn analyse(doc: &Value) -> Analysis {
                     && (content.len() != n || !content.bytes().all(|b| b.is_ascii_hexdigit()))
                 {
                     a.issues.push(Issue {
-                        rule: "hash-length-mismatch",
+                        rule: SbomRule::HashLengthMismatch,
                         pointer: format!("{}/hashes/{i}", c.pointer),
                         component: Some(c.label()),
                         message: format!(
@@ -406,7 +431,7 @@ pub fn analyse(doc: &Value) -> Analysis {
             let r = d.get("ref").and_then(|r| r.as_str()).unwrap_or("");
             if !refs.contains_key(r) {
                 a.issues.push(Issue {
-                    rule: "dangling-dependency-ref",
+                    rule: SbomRule::DanglingDependencyRef,
                     pointer: format!("/dependencies/{i}/ref"),
                     component: Some(r.to_string()),
                     message: format!("dependencies[{i}].ref `{r}` names no component or service"),
@@ -424,7 +449,7 @@ pub fn analyse(doc: &Value) -> Analysis {
                 a.edges += 1;
                 if !refs.contains_key(t) {
                     a.issues.push(Issue {
-                        rule: "dangling-dependency-ref",
+                        rule: SbomRule::DanglingDependencyRef,
                         pointer: format!("/dependencies/{i}/dependsOn/{j}"),
                         component: Some(r.to_string()),
                         message: format!(
