@@ -357,6 +357,57 @@ pub fn run_metadata(cargo: &str, manifest: &Path) -> Result<Option<String>> {
     }
 }
 
+/// The packages reachable from a workspace member through normal edges
+/// only (scope `required`).
+fn required<'a>(members: &'a [String], nodes: &HashMap<&'a str, &'a Node>) -> BTreeSet<&'a str> {
+    let mut required: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = members.iter().map(String::as_str).collect();
+    while let Some(id) = stack.pop() {
+        if !required.insert(id) {
+            continue;
+        }
+        if let Some(n) = nodes.get(id) {
+            for d in &n.deps {
+                if d.dep_kinds.is_empty() || d.dep_kinds.iter().any(|k| k.kind.is_none()) {
+                    stack.push(d.pkg.as_str());
+                }
+            }
+        }
+    }
+    required
+}
+
+/// The kinds by which each package is reached (for a property).
+fn dependency_kinds(nodes: &[Node]) -> HashMap<&str, BTreeSet<&str>> {
+    let mut kinds: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for n in nodes {
+        for d in &n.deps {
+            for k in &d.dep_kinds {
+                kinds
+                    .entry(d.pkg.as_str())
+                    .or_default()
+                    .insert(k.kind.as_deref().unwrap_or("normal"));
+            }
+        }
+    }
+    kinds
+}
+
+/// A package's repository and homepage as external references.
+fn external_refs(p: &MetaPackage) -> Vec<(&'static str, String)> {
+    let mut external = Vec::new();
+    for (kind, url) in [("vcs", &p.repository), ("website", &p.homepage)] {
+        if let Some(u) = url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty() && !u.contains(char::is_whitespace))
+        {
+            external.push((kind, u.to_string()));
+        }
+    }
+    external
+}
+
 /// Graph from `cargo metadata` JSON plus the lockfile's checksums.
 pub fn from_metadata(
     json: &str,
@@ -382,33 +433,8 @@ pub fn from_metadata(
         meta.packages.iter().map(|p| (p.id.as_str(), p)).collect();
     let nodes: HashMap<&str, &Node> = resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
 
-    // Scope: required when reachable from a member through normal edges only.
-    let mut required: BTreeSet<&str> = BTreeSet::new();
-    let mut stack: Vec<&str> = meta.workspace_members.iter().map(String::as_str).collect();
-    while let Some(id) = stack.pop() {
-        if !required.insert(id) {
-            continue;
-        }
-        if let Some(n) = nodes.get(id) {
-            for d in &n.deps {
-                if d.dep_kinds.is_empty() || d.dep_kinds.iter().any(|k| k.kind.is_none()) {
-                    stack.push(d.pkg.as_str());
-                }
-            }
-        }
-    }
-    // Kinds by which each package is reached (for a property).
-    let mut kinds: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for n in &resolve.nodes {
-        for d in &n.deps {
-            for k in &d.dep_kinds {
-                kinds
-                    .entry(d.pkg.as_str())
-                    .or_default()
-                    .insert(k.kind.as_deref().unwrap_or("normal"));
-            }
-        }
-    }
+    let required = required(&meta.workspace_members, &nodes);
+    let kinds = dependency_kinds(&resolve.nodes);
 
     let mut g = Graph {
         ecosystem: "cargo",
@@ -435,16 +461,7 @@ pub fn from_metadata(
         if members.contains(n.id.as_str()) {
             properties.push(("gates:cargo:workspace-member".to_string(), "true".into()));
         }
-        let mut external = Vec::new();
-        for (kind, url) in [("vcs", &p.repository), ("website", &p.homepage)] {
-            if let Some(u) = url
-                .as_deref()
-                .map(str::trim)
-                .filter(|u| !u.is_empty() && !u.contains(char::is_whitespace))
-            {
-                external.push((kind, u.to_string()));
-            }
-        }
+        let external = external_refs(p);
         g.packages.insert(
             id.clone(),
             Package {
