@@ -139,16 +139,11 @@ pub fn hash(h: &crate::lockfiles::Hash) -> Option<Hash> {
     };
     let content = match h.encoding {
         HashEncoding::Hex => h.value.trim().to_ascii_lowercase(),
-        HashEncoding::Base64 => base64::engine::general_purpose::STANDARD
-            .decode(h.value.trim())
-            .ok()?
-            .iter()
-            .fold(String::with_capacity(128), |mut s, b| {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                s.push(char::from(HEX[usize::from(b >> 4)]));
-                s.push(char::from(HEX[usize::from(b & 15)]));
-                s
-            }),
+        HashEncoding::Base64 => gate_core::text::hex(
+            &base64::engine::general_purpose::STANDARD
+                .decode(h.value.trim())
+                .ok()?,
+        ),
     };
     let ok = crate::model::hash_hex_len(alg) == Some(content.len())
         && content.bytes().all(|b| b.is_ascii_hexdigit());

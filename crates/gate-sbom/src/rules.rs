@@ -137,3 +137,42 @@ gate_core::rules! {
 
 /// Every rule of gate-sbom, in declaration order.
 pub const RULES: &[Rule] = <SbomRule as Rules>::ALL;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rule ids are a contract (reports, SARIF, baselines): never renamed,
+    /// never reordered.
+    #[test]
+    fn ids_are_the_published_ones_in_order() {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "schema-invalid",
+                "schema-unavailable",
+                "missing-serial-number",
+                "duplicate-bom-ref",
+                "dangling-dependency-ref",
+                "invalid-purl",
+                "invalid-license-expression",
+                "hash-length-mismatch",
+                "missing-hash",
+                "missing-license",
+                "missing-purl",
+                "unreachable-component",
+                "generation-fallback",
+                "reachability-unchecked",
+                "no-dependency-graph",
+                "denied-license",
+                "component-added",
+                "component-removed",
+                "version-changed",
+                "license-changed",
+                "generation-note",
+            ]
+        );
+        assert_eq!(SbomRule::DeniedLicense.id(), "denied-license");
+    }
+}
