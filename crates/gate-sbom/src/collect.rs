@@ -18,7 +18,7 @@ use crate::sources::{Source, display_path, graph_for, sources_under};
 /// What `collect` gathers.
 #[derive(Debug, Clone)]
 pub struct SbomInput {
-    /// `generate` or `check`.
+    /// `generate`, `check` or `diff`.
     pub mode: &'static str,
     pub docs: Vec<Doc>,
     pub artifacts: Vec<Artifact>,

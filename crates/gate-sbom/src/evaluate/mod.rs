@@ -1,5 +1,5 @@
-//! The pure judgement: each check a function writing into a [`sink::Sink`],
-//! called in order by [`evaluate_input`].
+//! The pure judgement: each check a function writing into a `Sink` (the
+//! report being built), called in order by [`evaluate_input`].
 
 mod changes;
 mod policy;
