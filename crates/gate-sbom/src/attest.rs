@@ -31,7 +31,7 @@ pub fn digest_file(path: &Path, name: String) -> Result<Artifact> {
         size += n as u64;
         h.update(&buf[..n]);
     }
-    let sha256 = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = gate_core::text::hex(&h.finalize());
     Ok(Artifact { name, sha256, size })
 }
 

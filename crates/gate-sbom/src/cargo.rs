@@ -1,6 +1,6 @@
 //! Cargo: `cargo metadata` (licenses, dependency kinds, workspace members)
 //! when cargo is there, `Cargo.lock` alone otherwise (read by gate-core's
-//! parser, [`gate_core::lockfile::cargo`]). Checksums always come from
+//! parser, [`crate::lockfiles::cargo`]). Checksums always come from
 //! `Cargo.lock` (cargo metadata has none).
 
 use std::collections::{BTreeSet, HashMap};
@@ -59,11 +59,11 @@ pub fn purl(name: &str, version: &str, source: Option<&str>, rel_dir: Option<&st
 
 // ----------------------------------------------------------------- Cargo.lock
 
-/// A parsed Cargo.lock (gate-core's parser, [`gate_core::lockfile::cargo`])
+/// A parsed Cargo.lock (gate-core's parser, [`crate::lockfiles::cargo`])
 /// and its checksums by package.
 #[derive(Debug)]
 pub struct Lock {
-    lock: gate_core::lockfile::Lockfile,
+    lock: crate::lockfiles::Lockfile,
     /// (name, version, source) → sha256 hex.
     checksums: HashMap<(String, String, Option<String>), String>,
 }
@@ -71,7 +71,7 @@ pub struct Lock {
 impl Lock {
     pub fn parse(path: &Path, text: &str) -> Result<Lock> {
         let lock =
-            gate_core::lockfile::cargo::parse(&path.display().to_string(), text).map_err(|e| {
+            crate::lockfiles::cargo::parse(&path.display().to_string(), text).map_err(|e| {
                 Error::malformed(
                     path,
                     e.line,
@@ -175,8 +175,7 @@ pub fn manifest_root(manifest: &Path) -> RootName {
 /// the path packages nothing else depends on.
 pub fn from_lock(lock: &Lock, source: &str, root: &RootName) -> Graph {
     let packages = &lock.lock.packages;
-    let key =
-        |p: &gate_core::lockfile::Package| purl(&p.name, &p.version, p.source.as_deref(), None);
+    let key = |p: &crate::lockfiles::Package| purl(&p.name, &p.version, p.source.as_deref(), None);
     let mut g = Graph {
         ecosystem: "cargo",
         source: source.to_string(),
@@ -358,6 +357,57 @@ pub fn run_metadata(cargo: &str, manifest: &Path) -> Result<Option<String>> {
     }
 }
 
+/// The packages reachable from a workspace member through normal edges
+/// only (scope `required`).
+fn required<'a>(members: &'a [String], nodes: &HashMap<&'a str, &'a Node>) -> BTreeSet<&'a str> {
+    let mut required: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = members.iter().map(String::as_str).collect();
+    while let Some(id) = stack.pop() {
+        if !required.insert(id) {
+            continue;
+        }
+        if let Some(n) = nodes.get(id) {
+            for d in &n.deps {
+                if d.dep_kinds.is_empty() || d.dep_kinds.iter().any(|k| k.kind.is_none()) {
+                    stack.push(d.pkg.as_str());
+                }
+            }
+        }
+    }
+    required
+}
+
+/// The kinds by which each package is reached (for a property).
+fn dependency_kinds(nodes: &[Node]) -> HashMap<&str, BTreeSet<&str>> {
+    let mut kinds: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for n in nodes {
+        for d in &n.deps {
+            for k in &d.dep_kinds {
+                kinds
+                    .entry(d.pkg.as_str())
+                    .or_default()
+                    .insert(k.kind.as_deref().unwrap_or("normal"));
+            }
+        }
+    }
+    kinds
+}
+
+/// A package's repository and homepage as external references.
+fn external_refs(p: &MetaPackage) -> Vec<(&'static str, String)> {
+    let mut external = Vec::new();
+    for (kind, url) in [("vcs", &p.repository), ("website", &p.homepage)] {
+        if let Some(u) = url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty() && !u.contains(char::is_whitespace))
+        {
+            external.push((kind, u.to_string()));
+        }
+    }
+    external
+}
+
 /// Graph from `cargo metadata` JSON plus the lockfile's checksums.
 pub fn from_metadata(
     json: &str,
@@ -383,33 +433,8 @@ pub fn from_metadata(
         meta.packages.iter().map(|p| (p.id.as_str(), p)).collect();
     let nodes: HashMap<&str, &Node> = resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
 
-    // Scope: required when reachable from a member through normal edges only.
-    let mut required: BTreeSet<&str> = BTreeSet::new();
-    let mut stack: Vec<&str> = meta.workspace_members.iter().map(String::as_str).collect();
-    while let Some(id) = stack.pop() {
-        if !required.insert(id) {
-            continue;
-        }
-        if let Some(n) = nodes.get(id) {
-            for d in &n.deps {
-                if d.dep_kinds.is_empty() || d.dep_kinds.iter().any(|k| k.kind.is_none()) {
-                    stack.push(d.pkg.as_str());
-                }
-            }
-        }
-    }
-    // Kinds by which each package is reached (for a property).
-    let mut kinds: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for n in &resolve.nodes {
-        for d in &n.deps {
-            for k in &d.dep_kinds {
-                kinds
-                    .entry(d.pkg.as_str())
-                    .or_default()
-                    .insert(k.kind.as_deref().unwrap_or("normal"));
-            }
-        }
-    }
+    let required = required(&meta.workspace_members, &nodes);
+    let kinds = dependency_kinds(&resolve.nodes);
 
     let mut g = Graph {
         ecosystem: "cargo",
@@ -436,16 +461,7 @@ pub fn from_metadata(
         if members.contains(n.id.as_str()) {
             properties.push(("gates:cargo:workspace-member".to_string(), "true".into()));
         }
-        let mut external = Vec::new();
-        for (kind, url) in [("vcs", &p.repository), ("website", &p.homepage)] {
-            if let Some(u) = url
-                .as_deref()
-                .map(str::trim)
-                .filter(|u| !u.is_empty() && !u.contains(char::is_whitespace))
-            {
-                external.push((kind, u.to_string()));
-            }
-        }
+        let external = external_refs(p);
         g.packages.insert(
             id.clone(),
             Package {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use gate_core::report::{Finding, Severity};
 
+use crate::rules::SbomRule;
 use crate::validate::{Analysis, Comp};
 
 /// One package identity's versions and licenses in a document.
@@ -94,14 +95,18 @@ impl Changes {
         let mut out = Vec::new();
         for (k, v) in &self.added {
             out.push(
-                Finding::new("component-added", Severity::Note, format!("added {k} {v}"))
-                    .with_key(k.clone()),
+                Finding::new(
+                    SbomRule::ComponentAdded,
+                    Severity::Note,
+                    format!("added {k} {v}"),
+                )
+                .with_key(k.clone()),
             );
         }
         for (k, v) in &self.removed {
             out.push(
                 Finding::new(
-                    "component-removed",
+                    SbomRule::ComponentRemoved,
                     Severity::Note,
                     format!("removed {k} {v}"),
                 )
@@ -110,14 +115,18 @@ impl Changes {
         }
         for (k, a, b) in &self.version_changed {
             out.push(
-                Finding::new("version-changed", Severity::Note, format!("{k}: {a} → {b}"))
-                    .with_key(k.clone()),
+                Finding::new(
+                    SbomRule::VersionChanged,
+                    Severity::Note,
+                    format!("{k}: {a} → {b}"),
+                )
+                .with_key(k.clone()),
             );
         }
         for (k, a, b) in &self.license_changed {
             out.push(
                 Finding::new(
-                    "license-changed",
+                    SbomRule::LicenseChanged,
                     Severity::Note,
                     format!("{k}: license {a} → {b}"),
                 )

@@ -1,12 +1,12 @@
-//! One adapter from gate-core's lockfile model ([`gate_core::lockfile`]:
+//! One adapter from gate-core's lockfile model ([`crate::lockfiles`]:
 //! yarn, pnpm, poetry, uv, Pipfile, requirements, Go, Gemfile, composer, and
 //! npm/Cargo too) to the SBOM [`Graph`]: purls per ecosystem, hashes as
 //! CycloneDX algorithms, scopes, every resolved edge, and a root.
 
 use std::collections::BTreeSet;
 
+use crate::lockfiles::{Ecosystem, HashEncoding, Lockfile, Scope as LockScope};
 use base64::Engine;
-use gate_core::lockfile::{Ecosystem, HashEncoding, Lockfile, Scope as LockScope};
 use packageurl::PackageUrl;
 
 use crate::graph::{Graph, Package};
@@ -128,7 +128,7 @@ fn npm_split(full_name: &str) -> (Option<&str>, &str) {
 
 /// A lockfile digest as a CycloneDX hash (hex, a CycloneDX algorithm name,
 /// the right length), or `None` (go.sum's `h1:` is not a file digest).
-pub fn hash(h: &gate_core::lockfile::Hash) -> Option<Hash> {
+pub fn hash(h: &crate::lockfiles::Hash) -> Option<Hash> {
     let alg = match h.algorithm.to_ascii_lowercase().as_str() {
         "md5" => "MD5",
         "sha1" => "SHA-1",
@@ -139,16 +139,11 @@ pub fn hash(h: &gate_core::lockfile::Hash) -> Option<Hash> {
     };
     let content = match h.encoding {
         HashEncoding::Hex => h.value.trim().to_ascii_lowercase(),
-        HashEncoding::Base64 => base64::engine::general_purpose::STANDARD
-            .decode(h.value.trim())
-            .ok()?
-            .iter()
-            .fold(String::with_capacity(128), |mut s, b| {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                s.push(char::from(HEX[usize::from(b >> 4)]));
-                s.push(char::from(HEX[usize::from(b & 15)]));
-                s
-            }),
+        HashEncoding::Base64 => gate_core::text::hex(
+            &base64::engine::general_purpose::STANDARD
+                .decode(h.value.trim())
+                .ok()?,
+        ),
     };
     let ok = crate::model::hash_hex_len(alg) == Some(content.len())
         && content.bytes().all(|b| b.is_ascii_hexdigit());
@@ -236,18 +231,25 @@ pub fn manifest_info(lock_path: &std::path::Path, eco: Ecosystem) -> RootInfo {
 /// to the repository, `dir` its directory (for the root's `download_url`).
 pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Graph {
     let eco = lock.ecosystem;
-    let mut g = Graph {
-        // The purl type is the short name (`cargo`, `npm`, `pypi`, …).
-        ecosystem: eco.purl_type(),
-        source: source.to_string(),
-        method: lock.format.clone(),
-        ..Graph::default()
+    let mut b = Build {
+        lock,
+        eco,
+        ids: lock
+            .packages
+            .iter()
+            .map(|p| purl(eco, &p.name, Some(&p.version), p.source.as_deref()))
+            .collect(),
+        root,
+        g: Graph {
+            // The purl type is the short name (`cargo`, `npm`, `pypi`, …).
+            ecosystem: eco.purl_type(),
+            source: source.to_string(),
+            method: lock.format.clone(),
+            ..Graph::default()
+        },
+        unresolved: BTreeSet::new(),
+        incoming: BTreeSet::new(),
     };
-    let ids: Vec<String> = lock
-        .packages
-        .iter()
-        .map(|p| purl(eco, &p.name, Some(&p.version), p.source.as_deref()))
-        .collect();
 
     // The root: a package of the lockfile when it names exactly one project
     // that is also a package entry, else a component of its own.
@@ -267,9 +269,41 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
             .map(String::from)
     });
 
-    let mut unresolved: BTreeSet<String> = BTreeSet::new();
-    let mut incoming: BTreeSet<usize> = BTreeSet::new();
     for (i, p) in lock.packages.iter().enumerate() {
+        b.package(i, p, Some(i) == root_index);
+    }
+    let direct = b.direct();
+    if let Some(rp) = &lock.root_package {
+        b.npm_root(rp);
+    } else {
+        match root_index {
+            Some(i) => b.package_root(i, direct.as_ref()),
+            None => b.own_root(wanted, direct, dir),
+        }
+    }
+    b.notes(source);
+    b.g
+}
+
+/// A graph being built from a lockfile.
+struct Build<'a> {
+    lock: &'a Lockfile,
+    eco: Ecosystem,
+    /// The purl of each package, by index.
+    ids: Vec<String>,
+    root: &'a RootInfo,
+    g: Graph,
+    /// Required dependencies no package resolves, as noted.
+    unresolved: BTreeSet<String>,
+    /// Packages another package depends on.
+    incoming: BTreeSet<usize>,
+}
+
+impl Build<'_> {
+    /// Adds package `i` (merged with an earlier entry of the same purl).
+    fn package(&mut self, i: usize, p: &crate::lockfiles::Package, is_root: bool) {
+        let (eco, ids, g) = (self.eco, &self.ids, &mut self.g);
+        let (unresolved, incoming) = (&mut self.unresolved, &mut self.incoming);
         let id = ids[i].clone();
         let mut deps = BTreeSet::new();
         for d in &p.dependencies {
@@ -317,7 +351,6 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
             properties.push(("cdx:npm:package:development".into(), "true".into()));
         }
         let s = scope(p.scope());
-        let is_root = Some(i) == root_index;
         let entry = g.packages.entry(id.clone()).or_insert_with(|| Package {
             group,
             name,
@@ -338,36 +371,42 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
         entry.deps.extend(deps);
     }
 
-    // npm's root entry has its own edges (below); `direct` merges its
-    // workspace members' into it.
-    let direct: Option<BTreeSet<String>> = lock
-        .direct
-        .as_ref()
-        .filter(|_| lock.root_package.is_none())
-        .map(|ds| {
-            ds.iter()
-                .filter_map(|d| match d.index.and_then(|j| ids.get(j)) {
-                    Some(t) => Some(t.clone()),
-                    None => {
-                        if d.scope == LockScope::Required {
-                            unresolved.insert(format!("{} (a direct dependency)", d.name));
+    /// The project's direct dependencies, when the lockfile records them
+    /// (npm's root entry has its own edges, see [`Build::npm_root`]):
+    /// `direct` merges its workspace members'.
+    fn direct(&mut self) -> Option<BTreeSet<String>> {
+        let (lock, ids, unresolved) = (self.lock, &self.ids, &mut self.unresolved);
+        lock.direct
+            .as_ref()
+            .filter(|_| lock.root_package.is_none())
+            .map(|ds| {
+                ds.iter()
+                    .filter_map(|d| match d.index.and_then(|j| ids.get(j)) {
+                        Some(t) => Some(t.clone()),
+                        None => {
+                            if d.scope == LockScope::Required {
+                                unresolved.insert(format!("{} (a direct dependency)", d.name));
+                            }
+                            None
                         }
-                        None
-                    }
-                })
-                .collect()
-        });
+                    })
+                    .collect()
+            })
+    }
 
-    if let Some(rp) = &lock.root_package {
+    /// The root when the lockfile records the project itself.
+    fn npm_root(&mut self, rp: &crate::lockfiles::RootPackage) {
+        let (eco, ids, root, lock) = (self.eco, &self.ids, self.root, self.lock);
+        let (g, unresolved) = (&mut self.g, &mut self.unresolved);
         // The lockfile records the project itself (npm `packages[""]`): the
         // root is that entry, as npm names it (no `download_url`), with
         // its workspace members as components it depends on.
         let member_id =
-            |m: &gate_core::lockfile::RootPackage| purl(eco, &m.name, m.version.as_deref(), None);
-        let members: Vec<(String, &gate_core::lockfile::RootPackage)> =
+            |m: &crate::lockfiles::RootPackage| purl(eco, &m.name, m.version.as_deref(), None);
+        let members: Vec<(String, &crate::lockfiles::RootPackage)> =
             lock.members.iter().map(|m| (member_id(m), m)).collect();
         // An edge npm resolves through a `link` entry names a member.
-        let target = |d: &gate_core::lockfile::Dependency| -> Option<String> {
+        let target = |d: &crate::lockfiles::Dependency| -> Option<String> {
             d.index.and_then(|j| ids.get(j).cloned()).or_else(|| {
                 members
                     .iter()
@@ -375,7 +414,7 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
                     .map(|(id, _)| id.clone())
             })
         };
-        let mut project = |p: &gate_core::lockfile::RootPackage, kind: &'static str| {
+        let mut project = |p: &crate::lockfiles::RootPackage, kind: &'static str| {
             let mut deps = BTreeSet::new();
             for d in &p.dependencies {
                 match target(d) {
@@ -432,83 +471,91 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
         r.deps.extend(members.iter().map(|(id, _)| id.clone()));
         g.packages.insert(id.clone(), r);
         g.root = id;
-    } else {
-        match root_index {
-            Some(i) => {
-                g.root = ids[i].clone();
-                if let Some(r) = g.packages.get_mut(&g.root) {
-                    r.scope = None;
-                    if let Some(d) = &direct {
-                        r.deps.extend(d.iter().cloned());
-                    }
-                    if r.license.is_none() {
-                        r.license.clone_from(&root.license);
-                    }
-                }
+    }
+
+    /// The root is package `i` of the lockfile.
+    fn package_root(&mut self, i: usize, direct: Option<&BTreeSet<String>>) {
+        let (ids, root, g) = (&self.ids, self.root, &mut self.g);
+        g.root = ids[i].clone();
+        if let Some(r) = g.packages.get_mut(&g.root) {
+            r.scope = None;
+            if let Some(d) = direct {
+                r.deps.extend(d.iter().cloned());
             }
-            None => {
-                let name = wanted.unwrap_or_else(|| "project".into());
-                let rel = if dir.is_empty() { "." } else { dir };
-                let base = purl(eco, &name, root.version.as_deref(), None);
-                let mut id = match <PackageUrl as std::str::FromStr>::from_str(&base) {
-                    Ok(mut p) => {
-                        let _ = p.add_qualifier("download_url", format!("file://{rel}"));
-                        p.to_string()
-                    }
-                    Err(_) => format!("project:{name}"),
-                };
-                if g.packages.contains_key(&id) {
-                    id.push_str("#project");
-                }
-                let deps = match &direct {
-                    // go.mod lists the main module's whole module graph (Go
-                    // 1.17+): every `require` is the root's, `// indirect` ones
-                    // included, and no module-to-module edge is recorded.
-                    Some(d) if eco == Ecosystem::Go => {
-                        let all: BTreeSet<String> = ids.iter().cloned().collect();
-                        for id in all.difference(d) {
-                            if let Some(p) = g.packages.get_mut(id) {
-                                p.properties
-                                    .push(("gates:go:indirect".into(), "true".into()));
-                            }
-                        }
-                        all
-                    }
-                    Some(d) => d.clone(),
-                    None => inferred_direct(&g, &ids, &incoming),
-                };
-                if direct.is_none() && !deps.is_empty() {
-                    g.notes.push(format!(
-                    "{} does not record the project's direct dependencies: the root depends on the {} packages nothing else in it depends on",
-                    lock.format,
-                    deps.len()
-                ));
-                }
-                g.packages.insert(
-                    id.clone(),
-                    Package {
-                        name,
-                        version: root.version.clone(),
-                        purl: None,
-                        license: root.license.clone(),
-                        description: root.description.clone(),
-                        kind: "application",
-                        deps,
-                        ..Package::default()
-                    },
-                );
-                g.root = id;
+            if r.license.is_none() {
+                r.license.clone_from(&root.license);
             }
         }
     }
-    if !lock.unchecked.is_empty() {
-        let shown: Vec<String> = lock
-            .unchecked
-            .iter()
-            .take(5)
-            .map(|(line, text)| format!("line {line}: {text}"))
-            .collect();
-        g.notes.push(format!(
+
+    /// The root is a component of its own, named `wanted`, in `dir`.
+    fn own_root(&mut self, wanted: Option<String>, direct: Option<BTreeSet<String>>, dir: &str) {
+        let (eco, ids, root, lock) = (self.eco, &self.ids, self.root, self.lock);
+        let (g, incoming) = (&mut self.g, &self.incoming);
+        let name = wanted.unwrap_or_else(|| "project".into());
+        let rel = if dir.is_empty() { "." } else { dir };
+        let base = purl(eco, &name, root.version.as_deref(), None);
+        let mut id = match <PackageUrl as std::str::FromStr>::from_str(&base) {
+            Ok(mut p) => {
+                let _ = p.add_qualifier("download_url", format!("file://{rel}"));
+                p.to_string()
+            }
+            Err(_) => format!("project:{name}"),
+        };
+        if g.packages.contains_key(&id) {
+            id.push_str("#project");
+        }
+        let deps = match &direct {
+            // go.mod lists the main module's whole module graph (Go
+            // 1.17+): every `require` is the root's, `// indirect` ones
+            // included, and no module-to-module edge is recorded.
+            Some(d) if eco == Ecosystem::Go => {
+                let all: BTreeSet<String> = ids.iter().cloned().collect();
+                for id in all.difference(d) {
+                    if let Some(p) = g.packages.get_mut(id) {
+                        p.properties
+                            .push(("gates:go:indirect".into(), "true".into()));
+                    }
+                }
+                all
+            }
+            Some(d) => d.clone(),
+            None => inferred_direct(g, ids, incoming),
+        };
+        if direct.is_none() && !deps.is_empty() {
+            g.notes.push(format!(
+            "{} does not record the project's direct dependencies: the root depends on the {} packages nothing else in it depends on",
+            lock.format,
+            deps.len()
+        ));
+        }
+        g.packages.insert(
+            id.clone(),
+            Package {
+                name,
+                version: root.version.clone(),
+                purl: None,
+                license: root.license.clone(),
+                description: root.description.clone(),
+                kind: "application",
+                deps,
+                ..Package::default()
+            },
+        );
+        g.root = id;
+    }
+
+    /// Notes on what the lockfile holds that the graph does not describe.
+    fn notes(&mut self, source: &str) {
+        let (lock, unresolved, g) = (self.lock, &self.unresolved, &mut self.g);
+        if !lock.unchecked.is_empty() {
+            let shown: Vec<String> = lock
+                .unchecked
+                .iter()
+                .take(5)
+                .map(|(line, text)| format!("line {line}: {text}"))
+                .collect();
+            g.notes.push(format!(
             "{} entries of {source} are not described (not from a registry, or not pinned): {}{}",
             lock.unchecked.len(),
             shown.join("; "),
@@ -518,17 +565,17 @@ pub fn to_graph(lock: &Lockfile, source: &str, dir: &str, root: &RootInfo) -> Gr
                 ""
             }
         ));
+        }
+        if !unresolved.is_empty() {
+            let shown: Vec<&str> = unresolved.iter().take(5).map(String::as_str).collect();
+            g.notes.push(format!(
+                "{} dependencies not in {source}: {}{}",
+                unresolved.len(),
+                shown.join(", "),
+                if unresolved.len() > 5 { ", ..." } else { "" }
+            ));
+        }
     }
-    if !unresolved.is_empty() {
-        let shown: Vec<&str> = unresolved.iter().take(5).map(String::as_str).collect();
-        g.notes.push(format!(
-            "{} dependencies not in {source}: {}{}",
-            unresolved.len(),
-            shown.join(", "),
-            if unresolved.len() > 5 { ", ..." } else { "" }
-        ));
-    }
-    g
 }
 
 /// Without recorded direct dependencies: the packages nothing depends on,
@@ -563,6 +610,7 @@ fn inferred_direct(g: &Graph, ids: &[String], incoming: &BTreeSet<usize>) -> BTr
 }
 
 #[cfg(test)]
+#[allow(clippy::too_many_lines)]
 mod tests {
     use super::*;
 
@@ -690,7 +738,7 @@ mod tests {
 
     #[test]
     fn hashes_become_cyclonedx_hex() {
-        use gate_core::lockfile::Hash as L;
+        use crate::lockfiles::Hash as L;
         let sri = L::from_sri(
             "sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==",
         );
@@ -763,8 +811,8 @@ mod tests {
     }
   }
 }"#;
-        let l = gate_core::lockfile::parse(
-            gate_core::lockfile::Kind::Npm,
+        let l = crate::lockfiles::parse(
+            crate::lockfiles::Kind::Npm,
             "package-lock.json",
             text.as_bytes(),
         )

@@ -13,8 +13,10 @@ use std::process::{Command, Stdio};
 
 use gate_core::{Context, GateError};
 
-use crate::gate::{Doc, SbomConfig, SbomInput, check_bytes, docs_under};
+use crate::config::SbomConfig;
+use crate::doc::{Doc, check_bytes};
 use crate::generate::Options;
+use crate::sources::{display_path, docs_under};
 
 /// One side of a diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,24 +149,21 @@ fn generate_side(
     }
 }
 
-/// The input of `diff BASE HEAD`.
-pub fn diff_input(
+/// The SBOMs `diff BASE HEAD` compares: (bases, heads), pairwise in the
+/// same order.
+pub fn diff_docs(
     ctx: &Context,
     config: &SbomConfig,
     base: &str,
     head: &str,
-) -> gate_core::Result<SbomInput> {
+) -> gate_core::Result<(Vec<Doc>, Vec<Doc>)> {
     let root = &ctx.repo_root;
     let (b, h) = (side(root, base)?, side(root, head)?);
     let (bases, docs) = match (&b, &h) {
         (Side::File(bp), Side::File(hp)) => {
             let read = |p: &Path| -> gate_core::Result<Doc> {
                 let bytes = std::fs::read(p).map_err(|e| GateError::read(p, e))?;
-                let shown = match p.strip_prefix(root) {
-                    Ok(r) => r.to_string_lossy().replace('\\', "/"),
-                    Err(_) => p.to_string_lossy().into_owned(),
-                };
-                check_bytes(&shown, p, &bytes)
+                check_bytes(&display_path(root, p), p, &bytes)
             };
             (vec![read(bp)?], vec![read(hp)?])
         }
@@ -207,14 +206,7 @@ pub fn diff_input(
             (bases, heads)
         }
     };
-    Ok(SbomInput {
-        mode: "diff",
-        docs,
-        artifacts: Vec::new(),
-        subjects_path: None,
-        provenance_path: None,
-        bases,
-    })
+    Ok((bases, docs))
 }
 
 #[cfg(test)]

@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use gate_core::report::Rules;
 use serde_json::Value;
 
 use crate::model::hash_hex_len;
+use crate::rules::SbomRule;
 
 const BOM_1_5: &str = include_str!("../schemas/bom-1.5.schema.json");
 const BOM_1_6: &str = include_str!("../schemas/bom-1.6.schema.json");
@@ -73,15 +75,38 @@ pub fn validator(spec: &str) -> Option<&'static Compiled> {
 }
 
 /// One problem found in a document.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
-    /// Rule id.
-    pub rule: &'static str,
+    pub rule: SbomRule,
     /// JSON pointer of the offending value.
     pub pointer: String,
     /// Component it concerns (bom-ref or name), when one.
     pub component: Option<String>,
     pub message: String,
+}
+
+/// Issues sort by rule id, then pointer, component and message.
+impl Ord for Issue {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (
+            self.rule.id(),
+            &self.pointer,
+            &self.component,
+            &self.message,
+        )
+            .cmp(&(
+                other.rule.id(),
+                &other.pointer,
+                &other.component,
+                &other.message,
+            ))
+    }
+}
+
+impl PartialOrd for Issue {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Schema errors (at most `limit`, then a count).
@@ -99,7 +124,7 @@ pub fn schema_issues(doc: &Value, spec: &str, limit: usize) -> Result<Vec<Issue>
         if out.len() < limit {
             let ptr = e.instance_path().to_string();
             out.push(Issue {
-                rule: "schema-invalid",
+                rule: SbomRule::SchemaInvalid,
                 pointer: ptr.clone(),
                 component: component_at(doc, &ptr),
                 message: format!(
@@ -112,7 +137,7 @@ pub fn schema_issues(doc: &Value, spec: &str, limit: usize) -> Result<Vec<Issue>
     }
     if total > out.len() {
         out.push(Issue {
-            rule: "schema-invalid",
+            rule: SbomRule::SchemaInvalid,
             pointer: String::new(),
             component: None,
             message: format!("... and {} more schema errors", total - out.len()),
@@ -262,23 +287,7 @@ pub fn analyse(doc: &Value) -> Analysis {
             .map(String::from),
         ..Analysis::default()
     };
-    match &a.serial_number {
-        None => a.issues.push(Issue {
-            rule: "missing-serial-number",
-            pointer: "/serialNumber".into(),
-            component: None,
-            message: "no serialNumber: attestation tools (actions/attest) and SBOM stores need one; set it to urn:uuid:<uuid>".into(),
-        }),
-        Some(s) if uuid::Uuid::parse_str(s.strip_prefix("urn:uuid:").unwrap_or("")).is_err() => {
-            a.issues.push(Issue {
-                rule: "missing-serial-number",
-                pointer: "/serialNumber".into(),
-                component: None,
-                message: format!("serialNumber `{s}` is not urn:uuid:<RFC 4122 UUID>"),
-            });
-        }
-        Some(_) => {}
-    }
+    serial_issues(&mut a);
 
     let mut all: Vec<Comp> = Vec::new();
     if let Some(root) = doc.pointer("/metadata/component") {
@@ -302,13 +311,50 @@ pub fn analyse(doc: &Value) -> Analysis {
             every.push((c, v));
         }
     }
+    let refs = unique_refs(doc, &every, &mut a.issues);
+    for (c, v) in &every {
+        component_issues(c, v, &mut a.issues);
+    }
+    let graph = dependency_graph(doc, &refs, &mut a);
+    reachability(&mut a, &graph);
+    a.components = all;
+    a.issues.sort();
+    a
+}
 
-    // Unique bom-refs (components and services).
+/// A missing or malformed serial number.
+fn serial_issues(a: &mut Analysis) {
+    match &a.serial_number {
+        None => a.issues.push(Issue {
+            rule: SbomRule::MissingSerialNumber,
+            pointer: "/serialNumber".into(),
+            component: None,
+            message: "no serialNumber: attestation tools (actions/attest) and SBOM stores need one; set it to urn:uuid:<uuid>".into(),
+        }),
+        Some(s) if uuid::Uuid::parse_str(s.strip_prefix("urn:uuid:").unwrap_or("")).is_err() => {
+            a.issues.push(Issue {
+                rule: SbomRule::MissingSerialNumber,
+                pointer: "/serialNumber".into(),
+                component: None,
+                message: format!("serialNumber `{s}` is not urn:uuid:<RFC 4122 UUID>"),
+            });
+        }
+        Some(_) => {}
+    }
+}
+
+/// Every bom-ref (components and services) with where it first appears; a
+/// second use is an issue.
+fn unique_refs(
+    doc: &Value,
+    every: &[(&Comp, &Value)],
+    issues: &mut Vec<Issue>,
+) -> HashMap<String, String> {
     let mut refs: HashMap<String, String> = HashMap::new();
-    let mut note_ref = |r: &str, ptr: &str, label: String, issues: &mut Vec<Issue>| {
+    let mut note_ref = |r: &str, ptr: &str, label: String, found: &mut Vec<Issue>| {
         if let Some(first) = refs.get(r) {
-            issues.push(Issue {
-                rule: "duplicate-bom-ref",
+            found.push(Issue {
+                rule: SbomRule::DuplicateBomRef,
                 pointer: ptr.to_string(),
                 component: Some(label),
                 message: format!("bom-ref `{r}` at {ptr} is also used at {first}; bom-refs must be unique in the document"),
@@ -317,9 +363,9 @@ pub fn analyse(doc: &Value) -> Analysis {
             refs.insert(r.to_string(), ptr.to_string());
         }
     };
-    for (c, _) in &every {
+    for (c, _) in every {
         if let Some(r) = &c.bom_ref {
-            note_ref(r, &c.pointer, c.label(), &mut a.issues);
+            note_ref(r, &c.pointer, c.label(), issues);
         }
     }
     if let Some(svcs) = doc.get("services").and_then(|s| s.as_array()) {
@@ -330,75 +376,84 @@ pub fn analyse(doc: &Value) -> Analysis {
                     .and_then(|n| n.as_str())
                     .unwrap_or("")
                     .to_string();
-                note_ref(r, &format!("/services/{i}"), name, &mut a.issues);
+                note_ref(r, &format!("/services/{i}"), name, issues);
             }
         }
     }
+    refs
+}
 
-    for (c, v) in &every {
-        // purl
-        if let Some(p) = &c.purl
-            && let Err(e) = packageurl::PackageUrl::from_str(p)
-        {
-            a.issues.push(Issue {
-                rule: "invalid-purl",
-                pointer: format!("{}/purl", c.pointer),
-                component: Some(c.label()),
-                message: format!("{}: purl `{p}` is invalid: {e}", c.name),
-            });
-        }
-        // licenses
-        if let Some(ls) = v.get("licenses").and_then(|l| l.as_array()) {
-            for (i, l) in ls.iter().enumerate() {
-                if let Some(e) = l.get("expression").and_then(|e| e.as_str()) {
-                    if let Err(err) = spdx::Expression::parse(e) {
-                        a.issues.push(Issue {
-                            rule: "invalid-license-expression",
-                            pointer: format!("{}/licenses/{i}/expression", c.pointer),
-                            component: Some(c.label()),
-                            message: format!(
-                                "{}: `{e}` is not a valid SPDX expression: {}",
-                                c.name, err.reason
-                            ),
-                        });
-                    }
-                } else if let Some(id) = l.pointer("/license/id").and_then(|e| e.as_str())
-                    && spdx::license_id(id).is_none()
-                    && spdx::exception_id(id).is_none()
-                {
-                    a.issues.push(Issue {
-                        rule: "invalid-license-expression",
-                        pointer: format!("{}/licenses/{i}/license/id", c.pointer),
-                        component: Some(c.label()),
-                        message: format!("{}: `{id}` is not an SPDX license id (use license.name for other licenses)", c.name),
-                    });
-                }
-            }
-        }
-        // hash lengths
-        if let Some(hs) = v.get("hashes").and_then(|h| h.as_array()) {
-            for (i, h) in hs.iter().enumerate() {
-                let alg = h.get("alg").and_then(|x| x.as_str()).unwrap_or("");
-                let content = h.get("content").and_then(|x| x.as_str()).unwrap_or("");
-                if let Some(n) = hash_hex_len(alg)
-                    && (content.len() != n || !content.bytes().all(|b| b.is_ascii_hexdigit()))
-                {
-                    a.issues.push(Issue {
-                        rule: "hash-length-mismatch",
-                        pointer: format!("{}/hashes/{i}", c.pointer),
+/// A component's purl, license and hash issues.
+fn component_issues(c: &Comp, v: &Value, issues: &mut Vec<Issue>) {
+    // purl
+    if let Some(p) = &c.purl
+        && let Err(e) = packageurl::PackageUrl::from_str(p)
+    {
+        issues.push(Issue {
+            rule: SbomRule::InvalidPurl,
+            pointer: format!("{}/purl", c.pointer),
+            component: Some(c.label()),
+            message: format!("{}: purl `{p}` is invalid: {e}", c.name),
+        });
+    }
+    // licenses
+    if let Some(ls) = v.get("licenses").and_then(|l| l.as_array()) {
+        for (i, l) in ls.iter().enumerate() {
+            if let Some(e) = l.get("expression").and_then(|e| e.as_str()) {
+                if let Err(err) = spdx::Expression::parse(e) {
+                    issues.push(Issue {
+                        rule: SbomRule::InvalidLicenseExpression,
+                        pointer: format!("{}/licenses/{i}/expression", c.pointer),
                         component: Some(c.label()),
                         message: format!(
-                            "{}: {alg} hash has {} characters, {alg} takes {n} hex digits",
-                            c.name,
-                            content.len()
+                            "{}: `{e}` is not a valid SPDX expression: {}",
+                            c.name, err.reason
                         ),
                     });
                 }
+            } else if let Some(id) = l.pointer("/license/id").and_then(|e| e.as_str())
+                && spdx::license_id(id).is_none()
+                && spdx::exception_id(id).is_none()
+            {
+                issues.push(Issue {
+                    rule: SbomRule::InvalidLicenseExpression,
+                    pointer: format!("{}/licenses/{i}/license/id", c.pointer),
+                    component: Some(c.label()),
+                    message: format!("{}: `{id}` is not an SPDX license id (use license.name for other licenses)", c.name),
+                });
             }
         }
     }
+    // hash lengths
+    if let Some(hs) = v.get("hashes").and_then(|h| h.as_array()) {
+        for (i, h) in hs.iter().enumerate() {
+            let alg = h.get("alg").and_then(|x| x.as_str()).unwrap_or("");
+            let content = h.get("content").and_then(|x| x.as_str()).unwrap_or("");
+            if let Some(n) = hash_hex_len(alg)
+                && (content.len() != n || !content.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                issues.push(Issue {
+                    rule: SbomRule::HashLengthMismatch,
+                    pointer: format!("{}/hashes/{i}", c.pointer),
+                    component: Some(c.label()),
+                    message: format!(
+                        "{}: {alg} hash has {} characters, {alg} takes {n} hex digits",
+                        c.name,
+                        content.len()
+                    ),
+                });
+            }
+        }
+    }
+}
 
-    // Dependency graph: every ref known, reachability from the root.
+/// The `dependencies` graph, every ref checked against `refs`; counts the
+/// edges into `a`.
+fn dependency_graph(
+    doc: &Value,
+    refs: &HashMap<String, String>,
+    a: &mut Analysis,
+) -> BTreeMap<String, Vec<String>> {
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if let Some(deps) = doc.get("dependencies").and_then(|d| d.as_array()) {
         a.has_graph = true;
@@ -406,7 +461,7 @@ pub fn analyse(doc: &Value) -> Analysis {
             let r = d.get("ref").and_then(|r| r.as_str()).unwrap_or("");
             if !refs.contains_key(r) {
                 a.issues.push(Issue {
-                    rule: "dangling-dependency-ref",
+                    rule: SbomRule::DanglingDependencyRef,
                     pointer: format!("/dependencies/{i}/ref"),
                     component: Some(r.to_string()),
                     message: format!("dependencies[{i}].ref `{r}` names no component or service"),
@@ -424,7 +479,7 @@ pub fn analyse(doc: &Value) -> Analysis {
                 a.edges += 1;
                 if !refs.contains_key(t) {
                     a.issues.push(Issue {
-                        rule: "dangling-dependency-ref",
+                        rule: SbomRule::DanglingDependencyRef,
                         pointer: format!("/dependencies/{i}/dependsOn/{j}"),
                         component: Some(r.to_string()),
                         message: format!(
@@ -437,6 +492,11 @@ pub fn analyse(doc: &Value) -> Analysis {
             graph.entry(r.to_string()).or_default().extend(on);
         }
     }
+    graph
+}
+
+/// Whether the graph starts at the root, and what it reaches from there.
+fn reachability(a: &mut Analysis, graph: &BTreeMap<String, Vec<String>>) {
     // Reachability only means something from a root the graph starts at. An
     // SBOM of an environment (cyclonedx-py `environment`) has no root; syft
     // describes its source as a root no `dependencies` entry names.
@@ -461,7 +521,4 @@ pub fn analyse(doc: &Value) -> Analysis {
             }
         }
     }
-    a.components = all;
-    a.issues.sort();
-    a
 }

@@ -9,7 +9,10 @@ use std::path::Path;
 
 use common::*;
 use gate_core::report::{Report, Severity, Verdict};
-use gate_sbom::gate::{Level, SbomConfig, SbomInput, check_bytes, evaluate_input};
+use gate_sbom::collect::SbomInput;
+use gate_sbom::config::{Level, SbomConfig};
+use gate_sbom::doc::check_bytes;
+use gate_sbom::evaluate::evaluate_input;
 use serde_json::{Value, json};
 
 /// A real SBOM: bat 0.24.0's Cargo.lock through the generator.

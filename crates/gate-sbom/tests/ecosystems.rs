@@ -4,7 +4,12 @@
 //! every component is reachable from the root, every purl parses and has the
 //! ecosystem's type, and the packages match the lockfile's own entries.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 mod common;
 
@@ -21,17 +26,17 @@ fn data() -> PathBuf {
 
 /// The name a fixture stands for: `T.Gemfile.lock` → `Gemfile.lock`.
 fn canonical(name: &str) -> Option<String> {
-    if gate_core::lockfile::kind_of(Path::new(name)).is_some() {
+    if gate_sbom::lockfiles::kind_of(Path::new(name)).is_some() {
         return Some(name.to_string());
     }
     let rest = name.split_once('.')?.1;
-    gate_core::lockfile::kind_of(Path::new(rest)).map(|_| rest.to_string())
+    gate_sbom::lockfiles::kind_of(Path::new(rest)).map(|_| rest.to_string())
 }
 
 /// Each fixture as a project directory under `tmp`: a lockfile under its
 /// canonical name, or a folder (go.mod + go.sum) copied as it is. With the
 /// fixture's name and ecosystem.
-fn projects(tmp: &Path) -> Vec<(String, PathBuf, gate_core::lockfile::Ecosystem)> {
+fn projects(tmp: &Path) -> Vec<(String, PathBuf, gate_sbom::lockfiles::Ecosystem)> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(data()) else {
         return out;
@@ -42,7 +47,7 @@ fn projects(tmp: &Path) -> Vec<(String, PathBuf, gate_core::lockfile::Ecosystem)
             && std::fs::read_dir(&p)
                 .unwrap()
                 .flatten()
-                .any(|e| gate_core::lockfile::kind_of(&e.path()).is_some());
+                .any(|e| gate_sbom::lockfiles::kind_of(&e.path()).is_some());
         if p.is_dir() && !is_project {
             // A folder of single-file fixtures (e.g. hand-written edge cases).
             paths.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
@@ -64,7 +69,7 @@ fn projects(tmp: &Path) -> Vec<(String, PathBuf, gate_core::lockfile::Ecosystem)
             for e in std::fs::read_dir(&p).unwrap().flatten() {
                 let f = e.file_name().to_string_lossy().into_owned();
                 std::fs::copy(e.path(), dir.join(&f)).unwrap();
-                if gate_core::lockfile::kind_of(Path::new(&f)).is_some() {
+                if gate_sbom::lockfiles::kind_of(Path::new(&f)).is_some() {
                     lock = Some(dir.join(f));
                 }
             }
@@ -77,9 +82,9 @@ fn projects(tmp: &Path) -> Vec<(String, PathBuf, gate_core::lockfile::Ecosystem)
             })
         };
         let Some(lock) = lock else { continue };
-        let kind = gate_core::lockfile::kind_of(&lock).unwrap();
+        let kind = gate_sbom::lockfiles::kind_of(&lock).unwrap();
         let bytes = std::fs::read(&lock).unwrap();
-        let parsed = gate_core::lockfile::parse_file(kind, &lock, &name, &bytes)
+        let parsed = gate_sbom::lockfiles::parse_file(kind, &lock, &name, &bytes)
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         out.push((name, dir, parsed.ecosystem));
     }

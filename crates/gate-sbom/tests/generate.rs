@@ -1,7 +1,12 @@
 //! Generation from real lockfiles, compared with what the lockfiles say
 //! (read independently here), validated against the official schemas.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 mod common;
 

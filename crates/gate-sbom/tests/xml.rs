@@ -268,9 +268,8 @@ fn xml_reads_back_as_the_json_written_beside_it() {
             let (xml, _) = write_both(d, &input, version, &args);
             let what = format!("{} {version}", input.display());
             let json = d.join("sbom.cdx.json");
-            let read = |p: &Path| {
-                gate_sbom::gate::check_bytes("x", p, &std::fs::read(p).unwrap()).unwrap()
-            };
+            let read =
+                |p: &Path| gate_sbom::doc::check_bytes("x", p, &std::fs::read(p).unwrap()).unwrap();
             let (j, x) = (read(&json), read(&xml));
             assert!(j.analysis.components.len() > 5, "{what}");
             assert_eq!(x.analysis, j.analysis, "{what}");
@@ -371,7 +370,7 @@ fn third_party_xml_reads_as_its_json_twin() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let read = |name: &str| {
         let p = data.join(name);
-        gate_sbom::gate::check_bytes(name, &p, &std::fs::read(&p).unwrap()).unwrap()
+        gate_sbom::doc::check_bytes(name, &p, &std::fs::read(&p).unwrap()).unwrap()
     };
     let j = read("djangoproject-2019.cyclonedx-py.cdx.json");
     let x = read("djangoproject-2019.cyclonedx-py.cdx.xml");
