@@ -28,7 +28,7 @@ pub mod discover;
 pub mod evaluate;
 pub mod fetch;
 pub mod gate;
-pub use gate_core::lockfile;
+pub use gates_lockfile as lockfile;
 pub mod matcher;
 pub mod osv;
 pub mod osv_zip;

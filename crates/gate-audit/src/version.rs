@@ -46,7 +46,7 @@ pub fn parse_semver_lenient(s: &str) -> Option<(Version, bool)> {
     Version::parse(&padded).ok().map(|v| (v, true))
 }
 
-pub use gate_core::lockfile::pep503;
+pub use gates_lockfile::pep503;
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ fn help_names_every_lockfile_kind() {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    for kind in gate_core::lockfile::SUPPORTED_NAMES.split(", ") {
+    for kind in gates_lockfile::SUPPORTED_NAMES.split(", ") {
         assert!(help.contains(kind), "--help does not name {kind}");
     }
 }

@@ -27,8 +27,6 @@ pub mod run;
 pub mod tls;
 pub mod units;
 
-/// Transitional: the gates move to `gates_lockfile` directly.
-pub use gates_lockfile as lockfile;
 pub use gates_report::{error, escape, exit, records, render, report, rules, secret, text};
 
 /// GitHub: the REST client, the runner's files, and workflow-command

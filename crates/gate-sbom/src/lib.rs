@@ -38,4 +38,4 @@ pub mod xml;
 pub use gate::SbomGate;
 /// The lockfile parsers and model gate-sbom reads (gate-core's): the one
 /// place this crate names where they live.
-pub use gate_core::lockfile as lockfiles;
+pub use gates_lockfile as lockfiles;

@@ -479,13 +479,21 @@ pub struct Rule {
     pub default_severity: Severity,
 }
 
+crate::rules! {
+    /// The runner's own rules, common to every gate.
+    pub enum RunnerRule {
+        /// The gate measured nothing: no input matched.
+        NothingChecked {
+            id: "nothing-checked",
+            summary: "The gate checked nothing",
+            help: "Point the gate at real inputs; a gate that checked nothing never passes.",
+            severity: Error,
+        },
+    }
+}
+
 /// Rule used by the runner itself when a gate measured nothing.
-pub const NOTHING_CHECKED: Rule = Rule {
-    id: "nothing-checked",
-    summary: "The gate checked nothing",
-    help: "Point the gate at real inputs; a gate that checked nothing never passes.",
-    default_severity: Severity::Error,
-};
+pub const NOTHING_CHECKED: Rule = <RunnerRule as Rules>::ALL[0];
 
 /// The result of one gate run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -599,7 +607,7 @@ impl Report {
     pub fn refuse_if_nothing_checked(mut self) -> Self {
         if self.checked == 0 && !self.findings.iter().any(|f| f.rule == NOTHING_CHECKED.id) {
             self.findings.push(Finding::new(
-                NOTHING_CHECKED.id,
+                RunnerRule::NothingChecked,
                 Severity::Error,
                 format!(
                     "gate-{} checked nothing: no input matched. {}",

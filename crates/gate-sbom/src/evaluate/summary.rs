@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use gate_core::report::{
-    Chart, Comparison, Finding, Location, Metric, NOTHING_CHECKED, Series, SeriesKind, Severity,
+    Chart, Comparison, Finding, Location, Metric, RunnerRule, Series, SeriesKind, Severity,
     Threshold, format_number,
 };
 
@@ -136,11 +136,7 @@ pub fn checked(sink: &mut Sink, input: &SbomInput, tally: &Tally) {
 
 /// The runner's `nothing-checked` error, with gate-sbom's own message.
 fn nothing_checked(message: String) -> Finding {
-    // gate-core's `Finding::new` takes a gate's own rules; `nothing-checked`
-    // is the runner's, which every gate may emit.
-    let mut f = Finding::new(SbomRule::GenerationNote, Severity::Error, message);
-    f.rule = NOTHING_CHECKED.id.to_owned();
-    f
+    Finding::new(RunnerRule::NothingChecked, Severity::Error, message)
 }
 
 /// The summary line.
