@@ -43,9 +43,7 @@ impl SbomInput {
 }
 
 fn commit_time(repo: &Path) -> Option<i64> {
-    let o = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo)
+    let o = gate_core::git::command(repo)
         .args(["log", "-1", "--format=%ct"])
         .stderr(std::process::Stdio::null())
         .output()

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use gate_core::{Context, GateError};
 
@@ -29,14 +29,10 @@ pub enum Side {
     Rev(String, String),
 }
 
+/// `git -C repo` with gates' one environment policy ([`gate_core::git`]):
+/// the caller's hooks and environment do not change what is read.
 fn git(repo: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.arg("-C").arg(repo).stdin(Stdio::null());
-    // The caller's hooks and config must not change what is read.
-    c.env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE");
-    c
+    gate_core::git::command(repo)
 }
 
 fn run_git(mut c: Command, what: &str) -> gate_core::Result<String> {
