@@ -395,6 +395,9 @@ impl ConfigFile {
         };
         let base = format!("/{}", escape_pointer(gate));
         let mut problems = Vec::new();
+        // A bad flag value is a usage error (exit 2), a bad file or
+        // environment value a configuration error (exit 3).
+        let mut usage = false;
         let props = schema_properties(&schema, &schema);
         for o in overrides {
             let Some(prop) = props.get(&o.key) else {
@@ -411,7 +414,11 @@ impl ConfigFile {
                 ));
                 continue;
             };
-            let split = !matches!(o.origin, Origin::Flag(_));
+            let split = if matches!(o.origin, Origin::Flag(_)) {
+                Split::None
+            } else {
+                Split::declared(prop)
+            };
             match coerce(prop, &schema, &o.values, split) {
                 Ok(v) => {
                     self.origins.insert(
@@ -420,7 +427,10 @@ impl ConfigFile {
                     );
                     section.insert(o.key.clone(), v);
                 }
-                Err(msg) => problems.push(format!("{}: `{gate}.{}`: {msg}", o.origin, o.key)),
+                Err(msg) => {
+                    usage |= matches!(o.origin, Origin::Flag(_));
+                    problems.push(format!("{}: `{gate}.{}`: {msg}", o.origin, o.key));
+                }
             }
         }
         let instance = Value::Object(section);
@@ -447,6 +457,23 @@ impl ConfigFile {
         for err in errors {
             let ptr = err.instance_path().as_str().to_string();
             let full = format!("{base}{ptr}");
+            usage |= matches!(self.origin_of(&full), Origin::Flag(_));
+            let hint = schema_at(&schema, &schema, &instance, &ptr)
+                .and_then(|s| s.get("x-gates-hint"))
+                .and_then(Value::as_str);
+            match err.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { .. } => {}
+                _ if let Some(hint) = hint => {
+                    problems.push(format!(
+                        "{}: `{}`: {} is not accepted: {hint}",
+                        self.origin_of(&full),
+                        key_path(&full),
+                        err.instance()
+                    ));
+                    continue;
+                }
+                _ => {}
+            }
             match err.kind() {
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                     let parent_schema = schema_at(&schema, &schema, &instance, &ptr);
@@ -485,6 +512,9 @@ impl ConfigFile {
         if !problems.is_empty() {
             problems.sort();
             problems.dedup();
+            if usage {
+                return Err(GateError::Usage(problems.join("\n")));
+            }
             return Err(GateError::Config(problems));
         }
         serde_json::from_value(instance).map_err(|e| {
@@ -559,7 +589,7 @@ fn surely_valid(schema: &Value, root: &Value, value: &Value) -> Option<bool> {
     for (k, v) in s {
         let k = k.as_str();
         match k {
-            k if ANNOTATIONS.contains(&k) => {}
+            k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => {}
             "$defs" if std::ptr::eq(schema, root) => {}
             "type" => and(match v {
                 Value::String(t) => type_matches(t, value),
@@ -744,7 +774,11 @@ fn collect_alternatives(
             continue;
         }
         let b = b.as_object()?;
-        let plain = |k: &str| matches!(k, "type" | "const" | "enum") || ANNOTATIONS.contains(&k);
+        let plain = |k: &str| {
+            matches!(k, "type" | "const" | "enum")
+                || ANNOTATIONS.contains(&k)
+                || k.starts_with("x-")
+        };
         if !b.keys().all(|k| plain(k)) {
             return None;
         }
@@ -912,16 +946,65 @@ fn schema_types(s: &Value, root: &Value) -> Vec<String> {
     out
 }
 
+/// How one raw string of an array key is cut into items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// Not at all: a flag's values (a list is the flag repeated; clap
+    /// splits where the key declares `,`).
+    None,
+    /// One item per line (`x-gates-separator: newline`): for items that
+    /// may hold commas (expressions, headers, URLs).
+    Newline,
+    /// Commas and newlines (`x-gates-separator: ","`): for simple lists.
+    Comma,
+    /// No declaration: per line when the value has a line break, else
+    /// per comma, as `GATES_*` values were always read.
+    Either,
+}
+
+impl Split {
+    /// The separator an array key's schema declares (`x-gates-separator`).
+    pub fn declared(prop: &Value) -> Split {
+        match separator(prop) {
+            Some("newline") => Split::Newline,
+            Some(",") => Split::Comma,
+            _ => Split::Either,
+        }
+    }
+
+    fn cut(self, raw: &str) -> Vec<&str> {
+        match self {
+            Split::None => vec![raw],
+            Split::Newline => raw.lines().collect(),
+            Split::Comma => raw.split([',', '\n']).collect(),
+            Split::Either if raw.contains('\n') => raw.lines().collect(),
+            Split::Either => raw.split(',').collect(),
+        }
+    }
+}
+
+/// `x-gates-separator` of a property's schema, looking through an
+/// `Option`'s `anyOf`.
+pub fn separator(prop: &Value) -> Option<&str> {
+    if let Some(s) = prop.get("x-gates-separator").and_then(Value::as_str) {
+        return Some(s);
+    }
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|k| prop.get(k)?.as_array())
+        .flatten()
+        .find_map(separator)
+}
+
 /// Turns raw override strings into a JSON value of the type the schema asks.
 ///
-/// `split`: one string may hold a whole list (newline- or comma-separated),
-/// as environment variables and action inputs do. Flags are not split: a
-/// list is the flag repeated (clap splits where a gate asks it to).
+/// `split`: how one string may hold a whole list, as environment variables
+/// and action inputs do (see [`Split`]).
 fn coerce(
     prop: &Value,
     root: &Value,
     raw: &[String],
-    split: bool,
+    split: Split,
 ) -> std::result::Result<Value, String> {
     let types = schema_types(prop, root);
     let has = |t: &str| types.iter().any(|x| x == t);
@@ -937,15 +1020,13 @@ fn coerce(
             .unwrap_or(Value::Null);
         let mut out = Vec::new();
         for r in raw {
-            let parts: Vec<&str> = if !split {
-                vec![r.as_str()]
-            } else if r.contains('\n') {
-                r.lines().collect()
-            } else {
-                r.split(',').collect()
-            };
-            for p in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
-                out.push(coerce(&items, root, &[p.to_string()], false)?);
+            for p in split
+                .cut(r)
+                .into_iter()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                out.push(coerce(&items, root, &[p.to_string()], Split::None)?);
             }
         }
         return Ok(Value::Array(out));

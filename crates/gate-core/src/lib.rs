@@ -24,6 +24,7 @@ pub mod run;
 pub mod secret;
 pub mod text;
 pub mod tls;
+pub mod types;
 pub mod units;
 
 pub use context::Context;

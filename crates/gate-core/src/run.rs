@@ -539,8 +539,8 @@ fn run_parsed<G: Gate>(
 /// as a result.
 pub fn check_rule_ids(report: &Report, gate: &str, rules: &[crate::report::Rule]) -> Result<()> {
     for f in &report.findings {
-        let declared = f.rule == crate::report::NOTHING_CHECKED.id
-            || rules.iter().any(|r| r.id == f.rule);
+        let declared =
+            f.rule == crate::report::NOTHING_CHECKED.id || rules.iter().any(|r| r.id == f.rule);
         if !declared {
             return Err(GateError::Internal(format!(
                 "gate-{gate} emitted the finding rule `{}`, which it does not declare",
