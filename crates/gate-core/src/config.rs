@@ -1099,6 +1099,180 @@ pub fn section_schema<C: JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(C)).unwrap_or(Value::Null)
 }
 
+/// What a key's value is, for its flag and its action input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `true`/`false`: `--key` alone means true.
+    Bool,
+    /// One value.
+    Scalar,
+    /// A list of scalars: the flag is repeatable.
+    List,
+    /// A mapping, or a list of mappings: set in `gates.yml` only.
+    Mapping,
+}
+
+/// One top-level key of a gate's section, as its schema declares it: what
+/// the generated flag, the action input and the docs' key table are made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeySpec {
+    /// kebab-case key, e.g. `min-total`.
+    pub key: String,
+    /// The schema's description (the field's doc comment), whole.
+    pub description: String,
+    pub kind: KeyKind,
+    /// The value's type for people: `duration`, `percent`, `url`, `header`,
+    /// `level` (the domain types' `x-gates-type`), `boolean`, `number`,
+    /// `integer`, `string`, `mapping`; `list of …` for lists.
+    pub type_name: String,
+    /// The accepted constants of an enumeration (empty otherwise).
+    pub choices: Vec<String>,
+    /// The flag's long name: `x-gates-flag`, else the key.
+    pub flag: String,
+    /// `x-gates-separator` of a list key (`newline` or `,`).
+    pub separator: Option<String>,
+    /// The schema's default, when it has one.
+    pub default: Option<Value>,
+}
+
+impl KeySpec {
+    /// The first sentence of the description, without its full stop (the
+    /// flag's help line).
+    pub fn summary(&self) -> String {
+        let d = self.description.trim();
+        let first = match d.find(". ") {
+            Some(i) => &d[..i],
+            None => d.lines().next().unwrap_or(""),
+        };
+        first.trim().trim_end_matches('.').to_string()
+    }
+
+    /// The flag's value name: the domain type's (`DURATION`), the choices
+    /// when few (`error|warn`), else from the type or the key.
+    pub fn value_name(&self) -> String {
+        let base = self
+            .type_name
+            .strip_prefix("list of ")
+            .unwrap_or(&self.type_name);
+        if !self.choices.is_empty() {
+            let joined = self.choices.join("|");
+            return if joined.len() <= 30 {
+                joined
+            } else {
+                "CHOICE".into()
+            };
+        }
+        match base {
+            "string" => self
+                .key
+                .trim_end_matches('s')
+                .to_ascii_uppercase()
+                .replace('-', "_"),
+            "number" => "NUMBER".into(),
+            "integer" => "N".into(),
+            other => other.to_ascii_uppercase(),
+        }
+    }
+}
+
+/// The top-level keys of a section schema (as [`section_schema`] makes it),
+/// in declaration order.
+pub fn key_specs(schema: &Value) -> Vec<KeySpec> {
+    let Some(props) = resolve(schema, schema)
+        .get("properties")
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .map(|(key, prop)| {
+            let (kind, type_name, choices) = describe_type(prop, schema);
+            let str_of = |k: &str| {
+                let here = prop.get(k).and_then(Value::as_str);
+                here.or_else(|| {
+                    non_null_variant(resolve(prop, schema), schema)
+                        .get(k)?
+                        .as_str()
+                })
+                .map(String::from)
+            };
+            KeySpec {
+                key: key.clone(),
+                description: prop
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                kind,
+                type_name,
+                choices,
+                flag: str_of("x-gates-flag").unwrap_or_else(|| key.clone()),
+                separator: separator(prop).map(String::from),
+                default: prop.get("default").cloned(),
+            }
+        })
+        .collect()
+}
+
+/// Kind, type name and choices of a property schema.
+fn describe_type(prop: &Value, root: &Value) -> (KeyKind, String, Vec<String>) {
+    let s = non_null_variant(resolve(prop, root), root);
+    if let Some(t) = s.get("x-gates-type").and_then(Value::as_str) {
+        return (KeyKind::Scalar, t.to_string(), Vec::new());
+    }
+    let types = schema_types(prop, root);
+    let has = |t: &str| types.iter().any(|x| x == t);
+    if has("array") {
+        let items = s.get("items").unwrap_or(&Value::Null);
+        let (kind, name, choices) = describe_type(items, root);
+        let kind = if kind == KeyKind::Mapping {
+            KeyKind::Mapping
+        } else {
+            KeyKind::List
+        };
+        return (kind, format!("list of {name}"), choices);
+    }
+    let (mut values, mut words) = (Vec::new(), Vec::new());
+    if collect_alternatives(s, root, 0, &mut values, &mut words).is_some() && !values.is_empty() {
+        let choices = values
+            .iter()
+            .filter_map(|v| serde_json::from_str::<String>(v).ok())
+            .collect();
+        return (KeyKind::Scalar, "string".into(), choices);
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        let choices = e
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        return (KeyKind::Scalar, "string".into(), choices);
+    }
+    if has("object") && !has("string") || (types.is_empty() && s.get("properties").is_some()) {
+        return (KeyKind::Mapping, "mapping".into(), Vec::new());
+    }
+    let mut names: Vec<&str> = types
+        .iter()
+        .map(String::as_str)
+        .filter(|t| *t != "null")
+        .collect();
+    names.dedup();
+    if names.len() > 1 {
+        return (KeyKind::Scalar, names.join(" or "), Vec::new());
+    }
+    for (t, kind) in [
+        ("boolean", KeyKind::Bool),
+        ("integer", KeyKind::Scalar),
+        ("number", KeyKind::Scalar),
+        ("string", KeyKind::Scalar),
+    ] {
+        if has(t) {
+            return (kind, t.to_string(), Vec::new());
+        }
+    }
+    (KeyKind::Scalar, "string".into(), Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
