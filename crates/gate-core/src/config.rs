@@ -23,9 +23,13 @@ use serde_saphyr::Spanned;
 
 use crate::error::{GateError, Result};
 
-/// Top-level sections `gates.yml` may have, besides `version`.
+/// Top-level sections `gates.yml` may have, besides `version`: the one
+/// registry of gates. `cargo xtask schema` generates a section of
+/// `docs/gates.schema.json`, an action's inputs and a docs key table for
+/// each, in this order, and fails when a gate is missing here or there.
+/// A gate is listed once it exists (no section for a gate to come).
 pub const SECTIONS: &[&str] = &[
-    "coverage", "audit", "sbom", "health", "load", "deploy", "rollback", "score",
+    "coverage", "audit", "sbom", "health", "load", "deploy", "rollback",
 ];
 
 /// The only `version:` the file format has so far.
@@ -1234,7 +1238,9 @@ fn describe_type(prop: &Value, root: &Value) -> (KeyKind, String, Vec<String>) {
         return (kind, format!("list of {name}"), choices);
     }
     let (mut values, mut words) = (Vec::new(), Vec::new());
-    if collect_alternatives(s, root, 0, &mut values, &mut words).is_some() && !values.is_empty() {
+    if collect_alternatives(resolve(prop, root), root, 0, &mut values, &mut words).is_some()
+        && !values.is_empty()
+    {
         let choices = values
             .iter()
             .filter_map(|v| serde_json::from_str::<String>(v).ok())
