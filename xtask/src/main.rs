@@ -1,8 +1,11 @@
 //! Project automation: `cargo xtask <task>`.
 //!
 //! - `schema [--check]`: generate `docs/gates.schema.json` (the `gates.yml`
-//!   schema), `docs/report-v1.schema.json` and the exit-code table in
-//!   `docs/exit-codes.md`; with `--check`, fail if any of them drifted.
+//!   schema), `docs/report-v1.schema.json`, the exit-code table in
+//!   `docs/exit-codes.md`, and from each gate's config schema its action's
+//!   inputs and `GATES_*` env lines (`actions/<gate>/action.yml`) and its
+//!   docs key table (`docs/gates/<gate>.md`), between marker comments;
+//!   with `--check`, fail if any of them drifted.
 //! - `demo`: the README's main job: every gate that exists, chained on
 //!   `examples/`, locally (no root, no token, no network).
 //! - `msrv`: the declared `rust-version` holds for every dependency.
@@ -11,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod keys;
 mod msrv;
 mod schema;
 

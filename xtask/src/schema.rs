@@ -5,21 +5,48 @@ use std::path::Path;
 use gate_core::exit::ExitCode;
 use serde_json::{Map, Value, json};
 
-/// Each gate's `gates.yml` section schema. Adding a gate adds a line here.
-fn sections() -> Vec<(&'static str, Value)> {
-    vec![
-        section::<gate_coverage::gate::CoverageGate>(),
-        section::<gate_audit::gate::AuditGate>(),
-        section::<gate_sbom::SbomGate>(),
-        section::<gate_health::gate::HealthGate>(),
-        section::<gate_load::LoadGate>(),
-        section::<gate_deploy::DeployGate>(),
-        section::<gate_rollback::RollbackGate>(),
-    ]
+/// One gate as xtask sees it: its id, its section schema, its command.
+pub struct GateInfo {
+    pub id: &'static str,
+    pub schema: Value,
+    pub command: clap::Command,
 }
 
-fn section<G: gate_core::Gate>() -> (&'static str, Value) {
-    (G::ID, gate_core::config::section_schema::<G::Config>())
+fn info<G: gate_core::Gate>() -> GateInfo {
+    GateInfo {
+        id: G::ID,
+        schema: gate_core::config::section_schema::<G::Config>(),
+        command: gate_core::run::command::<G>(),
+    }
+}
+
+/// Every gate, in the order of `gate_core::config::SECTIONS` (the one
+/// registry of sections): this list only says which type each id is, and
+/// a section without a type, or a type without a section, is an error.
+pub fn gates() -> Result<Vec<GateInfo>, String> {
+    let mut known = vec![
+        info::<gate_coverage::gate::CoverageGate>(),
+        info::<gate_audit::gate::AuditGate>(),
+        info::<gate_sbom::SbomGate>(),
+        info::<gate_health::gate::HealthGate>(),
+        info::<gate_load::LoadGate>(),
+        info::<gate_deploy::DeployGate>(),
+        info::<gate_rollback::RollbackGate>(),
+    ];
+    let mut out = Vec::new();
+    for id in gate_core::config::SECTIONS {
+        let i = known.iter().position(|g| g.id == *id).ok_or_else(|| {
+            format!("gate_core::config::SECTIONS lists `{id}`, but xtask/src/schema.rs has no gate type for it; add it to `gates()`")
+        })?;
+        out.push(known.remove(i));
+    }
+    if let Some(g) = known.first() {
+        return Err(format!(
+            "gate `{}` is not in gate_core::config::SECTIONS; add it there",
+            g.id
+        ));
+    }
+    Ok(out)
 }
 
 /// Rewrites `#/$defs/X` references to `#/$defs/<prefix>X`.
@@ -40,14 +67,15 @@ fn prefix_refs(v: &mut Value, prefix: &str) {
     }
 }
 
-pub fn gates_schema() -> Value {
+pub fn gates_schema(gates: &[GateInfo]) -> Value {
     let mut defs = Map::new();
     let mut props = Map::new();
     props.insert(
         "version".into(),
         json!({"description": "Format version of this file.", "const": gate_core::config::FILE_VERSION}),
     );
-    for (gate, mut schema) in sections() {
+    for g in gates {
+        let (gate, mut schema) = (g.id, g.schema.clone());
         let prefix = format!("{gate}.");
         prefix_refs(&mut schema, &prefix);
         if let Some(Value::Object(d)) = schema.as_object_mut().and_then(|o| o.remove("$defs")) {
@@ -134,11 +162,28 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let exit_doc = docs.join("exit-codes.md");
     let current_exit =
         std::fs::read_to_string(&exit_doc).map_err(|e| format!("{}: {e}", exit_doc.display()))?;
-    let files = [
-        (docs.join("gates.schema.json"), pretty(&gates_schema())),
+    let gates = gates()?;
+    let mut files = vec![
+        (
+            docs.join("gates.schema.json"),
+            pretty(&gates_schema(&gates)),
+        ),
         (docs.join("report-v1.schema.json"), pretty(&report_schema())),
         (exit_doc, with_table(&current_exit)?),
     ];
+    for g in &gates {
+        let action = root.join("actions").join(g.id).join("action.yml");
+        if let Ok(text) = std::fs::read_to_string(&action) {
+            let want =
+                crate::keys::action(&text, g).map_err(|e| format!("{}: {e}", action.display()))?;
+            files.push((action, want));
+        }
+        let doc = docs.join("gates").join(format!("{}.md", g.id));
+        if let Ok(text) = std::fs::read_to_string(&doc) {
+            let want = crate::keys::doc(&text, g).map_err(|e| format!("{}: {e}", doc.display()))?;
+            files.push((doc, want));
+        }
+    }
     let mut drift = Vec::new();
     for (path, want) in &files {
         let have = std::fs::read_to_string(path).unwrap_or_default();

@@ -23,9 +23,13 @@ use serde_saphyr::Spanned;
 
 use crate::error::{GateError, Result};
 
-/// Top-level sections `gates.yml` may have, besides `version`.
+/// Top-level sections `gates.yml` may have, besides `version`: the one
+/// registry of gates. `cargo xtask schema` generates a section of
+/// `docs/gates.schema.json`, an action's inputs and a docs key table for
+/// each, in this order, and fails when a gate is missing here or there.
+/// A gate is listed once it exists (no section for a gate to come).
 pub const SECTIONS: &[&str] = &[
-    "coverage", "audit", "sbom", "health", "load", "deploy", "rollback", "score",
+    "coverage", "audit", "sbom", "health", "load", "deploy", "rollback",
 ];
 
 /// The only `version:` the file format has so far.
@@ -395,6 +399,9 @@ impl ConfigFile {
         };
         let base = format!("/{}", escape_pointer(gate));
         let mut problems = Vec::new();
+        // A bad flag value is a usage error (exit 2), a bad file or
+        // environment value a configuration error (exit 3).
+        let mut usage = false;
         let props = schema_properties(&schema, &schema);
         for o in overrides {
             let Some(prop) = props.get(&o.key) else {
@@ -411,7 +418,11 @@ impl ConfigFile {
                 ));
                 continue;
             };
-            let split = !matches!(o.origin, Origin::Flag(_));
+            let split = if matches!(o.origin, Origin::Flag(_)) {
+                Split::None
+            } else {
+                Split::declared(prop)
+            };
             match coerce(prop, &schema, &o.values, split) {
                 Ok(v) => {
                     self.origins.insert(
@@ -420,7 +431,10 @@ impl ConfigFile {
                     );
                     section.insert(o.key.clone(), v);
                 }
-                Err(msg) => problems.push(format!("{}: `{gate}.{}`: {msg}", o.origin, o.key)),
+                Err(msg) => {
+                    usage |= matches!(o.origin, Origin::Flag(_));
+                    problems.push(format!("{}: `{gate}.{}`: {msg}", o.origin, o.key));
+                }
             }
         }
         let instance = Value::Object(section);
@@ -447,6 +461,23 @@ impl ConfigFile {
         for err in errors {
             let ptr = err.instance_path().as_str().to_string();
             let full = format!("{base}{ptr}");
+            usage |= matches!(self.origin_of(&full), Origin::Flag(_));
+            let hint = schema_at(&schema, &schema, &instance, &ptr)
+                .and_then(|s| s.get("x-gates-hint"))
+                .and_then(Value::as_str);
+            match err.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { .. } => {}
+                _ if let Some(hint) = hint => {
+                    problems.push(format!(
+                        "{}: `{}`: {} is not accepted: {hint}",
+                        self.origin_of(&full),
+                        key_path(&full),
+                        err.instance()
+                    ));
+                    continue;
+                }
+                _ => {}
+            }
             match err.kind() {
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                     let parent_schema = schema_at(&schema, &schema, &instance, &ptr);
@@ -485,6 +516,9 @@ impl ConfigFile {
         if !problems.is_empty() {
             problems.sort();
             problems.dedup();
+            if usage {
+                return Err(GateError::Usage(problems.join("\n")));
+            }
             return Err(GateError::Config(problems));
         }
         serde_json::from_value(instance).map_err(|e| {
@@ -559,7 +593,7 @@ fn surely_valid(schema: &Value, root: &Value, value: &Value) -> Option<bool> {
     for (k, v) in s {
         let k = k.as_str();
         match k {
-            k if ANNOTATIONS.contains(&k) => {}
+            k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => {}
             "$defs" if std::ptr::eq(schema, root) => {}
             "type" => and(match v {
                 Value::String(t) => type_matches(t, value),
@@ -744,7 +778,11 @@ fn collect_alternatives(
             continue;
         }
         let b = b.as_object()?;
-        let plain = |k: &str| matches!(k, "type" | "const" | "enum") || ANNOTATIONS.contains(&k);
+        let plain = |k: &str| {
+            matches!(k, "type" | "const" | "enum")
+                || ANNOTATIONS.contains(&k)
+                || k.starts_with("x-")
+        };
         if !b.keys().all(|k| plain(k)) {
             return None;
         }
@@ -912,16 +950,65 @@ fn schema_types(s: &Value, root: &Value) -> Vec<String> {
     out
 }
 
+/// How one raw string of an array key is cut into items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// Not at all: a flag's values (a list is the flag repeated; clap
+    /// splits where the key declares `,`).
+    None,
+    /// One item per line (`x-gates-separator: newline`): for items that
+    /// may hold commas (expressions, headers, URLs).
+    Newline,
+    /// Commas and newlines (`x-gates-separator: ","`): for simple lists.
+    Comma,
+    /// No declaration: per line when the value has a line break, else
+    /// per comma, as `GATES_*` values were always read.
+    Either,
+}
+
+impl Split {
+    /// The separator an array key's schema declares (`x-gates-separator`).
+    pub fn declared(prop: &Value) -> Split {
+        match separator(prop) {
+            Some("newline") => Split::Newline,
+            Some(",") => Split::Comma,
+            _ => Split::Either,
+        }
+    }
+
+    fn cut(self, raw: &str) -> Vec<&str> {
+        match self {
+            Split::None => vec![raw],
+            Split::Newline => raw.lines().collect(),
+            Split::Comma => raw.split([',', '\n']).collect(),
+            Split::Either if raw.contains('\n') => raw.lines().collect(),
+            Split::Either => raw.split(',').collect(),
+        }
+    }
+}
+
+/// `x-gates-separator` of a property's schema, looking through an
+/// `Option`'s `anyOf`.
+pub fn separator(prop: &Value) -> Option<&str> {
+    if let Some(s) = prop.get("x-gates-separator").and_then(Value::as_str) {
+        return Some(s);
+    }
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|k| prop.get(k)?.as_array())
+        .flatten()
+        .find_map(separator)
+}
+
 /// Turns raw override strings into a JSON value of the type the schema asks.
 ///
-/// `split`: one string may hold a whole list (newline- or comma-separated),
-/// as environment variables and action inputs do. Flags are not split: a
-/// list is the flag repeated (clap splits where a gate asks it to).
+/// `split`: how one string may hold a whole list, as environment variables
+/// and action inputs do (see [`Split`]).
 fn coerce(
     prop: &Value,
     root: &Value,
     raw: &[String],
-    split: bool,
+    split: Split,
 ) -> std::result::Result<Value, String> {
     let types = schema_types(prop, root);
     let has = |t: &str| types.iter().any(|x| x == t);
@@ -937,15 +1024,13 @@ fn coerce(
             .unwrap_or(Value::Null);
         let mut out = Vec::new();
         for r in raw {
-            let parts: Vec<&str> = if !split {
-                vec![r.as_str()]
-            } else if r.contains('\n') {
-                r.lines().collect()
-            } else {
-                r.split(',').collect()
-            };
-            for p in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
-                out.push(coerce(&items, root, &[p.to_string()], false)?);
+            for p in split
+                .cut(r)
+                .into_iter()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                out.push(coerce(&items, root, &[p.to_string()], Split::None)?);
             }
         }
         return Ok(Value::Array(out));
@@ -1016,6 +1101,182 @@ pub fn env_overrides(gate: &str, vars: impl Iterator<Item = (String, String)>) -
 /// JSON Schema of a gate's section, as generated from its `Config` type.
 pub fn section_schema<C: JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(C)).unwrap_or(Value::Null)
+}
+
+/// What a key's value is, for its flag and its action input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `true`/`false`: `--key` alone means true.
+    Bool,
+    /// One value.
+    Scalar,
+    /// A list of scalars: the flag is repeatable.
+    List,
+    /// A mapping, or a list of mappings: set in `gates.yml` only.
+    Mapping,
+}
+
+/// One top-level key of a gate's section, as its schema declares it: what
+/// the generated flag, the action input and the docs' key table are made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeySpec {
+    /// kebab-case key, e.g. `min-total`.
+    pub key: String,
+    /// The schema's description (the field's doc comment), whole.
+    pub description: String,
+    pub kind: KeyKind,
+    /// The value's type for people: `duration`, `percent`, `url`, `header`,
+    /// `level` (the domain types' `x-gates-type`), `boolean`, `number`,
+    /// `integer`, `string`, `mapping`; `list of …` for lists.
+    pub type_name: String,
+    /// The accepted constants of an enumeration (empty otherwise).
+    pub choices: Vec<String>,
+    /// The flag's long name: `x-gates-flag`, else the key.
+    pub flag: String,
+    /// `x-gates-separator` of a list key (`newline` or `,`).
+    pub separator: Option<String>,
+    /// The schema's default, when it has one.
+    pub default: Option<Value>,
+}
+
+impl KeySpec {
+    /// The first sentence of the description, without its full stop (the
+    /// flag's help line).
+    pub fn summary(&self) -> String {
+        let d = self.description.trim();
+        let first = match d.find(". ") {
+            Some(i) => &d[..i],
+            None => d.lines().next().unwrap_or(""),
+        };
+        first.trim().trim_end_matches('.').to_string()
+    }
+
+    /// The flag's value name: the domain type's (`DURATION`), the choices
+    /// when few (`error|warn`), else from the type or the key.
+    pub fn value_name(&self) -> String {
+        let base = self
+            .type_name
+            .strip_prefix("list of ")
+            .unwrap_or(&self.type_name);
+        if !self.choices.is_empty() {
+            let joined = self.choices.join("|");
+            return if joined.len() <= 30 {
+                joined
+            } else {
+                "CHOICE".into()
+            };
+        }
+        match base {
+            "string" => self
+                .key
+                .trim_end_matches('s')
+                .to_ascii_uppercase()
+                .replace('-', "_"),
+            "number" => "NUMBER".into(),
+            "integer" => "N".into(),
+            other => other.to_ascii_uppercase(),
+        }
+    }
+}
+
+/// The top-level keys of a section schema (as [`section_schema`] makes it),
+/// in declaration order.
+pub fn key_specs(schema: &Value) -> Vec<KeySpec> {
+    let Some(props) = resolve(schema, schema)
+        .get("properties")
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .map(|(key, prop)| {
+            let (kind, type_name, choices) = describe_type(prop, schema);
+            let str_of = |k: &str| {
+                let here = prop.get(k).and_then(Value::as_str);
+                here.or_else(|| {
+                    non_null_variant(resolve(prop, schema), schema)
+                        .get(k)?
+                        .as_str()
+                })
+                .map(String::from)
+            };
+            KeySpec {
+                key: key.clone(),
+                description: prop
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                kind,
+                type_name,
+                choices,
+                flag: str_of("x-gates-flag").unwrap_or_else(|| key.clone()),
+                separator: separator(prop).map(String::from),
+                default: prop.get("default").cloned(),
+            }
+        })
+        .collect()
+}
+
+/// Kind, type name and choices of a property schema.
+fn describe_type(prop: &Value, root: &Value) -> (KeyKind, String, Vec<String>) {
+    let s = non_null_variant(resolve(prop, root), root);
+    if let Some(t) = s.get("x-gates-type").and_then(Value::as_str) {
+        return (KeyKind::Scalar, t.to_string(), Vec::new());
+    }
+    let types = schema_types(prop, root);
+    let has = |t: &str| types.iter().any(|x| x == t);
+    if has("array") {
+        let items = s.get("items").unwrap_or(&Value::Null);
+        let (kind, name, choices) = describe_type(items, root);
+        let kind = if kind == KeyKind::Mapping {
+            KeyKind::Mapping
+        } else {
+            KeyKind::List
+        };
+        return (kind, format!("list of {name}"), choices);
+    }
+    let (mut values, mut words) = (Vec::new(), Vec::new());
+    if collect_alternatives(resolve(prop, root), root, 0, &mut values, &mut words).is_some()
+        && !values.is_empty()
+    {
+        let choices = values
+            .iter()
+            .filter_map(|v| serde_json::from_str::<String>(v).ok())
+            .collect();
+        return (KeyKind::Scalar, "string".into(), choices);
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        let choices = e
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        return (KeyKind::Scalar, "string".into(), choices);
+    }
+    if has("object") && !has("string") || (types.is_empty() && s.get("properties").is_some()) {
+        return (KeyKind::Mapping, "mapping".into(), Vec::new());
+    }
+    let mut names: Vec<&str> = types
+        .iter()
+        .map(String::as_str)
+        .filter(|t| *t != "null")
+        .collect();
+    names.dedup();
+    if names.len() > 1 {
+        return (KeyKind::Scalar, names.join(" or "), Vec::new());
+    }
+    for (t, kind) in [
+        ("boolean", KeyKind::Bool),
+        ("integer", KeyKind::Scalar),
+        ("number", KeyKind::Scalar),
+        ("string", KeyKind::Scalar),
+    ] {
+        if has(t) {
+            return (kind, t.to_string(), Vec::new());
+        }
+    }
+    (KeyKind::Scalar, "string".into(), Vec::new())
 }
 
 #[cfg(test)]

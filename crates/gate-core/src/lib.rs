@@ -25,6 +25,7 @@ pub mod outfile;
 pub mod procfs;
 pub mod run;
 pub mod tls;
+pub mod types;
 pub mod units;
 
 pub use gates_report::{error, escape, exit, records, render, report, rules, secret, text};

@@ -156,9 +156,71 @@ struct Cli<A: Args> {
     common: CommonArgs,
 }
 
+/// One flag per top-level key of the gate's section that `G::Args` does
+/// not define itself (same id, `-` read as `_`) and that is not a mapping
+/// (mappings are set in `gates.yml` only). Its long name is the key, or the
+/// schema's `x-gates-flag` (then the key is an alias too); its help is the
+/// first sentence of the key's description; a boolean's `--key` alone means
+/// true (`--key=false` says false); a list's flag is repeatable (and split
+/// on commas when the key declares `x-gates-separator: ","`). The value
+/// goes through the same coercion and schema check as a `GATES_*` value;
+/// a bad one is a usage error (exit 2).
+fn config_flags<G: Gate>(cmd: &clap::Command) -> Vec<clap::Arg> {
+    let taken: BTreeSet<String> = cmd
+        .get_arguments()
+        .flat_map(|a| {
+            let mut names = vec![a.get_id().as_str().to_string()];
+            names.extend(a.get_long().map(String::from));
+            names.extend(a.get_all_aliases().into_iter().flatten().map(String::from));
+            names
+        })
+        .collect();
+    let schema = config::section_schema::<G::Config>();
+    let mut out = Vec::new();
+    let reserved = ["help", "version"];
+    for spec in config::key_specs(&schema) {
+        let id = spec.key.replace('-', "_");
+        if spec.kind == config::KeyKind::Mapping
+            || [&id, &spec.key, &spec.flag]
+                .iter()
+                .any(|n| taken.contains(*n) || reserved.contains(&n.as_str()))
+        {
+            continue;
+        }
+        let mut arg = clap::Arg::new(id)
+            .long(spec.flag.clone())
+            .help(spec.summary())
+            .help_heading(None)
+            .value_name(spec.value_name());
+        if spec.flag != spec.key && !taken.contains(&spec.key) {
+            arg = arg.alias(spec.key.clone());
+        }
+        arg = match spec.kind {
+            config::KeyKind::Bool => arg
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true")
+                .action(clap::ArgAction::Set),
+            config::KeyKind::List => {
+                let a = arg.action(clap::ArgAction::Append);
+                if spec.separator.as_deref() == Some(",") {
+                    a.value_delimiter(',')
+                } else {
+                    a
+                }
+            }
+            _ => arg.action(clap::ArgAction::Set),
+        };
+        out.push(arg);
+    }
+    out
+}
+
 /// The gate's full command (for `--help` snapshots and the docs).
 pub fn command<G: Gate>() -> clap::Command {
     let base = Cli::<G::Args>::command();
+    let flags = config_flags::<G>(&base);
+    let base = base.args(flags);
     // A real key of this gate for the environment example: its first flag
     // that is a config key.
     let example = base
@@ -227,7 +289,7 @@ pub fn main<G: Gate>() -> std::process::ExitCode {
 pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
     let cmd = command::<G>();
     let color_wanted = usage_color(&args, env);
-    let matches = match cmd.try_get_matches_from(args) {
+    let matches = match cmd.clone().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
             return match e.kind() {
@@ -260,7 +322,7 @@ pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
     };
     let in_actions = env.var("GITHUB_ACTIONS").as_deref() == Some("true");
     let masker = Masker::new(in_actions);
-    match run_parsed::<G>(&cli, &matches, env, &masker) {
+    match run_parsed::<G>(&cli, &cmd, &matches, env, &masker) {
         Ok(code) => code,
         Err(e) => {
             // `out` masks what it prints (diag and the command alike).
@@ -298,12 +360,22 @@ fn usage_color(args: &[OsString], env: &dyn Env) -> bool {
     }
 }
 
-/// Flags given on the command line whose ids are keys of the gate's config.
-fn flag_overrides(matches: &clap::ArgMatches, gate_ids: &BTreeSet<String>) -> Vec<Override> {
+/// Flags given on the command line that may be keys of the gate's config:
+/// the gate's own and the generated ones (the common options are not). The
+/// origin names the flag as spelt on the command line.
+fn flag_overrides(cmd: &clap::Command, matches: &clap::ArgMatches) -> Vec<Override> {
+    let common = CommonArgs::augment_args(clap::Command::new("x"));
+    let common: BTreeSet<&str> = common
+        .get_arguments()
+        .map(|a| a.get_id().as_str())
+        .collect();
     let mut out = Vec::new();
     for id in matches.ids() {
         let id = id.as_str();
-        if !gate_ids.contains(id) {
+        let Some(arg) = cmd.get_arguments().find(|a| a.get_id() == id) else {
+            continue;
+        };
+        if common.contains(id) {
             continue;
         }
         if matches.value_source(id) != Some(ValueSource::CommandLine) {
@@ -314,21 +386,14 @@ fn flag_overrides(matches: &clap::ArgMatches, gate_ids: &BTreeSet<String>) -> Ve
         };
         let values: Vec<String> = raw.map(|v| v.to_string_lossy().into_owned()).collect();
         let key = id.replace('_', "-");
+        let flag = arg.get_long().map_or_else(|| key.clone(), String::from);
         out.push(Override {
-            key: key.clone(),
+            key,
             values,
-            origin: Origin::Flag(key),
+            origin: Origin::Flag(flag),
         });
     }
     out
-}
-
-/// Ids of the gate's own arguments (not groups, not common options).
-fn gate_arg_ids<A: Args>() -> BTreeSet<String> {
-    A::augment_args(clap::Command::new("x"))
-        .get_arguments()
-        .map(|a| a.get_id().as_str().to_string())
-        .collect()
 }
 
 /// The git top level containing `dir`, or `dir` itself outside git.
@@ -427,6 +492,7 @@ fn parse_formats(raw: &[String], in_actions: bool) -> Result<Vec<Format>> {
 
 fn run_parsed<G: Gate>(
     cli: &Cli<G::Args>,
+    cmd: &clap::Command,
     matches: &clap::ArgMatches,
     env: &dyn Env,
     masker: &Masker,
@@ -454,7 +520,7 @@ fn run_parsed<G: Gate>(
     };
     let mut file = ConfigFile::load(&config_path, required, G::ID)?;
     let mut overrides = config::env_overrides(G::ID, env.vars().into_iter());
-    overrides.extend(flag_overrides(matches, &gate_arg_ids::<G::Args>()));
+    overrides.extend(flag_overrides(cmd, matches));
     let cfg: G::Config = file.section(G::ID, &overrides)?;
 
     let instance = match common.instance.as_deref().map(str::trim) {

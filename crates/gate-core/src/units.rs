@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 /// Parses a duration with units: `250ms`, `5s`, `1m30s`, `1.5s`, `72h`,
-/// `7d`, `500us`. A bare number is refused (say the unit); a gate that gives
-/// bare numbers a meaning (gate-load: seconds) handles them before calling.
+/// `7d`, `500us`. A bare number is refused (say the unit). This is the one
+/// duration grammar: [`crate::types::Duration`], the type of every duration
+/// key, parses with it.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {

@@ -1040,3 +1040,220 @@ fn github_api_errors_echoing_hostile_text_and_the_token_start_nothing_and_leak_n
         .join("\n");
     assert!(!outside_masks.contains(&token[..8]), "{outside_masks}");
 }
+
+/// A gate whose keys have no hand-written flag: the runner makes them from
+/// the schema.
+#[derive(Debug)]
+struct Keys;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+struct KeysConfig {
+    /// How long to wait for the thing. More words that stay out of --help.
+    max_wait: Option<gate_core::types::Duration>,
+    /// Stop at the first problem.
+    strict: bool,
+    /// Labels to look for.
+    #[schemars(extend("x-gates-separator" = ","))]
+    labels: Vec<String>,
+    /// Conditions, one per line.
+    #[schemars(extend("x-gates-separator" = "newline"))]
+    conditions: Vec<String>,
+    /// Input files.
+    #[schemars(extend("x-gates-flag" = "report"))]
+    reports: Vec<String>,
+    /// How much a miss matters.
+    level: Option<gate_core::types::Level>,
+    /// Minimum share.
+    min: Option<gate_core::types::Percent>,
+    /// Set in gates.yml only.
+    groups: Vec<KeysGroup>,
+    /// Declared by Args too: Args wins.
+    mode: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // only its schema is used
+struct KeysGroup {
+    name: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct KeysArgs {
+    /// The hand-written mirror flag
+    #[arg(long, value_name = "MODE")]
+    mode: Option<String>,
+}
+
+impl Gate for Keys {
+    const ID: &'static str = "keys";
+    const ABOUT: &'static str = "Shows its configuration (a test gate)";
+    const RULES: &'static [Rule] = &[];
+    const WORKER_THREADS: usize = 0;
+    type Config = KeysConfig;
+    type Args = KeysArgs;
+    type Input = ();
+
+    async fn collect(_: &Context, _: &KeysConfig, _: &KeysArgs) -> gate_core::Result<()> {
+        Ok(())
+    }
+
+    fn evaluate(_: &(), config: &KeysConfig) -> Report {
+        let mut r = Report::new("keys");
+        r.checked = 1;
+        r.summary = format!(
+            "wait={:?} strict={} labels={:?} conditions={:?} reports={:?} level={:?} min={:?} mode={:?}",
+            config.max_wait.map(|d| d.to_string()),
+            config.strict,
+            config.labels,
+            config.conditions,
+            config.reports,
+            config.level,
+            config.min.map(|p| p.get()),
+            config.mode,
+        );
+        r.finish()
+    }
+}
+
+fn run_keys(args: &[&str], vars: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let env = TestEnv {
+        vars: vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        cwd: dir.path().to_path_buf(),
+    };
+    let mut argv: Vec<OsString> = vec![
+        "gate-keys".into(),
+        "--ledger".into(),
+        "local".into(),
+        "--no-record".into(),
+    ];
+    argv.extend(args.iter().map(OsString::from));
+    let (code, stdout, stderr) =
+        gate_core::out::capture(|| gate_core::run::run::<Keys>(argv, &env));
+    Run {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+#[test]
+fn every_key_gets_a_typed_flag_from_the_schema() {
+    let help = gate_core::run::command::<Keys>().render_help().to_string();
+    for line in [
+        "--max-wait <DURATION>",
+        "How long to wait for the thing",
+        "--strict[=<BOOLEAN>]",
+        "Stop at the first problem",
+        "--labels <LABEL>",
+        "--conditions <CONDITION>",
+        "--report <REPORT>",
+        "--level <LEVEL>",
+        "--min <PERCENT>",
+        "--mode <MODE>",
+        "The hand-written mirror flag",
+    ] {
+        assert!(help.contains(line), "{line} in\n{help}");
+    }
+    assert!(!help.contains("More words"), "{help}");
+    assert!(
+        !help.contains("--groups"),
+        "mappings are gates.yml only: {help}"
+    );
+    assert_eq!(help.matches("--mode").count(), 1, "{help}");
+
+    let r = run_keys(
+        &[
+            "--max-wait",
+            "1m30s",
+            "--strict",
+            "--labels",
+            "a,b",
+            "--labels",
+            "c",
+            "--conditions",
+            "x, y",
+            "--report",
+            "r1",
+            "--reports",
+            "r2",
+            "--level",
+            "warn",
+            "--min",
+            "80%",
+            "--mode",
+            "m",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, ExitCode::Pass, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(r#"wait=Some("90s") strict=true labels=["a", "b", "c"] conditions=["x, y"] reports=["r1", "r2"] level=Some(Warning) min=Some(80.0) mode=Some("m")"#),
+        "{}",
+        r.stdout
+    );
+    let r = run_keys(&["--strict=false"], &[("GATES_KEYS_STRICT", "true")]);
+    assert!(r.stdout.contains("strict=false"), "{}", r.stdout);
+}
+
+#[test]
+fn bad_flag_values_exit_2_and_bad_env_values_exit_3() {
+    let r = run_keys(&["--max-wait", "90"], &[]);
+    assert_eq!(r.code, ExitCode::Usage, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("flag --max-wait: `keys.max-wait`: \"90\" is not accepted: write a duration with its unit"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("write 90s or 90d"), "{}", r.stderr);
+    let r = run_keys(&["--level", "fatal"], &[]);
+    assert_eq!(r.code, ExitCode::Usage, "{}", r.stderr);
+    assert!(r.stderr.contains("flag --level"), "{}", r.stderr);
+    let r = run_keys(&["--min", "120"], &[]);
+    assert_eq!(r.code, ExitCode::Usage, "{}", r.stderr);
+    assert!(r.stderr.contains("flag --min: `keys.min`"), "{}", r.stderr);
+    let r = run_keys(&["--strict=maybe"], &[]);
+    assert_eq!(r.code, ExitCode::Usage, "{}", r.stderr);
+    assert!(r.stderr.contains("flag --strict"), "{}", r.stderr);
+
+    let r = run_keys(&[], &[("GATES_KEYS_MAX_WAIT", "90")]);
+    assert_eq!(r.code, ExitCode::Config, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("GATES_KEYS_MAX_WAIT: `keys.max-wait`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn env_lists_split_on_the_declared_separator_only() {
+    let r = run_keys(
+        &[],
+        &[
+            (
+                "GATES_KEYS_CONDITIONS",
+                "status in (200, 204)\nlatency < 2s",
+            ),
+            ("GATES_KEYS_LABELS", "a, b\nc"),
+            ("GATES_KEYS_REPORTS", "x.lcov,y.lcov"),
+        ],
+    );
+    assert_eq!(r.code, ExitCode::Pass, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(r#"labels=["a", "b", "c"] conditions=["status in (200, 204)", "latency < 2s"] reports=["x.lcov", "y.lcov"]"#),
+        "{}",
+        r.stdout
+    );
+    // One expression with a comma stays whole under `newline`.
+    let r = run_keys(&[], &[("GATES_KEYS_CONDITIONS", "status in (200, 204)")]);
+    assert!(
+        r.stdout.contains(r#"conditions=["status in (200, 204)"]"#),
+        "{}",
+        r.stdout
+    );
+}
