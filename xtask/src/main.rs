@@ -9,6 +9,12 @@
 //! - `demo`: the README's main job: every gate that exists, chained on
 //!   `examples/`, locally (no root, no token, no network).
 //! - `msrv`: the declared `rust-version` holds for every dependency.
+//! - `new-gate NAME "ABOUT"`: scaffold a gate in the house shape and
+//!   register it (see `new_gate`).
+//!
+//! `schema` also writes `docs/rules.md` (every gate's rule ids) and appends
+//! new ids to `xtask/published-rules.txt`; `--check` fails when an id that
+//! was ever published is no longer declared.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +22,8 @@ use std::process::ExitCode;
 mod demo;
 mod keys;
 mod msrv;
+mod new_gate;
+mod rules;
 mod schema;
 
 fn root() -> PathBuf {
@@ -31,7 +39,11 @@ fn main() -> ExitCode {
         Some("schema") => schema::run(&root(), args.iter().any(|a| a == "--check")),
         Some("demo") => demo::run(&root(), &args[1..]),
         Some("msrv") => msrv::run(&root()),
-        _ => Err("usage: cargo xtask schema [--check] | demo | msrv".to_string()),
+        Some("new-gate") => new_gate::run(&root(), &args[1..]),
+        _ => Err(
+            "usage: cargo xtask schema [--check] | demo | msrv | new-gate NAME \"ABOUT\""
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,12 +8,30 @@ use std::path::Path;
 
 /// A template file: its path under the new crate (or repo, for `@`), its text.
 const CRATE_FILES: &[(&str, &str)] = &[
-    ("Cargo.toml", include_str!("../templates/new-gate/Cargo.toml.tmpl")),
-    ("src/main.rs", include_str!("../templates/new-gate/src/main.rs.tmpl")),
-    ("src/lib.rs", include_str!("../templates/new-gate/src/lib.rs.tmpl")),
-    ("src/config.rs", include_str!("../templates/new-gate/src/config.rs.tmpl")),
-    ("src/rules.rs", include_str!("../templates/new-gate/src/rules.rs.tmpl")),
-    ("src/collect.rs", include_str!("../templates/new-gate/src/collect.rs.tmpl")),
+    (
+        "Cargo.toml",
+        include_str!("../templates/new-gate/Cargo.toml.tmpl"),
+    ),
+    (
+        "src/main.rs",
+        include_str!("../templates/new-gate/src/main.rs.tmpl"),
+    ),
+    (
+        "src/lib.rs",
+        include_str!("../templates/new-gate/src/lib.rs.tmpl"),
+    ),
+    (
+        "src/config.rs",
+        include_str!("../templates/new-gate/src/config.rs.tmpl"),
+    ),
+    (
+        "src/rules.rs",
+        include_str!("../templates/new-gate/src/rules.rs.tmpl"),
+    ),
+    (
+        "src/collect.rs",
+        include_str!("../templates/new-gate/src/collect.rs.tmpl"),
+    ),
     (
         "src/evaluate/mod.rs",
         include_str!("../templates/new-gate/src/evaluate/mod.rs.tmpl"),
@@ -22,9 +40,18 @@ const CRATE_FILES: &[(&str, &str)] = &[
         "src/evaluate/files.rs",
         include_str!("../templates/new-gate/src/evaluate/files.rs.tmpl"),
     ),
-    ("src/gate.rs", include_str!("../templates/new-gate/src/gate.rs.tmpl")),
-    ("tests/cli.rs", include_str!("../templates/new-gate/tests/cli.rs.tmpl")),
-    ("tests/docs.rs", include_str!("../templates/new-gate/tests/docs.rs.tmpl")),
+    (
+        "src/gate.rs",
+        include_str!("../templates/new-gate/src/gate.rs.tmpl"),
+    ),
+    (
+        "tests/cli.rs",
+        include_str!("../templates/new-gate/tests/cli.rs.tmpl"),
+    ),
+    (
+        "tests/docs.rs",
+        include_str!("../templates/new-gate/tests/docs.rs.tmpl"),
+    ),
 ];
 
 const DOC: &str = include_str!("../templates/new-gate/doc.md.tmpl");
@@ -40,7 +67,7 @@ const REGISTRATIONS: &[(&str, &str, &str)] = &[
     (
         "xtask/src/schema.rs",
         "// new-gate: gate",
-        "        gate!(gate_{{snake}}::{{Camel}}Gate),",
+        "        info::<gate_{{snake}}::{{Camel}}Gate>(),",
     ),
     (
         "crates/gate-core/src/config.rs",
@@ -50,7 +77,7 @@ const REGISTRATIONS: &[(&str, &str, &str)] = &[
     (
         "README.md",
         "<!-- new-gate: row -->",
-        "| [gate-{{name}}](docs/gates/{{name}}.md) | {{about}} |",
+        "| `gate-{{name}}` | {{about}} | [{{name}}](docs/gates/{{name}}.md) |",
     ),
 ];
 
@@ -68,9 +95,11 @@ impl Names {
     fn new(name: &str, about: &str) -> Result<Self, String> {
         let ok = !name.is_empty()
             && name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name
-                .split('-')
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            && name.split('-').all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
         if !ok {
             return Err(format!(
                 "`{name}` is not a gate id: use kebab-case letters and digits, e.g. `score` or `image-scan`"
@@ -126,7 +155,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut edits = Vec::new();
     for (file, marker, line) in REGISTRATIONS {
         let path = root.join(file);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let new = insert_before_marker(&text, marker, &n.fill(line)).ok_or_else(|| {
             format!("{file}: the marker `{marker}` is missing; put it back where gates are listed")
         })?;
@@ -145,7 +175,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             .replace("gate-coverage", &format!("gate-{}", n.name))
             .replace("gates/coverage", &format!("gates/{}", n.name))
             .replace("GATES_GATE: coverage", &format!("GATES_GATE: {}", n.name))
-            .replace("GATES_RUN_GATE: coverage", &format!("GATES_RUN_GATE: {}", n.name))
+            .replace(
+                "GATES_RUN_GATE: coverage",
+                &format!("GATES_RUN_GATE: {}", n.name),
+            )
             .replace("gates coverage", &format!("gates {}", n.name)),
     ));
     for (path, text) in files.iter().chain(edits.iter()) {
@@ -171,7 +204,12 @@ mod tests {
     fn names_are_derived_and_checked() {
         let n = Names::new("image-scan", "Scan images.").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            (n.snake.as_str(), n.camel.as_str(), n.upper.as_str(), n.about.as_str()),
+            (
+                n.snake.as_str(),
+                n.camel.as_str(),
+                n.upper.as_str(),
+                n.about.as_str()
+            ),
             ("image_scan", "ImageScan", "IMAGE_SCAN", "Scan images")
         );
         for bad in ["", "Image", "image_scan", "-x", "x-", "x--y", "ünï"] {

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use gate_core::report::{NOTHING_CHECKED, Rule};
 
@@ -67,8 +66,16 @@ fn published(text: &str) -> Vec<(String, String)> {
 pub fn check_published(text: &str, gates: &[(&str, &[Rule])]) -> Result<String, String> {
     let declared: BTreeSet<(String, String)> = gates
         .iter()
-        .flat_map(|(g, rules)| rules.iter().map(move |r| ((*g).to_owned(), r.id.to_owned())))
-        .chain(RUNNER.iter().map(|r| ("runner".to_owned(), r.id.to_owned())))
+        .flat_map(|(g, rules)| {
+            rules
+                .iter()
+                .map(move |r| ((*g).to_owned(), r.id.to_owned()))
+        })
+        .chain(
+            RUNNER
+                .iter()
+                .map(|r| ("runner".to_owned(), r.id.to_owned())),
+        )
         .collect();
     let listed = published(text);
     let gone: Vec<String> = listed
@@ -92,31 +99,6 @@ pub fn check_published(text: &str, gates: &[(&str, &[Rule])]) -> Result<String, 
         let _ = writeln!(out, "{g} {id}");
     }
     Ok(out)
-}
-
-/// Writes (or, with `check`, compares) `docs/rules.md` and
-/// `xtask/published-rules.txt`.
-pub fn run(root: &Path, check: bool, gates: &[(&str, &[Rule])]) -> Result<(), String> {
-    let list_path = root.join("xtask/published-rules.txt");
-    let list = std::fs::read_to_string(&list_path)
-        .map_err(|e| format!("{}: {e}", list_path.display()))?;
-    let new_list = check_published(&list, gates)?;
-    let doc_path = root.join("docs/rules.md");
-    let doc = markdown(gates);
-    for (path, want) in [(&list_path, &new_list), (&doc_path, &doc)] {
-        let have = std::fs::read_to_string(path).unwrap_or_default();
-        if have == *want {
-            continue;
-        }
-        if check {
-            return Err(format!(
-                "{} is out of date: run `cargo xtask schema`",
-                path.display()
-            ));
-        }
-        std::fs::write(path, want).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -146,7 +128,10 @@ mod tests {
     #[test]
     fn the_table_escapes_cells() {
         let md = markdown(&[("x", A)]);
-        assert!(md.contains("| `a-one` | error | One \\| two | Fix it. |"), "{md}");
+        assert!(
+            md.contains("| `a-one` | error | One \\| two | Fix it. |"),
+            "{md}"
+        );
         assert!(md.contains("| `nothing-checked` |"));
     }
 }

@@ -10,6 +10,7 @@ pub struct GateInfo {
     pub id: &'static str,
     pub schema: Value,
     pub command: clap::Command,
+    pub rules: &'static [gate_core::report::Rule],
 }
 
 fn info<G: gate_core::Gate>() -> GateInfo {
@@ -17,6 +18,7 @@ fn info<G: gate_core::Gate>() -> GateInfo {
         id: G::ID,
         schema: gate_core::config::section_schema::<G::Config>(),
         command: gate_core::run::command::<G>(),
+        rules: G::RULES,
     }
 }
 
@@ -32,6 +34,7 @@ pub fn gates() -> Result<Vec<GateInfo>, String> {
         info::<gate_load::LoadGate>(),
         info::<gate_deploy::DeployGate>(),
         info::<gate_rollback::RollbackGate>(),
+        // new-gate: gate
     ];
     let mut out = Vec::new();
     for id in gate_core::config::SECTIONS {
@@ -184,6 +187,18 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
             files.push((doc, want));
         }
     }
+    // Rule ids: the docs table, and the append-only list of every id ever
+    // published (rollback reuses deploy's rules: listed once).
+    let rules: Vec<(&str, &[gate_core::report::Rule])> = gates
+        .iter()
+        .filter(|g| g.id != "rollback")
+        .map(|g| (g.id, g.rules))
+        .collect();
+    let published = root.join("xtask/published-rules.txt");
+    let list =
+        std::fs::read_to_string(&published).map_err(|e| format!("{}: {e}", published.display()))?;
+    files.push((published, crate::rules::check_published(&list, &rules)?));
+    files.push((docs.join("rules.md"), crate::rules::markdown(&rules)));
     let mut drift = Vec::new();
     for (path, want) in &files {
         let have = std::fs::read_to_string(path).unwrap_or_default();
