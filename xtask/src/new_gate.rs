@@ -135,6 +135,62 @@ impl Names {
     }
 }
 
+/// Cuts `text` between the line holding `begin` and the line holding `end`
+/// (both kept), replacing what is between with `body`.
+fn between(text: &str, begin: &str, end: &str, body: &str) -> Option<String> {
+    let b = text.find(begin)?;
+    let b = b + text[b..].find('\n')? + 1;
+    let e = b + text[b..].find(end)?;
+    let e = text[..e].rfind('\n').map_or(e, |i| i + 1);
+    Some(format!("{}{body}{}", &text[..b], &text[e..]))
+}
+
+/// The new gate's action, from coverage's: the same shared steps and common
+/// inputs, its own name, no gate-specific inputs or env lines yet (`cargo
+/// xtask schema` writes them from the config schema) and only the
+/// `verdict` output.
+fn action_from(coverage: &str, n: &Names) -> Result<String, String> {
+    let missing =
+        |what: &str| format!("actions/coverage/action.yml: cannot find {what} to copy from");
+    let body = coverage
+        .find("\ninputs:\n")
+        .map(|i| &coverage[i + 1..])
+        .ok_or_else(|| missing("`inputs:`"))?;
+    let header = format!(
+        "# gates/{name}: the {name} gate as a composite action.\n\
+         # Made by `cargo xtask new-gate` from actions/coverage/action.yml; only\n\
+         # what is marked GATE-SPECIFIC differs (see actions/README.md).\n\
+         name: gates {name}\n\
+         description: >-\n  {about}.\n\
+         author: gates\n\
+         branding:\n  icon: check-circle\n  color: green\n\n",
+        name = n.name,
+        about = n.about
+    );
+    let text = between(
+        body,
+        "# BEGIN GENERATED: inputs",
+        "# END GENERATED: inputs",
+        "",
+    )
+    .ok_or_else(|| missing("the generated inputs"))?;
+    let text = between(
+        &text,
+        "# BEGIN GENERATED: one GATES_",
+        "# END GENERATED: env",
+        "",
+    )
+    .ok_or_else(|| missing("the generated env lines"))?;
+    let text = between(&text, "# --- GATE-SPECIFIC outputs", "  verdict:", "")
+        .ok_or_else(|| missing("the outputs"))?;
+    Ok(header
+        + &text
+            .replace("COVERAGE", &n.upper)
+            .replace("gate-coverage", &format!("gate-{}", n.name))
+            .replace("gates/coverage", &format!("gates/{}", n.name))
+            .replace(": coverage\n", &format!(": {}\n", n.name)))
+}
+
 /// Inserts `line` before the line holding `marker` in `text`.
 fn insert_before_marker(text: &str, marker: &str, line: &str) -> Option<String> {
     let at = text.find(marker)?;
@@ -167,19 +223,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         .map(|(p, t)| (dir.join(p), n.fill(t)))
         .collect();
     files.push((root.join(format!("docs/gates/{}.md", n.name)), n.fill(DOC)));
-    let action = std::fs::read_to_string(root.join("actions/coverage/action.yml"))
+    let coverage = std::fs::read_to_string(root.join("actions/coverage/action.yml"))
         .map_err(|e| format!("actions/coverage/action.yml: {e}"))?;
     files.push((
         root.join(format!("actions/{}/action.yml", n.name)),
-        action
-            .replace("gate-coverage", &format!("gate-{}", n.name))
-            .replace("gates/coverage", &format!("gates/{}", n.name))
-            .replace("GATES_GATE: coverage", &format!("GATES_GATE: {}", n.name))
-            .replace(
-                "GATES_RUN_GATE: coverage",
-                &format!("GATES_RUN_GATE: {}", n.name),
-            )
-            .replace("gates coverage", &format!("gates {}", n.name)),
+        action_from(&coverage, &n)?,
     ));
     for (path, text) in files.iter().chain(edits.iter()) {
         if let Some(parent) = path.parent() {
@@ -226,6 +274,22 @@ mod tests {
             Some("a\n    x,\n    // new-gate: gate\nb\n")
         );
         assert_eq!(insert_before_marker(t, "nope", "x"), None);
+    }
+
+    #[test]
+    fn the_action_is_coverage_s_without_its_own_keys() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let coverage = std::fs::read_to_string(root.join("actions/coverage/action.yml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let n = Names::new("demo-gate", "Demo things").unwrap_or_else(|e| panic!("{e}"));
+        let a = action_from(&coverage, &n).unwrap_or_else(|e| panic!("{e}"));
+        let body = a.split_once("\nname:").map_or("", |(_, b)| b);
+        assert!(!body.to_lowercase().contains("coverage"), "{a}");
+        assert!(a.contains("name: gates demo-gate\n"));
+        assert!(a.contains("GATES_RUN_GATE: demo-gate\n"));
+        assert!(a.contains("# BEGIN GENERATED: inputs"));
+        assert!(a.contains("  verdict:\n"));
+        assert!(!a.contains("GATES_DEMO_GATE_REPORTS"));
     }
 
     #[test]
