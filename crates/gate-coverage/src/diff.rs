@@ -282,7 +282,7 @@ pub fn is_noncode(path: &str, text: &[u8]) -> bool {
     if !matches!(first, b'#' | b'/' | b'*' | b'-' | b'%' | b';' | b'\'') {
         return false;
     }
-    crate::compute::comment_tokens(path).iter().any(|tok| {
+    crate::lang::comment_tokens(path).iter().any(|tok| {
         t.starts_with(tok.as_bytes())
             && (*tok != "*" || t.len() == 1 || t.get(1) == Some(&b' ') || t.get(1) == Some(&b'/'))
     })
