@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::diff::ChangeSet;
-use crate::model::{Format, LineCov, Report, flags};
+use crate::model::{Format, LineCov, ParsedReport, flags};
 use crate::paths::PathMapper;
 
 /// diff-cover's figures for one file.
@@ -59,7 +59,7 @@ type PerReport<'a> = Vec<(usize, Cow<'a, [LineCov]>)>;
 
 /// Compute diff-cover's figures. `changes` should come from
 /// [`crate::diff::parse_diff_cover`] to reproduce its line selection.
-pub fn diff_cover(reports: &[Report], mapper: &PathMapper, changes: &ChangeSet) -> DcReport {
+pub fn diff_cover(reports: &[ParsedReport], mapper: &PathMapper, changes: &ChangeSet) -> DcReport {
     // repo path → per report (index) the file's lines (merging duplicates of
     // one report). Borrowed, not copied: with every file changed a copy
     // would double the memory.

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use crate::diff::ChangeSet;
 use crate::model::{Counts, CoverageMap, percent};
 
+pub use crate::lang::{comment_tokens, language};
+
 /// What to do with changed files the reports do not mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AbsentFiles {
@@ -83,46 +85,6 @@ pub struct AbsentFile {
     pub lines: u64,
     /// Those lines, merged into inclusive ranges.
     pub ranges: Vec<(u32, u32)>,
-}
-
-/// The language family of a path, from its extension: files of one family
-/// are measured by the same coverage tools.
-pub fn language(path: &str) -> Option<&'static str> {
-    let ext = extension(path)?;
-    Some(match ext.as_str() {
-        "py" | "pyw" => "python",
-        "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" | "vue" | "svelte" => {
-            "javascript"
-        }
-        "go" => "go",
-        "rs" => "rust",
-        "java" | "kt" | "kts" | "scala" | "groovy" => "jvm",
-        "c" | "h" | "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "m" | "mm" => "c",
-        "cs" | "fs" | "vb" => "dotnet",
-        "rb" => "ruby",
-        "php" => "php",
-        "swift" => "swift",
-        "dart" => "dart",
-        "ex" | "exs" => "elixir",
-        "erl" | "hrl" => "erlang",
-        "lua" => "lua",
-        "pl" | "pm" => "perl",
-        "r" => "r",
-        _ => return None,
-    })
-}
-
-/// Line-comment starts in the language of `path`.
-pub fn comment_tokens(path: &str) -> &'static [&'static str] {
-    match language(path) {
-        Some("python" | "ruby" | "elixir" | "perl" | "r") => &["#"],
-        Some("php") => &["#", "//", "/*", "*/", "*"],
-        Some("erlang") => &["%"],
-        Some("lua") => &["--"],
-        Some("dotnet") if path.ends_with(".vb") => &["'"],
-        Some(_) => &["//", "/*", "*/", "*"],
-        None => &[],
-    }
 }
 
 /// Diff coverage of one changed file.
@@ -206,16 +168,6 @@ pub fn ranges(lines: &[u32]) -> Vec<(u32, u32)> {
         }
     }
     out
-}
-
-fn extension(p: &str) -> Option<String> {
-    let name = p.rsplit('/').next().unwrap_or(p);
-    let (stem, ext) = name.rsplit_once('.')?;
-    if stem.is_empty() {
-        None
-    } else {
-        Some(ext.to_ascii_lowercase())
-    }
 }
 
 /// Diff coverage: covered changed lines / measured changed lines.

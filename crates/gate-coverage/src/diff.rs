@@ -101,61 +101,171 @@ fn lines_of(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// The state of [`parse_unified_diff`] between lines.
+#[derive(Default)]
+struct UnifiedParser {
+    files: Vec<FileChange>,
+    cur: Option<FileChange>,
+    // Remaining old/new lines of the current hunk, and the next new line number.
+    old_rem: u64,
+    new_rem: u64,
+    new_line: u32,
+    git_header: bool,
+}
+
+impl UnifiedParser {
+    fn in_hunk(&self) -> bool {
+        self.old_rem > 0 || self.new_rem > 0
+    }
+
+    /// A line inside a hunk; false when the hunk ended early (a hand-edited
+    /// diff), so the line is read as a header.
+    fn hunk_line(&mut self, line: &[u8]) -> bool {
+        match line.first() {
+            Some(b'+') => {
+                if let Some(f) = self.cur.as_mut() {
+                    f.added.push(self.new_line);
+                    if is_noncode(&f.path, line.get(1..).unwrap_or_default()) {
+                        f.noncode.push(self.new_line);
+                    }
+                }
+                self.new_line = self.new_line.saturating_add(1);
+                self.new_rem = self.new_rem.saturating_sub(1);
+                true
+            }
+            Some(b'-') => {
+                self.old_rem = self.old_rem.saturating_sub(1);
+                true
+            }
+            Some(b' ') | None => {
+                self.old_rem = self.old_rem.saturating_sub(1);
+                self.new_rem = self.new_rem.saturating_sub(1);
+                self.new_line = self.new_line.saturating_add(1);
+                true
+            }
+            Some(b'\\') => true,
+            _ => {
+                self.old_rem = 0;
+                self.new_rem = 0;
+                false
+            }
+        }
+    }
+
+    /// Starts a new file (a `diff --git` header, or `---`/`+++` without one).
+    fn start_file(&mut self, f: FileChange) {
+        if let Some(done) = self.cur.replace(f) {
+            self.files.push(done);
+        }
+    }
+
+    /// Git's extended header lines (rename, copy, deletion, binary); false
+    /// when the line is none of them.
+    fn extended_header(&mut self, line: &[u8]) -> bool {
+        let Some(f) = self.cur.as_mut() else {
+            return line.starts_with(b"rename to ")
+                || line.starts_with(b"rename from ")
+                || line.starts_with(b"copy to ")
+                || line.starts_with(b"deleted file mode")
+                || line.starts_with(b"Binary files ")
+                || line.starts_with(b"GIT binary patch");
+        };
+        if let Some(rest) = line.strip_prefix(b"rename to ") {
+            f.path = unquote(rest);
+        } else if let Some(rest) = line.strip_prefix(b"rename from ") {
+            f.old_path = Some(unquote(rest));
+        } else if let Some(rest) = line.strip_prefix(b"copy to ") {
+            f.path = unquote(rest);
+        } else if line.starts_with(b"deleted file mode") {
+            f.deleted = true;
+        } else if line.starts_with(b"Binary files ") || line.starts_with(b"GIT binary patch") {
+            f.binary = true;
+            if line.ends_with(b" and /dev/null differ") {
+                f.deleted = true;
+            }
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// `--- old` (when `+++ ` follows) and `+++ new`; false for other lines.
+    fn file_names(&mut self, line: &[u8], next_is_new: bool) -> bool {
+        if let Some(rest) = line.strip_prefix(b"--- ") {
+            if next_is_new {
+                if !self.git_header {
+                    self.start_file(FileChange::default());
+                }
+                let old = strip_prefix_path(rest);
+                if let Some(f) = self.cur.as_mut()
+                    && old.as_deref() != Some("/dev/null")
+                    && f.path.is_empty()
+                {
+                    f.path = old.unwrap_or_default();
+                }
+            }
+            return true;
+        }
+        if let Some(rest) = line.strip_prefix(b"+++ ") {
+            let new = strip_prefix_path(rest);
+            if let Some(f) = self.cur.as_mut() {
+                match new.as_deref() {
+                    Some("/dev/null") => f.deleted = true,
+                    Some(p) => f.path = p.to_string(),
+                    None => {}
+                }
+            }
+            self.git_header = false;
+            return true;
+        }
+        false
+    }
+
+    /// A `@@ -a,b +c,d @@` hunk header.
+    fn hunk_header(&mut self, name: &Path, lineno: u64, line: &[u8]) -> Result<()> {
+        let Some((o, n, start)) = parse_hunk_header(line) else {
+            return Err(CoverageError::parse(
+                name,
+                Some(lineno),
+                format!("malformed hunk header `{}`", String::from_utf8_lossy(line)),
+                HINT,
+            ));
+        };
+        if self.cur.is_none() {
+            return Err(CoverageError::parse(
+                name,
+                Some(lineno),
+                "hunk before any file header",
+                HINT,
+            ));
+        }
+        self.old_rem = o;
+        self.new_rem = n;
+        self.new_line = start;
+        Ok(())
+    }
+}
+
 /// Parse a unified diff.
 pub fn parse_unified_diff(name: &Path, text: &[u8]) -> Result<ChangeSet> {
-    let mut files: Vec<FileChange> = Vec::new();
-    let mut cur: Option<FileChange> = None;
-    // Remaining old/new lines of the current hunk, and the next new line number.
-    let (mut old_rem, mut new_rem, mut new_line) = (0u64, 0u64, 0u32);
-    let mut git_header = false;
+    let mut p = UnifiedParser::default();
     let mut lineno = 0u64;
     let mut lines = lines_of(text).peekable();
     while let Some(line) = lines.next() {
         lineno += 1;
-        if old_rem > 0 || new_rem > 0 {
-            match line.first() {
-                Some(b'+') => {
-                    if let Some(f) = cur.as_mut() {
-                        f.added.push(new_line);
-                        if is_noncode(&f.path, line.get(1..).unwrap_or_default()) {
-                            f.noncode.push(new_line);
-                        }
-                    }
-                    new_line = new_line.saturating_add(1);
-                    new_rem = new_rem.saturating_sub(1);
-                    continue;
-                }
-                Some(b'-') => {
-                    old_rem = old_rem.saturating_sub(1);
-                    continue;
-                }
-                Some(b' ') | None => {
-                    old_rem = old_rem.saturating_sub(1);
-                    new_rem = new_rem.saturating_sub(1);
-                    new_line = new_line.saturating_add(1);
-                    continue;
-                }
-                Some(b'\\') => continue,
-                _ => {
-                    // The hunk ended early (a hand-edited diff): read the line as a header.
-                    old_rem = 0;
-                    new_rem = 0;
-                }
-            }
+        if p.in_hunk() && p.hunk_line(line) {
+            continue;
         }
         if line.starts_with(b"\\") {
             continue; // `\ No newline at end of file`
         }
         if let Some(rest) = line.strip_prefix(b"diff --git ") {
-            if let Some(f) = cur.take() {
-                files.push(f);
-            }
-            git_header = true;
+            p.git_header = true;
             let mut f = FileChange::default();
             if let Some((_, b)) = split_git_header(rest) {
                 f.path = b;
             }
-            cur = Some(f);
+            p.start_file(f);
             continue;
         }
         if line.starts_with(b"diff --cc ") || line.starts_with(b"diff --combined ") {
@@ -166,97 +276,19 @@ pub fn parse_unified_diff(name: &Path, text: &[u8]) -> Result<ChangeSet> {
                 "diff the merge base against HEAD instead: `git diff <base>...HEAD`",
             ));
         }
-        if let Some(rest) = line.strip_prefix(b"rename to ") {
-            if let Some(f) = cur.as_mut() {
-                f.path = unquote(rest);
-            }
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix(b"rename from ") {
-            if let Some(f) = cur.as_mut() {
-                f.old_path = Some(unquote(rest));
-            }
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix(b"copy to ") {
-            if let Some(f) = cur.as_mut() {
-                f.path = unquote(rest);
-            }
-            continue;
-        }
-        if line.starts_with(b"deleted file mode") {
-            if let Some(f) = cur.as_mut() {
-                f.deleted = true;
-            }
-            continue;
-        }
-        if line.starts_with(b"Binary files ") || line.starts_with(b"GIT binary patch") {
-            if let Some(f) = cur.as_mut() {
-                f.binary = true;
-                if line.ends_with(b" and /dev/null differ") {
-                    f.deleted = true;
-                }
-            }
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix(b"--- ") {
-            if lines.peek().is_some_and(|n| n.starts_with(b"+++ ")) {
-                if !git_header {
-                    if let Some(f) = cur.take() {
-                        files.push(f);
-                    }
-                    cur = Some(FileChange::default());
-                }
-                let old = strip_prefix_path(rest);
-                if let Some(f) = cur.as_mut()
-                    && old.as_deref() != Some("/dev/null")
-                    && f.path.is_empty()
-                {
-                    f.path = old.unwrap_or_default();
-                }
-            }
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix(b"+++ ") {
-            let new = strip_prefix_path(rest);
-            if let Some(f) = cur.as_mut() {
-                match new.as_deref() {
-                    Some("/dev/null") => f.deleted = true,
-                    Some(p) => f.path = p.to_string(),
-                    None => {}
-                }
-            }
-            git_header = false;
+        let next_is_new = lines.peek().is_some_and(|n| n.starts_with(b"+++ "));
+        if p.extended_header(line) || p.file_names(line, next_is_new) {
             continue;
         }
         if line.starts_with(b"@@") {
-            let Some((o, n, start)) = parse_hunk_header(line) else {
-                return Err(CoverageError::parse(
-                    name,
-                    Some(lineno),
-                    format!("malformed hunk header `{}`", String::from_utf8_lossy(line)),
-                    HINT,
-                ));
-            };
-            if cur.is_none() {
-                return Err(CoverageError::parse(
-                    name,
-                    Some(lineno),
-                    "hunk before any file header",
-                    HINT,
-                ));
-            }
-            old_rem = o;
-            new_rem = n;
-            new_line = start;
-            continue;
+            p.hunk_header(name, lineno, line)?;
         }
         // Anything else (index, mode, similarity lines, commit messages) is ignored.
     }
-    if let Some(f) = cur.take() {
-        files.push(f);
+    if let Some(f) = p.cur.take() {
+        p.files.push(f);
     }
-    if old_rem > 0 || new_rem > 0 {
+    if p.in_hunk() {
         return Err(CoverageError::parse(
             name,
             Some(lineno),
@@ -264,6 +296,7 @@ pub fn parse_unified_diff(name: &Path, text: &[u8]) -> Result<ChangeSet> {
             HINT,
         ));
     }
+    let mut files = p.files;
     for f in &mut files {
         if f.deleted {
             f.added.clear();
@@ -282,7 +315,7 @@ pub fn is_noncode(path: &str, text: &[u8]) -> bool {
     if !matches!(first, b'#' | b'/' | b'*' | b'-' | b'%' | b';' | b'\'') {
         return false;
     }
-    crate::compute::comment_tokens(path).iter().any(|tok| {
+    crate::lang::comment_tokens(path).iter().any(|tok| {
         t.starts_with(tok.as_bytes())
             && (*tok != "*" || t.len() == 1 || t.get(1) == Some(&b' ') || t.get(1) == Some(&b'/'))
     })

@@ -268,9 +268,9 @@ pub fn percent(part: u64, whole: u64) -> Option<f64> {
     }
 }
 
-/// One parsed report.
+/// One parsed coverage report (not the gate's report model, [`gate_core::report::Report`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
+pub struct ParsedReport {
     /// Where it was read from.
     pub source: PathBuf,
     /// Its format.

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use crate::model::{CoverageMap, Report};
+use crate::model::{CoverageMap, ParsedReport};
 
 /// A user rule `from=to`: a report path starting with `from` has that prefix replaced by `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,7 +294,7 @@ impl MatchStats {
 /// Map every report's files and merge them into one coverage map
 /// (measured if any report measures a line, covered if any covers it).
 /// Takes the reports by value so their line data moves instead of being copied.
-pub fn map_reports(reports: Vec<Report>, mapper: &PathMapper) -> (CoverageMap, MatchStats) {
+pub fn map_reports(reports: Vec<ParsedReport>, mapper: &PathMapper) -> (CoverageMap, MatchStats) {
     let mut map = CoverageMap::default();
     let mut stats = MatchStats::default();
     let mut seen: HashSet<(usize, String)> = HashSet::new();

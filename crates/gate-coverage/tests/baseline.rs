@@ -17,7 +17,9 @@ use gate_core::ledger::github::{GitHubLedger, embed_report};
 use gate_core::report::{Metric, Report, Verdict};
 use gate_core::secret::{Masker, Secret};
 use gate_core::{Context, Gate};
-use gate_coverage::gate::{BaselineState, CoverageArgs, CoverageConfig, CoverageGate};
+use gate_coverage::collect::BaselineState;
+use gate_coverage::config::{CoverageArgs, CoverageConfig};
+use gate_coverage::gate::CoverageGate;
 
 /// Records the base's report (18/20 lines) with the gate itself on main.
 fn record_base(r: &Repo) {

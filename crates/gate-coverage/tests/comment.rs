@@ -18,7 +18,8 @@ use gate_core::report::{Comparison, Metric, Report, Threshold};
 use gate_core::secret::{Masker, Secret};
 use gate_core::{Context, Gate};
 use gate_coverage::comment::{MARKER, Outcome, publish};
-use gate_coverage::gate::{CoverageConfig, CoverageGate};
+use gate_coverage::config::CoverageConfig;
+use gate_coverage::gate::CoverageGate;
 use http::Method;
 
 fn no_sleep() -> Sleeper {

@@ -160,7 +160,8 @@ fn js_clover_matches_diff_cover() {
 /// the annotated lines and the per-file figures are diff-cover's.
 #[test]
 fn compat_outputs_show_diff_covers_figures_and_lines() {
-    use gate_coverage::gate::{Compat, CoverageConfig, evaluate_files};
+    use gate_coverage::config::{Compat, CoverageConfig};
+    use gate_coverage::gate::evaluate_files;
     let mut cases = vec![
         (
             "click",

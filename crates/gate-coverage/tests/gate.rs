@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use gate_core::report::Verdict;
-use gate_coverage::gate::{Compat, CoverageConfig, evaluate_files};
+use gate_coverage::config::{Compat, CoverageConfig};
+use gate_coverage::gate::evaluate_files;
 
 fn click() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/coverage/click")

@@ -446,6 +446,25 @@ impl DeployConfig {
     pub fn validate(&self, section: &str) -> Result<SwitchKind, GateError> {
         let mut problems = Vec::new();
         let key = |k: &str| format!("{section}.{k}");
+        self.name_problems(&key, &mut problems);
+        self.value_problems(&key, &mut problems);
+        let Some(kind) = self.switch else {
+            problems.push(format!(
+                "{}: missing; set one of haproxy, nginx, caddy, symlink, command",
+                key("switch")
+            ));
+            return Err(GateError::Config(problems));
+        };
+        self.switch_problems(kind, &key, &mut problems);
+        if problems.is_empty() {
+            Ok(kind)
+        } else {
+            Err(GateError::Config(problems))
+        }
+    }
+
+    /// The environment and release names.
+    fn name_problems(&self, key: &dyn Fn(&str) -> String, problems: &mut Vec<String>) {
         if !valid_token(&self.environment) {
             problems.push(format!(
                 "{}: `{}` is not a usable environment name (letters, digits and `._:+/@-`, 1 to 64 characters)",
@@ -466,6 +485,10 @@ impl DeployConfig {
                 ));
             }
         }
+    }
+
+    /// Addresses, URLs, the breaker's window and the smoke's path.
+    fn value_problems(&self, key: &dyn Fn(&str) -> String, problems: &mut Vec<String>) {
         for (k, v) in [
             ("blue-address", &self.blue_address),
             ("green-address", &self.green_address),
@@ -512,13 +535,15 @@ impl DeployConfig {
                 sm.path
             ));
         }
-        let Some(kind) = self.switch else {
-            problems.push(format!(
-                "{}: missing; set one of haproxy, nginx, caddy, symlink, command",
-                key("switch")
-            ));
-            return Err(GateError::Config(problems));
-        };
+    }
+
+    /// The keys the switch kind needs.
+    fn switch_problems(
+        &self,
+        kind: SwitchKind,
+        key: &dyn Fn(&str) -> String,
+        problems: &mut Vec<String>,
+    ) {
         let mut need = |name: &str, present: bool| {
             if !present {
                 problems.push(format!(
@@ -551,11 +576,6 @@ impl DeployConfig {
             SwitchKind::Command => {
                 need("switch-command", self.switch_command.is_some());
             }
-        }
-        if problems.is_empty() {
-            Ok(kind)
-        } else {
-            Err(GateError::Config(problems))
         }
     }
 }

@@ -73,7 +73,7 @@ pub struct Timings {
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Result_ {
+pub enum Ending {
     /// The new release is live and passed the watch.
     Deployed,
     /// The release was already live; nothing changed.
@@ -94,18 +94,18 @@ pub enum Result_ {
     RestoreFailed,
 }
 
-impl Result_ {
+impl Ending {
     pub fn as_str(self) -> &'static str {
         match self {
-            Result_::Deployed => "deployed",
-            Result_::AlreadyLive => "already-live",
-            Result_::StartFailed => "start-failed",
-            Result_::NeverHealthy => "never-healthy",
-            Result_::SmokeFailed => "smoke-failed",
-            Result_::RolledBack => "rolled-back",
-            Result_::RollbackFailed => "rollback-failed",
-            Result_::Restored => "restored",
-            Result_::RestoreFailed => "restore-failed",
+            Ending::Deployed => "deployed",
+            Ending::AlreadyLive => "already-live",
+            Ending::StartFailed => "start-failed",
+            Ending::NeverHealthy => "never-healthy",
+            Ending::SmokeFailed => "smoke-failed",
+            Ending::RolledBack => "rolled-back",
+            Ending::RollbackFailed => "rollback-failed",
+            Ending::Restored => "restored",
+            Ending::RestoreFailed => "restore-failed",
         }
     }
 }
@@ -117,7 +117,7 @@ pub struct Outcome {
     pub operation: String,
     pub environment: String,
     pub switch: String,
-    pub result: Result_,
+    pub result: Ending,
     /// Why it failed, or tripped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -399,7 +399,7 @@ impl Statuses<'_> {
 }
 
 /// Ends a run that did not go through: its result and reason.
-fn give_up(mut outcome: Outcome, rec: Recorder, result: Result_, reason: String) -> Outcome {
+fn give_up(mut outcome: Outcome, rec: Recorder, result: Ending, reason: String) -> Outcome {
     outcome.result = result;
     outcome.reason = Some(reason);
     finish(outcome, rec)
@@ -841,7 +841,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         operation: "deploy".into(),
         environment: cfg.environment.clone(),
         switch: kind.as_str().into(),
-        result: Result_::Deployed,
+        result: Ending::Deployed,
         reason: None,
         deployment_id: None,
         from: from.clone(),
@@ -882,7 +882,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                     "done",
                     format!("{release} on {} verified healthy; nothing to do", live.slot),
                 );
-                outcome.result = Result_::AlreadyLive;
+                outcome.result = Ending::AlreadyLive;
                 outcome.to = live.clone();
                 return Ok(finish(outcome, rec));
             }
@@ -973,7 +973,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             let why = format!("start hook failed for {target}: {}", out.describe());
             rec.event("start", why.clone());
             ledger.mark(untouched("start")).await?;
-            return Ok(give_up(outcome, rec, Result_::StartFailed, why));
+            return Ok(give_up(outcome, rec, Ending::StartFailed, why));
         }
         match &leftover {
             Some(l) => rec.event(
@@ -1020,14 +1020,14 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             rec.event("wait", why.clone());
             ledger.mark(untouched("wait")).await?;
             stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            return Ok(give_up(outcome, rec, Result_::NeverHealthy, why));
+            return Ok(give_up(outcome, rec, Ending::NeverHealthy, why));
         }
         Err(WaitFail::Exited(why)) => {
             let why = format!("{why}. Traffic was not switched");
             rec.event("wait", why.clone());
             ledger.mark(untouched("start")).await?;
             stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            return Ok(give_up(outcome, rec, Result_::StartFailed, why));
+            return Ok(give_up(outcome, rec, Ending::StartFailed, why));
         }
     }
 
@@ -1047,7 +1047,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
             rec.event("smoke", why.clone());
             ledger.mark(untouched("smoke")).await?;
             stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            return Ok(give_up(outcome, rec, Result_::SmokeFailed, why));
+            return Ok(give_up(outcome, rec, Ending::SmokeFailed, why));
         }
     }
 
@@ -1059,7 +1059,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         rec.event("switch", why.clone());
         ledger.mark(untouched("start")).await?;
         stop_slot(cfg, &switch, &mut rec, target, &release).await;
-        return Ok(give_up(outcome, rec, Result_::StartFailed, why));
+        return Ok(give_up(outcome, rec, Ending::StartFailed, why));
     }
     ledger
         .mark(Mark::new(DeploymentState::InProgress, "switch").with("live", "?"))
@@ -1152,7 +1152,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                 }
                 stop_slot(cfg, &switch, &mut rec, old.slot, &old.release).await;
             }
-            outcome.result = Result_::Deployed;
+            outcome.result = Ending::Deployed;
             Ok(finish(outcome, rec))
         }
         Watch::Tripped {
@@ -1173,7 +1173,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                         Mark::new(DeploymentState::Error, "trip").live(Some(&to)),
                     )
                     .await;
-                return Ok(give_up(outcome, rec, Result_::RollbackFailed, reason));
+                return Ok(give_up(outcome, rec, Ending::RollbackFailed, reason));
             };
             outcome.reason = Some(reason.clone());
             ledger
@@ -1198,7 +1198,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                         .await;
                     outcome.live = None;
                     let why = format!("{reason}; switching back to {} failed: {e}", old.slot);
-                    return Ok(give_up(outcome, rec, Result_::RollbackFailed, why));
+                    return Ok(give_up(outcome, rec, Ending::RollbackFailed, why));
                 }
             };
             let back_at = Instant::now();
@@ -1249,7 +1249,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                                 ),
                         )
                         .await;
-                    outcome.result = Result_::RolledBack;
+                    outcome.result = Ending::RolledBack;
                     Ok(finish(outcome, rec))
                 }
                 Err(last) => {
@@ -1267,7 +1267,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                         "{reason}; after switching back, {} is not healthy either: {last}",
                         old.slot
                     );
-                    Ok(give_up(outcome, rec, Result_::RollbackFailed, why))
+                    Ok(give_up(outcome, rec, Ending::RollbackFailed, why))
                 }
             }
         }
@@ -2055,7 +2055,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
         operation: "rollback".into(),
         environment: cfg.environment.clone(),
         switch: kind.as_str().into(),
-        result: Result_::Restored,
+        result: Ending::Restored,
         reason: None,
         deployment_id: None,
         from: current.clone(),
@@ -2147,7 +2147,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
             return Ok(RollbackRun::Ran(Box::new(give_up(
                 outcome,
                 rec,
-                Result_::RestoreFailed,
+                Ending::RestoreFailed,
                 why,
             ))));
         };
@@ -2173,7 +2173,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
             return Ok(RollbackRun::Ran(Box::new(give_up(
                 outcome,
                 rec,
-                Result_::RestoreFailed,
+                Ending::RestoreFailed,
                 why,
             ))));
         }
@@ -2203,7 +2203,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
             return Ok(RollbackRun::Ran(Box::new(give_up(
                 outcome,
                 rec,
-                Result_::RestoreFailed,
+                Ending::RestoreFailed,
                 why,
             ))));
         }
@@ -2213,7 +2213,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
             return Ok(RollbackRun::Ran(Box::new(give_up(
                 outcome,
                 rec,
-                Result_::RestoreFailed,
+                Ending::RestoreFailed,
                 why,
             ))));
         }
@@ -2276,7 +2276,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
                 )
                 .await?;
             outcome.resolved = mark_resolved(ctx, &mut rec, &stale, d.id).await;
-            outcome.result = Result_::Restored;
+            outcome.result = Ending::Restored;
             Ok(RollbackRun::Ran(Box::new(finish(outcome, rec))))
         }
         Err(last) => {
@@ -2290,7 +2290,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
             Ok(RollbackRun::Ran(Box::new(give_up(
                 outcome,
                 rec,
-                Result_::RestoreFailed,
+                Ending::RestoreFailed,
                 why,
             ))))
         }

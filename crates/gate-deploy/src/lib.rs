@@ -9,16 +9,25 @@
 //! - [`switch`]: HAProxy, nginx, Caddy, symlink and command switches;
 //! - [`state`]: the environment's state derived from the ledger alone;
 //! - [`flow`]: the deploy, rollback and status flows (all I/O);
-//! - [`gate`]: the `Gate` glue and the pure `evaluate` (shared with gate-rollback).
+//! - [`rules`]: the rules of gate-deploy and gate-rollback ([`rules::DeployRule`]);
+//! - [`collect`]: which flow a run takes, into a [`collect::DeployInput`];
+//! - [`evaluate`]: the pure reports (shared with gate-rollback);
+//! - [`outputs`]: the step outputs (shared with gate-rollback);
+//! - [`gate`]: the `Gate` glue.
 
 pub mod breaker;
+pub mod collect;
 pub mod config;
+pub mod evaluate;
 pub mod flow;
 pub mod gate;
 pub mod hooks;
 pub mod http;
+pub mod outputs;
 pub mod probe;
+pub mod rules;
 pub mod state;
 pub mod switch;
 
-pub use gate::{DeployGate, DeployInput};
+pub use collect::DeployInput;
+pub use gate::DeployGate;

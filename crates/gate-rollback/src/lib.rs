@@ -50,7 +50,7 @@ impl Gate for RollbackGate {
     const ID: &'static str = "rollback";
     const ABOUT: &'static str =
         "Put traffic back on the last known-good slot from the ledger, verify it, record it";
-    const RULES: &'static [Rule] = gate_deploy::gate::RULES;
+    const RULES: &'static [Rule] = gate_deploy::rules::RULES;
     type Config = RollbackSection;
     type Args = RollbackArgs;
     type Input = RollbackInput;
@@ -77,14 +77,16 @@ impl Gate for RollbackGate {
     fn evaluate(input: &RollbackInput, _config: &RollbackSection) -> Report {
         match input {
             RollbackInput::Run(RollbackRun::Ran(o)) => {
-                gate_deploy::gate::evaluate_outcome("rollback", o)
+                gate_deploy::evaluate::evaluate_outcome("rollback", o)
             }
-            RollbackInput::Run(RollbackRun::Refused(f)) => gate_deploy::gate::evaluate_refusal(f),
-            RollbackInput::Plan(p) => gate_deploy::gate::evaluate_plan("rollback", p),
+            RollbackInput::Run(RollbackRun::Refused(f)) => {
+                gate_deploy::evaluate::evaluate_refusal(f)
+            }
+            RollbackInput::Plan(p) => gate_deploy::evaluate::evaluate_plan("rollback", p),
         }
     }
 
     fn outputs(report: &Report) -> Vec<(String, String)> {
-        gate_deploy::gate::outputs(report)
+        gate_deploy::outputs::outputs(report)
     }
 }

@@ -81,132 +81,121 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
         if line.is_empty() {
             continue;
         }
-        let (directive, content) = match line.iter().position(|&b| b == b':') {
-            Some(i) => (&line[..i], &line[i + 1..]),
-            None => (line, &b""[..]),
-        };
-        let err = |msg: String| CoverageError::parse(name, Some(lineno), msg, HINT);
-        match directive {
-            b"SF" => {
-                if let Some(open) = &rec.path {
-                    // A missing end_of_record: two files' records ran
-                    // together (a concatenation of a cut file).
-                    return Err(err(format!(
-                        "SF record for `{}` starts before the record for `{open}` (line {}) ended: no end_of_record; the file looks truncated or badly concatenated",
-                        String::from_utf8_lossy(content).trim(),
-                        rec.started_at
-                    )));
-                }
-                let path = std::str::from_utf8(content)
-                    .map_err(|_| err("SF path is not valid UTF-8".into()))?
-                    .trim();
-                rec.path = Some(path.to_string());
-                rec.started_at = lineno;
-            }
-            b"DA" => {
-                need_file(&rec, &err, "DA")?;
-                let mut parts = content.split(|&b| b == b',');
-                let l = parts.next().and_then(parse_u32);
-                let h = parts.next().and_then(parse_count);
-                match (l, h) {
-                    (Some(l), Some(h)) if l > 0 => rec.da.push(LineCov::measured(l, h)),
-                    _ => {
-                        return Err(err(format!(
-                            "malformed DA record `{}` (expected DA:<line>,<count>)",
-                            String::from_utf8_lossy(line)
-                        )));
-                    }
-                }
-            }
-            b"BRDA" => {
-                need_file(&rec, &err, "BRDA")?;
-                let parts: Vec<&[u8]> = content.split(|&b| b == b',').collect();
-                let l = parts.first().and_then(|p| parse_u32(p));
-                let taken = match parts.get(3) {
-                    Some(t) if t.trim_ascii() == b"-" => Some(0),
-                    Some(t) => parse_count(t),
-                    None => None,
-                };
-                match (l, taken) {
-                    (Some(l), Some(taken)) if parts.len() == 4 => {
-                        rec.brda.push(Branch { line: l, taken });
-                    }
-                    _ => {
-                        return Err(err(format!(
-                            "malformed BRDA record `{}` (expected BRDA:<line>,<block>,<branch>,<taken>)",
-                            String::from_utf8_lossy(line)
-                        )));
-                    }
-                }
-            }
-            b"FN" => {
-                need_file(&rec, &err, "FN")?;
-                // FN:<line>,<name> or (LCOV 2) FN:<line>,<end line>,<name>
-                let s = String::from_utf8_lossy(content);
-                let mut it = s.splitn(2, ',');
-                let l = it.next().and_then(|p| p.trim().parse::<u32>().ok());
-                let rest = it.next();
-                let (Some(l), Some(rest)) = (l, rest) else {
-                    return Err(err(format!(
-                        "malformed FN record `{}` (expected FN:<line>,<name>)",
-                        String::from_utf8_lossy(line)
-                    )));
-                };
-                let fname = match rest.split_once(',') {
-                    Some((end, n)) if end.trim().parse::<u32>().is_ok() => n,
-                    _ => rest,
-                };
-                match rec.functions.iter_mut().find(|(n, _, _)| n == fname) {
-                    Some(f) => {
-                        f.1 = l;
-                        f.2 = 0;
-                    }
-                    None => rec.functions.push((fname.to_string(), l, 0)),
-                }
-            }
-            b"FNDA" => {
-                need_file(&rec, &err, "FNDA")?;
-                let s = String::from_utf8_lossy(content);
-                let Some((hits, fname)) = s.split_once(',') else {
-                    return Err(err(format!(
-                        "malformed FNDA record `{}` (expected FNDA:<count>,<name>)",
-                        String::from_utf8_lossy(line)
-                    )));
-                };
-                let hits = parse_count(hits.trim().as_bytes()).ok_or_else(|| {
-                    err(format!(
-                        "malformed FNDA count in `{}`",
-                        String::from_utf8_lossy(line)
-                    ))
-                })?;
-                if let Some(f) = rec.functions.iter_mut().find(|(n, _, _)| n == fname) {
-                    f.2 = hits;
-                }
-            }
-            b"end_of_record" => {
-                if rec.path.is_none() {
-                    return Err(err("end_of_record without a preceding SF record".into()));
-                }
-                finish_record(&mut set, &mut rec);
-            }
-            b"TN" | b"FNF" | b"FNH" | b"LF" | b"LH" | b"BRF" | b"BRH" | b"VER" | b"FNL"
-            | b"FNA" | b"MSF" | b"MCDC" | b"LN" => {}
-            _ => {
-                if line.contains(&0) {
-                    return Err(CoverageError::parse(
-                        name,
-                        Some(lineno),
-                        "binary data in an LCOV file",
-                        "pass the text LCOV tracefile (lcov.info), not a binary or compressed file",
-                    ));
-                }
+        record_line(&mut set, &mut rec, name, lineno, line)?;
+    }
+    check_end(name, &rec, unterminated, lineno)?;
+    if set.is_empty() {
+        return Err(CoverageError::parse(
+            name,
+            None,
+            "the LCOV report contains no SF record (no file)",
+            "run the tests with coverage enabled before the gate; an empty report usually means no test ran",
+        ));
+    }
+    Ok(set.finish())
+}
+
+/// One record line: its directive applied to the record (or the set, at
+/// `end_of_record`).
+fn record_line(
+    set: &mut FileSet,
+    rec: &mut Record,
+    name: &Path,
+    lineno: u64,
+    line: &[u8],
+) -> Result<()> {
+    let (directive, content) = match line.iter().position(|&b| b == b':') {
+        Some(i) => (&line[..i], &line[i + 1..]),
+        None => (line, &b""[..]),
+    };
+    let err = |msg: String| CoverageError::parse(name, Some(lineno), msg, HINT);
+    match directive {
+        b"SF" => {
+            if let Some(open) = &rec.path {
+                // A missing end_of_record: two files' records ran
+                // together (a concatenation of a cut file).
                 return Err(err(format!(
-                    "unknown LCOV record `{}`",
-                    String::from_utf8_lossy(&line[..line.len().min(80)])
+                    "SF record for `{}` starts before the record for `{open}` (line {}) ended: no end_of_record; the file looks truncated or badly concatenated",
+                    String::from_utf8_lossy(content).trim(),
+                    rec.started_at
                 )));
             }
+            let path = std::str::from_utf8(content)
+                .map_err(|_| err("SF path is not valid UTF-8".into()))?
+                .trim();
+            rec.path = Some(path.to_string());
+            rec.started_at = lineno;
+        }
+        b"DA" => {
+            need_file(rec, &err, "DA")?;
+            let mut parts = content.split(|&b| b == b',');
+            let l = parts.next().and_then(parse_u32);
+            let h = parts.next().and_then(parse_count);
+            match (l, h) {
+                (Some(l), Some(h)) if l > 0 => rec.da.push(LineCov::measured(l, h)),
+                _ => {
+                    return Err(err(format!(
+                        "malformed DA record `{}` (expected DA:<line>,<count>)",
+                        String::from_utf8_lossy(line)
+                    )));
+                }
+            }
+        }
+        b"BRDA" => brda_record(rec, content, line, &err)?,
+        b"FN" => fn_record(rec, content, line, &err)?,
+        b"FNDA" => {
+            need_file(rec, &err, "FNDA")?;
+            let s = String::from_utf8_lossy(content);
+            let Some((hits, fname)) = s.split_once(',') else {
+                return Err(err(format!(
+                    "malformed FNDA record `{}` (expected FNDA:<count>,<name>)",
+                    String::from_utf8_lossy(line)
+                )));
+            };
+            let hits = parse_count(hits.trim().as_bytes()).ok_or_else(|| {
+                err(format!(
+                    "malformed FNDA count in `{}`",
+                    String::from_utf8_lossy(line)
+                ))
+            })?;
+            if let Some(f) = rec.functions.iter_mut().find(|(n, _, _)| n == fname) {
+                f.2 = hits;
+            }
+        }
+        b"end_of_record" => {
+            if rec.path.is_none() {
+                return Err(err("end_of_record without a preceding SF record".into()));
+            }
+            finish_record(set, rec);
+        }
+        b"TN" | b"FNF" | b"FNH" | b"LF" | b"LH" | b"BRF" | b"BRH" | b"VER" | b"FNL" | b"FNA"
+        | b"MSF" | b"MCDC" | b"LN" => {}
+        _ => {
+            if line.contains(&0) {
+                return Err(CoverageError::parse(
+                    name,
+                    Some(lineno),
+                    "binary data in an LCOV file",
+                    "pass the text LCOV tracefile (lcov.info), not a binary or compressed file",
+                ));
+            }
+            return Err(err(format!(
+                "unknown LCOV record `{}`",
+                String::from_utf8_lossy(&line[..line.len().min(80)])
+            )));
         }
     }
+    Ok(())
+}
+
+/// The checks at the end of the file: no record left open, no cut last
+/// line, at least one file.
+fn check_end(
+    name: &Path,
+    rec: &Record,
+    unterminated: Option<(u64, String)>,
+    lineno: u64,
+) -> Result<()> {
     if let Some(open) = &rec.path {
         // A truncated file: what was read is a prefix of the real report,
         // and a prefix can read as any figure. Refused, never guessed.
@@ -234,15 +223,69 @@ pub fn parse(name: &Path, mut reader: impl BufRead) -> Result<Vec<FileCoverage>>
             HINT,
         ));
     }
-    if set.is_empty() {
-        return Err(CoverageError::parse(
-            name,
-            None,
-            "the LCOV report contains no SF record (no file)",
-            "run the tests with coverage enabled before the gate; an empty report usually means no test ran",
-        ));
+    Ok(())
+}
+
+/// `BRDA:<line>,<block>,<branch>,<taken>` (`-` taken: never reached).
+fn brda_record(
+    rec: &mut Record,
+    content: &[u8],
+    line: &[u8],
+    err: &impl Fn(String) -> CoverageError,
+) -> Result<()> {
+    need_file(rec, err, "BRDA")?;
+    let parts: Vec<&[u8]> = content.split(|&b| b == b',').collect();
+    let l = parts.first().and_then(|p| parse_u32(p));
+    let taken = match parts.get(3) {
+        Some(t) if t.trim_ascii() == b"-" => Some(0),
+        Some(t) => parse_count(t),
+        None => None,
+    };
+    match (l, taken) {
+        (Some(l), Some(taken)) if parts.len() == 4 => {
+            rec.brda.push(Branch { line: l, taken });
+        }
+        _ => {
+            return Err(err(format!(
+                "malformed BRDA record `{}` (expected BRDA:<line>,<block>,<branch>,<taken>)",
+                String::from_utf8_lossy(line)
+            )));
+        }
     }
-    Ok(set.finish())
+    Ok(())
+}
+
+/// `FN:<line>,<name>` or (LCOV 2) `FN:<line>,<end line>,<name>`.
+fn fn_record(
+    rec: &mut Record,
+    content: &[u8],
+    line: &[u8],
+    err: &impl Fn(String) -> CoverageError,
+) -> Result<()> {
+    need_file(rec, err, "FN")?;
+    // FN:<line>,<name> or (LCOV 2) FN:<line>,<end line>,<name>
+    let s = String::from_utf8_lossy(content);
+    let mut it = s.splitn(2, ',');
+    let l = it.next().and_then(|p| p.trim().parse::<u32>().ok());
+    let rest = it.next();
+    let (Some(l), Some(rest)) = (l, rest) else {
+        return Err(err(format!(
+            "malformed FN record `{}` (expected FN:<line>,<name>)",
+            String::from_utf8_lossy(line)
+        )));
+    };
+    let fname = match rest.split_once(',') {
+        Some((end, n)) if end.trim().parse::<u32>().is_ok() => n,
+        _ => rest,
+    };
+    match rec.functions.iter_mut().find(|(n, _, _)| n == fname) {
+        Some(f) => {
+            f.1 = l;
+            f.2 = 0;
+        }
+        None => rec.functions.push((fname.to_string(), l, 0)),
+    }
+    Ok(())
 }
 
 fn need_file(rec: &Record, err: &impl Fn(String) -> CoverageError, what: &str) -> Result<()> {
@@ -268,60 +311,9 @@ fn finish_record(set: &mut FileSet, rec: &mut Record) {
         file.normalize();
     }
     let earlier: &[LineCov] = if existed { &file.lines } else { &[] };
-    let present_before = |l: u32| {
-        earlier
-            .binary_search_by_key(&l, |x| x.line)
-            .ok()
-            .and_then(|i| earlier.get(i))
-            .is_some_and(|x| x.flags & flags::DC_PRESENT != 0)
-    };
-    let covered_before = |l: u32| {
-        earlier
-            .binary_search_by_key(&l, |x| x.line)
-            .ok()
-            .and_then(|i| earlier.get(i))
-            .is_some_and(|x| x.flags & flags::DC_COVERED != 0)
-    };
+    let present_before = |l: u32| flag_at(earlier, l, flags::DC_PRESENT);
     let in_da = |l: u32| da.binary_search_by_key(&l, |x| x.line).ok();
-
-    let mut extra: Vec<LineCov> = Vec::new();
-    // Branches, grouped by line.
-    let mut brda = std::mem::take(&mut rec.brda);
-    brda.sort_by_key(|b| b.line);
-    let mut i = 0;
-    while i < brda.len() {
-        let line = brda[i].line;
-        let (mut total, mut hit, mut exec) = (0u64, 0u64, 0u64);
-        while i < brda.len() && brda[i].line == line {
-            total += 1;
-            if brda[i].taken > 0 {
-                hit += 1;
-            }
-            exec = exec.saturating_add(brda[i].taken);
-            i += 1;
-        }
-        let mut entry = LineCov {
-            line,
-            hits: 0,
-            br_covered: saturate16(hit),
-            br_total: saturate16(total),
-            flags: 0,
-        };
-        let da_idx = in_da(line);
-        if da_idx.is_some() || present_before(line) {
-            let covered =
-                covered_before(line) || da_idx.and_then(|k| da.get(k)).is_some_and(|x| x.hits > 0);
-            if !covered && exec > 0 {
-                entry.flags |= flags::DC_COVERED;
-            }
-        } else {
-            entry.flags |= flags::DC_PRESENT;
-            if hit == total {
-                entry.flags |= flags::DC_COVERED;
-            }
-        }
-        extra.push(entry);
-    }
+    let mut extra = branch_lines(std::mem::take(&mut rec.brda), &da, earlier);
     // Functions.
     let functions = std::mem::take(&mut rec.functions);
     let mut fn_hit = 0u64;
@@ -360,6 +352,63 @@ fn finish_record(set: &mut FileSet, rec: &mut Record) {
         file.normalize();
     }
     rec.da = Vec::with_capacity(64);
+}
+
+/// Whether line `l` of `lines` (sorted) carries `flag`.
+fn flag_at(lines: &[LineCov], l: u32, flag: u8) -> bool {
+    lines
+        .binary_search_by_key(&l, |x| x.line)
+        .ok()
+        .and_then(|i| lines.get(i))
+        .is_some_and(|x| x.flags & flag != 0)
+}
+
+/// The lines of a record's branches, grouped by line, with diff-cover's
+/// flags: a line `DA` or an earlier record measures counts as covered when
+/// its branches ran; a branch-only line is present, and covered when every
+/// branch was taken.
+fn branch_lines(mut brda: Vec<Branch>, da: &[LineCov], earlier: &[LineCov]) -> Vec<LineCov> {
+    let present_before = |l: u32| flag_at(earlier, l, flags::DC_PRESENT);
+    let covered_before = |l: u32| flag_at(earlier, l, flags::DC_COVERED);
+    let in_da = |l: u32| da.binary_search_by_key(&l, |x| x.line).ok();
+    let mut extra: Vec<LineCov> = Vec::new();
+    // Branches, grouped by line.
+    brda.sort_by_key(|b| b.line);
+    let mut i = 0;
+    while i < brda.len() {
+        let line = brda[i].line;
+        let (mut total, mut hit, mut exec) = (0u64, 0u64, 0u64);
+        while i < brda.len() && brda[i].line == line {
+            total += 1;
+            if brda[i].taken > 0 {
+                hit += 1;
+            }
+            exec = exec.saturating_add(brda[i].taken);
+            i += 1;
+        }
+        let mut entry = LineCov {
+            line,
+            hits: 0,
+            br_covered: saturate16(hit),
+            br_total: saturate16(total),
+            flags: 0,
+        };
+        let da_idx = in_da(line);
+        if da_idx.is_some() || present_before(line) {
+            let covered =
+                covered_before(line) || da_idx.and_then(|k| da.get(k)).is_some_and(|x| x.hits > 0);
+            if !covered && exec > 0 {
+                entry.flags |= flags::DC_COVERED;
+            }
+        } else {
+            entry.flags |= flags::DC_PRESENT;
+            if hit == total {
+                entry.flags |= flags::DC_COVERED;
+            }
+        }
+        extra.push(entry);
+    }
+    extra
 }
 
 fn parse_u32(s: &[u8]) -> Option<u32> {

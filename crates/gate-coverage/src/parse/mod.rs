@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use crate::error::{CoverageError, Result};
-use crate::model::{Format, Report};
+use crate::model::{Format, ParsedReport};
 
 /// What the first bytes of a report look like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,7 @@ fn memfind(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Read and parse the report at `path`. Only a regular file (or a link to
 /// one) is opened: a FIFO or a device would block or never end.
-pub fn parse_file(path: &Path) -> Result<Report> {
+pub fn parse_file(path: &Path) -> Result<ParsedReport> {
     let meta = std::fs::metadata(path).map_err(|e| CoverageError::io(path, e))?;
     if meta.is_dir() {
         return Err(CoverageError::parse(
@@ -141,7 +141,7 @@ fn parse_xml(name: &Path, reader: impl BufRead, declared: Option<&str>) -> Resul
 
 /// Parse a report from `reader`; `name` is used in messages (and, for XML
 /// errors, re-read to find the line number when it is a real file).
-pub fn parse_reader(name: &Path, mut reader: impl BufRead) -> Result<Report> {
+pub fn parse_reader(name: &Path, mut reader: impl BufRead) -> Result<ParsedReport> {
     let prefix = reader.fill_buf().map_err(|e| CoverageError::io(name, e))?;
     if prefix.starts_with(b"\xFF\xFE") || prefix.starts_with(b"\xFE\xFF") {
         return Err(CoverageError::parse(
@@ -200,7 +200,7 @@ pub fn parse_reader(name: &Path, mut reader: impl BufRead) -> Result<Report> {
             (r.format, r.files, r.roots)
         }
     };
-    Ok(Report {
+    Ok(ParsedReport {
         source: name.to_path_buf(),
         format,
         files,

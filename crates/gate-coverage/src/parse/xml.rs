@@ -5,7 +5,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 use crate::error::{CoverageError, Result};
 use crate::model::{FileCoverage, FileSet, Format, LineCov, saturate16};
@@ -56,30 +56,260 @@ pub fn line_of_offset(path: &Path, offset: u64) -> Option<u64> {
     Some(lines)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 enum Dialect {
+    #[default]
     Unknown,
     Cobertura,
     JaCoCo,
     Clover,
 }
 
+/// What [`parse_inner`] knows between events.
+#[derive(Default)]
+struct XmlState {
+    dialect: Dialect,
+    set: FileSet,
+    roots: Vec<String>,
+    depth: usize,
+    in_source: bool,
+    source_text: String,
+    in_methods: usize,
+    current: Option<String>,
+    package: String,
+    saw_file: bool,
+    clover: CloverFile,
+}
+
+impl XmlState {
+    /// An opening (or empty) element: the dialect from the root, then the
+    /// element's data.
+    fn start(
+        &mut self,
+        e: &BytesStart<'_>,
+        is_empty: bool,
+        pos: u64,
+    ) -> std::result::Result<(), XmlError> {
+        let name = e.local_name();
+        let name = name.as_ref();
+        if self.dialect == Dialect::Unknown {
+            self.dialect = match name {
+                "coverage" => {
+                    if attr(e, "clover").is_some() {
+                        Dialect::Clover
+                    } else {
+                        Dialect::Cobertura
+                    }
+                }
+                "report" => Dialect::JaCoCo,
+                other => {
+                    return Err(XmlError {
+                        offset: pos,
+                        message: format!(
+                            "XML root element <{other}> is not a coverage report"
+                        ),
+                        hint: "pass a Cobertura (<coverage>), JaCoCo (<report>) or Clover (<coverage self.clover=…>) XML report".into(),
+                    });
+                }
+            };
+        }
+        self.element(e, name, is_empty, pos)?;
+        if !is_empty {
+            self.depth += 1;
+        }
+        Ok(())
+    }
+
+    /// The data of one element, by dialect.
+    fn element(
+        &mut self,
+        e: &BytesStart<'_>,
+        name: &str,
+        is_empty: bool,
+        pos: u64,
+    ) -> std::result::Result<(), XmlError> {
+        match (self.dialect, name) {
+            (Dialect::Cobertura, "source") if !is_empty => {
+                self.in_source = true;
+                self.source_text.clear();
+            }
+            (Dialect::Cobertura, "methods") if !is_empty => self.in_methods += 1,
+            (Dialect::Cobertura, "class") => {
+                if let Some(f) = attr(e, "filename") {
+                    self.set.entry(&f);
+                    self.saw_file = true;
+                    self.current = if is_empty { None } else { Some(f) };
+                }
+            }
+            (Dialect::Cobertura, "line") if self.in_methods == 0 => {
+                if let Some(path) = &self.current {
+                    let l = line_attr(e, "number", pos)?;
+                    let hits = count_attr(e, "hits");
+                    let mut lc = LineCov::measured(l, hits);
+                    if attr(e, "branch").as_deref() == Some("true")
+                        && let Some(cc) = attr(e, "condition-coverage")
+                        && let Some((c, t)) = parse_condition_coverage(&cc)
+                    {
+                        lc.br_covered = saturate16(c);
+                        lc.br_total = saturate16(t);
+                    }
+                    self.set.entry(path).0.lines.push(lc);
+                }
+            }
+            (Dialect::JaCoCo, "package") => {
+                self.package = attr(e, "name").unwrap_or_default();
+            }
+            (Dialect::JaCoCo, "sourcefile") => {
+                let n = attr(e, "name").unwrap_or_default();
+                let path = if self.package.is_empty() {
+                    n
+                } else {
+                    format!("{}/{}", self.package.trim_end_matches('/'), n)
+                };
+                self.set.entry(&path);
+                self.saw_file = true;
+                self.current = if is_empty { None } else { Some(path) };
+            }
+            (Dialect::JaCoCo, "line") => {
+                if let Some(path) = &self.current {
+                    let l = line_attr(e, "nr", pos)?;
+                    let ci = count_attr(e, "ci");
+                    let mb = count_attr(e, "mb");
+                    let cb = count_attr(e, "cb");
+                    let mut lc = LineCov::measured(l, ci);
+                    lc.br_total = saturate16(mb.saturating_add(cb));
+                    lc.br_covered = saturate16(cb);
+                    self.set.entry(path).0.lines.push(lc);
+                }
+            }
+            (Dialect::Clover, "file") => {
+                let path = attr(e, "path").or_else(|| attr(e, "name"));
+                self.clover = CloverFile::default();
+                if let Some(p) = path {
+                    self.set.entry(&p);
+                    self.saw_file = true;
+                    self.current = if is_empty { None } else { Some(p) };
+                }
+            }
+            (Dialect::Clover, "metrics") if self.current.is_some() => {
+                // The file's own figures come first; a class's later.
+                if self.clover.metrics.is_none()
+                    && let (Some(_), Some(_)) = (
+                        raw_attr(e, "conditionals"),
+                        raw_attr(e, "coveredconditionals"),
+                    )
+                {
+                    self.clover.metrics = Some((
+                        count_attr(e, "conditionals"),
+                        count_attr(e, "coveredconditionals"),
+                    ));
+                }
+            }
+            (Dialect::Clover, "line") => self.clover_line(e, pos)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A Clover `<line>`: a statement, a condition or a method.
+    fn clover_line(&mut self, e: &BytesStart<'_>, pos: u64) -> std::result::Result<(), XmlError> {
+        if let Some(path) = &self.current {
+            let l = line_attr(e, "num", pos)?;
+            let count = count_attr(e, "count");
+            let ty = attr(e, "type").unwrap_or_default();
+            let f = self.set.entry(path).0;
+            match ty.as_str() {
+                "stmt" => f.lines.push(LineCov::measured(l, count)),
+                "cond" => {
+                    self.clover.conds.push((
+                        f.lines.len(),
+                        count_attr(e, "truecount"),
+                        count_attr(e, "falsecount"),
+                    ));
+                    f.lines.push(LineCov::measured(l, count));
+                }
+                "method" => {
+                    f.functions_found = f.functions_found.saturating_add(1);
+                    if count > 0 {
+                        f.functions_hit = f.functions_hit.saturating_add(1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A closing element.
+    fn end(&mut self, e: &BytesEnd<'_>) {
+        self.depth = self.depth.saturating_sub(1);
+        match e.local_name().as_ref() {
+            "source" if self.in_source => {
+                self.in_source = false;
+                let s = self.source_text.trim();
+                if !s.is_empty() {
+                    self.roots.push(s.to_string());
+                }
+            }
+            "methods" => self.in_methods = self.in_methods.saturating_sub(1),
+            "file" if self.dialect == Dialect::Clover => {
+                if let Some(path) = self.current.take() {
+                    self.clover.finish(self.set.entry(&path).0);
+                }
+            }
+            "class" if self.dialect == Dialect::Cobertura => self.current = None,
+            "sourcefile" | "file" => self.current = None,
+            "package" if self.dialect == Dialect::JaCoCo => self.package.clear(),
+            _ => {}
+        }
+    }
+
+    /// The report, or why the document is not a whole one.
+    fn finish(self, end: u64) -> std::result::Result<XmlReport, XmlError> {
+        if self.dialect == Dialect::Unknown {
+            return Err(XmlError {
+                offset: end,
+                message: "the XML document has no root element (empty report?)".into(),
+                hint:
+                    "run the tests with coverage enabled before the gate and check the report path"
+                        .into(),
+            });
+        }
+        let depth = self.depth;
+        if depth > 0 {
+            return Err(XmlError {
+                offset: end,
+                message: format!(
+                    "the XML ends inside {depth} unclosed element(s): the report is truncated"
+                ),
+                hint: HINT_TRUNC.into(),
+            });
+        }
+        if !self.saw_file {
+            return Err(XmlError {
+                offset: 0,
+                message: "the coverage report lists no source file".into(),
+                hint: "check that the coverage tool measured your sources (include/source settings) and that tests ran".into(),
+            });
+        }
+        let format = match self.dialect {
+            Dialect::Clover => Format::Clover,
+            Dialect::JaCoCo => Format::JaCoCo,
+            _ => Format::Cobertura,
+        };
+        Ok(XmlReport {
+            format,
+            files: self.set.finish(),
+            roots: self.roots,
+        })
+    }
+}
+
 fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError> {
     let mut xml = quick_xml::Reader::from_reader(reader);
     xml.config_mut().trim_text(false);
     let mut buf = Vec::with_capacity(1024);
-    let mut dialect = Dialect::Unknown;
-    let mut set = FileSet::default();
-    let mut roots: Vec<String> = Vec::new();
-    let mut depth: usize = 0;
-    let mut in_source = false;
-    let mut source_text = String::new();
-    let mut in_methods = 0usize;
-    let mut current: Option<String> = None;
-    let mut package = String::new();
-    let mut saw_file = false;
-    let mut clover = CloverFile::default();
-
+    let mut st = XmlState::default();
     loop {
         let pos = xml.buffer_position();
         let ev = xml.read_event_into(&mut buf).map_err(|e| match e {
@@ -97,167 +327,14 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
             },
         })?;
         match ev {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let is_empty = matches!(ev, Event::Empty(_));
-                let name = e.local_name();
-                let name = name.as_ref();
-                if dialect == Dialect::Unknown {
-                    dialect = match name {
-                        "coverage" => {
-                            if attr(e, "clover").is_some() {
-                                Dialect::Clover
-                            } else {
-                                Dialect::Cobertura
-                            }
-                        }
-                        "report" => Dialect::JaCoCo,
-                        other => {
-                            return Err(XmlError {
-                                offset: pos,
-                                message: format!(
-                                    "XML root element <{other}> is not a coverage report"
-                                ),
-                                hint: "pass a Cobertura (<coverage>), JaCoCo (<report>) or Clover (<coverage clover=…>) XML report".into(),
-                            });
-                        }
-                    };
-                }
-                match (dialect, name) {
-                    (Dialect::Cobertura, "source") if !is_empty => {
-                        in_source = true;
-                        source_text.clear();
-                    }
-                    (Dialect::Cobertura, "methods") if !is_empty => in_methods += 1,
-                    (Dialect::Cobertura, "class") => {
-                        if let Some(f) = attr(e, "filename") {
-                            set.entry(&f);
-                            saw_file = true;
-                            current = if is_empty { None } else { Some(f) };
-                        }
-                    }
-                    (Dialect::Cobertura, "line") if in_methods == 0 => {
-                        if let Some(path) = &current {
-                            let l = line_attr(e, "number", pos)?;
-                            let hits = count_attr(e, "hits");
-                            let mut lc = LineCov::measured(l, hits);
-                            if attr(e, "branch").as_deref() == Some("true")
-                                && let Some(cc) = attr(e, "condition-coverage")
-                                && let Some((c, t)) = parse_condition_coverage(&cc)
-                            {
-                                lc.br_covered = saturate16(c);
-                                lc.br_total = saturate16(t);
-                            }
-                            set.entry(path).0.lines.push(lc);
-                        }
-                    }
-                    (Dialect::JaCoCo, "package") => {
-                        package = attr(e, "name").unwrap_or_default();
-                    }
-                    (Dialect::JaCoCo, "sourcefile") => {
-                        let n = attr(e, "name").unwrap_or_default();
-                        let path = if package.is_empty() {
-                            n
-                        } else {
-                            format!("{}/{}", package.trim_end_matches('/'), n)
-                        };
-                        set.entry(&path);
-                        saw_file = true;
-                        current = if is_empty { None } else { Some(path) };
-                    }
-                    (Dialect::JaCoCo, "line") => {
-                        if let Some(path) = &current {
-                            let l = line_attr(e, "nr", pos)?;
-                            let ci = count_attr(e, "ci");
-                            let mb = count_attr(e, "mb");
-                            let cb = count_attr(e, "cb");
-                            let mut lc = LineCov::measured(l, ci);
-                            lc.br_total = saturate16(mb.saturating_add(cb));
-                            lc.br_covered = saturate16(cb);
-                            set.entry(path).0.lines.push(lc);
-                        }
-                    }
-                    (Dialect::Clover, "file") => {
-                        let path = attr(e, "path").or_else(|| attr(e, "name"));
-                        clover = CloverFile::default();
-                        if let Some(p) = path {
-                            set.entry(&p);
-                            saw_file = true;
-                            current = if is_empty { None } else { Some(p) };
-                        }
-                    }
-                    (Dialect::Clover, "metrics") if current.is_some() => {
-                        // The file's own figures come first; a class's later.
-                        if clover.metrics.is_none()
-                            && let (Some(_), Some(_)) = (
-                                raw_attr(e, "conditionals"),
-                                raw_attr(e, "coveredconditionals"),
-                            )
-                        {
-                            clover.metrics = Some((
-                                count_attr(e, "conditionals"),
-                                count_attr(e, "coveredconditionals"),
-                            ));
-                        }
-                    }
-                    (Dialect::Clover, "line") => {
-                        if let Some(path) = &current {
-                            let l = line_attr(e, "num", pos)?;
-                            let count = count_attr(e, "count");
-                            let ty = attr(e, "type").unwrap_or_default();
-                            let f = set.entry(path).0;
-                            match ty.as_str() {
-                                "stmt" => f.lines.push(LineCov::measured(l, count)),
-                                "cond" => {
-                                    clover.conds.push((
-                                        f.lines.len(),
-                                        count_attr(e, "truecount"),
-                                        count_attr(e, "falsecount"),
-                                    ));
-                                    f.lines.push(LineCov::measured(l, count));
-                                }
-                                "method" => {
-                                    f.functions_found = f.functions_found.saturating_add(1);
-                                    if count > 0 {
-                                        f.functions_hit = f.functions_hit.saturating_add(1);
-                                    }
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-                if !is_empty {
-                    depth += 1;
-                }
+            Event::Start(ref e) => st.start(e, false, pos)?,
+            Event::Empty(ref e) => st.start(e, true, pos)?,
+            Event::End(ref e) => st.end(e),
+            Event::Text(ref t) if st.in_source => {
+                st.source_text.push_str(t);
             }
-            Event::End(ref e) => {
-                depth = depth.saturating_sub(1);
-                match e.local_name().as_ref() {
-                    "source" if in_source => {
-                        in_source = false;
-                        let s = source_text.trim();
-                        if !s.is_empty() {
-                            roots.push(s.to_string());
-                        }
-                    }
-                    "methods" => in_methods = in_methods.saturating_sub(1),
-                    "file" if dialect == Dialect::Clover => {
-                        if let Some(path) = current.take() {
-                            clover.finish(set.entry(&path).0);
-                        }
-                    }
-                    "class" if dialect == Dialect::Cobertura => current = None,
-                    "sourcefile" | "file" => current = None,
-                    "package" if dialect == Dialect::JaCoCo => package.clear(),
-                    _ => {}
-                }
-            }
-            Event::Text(ref t) if in_source => {
-                source_text.push_str(t);
-            }
-            Event::GeneralRef(ref r) if in_source => {
-                source_text.push_str(match &**r {
+            Event::GeneralRef(ref r) if st.in_source => {
+                st.source_text.push_str(match &**r {
                     "amp" => "&",
                     "lt" => "<",
                     "gt" => ">",
@@ -271,41 +348,7 @@ fn parse_inner(reader: impl BufRead) -> std::result::Result<XmlReport, XmlError>
         }
         buf.clear();
     }
-    let end = xml.buffer_position();
-    if dialect == Dialect::Unknown {
-        return Err(XmlError {
-            offset: end,
-            message: "the XML document has no root element (empty report?)".into(),
-            hint: "run the tests with coverage enabled before the gate and check the report path"
-                .into(),
-        });
-    }
-    if depth > 0 {
-        return Err(XmlError {
-            offset: end,
-            message: format!(
-                "the XML ends inside {depth} unclosed element(s): the report is truncated"
-            ),
-            hint: HINT_TRUNC.into(),
-        });
-    }
-    if !saw_file {
-        return Err(XmlError {
-            offset: 0,
-            message: "the coverage report lists no source file".into(),
-            hint: "check that the coverage tool measured your sources (include/source settings) and that tests ran".into(),
-        });
-    }
-    let format = match dialect {
-        Dialect::Clover => Format::Clover,
-        Dialect::JaCoCo => Format::JaCoCo,
-        _ => Format::Cobertura,
-    };
-    Ok(XmlReport {
-        format,
-        files: set.finish(),
-        roots,
-    })
+    st.finish(xml.buffer_position())
 }
 
 /// The `cond` lines of one Clover `<file>`, read once the file ends: their
