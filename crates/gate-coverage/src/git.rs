@@ -2,7 +2,6 @@
 //! `-U0` diff from it, shallow-clone and missing-base detection, tracked files.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::diff::{ChangeSet, parse_unified_diff};
 use crate::error::{CoverageError, Result};
@@ -179,12 +178,10 @@ impl Git {
     }
 }
 
+/// `git -C dir ARGS` with gates' one environment policy ([`gate_core::git`]).
 fn run(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
-    Command::new("git")
+    gate_core::git::command(dir)
         .args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("LC_ALL", "C")
         .output()
         .map_err(|e| {
             CoverageError::git(
@@ -203,7 +200,7 @@ mod tests {
     use super::*;
 
     fn sh(dir: &Path, args: &[&str]) {
-        let st = Command::new("git")
+        let st = std::process::Command::new("git")
             .args(args)
             .current_dir(dir)
             .env("GIT_AUTHOR_NAME", "t")
