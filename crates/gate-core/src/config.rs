@@ -1217,11 +1217,14 @@ impl KeySpec {
             };
         }
         match base {
-            "string" => self
-                .key
-                .trim_end_matches('s')
-                .to_ascii_uppercase()
-                .replace('-', "_"),
+            "string" => {
+                // A list's items are named in the singular: `--labels <LABEL>`.
+                let key = match self.key.strip_suffix('s') {
+                    Some(one) if self.kind == KeyKind::List && !one.ends_with('s') => one,
+                    _ => &self.key,
+                };
+                key.to_ascii_uppercase().replace('-', "_")
+            }
             "number" => "NUMBER".into(),
             "integer" => "N".into(),
             other => other.to_ascii_uppercase(),
