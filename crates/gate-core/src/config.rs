@@ -13,7 +13,7 @@
 //! `file:line`, the key path, and for unknown keys a "did you mean". Only a
 //! valid section is deserialized, so serde never sees bad input.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -392,13 +392,49 @@ impl ConfigFile {
         gate: &str,
         overrides: &[Override],
     ) -> Result<C> {
+        self.section_over(gate, None, overrides)
+    }
+
+    /// As [`ConfigFile::section`], over the keys of section `parent` when
+    /// given ([`crate::Gate::BASE_SECTION`]): `parent:`'s keys, then
+    /// `gate:`'s key by key, then the overrides (`GATES_<GATE>_*`, flags;
+    /// `parent`'s variables are not read). A problem in an inherited key is
+    /// reported as `parent.<key>` with its line.
+    pub fn section_over<C: DeserializeOwned + JsonSchema>(
+        &mut self,
+        gate: &str,
+        parent: Option<&str>,
+        overrides: &[Override],
+    ) -> Result<C> {
         let schema = serde_json::to_value(schemars::schema_for!(C))
             .map_err(|e| GateError::Internal(format!("schema of {gate} config: {e}")))?;
-        let mut section = match self.root.get(gate) {
-            Some(Value::Object(m)) => m.clone(),
-            _ => Map::new(),
-        };
+        let mut section = Map::new();
+        // Keys that come from `parent:` alone, and where they are written.
+        let mut inherited = BTreeSet::new();
+        if let Some(Value::Object(m)) = parent.and_then(|p| self.root.get(p)) {
+            section.extend(m.clone());
+            inherited.extend(m.keys().cloned());
+        }
+        if let Some(Value::Object(m)) = self.root.get(gate) {
+            for (k, v) in m {
+                inherited.remove(k);
+                section.insert(k.clone(), v.clone());
+            }
+        }
+        for o in overrides {
+            inherited.remove(&o.key);
+        }
+        let parent_ptr = format!("/{}", escape_pointer(parent.unwrap_or(gate)));
         let base = format!("/{}", escape_pointer(gate));
+        // The section a pointer inside the merged section is written in.
+        let written_in = |ptr: &str| -> String {
+            let top = ptr.split('/').nth(1).map(unescape_pointer);
+            if top.is_some_and(|k| inherited.contains(&k)) {
+                format!("{parent_ptr}{ptr}")
+            } else {
+                format!("{base}{ptr}")
+            }
+        };
         let mut problems = Vec::new();
         // A bad flag value is a usage error (exit 2), a bad file or
         // environment value a configuration error (exit 3).
@@ -459,11 +495,38 @@ impl ConfigFile {
                 .map(jsonschema::ValidationError::to_owned)
                 .collect()
         };
+        usage |= self.word_errors(&errors, &schema, &instance, &written_in, &mut problems);
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            if usage {
+                return Err(GateError::Usage(problems.join("\n")));
+            }
+            return Err(GateError::Config(problems));
+        }
+        serde_json::from_value(instance).map_err(|e| {
+            GateError::Config(vec![format!(
+                "{}: section `{gate}`: {e}",
+                self.origin_of(&base)
+            )])
+        })
+    }
+    /// Words the validator's errors as located problems; whether one of
+    /// them is a flag's value (a usage error).
+    fn word_errors(
+        &self,
+        errors: &[jsonschema::ValidationError<'static>],
+        schema: &Value,
+        instance: &Value,
+        written_in: &dyn Fn(&str) -> String,
+        problems: &mut Vec<String>,
+    ) -> bool {
+        let mut usage = false;
         for err in errors {
             let ptr = err.instance_path().as_str().to_string();
-            let full = format!("{base}{ptr}");
+            let full = written_in(&ptr);
             usage |= matches!(self.origin_of(&full), Origin::Flag(_));
-            let hint = schema_at(&schema, &schema, &instance, &ptr)
+            let hint = schema_at(schema, schema, instance, &ptr)
                 .and_then(|s| s.get("x-gates-hint"))
                 .and_then(Value::as_str);
             match err.kind() {
@@ -481,12 +544,12 @@ impl ConfigFile {
             }
             match err.kind() {
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                    let parent_schema = schema_at(&schema, &schema, &instance, &ptr);
+                    let parent_schema = schema_at(schema, schema, instance, &ptr);
                     let known = parent_schema
-                        .map(|s| schema_properties(s, &schema))
+                        .map(|s| schema_properties(s, schema))
                         .unwrap_or_default();
                     for key in unexpected {
-                        let kptr = format!("{full}/{}", escape_pointer(key));
+                        let kptr = written_in(&format!("{ptr}/{}", escape_pointer(key)));
                         problems.push(format!(
                             "{}: unknown key `{}`{}",
                             self.key_origin(&kptr),
@@ -497,7 +560,7 @@ impl ConfigFile {
                 }
                 jsonschema::error::ValidationErrorKind::AnyOf { .. }
                 | jsonschema::error::ValidationErrorKind::OneOfNotValid { .. }
-                    if let Some(words) = alternatives(&schema, &instance, &ptr) =>
+                    if let Some(words) = alternatives(schema, instance, &ptr) =>
                 {
                     problems.push(format!(
                         "{}: `{}`: {} is not accepted: {words}",
@@ -510,24 +573,11 @@ impl ConfigFile {
                     "{}: `{}`: {}",
                     self.origin_of(&full),
                     key_path(&full),
-                    describe(&err)
+                    describe(err)
                 )),
             }
         }
-        if !problems.is_empty() {
-            problems.sort();
-            problems.dedup();
-            if usage {
-                return Err(GateError::Usage(problems.join("\n")));
-            }
-            return Err(GateError::Config(problems));
-        }
-        serde_json::from_value(instance).map_err(|e| {
-            GateError::Config(vec![format!(
-                "{}: section `{gate}`: {e}",
-                self.origin_of(&base)
-            )])
-        })
+        usage
     }
 }
 
@@ -1168,11 +1218,14 @@ impl KeySpec {
             };
         }
         match base {
-            "string" => self
-                .key
-                .trim_end_matches('s')
-                .to_ascii_uppercase()
-                .replace('-', "_"),
+            "string" => {
+                // A list's items are named in the singular: `--labels <LABEL>`.
+                let key = match self.key.strip_suffix('s') {
+                    Some(one) if self.kind == KeyKind::List && !one.ends_with('s') => one,
+                    _ => &self.key,
+                };
+                key.to_ascii_uppercase().replace('-', "_")
+            }
             "number" => "NUMBER".into(),
             "integer" => "N".into(),
             other => other.to_ascii_uppercase(),
@@ -1648,6 +1701,48 @@ mod tests {
         );
         let d: Demo = f.section("coverage", &env).unwrap();
         assert_eq!(d.reports, ["a", "b.lcov"]);
+    }
+
+    #[test]
+    fn a_section_inherits_its_base_key_by_key() {
+        let text = "version: 1\ncoverage:\n  min-total: 70\n  reports: [a.lcov]\naudit:\n  strict: true\n  min-total: 80\n";
+        let mut f = ConfigFile::parse(Path::new("gates.yml"), text, "audit").unwrap();
+        let d: Demo = f.section_over("audit", Some("coverage"), &[]).unwrap();
+        assert_eq!(d.min_total, Some(80.0), "the section's own key wins");
+        assert_eq!(d.reports, ["a.lcov"], "the base's key is inherited");
+        assert!(d.strict);
+        let env = env_overrides(
+            "audit",
+            [("GATES_AUDIT_MIN_TOTAL".to_string(), "90".to_string())].into_iter(),
+        );
+        let d: Demo = f.section_over("audit", Some("coverage"), &env).unwrap();
+        assert_eq!(d.min_total, Some(90.0));
+        // Without a section of its own, the base alone; without a base, the defaults.
+        let mut f =
+            ConfigFile::parse(Path::new("g.yml"), "coverage:\n  strict: true\n", "audit").unwrap();
+        assert!(
+            f.section_over::<Demo>("audit", Some("coverage"), &[])
+                .unwrap()
+                .strict
+        );
+        assert_eq!(
+            f.section_over::<Demo>("audit", Some("sbom"), &[]).unwrap(),
+            Demo::default()
+        );
+        // A problem in an inherited key is the base's, with its line.
+        let text = "coverage:\n  min-total: 120\n  mn: 1\naudit:\n  strict: maybe\n";
+        let mut f = ConfigFile::parse(Path::new("g.yml"), text, "audit").unwrap();
+        let all = msgs(
+            f.section_over::<Demo>("audit", Some("coverage"), &[])
+                .unwrap_err(),
+        )
+        .join("\n");
+        assert!(all.contains("g.yml:2:14: `coverage.min-total`"), "{all}");
+        assert!(
+            all.contains("g.yml:3:3: unknown key `coverage.mn`"),
+            "{all}"
+        );
+        assert!(all.contains("g.yml:5:11: `audit.strict`"), "{all}");
     }
 
     #[test]

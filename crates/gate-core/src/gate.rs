@@ -32,6 +32,13 @@ pub trait Gate {
     /// many connections at once (load, health, deploy) keep the default.
     const WORKER_THREADS: usize = 2;
 
+    /// A section whose keys this gate's section inherits, key by key: the
+    /// gate reads `BASE_SECTION:`, then its own section over it, then its
+    /// `GATES_<ID>_*` variables and flags (gate-rollback reads `deploy:`).
+    /// `Config` must then take the base section's keys. `None`: its own
+    /// section alone.
+    const BASE_SECTION: Option<&'static str> = None;
+
     /// The gate's `gates.yml` section. Use `#[serde(deny_unknown_fields,
     /// rename_all = "kebab-case", default)]`; doc comments become the schema's
     /// descriptions.

@@ -521,7 +521,7 @@ fn run_parsed<G: Gate>(
     let mut file = ConfigFile::load(&config_path, required, G::ID)?;
     let mut overrides = config::env_overrides(G::ID, env.vars().into_iter());
     overrides.extend(flag_overrides(cmd, matches));
-    let cfg: G::Config = file.section(G::ID, &overrides)?;
+    let cfg: G::Config = file.section_over(G::ID, G::BASE_SECTION, &overrides)?;
 
     let instance = match common.instance.as_deref().map(str::trim) {
         None | Some("") => G::default_instance(&cli.gate).map(String::from),
@@ -617,6 +617,54 @@ pub fn check_rule_ids(report: &Report, gate: &str, rules: &[crate::report::Rule]
     Ok(())
 }
 
+/// Prints the report in every requested format and writes the `--output`
+/// files.
+fn render_all<G: Gate>(
+    ctx: &Context,
+    report: &Report,
+    common: &CommonArgs,
+    formats: &[Format],
+    outputs: &[(Format, PathBuf)],
+    start_dir: &Path,
+) -> Result<()> {
+    let color = match common.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            render::human::want_color(out::stdout_is_tty(), &|k| std::env::var(k).ok())
+        }
+    };
+    let opts = RenderOptions {
+        color,
+        verbose: common.verbose,
+    };
+    for f in formats {
+        let text = render::render(*f, report, G::RULES, &opts);
+        if *f == Format::Github {
+            // Commands built escaped by `escape::command`, one per line: the
+            // only output allowed to start workflow commands.
+            text.lines().for_each(out::workflow_command);
+        } else {
+            out::stdout(&text);
+        }
+    }
+    for (f, path) in outputs {
+        let plain = RenderOptions {
+            color: false,
+            ..opts.clone()
+        };
+        // The report was redacted above: no secret is left to mask here.
+        let text = render::render(*f, report, G::RULES, &plain);
+        let path = if path.is_absolute() {
+            path.clone()
+        } else {
+            start_dir.join(path)
+        };
+        crate::outfile::write(&path, text.as_bytes(), &ctx.repo_root)?;
+    }
+    Ok(())
+}
+
 async fn finish<G: Gate>(
     ctx: &Context,
     cfg: &G::Config,
@@ -640,41 +688,7 @@ async fn finish<G: Gate>(
     report.redact(&ctx.masker);
     report.cap_texts();
 
-    let color = match common.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            render::human::want_color(out::stdout_is_tty(), &|k| std::env::var(k).ok())
-        }
-    };
-    let opts = RenderOptions {
-        color,
-        verbose: common.verbose,
-    };
-    for f in formats {
-        let text = render::render(*f, &report, G::RULES, &opts);
-        if *f == Format::Github {
-            // Commands built escaped by `escape::command`, one per line: the
-            // only output allowed to start workflow commands.
-            text.lines().for_each(out::workflow_command);
-        } else {
-            out::stdout(&text);
-        }
-    }
-    for (f, path) in outputs {
-        let plain = RenderOptions {
-            color: false,
-            ..opts.clone()
-        };
-        // The report was redacted above: no secret is left to mask here.
-        let text = render::render(*f, &report, G::RULES, &plain);
-        let path = if path.is_absolute() {
-            path.clone()
-        } else {
-            start_dir.join(path)
-        };
-        crate::outfile::write(&path, text.as_bytes(), &ctx.repo_root)?;
-    }
+    render_all::<G>(ctx, &report, common, formats, outputs, start_dir)?;
 
     // Runner sinks.
     let mut upstream: Option<GateError> = None;

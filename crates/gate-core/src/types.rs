@@ -13,7 +13,7 @@
 //!
 //! | Type | Accepts | Refuses |
 //! |---|---|---|
-//! | [`Duration`] | `250ms`, `2s`, `1m30s`, `1h`, `7d`, `500us` | a bare number (`90`: write `90s` or `90d`) |
+//! | [`Duration`] | `250ms`, `2s`, `1m30s`, `1h`, `7d`, `2w`, `500us` | a bare number (`90`: write `90s` or `90d`) |
 //! | [`Percent`] | a number from 0 to 100; `80%` on flags and in `GATES_*` | anything outside 0–100 |
 //! | [`HttpUrl`] | `http://` or `https://` with a host; userinfo allowed (`https://user:${TOKEN}@host/`) | other schemes, spaces |
 //! | [`Header`] | `Name: value`, the name an HTTP token | no colon, a line break |
@@ -35,10 +35,10 @@ fn from_str<'de, D: Deserializer<'de>, T: FromStr<Err = String>>(d: D) -> Result
 }
 
 /// Pattern of [`Duration`]: one or more number-unit pairs, nothing bare.
-pub const DURATION_PATTERN: &str = r"^(([0-9]+\.?[0-9]*|\.[0-9]+)(us|µs|ms|s|m|h|d))+$";
+pub const DURATION_PATTERN: &str = r"^(([0-9]+\.?[0-9]*|\.[0-9]+)(us|µs|ms|s|m|h|d|w))+$";
 
 /// A length of time, written with its unit: `250ms`, `2s`, `1m30s`, `1h`,
-/// `7d` (also `500us`, `1.5s`). One grammar for every gate, parsed by
+/// `7d`, `2w` (also `500us`, `1.5s`). One grammar for every gate, parsed by
 /// [`crate::units::parse_duration`].
 ///
 /// A bare number is refused, in `gates.yml`, in `GATES_*` and on flags: its
@@ -495,6 +495,7 @@ mod tests {
             ("1m30s", Duration::from_secs(90)),
             ("1h", Duration::from_secs(3600)),
             ("7d", Duration::from_secs(7 * 86_400)),
+            ("2w", Duration::from_secs(14 * 86_400)),
             ("1.5s", Duration::from_millis(1500)),
             ("500us", Duration(std::time::Duration::from_micros(500))),
         ] {
@@ -502,7 +503,7 @@ mod tests {
             let re = regex_lite(DURATION_PATTERN, text);
             assert!(re, "the schema pattern accepts {text}");
         }
-        for bad in ["90", "", "5 y", "ms", "-1s", "1w"] {
+        for bad in ["90", "", "5 y", "ms", "-1s", "1y"] {
             assert!(bad.parse::<Duration>().is_err(), "{bad}");
         }
         assert_eq!(Duration::from_secs(90).to_string(), "90s");

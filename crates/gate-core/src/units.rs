@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// Parses a duration with units: `250ms`, `5s`, `1m30s`, `1.5s`, `72h`,
-/// `7d`, `500us`. A bare number is refused (say the unit). This is the one
+/// `7d`, `2w`, `500us`. A bare number is refused (say the unit). This is the one
 /// duration grammar: [`crate::types::Duration`], the type of every duration
 /// key, parses with it.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -38,6 +38,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "m" => 60_000.0,
             "h" => 3_600_000.0,
             "d" => 86_400_000.0,
+            "w" => 7.0 * 86_400_000.0,
             "" => {
                 return Err(format!(
                     "`{t}`: duration without a unit; write e.g. {n}s or {n}ms"
@@ -45,7 +46,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             }
             u => {
                 return Err(format!(
-                    "`{t}`: unknown unit `{u}`; use us, ms, s, m, h or d"
+                    "`{t}`: unknown unit `{u}`; use us, ms, s, m, h, d or w"
                 ));
             }
         };
@@ -71,6 +72,10 @@ mod tests {
             Duration::from_secs(7 * 86_400)
         );
         assert_eq!(parse_duration("500us").unwrap(), Duration::from_micros(500));
+        assert_eq!(
+            parse_duration("2w").unwrap(),
+            Duration::from_secs(14 * 86_400)
+        );
         assert!(parse_duration("5").unwrap_err().contains("without a unit"));
         assert!(parse_duration("5 y").is_err());
         assert!(parse_duration("ms").is_err());
