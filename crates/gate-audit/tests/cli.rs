@@ -1450,3 +1450,50 @@ fn ignore_once_from_env_keeps_commas_in_a_reason() {
         }
     }
 }
+
+/// `exclude` is `newline`-separated: a brace glob's comma stays inside the
+/// glob in `GATES_AUDIT_EXCLUDE` and on the flag.
+#[test]
+fn exclude_brace_glob_keeps_its_comma_from_env_and_flag() {
+    if !have_fixtures() {
+        return;
+    }
+    let bat = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let npm = fixtures().join("lockfiles/axios-v1.0.0.package-lock.json");
+    let repo = repo_with(&[
+        ("Cargo.lock", &bat),
+        ("vendor/a/package-lock.json", &npm),
+        ("vendor/b/package-lock.json", &npm),
+    ]);
+    let args = [
+        "--rustsec-db",
+        &rustsec(),
+        "--max-db-age",
+        "off",
+        "--yanked",
+        "ignore",
+        "--format",
+        "json",
+    ];
+    let read = |o: &Out| -> Vec<String> {
+        o.json()["details"]["lockfiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Exit 1 for bat's vulnerabilities, not 4 for npm packages without data.
+    let o = gate_env(
+        repo.path(),
+        &args,
+        &[("GATES_AUDIT_EXCLUDE", "vendor/{a,b}/**")],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(read(&o), ["Cargo.lock"]);
+    let mut flag = args.to_vec();
+    flag.extend(["--exclude", "vendor/{a,b}/**"]);
+    let o = gate(repo.path(), &flag);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(read(&o), ["Cargo.lock"]);
+}
