@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use gate_core::GateError;
 use serde::Serialize;
 
-use crate::config::{AuditConfig, ClassLevel};
+use crate::config::AuditConfig;
 use crate::discover::{Skipped, discover, rel};
 use crate::lockfile::{self, Detail, Ecosystem, Lockfile};
 use crate::matcher::{self, Class, Hit};
 use crate::policy::{self, Ignore, IgnoreRule};
 use crate::{fetch, osv, rustsec, yanked};
+use gate_core::types::Level;
 
 /// A lockfile as the report describes it.
 #[derive(Debug, Clone, Serialize)]
@@ -332,7 +333,7 @@ pub(crate) fn collect_inner(
     let mut hits = matcher::match_all(&locks, rdb.as_ref(), odb.as_ref());
     // Names crates.io cannot have: reported, never turned into index paths.
     let invalid_names = invalid_names(&locks);
-    let (yanked_unknown, yanked_checked) = if config.yanked == ClassLevel::Ignore {
+    let (yanked_unknown, yanked_checked) = if config.yanked == Level::Ignore {
         (BTreeMap::new(), None)
     } else {
         check_yanked(root, config, &locks, &mut hits)

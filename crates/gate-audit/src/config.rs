@@ -1,12 +1,14 @@
 //! The `audit` section of `gates.yml` and its types, and the flags.
 
-use gate_core::report::Severity;
-use schemars::JsonSchema;
+use std::borrow::Cow;
+
+use gate_core::types::{Duration, HttpUrl, Level};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 use crate::fetch;
-use crate::policy::{self, IgnoreRule};
-use crate::severity::Level;
+use crate::policy::IgnoreRule;
+use crate::severity;
 
 /// Lowest severity that fails the gate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -22,59 +24,70 @@ pub enum FailOnSeverity {
 }
 
 impl FailOnSeverity {
-    pub fn threshold(self) -> Option<Level> {
+    pub fn threshold(self) -> Option<severity::Level> {
         match self {
             FailOnSeverity::Any => None,
-            FailOnSeverity::Low => Some(Level::Low),
-            FailOnSeverity::Medium => Some(Level::Medium),
-            FailOnSeverity::High => Some(Level::High),
-            FailOnSeverity::Critical => Some(Level::Critical),
+            FailOnSeverity::Low => Some(severity::Level::Low),
+            FailOnSeverity::Medium => Some(severity::Level::Medium),
+            FailOnSeverity::High => Some(severity::Level::High),
+            FailOnSeverity::Critical => Some(severity::Level::Critical),
         }
     }
 }
 
-/// What a finding of a class does to the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ClassLevel {
-    /// An error: the gate fails.
-    Fail,
-    /// A warning (fails only with `--fail-on warn`).
-    Warn,
-    /// Listed as a note; never changes the verdict.
-    Note,
-    /// Not reported at all.
-    Ignore,
-}
-
-impl ClassLevel {
-    pub fn severity(self) -> Option<Severity> {
-        match self {
-            ClassLevel::Fail => Some(Severity::Error),
-            ClassLevel::Warn => Some(Severity::Warning),
-            ClassLevel::Note => Some(Severity::Note),
-            ClassLevel::Ignore => None,
-        }
-    }
-}
-
-/// A maximum database age: text (`7d`, `36h`, `2w`, `off`) or `false` (off;
-/// YAML reads a bare `off` as false).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+/// A maximum database age: a duration with its unit (`7d`, `36h`, `14d`),
+/// or `off` (also `false`: YAML 1.1 reads a bare `off` as false). A bare
+/// number is refused, as for every duration: it used to mean days here.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum MaxAge {
-    Text(String),
+    Age(Duration),
+    Off(Off),
     Switch(bool),
 }
 
+/// The word that turns the database age check off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Off {
+    Off,
+}
+
 impl MaxAge {
-    /// Hours, or `None` when the check is off.
+    /// Hours (rounded up), or `None` when the check is off.
     pub fn hours(&self) -> Result<Option<u64>, String> {
         match self {
-            MaxAge::Text(t) => policy::parse_age(t),
-            MaxAge::Switch(false) => Ok(None),
+            MaxAge::Age(d) => {
+                let secs = d.get().as_secs() + u64::from(d.get().subsec_nanos() > 0);
+                if secs == 0 {
+                    return Err(format!(
+                        "`{d}`: a maximum age of zero rejects every database; use `off` to disable the check"
+                    ));
+                }
+                Ok(Some(secs.div_ceil(3600)))
+            }
+            MaxAge::Off(Off::Off) | MaxAge::Switch(false) => Ok(None),
             MaxAge::Switch(true) => Err("`true` is not an age: use e.g. 7d, or `off`".into()),
         }
+    }
+}
+
+impl JsonSchema for MaxAge {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "MaxAge".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        // `false` is a constant, not a boolean type: a `GATES_*` or flag
+        // value `0` or `off` must not be coerced to a boolean (`0` would
+        // silently turn the check off); `off` stays the word.
+        json_schema!({
+            "anyOf": [g.subschema_for::<Duration>(), {"const": "off"}, {"const": false}],
+            "x-gates-type": "duration",
+            "x-gates-hint": "write an age with its unit, e.g. 7d, 36h or 14d, or off (a bare number is refused: write 90d for 90 days)",
+        })
     }
 }
 
@@ -82,56 +95,68 @@ impl MaxAge {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct AuditConfig {
-    /// Lockfiles to audit (repository-relative paths). Empty: every lockfile under the repository: Cargo.lock (also *.Cargo.lock), package-lock.json, npm-shrinkwrap.json, requirements*.txt, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, go.mod, Gemfile.lock, gems.locked, composer.lock. Discovery skips target/, node_modules/, .git/ and .gates/, what git ignores (.gitignore), test data (a `fixtures` or `testdata` folder, `tests/data`, `test/data`) and `exclude`; a lockfile listed here is always read.
+    /// Lockfile to audit (repository-relative path; repeatable). Empty: every lockfile under the repository: Cargo.lock (also *.Cargo.lock), package-lock.json, npm-shrinkwrap.json, requirements*.txt, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, go.mod, Gemfile.lock, gems.locked, composer.lock. Discovery skips target/, node_modules/, .git/ and .gates/, what git ignores (.gitignore), test data (a `fixtures` or `testdata` folder, `tests/data`, `test/data`) and `exclude`; a lockfile listed here is always read.
+    #[schemars(extend("x-gates-flag" = "lockfile", "x-gates-separator" = ","))]
     pub lockfiles: Vec<String>,
-    /// Globs of repository-relative paths that lockfile discovery skips (`vendor/**`, `**/examples/*/Cargo.lock`); a glob matching a folder skips everything under it. `*` stays within a folder, `**` crosses folders. Lockfiles listed in `lockfiles` are read whatever this says.
+    /// Glob of repository-relative paths that lockfile discovery skips (repeatable): `vendor/**`, `**/examples/*/Cargo.lock`. A glob matching a folder skips everything under it. `*` stays within a folder, `**` crosses folders. Lockfiles listed in `lockfiles` are read whatever this says. A glob may hold a comma (`vendor/{a,b}/**`), so a `GATES_*` value is split on lines only.
+    #[schemars(extend("x-gates-separator" = "newline"))]
     pub exclude: Vec<String>,
-    /// RustSec advisory-db directory (a git checkout or plain export with `crates/`): Cargo.lock files are matched with cargo-audit's semantics.
+    /// RustSec advisory-db directory. A git checkout or plain export with `crates/`: Cargo.lock files are matched with cargo-audit's semantics.
     pub rustsec_db: Option<String>,
-    /// OSV data for npm, PyPI and crates.io: directories of OSV JSON records (one advisory per file, searched recursively) or osv.dev `all.zip` archives (read in place).
+    /// Directory of OSV JSON advisories or an osv.dev all.zip (repeatable). OSV data for npm, PyPI and crates.io: directories of OSV JSON records (one advisory per file, searched recursively) or osv.dev `all.zip` archives (read in place).
+    #[schemars(extend("x-gates-separator" = ","))]
     pub osv_db: Vec<String>,
-    /// Maximum age of the advisory data (`7d`, `36h`, `2w`, or `off`). A git checkout's age is its last commit's; an export's is its newest entry's. Older data stops the gate with exit 4.
+    /// Maximum age of the advisory data: a duration (`7d`, `36h`, `14d`) or `off`. A bare number is refused (it used to mean days: write `90d`). A git checkout's age is its last commit's; an export's is its newest entry's. Older data stops the gate with exit 4.
     pub max_db_age: MaxAge,
     /// Lowest severity that fails: `any` (every vulnerability), `low`, `medium`, `high` or `critical`. Vulnerabilities below it are warnings.
     pub fail_on_severity: FailOnSeverity,
-    /// Vulnerabilities with no CVSS vector and no severity label: `fail`, `warn` or `note`. With `fail-on-severity: any` they always fail.
-    pub unknown_severity: ClassLevel,
+    /// Level of vulnerabilities with no CVSS vector and no severity label: `error`, `warning` or `note` (`fail` and `warn` are aliases). With `fail-on-severity: any` they always fail.
+    pub unknown_severity: Level,
     /// Level of `unmaintained` advisories (RustSec informational).
-    pub unmaintained: ClassLevel,
+    pub unmaintained: Level,
     /// Level of `unsound` advisories (RustSec informational).
-    pub unsound: ClassLevel,
+    pub unsound: Level,
     /// Level of `notice` advisories (RustSec informational).
-    pub notice: ClassLevel,
+    pub notice: Level,
     /// Audit development-only packages (npm `dev: true`). When false they are skipped and counted.
     pub include_dev: bool,
-    /// Accepted advisories: each with `id` (or alias), `reason` and `expires` (YYYY-MM-DD), optionally `package`. An expired ignore fails the gate; an unused one warns.
+    /// Accepted advisories, set in gates.yml: each with `id` (or alias), `reason` and `expires` (YYYY-MM-DD), optionally `package`. An expired ignore fails the gate; an unused one warns.
     pub ignore: Vec<IgnoreRule>,
-    /// Accepted advisories for one run, each `ID=REASON` (the `--ignore` flag, or `GATES_AUDIT_IGNORE_ONCE`): a reason is required, no expiry (nothing is committed). Ignores kept in gates.yml belong in `ignore`, with their expiry.
+    /// Accept an advisory for this run: ID=REASON (repeatable; the reason is required). No expiry, as nothing is committed: ignores kept in gates.yml belong in `ignore`, with their expiry. A reason may hold a comma, so `GATES_AUDIT_IGNORE_ONCE` is split on lines only.
+    #[schemars(extend("x-gates-flag" = "ignore", "x-gates-separator" = "newline"))]
     pub ignore_once: Vec<String>,
     /// Also honour the ignore lists of `.cargo/audit.toml` and `osv-scanner.toml` at the repository root (migration aid).
     pub import_ignores: bool,
-    /// Cache directory (gate-audit uses its `audit/` folder): parsed databases keyed by their commit or files, and fetched data. Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `$RUNNER_TOOL_CACHE/gates`, else `~/.cache/gates`; `off` disables it (and `fetch`).
+    /// Cache directory (`off` disables it). gate-audit uses its `audit/` folder: parsed databases keyed by their commit or files, and fetched data. Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `$RUNNER_TOOL_CACHE/gates`, else `~/.cache/gates`; `off` disables it (and `fetch`).
     pub cache_dir: Option<String>,
-    /// Download or refresh advisory data into the cache before auditing: the RustSec advisory-db (shallow git clone, keyed by commit) for Cargo.lock, osv.dev's `all.zip` (keyed by ETag/Last-Modified) for npm and PyPI, and the crates.io index for yanked crates. Only sources not set by `rustsec-db` / `osv-db` are fetched; later runs without `fetch` use the cached copies offline. Network errors exit 5.
+    /// Download or refresh the advisory data into the cache before auditing (online). The RustSec advisory-db (shallow git clone, keyed by commit) for Cargo.lock, osv.dev's `all.zip` (keyed by ETag/Last-Modified) for npm and PyPI, and the crates.io index for yanked crates. Only sources not set by `rustsec-db` / `osv-db` are fetched; later runs without `fetch` use the cached copies offline. Network errors exit 5.
     pub fetch: bool,
-    /// Ask the OSV API (`/v1/querybatch`, then `/v1/vulns/{id}`, cached) about the lockfiles' npm and PyPI packages instead of downloading whole `all.zip` archives. Online: network errors exit 5.
+    /// Query the OSV API for the lockfiles' npm and PyPI packages (online). It asks `/v1/querybatch`, then `/v1/vulns/{id}` (cached), instead of downloading whole `all.zip` archives; network errors exit 5.
     pub osv_api: bool,
     /// Git URL of the RustSec advisory-db, for `fetch`.
     pub rustsec_url: String,
     /// Base URL of osv.dev's archives (`<url>/<ecosystem>/all.zip`), for `fetch`.
-    pub osv_zip_url: String,
+    pub osv_zip_url: HttpUrl,
     /// Base URL of the OSV API, for `osv-api`.
-    pub osv_api_url: String,
+    pub osv_api_url: HttpUrl,
     /// Base URL of the crates.io sparse index (`<url>/<prefix>/<name>`), for yanked crates with `fetch`.
-    pub crates_index_url: String,
+    pub crates_index_url: HttpUrl,
     /// PEM file of CA certificates trusted for the HTTPS downloads of `fetch` and `osv-api` (all.zip, the OSV API, the crates.io index) besides the Mozilla roots: a private mirror or a TLS-inspecting proxy; relative to the repository. The git clone of `rustsec-url` uses git's own settings (`http.sslCAInfo`).
     pub ca_file: Option<String>,
-    /// Level of yanked crates (crates.io index, read from Cargo's local index cache, or online with `fetch`): `fail`, `warn`, `note` or `ignore`.
-    pub yanked: ClassLevel,
-    /// Fail only on findings the change introduces: findings already present in the base commit's lockfiles are reported as warnings.
+    /// Level of yanked crates: `error`, `warning`, `note` or `ignore` (`fail` and `warn` are aliases). Read from the crates.io index: Cargo's local index cache, or online with `fetch`.
+    pub yanked: Level,
+    /// Fail only on findings the change introduces (compared with `base`). Findings already present in the base commit's lockfiles are reported as warnings.
     pub new_only: bool,
-    /// Base of the change for `new-only`: a ref or SHA (default: the pull request's base, else origin/main).
+    /// Base ref or SHA for `new-only` (default: the pull request's base, else origin/main).
     pub base: Option<String>,
+}
+
+/// A built-in default URL: a constant of [`fetch`], valid (a test checks
+/// each), so this cannot fail on any input.
+#[allow(clippy::expect_used)]
+fn url(s: &str) -> HttpUrl {
+    s.parse()
+        .expect("the built-in default URLs are http(s) URLs")
 }
 
 impl Default for AuditConfig {
@@ -141,12 +166,12 @@ impl Default for AuditConfig {
             exclude: Vec::new(),
             rustsec_db: None,
             osv_db: Vec::new(),
-            max_db_age: MaxAge::Text("7d".into()),
+            max_db_age: MaxAge::Age(Duration::from_secs(7 * 86_400)),
             fail_on_severity: FailOnSeverity::Any,
-            unknown_severity: ClassLevel::Fail,
-            unmaintained: ClassLevel::Warn,
-            unsound: ClassLevel::Warn,
-            notice: ClassLevel::Warn,
+            unknown_severity: Level::Error,
+            unmaintained: Level::Warning,
+            unsound: Level::Warning,
+            notice: Level::Warning,
             include_dev: true,
             ignore: Vec::new(),
             ignore_once: Vec::new(),
@@ -155,71 +180,50 @@ impl Default for AuditConfig {
             fetch: false,
             osv_api: false,
             rustsec_url: fetch::RUSTSEC_URL.into(),
-            osv_zip_url: fetch::OSV_ZIP_URL.into(),
-            osv_api_url: fetch::OSV_API_URL.into(),
-            crates_index_url: fetch::CRATES_INDEX_URL.into(),
+            osv_zip_url: url(fetch::OSV_ZIP_URL),
+            osv_api_url: url(fetch::OSV_API_URL),
+            crates_index_url: url(fetch::CRATES_INDEX_URL),
             ca_file: None,
-            yanked: ClassLevel::Warn,
+            yanked: Level::Warning,
             new_only: false,
             base: None,
         }
     }
 }
 
-/// Flags of gate-audit (each overrides the `gates.yml` key of the same name).
+/// Flags of gate-audit that are not `gates.yml` keys: none. Every key has
+/// its flag, generated from [`AuditConfig`]'s schema.
 #[derive(Debug, Clone, clap::Args)]
-pub struct AuditArgs {
-    /// Lockfile to audit (repeatable); default: discover every lockfile under the repository (Cargo.lock, package-lock.json, npm-shrinkwrap.json, requirements*.txt, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, go.mod, Gemfile.lock, gems.locked, composer.lock), skipping what git ignores, test data (fixtures/, testdata/, tests/data/) and --exclude
-    #[arg(long = "lockfile", id = "lockfiles", value_name = "PATH")]
-    pub lockfiles: Vec<String>,
-    /// Glob of paths that lockfile discovery skips (repeatable): `vendor/**`
-    #[arg(long = "exclude", id = "exclude", value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// RustSec advisory-db directory
-    #[arg(long = "rustsec-db", id = "rustsec_db", value_name = "DIR")]
-    pub rustsec_db: Option<String>,
-    /// Directory of OSV JSON advisories or an OSV all.zip (repeatable)
-    #[arg(long = "osv-db", id = "osv_db", value_name = "DIR")]
-    pub osv_db: Vec<String>,
-    /// Maximum age of the advisory data: 7d, 36h, 2w or off
-    #[arg(long = "max-db-age", id = "max_db_age", value_name = "AGE")]
-    pub max_db_age: Option<String>,
-    /// Lowest severity that fails: any, low, medium, high, critical
-    #[arg(
-        long = "fail-on-severity",
-        id = "fail_on_severity",
-        value_name = "LEVEL"
-    )]
-    pub fail_on_severity: Option<String>,
-    /// Level of unrated vulnerabilities: fail, warn, note
-    #[arg(
-        long = "unknown-severity",
-        id = "unknown_severity",
-        value_name = "LEVEL"
-    )]
-    pub unknown_severity: Option<String>,
-    /// Audit development-only packages: true or false
-    #[arg(long = "include-dev", id = "include_dev", value_name = "BOOL")]
-    pub include_dev: Option<String>,
-    /// Accept an advisory for this run: ID=REASON (repeatable; the reason is required). Ignores kept in gates.yml go in `ignore`, with an expiry
-    #[arg(long = "ignore", id = "ignore_once", value_name = "ID=REASON")]
-    pub ignore_once: Vec<String>,
-    /// Download or refresh the advisory data into the cache (online)
-    #[arg(long = "fetch", id = "fetch", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub fetch: Option<String>,
-    /// Query the OSV API for npm and PyPI packages (online)
-    #[arg(long = "osv-api", id = "osv_api", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub osv_api: Option<String>,
-    /// Cache directory (off to disable)
-    #[arg(long = "cache-dir", id = "cache_dir", value_name = "DIR")]
-    pub cache_dir: Option<String>,
-    /// Level of yanked crates: fail, warn, note, ignore
-    #[arg(long = "yanked", id = "yanked", value_name = "LEVEL")]
-    pub yanked: Option<String>,
-    /// Fail only on findings the change introduces (compared with --base)
-    #[arg(long = "new-only", id = "new_only", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub new_only: Option<String>,
-    /// Base ref or SHA for --new-only (default: the pull request's base, else origin/main)
-    #[arg(long, value_name = "REF")]
-    pub base: Option<String>,
+pub struct AuditArgs {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn age(v: serde_json::Value) -> Result<Option<u64>, String> {
+        serde_json::from_value::<MaxAge>(v).unwrap().hours()
+    }
+
+    #[test]
+    fn max_db_age_is_a_duration_or_off() {
+        assert_eq!(age("7d".into()), Ok(Some(168)));
+        assert_eq!(age("36h".into()), Ok(Some(36)));
+        assert_eq!(age("90m".into()), Ok(Some(2)));
+        assert_eq!(age("off".into()), Ok(None));
+        assert_eq!(age(false.into()), Ok(None));
+        assert!(age(true.into()).is_err());
+        assert!(age("0d".into()).is_err());
+        assert!(serde_json::from_value::<MaxAge>("3".into()).is_err());
+        assert!(serde_json::from_value::<MaxAge>("2w".into()).is_err());
+        assert_eq!(AuditConfig::default().max_db_age.hours(), Ok(Some(168)));
+    }
+
+    #[test]
+    fn default_urls_are_http_urls() {
+        let c = AuditConfig::default();
+        assert_eq!(c.osv_zip_url.as_str(), fetch::OSV_ZIP_URL);
+        assert_eq!(c.osv_api_url.as_str(), fetch::OSV_API_URL);
+        assert_eq!(c.crates_index_url.as_str(), fetch::CRATES_INDEX_URL);
+    }
 }

@@ -10,7 +10,7 @@ use gate_core::{Context, Gate};
 pub use crate::collect::{
     AuditInput, DbSummary, InvalidName, LockSummary, collect_at, collect_with,
 };
-pub use crate::config::{AuditArgs, AuditConfig, ClassLevel, FailOnSeverity, MaxAge};
+pub use crate::config::{AuditArgs, AuditConfig, FailOnSeverity, MaxAge};
 pub use crate::discover::{Skipped, discover};
 pub use crate::evaluate::{evaluate, security_score};
 pub use crate::prepare::prepare;

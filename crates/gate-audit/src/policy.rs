@@ -80,33 +80,6 @@ pub fn format_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// A maximum age: `7d`, `36h`, `2w`, a bare number of days, or `off`.
-/// Returns hours; `None` for `off`.
-pub fn parse_age(s: &str) -> Result<Option<u64>, String> {
-    let t = s.trim().to_ascii_lowercase();
-    if t == "off" || t == "none" {
-        return Ok(None);
-    }
-    let (num, mult) = if let Some(n) = t.strip_suffix('h') {
-        (n, 1)
-    } else if let Some(n) = t.strip_suffix('d') {
-        (n, 24)
-    } else if let Some(n) = t.strip_suffix('w') {
-        (n, 24 * 7)
-    } else {
-        (t.as_str(), 24)
-    };
-    let n: u64 = num.trim().parse().map_err(|_| {
-        format!("`{s}` is not an age: use a number with h, d or w (e.g. 7d), or `off`")
-    })?;
-    if n == 0 {
-        return Err(format!(
-            "`{s}`: a maximum age of zero rejects every database; use `off` to disable the check"
-        ));
-    }
-    Ok(Some(n * mult))
-}
-
 #[derive(Deserialize)]
 struct CargoAuditToml {
     #[serde(default)]
@@ -216,17 +189,6 @@ mod tests {
         for d in [-1000, 0, 10_000, 20_000, 20_689] {
             assert_eq!(parse_date(&format_date(d)), Some(d));
         }
-    }
-
-    #[test]
-    fn ages() {
-        assert_eq!(parse_age("7d"), Ok(Some(168)));
-        assert_eq!(parse_age("36h"), Ok(Some(36)));
-        assert_eq!(parse_age("2w"), Ok(Some(336)));
-        assert_eq!(parse_age("3"), Ok(Some(72)));
-        assert_eq!(parse_age("off"), Ok(None));
-        assert!(parse_age("0d").is_err());
-        assert!(parse_age("soon").is_err());
     }
 
     #[test]

@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use gate_core::GateError;
 
 use crate::collect::cache_dir;
-use crate::config::{AuditConfig, ClassLevel};
+use crate::config::AuditConfig;
 use crate::discover::{discover, rel};
 use crate::lockfile::{self, Detail, Lockfile};
 use crate::{fetch, yanked};
+use gate_core::types::Level;
 
 /// Ecosystems (OSV names) of the lockfiles `collect` will read.
 fn lock_ecosystems(root: &Path, config: &AuditConfig) -> gate_core::Result<Vec<Lockfile>> {
@@ -87,11 +88,11 @@ pub async fn prepare(
         ));
         cfg.rustsec_db = Some(p.to_string_lossy().into_owned());
     }
-    if config.fetch && ecos.contains("crates.io") && config.yanked != ClassLevel::Ignore {
+    if config.fetch && ecos.contains("crates.io") && config.yanked != Level::Ignore {
         let client = fetch::client_with(&extra_ca)?;
         let n = yanked::fetch(
             &client,
-            &config.crates_index_url,
+            config.crates_index_url.as_str(),
             &cache.join("crates-index"),
             &locks,
         )
@@ -158,7 +159,7 @@ async fn fetch_osv(
         let client = fetch::client_with(extra_ca)?;
         let queries = fetch::queries_for(locks, osv_ecos);
         let mut data =
-            fetch::query_api(&client, Some(cache), &config.osv_api_url, &queries).await?;
+            fetch::query_api(&client, Some(cache), config.osv_api_url.as_str(), &queries).await?;
         data.ecosystems = osv_ecos.iter().map(|e| e.to_string()).collect();
         notes.push(format!(
             "OSV API {}: {} package versions in {} request(s), {} vulnerabilit{} ({} from cache)",
@@ -175,7 +176,7 @@ async fn fetch_osv(
         let client = fetch::client_with(extra_ca)?;
         for eco in osv_ecos {
             let (p, downloaded) =
-                fetch::fetch_osv_zip(&client, cache, &config.osv_zip_url, eco).await?;
+                fetch::fetch_osv_zip(&client, cache, config.osv_zip_url.as_str(), eco).await?;
             notes.push(format!(
                 "OSV {eco} all.zip {} ({})",
                 if downloaded { "fetched" } else { "up to date" },

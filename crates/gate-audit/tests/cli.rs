@@ -516,8 +516,9 @@ fn severity_threshold_and_dev_packages() {
             "off",
             "--format",
             "json",
-            "--include-dev",
-            "false",
+            // A generated boolean flag: `--include-dev=false` (the old
+            // `--include-dev false`, a separate value, is a usage error now).
+            "--include-dev=false",
         ],
     )
     .json();
@@ -1281,4 +1282,218 @@ fn ignore_flag_needs_a_reason_and_adds_to_gates_yml() {
         assert_eq!(o.code, 2, "{bad}: {}", o.stderr);
         assert!(o.stderr.contains("ID=REASON"), "{}", o.stderr);
     }
+}
+
+fn gate_env(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_gate-audit"))
+        .args(["--no-record", "--color", "never", "-C"])
+        .arg(dir)
+        .args(args)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GATES_CONFIG")
+        .env("GATES_CACHE_DIR", dir.join(".cache"))
+        .env("NO_COLOR", "1")
+        .envs(vars.iter().copied())
+        .output()
+        .unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Every key's flag is generated from the schema: a bad value is a usage
+/// error (exit 2) naming the flag, checked before any database is read.
+#[test]
+fn bad_generated_flag_value_exits_2_and_names_the_flag() {
+    let t = tempfile::tempdir().unwrap();
+    for (flag, value, says) in [
+        ("--yanked", "wran", "write error, warning, note or ignore"),
+        (
+            "--unmaintained",
+            "loud",
+            "write error, warning, note or ignore",
+        ),
+        (
+            "--osv-api-url",
+            "ftp://mirror.example",
+            "http:// or https://",
+        ),
+        ("--fail-on-severity", "hgh", "high"),
+    ] {
+        let o = gate(t.path(), &[flag, value]);
+        assert_eq!(o.code, 2, "{flag} {value}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(&format!("flag {flag}")),
+            "{flag}: {}",
+            o.stderr
+        );
+        assert!(o.stderr.contains(says), "{flag}: {}", o.stderr);
+    }
+    // One spelling of levels, the old ones as aliases: accepted, so the
+    // run gets as far as "no advisory database" (exit 4).
+    for (flag, value) in [
+        ("--yanked", "warning"),
+        ("--yanked", "warn"),
+        ("--unknown-severity", "fail"),
+        ("--unknown-severity", "error"),
+        ("--notice", "note"),
+    ] {
+        let o = gate(t.path(), &[flag, value]);
+        assert_eq!(o.code, 4, "{flag} {value}: {}", o.stderr);
+    }
+}
+
+/// `max-db-age` is a duration: a bare number (it meant days) is refused
+/// everywhere with the fix, and `0` is not read as `false` (off).
+#[test]
+fn bare_number_max_db_age_is_refused_with_the_fix() {
+    let t = tempfile::tempdir().unwrap();
+    let o = gate(t.path(), &["--max-db-age", "90"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("flag --max-db-age"), "{}", o.stderr);
+    assert!(o.stderr.contains("90d"), "{}", o.stderr);
+    for v in ["90", "0", "1", "2w"] {
+        let o = gate_env(t.path(), &[], &[("GATES_AUDIT_MAX_DB_AGE", v)]);
+        assert_eq!(o.code, 3, "{v}: {}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("environment variable GATES_AUDIT_MAX_DB_AGE"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("90d"), "{v}: {}", o.stderr);
+    }
+    write(&t.path().join("gates.yml"), "audit:\n  max-db-age: 7\n");
+    let o = gate(t.path(), &[]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("gates.yml:2:15"), "{}", o.stderr);
+    assert!(o.stderr.contains("`audit.max-db-age`"), "{}", o.stderr);
+    assert!(o.stderr.contains("90d"), "{}", o.stderr);
+    // With a unit, and `off` however it is written: accepted (exit 4: no
+    // database).
+    for yaml in ["90d", "36h", "off", "\"off\"", "false"] {
+        write(
+            &t.path().join("gates.yml"),
+            &format!("audit:\n  max-db-age: {yaml}\n"),
+        );
+        let o = gate(t.path(), &[]);
+        assert_eq!(o.code, 4, "{yaml}: {}", o.stderr);
+    }
+    std::fs::remove_file(t.path().join("gates.yml")).unwrap();
+    let o = gate_env(t.path(), &[], &[("GATES_AUDIT_MAX_DB_AGE", "off")]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    // Zero is refused, not "off".
+    let o = gate(t.path(), &["--max-db-age", "0d", "--rustsec-db", "db"]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("use `off`"), "{}", o.stderr);
+}
+
+/// `GATES_AUDIT_IGNORE_ONCE` holds one `ID=REASON` per line: a reason with
+/// a comma stays one entry (the key is `newline`-separated).
+#[test]
+fn ignore_once_from_env_keeps_commas_in_a_reason() {
+    if !have_fixtures() {
+        return;
+    }
+    let lock = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let repo = repo_with(&[("Cargo.lock", &lock)]);
+    let ca = cargo_audit_json("bat-v0.10.0.cargo-audit.json");
+    let ids: Vec<&str> = ca["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["advisory"]["id"].as_str().unwrap())
+        .collect();
+    let (a, b) = (ids[0], ids[1]);
+    // One entry with a comma (no line break: the old rule split it on
+    // the comma), then two entries on two lines.
+    for (once, reasons) in [
+        (
+            format!("{a}=not reachable, nor loaded"),
+            vec!["not reachable, nor loaded"],
+        ),
+        (
+            format!("{a}=not reachable, nor loaded\n{b}=fixed upstream, not released"),
+            vec!["not reachable, nor loaded", "fixed upstream, not released"],
+        ),
+    ] {
+        let o = gate_env(
+            repo.path(),
+            &[
+                "--rustsec-db",
+                &rustsec(),
+                "--max-db-age",
+                "off",
+                "--yanked",
+                "ignore",
+                "--format",
+                "json",
+            ],
+            &[("GATES_AUDIT_IGNORE_ONCE", &once)],
+        );
+        assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+        let r = o.json();
+        let notes: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "ignored")
+            .map(|f| f["message"].as_str().unwrap())
+            .collect();
+        for reason in reasons {
+            assert!(
+                notes.iter().any(|m| m.ends_with(&format!(": {reason}"))),
+                "{reason}: {notes:?}"
+            );
+        }
+    }
+}
+
+/// `exclude` is `newline`-separated: a brace glob's comma stays inside the
+/// glob in `GATES_AUDIT_EXCLUDE` and on the flag.
+#[test]
+fn exclude_brace_glob_keeps_its_comma_from_env_and_flag() {
+    if !have_fixtures() {
+        return;
+    }
+    let bat = fixtures().join("lockfiles/bat-v0.10.0.Cargo.lock");
+    let npm = fixtures().join("lockfiles/axios-v1.0.0.package-lock.json");
+    let repo = repo_with(&[
+        ("Cargo.lock", &bat),
+        ("vendor/a/package-lock.json", &npm),
+        ("vendor/b/package-lock.json", &npm),
+    ]);
+    let args = [
+        "--rustsec-db",
+        &rustsec(),
+        "--max-db-age",
+        "off",
+        "--yanked",
+        "ignore",
+        "--format",
+        "json",
+    ];
+    let read = |o: &Out| -> Vec<String> {
+        o.json()["details"]["lockfiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Exit 1 for bat's vulnerabilities, not 4 for npm packages without data.
+    let o = gate_env(
+        repo.path(),
+        &args,
+        &[("GATES_AUDIT_EXCLUDE", "vendor/{a,b}/**")],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(read(&o), ["Cargo.lock"]);
+    let mut flag = args.to_vec();
+    flag.extend(["--exclude", "vendor/{a,b}/**"]);
+    let o = gate(repo.path(), &flag);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(read(&o), ["Cargo.lock"]);
 }
