@@ -1,6 +1,7 @@
 //! The `sbom` section of `gates.yml` ([`SbomConfig`]) and gate-sbom's flags
 //! and subcommands ([`SbomArgs`], [`SbomCommand`]).
 
+use gate_core::types::{Level, Percent};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -17,19 +18,6 @@ pub enum CargoMetadata {
     Always,
     /// Cargo.lock alone (no licenses, no dependency kinds).
     Never,
-}
-
-/// How a policy failure counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Level {
-    /// Fails the gate.
-    #[default]
-    Error,
-    /// Warns.
-    Warning,
-    /// Not checked.
-    Ignore,
 }
 
 /// The `sbom` section of `gates.yml`.
@@ -55,17 +43,14 @@ pub struct SbomConfig {
     /// Also write an unsigned in-toto Statement v1 with a SLSA v1 provenance predicate here.
     pub provenance_path: Option<String>,
     /// Minimum share of components with at least one hash, in percent.
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_hashes: Option<f64>,
+    pub min_hashes: Option<Percent>,
     /// Minimum share of components with a license, in percent.
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_licenses: Option<f64>,
+    pub min_licenses: Option<Percent>,
     /// Minimum share of components with a purl, in percent.
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_purls: Option<f64>,
+    pub min_purls: Option<Percent>,
     /// SPDX license ids no component may require (a component passes when its expression can be satisfied without them).
     pub deny_licenses: Vec<String>,
-    /// Components the dependency graph does not reach from the root: `error`, `warning` or `ignore`.
+    /// Components the dependency graph does not reach from the root: `error`, `warning`, `note` or `ignore`.
     pub unreachable: Level,
 }
 
