@@ -140,8 +140,7 @@ fn digest_artifacts(ctx: &Context, config: &SbomConfig) -> gate_core::Result<Vec
     for a in config
         .artifacts
         .iter()
-        .flat_map(|s| s.split('\n'))
-        .map(str::trim)
+        .map(|s| s.trim())
         .filter(|s| !s.is_empty())
     {
         let p = ctx.resolve(a);

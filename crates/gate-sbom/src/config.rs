@@ -1,6 +1,7 @@
 //! The `sbom` section of `gates.yml` ([`SbomConfig`]) and gate-sbom's flags
 //! and subcommands ([`SbomArgs`], [`SbomCommand`]).
 
+use gate_core::types::{Level, Percent};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -19,53 +20,40 @@ pub enum CargoMetadata {
     Never,
 }
 
-/// How a policy failure counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Level {
-    /// Fails the gate.
-    #[default]
-    Error,
-    /// Warns.
-    Warning,
-    /// Not checked.
-    Ignore,
-}
-
 /// The `sbom` section of `gates.yml`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct SbomConfig {
-    /// Lockfiles, manifests or directories to describe, one SBOM each (Cargo.toml, Cargo.lock, package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt, go.mod, Gemfile.lock, composer.lock). Default: the lockfiles in the repository root.
+    /// Lockfile, manifest or directory to describe, one SBOM each. Accepted: Cargo.toml, Cargo.lock, package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt, go.mod, Gemfile.lock, composer.lock. Default: the lockfiles in the repository root.
+    #[schemars(extend("x-gates-flag" = "input", "x-gates-separator" = ","))]
     pub inputs: Vec<String>,
-    /// Where to write the SBOM (relative to the repository). With several inputs it must contain `{product}` (the root component's name).
+    /// Where to write the SBOM, relative to the repository. With several inputs it must contain `{product}` (the root component's name).
     pub sbom_path: String,
     /// CycloneDX version to write: `1.5` or `1.6`.
     pub spec_version: SpecVersion,
-    /// Also write the SBOM as CycloneDX XML here (same content and serial number as the JSON; with several inputs it must contain `{product}`).
+    /// Also write the SBOM as CycloneDX XML here. Same content and serial number as the JSON; with several inputs it must contain `{product}`.
     pub xml_path: Option<String>,
-    /// Cargo graphs: `auto`, `always` or `never` run `cargo metadata --locked --offline`.
+    /// When to read Cargo graphs with `cargo metadata --locked --offline`. `auto`: when cargo is installed and a Cargo.toml sits beside the lockfile; `always`; `never` (Cargo.lock alone).
     pub cargo_metadata: CargoMetadata,
-    /// Name of the root component (default: the manifest's package, or the workspace's repository name).
+    /// Name of the root component. Default: the manifest's package, or the workspace's repository name.
     pub name: Option<String>,
-    /// Release files: each is added to the root component with its sha256 and listed in the subjects file.
+    /// Release file to add to the root component with its sha256 and list in the subjects file.
+    #[schemars(extend("x-gates-flag" = "artifact", "x-gates-separator" = ","))]
     pub artifacts: Vec<String>,
-    /// `sha256sum`-format subjects file for actions/attest `subject-checksums` (written when there are artifacts).
+    /// Subjects file (`sha256sum` format) for actions/attest `subject-checksums`. Written when there are artifacts.
     pub subjects_path: String,
     /// Also write an unsigned in-toto Statement v1 with a SLSA v1 provenance predicate here.
     pub provenance_path: Option<String>,
     /// Minimum share of components with at least one hash, in percent.
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_hashes: Option<f64>,
+    pub min_hashes: Option<Percent>,
     /// Minimum share of components with a license, in percent.
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_licenses: Option<f64>,
+    pub min_licenses: Option<Percent>,
     /// Minimum share of components with a purl, in percent.
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_purls: Option<f64>,
-    /// SPDX license ids no component may require (a component passes when its expression can be satisfied without them).
+    pub min_purls: Option<Percent>,
+    /// SPDX license id no component may require. A component passes when its license expression can be satisfied without the denied ids.
+    #[schemars(extend("x-gates-flag" = "deny-license", "x-gates-separator" = ","))]
     pub deny_licenses: Vec<String>,
-    /// Components the dependency graph does not reach from the root: `error`, `warning` or `ignore`.
+    /// How a component that the dependency graph does not reach from the root counts. `error`, `warning`, `note` or `ignore`.
     pub unreachable: Level,
 }
 
@@ -110,71 +98,85 @@ pub enum SbomCommand {
     },
 }
 
-/// Flags of gate-sbom (each overrides the `gates.yml` key of the same name).
-#[derive(Debug, Clone, clap::Args)]
+/// Flags of gate-sbom that are not config keys: the subcommands. Every
+/// `sbom` key is also a flag, made from [`SbomConfig`]'s schema: gate-core
+/// generates most of them; the policy keys' flags ([`GLOBAL_KEYS`]) are made
+/// here from the same schema, only marked global, so that they are accepted
+/// after `check` and `diff` as well as before.
+#[derive(Debug, Clone)]
 pub struct SbomArgs {
-    #[command(subcommand)]
     pub command: Option<SbomCommand>,
-    /// Lockfile, manifest or directory to describe (repeatable)
-    #[arg(long = "input", id = "inputs", value_name = "PATH")]
-    pub inputs: Vec<String>,
-    /// Where to write the SBOM
-    #[arg(long = "sbom-path", id = "sbom_path", value_name = "PATH")]
-    pub sbom_path: Option<String>,
-    /// CycloneDX version to write: 1.5 or 1.6
-    #[arg(long = "spec-version", id = "spec_version", value_name = "VERSION")]
-    pub spec_version: Option<String>,
-    /// Also write the SBOM as CycloneDX XML here
-    #[arg(long = "xml-path", id = "xml_path", value_name = "PATH")]
-    pub xml_path: Option<String>,
-    /// auto, always or never run `cargo metadata`
-    #[arg(long = "cargo-metadata", id = "cargo_metadata", value_name = "WHEN")]
-    pub cargo_metadata: Option<String>,
-    /// Name of the root component
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// Release file to add with its sha256 (repeatable)
-    #[arg(long = "artifact", id = "artifacts", value_name = "PATH")]
-    pub artifacts: Vec<String>,
-    /// Subjects file (sha256sum format) for actions/attest
-    #[arg(long = "subjects-path", id = "subjects_path", value_name = "PATH")]
-    pub subjects_path: Option<String>,
-    /// Write an unsigned in-toto Statement (SLSA v1 provenance) here
-    #[arg(long = "provenance-path", id = "provenance_path", value_name = "PATH")]
-    pub provenance_path: Option<String>,
-    /// Minimum share of components with hashes, percent
-    #[arg(
-        long = "min-hashes",
-        id = "min_hashes",
-        value_name = "PERCENT",
-        global = true
-    )]
-    pub min_hashes: Option<String>,
-    /// Minimum share of components with licenses, percent
-    #[arg(
-        long = "min-licenses",
-        id = "min_licenses",
-        value_name = "PERCENT",
-        global = true
-    )]
-    pub min_licenses: Option<String>,
-    /// Minimum share of components with purls, percent
-    #[arg(
-        long = "min-purls",
-        id = "min_purls",
-        value_name = "PERCENT",
-        global = true
-    )]
-    pub min_purls: Option<String>,
-    /// SPDX license id no component may require (repeatable)
-    #[arg(
-        long = "deny-license",
-        id = "deny_licenses",
-        value_name = "SPDX-ID",
-        global = true
-    )]
-    pub deny_licenses: Vec<String>,
-    /// Unreachable components: error, warning or ignore
-    #[arg(long, value_name = "LEVEL", global = true)]
-    pub unreachable: Option<String>,
+}
+
+/// The keys whose flags are global: the policy, which `check` and `diff`
+/// apply too (`gate-sbom check x.cdx.json --min-hashes 90`).
+pub const GLOBAL_KEYS: [&str; 5] = [
+    "min-hashes",
+    "min-licenses",
+    "min-purls",
+    "deny-licenses",
+    "unreachable",
+];
+
+/// The subcommand, as clap derives it.
+#[derive(Debug, Clone, clap::Args)]
+struct Subcommands {
+    #[command(subcommand)]
+    command: Option<SbomCommand>,
+}
+
+/// The flags of [`GLOBAL_KEYS`], made from the schema as gate-core makes
+/// every other key's flag (long name, alias, help, value name, repetition,
+/// separator), plus `global`. gate-core then sees their ids taken and
+/// generates none, and reads their values as any config flag's (same
+/// coercion and schema check, exit 2 on a bad one).
+fn global_key_flags(cmd: clap::Command) -> clap::Command {
+    use gate_core::config::{KeyKind, key_specs, section_schema};
+    let schema = section_schema::<SbomConfig>();
+    let flags = key_specs(&schema)
+        .into_iter()
+        .filter(|spec| GLOBAL_KEYS.contains(&spec.key.as_str()))
+        .map(|spec| {
+            let mut arg = clap::Arg::new(spec.key.replace('-', "_"))
+                .long(spec.flag.clone())
+                .help(spec.summary())
+                .help_heading(None)
+                .value_name(spec.value_name())
+                .global(true);
+            if spec.flag != spec.key {
+                arg = arg.alias(spec.key.clone());
+            }
+            match spec.kind {
+                KeyKind::List if spec.separator.as_deref() == Some(",") => {
+                    arg.action(clap::ArgAction::Append).value_delimiter(',')
+                }
+                KeyKind::List => arg.action(clap::ArgAction::Append),
+                _ => arg.action(clap::ArgAction::Set),
+            }
+        });
+    cmd.args(flags.collect::<Vec<_>>())
+}
+
+impl clap::FromArgMatches for SbomArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let s = Subcommands::from_arg_matches(m)?;
+        Ok(SbomArgs { command: s.command })
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        let mut s = Subcommands {
+            command: self.command.take(),
+        };
+        let r = s.update_from_arg_matches(m);
+        self.command = s.command;
+        r
+    }
+}
+
+impl clap::Args for SbomArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        global_key_flags(Subcommands::augment_args(cmd))
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        global_key_flags(Subcommands::augment_args_for_update(cmd))
+    }
 }

@@ -272,8 +272,7 @@ pub fn sources_under(
     for i in config
         .inputs
         .iter()
-        .flat_map(|s| s.split(['\n', ',']))
-        .map(str::trim)
+        .map(|s| s.trim())
         .filter(|s| !s.is_empty())
     {
         let p = resolve_under(root, i);

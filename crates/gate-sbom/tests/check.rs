@@ -9,8 +9,9 @@ use std::path::Path;
 
 use common::*;
 use gate_core::report::{Report, Severity, Verdict};
+use gate_core::types::{Level, Percent};
 use gate_sbom::collect::SbomInput;
-use gate_sbom::config::{Level, SbomConfig};
+use gate_sbom::config::SbomConfig;
 use gate_sbom::doc::check_bytes;
 use gate_sbom::evaluate::evaluate_input;
 use serde_json::{Value, json};
@@ -181,9 +182,9 @@ fn policy_findings_name_the_components() {
     let d = base();
     // bat's own crate is the root; every crates.io package has a checksum, none a license (Cargo.lock alone).
     let cfg = SbomConfig {
-        min_hashes: Some(100.0),
-        min_licenses: Some(50.0),
-        min_purls: Some(100.0),
+        min_hashes: Some(Percent(100.0)),
+        min_licenses: Some(Percent(50.0)),
+        min_purls: Some(Percent(100.0)),
         ..SbomConfig::default()
     };
     let r = judge(&d, &cfg);
@@ -266,6 +267,23 @@ fn unreachable_components_and_denied_licenses() {
         },
     );
     assert_eq!(warn.verdict, Verdict::Warn);
+    // `note` (a level gate-sbom gained with gate_core's Level): reported,
+    // never changes the verdict.
+    let note = judge(
+        &d,
+        &SbomConfig {
+            unreachable: Level::Note,
+            ..SbomConfig::default()
+        },
+    );
+    assert_eq!(note.verdict, Verdict::Pass);
+    assert!(
+        note.findings
+            .iter()
+            .any(|f| f.rule == "unreachable-component" && f.severity == Severity::Note),
+        "{:?}",
+        note.findings
+    );
     let off = judge(
         &d,
         &SbomConfig {

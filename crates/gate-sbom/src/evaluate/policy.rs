@@ -2,9 +2,10 @@
 //! shares of components with a hash, a license and a purl.
 
 use gate_core::report::{Comparison, Finding, Location, Metric, Severity, Threshold};
+use gate_core::types::Level;
 
 use super::sink::{Sink, Tally};
-use crate::config::{Level, SbomConfig};
+use crate::config::SbomConfig;
 use crate::doc::Doc;
 use crate::rules::SbomRule;
 use crate::validate::Comp;
@@ -51,17 +52,12 @@ pub fn components<'a>(sink: &mut Sink, tally: &mut Tally<'a>, d: &'a Doc, config
         tally.licensed += usize::from(!c.licenses.is_empty());
         tally.purled += usize::from(c.purl.is_some());
         tally.components.push((d.path.as_str(), c));
-        if config.unreachable != Level::Ignore
+        if let Some(sev) = config.unreachable.severity()
             && a.has_graph
             && a.unrooted.is_none()
             && c.bom_ref.as_ref().is_none_or(|b| !a.reachable.contains(b))
         {
             tally.unreachable += 1;
-            let sev = if config.unreachable == Level::Error {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
             let message = format!(
                 "{} is not reachable from the root component through `dependencies`",
                 c.label()
@@ -151,7 +147,7 @@ pub fn coverage(sink: &mut Sink, tally: &Tally, config: &SbomConfig) -> Vec<f64>
         Share {
             metric: "hash-coverage",
             have: tally.hashed,
-            min: config.min_hashes,
+            min: config.min_hashes.map(|p| p.get()),
             rule: SbomRule::MissingHash,
             what: "hash",
             key: "min-hashes",
@@ -160,7 +156,7 @@ pub fn coverage(sink: &mut Sink, tally: &Tally, config: &SbomConfig) -> Vec<f64>
         Share {
             metric: "license-coverage",
             have: tally.licensed,
-            min: config.min_licenses,
+            min: config.min_licenses.map(|p| p.get()),
             rule: SbomRule::MissingLicense,
             what: "license",
             key: "min-licenses",
@@ -169,7 +165,7 @@ pub fn coverage(sink: &mut Sink, tally: &Tally, config: &SbomConfig) -> Vec<f64>
         Share {
             metric: "purl-coverage",
             have: tally.purled,
-            min: config.min_purls,
+            min: config.min_purls.map(|p| p.get()),
             rule: SbomRule::MissingPurl,
             what: "purl",
             key: "min-purls",
