@@ -1354,7 +1354,7 @@ fn bare_number_max_db_age_is_refused_with_the_fix() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(o.stderr.contains("flag --max-db-age"), "{}", o.stderr);
     assert!(o.stderr.contains("90d"), "{}", o.stderr);
-    for v in ["90", "0", "1", "2w"] {
+    for v in ["90", "0", "1"] {
         let o = gate_env(t.path(), &[], &[("GATES_AUDIT_MAX_DB_AGE", v)]);
         assert_eq!(o.code, 3, "{v}: {}", o.stderr);
         assert!(

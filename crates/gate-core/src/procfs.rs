@@ -58,10 +58,12 @@ pub fn all() -> Option<Vec<Stat>> {
     Some(
         entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_str().is_some_and(|s| s.parse::<u32>().is_ok()))
-            .filter_map(|e| {
-                parse_stat(&std::fs::read_to_string(e.path().join("stat")).ok()?)
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|s| s.parse::<u32>().is_ok())
             })
+            .filter_map(|e| parse_stat(&std::fs::read_to_string(e.path().join("stat")).ok()?))
             .collect(),
     )
 }
