@@ -194,7 +194,9 @@ fn set_by_cargo_for_a_binary(key: &str) -> bool {
         )
 }
 
-pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
+/// `cargo build --bins` of the chain's gates, rollback and the sample
+/// service, as a plain cargo would.
+fn build_binaries(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     say("==> building the gates and the sample service (cargo build --bins)");
     let mut build = Command::new(&cargo);
@@ -224,12 +226,94 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
     if !status.success() {
         return Err("the build failed".into());
     }
+    Ok(())
+}
+
+/// Where the demo's binaries and reports are.
+struct Paths {
+    target: PathBuf,
+    out_dir: PathBuf,
+}
+
+/// One step's gate, with its arguments, environment, slot addresses and
+/// (when recorded) report outputs.
+fn step_command(
+    root: &Path,
+    paths: &Paths,
+    extra: &[String],
+    (i, step): (usize, &Step),
+    blue: u16,
+    ports: &[(&str, &String)],
+) -> (PathBuf, Command) {
+    let bin = paths
+        .target
+        .join("debug")
+        .join(format!("gate-{}", step.gate));
+    let mut cmd = Command::new(&bin);
+    cmd.current_dir(root)
+        .args(
+            step.args
+                .iter()
+                .map(|a| a.replace("{blue-port}", &blue.to_string())),
+        )
+        .args(extra)
+        .arg("--ledger")
+        .arg("local")
+        .env("CARGO_TARGET_DIR", &paths.target)
+        // Locally, whatever the caller's shell says.
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GATES_CONFIG");
+    for (k, v) in step.env {
+        cmd.env(k, v);
+    }
+    for (k, v) in ports {
+        cmd.env(k, v);
+    }
+    if step.record {
+        let name = format!("{:02}-{}", i + 1, step.gate);
+        cmd.arg("--output").arg(format!(
+            "json={},markdown={}",
+            paths.out_dir.join(format!("{name}.json")).display(),
+            paths.out_dir.join(format!("{name}.md")).display()
+        ));
+    }
+    (bin, cmd)
+}
+
+/// The chain's summary: each step's verdict, exit code and time.
+fn print_chain(results: &[(usize, &Step, i32, std::time::Duration)]) {
+    say("\n==> chain");
+    for (n, step, code, took) in results {
+        let verdict = match code {
+            0 => "pass",
+            1 => "FAIL",
+            _ => "ERROR",
+        };
+        let note = if *code == step.expect && *code != 0 {
+            " (expected: the gate refused / rolled back)"
+        } else if *code != step.expect {
+            " (UNEXPECTED)"
+        } else {
+            ""
+        };
+        say(&format!(
+            "  {n:>2}. gate-{:<9} {verdict:<5} exit {code}  {:>6.2}s{note}",
+            step.gate,
+            took.as_secs_f64()
+        ));
+    }
+}
+
+pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
+    build_binaries(root)?;
     let target: PathBuf = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { root.join(p) })
         .unwrap_or_else(|| root.join("target"));
     let out_dir = root.join("target/demo");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let paths = Paths { target, out_dir };
 
     reset_demo(root);
     forget_demo_state(root);
@@ -253,36 +337,7 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
             step.gate,
             step.what
         ));
-        let bin = target.join("debug").join(format!("gate-{}", step.gate));
-        let mut cmd = Command::new(&bin);
-        cmd.current_dir(root)
-            .args(
-                step.args
-                    .iter()
-                    .map(|a| a.replace("{blue-port}", &blue.to_string())),
-            )
-            .args(extra)
-            .arg("--ledger")
-            .arg("local")
-            .env("CARGO_TARGET_DIR", &target)
-            // Locally, whatever the caller's shell says.
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_TOKEN")
-            .env_remove("GATES_CONFIG");
-        for (k, v) in step.env {
-            cmd.env(k, v);
-        }
-        for (k, v) in ports {
-            cmd.env(k, v);
-        }
-        if step.record {
-            let name = format!("{:02}-{}", i + 1, step.gate);
-            cmd.arg("--output").arg(format!(
-                "json={},markdown={}",
-                out_dir.join(format!("{name}.json")).display(),
-                out_dir.join(format!("{name}.md")).display()
-            ));
-        }
+        let (bin, mut cmd) = step_command(root, &paths, extra, (i, step), blue, &ports);
         let started = Instant::now();
         let status = cmd
             .status()
@@ -300,29 +355,10 @@ pub fn run(root: &Path, extra: &[String]) -> Result<(), String> {
     }
     reset_demo(root);
 
-    say("\n==> chain");
-    for (n, step, code, took) in &results {
-        let verdict = match code {
-            0 => "pass",
-            1 => "FAIL",
-            _ => "ERROR",
-        };
-        let note = if *code == step.expect && *code != 0 {
-            " (expected: the gate refused / rolled back)"
-        } else if *code != step.expect {
-            " (UNEXPECTED)"
-        } else {
-            ""
-        };
-        say(&format!(
-            "  {n:>2}. gate-{:<9} {verdict:<5} exit {code}  {:>6.2}s{note}",
-            step.gate,
-            took.as_secs_f64()
-        ));
-    }
+    print_chain(&results);
     say(&format!(
         "reports: {}; ledger: {}",
-        out_dir.display(),
+        paths.out_dir.display(),
         root.join(".gates").display()
     ));
     if broken || results.len() != CHAIN.len() {

@@ -957,6 +957,28 @@ async fn handle(
     response
 }
 
+/// What a route reads of a request under `/repos/{owner}/{repo}/`.
+struct Req<'a> {
+    t: &'a Templates,
+    base: &'a str,
+    path: &'a str,
+    query: &'a BTreeMap<String, String>,
+    body: &'a Value,
+    owner_repo: String,
+}
+
+fn not_found() -> Response {
+    json_response(StatusCode::NOT_FOUND, &error_body("Not Found"))
+}
+
+fn unprocessable(m: String) -> Response {
+    json_response(StatusCode::UNPROCESSABLE_ENTITY, &error_body(&m))
+}
+
+fn id_of(s: &str) -> Option<u64> {
+    s.parse::<u64>().ok()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn route(
     state: &mut StateInner,
@@ -983,22 +1005,35 @@ fn route(
     }
 
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let not_found = || json_response(StatusCode::NOT_FOUND, &error_body("Not Found"));
-    let unprocessable =
-        |m: String| json_response(StatusCode::UNPROCESSABLE_ENTITY, &error_body(&m));
     let (owner_repo, rest) = match segs.as_slice() {
         ["repos", o, r, rest @ ..] => (format!("{o}/{r}"), rest.to_vec()),
         _ => return not_found(),
     };
-    let id_of = |s: &str| s.parse::<u64>().ok();
-    let list_base = base;
+    let r = Req {
+        t,
+        base,
+        path,
+        query,
+        body,
+        owner_repo,
+    };
+    let method = method.as_str();
+    match rest.as_slice() {
+        ["check-runs", ..] | ["commits", ..] => check_run_routes(state, &r, method, &rest),
+        ["deployments", ..] => deployment_routes(state, &r, method, &rest),
+        ["issues", ..] => comment_routes(state, &r, method, &rest),
+        _ => not_found(),
+    }
+}
 
-    match (method.as_str(), rest.as_slice()) {
+/// Check runs: create, update, get, annotations, and a commit's list.
+fn check_run_routes(state: &mut StateInner, r: &Req<'_>, method: &str, rest: &[&str]) -> Response {
+    match (method, rest) {
         ("POST", ["check-runs"]) => {
-            if let Some(m) = validate_check_run(body, true) {
+            if let Some(m) = validate_check_run(r.body, true) {
                 return unprocessable(m);
             }
-            let run = new_check_run(state, t, base, &owner_repo, body);
+            let run = new_check_run(state, r.t, r.base, &r.owner_repo, r.body);
             json_response(StatusCode::CREATED, &run)
         }
         ("PATCH", ["check-runs", id]) => {
@@ -1007,11 +1042,11 @@ fn route(
             else {
                 return not_found();
             };
-            if let Some(m) = validate_check_run(body, false) {
+            if let Some(m) = validate_check_run(r.body, false) {
                 return unprocessable(m);
             }
             let now = timestamp(state);
-            apply_check_run_update(state, t, id, body, &now);
+            apply_check_run_update(state, r.t, id, r.body, &now);
             let run = state
                 .check_runs
                 .iter()
@@ -1033,11 +1068,11 @@ fn route(
                 return not_found();
             };
             let all = state.annotations.get(&id).cloned().unwrap_or_default();
-            let (page, link) = paginate(all, list_base, path, query);
+            let (page, link) = paginate(all, r.base, r.path, r.query);
             with_link(json_response(StatusCode::OK, &Value::Array(page)), link)
         }
         ("GET", ["commits", sha, "check-runs"]) => {
-            let name = query.get("check_name");
+            let name = r.query.get("check_name");
             // Newest first, as GitHub lists them.
             let mut all: Vec<Value> = state
                 .check_runs
@@ -1048,7 +1083,7 @@ fn route(
                 .collect();
             all.reverse();
             let total = all.len();
-            let (page, link) = paginate(all, list_base, path, query);
+            let (page, link) = paginate(all, r.base, r.path, r.query);
             with_link(
                 json_response(
                     StatusCode::OK,
@@ -1057,11 +1092,18 @@ fn route(
                 link,
             )
         }
+        _ => not_found(),
+    }
+}
+
+/// Deployments and their statuses.
+fn deployment_routes(state: &mut StateInner, r: &Req<'_>, method: &str, rest: &[&str]) -> Response {
+    match (method, rest) {
         ("POST", ["deployments"]) => {
-            if str_field(body, "ref").is_none_or(str::is_empty) {
+            if str_field(r.body, "ref").is_none_or(str::is_empty) {
                 return unprocessable("Invalid request.\n\n\"ref\" wasn't supplied.".into());
             }
-            let d = new_deployment(state, t, base, &owner_repo, body);
+            let d = new_deployment(state, r.t, r.base, &r.owner_repo, r.body);
             json_response(StatusCode::CREATED, &d)
         }
         ("GET", ["deployments"]) => {
@@ -1069,17 +1111,17 @@ fn route(
                 .deployments
                 .iter()
                 .filter(|d| {
-                    query
+                    r.query
                         .get("environment")
                         .is_none_or(|e| d["environment"] == json!(e))
                 })
-                .filter(|d| query.get("sha").is_none_or(|s| d["sha"] == json!(s)))
-                .filter(|d| query.get("ref").is_none_or(|s| d["ref"] == json!(s)))
-                .filter(|d| query.get("task").is_none_or(|s| d["task"] == json!(s)))
+                .filter(|d| r.query.get("sha").is_none_or(|s| d["sha"] == json!(s)))
+                .filter(|d| r.query.get("ref").is_none_or(|s| d["ref"] == json!(s)))
+                .filter(|d| r.query.get("task").is_none_or(|s| d["task"] == json!(s)))
                 .cloned()
                 .collect();
             all.reverse();
-            let (page, link) = paginate(all, list_base, path, query);
+            let (page, link) = paginate(all, r.base, r.path, r.query);
             with_link(json_response(StatusCode::OK, &Value::Array(page)), link)
         }
         ("GET", ["deployments", id]) => {
@@ -1094,18 +1136,18 @@ fn route(
             else {
                 return not_found();
             };
-            if !str_field(body, "state").is_some_and(|s| DEPLOYMENT_STATES.contains(&s)) {
+            if !str_field(r.body, "state").is_some_and(|s| DEPLOYMENT_STATES.contains(&s)) {
                 return unprocessable(
                     "Invalid request.\n\nstate is not a valid deployment state.".into(),
                 );
             }
-            if str_field(body, "description").is_some_and(|d| d.chars().count() > 140) {
+            if str_field(r.body, "description").is_some_and(|d| d.chars().count() > 140) {
                 return unprocessable(
                     "Invalid request.\n\ndescription is too long (maximum is 140 characters)."
                         .into(),
                 );
             }
-            let s = new_status(state, t, base, &owner_repo, id, body);
+            let s = new_status(state, r.t, r.base, &r.owner_repo, id, r.body);
             json_response(StatusCode::CREATED, &s)
         }
         ("GET", ["deployments", id, "statuses"]) => {
@@ -1116,9 +1158,16 @@ fn route(
             };
             let mut all = state.statuses.get(&id).cloned().unwrap_or_default();
             all.reverse();
-            let (page, link) = paginate(all, list_base, path, query);
+            let (page, link) = paginate(all, r.base, r.path, r.query);
             with_link(json_response(StatusCode::OK, &Value::Array(page)), link)
         }
+        _ => not_found(),
+    }
+}
+
+/// Issue and pull-request comments.
+fn comment_routes(state: &mut StateInner, r: &Req<'_>, method: &str, rest: &[&str]) -> Response {
+    match (method, rest) {
         ("GET", ["issues", n, "comments"]) => {
             let Some(n) = id_of(n) else {
                 return not_found();
@@ -1129,18 +1178,18 @@ fn route(
                 .filter(|(num, _)| *num == n)
                 .map(|(_, c)| c.clone())
                 .collect();
-            let (page, link) = paginate(all, list_base, path, query);
+            let (page, link) = paginate(all, r.base, r.path, r.query);
             with_link(json_response(StatusCode::OK, &Value::Array(page)), link)
         }
         ("POST", ["issues", n, "comments"]) => {
             let Some(n) = id_of(n) else {
                 return not_found();
             };
-            if let Some(m) = validate_comment(body) {
+            if let Some(m) = validate_comment(r.body) {
                 return unprocessable(m);
             }
-            let text = str_field(body, "body").unwrap_or_default().to_string();
-            let c = new_comment(state, base, &owner_repo, n, COMMENT_AUTHOR, &text);
+            let text = str_field(r.body, "body").unwrap_or_default().to_string();
+            let c = new_comment(state, r.base, &r.owner_repo, n, COMMENT_AUTHOR, &text);
             json_response(StatusCode::CREATED, &c)
         }
         ("GET", ["issues", "comments", id]) => {
@@ -1151,7 +1200,7 @@ fn route(
             }
         }
         ("PATCH", ["issues", "comments", id]) => {
-            if let Some(m) = validate_comment(body) {
+            if let Some(m) = validate_comment(r.body) {
                 return unprocessable(m);
             }
             let now = timestamp(state);
@@ -1163,7 +1212,7 @@ fn route(
             }) else {
                 return not_found();
             };
-            c["body"] = body["body"].clone();
+            c["body"] = r.body["body"].clone();
             c["updated_at"] = json!(now);
             json_response(StatusCode::OK, c)
         }

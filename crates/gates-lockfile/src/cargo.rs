@@ -150,6 +150,166 @@ fn key_value(line: &str) -> Option<(&str, bool, &str)> {
     Some((key, quoted, trim_ws(value)))
 }
 
+/// A `[[package]]` table as the scanner reads it.
+#[derive(Default)]
+struct ScanPkg<'a> {
+    name: Option<&'a str>,
+    version: Option<&'a str>,
+    source: Option<&'a str>,
+    checksum: Option<&'a str>,
+    dependencies: Option<Vec<Cow<'a, str>>>,
+    line: u32,
+}
+
+/// Sets a key's plain-string value; `None` if it was already set.
+fn set_once<'a>(slot: &mut Option<&'a str>, v: &'a str) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(plain_string(v)?);
+    Some(())
+}
+
+/// Adds a scanned package table to `raw` (`None` without name or version).
+fn finish_package<'a>(p: ScanPkg<'a>, raw: &mut Raw<'a>, lines: &mut Vec<u32>) -> Option<()> {
+    raw.package.push(RawPackage {
+        name: p.name?.into(),
+        version: p.version?.into(),
+        source: p.source.map(Cow::Borrowed),
+        checksum: p.checksum.map(Cow::Borrowed),
+        dependencies: p.dependencies.unwrap_or_default(),
+    });
+    lines.push(p.line);
+    Some(())
+}
+
+/// The scanner's state: what is read so far and the table it is in.
+struct Scan<'a> {
+    raw: Raw<'a>,
+    lines: Vec<u32>,
+    pkg: Option<ScanPkg<'a>>,
+    in_metadata: bool,
+}
+
+impl<'a> Scan<'a> {
+    /// A `[...]` header line: closes the open package, opens the next table.
+    fn header(&mut self, t: &str) -> Option<()> {
+        if let Some(p) = self.pkg.take() {
+            finish_package(p, &mut self.raw, &mut self.lines)?;
+        }
+        match t {
+            "[[package]]" => {
+                self.pkg = Some(ScanPkg::default());
+                self.in_metadata = false;
+            }
+            "[metadata]" if self.raw.metadata.is_none() => {
+                self.raw.metadata = Some(toml::Table::new());
+                self.in_metadata = true;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// A `"checksum ..." = "hex"` line of v1's `[metadata]`.
+    fn metadata(&mut self, key: &str, quoted: bool, value: &str) -> Option<()> {
+        let table = self.raw.metadata.as_mut()?;
+        if !quoted || key.contains('\\') || table.contains_key(key) {
+            return None;
+        }
+        let v = plain_string(value)?;
+        table.insert(key.to_string(), toml::Value::String(v.to_string()));
+        Some(())
+    }
+
+    /// A top-level line: only `version = N`.
+    fn top_level(&mut self, key: &str, value: &str) -> Option<()> {
+        let digits = key == "version"
+            && self.raw.version.is_none()
+            && !value.is_empty()
+            && value.len() <= 18
+            && value.bytes().all(|b| b.is_ascii_digit())
+            && (value == "0" || !value.starts_with('0'));
+        if !digits {
+            return None;
+        }
+        self.raw.version = Some(toml::Value::Integer(value.parse().ok()?));
+        Some(())
+    }
+
+    /// The closing package (if any); `None` when there is no package.
+    fn end(mut self) -> Option<(Raw<'a>, Vec<u32>)> {
+        if let Some(p) = self.pkg.take() {
+            finish_package(p, &mut self.raw, &mut self.lines)?;
+        }
+        if self.raw.package.is_empty() {
+            return None;
+        }
+        Some((self.raw, self.lines))
+    }
+}
+
+/// A key of a `[[package]]` table at line `n`; `dependencies` reads its
+/// array's lines from `it`.
+fn package_key<'a>(
+    p: &mut ScanPkg<'a>,
+    n: u32,
+    key: &str,
+    value: &'a str,
+    it: &mut impl Iterator<Item = (u32, &'a str)>,
+) -> Option<()> {
+    match key {
+        "name" => {
+            set_once(&mut p.name, value)?;
+            p.line = n;
+        }
+        "version" => set_once(&mut p.version, value)?,
+        "source" => set_once(&mut p.source, value)?,
+        "checksum" => set_once(&mut p.checksum, value)?,
+        "dependencies" if p.dependencies.is_none() => {
+            p.dependencies = Some(dependency_array(value, it)?);
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A `dependencies` value: `[]`, or `[` then one `"spec",` per line up to
+/// `]` (the last comma is optional).
+fn dependency_array<'a>(
+    value: &str,
+    it: &mut impl Iterator<Item = (u32, &'a str)>,
+) -> Option<Vec<Cow<'a, str>>> {
+    let mut deps = Vec::new();
+    match value {
+        "[]" => {}
+        "[" => {
+            let mut comma = true;
+            loop {
+                let (_, l) = it.next()?;
+                let e = trim_ws(l);
+                if e.is_empty() || e.starts_with('#') {
+                    continue;
+                }
+                if e == "]" {
+                    break;
+                }
+                if !comma {
+                    return None;
+                }
+                let (s, c) = match e.strip_suffix(',') {
+                    Some(s) => (trim_end_ws(s), true),
+                    None => (e, false),
+                };
+                deps.push(Cow::Borrowed(plain_string(s)?));
+                comma = c;
+            }
+        }
+        _ => return None,
+    }
+    Some(deps)
+}
+
 /// The fast path: Cargo.lock as Cargo writes it (`version = N`,
 /// `[[package]]` tables of plain string keys and a multi-line
 /// `dependencies` array, v1's `[metadata]` of checksums), scanned line by
@@ -165,41 +325,16 @@ fn scan(text: &str) -> Option<(Raw<'_>, Vec<u32>)> {
     {
         return None;
     }
-    #[derive(Default)]
-    struct Pkg<'a> {
-        name: Option<&'a str>,
-        version: Option<&'a str>,
-        source: Option<&'a str>,
-        checksum: Option<&'a str>,
-        dependencies: Option<Vec<Cow<'a, str>>>,
-        line: u32,
-    }
-    fn set<'a>(slot: &mut Option<&'a str>, v: &'a str) -> Option<()> {
-        if slot.is_some() {
-            return None;
-        }
-        *slot = Some(plain_string(v)?);
-        Some(())
-    }
-    fn finish<'a>(p: Pkg<'a>, raw: &mut Raw<'a>, lines: &mut Vec<u32>) -> Option<()> {
-        raw.package.push(RawPackage {
-            name: p.name?.into(),
-            version: p.version?.into(),
-            source: p.source.map(Cow::Borrowed),
-            checksum: p.checksum.map(Cow::Borrowed),
-            dependencies: p.dependencies.unwrap_or_default(),
-        });
-        lines.push(p.line);
-        Some(())
-    }
-    let mut raw = Raw {
-        version: None,
-        package: Vec::new(),
-        metadata: None,
+    let mut s = Scan {
+        raw: Raw {
+            version: None,
+            package: Vec::new(),
+            metadata: None,
+        },
+        lines: Vec::new(),
+        pkg: None,
+        in_metadata: false,
     };
-    let mut lines = Vec::new();
-    let mut pkg: Option<Pkg> = None;
-    let mut in_metadata = false;
     let segments: Vec<&str> = text.split('\n').collect();
     let last = segments.len() - 1;
     let mut it = segments.iter().enumerate().map(|(i, l)| {
@@ -217,98 +352,21 @@ fn scan(text: &str) -> Option<(Raw<'_>, Vec<u32>)> {
             continue;
         }
         if t.starts_with('[') {
-            if let Some(p) = pkg.take() {
-                finish(p, &mut raw, &mut lines)?;
-            }
-            match t {
-                "[[package]]" => {
-                    pkg = Some(Pkg::default());
-                    in_metadata = false;
-                }
-                "[metadata]" if raw.metadata.is_none() => {
-                    raw.metadata = Some(toml::Table::new());
-                    in_metadata = true;
-                }
-                _ => return None,
-            }
+            s.header(t)?;
             continue;
         }
         let (key, quoted, value) = key_value(t)?;
-        if in_metadata {
-            let table = raw.metadata.as_mut()?;
-            if !quoted || key.contains('\\') || table.contains_key(key) {
-                return None;
-            }
-            let v = plain_string(value)?;
-            table.insert(key.to_string(), toml::Value::String(v.to_string()));
-            continue;
-        }
-        if quoted {
+        if s.in_metadata {
+            s.metadata(key, quoted, value)?;
+        } else if quoted {
             return None;
-        }
-        let Some(p) = pkg.as_mut() else {
-            // top level: only `version = N`
-            let digits = key == "version"
-                && raw.version.is_none()
-                && !value.is_empty()
-                && value.len() <= 18
-                && value.bytes().all(|b| b.is_ascii_digit())
-                && (value == "0" || !value.starts_with('0'));
-            if !digits {
-                return None;
-            }
-            raw.version = Some(toml::Value::Integer(value.parse().ok()?));
-            continue;
-        };
-        match key {
-            "name" => {
-                set(&mut p.name, value)?;
-                p.line = n;
-            }
-            "version" => set(&mut p.version, value)?,
-            "source" => set(&mut p.source, value)?,
-            "checksum" => set(&mut p.checksum, value)?,
-            "dependencies" if p.dependencies.is_none() => {
-                let mut deps = Vec::new();
-                match value {
-                    "[]" => {}
-                    "[" => {
-                        // one `"spec",` per line; the last comma is optional
-                        let mut comma = true;
-                        loop {
-                            let (_, l) = it.next()?;
-                            let e = trim_ws(l);
-                            if e.is_empty() || e.starts_with('#') {
-                                continue;
-                            }
-                            if e == "]" {
-                                break;
-                            }
-                            if !comma {
-                                return None;
-                            }
-                            let (s, c) = match e.strip_suffix(',') {
-                                Some(s) => (trim_end_ws(s), true),
-                                None => (e, false),
-                            };
-                            deps.push(Cow::Borrowed(plain_string(s)?));
-                            comma = c;
-                        }
-                    }
-                    _ => return None,
-                }
-                p.dependencies = Some(deps);
-            }
-            _ => return None,
+        } else if let Some(p) = s.pkg.as_mut() {
+            package_key(p, n, key, value, &mut it)?;
+        } else {
+            s.top_level(key, value)?;
         }
     }
-    if let Some(p) = pkg.take() {
-        finish(p, &mut raw, &mut lines)?;
-    }
-    if raw.package.is_empty() {
-        return None;
-    }
-    Some((raw, lines))
+    s.end()
 }
 
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
@@ -358,33 +416,7 @@ fn build(
     lines: Vec<u32>,
     detail: Detail,
 ) -> Result<Lockfile, ParseError> {
-    let version = match &raw.version {
-        None => {
-            if raw.metadata.is_some() {
-                1
-            } else {
-                2
-            }
-        }
-        Some(toml::Value::Integer(v)) if (1..=4).contains(v) => *v,
-        Some(other) => {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with("version"))
-                .map(|i| i as u64 + 1);
-            return Err(ParseError::new(
-                line,
-                format!(
-                    "unknown Cargo.lock format version {} (supported: 1 to 4; update gates)",
-                    match other {
-                        toml::Value::Integer(i) => i.to_string(),
-                        toml::Value::String(s) => format!("\"{s}\""),
-                        _ => "of the wrong type".to_string(),
-                    }
-                ),
-            ));
-        }
-    };
+    let version = format_version(&raw, text)?;
     if raw.package.is_empty() && !text.contains("[[package]]") {
         return Err(ParseError::new(
             Some(1),
@@ -401,10 +433,55 @@ fn build(
         }
         return Ok(l);
     }
-    // v1 keeps checksums in [metadata]: "checksum NAME VERSION (SOURCE)" = "hex"
-    let v1_sums: std::collections::HashMap<(String, String), String> = raw
-        .metadata
-        .iter()
+    let v1_sums = v1_checksums(raw.metadata.as_ref());
+    let sourced = resolve_sources(&raw.package);
+    let packages = full_packages(raw.package, &lines, &v1_sums, &sourced)?;
+    let mut l = Lockfile::new(display, Ecosystem::CratesIo, format);
+    l.direct = Some(roots_and_direct(&mut l.roots, &packages));
+    l.packages = packages;
+    l.resolve_edges();
+    Ok(l)
+}
+
+/// The format version: `version = N` (1 to 4), else 1 with a `[metadata]`
+/// table and 2 without.
+fn format_version(raw: &Raw<'_>, text: &str) -> Result<i64, ParseError> {
+    match &raw.version {
+        None => {
+            if raw.metadata.is_some() {
+                Ok(1)
+            } else {
+                Ok(2)
+            }
+        }
+        Some(toml::Value::Integer(v)) if (1..=4).contains(v) => Ok(*v),
+        Some(other) => {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("version"))
+                .map(|i| i as u64 + 1);
+            Err(ParseError::new(
+                line,
+                format!(
+                    "unknown Cargo.lock format version {} (supported: 1 to 4; update gates)",
+                    match other {
+                        toml::Value::Integer(i) => i.to_string(),
+                        toml::Value::String(s) => format!("\"{s}\""),
+                        _ => "of the wrong type".to_string(),
+                    }
+                ),
+            ))
+        }
+    }
+}
+
+/// v1 keeps checksums in [metadata]: "checksum NAME VERSION (SOURCE)" = "hex",
+/// keyed here by name and version.
+fn v1_checksums(
+    metadata: Option<&toml::Table>,
+) -> std::collections::HashMap<(String, String), String> {
+    metadata
+        .into_iter()
         .flatten()
         .filter_map(|(k, v)| {
             let rest = k.strip_prefix("checksum ")?;
@@ -413,20 +490,23 @@ fn build(
             let sum = v.as_str().filter(|s| !s.is_empty() && *s != "<none>")?;
             Some(((n.to_string(), ver.to_string()), sum.to_string()))
         })
-        .collect();
-    // `name version (source)` edges resolve to the entry from that source
-    // (the same name@version can be locked from crates.io and from git);
-    // git sources are written without their `#<commit>` in edges.
+        .collect()
+}
+
+/// For each package's dependencies, the index of the entry each edge
+/// resolves to. `name version (source)` edges resolve to the entry from
+/// that source (the same name@version can be locked from crates.io and
+/// from git); git sources are written without their `#<commit>` in edges.
+fn resolve_sources(package: &[RawPackage<'_>]) -> Vec<Vec<Option<usize>>> {
     let mut by_id: std::collections::HashMap<(&str, &str), Vec<usize>> =
         std::collections::HashMap::new();
-    for (i, q) in raw.package.iter().enumerate() {
+    for (i, q) in package.iter().enumerate() {
         by_id
             .entry((q.name.as_ref(), q.version.as_ref()))
             .or_default()
             .push(i);
     }
-    let sourced: Vec<Vec<Option<usize>>> = raw
-        .package
+    package
         .iter()
         .map(|p| {
             p.dependencies
@@ -436,7 +516,7 @@ fn build(
                     let (n, v) = (it.next()?, it.next()?);
                     let src = it.next()?.trim_start_matches('(').trim_end_matches(')');
                     by_id.get(&(n, v))?.iter().copied().find(|&j| {
-                        raw.package
+                        package
                             .get(j)
                             .and_then(|q| q.source.as_deref())
                             .is_some_and(|qs| qs == src || qs.split('#').next() == Some(src))
@@ -444,9 +524,19 @@ fn build(
                 })
                 .collect()
         })
-        .collect();
-    let mut packages = Vec::with_capacity(raw.package.len());
-    for (i, mut p) in raw.package.into_iter().enumerate() {
+        .collect()
+}
+
+/// The packages with their hashes (own checksum, else v1's metadata) and
+/// dependency edges (indexed by `sourced`).
+fn full_packages(
+    raw_packages: Vec<RawPackage<'_>>,
+    lines: &[u32],
+    v1_sums: &std::collections::HashMap<(String, String), String>,
+    sourced: &[Vec<Option<usize>>],
+) -> Result<Vec<Package>, ParseError> {
+    let mut packages = Vec::with_capacity(raw_packages.len());
+    for (i, mut p) in raw_packages.into_iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(1);
         let sum = p.checksum.take().map(Cow::into_owned).or_else(|| {
             v1_sums
@@ -468,23 +558,24 @@ fn build(
             ..package(p, line)?
         });
     }
-    let mut l = Lockfile::new(display, Ecosystem::CratesIo, format);
-    // path packages (workspace members and path dependencies) are the roots
+    Ok(packages)
+}
+
+/// Path packages (workspace members and path dependencies) are the roots,
+/// pushed onto `roots`; their dependencies, once each, are the direct ones.
+fn roots_and_direct(roots: &mut Vec<String>, packages: &[Package]) -> Vec<Dependency> {
     let mut direct: Vec<Dependency> = Vec::new();
     let mut seen: std::collections::HashSet<(&str, Option<&str>)> =
         std::collections::HashSet::new();
     for p in packages.iter().filter(|p| p.source.is_none()) {
-        l.roots.push(p.name.clone());
+        roots.push(p.name.clone());
         for d in &p.dependencies {
             if seen.insert((d.name.as_str(), d.version.as_deref())) {
                 direct.push(d.clone());
             }
         }
     }
-    l.direct = Some(direct);
-    l.packages = packages;
-    l.resolve_edges();
-    Ok(l)
+    direct
 }
 
 /// A package entry's name, version (checked to be SemVer), source and line.

@@ -28,6 +28,58 @@ fn is_platform(name: &str) -> bool {
     !name.contains('/')
 }
 
+/// The dist archive's SHA-1, when Composer recorded one.
+fn dist_hashes(p: &Value) -> Vec<Hash> {
+    p.get("dist")
+        .and_then(|d| d.get("shasum"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(|s| vec![Hash::hex("sha1", s)])
+        .unwrap_or_default()
+}
+
+/// `license`: a string, or an array read as an SPDX `OR`.
+fn license(p: &Value) -> Option<String> {
+    match p.get("license") {
+        Some(Value::Array(a)) => {
+            let parts: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
+            (!parts.is_empty()).then(|| {
+                if parts.len() == 1 {
+                    parts[0].to_string()
+                } else {
+                    format!("({})", parts.join(" OR "))
+                }
+            })
+        }
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `require`, without platform packages.
+fn requirements(p: &Value) -> Vec<Dependency> {
+    p.get("require")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(n, _)| !is_platform(n))
+        .map(|(n, r)| {
+            let mut d = Dependency::named(n.clone());
+            d.requirement = r.as_str().map(str::to_string);
+            d
+        })
+        .collect()
+}
+
+/// The source's URL, else the dist's.
+fn source(p: &Value) -> Option<String> {
+    p.get("source")
+        .or_else(|| p.get("dist"))
+        .and_then(|s| s.get("url"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let doc: Value = serde_json::from_str(text).map_err(|e| {
         json_error(
@@ -91,54 +143,15 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                     .push((line, format!("{name} {version}: a development branch")));
                 continue;
             }
-            let hashes = p
-                .get("dist")
-                .and_then(|d| d.get("shasum"))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(|s| vec![Hash::hex("sha1", s)])
-                .unwrap_or_default();
-            let license = match p.get("license") {
-                Some(Value::Array(a)) => {
-                    let parts: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
-                    (!parts.is_empty()).then(|| {
-                        if parts.len() == 1 {
-                            parts[0].to_string()
-                        } else {
-                            format!("({})", parts.join(" OR "))
-                        }
-                    })
-                }
-                Some(Value::String(s)) => Some(s.clone()),
-                _ => None,
-            };
-            let dependencies = p
-                .get("require")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-                .filter(|(n, _)| !is_platform(n))
-                .map(|(n, r)| {
-                    let mut d = Dependency::named(n.clone());
-                    d.requirement = r.as_str().map(str::to_string);
-                    d
-                })
-                .collect();
-            let source = p
-                .get("source")
-                .or_else(|| p.get("dist"))
-                .and_then(|s| s.get("url"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
             l.packages.push(Package {
                 name: name.to_string(),
                 version: version.to_string(),
-                source,
+                source: source(p),
                 dev,
                 line,
-                hashes,
-                license,
-                dependencies,
+                hashes: dist_hashes(p),
+                license: license(p),
+                dependencies: requirements(p),
                 ..Package::default()
             });
         }

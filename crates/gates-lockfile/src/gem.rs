@@ -34,6 +34,70 @@ fn valid_gem_version(v: &str) -> bool {
         && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
 }
 
+/// A spec line (`    name (version)`) of a source section: a package
+/// from GEM, an unchecked entry from the other sources.
+fn spec(
+    l: &mut Lockfile,
+    section: &str,
+    remote: Option<&String>,
+    n: u32,
+    body: &str,
+) -> Result<(), ParseError> {
+    let err = |m: String| Err(ParseError::new(Some(u64::from(n)), m));
+    let (name, v) = name_paren(body);
+    let Some(v) = v else {
+        return err(format!("spec `{body}` has no `(version)`"));
+    };
+    if section != "GEM" {
+        l.unchecked.push((
+            n,
+            format!("{name} {v}: from a {} source, not a gem server", section),
+        ));
+        return Ok(());
+    }
+    let (version, _platform) = version_platform(v);
+    if !valid_gem_version(version) {
+        return err(format!("spec `{body}`: `{version}` is not a gem version"));
+    }
+    l.packages.push(Package {
+        name: name.to_string(),
+        version: version.to_string(),
+        source: remote.cloned(),
+        line: n,
+        ..Package::default()
+    });
+    Ok(())
+}
+
+/// A GEM spec's dependency line (`      name (requirement)`), added to the
+/// last package once.
+fn spec_dependency(l: &mut Lockfile, body: &str) {
+    let (name, req) = name_paren(body);
+    if let Some(p) = l.packages.last_mut()
+        && !p.dependencies.iter().any(|d| d.name == name)
+    {
+        let mut d = Dependency::named(name);
+        d.requirement = req.map(str::to_string);
+        p.dependencies.push(d);
+    }
+}
+
+/// A CHECKSUMS line, `name (version) sha256=hex[,sha512=...]`: the name
+/// and version (without platform) and the hashes; `None` without a
+/// checksum recorded or a version.
+fn checksum(body: &str) -> Option<((String, String), Vec<Hash>)> {
+    let (spec, sums) = body.rsplit_once(") ")?;
+    let spec = format!("{spec})");
+    let (name, v) = name_paren(&spec);
+    let (version, _) = version_platform(v?);
+    let hashes = sums
+        .split(',')
+        .filter_map(|s| s.split_once('='))
+        .map(|(a, h)| Hash::hex(a, h))
+        .collect();
+    Some(((name.to_string(), version.to_string()), hashes))
+}
+
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let mut l = Lockfile::new(display, Ecosystem::RubyGems, "Gemfile.lock");
     let mut section = String::new();
@@ -50,7 +114,6 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         }
         let body = line.trim_start();
         let indent = line.len() - body.len();
-        let err = |m: String| Err(ParseError::new(Some(u64::from(n)), m));
         if indent == 0 {
             section = body.to_string();
             saw_section = true;
@@ -71,42 +134,8 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                     continue;
                 }
                 match indent {
-                    4 => {
-                        let (name, v) = name_paren(body);
-                        let Some(v) = v else {
-                            return err(format!("spec `{body}` has no `(version)`"));
-                        };
-                        if section != "GEM" {
-                            l.unchecked.push((
-                                n,
-                                format!("{name} {v}: from a {} source, not a gem server", section),
-                            ));
-                            continue;
-                        }
-                        let (version, _platform) = version_platform(v);
-                        if !valid_gem_version(version) {
-                            return err(format!("spec `{body}`: `{version}` is not a gem version"));
-                        }
-                        l.packages.push(Package {
-                            name: name.to_string(),
-                            version: version.to_string(),
-                            source: remote.clone(),
-                            line: n,
-                            ..Package::default()
-                        });
-                    }
-                    6 if section == "GEM" => {
-                        let (name, req) = name_paren(body);
-                        if let Some(p) = l.packages.last_mut()
-                            && !p.dependencies.iter().any(|d| d.name == name)
-                        {
-                            {
-                                let mut d = Dependency::named(name);
-                                d.requirement = req.map(str::to_string);
-                                p.dependencies.push(d);
-                            }
-                        }
-                    }
+                    4 => spec(&mut l, &section, remote.as_ref(), n, body)?,
+                    6 if section == "GEM" => spec_dependency(&mut l, body),
                     _ => {}
                 }
             }
@@ -117,20 +146,9 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                 direct.push(d);
             }
             "CHECKSUMS" if indent == 2 => {
-                // `name (version) sha256=hex[,sha512=...]`
-                let (spec, sums) = match body.rsplit_once(") ") {
-                    Some((a, b)) => (format!("{a})"), b),
-                    None => continue, // no checksum recorded
-                };
-                let (name, v) = name_paren(&spec);
-                let Some(v) = v else { continue };
-                let (version, _) = version_platform(v);
-                let hashes = sums
-                    .split(',')
-                    .filter_map(|s| s.split_once('='))
-                    .map(|(a, h)| Hash::hex(a, h))
-                    .collect();
-                checksums.insert((name.to_string(), version.to_string()), hashes);
+                if let Some((id, hashes)) = checksum(body) {
+                    checksums.insert(id, hashes);
+                }
             }
             _ => {}
         }

@@ -41,90 +41,23 @@ struct Replace {
     to_version: Option<String>,
 }
 
+/// A `require` line: its line, module path, version and whether it is
+/// marked `// indirect`.
+type Require = (u32, String, String, bool);
+
+/// go.mod as read: the module, its requirements and replacements by path.
+struct GoMod {
+    module: String,
+    requires: Vec<Require>,
+    replaces: HashMap<String, Vec<Replace>>,
+}
+
 pub fn parse(display: &str, text: &str, go_sum: Option<&str>) -> Result<Lockfile, ParseError> {
-    let mut module: Option<String> = None;
-    let mut requires: Vec<(u32, String, String, bool)> = Vec::new();
-    let mut replaces: HashMap<String, Vec<Replace>> = HashMap::new();
-    let mut block: Option<(String, u32)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let (code, comment) = split_comment(raw);
-        if code.is_empty() {
-            continue;
-        }
-        let err = |m: String| Err(ParseError::new(Some(u64::from(n)), m));
-        let (verb, rest) = match &block {
-            Some((v, _)) if code == ")" => {
-                let _ = v;
-                block = None;
-                continue;
-            }
-            Some((v, _)) => (v.clone(), code.to_string()),
-            None => {
-                let (verb, rest) = code.split_once(char::is_whitespace).unwrap_or((code, ""));
-                let rest = rest.trim();
-                if rest == "(" {
-                    block = Some((verb.to_string(), n));
-                    continue;
-                }
-                (verb.to_string(), rest.to_string())
-            }
-        };
-        let words: Vec<&str> = rest.split_whitespace().map(unquote).collect();
-        match verb.as_str() {
-            "module" => module = words.first().map(|s| (*s).to_string()),
-            "require" => {
-                let [path, version] = words.as_slice() else {
-                    return err(format!(
-                        "`require {rest}`: expected a module path and a version"
-                    ));
-                };
-                if !valid_version(version) {
-                    return err(format!(
-                        "`{path} {version}`: `{version}` is not a Go module version (v + SemVer)"
-                    ));
-                }
-                let indirect = comment.split(';').any(|c| c.trim() == "indirect");
-                requires.push((n, (*path).to_string(), (*version).to_string(), indirect));
-            }
-            "replace" => {
-                let Some(arrow) = words.iter().position(|w| *w == "=>") else {
-                    return err(format!(
-                        "`replace {rest}`: expected `old [version] => new [version]`"
-                    ));
-                };
-                let (left, right) = words.split_at(arrow);
-                let right = &right[1..];
-                let (Some(from), Some(to)) = (left.first(), right.first()) else {
-                    return err(format!(
-                        "`replace {rest}`: expected `old [version] => new [version]`"
-                    ));
-                };
-                if left.len() > 2 || right.len() > 2 {
-                    return err(format!("`replace {rest}`: too many words"));
-                }
-                replaces
-                    .entry((*from).to_string())
-                    .or_default()
-                    .push(Replace {
-                        from_version: left.get(1).map(|s| (*s).to_string()),
-                        to: (*to).to_string(),
-                        to_version: right.get(1).map(|s| (*s).to_string()),
-                    });
-            }
-            "go" | "toolchain" | "exclude" | "retract" | "godebug" | "tool" | "ignore" => {}
-            other => return err(format!("unknown go.mod directive `{other}`")),
-        }
-    }
-    if let Some((v, line)) = block {
-        return Err(ParseError::new(
-            Some(u64::from(line)),
-            format!("`{v} (` block is never closed with `)` (a truncated go.mod?)"),
-        ));
-    }
-    let Some(module) = module else {
-        return Err(ParseError::new(Some(1), "no `module` line: not a go.mod"));
-    };
+    let GoMod {
+        module,
+        requires,
+        replaces,
+    } = read_mod(text)?;
     let sums = match go_sum {
         Some(t) => read_sum(t)?,
         None => HashMap::new(),
@@ -182,6 +115,106 @@ pub fn parse(display: &str, text: &str, go_sum: Option<&str>) -> Result<Lockfile
     l.direct = Some(direct);
     l.resolve_edges();
     Ok(l)
+}
+
+/// go.mod's directives, one a line or in `verb ( ... )` blocks.
+fn read_mod(text: &str) -> Result<GoMod, ParseError> {
+    let mut module: Option<String> = None;
+    let mut requires: Vec<Require> = Vec::new();
+    let mut replaces: HashMap<String, Vec<Replace>> = HashMap::new();
+    let mut block: Option<(String, u32)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let (code, comment) = split_comment(raw);
+        if code.is_empty() {
+            continue;
+        }
+        let err = |m: String| Err(ParseError::new(Some(u64::from(n)), m));
+        let (verb, rest) = match &block {
+            Some((v, _)) if code == ")" => {
+                let _ = v;
+                block = None;
+                continue;
+            }
+            Some((v, _)) => (v.clone(), code.to_string()),
+            None => {
+                let (verb, rest) = code.split_once(char::is_whitespace).unwrap_or((code, ""));
+                let rest = rest.trim();
+                if rest == "(" {
+                    block = Some((verb.to_string(), n));
+                    continue;
+                }
+                (verb.to_string(), rest.to_string())
+            }
+        };
+        let words: Vec<&str> = rest.split_whitespace().map(unquote).collect();
+        match verb.as_str() {
+            "module" => module = words.first().map(|s| (*s).to_string()),
+            "require" => {
+                let [path, version] = words.as_slice() else {
+                    return err(format!(
+                        "`require {rest}`: expected a module path and a version"
+                    ));
+                };
+                if !valid_version(version) {
+                    return err(format!(
+                        "`{path} {version}`: `{version}` is not a Go module version (v + SemVer)"
+                    ));
+                }
+                let indirect = comment.split(';').any(|c| c.trim() == "indirect");
+                requires.push((n, (*path).to_string(), (*version).to_string(), indirect));
+            }
+            "replace" => {
+                let (from, r) =
+                    replace(&words, &rest).map_err(|m| ParseError::new(Some(u64::from(n)), m))?;
+                replaces.entry(from).or_default().push(r);
+            }
+            "go" | "toolchain" | "exclude" | "retract" | "godebug" | "tool" | "ignore" => {}
+            other => return err(format!("unknown go.mod directive `{other}`")),
+        }
+    }
+    if let Some((v, line)) = block {
+        return Err(ParseError::new(
+            Some(u64::from(line)),
+            format!("`{v} (` block is never closed with `)` (a truncated go.mod?)"),
+        ));
+    }
+    let Some(module) = module else {
+        return Err(ParseError::new(Some(1), "no `module` line: not a go.mod"));
+    };
+    Ok(GoMod {
+        module,
+        requires,
+        replaces,
+    })
+}
+
+/// A `replace` directive's words, `old [version] => new [version]`: the
+/// old path and its replacement, or the error message.
+fn replace(words: &[&str], rest: &str) -> Result<(String, Replace), String> {
+    let Some(arrow) = words.iter().position(|w| *w == "=>") else {
+        return Err(format!(
+            "`replace {rest}`: expected `old [version] => new [version]`"
+        ));
+    };
+    let (left, right) = words.split_at(arrow);
+    let right = &right[1..];
+    let (Some(from), Some(to)) = (left.first(), right.first()) else {
+        return Err(format!(
+            "`replace {rest}`: expected `old [version] => new [version]`"
+        ));
+    };
+    if left.len() > 2 || right.len() > 2 {
+        return Err(format!("`replace {rest}`: too many words"));
+    }
+    Ok((
+        (*from).to_string(),
+        Replace {
+            from_version: left.get(1).map(|s| (*s).to_string()),
+            to: (*to).to_string(),
+            to_version: right.get(1).map(|s| (*s).to_string()),
+        },
+    ))
 }
 
 /// go.sum: `module version h1:base64=` and `module version/go.mod h1:...`

@@ -209,6 +209,10 @@ fn entry(
     }
 }
 
+/// A project (the root or a workspace folder): its [`RootPackage`] and
+/// what it declares, with its name and path.
+type Project = (RootPackage, (String, String, Vec<Declared>));
+
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let doc: Value = serde_json::from_str(text).map_err(|e| {
         ParseError::new(
@@ -222,91 +226,13 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             "a package-lock.json is a JSON object",
         ));
     };
-    let version = match obj.get("lockfileVersion") {
-        None => 1,
-        Some(v) => match v.as_u64() {
-            Some(n @ 1..=3) => n,
-            _ => {
-                let line = text
-                    .lines()
-                    .position(|l| l.contains("\"lockfileVersion\""))
-                    .map(|i| i as u64 + 1);
-                return Err(ParseError::new(
-                    line,
-                    format!("unknown lockfileVersion {v} (supported: 1, 2 and 3)"),
-                ));
-            }
-        },
-    };
+    let version = lockfile_version(obj, text)?;
     let lines = key_lines(text);
     let mut entries: Vec<Entry> = Vec::new();
-    let mut unchecked = Vec::new();
-    let mut roots: Vec<(String, String, Vec<Declared>)> = Vec::new();
-    let mut projects: Vec<RootPackage> = Vec::new();
+    let mut projects: Vec<Project> = Vec::new();
     let v1 = !(version >= 2 && obj.contains_key("packages"));
     if let Some(pkgs) = obj.get("packages").filter(|_| version >= 2) {
-        let Some(pkgs) = pkgs.as_object() else {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with("\"packages\""))
-                .map_or(1, |i| i as u64 + 1);
-            return Err(ParseError::new(Some(line), "`packages` is not an object"));
-        };
-        for (key, meta) in pkgs {
-            let line = lines.get(&format!("packages\0{key}")).copied().unwrap_or(1);
-            let Some(m) = meta.as_object() else {
-                return Err(ParseError::new(
-                    Some(u64::from(line)),
-                    format!("packages entry `{key}` is not an object"),
-                ));
-            };
-            if m.get("link").and_then(Value::as_bool) == Some(true) {
-                continue;
-            }
-            let Some(from_path) = name_from_path(key) else {
-                // the root ("") or a workspace folder: a project, not an
-                // installed package
-                let name = m
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .or_else(|| {
-                        obj.get("name")
-                            .and_then(Value::as_str)
-                            .filter(|_| key.is_empty())
-                    })
-                    // npm writes `name` only where it differs from the
-                    // folder's: `packages/b` is package `b`.
-                    .unwrap_or_else(|| key.rsplit('/').next().unwrap_or(key));
-                let field = |k: &str| {
-                    m.get(k)
-                        .and_then(Value::as_str)
-                        .or_else(|| {
-                            obj.get(k)
-                                .and_then(Value::as_str)
-                                .filter(|_| key.is_empty())
-                        })
-                        .map(str::to_string)
-                };
-                projects.push(RootPackage {
-                    name: name.to_string(),
-                    path: key.clone(),
-                    version: field("version"),
-                    license: license_of(m.get("license")),
-                    description: m
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    dependencies: Vec::new(),
-                });
-                roots.push((name.to_string(), key.clone(), declared(m, false)));
-                continue;
-            };
-            let name = m.get("name").and_then(Value::as_str).unwrap_or(from_path);
-            let Some(v) = m.get("version").and_then(Value::as_str) else {
-                continue;
-            };
-            entries.push(entry(name, v, key, line, m, false));
-        }
+        read_packages(obj, pkgs, text, &lines, &mut entries, &mut projects)?;
     } else if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
         walk_v1(deps, "", "dependencies", &lines, &mut entries, 0)?;
     } else if version >= 2 {
@@ -320,15 +246,152 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         .iter()
         .map(|e| (e.path.clone(), e.version.clone()))
         .collect();
-    let edge = |from: &str, (name, req, scope): &Declared| {
-        let mut d = Dependency::named(name.clone());
-        d.requirement = req.clone();
-        d.scope = *scope;
-        d.version = resolve_path(&installed, from, name).map(|(v, _)| v.to_string());
-        d
+    let mut l = Lockfile::new(
+        display,
+        Ecosystem::Npm,
+        format!("package-lock.json v{version}"),
+    );
+    (l.packages, l.unchecked) = merge_entries(&entries, &installed);
+    if !v1 {
+        add_projects(&mut l, projects, &installed);
+    } else if let Some(n) = obj.get("name").and_then(Value::as_str) {
+        l.roots.push(n.to_string());
+    }
+    l.resolve_edges();
+    Ok(l)
+}
+
+/// `lockfileVersion`: 1 when absent, else 1 to 3.
+fn lockfile_version(obj: &serde_json::Map<String, Value>, text: &str) -> Result<u64, ParseError> {
+    match obj.get("lockfileVersion") {
+        None => Ok(1),
+        Some(v) => match v.as_u64() {
+            Some(n @ 1..=3) => Ok(n),
+            _ => {
+                let line = text
+                    .lines()
+                    .position(|l| l.contains("\"lockfileVersion\""))
+                    .map(|i| i as u64 + 1);
+                Err(ParseError::new(
+                    line,
+                    format!("unknown lockfileVersion {v} (supported: 1, 2 and 3)"),
+                ))
+            }
+        },
+    }
+}
+
+/// v2 and v3's `packages` object: installed packages into `entries`, the
+/// root and workspace folders into `projects` (links are skipped).
+fn read_packages(
+    obj: &serde_json::Map<String, Value>,
+    pkgs: &Value,
+    text: &str,
+    lines: &HashMap<String, u32>,
+    entries: &mut Vec<Entry>,
+    projects: &mut Vec<Project>,
+) -> Result<(), ParseError> {
+    let Some(pkgs) = pkgs.as_object() else {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("\"packages\""))
+            .map_or(1, |i| i as u64 + 1);
+        return Err(ParseError::new(Some(line), "`packages` is not an object"));
     };
+    for (key, meta) in pkgs {
+        let line = lines.get(&format!("packages\0{key}")).copied().unwrap_or(1);
+        let Some(m) = meta.as_object() else {
+            return Err(ParseError::new(
+                Some(u64::from(line)),
+                format!("packages entry `{key}` is not an object"),
+            ));
+        };
+        if m.get("link").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let Some(from_path) = name_from_path(key) else {
+            // the root ("") or a workspace folder: a project, not an
+            // installed package
+            projects.push(project(obj, key, m));
+            continue;
+        };
+        let name = m.get("name").and_then(Value::as_str).unwrap_or(from_path);
+        let Some(v) = m.get("version").and_then(Value::as_str) else {
+            continue;
+        };
+        entries.push(entry(name, v, key, line, m, false));
+    }
+    Ok(())
+}
+
+/// The root (`key` empty, falling back to the top-level fields) or a
+/// workspace folder's entry.
+fn project(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    m: &serde_json::Map<String, Value>,
+) -> Project {
+    let name = m
+        .get("name")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            obj.get("name")
+                .and_then(Value::as_str)
+                .filter(|_| key.is_empty())
+        })
+        // npm writes `name` only where it differs from the
+        // folder's: `packages/b` is package `b`.
+        .unwrap_or_else(|| key.rsplit('/').next().unwrap_or(key));
+    let field = |k: &str| {
+        m.get(k)
+            .and_then(Value::as_str)
+            .or_else(|| {
+                obj.get(k)
+                    .and_then(Value::as_str)
+                    .filter(|_| key.is_empty())
+            })
+            .map(str::to_string)
+    };
+    (
+        RootPackage {
+            name: name.to_string(),
+            path: key.to_string(),
+            version: field("version"),
+            license: license_of(m.get("license")),
+            description: m
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            dependencies: Vec::new(),
+        },
+        (name.to_string(), key.to_string(), declared(m, false)),
+    )
+}
+
+/// A declared dependency of the package installed at `from`, with the
+/// version Node's resolution finds.
+fn edge(
+    installed: &HashMap<String, String>,
+    from: &str,
+    (name, req, scope): &Declared,
+) -> Dependency {
+    let mut d = Dependency::named(name.clone());
+    d.requirement = req.clone();
+    d.scope = *scope;
+    d.version = resolve_path(installed, from, name).map(|(v, _)| v.to_string());
+    d
+}
+
+/// The installed entries as packages, one per name and version (dev and
+/// optional only if every copy is, at the first line, with every path and
+/// edge), ordered by line; and the entries that are not registry versions.
+fn merge_entries(
+    entries: &[Entry],
+    installed: &HashMap<String, String>,
+) -> (Vec<Package>, Vec<(u32, String)>) {
+    let mut unchecked = Vec::new();
     let mut map: BTreeMap<(String, String), Package> = BTreeMap::new();
-    for e in &entries {
+    for e in entries {
         if semver::Version::parse(&e.version).is_err() {
             // git/file/tarball specs: no registry version to match.
             unchecked.push((
@@ -355,7 +418,7 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         p.line = p.line.min(e.line);
         p.paths.push(e.path.clone());
         for d in &e.deps {
-            let d = edge(&e.path, d);
+            let d = edge(installed, &e.path, d);
             if !p
                 .dependencies
                 .iter()
@@ -367,39 +430,32 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     }
     let mut packages: Vec<Package> = map.into_values().collect();
     packages.sort_by(|a, b| (a.line, &a.name).cmp(&(b.line, &b.name)));
-    let mut l = Lockfile::new(
-        display,
-        Ecosystem::Npm,
-        format!("package-lock.json v{version}"),
-    );
-    l.packages = packages;
-    l.unchecked = unchecked;
-    if !v1 {
-        let mut direct: Vec<Dependency> = Vec::new();
-        for ((name, key, deps), mut project) in roots.iter().zip(projects) {
-            l.roots.push(name.clone());
-            project.dependencies = deps.iter().map(|d| edge(key, d)).collect();
-            if key.is_empty() {
-                l.root_package = Some(project);
-            } else {
-                l.members.push(project);
-            }
-            for d in deps {
-                let d = edge(key, d);
-                if !direct
-                    .iter()
-                    .any(|x| x.name == d.name && x.version == d.version)
-                {
-                    direct.push(d);
-                }
+    (packages, unchecked)
+}
+
+/// The projects as roots, root package and members; their dependencies,
+/// once each, are the direct ones.
+fn add_projects(l: &mut Lockfile, projects: Vec<Project>, installed: &HashMap<String, String>) {
+    let mut direct: Vec<Dependency> = Vec::new();
+    for (mut project, (name, key, deps)) in projects {
+        l.roots.push(name.clone());
+        project.dependencies = deps.iter().map(|d| edge(installed, &key, d)).collect();
+        if key.is_empty() {
+            l.root_package = Some(project);
+        } else {
+            l.members.push(project);
+        }
+        for d in &deps {
+            let d = edge(installed, &key, d);
+            if !direct
+                .iter()
+                .any(|x| x.name == d.name && x.version == d.version)
+            {
+                direct.push(d);
             }
         }
-        l.direct = Some(direct);
-    } else if let Some(n) = obj.get("name").and_then(Value::as_str) {
-        l.roots.push(n.to_string());
     }
-    l.resolve_edges();
-    Ok(l)
+    l.direct = Some(direct);
 }
 
 #[cfg(test)]

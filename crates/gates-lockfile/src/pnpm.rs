@@ -76,6 +76,12 @@ fn str_of(v: &Value) -> Option<String> {
     }
 }
 
+/// Package (name, version), without peers → its index in the packages.
+type Index = HashMap<(String, String), usize>;
+
+/// A package's dependencies by name: version (or specifier) and scope.
+type DepsOf = Vec<BTreeMap<String, (String, Scope)>>;
+
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let doc = yaml_value(text, "pnpm-lock.yaml")?;
     let Some(obj) = doc.as_object() else {
@@ -84,20 +90,7 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             "a pnpm-lock.yaml is a YAML mapping",
         ));
     };
-    let top = yaml_key_lines(text, 0);
-    let ver_line = top.get("lockfileVersion").map(|&l| u64::from(l));
-    let (major, vtext) = match obj.get("lockfileVersion").and_then(major_of) {
-        Some((m @ (5 | 6 | 9), s)) => (m, s),
-        other => {
-            return Err(ParseError::new(
-                ver_line.or(Some(1)),
-                format!(
-                    "unknown pnpm lockfileVersion {} (supported: 5.x, 6.x and 9.x)",
-                    other.map_or_else(|| "(missing)".to_string(), |(_, s)| s)
-                ),
-            ));
-        }
-    };
+    let (major, vtext) = lockfile_version(obj, text)?;
     let lines = yaml_key_lines(text, 2);
     let mut l = Lockfile::new(display, Ecosystem::Npm, format!("pnpm-lock.yaml v{vtext}"));
     let empty = serde_json::Map::new();
@@ -106,9 +99,64 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let snapshots = obj.get("snapshots").and_then(Value::as_object);
-    // package key (without peers) → index
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
-    let mut deps_of: Vec<BTreeMap<String, (String, Scope)>> = Vec::new();
+    let (index, mut deps_of) = read_packages(&mut l, packages, &lines, major)?;
+    // edges: in `snapshots` (9.x) or in the package entries (5.x, 6.x)
+    collect_deps(snapshots.unwrap_or(packages), &index, &mut deps_of, major);
+    for (pi, deps) in deps_of.into_iter().enumerate() {
+        let mut edges = Vec::new();
+        for (dn, (dv, scope)) in deps {
+            let mut d = Dependency::named(dn.clone());
+            d.scope = scope;
+            if let Some((alias, v)) = dep_version(&dv, major) {
+                let target = alias.unwrap_or(dn);
+                d.index = index.get(&(target, v.clone())).copied();
+                d.version = Some(v);
+            } else {
+                d.requirement = Some(dv);
+            }
+            edges.push(d);
+        }
+        if let Some(p) = l.packages.get_mut(pi) {
+            p.dependencies = edges;
+        }
+    }
+    l.direct = Some(importers(&mut l.roots, obj, &index, major));
+    if major >= 9 {
+        mark_dev_from_direct(&mut l);
+    }
+    l.resolve_edges();
+    Ok(l)
+}
+
+/// `lockfileVersion`: its major (5, 6 or 9) and as written.
+fn lockfile_version(
+    obj: &serde_json::Map<String, Value>,
+    text: &str,
+) -> Result<(u64, String), ParseError> {
+    let top = yaml_key_lines(text, 0);
+    let ver_line = top.get("lockfileVersion").map(|&l| u64::from(l));
+    match obj.get("lockfileVersion").and_then(major_of) {
+        Some((m @ (5 | 6 | 9), s)) => Ok((m, s)),
+        other => Err(ParseError::new(
+            ver_line.or(Some(1)),
+            format!(
+                "unknown pnpm lockfileVersion {} (supported: 5.x, 6.x and 9.x)",
+                other.map_or_else(|| "(missing)".to_string(), |(_, s)| s)
+            ),
+        )),
+    }
+}
+
+/// The `packages` entries as packages (one per name and version; others
+/// are unchecked), with their index and an empty dependency map each.
+fn read_packages(
+    l: &mut Lockfile,
+    packages: &serde_json::Map<String, Value>,
+    lines: &HashMap<String, u32>,
+    major: u64,
+) -> Result<(Index, DepsOf), ParseError> {
+    let mut index: Index = HashMap::new();
+    let mut deps_of: DepsOf = Vec::new();
     for (key, meta) in packages {
         let line = lines.get(key.as_str()).copied().unwrap_or(1);
         let Some(m) = meta.as_object() else {
@@ -138,32 +186,51 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         if index.contains_key(&(name.clone(), version.clone())) {
             continue; // 5.x/6.x peer variants of one version
         }
-        let flag = |k: &str| m.get(k).and_then(Value::as_bool).unwrap_or(false);
-        let resolution = m.get("resolution");
-        let hashes = resolution
-            .and_then(|r| r.get("integrity"))
-            .and_then(Value::as_str)
-            .map(Hash::from_sri)
-            .unwrap_or_default();
-        let source = resolution
-            .and_then(|r| r.get("tarball").or_else(|| r.get("repo")))
-            .and_then(str_of);
         index.insert((name.clone(), version.clone()), l.packages.len());
-        l.packages.push(Package {
-            name,
-            version,
-            source,
-            dev: flag("dev"),
-            optional: flag("optional"),
-            line,
-            hashes,
-            license: m.get("license").and_then(str_of),
-            ..Package::default()
-        });
+        l.packages.push(package(name, version, line, m));
         deps_of.push(BTreeMap::new());
     }
-    // edges: in `snapshots` (9.x) or in the package entries (5.x, 6.x)
-    let edge_src = snapshots.unwrap_or(packages);
+    Ok((index, deps_of))
+}
+
+/// A registry package's entry: flags, integrity, tarball or repo, license.
+fn package(
+    name: String,
+    version: String,
+    line: u32,
+    m: &serde_json::Map<String, Value>,
+) -> Package {
+    let flag = |k: &str| m.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let resolution = m.get("resolution");
+    let hashes = resolution
+        .and_then(|r| r.get("integrity"))
+        .and_then(Value::as_str)
+        .map(Hash::from_sri)
+        .unwrap_or_default();
+    let source = resolution
+        .and_then(|r| r.get("tarball").or_else(|| r.get("repo")))
+        .and_then(str_of);
+    Package {
+        name,
+        version,
+        source,
+        dev: flag("dev"),
+        optional: flag("optional"),
+        line,
+        hashes,
+        license: m.get("license").and_then(str_of),
+        ..Package::default()
+    }
+}
+
+/// Each indexed package's `dependencies` and `optionalDependencies` from
+/// `edge_src`, the first seen per name.
+fn collect_deps(
+    edge_src: &serde_json::Map<String, Value>,
+    index: &Index,
+    deps_of: &mut DepsOf,
+    major: u64,
+) {
     for (key, meta) in edge_src {
         let Some(nv) = key_name_version(key, major) else {
             continue;
@@ -185,25 +252,17 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             }
         }
     }
-    for (pi, deps) in deps_of.into_iter().enumerate() {
-        let mut edges = Vec::new();
-        for (dn, (dv, scope)) in deps {
-            let mut d = Dependency::named(dn.clone());
-            d.scope = scope;
-            if let Some((alias, v)) = dep_version(&dv, major) {
-                let target = alias.unwrap_or(dn);
-                d.index = index.get(&(target, v.clone())).copied();
-                d.version = Some(v);
-            } else {
-                d.requirement = Some(dv);
-            }
-            edges.push(d);
-        }
-        if let Some(p) = l.packages.get_mut(pi) {
-            p.dependencies = edges;
-        }
-    }
-    // importers: workspaces (`.` and folders) or, before 5.3 workspaces, the top level
+}
+
+/// The importers, pushed onto `roots`: workspaces (`.` and folders) or,
+/// before 5.3 workspaces, the top level; their dependencies are the
+/// direct ones.
+fn importers(
+    roots: &mut Vec<String>,
+    obj: &serde_json::Map<String, Value>,
+    index: &Index,
+    major: u64,
+) -> Vec<Dependency> {
     let mut importers: Vec<(String, &serde_json::Map<String, Value>)> = Vec::new();
     if let Some(imp) = obj.get("importers").and_then(Value::as_object) {
         for (k, v) in imp {
@@ -216,7 +275,7 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     }
     let mut direct: Vec<Dependency> = Vec::new();
     for (name, m) in importers {
-        l.roots.push(name);
+        roots.push(name);
         let specifiers = m.get("specifiers").and_then(Value::as_object);
         for (field, scope) in [
             ("dependencies", Scope::Required),
@@ -252,12 +311,7 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
             }
         }
     }
-    l.direct = Some(direct);
-    if major >= 9 {
-        mark_dev_from_direct(&mut l);
-    }
-    l.resolve_edges();
-    Ok(l)
+    direct
 }
 
 #[cfg(test)]

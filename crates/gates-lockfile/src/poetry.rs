@@ -51,6 +51,52 @@ fn file_hashes(files: &[toml::Value]) -> Vec<Hash> {
         .collect()
 }
 
+/// Poetry before 1.0: `[metadata.hashes]` name = ["<sha256 hex>", ...]
+fn bare_hashes(metadata: Option<&toml::Table>, name: &str) -> Vec<Hash> {
+    metadata
+        .and_then(|m| m.get("hashes"))
+        .and_then(|h| h.get(name))
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .map(|h| Hash::hex("sha256", h))
+        .collect()
+}
+
+/// Dev-only: `category = "dev"`, or `groups` without `main`.
+fn is_dev(category: Option<&str>, groups: Option<&[String]>) -> bool {
+    match (category, groups) {
+        (Some(c), _) => c == "dev",
+        (None, Some(g)) => !g.is_empty() && !g.iter().any(|x| x == "main"),
+        (None, None) => false,
+    }
+}
+
+/// A package's `[package.dependencies]`: a requirement string, or a table
+/// with `version` (and maybe `optional = true`).
+fn dependencies(deps: &toml::Table) -> Vec<Dependency> {
+    deps.iter()
+        .map(|(n, spec)| {
+            let mut d = Dependency::named(n.clone());
+            d.requirement = match spec {
+                toml::Value::String(s) => Some(s.clone()),
+                toml::Value::Table(t) => t
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                _ => None,
+            };
+            if let toml::Value::Table(t) = spec
+                && t.get("optional").and_then(toml::Value::as_bool) == Some(true)
+            {
+                d.scope = super::Scope::Optional;
+            }
+            d
+        })
+        .collect()
+}
+
 pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     let raw: Raw = toml::from_str(text).map_err(|e| toml_error(text, "poetry.lock", &e))?;
     let lock_version = raw
@@ -111,18 +157,7 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                 ),
             ));
         }
-        // Poetry before 1.0: `[metadata.hashes]` name = ["<sha256 hex>", ...]
-        let bare: Vec<Hash> = raw
-            .metadata
-            .as_ref()
-            .and_then(|m| m.get("hashes"))
-            .and_then(|h| h.get(&p.name))
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str())
-            .map(|h| Hash::hex("sha256", h))
-            .collect();
+        let bare = bare_hashes(raw.metadata.as_ref(), &p.name);
         let files: Vec<toml::Value> = if p.files.is_empty() {
             old_files
                 .and_then(|f| f.get(&p.name))
@@ -132,32 +167,8 @@ pub fn parse(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         } else {
             p.files.into_iter().map(toml::Value::Table).collect()
         };
-        let dev = match (&p.category, &p.groups) {
-            (Some(c), _) => c == "dev",
-            (None, Some(g)) => !g.is_empty() && !g.iter().any(|x| x == "main"),
-            (None, None) => false,
-        };
-        let dependencies = p
-            .dependencies
-            .iter()
-            .map(|(n, spec)| {
-                let mut d = Dependency::named(n.clone());
-                d.requirement = match spec {
-                    toml::Value::String(s) => Some(s.clone()),
-                    toml::Value::Table(t) => t
-                        .get("version")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string),
-                    _ => None,
-                };
-                if let toml::Value::Table(t) = spec
-                    && t.get("optional").and_then(toml::Value::as_bool) == Some(true)
-                {
-                    d.scope = super::Scope::Optional;
-                }
-                d
-            })
-            .collect();
+        let dev = is_dev(p.category.as_deref(), p.groups.as_deref());
+        let dependencies = dependencies(&p.dependencies);
         l.packages.push(Package {
             name: p.name,
             version: p.version,

@@ -52,6 +52,128 @@ struct Classic {
 }
 
 fn parse_classic(display: &str, text: &str) -> Result<Lockfile, ParseError> {
+    let entries = read_classic(text)?;
+    let mut l = Lockfile::new(display, Ecosystem::Npm, "yarn.lock v1");
+    let mut index_of_entry: Vec<Option<usize>> = vec![None; entries.len()];
+    for (i, e) in entries.iter().enumerate() {
+        let Some((name, range)) = e.specs.first().and_then(|s| split_spec(s)) else {
+            continue;
+        };
+        // an alias (`string-width-cjs@npm:string-width@^4.2.0`) locks the
+        // package it points at
+        let name = range
+            .strip_prefix("npm:")
+            .and_then(split_spec)
+            .map_or(name, |(real, _)| real);
+        let Some(version) = e.fields.get("version") else {
+            return Err(ParseError::new(
+                Some(u64::from(e.line)),
+                format!("entry `{}` has no version", e.specs.join(", ")),
+            ));
+        };
+        if semver::Version::parse(version).is_err() {
+            l.unchecked
+                .push((e.line, format!("{name}@{version}: not a registry version")));
+            continue;
+        }
+        index_of_entry[i] = Some(l.packages.len());
+        l.packages.push(Package {
+            name: name.to_string(),
+            version: version.clone(),
+            source: e.fields.get("resolved").cloned(),
+            line: e.line,
+            hashes: classic_hashes(e),
+            ..Package::default()
+        });
+    }
+    classic_edges(&mut l, &entries, &index_of_entry);
+    l.resolve_edges();
+    Ok(l)
+}
+
+/// An entry's `integrity`, else (older entries) a SHA-1 hex in the
+/// `resolved` URL fragment.
+fn classic_hashes(e: &Classic) -> Vec<Hash> {
+    let mut hashes = e
+        .fields
+        .get("integrity")
+        .map(|s| Hash::from_sri(s))
+        .unwrap_or_default();
+    if hashes.is_empty() {
+        // older entries: a SHA-1 hex in the `resolved` URL fragment
+        if let Some(frag) = e
+            .fields
+            .get("resolved")
+            .and_then(|r| r.rsplit_once('#'))
+            .map(|(_, f)| f)
+            && frag.len() == 40
+            && frag.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            hashes.push(Hash::hex("sha1", frag));
+        }
+    }
+    hashes
+}
+
+/// Each package's dependencies, resolved through the entry headers'
+/// specs (`name@range`) to the entry and its version.
+fn classic_edges(l: &mut Lockfile, entries: &[Classic], index_of_entry: &[Option<usize>]) {
+    // spec (`name@range`) → entry index
+    let mut by_spec: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        for s in &e.specs {
+            by_spec.insert(s.as_str(), i);
+        }
+    }
+    for (i, e) in entries.iter().enumerate() {
+        let Some(pi) = index_of_entry[i] else {
+            continue;
+        };
+        let deps: Vec<Dependency> = e
+            .deps
+            .iter()
+            .map(|(name, range, scope)| {
+                let mut d = Dependency::named(name.clone());
+                d.requirement = Some(range.clone());
+                d.scope = *scope;
+                if let Some(&target) = by_spec.get(format!("{name}@{range}").as_str()) {
+                    d.index = index_of_entry[target];
+                    d.version = entries[target].fields.get("version").cloned();
+                }
+                d
+            })
+            .collect();
+        l.packages[pi].dependencies = deps;
+    }
+}
+
+/// A classic entry header, `"name@range", name@range:`.
+fn classic_header(body: &str, n: u32) -> Result<Classic, ParseError> {
+    let err = |m: String| Err(ParseError::new(Some(u64::from(n)), m));
+    let Some(h) = body.strip_suffix(':') else {
+        return err(format!(
+            "expected an entry header `name@range:`, found `{body}`"
+        ));
+    };
+    let specs: Vec<String> = h
+        .split(", ")
+        .map(|s| unquote(s).to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if specs.is_empty() || specs.iter().any(|s| split_spec(s).is_none()) {
+        return err(format!("entry header `{h}` is not a list of `name@range`"));
+    }
+    Ok(Classic {
+        line: n,
+        specs,
+        fields: HashMap::new(),
+        deps: Vec::new(),
+    })
+}
+
+/// A classic (v1) yarn.lock's entries: headers, their fields and their
+/// `dependencies` and `optionalDependencies`.
+fn read_classic(text: &str) -> Result<Vec<Classic>, ParseError> {
     let mut entries: Vec<Classic> = Vec::new();
     let mut section: Option<Scope> = None;
     let mut saw_header = false;
@@ -76,25 +198,7 @@ fn parse_classic(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         let err = |m: String| Err(ParseError::new(Some(u64::from(n)), m));
         match indent {
             0 => {
-                let Some(h) = body.strip_suffix(':') else {
-                    return err(format!(
-                        "expected an entry header `name@range:`, found `{body}`"
-                    ));
-                };
-                let specs: Vec<String> = h
-                    .split(", ")
-                    .map(|s| unquote(s).to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                if specs.is_empty() || specs.iter().any(|s| split_spec(s).is_none()) {
-                    return err(format!("entry header `{h}` is not a list of `name@range`"));
-                }
-                entries.push(Classic {
-                    line: n,
-                    specs,
-                    fields: HashMap::new(),
-                    deps: Vec::new(),
-                });
+                entries.push(classic_header(body, n)?);
                 section = None;
             }
             2 => {
@@ -128,83 +232,7 @@ fn parse_classic(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     if entries.is_empty() && !saw_header && !text.trim().is_empty() {
         return Err(ParseError::new(Some(1), "no entries: not a yarn.lock"));
     }
-    // spec (`name@range`) → entry index
-    let mut by_spec: HashMap<&str, usize> = HashMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        for s in &e.specs {
-            by_spec.insert(s.as_str(), i);
-        }
-    }
-    let mut l = Lockfile::new(display, Ecosystem::Npm, "yarn.lock v1");
-    let mut index_of_entry: Vec<Option<usize>> = vec![None; entries.len()];
-    for (i, e) in entries.iter().enumerate() {
-        let Some((name, range)) = e.specs.first().and_then(|s| split_spec(s)) else {
-            continue;
-        };
-        // an alias (`string-width-cjs@npm:string-width@^4.2.0`) locks the
-        // package it points at
-        let name = range
-            .strip_prefix("npm:")
-            .and_then(split_spec)
-            .map_or(name, |(real, _)| real);
-        let Some(version) = e.fields.get("version") else {
-            return Err(ParseError::new(
-                Some(u64::from(e.line)),
-                format!("entry `{}` has no version", e.specs.join(", ")),
-            ));
-        };
-        let resolved = e.fields.get("resolved");
-        if semver::Version::parse(version).is_err() {
-            l.unchecked
-                .push((e.line, format!("{name}@{version}: not a registry version")));
-            continue;
-        }
-        let mut hashes = e
-            .fields
-            .get("integrity")
-            .map(|s| Hash::from_sri(s))
-            .unwrap_or_default();
-        if hashes.is_empty() {
-            // older entries: a SHA-1 hex in the `resolved` URL fragment
-            if let Some(frag) = resolved.and_then(|r| r.rsplit_once('#')).map(|(_, f)| f)
-                && frag.len() == 40
-                && frag.bytes().all(|b| b.is_ascii_hexdigit())
-            {
-                hashes.push(Hash::hex("sha1", frag));
-            }
-        }
-        index_of_entry[i] = Some(l.packages.len());
-        l.packages.push(Package {
-            name: name.to_string(),
-            version: version.clone(),
-            source: resolved.cloned(),
-            line: e.line,
-            hashes,
-            ..Package::default()
-        });
-    }
-    for (i, e) in entries.iter().enumerate() {
-        let Some(pi) = index_of_entry[i] else {
-            continue;
-        };
-        let deps: Vec<Dependency> = e
-            .deps
-            .iter()
-            .map(|(name, range, scope)| {
-                let mut d = Dependency::named(name.clone());
-                d.requirement = Some(range.clone());
-                d.scope = *scope;
-                if let Some(&target) = by_spec.get(format!("{name}@{range}").as_str()) {
-                    d.index = index_of_entry[target];
-                    d.version = entries[target].fields.get("version").cloned();
-                }
-                d
-            })
-            .collect();
-        l.packages[pi].dependencies = deps;
-    }
-    l.resolve_edges();
-    Ok(l)
+    Ok(entries)
 }
 
 fn parse_berry(display: &str, text: &str) -> Result<Lockfile, ParseError> {
@@ -216,27 +244,7 @@ fn parse_berry(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         ));
     };
     let lines = yaml_key_lines(text, 0);
-    let meta_line = lines.get("__metadata").map(|&l| u64::from(l) + 1);
-    let version = obj
-        .get("__metadata")
-        .and_then(|m| m.get("version"))
-        .and_then(|v| {
-            v.as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        });
-    match version {
-        Some(v) if BERRY_VERSIONS.contains(&v) => {}
-        other => {
-            return Err(ParseError::new(
-                meta_line,
-                format!(
-                    "unknown Berry yarn.lock __metadata version {} (supported: 4 to 8; and classic v1)",
-                    other.map_or_else(|| "(missing)".to_string(), |v| v.to_string())
-                ),
-            ));
-        }
-    }
-    let version = version.unwrap_or_default();
+    let version = berry_version(obj, &lines)?;
     let mut l = Lockfile::new(
         display,
         Ecosystem::Npm,
@@ -245,8 +253,7 @@ fn parse_berry(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     // descriptor (`name@npm:^1.0.0`) → key of the entry
     let mut by_desc: HashMap<String, usize> = HashMap::new();
     let mut raw_deps: Vec<(Option<usize>, Vec<Edge>)> = Vec::new();
-    let mut direct: Vec<Dependency> = Vec::new();
-    let mut root_deps: Vec<(String, String, Scope)> = Vec::new();
+    let mut root_deps: Vec<Edge> = Vec::new();
     for (key, entry) in obj {
         if key == "__metadata" {
             continue;
@@ -275,28 +282,7 @@ fn parse_berry(display: &str, text: &str) -> Result<Lockfile, ParseError> {
                 ));
             }
         };
-        let mut deps = Vec::new();
-        for (field, scope) in [
-            ("dependencies", Scope::Required),
-            ("optionalDependencies", Scope::Optional),
-            ("peerDependencies", Scope::Required),
-        ] {
-            for (dn, dr) in m
-                .get(field)
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                let dr = match dr {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                if field == "peerDependencies" {
-                    continue; // resolved by the parent: not an edge of its own
-                }
-                deps.push((dn.clone(), dr, scope));
-            }
-        }
+        let deps = berry_deps(m);
         let descs: Vec<&str> = key.split(", ").map(str::trim).collect();
         if reference.starts_with("workspace:") {
             l.roots.push(name.to_string());
@@ -322,30 +308,100 @@ fn parse_berry(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         for d in &descs {
             by_desc.insert(unquote(d).to_string(), idx);
         }
-        let hashes = m
-            .get("checksum")
-            .and_then(Value::as_str)
-            .map(|c| {
-                // `10c0/<hex>` since v8 (cache key prefix)
-                let hex = c.rsplit('/').next().unwrap_or(c);
-                vec![Hash {
-                    // SHA-512 of Yarn's cache zip, not of the npm tarball
-                    algorithm: "yarn-zip-sha512".into(),
-                    value: hex.to_string(),
-                    encoding: super::HashEncoding::Hex,
-                }]
-            })
-            .unwrap_or_default();
         l.packages.push(Package {
             name: name.to_string(),
             version,
             source: Some(resolution.to_string()),
             line,
-            hashes,
+            hashes: berry_hashes(m),
             ..Package::default()
         });
         raw_deps.push((Some(idx), deps));
     }
+    berry_edges(&mut l, &by_desc, &raw_deps, &root_deps);
+    l.resolve_edges();
+    Ok(l)
+}
+
+/// The `__metadata` version, one of [`BERRY_VERSIONS`].
+fn berry_version(
+    obj: &serde_json::Map<String, Value>,
+    lines: &HashMap<String, u32>,
+) -> Result<u64, ParseError> {
+    let meta_line = lines.get("__metadata").map(|&l| u64::from(l) + 1);
+    let version = obj
+        .get("__metadata")
+        .and_then(|m| m.get("version"))
+        .and_then(|v| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        });
+    match version {
+        Some(v) if BERRY_VERSIONS.contains(&v) => Ok(v),
+        other => Err(ParseError::new(
+            meta_line,
+            format!(
+                "unknown Berry yarn.lock __metadata version {} (supported: 4 to 8; and classic v1)",
+                other.map_or_else(|| "(missing)".to_string(), |v| v.to_string())
+            ),
+        )),
+    }
+}
+
+/// An entry's `dependencies` and `optionalDependencies` (peer dependencies
+/// are resolved by the parent: not edges of their own).
+fn berry_deps(m: &serde_json::Map<String, Value>) -> Vec<Edge> {
+    let mut deps = Vec::new();
+    for (field, scope) in [
+        ("dependencies", Scope::Required),
+        ("optionalDependencies", Scope::Optional),
+        ("peerDependencies", Scope::Required),
+    ] {
+        for (dn, dr) in m
+            .get(field)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let dr = match dr {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if field == "peerDependencies" {
+                continue; // resolved by the parent: not an edge of its own
+            }
+            deps.push((dn.clone(), dr, scope));
+        }
+    }
+    deps
+}
+
+/// An entry's `checksum`: `10c0/<hex>` since v8 (cache key prefix).
+fn berry_hashes(m: &serde_json::Map<String, Value>) -> Vec<Hash> {
+    m.get("checksum")
+        .and_then(Value::as_str)
+        .map(|c| {
+            // `10c0/<hex>` since v8 (cache key prefix)
+            let hex = c.rsplit('/').next().unwrap_or(c);
+            vec![Hash {
+                // SHA-512 of Yarn's cache zip, not of the npm tarball
+                algorithm: "yarn-zip-sha512".into(),
+                value: hex.to_string(),
+                encoding: super::HashEncoding::Hex,
+            }]
+        })
+        .unwrap_or_default()
+}
+
+/// The packages' dependencies and the workspaces' (the direct ones, when
+/// there is a workspace), resolved through the entries' descriptors.
+fn berry_edges(
+    l: &mut Lockfile,
+    by_desc: &HashMap<String, usize>,
+    raw_deps: &[(Option<usize>, Vec<Edge>)],
+    root_deps: &[Edge],
+) {
+    let mut direct: Vec<Dependency> = Vec::new();
     let edge = |(name, range, scope): &(String, String, Scope)| {
         let mut d = Dependency::named(name.clone());
         d.requirement = Some(range.clone());
@@ -356,13 +412,13 @@ fn parse_berry(display: &str, text: &str) -> Result<Lockfile, ParseError> {
         d.index = target.copied();
         d
     };
-    for (idx, deps) in &raw_deps {
+    for (idx, deps) in raw_deps {
         if let Some(i) = idx {
             let edges: Vec<Dependency> = deps.iter().map(edge).collect();
             l.packages[*i].dependencies = edges;
         }
     }
-    for d in &root_deps {
+    for d in root_deps {
         let e = edge(d);
         if !direct
             .iter()
@@ -388,8 +444,6 @@ fn parse_berry(display: &str, text: &str) -> Result<Lockfile, ParseError> {
     if !l.roots.is_empty() {
         l.direct = Some(direct);
     }
-    l.resolve_edges();
-    Ok(l)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::report::{Finding, NOTHING_CHECKED, Report, Rule, Severity};
+use crate::report::{Finding, NOTHING_CHECKED, Report, Rule, SarifRule, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -45,106 +45,11 @@ fn rule_json(r: &Rule) -> Value {
 }
 
 pub fn render(report: &Report, rules: &[Rule]) -> String {
-    let mut rule_values: Vec<Value> = Vec::new();
-    let mut ids: Vec<String> = Vec::new();
-    for r in rules.iter().chain(std::iter::once(&NOTHING_CHECKED)) {
-        if !ids.iter().any(|i| i == r.id) {
-            ids.push(r.id.to_string());
-            rule_values.push(rule_json(r));
-        }
-    }
-    // Finer rules (e.g. one per advisory): the highest security severity and
-    // the most severe level of their findings.
-    let gate_help = |rule: &str| {
-        rules
-            .iter()
-            .find(|r| r.id == rule)
-            .map(|r| r.help)
-            .unwrap_or("")
-    };
-    for f in &report.findings {
-        let Some(sr) = &f.sarif_rule else { continue };
-        match ids.iter().position(|i| *i == sr.id) {
-            Some(i) => {
-                let v = &mut rule_values[i];
-                if let Some(score) = f.security_severity {
-                    let old = v["properties"]["security-severity"]
-                        .as_str()
-                        .and_then(|s| s.parse::<f64>().ok());
-                    if old.is_none_or(|o| score > o) {
-                        v["properties"]["security-severity"] = json!(score_text(score));
-                    }
-                }
-                let old_level = v["defaultConfiguration"]["level"]
-                    .as_str()
-                    .unwrap_or("note");
-                if rank(level(f.severity)) > rank(old_level) {
-                    v["defaultConfiguration"]["level"] = json!(level(f.severity));
-                }
-            }
-            None => {
-                ids.push(sr.id.clone());
-                let mut properties = json!({ "tags": ["security", f.rule], "gates-rule": f.rule });
-                if let Some(score) = f.security_severity {
-                    properties["security-severity"] = json!(score_text(score));
-                }
-                let mut v = json!({
-                    "id": sr.id,
-                    "name": sr.id,
-                    "shortDescription": { "text": sr.summary },
-                    "fullDescription": { "text": sr.summary },
-                    "help": { "text": gate_help(&f.rule) },
-                    "defaultConfiguration": { "level": level(f.severity) },
-                    "properties": properties,
-                });
-                if let Some(u) = &sr.help_uri {
-                    v["helpUri"] = json!(u);
-                }
-                rule_values.push(v);
-            }
-        }
-    }
-    for f in &report.findings {
-        if !ids.contains(&f.rule) {
-            ids.push(f.rule.clone());
-            rule_values.push(json!({
-                "id": f.rule,
-                "name": f.rule,
-                "shortDescription": { "text": f.rule },
-                "defaultConfiguration": { "level": level(f.severity) },
-            }));
-        }
-    }
+    let (ids, rule_values) = rule_table(report, rules);
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
-            let rule_id = f.sarif_rule.as_ref().map_or(&f.rule, |r| &r.id);
-            let index = ids.iter().position(|i| i == rule_id).unwrap_or(0);
-            let mut r = json!({
-                "ruleId": rule_id,
-                "ruleIndex": index,
-                "level": level(f.severity),
-                "message": { "text": f.message },
-                "partialFingerprints": { "gatesFingerprint/v1": fingerprint(f) },
-            });
-            if let Some(score) = f.security_severity {
-                r["properties"] = json!({ "security-severity": score_text(score) });
-            }
-            if let Some(loc) = &f.location {
-                let mut physical = json!({
-                    "artifactLocation": { "uri": uri(&loc.path), "uriBaseId": "%SRCROOT%" },
-                });
-                if let Some(start) = loc.start_line {
-                    physical["region"] = json!({
-                        "startLine": start,
-                        "endLine": loc.end_line.unwrap_or(start),
-                    });
-                }
-                r["locations"] = json!([{ "physicalLocation": physical }]);
-            }
-            r
-        })
+        .map(|f| result_json(f, &ids))
         .collect();
     let doc = json!({
         "$schema": SCHEMA,
@@ -170,6 +75,120 @@ pub fn render(report: &Report, rules: &[Rule]) -> String {
     let mut s = crate::escape::json_safe(serde_json::to_string_pretty(&doc).unwrap_or_default());
     s.push('\n');
     s
+}
+
+/// The run's rules: the gate's (and [`NOTHING_CHECKED`]), the finer rules
+/// of its findings, and any other rule a finding names; with their ids in
+/// the same order (a result's `ruleIndex`).
+fn rule_table(report: &Report, rules: &[Rule]) -> (Vec<String>, Vec<Value>) {
+    let mut rule_values: Vec<Value> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for r in rules.iter().chain(std::iter::once(&NOTHING_CHECKED)) {
+        if !ids.iter().any(|i| i == r.id) {
+            ids.push(r.id.to_string());
+            rule_values.push(rule_json(r));
+        }
+    }
+    // Finer rules (e.g. one per advisory): the highest security severity and
+    // the most severe level of their findings.
+    let gate_help = |rule: &str| {
+        rules
+            .iter()
+            .find(|r| r.id == rule)
+            .map(|r| r.help)
+            .unwrap_or("")
+    };
+    for f in &report.findings {
+        let Some(sr) = &f.sarif_rule else { continue };
+        match ids.iter().position(|i| *i == sr.id) {
+            Some(i) => raise_rule(&mut rule_values[i], f),
+            None => {
+                ids.push(sr.id.clone());
+                rule_values.push(finer_rule_json(f, sr, gate_help(&f.rule)));
+            }
+        }
+    }
+    for f in &report.findings {
+        if !ids.contains(&f.rule) {
+            ids.push(f.rule.clone());
+            rule_values.push(json!({
+                "id": f.rule,
+                "name": f.rule,
+                "shortDescription": { "text": f.rule },
+                "defaultConfiguration": { "level": level(f.severity) },
+            }));
+        }
+    }
+    (ids, rule_values)
+}
+
+/// Raises a finer rule's security severity and level to a further
+/// finding's, where higher.
+fn raise_rule(v: &mut Value, f: &Finding) {
+    if let Some(score) = f.security_severity {
+        let old = v["properties"]["security-severity"]
+            .as_str()
+            .and_then(|s| s.parse::<f64>().ok());
+        if old.is_none_or(|o| score > o) {
+            v["properties"]["security-severity"] = json!(score_text(score));
+        }
+    }
+    let old_level = v["defaultConfiguration"]["level"]
+        .as_str()
+        .unwrap_or("note");
+    if rank(level(f.severity)) > rank(old_level) {
+        v["defaultConfiguration"]["level"] = json!(level(f.severity));
+    }
+}
+
+/// A finer rule as its first finding describes it, with the gate rule's help.
+fn finer_rule_json(f: &Finding, sr: &SarifRule, help: &str) -> Value {
+    let mut properties = json!({ "tags": ["security", f.rule], "gates-rule": f.rule });
+    if let Some(score) = f.security_severity {
+        properties["security-severity"] = json!(score_text(score));
+    }
+    let mut v = json!({
+        "id": sr.id,
+        "name": sr.id,
+        "shortDescription": { "text": sr.summary },
+        "fullDescription": { "text": sr.summary },
+        "help": { "text": help },
+        "defaultConfiguration": { "level": level(f.severity) },
+        "properties": properties,
+    });
+    if let Some(u) = &sr.help_uri {
+        v["helpUri"] = json!(u);
+    }
+    v
+}
+
+/// A finding as a SARIF result, its rule's index found in `ids`.
+fn result_json(f: &Finding, ids: &[String]) -> Value {
+    let rule_id = f.sarif_rule.as_ref().map_or(&f.rule, |r| &r.id);
+    let index = ids.iter().position(|i| i == rule_id).unwrap_or(0);
+    let mut r = json!({
+        "ruleId": rule_id,
+        "ruleIndex": index,
+        "level": level(f.severity),
+        "message": { "text": f.message },
+        "partialFingerprints": { "gatesFingerprint/v1": fingerprint(f) },
+    });
+    if let Some(score) = f.security_severity {
+        r["properties"] = json!({ "security-severity": score_text(score) });
+    }
+    if let Some(loc) = &f.location {
+        let mut physical = json!({
+            "artifactLocation": { "uri": uri(&loc.path), "uriBaseId": "%SRCROOT%" },
+        });
+        if let Some(start) = loc.start_line {
+            physical["region"] = json!({
+                "startLine": start,
+                "endLine": loc.end_line.unwrap_or(start),
+            });
+        }
+        r["locations"] = json!([{ "physicalLocation": physical }]);
+    }
+    r
 }
 
 /// GitHub reads `security-severity` as a string holding a number 0.0–10.0.
