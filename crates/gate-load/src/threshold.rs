@@ -6,6 +6,8 @@ use std::fmt;
 
 use gate_core::{Comparison, Verdict};
 
+use crate::result::{EndpointStats, LoadResult};
+
 /// What a threshold measures.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Stat {
@@ -52,7 +54,8 @@ impl Stat {
         }
     }
 
-    fn is_latency(self) -> bool {
+    /// A latency statistic, which only successful requests have.
+    pub fn is_latency(self) -> bool {
         self.unit() == "ms"
     }
 }
@@ -78,6 +81,87 @@ impl Expr {
 }
 
 /// A parse error at a 1-based column of the expression.
+/// A threshold and where it applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scoped {
+    /// `None`: the whole run; else the endpoint's name.
+    pub endpoint: Option<String>,
+    pub expr: Expr,
+}
+
+impl Stat {
+    /// This statistic of `e` (the whole run's or one endpoint's stats) in
+    /// the run `r`.
+    pub fn value(self, e: &EndpointStats, r: &LoadResult) -> f64 {
+        let h = &e.latency;
+        match self {
+            Stat::Percentile(p) => h.percentile_ms(p),
+            Stat::Avg => round3(h.mean_ms()),
+            Stat::Min => h.min_ms(),
+            Stat::Max => h.max_ms(),
+            Stat::ErrorRate => round3(e.error_rate() * 100.0),
+            Stat::Rps => {
+                if r.duration_s > 0.0 {
+                    round3(e.ok as f64 / r.duration_s)
+                } else {
+                    0.0
+                }
+            }
+            Stat::Dropped => r.dropped as f64,
+            Stat::Requests => e.requests as f64,
+            Stat::Errors => e.error_count() as f64,
+        }
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+impl Expr {
+    /// `stat op limit`, failing when breached (`text` is how it reads).
+    pub fn new(stat: Stat, op: Comparison, limit: f64, text: impl Into<String>) -> Self {
+        Expr {
+            text: text.into(),
+            level: Verdict::Fail,
+            stat,
+            op,
+            limit,
+        }
+    }
+
+    /// The verdict on a value of its statistic: pass, or its level.
+    pub fn judge_value(&self, value: f64) -> Verdict {
+        self.threshold().judge(value)
+    }
+}
+
+/// A threshold judged against a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judged {
+    /// The statistic's value; `None` for a latency statistic when no
+    /// request succeeded (there is no latency, not a 0 ms one).
+    pub value: Option<f64>,
+    /// Pass, or the threshold's level; with no value, its level.
+    pub verdict: Verdict,
+}
+
+/// The threshold judge: `expr`'s statistic of `e` in the run `r` against
+/// its limit.
+pub fn judge(expr: &Expr, e: &EndpointStats, r: &LoadResult) -> Judged {
+    if expr.stat.is_latency() && e.latency.count() == 0 {
+        return Judged {
+            value: None,
+            verdict: expr.level,
+        };
+    }
+    let value = expr.stat.value(e, r);
+    Judged {
+        value: Some(value),
+        verdict: expr.judge_value(value),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParseError {
     pub column: usize,
