@@ -12,6 +12,7 @@
 //!   [`wait`] until every probe passes `success-threshold` times in a row;
 //!   [`watch`] trips the circuit breaker after `failure-threshold`
 //!   consecutive failures. Both take a [`Clock`].
+//! - [`breaker`]: the circuit breaker as a pure state machine.
 //! - [`rejoin`]: glues back list items that arrived split at commas.
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use gate_core::secret::Masker;
 use crate::build::{Defaults, build_probe};
 use crate::config::ProbeConfig;
 
+pub use crate::breaker;
 pub use crate::build::rejoin;
 pub use crate::expr::{Condition, Observation, parse_duration};
 pub use crate::modes::{

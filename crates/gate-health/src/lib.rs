@@ -11,7 +11,10 @@
 //!   times in a row, with backoff, or a timeout (gate-deploy waits for a
 //!   slot with it);
 //! - [`modes::watch`]: rounds at an interval, returning as soon as a probe
-//!   fails `failure-threshold` times in a row.
+//!   fails `failure-threshold` times in a row;
+//! - [`breaker`]: the circuit breaker, a pure state machine (consecutive
+//!   failed rounds, or an error rate over a sliding window) that `watch`
+//!   runs per probe and gate-deploy runs over its post-switch watch.
 //!
 //! All of them are cancelled by dropping their future; `wait` and `watch`
 //! take a [`modes::Clock`] so tests can drive time.
@@ -20,6 +23,7 @@
 //! [`build`] (configuration into probes), [`collect`], [`evaluate`] and
 //! [`gate`] (the `impl Gate`).
 
+pub mod breaker;
 pub mod build;
 pub mod collect;
 pub mod config;

@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::timeout_at;
 
+pub use crate::expr::human_secs;
 use crate::expr::{Condition, ConditionOutcome, Observation};
 
 /// Bodies are read up to this many bytes; the rest is ignored.
@@ -286,27 +287,11 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
         .iter()
         .any(|c| c.reads_connected() || c.reads_dns_rcode());
     let failing = conditions.iter().any(|c| !c.passed) || (error.is_some() && !judged_by_connected);
-    let mut degraded = Vec::new();
-    if !failing {
-        if let Some(b) = probe.latency_budget
-            && elapsed > b
-        {
-            degraded.push(format!(
-                "latency {} ms over the budget of {} ms",
-                gate_core::report::format_number(ms(elapsed)),
-                gate_core::report::format_number(ms(b))
-            ));
-        }
-        if let (Some(w), Some(left)) = (probe.cert_expiry_warning, extra.cert_expires_in_s)
-            && left < w.as_secs_f64()
-        {
-            degraded.push(format!(
-                "certificate expires in {} (warning below {})",
-                human_secs(left),
-                human_secs(w.as_secs_f64())
-            ));
-        }
-    }
+    let degraded = if failing {
+        Vec::new()
+    } else {
+        degradation(probe, elapsed, &extra)
+    };
     let health = if failing {
         Health::Failing
     } else if degraded.is_empty() {
@@ -332,21 +317,29 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
     }
 }
 
-/// `3d 4h`, `5h 10m`, `42s`.
-pub fn human_secs(s: f64) -> String {
-    let neg = s < 0.0;
-    let s = s.abs().round() as u64;
-    let (d, h, m, sec) = (s / 86400, s % 86400 / 3600, s % 3600 / 60, s % 60);
-    let t = if d > 0 {
-        format!("{d}d {h}h")
-    } else if h > 0 {
-        format!("{h}h {m}m")
-    } else if m > 0 {
-        format!("{m}m {sec}s")
-    } else {
-        format!("{sec}s")
-    };
-    if neg { format!("-{t}") } else { t }
+/// Why a passing attempt is degraded: over its latency budget, or a
+/// certificate close to expiry.
+fn degradation(probe: &Probe, elapsed: Duration, extra: &Extra) -> Vec<String> {
+    let mut degraded = Vec::new();
+    if let Some(b) = probe.latency_budget
+        && elapsed > b
+    {
+        degraded.push(format!(
+            "latency {} ms over the budget of {} ms",
+            gate_core::report::format_number(ms(elapsed)),
+            gate_core::report::format_number(ms(b))
+        ));
+    }
+    if let (Some(w), Some(left)) = (probe.cert_expiry_warning, extra.cert_expires_in_s)
+        && left < w.as_secs_f64()
+    {
+        degraded.push(format!(
+            "certificate expires in {} (warning below {})",
+            human_secs(left),
+            human_secs(w.as_secs_f64())
+        ));
+    }
+    degraded
 }
 
 #[derive(Default)]
