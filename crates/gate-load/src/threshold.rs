@@ -220,13 +220,8 @@ impl Cursor<'_> {
 const METRICS_HELP: &str =
     "use p(N), avg, min, max, med, error_rate, rps, dropped, requests or errors";
 
-/// Parses one threshold expression.
-pub fn parse(text: &str) -> Result<Expr, ParseError> {
-    let mut c = Cursor { text, pos: 0 };
-    c.skip_ws();
-    if c.rest().is_empty() {
-        return c.err(0, "empty threshold: write e.g. `p(95) < 200ms`");
-    }
+/// The optional level prefix, `warn:` or `fail:` (default: fail).
+fn parse_level(c: &mut Cursor<'_>) -> Verdict {
     // Optional level prefix.
     let mut level = Verdict::Fail;
     let save = c.pos;
@@ -243,7 +238,11 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     } else {
         c.pos = save;
     }
+    level
+}
 
+/// The metric: `p(95)`, `p95`, `avg`, `error_rate`, ...
+fn parse_stat(c: &mut Cursor<'_>) -> Result<Stat, ParseError> {
     let metric_at = c.pos;
     let name = c.word().to_ascii_lowercase();
     let stat = match name.as_str() {
@@ -298,6 +297,11 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
             );
         }
     };
+    Ok(stat)
+}
+
+/// The comparison.
+fn parse_op(c: &mut Cursor<'_>) -> Result<Comparison, ParseError> {
     c.skip_ws();
     let op_at = c.pos;
     let rest = c.rest();
@@ -320,6 +324,12 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     if c.rest().starts_with(['<', '>', '=']) {
         return c.err(c.pos, "expected a number after the comparison");
     }
+    Ok(op)
+}
+
+/// The limit: a number with the unit of the metric, in the metric's unit
+/// (ms, percent, ...).
+fn parse_limit(c: &mut Cursor<'_>, stat: Stat) -> Result<f64, ParseError> {
     c.skip_ws();
     let num_at = c.pos;
     let Some(value) = c.number() else {
@@ -361,6 +371,20 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
             );
         }
     };
+    Ok(limit)
+}
+
+/// Parses one threshold expression.
+pub fn parse(text: &str) -> Result<Expr, ParseError> {
+    let mut c = Cursor { text, pos: 0 };
+    c.skip_ws();
+    if c.rest().is_empty() {
+        return c.err(0, "empty threshold: write e.g. `p(95) < 200ms`");
+    }
+    let level = parse_level(&mut c);
+    let stat = parse_stat(&mut c)?;
+    let op = parse_op(&mut c)?;
+    let limit = parse_limit(&mut c, stat)?;
     Ok(Expr {
         text: text.trim().to_string(),
         level,
