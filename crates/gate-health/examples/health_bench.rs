@@ -80,6 +80,7 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+#[allow(clippy::too_many_lines)] // a benchmark script: one scenario after another
 fn main() {
     let addr = server();
     let base = format!("http://{addr}");

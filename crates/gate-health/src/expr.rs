@@ -559,6 +559,49 @@ impl Condition {
         })
     }
 
+    /// `[BODY].path`: the value at the path of the JSON body.
+    fn resolve_json_path(&self, obs: &Observation) -> Val {
+        let Some(mut v) = obs.json() else {
+            return if self.func == Func::Has {
+                Val::Bool(false)
+            } else {
+                Val::Missing("body is not JSON")
+            };
+        };
+        for seg in &self.path {
+            let next = match seg {
+                Seg::Key(k) => match v {
+                    serde_json::Value::Object(m) => m.get(k),
+                    serde_json::Value::Array(a) => k.parse::<usize>().ok().and_then(|i| a.get(i)),
+                    _ => None,
+                },
+                Seg::Index(i) => v.as_array().and_then(|a| a.get(*i)),
+            };
+            match next {
+                Some(n) => v = n,
+                None => {
+                    return if self.func == Func::Has {
+                        Val::Bool(false)
+                    } else {
+                        Val::Missing("no such JSON path")
+                    };
+                }
+            }
+        }
+        match self.func {
+            Func::Has => return Val::Bool(true),
+            Func::Len => return json_len(v),
+            Func::None => {}
+        }
+        match v {
+            serde_json::Value::Number(n) => n.as_f64().map_or(Val::Str(n.to_string()), Val::Num),
+            serde_json::Value::Bool(b) => Val::Bool(*b),
+            serde_json::Value::String(s) => Val::Str(s.clone()),
+            serde_json::Value::Null => Val::Str("null".into()),
+            other => Val::Str(other.to_string()),
+        }
+    }
+
     fn resolve(&self, obs: &Observation) -> Val {
         let base = match &self.placeholder {
             Placeholder::Status => obs
@@ -607,49 +650,7 @@ impl Condition {
                         }
                     }
                 } else {
-                    let Some(mut v) = obs.json() else {
-                        return if self.func == Func::Has {
-                            Val::Bool(false)
-                        } else {
-                            Val::Missing("body is not JSON")
-                        };
-                    };
-                    for seg in &self.path {
-                        let next = match seg {
-                            Seg::Key(k) => match v {
-                                serde_json::Value::Object(m) => m.get(k),
-                                serde_json::Value::Array(a) => {
-                                    k.parse::<usize>().ok().and_then(|i| a.get(i))
-                                }
-                                _ => None,
-                            },
-                            Seg::Index(i) => v.as_array().and_then(|a| a.get(*i)),
-                        };
-                        match next {
-                            Some(n) => v = n,
-                            None => {
-                                return if self.func == Func::Has {
-                                    Val::Bool(false)
-                                } else {
-                                    Val::Missing("no such JSON path")
-                                };
-                            }
-                        }
-                    }
-                    match self.func {
-                        Func::Has => return Val::Bool(true),
-                        Func::Len => return json_len(v),
-                        Func::None => {}
-                    }
-                    return match v {
-                        serde_json::Value::Number(n) => {
-                            n.as_f64().map_or(Val::Str(n.to_string()), Val::Num)
-                        }
-                        serde_json::Value::Bool(b) => Val::Bool(*b),
-                        serde_json::Value::String(s) => Val::Str(s.clone()),
-                        serde_json::Value::Null => Val::Str("null".into()),
-                        other => Val::Str(other.to_string()),
-                    };
+                    return self.resolve_json_path(obs);
                 }
             }
         };
