@@ -1755,8 +1755,13 @@ pub struct SmokeSummary {
     pub failures: Vec<String>,
 }
 
-/// Judges a smoke run against its thresholds. Pure.
+/// Judges a smoke run against its thresholds. Pure. The limits are
+/// gate-load thresholds (`max-error-rate` as `error_rate <= X`, `max-p99`
+/// as `p(99) <= X`), judged by gate-load's one threshold judge; the error
+/// rate counts dropped arrivals as failures.
 pub fn judge_smoke(sm: &SmokeConfig, url: &str, r: &gate_load::LoadResult) -> SmokeSummary {
+    use gate_core::{Comparison, Verdict};
+    use gate_load::{Expr, Judged, Stat};
     let failed = r.overall.error_count() + r.dropped;
     let denom = r.overall.requests + r.dropped;
     let error_rate_pct = if denom == 0 {
@@ -1766,19 +1771,31 @@ pub fn judge_smoke(sm: &SmokeConfig, url: &str, r: &gate_load::LoadResult) -> Sm
     };
     let p99 = r.overall.latency.percentile_ms(99.0);
     let mut failures = Vec::new();
+    let max_rate = Expr::new(
+        Stat::ErrorRate,
+        Comparison::AtMost,
+        sm.max_error_rate,
+        "max-error-rate",
+    );
     if denom == 0 {
         failures.push("no request completed".to_string());
-    } else if error_rate_pct > sm.max_error_rate {
+    } else if max_rate.judge_value(error_rate_pct) != Verdict::Pass {
         failures.push(format!(
             "error rate {error_rate_pct:.2}% ({failed} of {denom}) is over max-error-rate {}%",
             sm.max_error_rate
         ));
     }
-    if let Some(max) = sm.max_p99
-        && r.overall.latency.count() > 0
-        && p99 > max
-    {
-        failures.push(format!("p99 {p99:.1} ms is over max-p99 {max} ms"));
+    if let Some(max) = sm.max_p99 {
+        let max_p99 = Expr::new(Stat::Percentile(99.0), Comparison::AtMost, max, "max-p99");
+        // No successful request: no latency to judge (the error rate says it).
+        if let Judged {
+            value: Some(p99),
+            verdict,
+        } = gate_load::judge(&max_p99, &r.overall, r)
+            && verdict != Verdict::Pass
+        {
+            failures.push(format!("p99 {p99:.1} ms is over max-p99 {max} ms"));
+        }
     }
     SmokeSummary {
         url: url.to_string(),

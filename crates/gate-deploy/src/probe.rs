@@ -12,9 +12,11 @@ use serde::Serialize;
 
 use crate::config::{DeployConfig, Slot};
 
-/// The outcome of one probe.
+/// The pass/fail outcome of one probe, as the deploy flow counts it (a
+/// gate-health [`gate_health::ProbeResult`] is mapped onto it by
+/// [`from_health`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProbeResult {
+pub struct ProbeOutcome {
     pub ok: bool,
     /// HTTP status, when one came back.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,11 +31,15 @@ pub struct ProbeResult {
     pub degraded: Option<String>,
 }
 
+/// The old name of [`ProbeOutcome`], for `flow.rs` and `gate.rs` until they
+/// are renamed.
+pub type ProbeResult = ProbeOutcome;
+
 /// Something that can say whether a target is healthy right now.
 pub trait Probe {
     /// A short name for reports (`green https://...`, `public ...`, ...).
     fn name(&self) -> &str;
-    fn check(&self) -> impl Future<Output = ProbeResult> + Send;
+    fn check(&self) -> impl Future<Output = ProbeOutcome> + Send;
 }
 
 /// A gate-health probe (`gate_health::probe_once`).
@@ -41,7 +47,7 @@ pub trait Probe {
 pub struct HealthProbe(pub Arc<gate_health::Probe>);
 
 /// Maps gate-health's three-level result onto the deploy's pass/fail.
-pub fn from_health(r: &gate_health::ProbeResult) -> ProbeResult {
+pub fn from_health(r: &gate_health::ProbeResult) -> ProbeOutcome {
     let ok = r.health.passing();
     let error = if ok {
         None
@@ -58,7 +64,7 @@ pub fn from_health(r: &gate_health::ProbeResult) -> ProbeResult {
             (None, true) => "failed".into(),
         })
     };
-    ProbeResult {
+    ProbeOutcome {
         ok,
         status: r.status,
         latency_ms: r.phases.total,
@@ -72,7 +78,7 @@ impl Probe for HealthProbe {
         &self.0.name
     }
 
-    async fn check(&self) -> ProbeResult {
+    async fn check(&self) -> ProbeOutcome {
         from_health(&gate_health::probe_once(&self.0).await)
     }
 }
@@ -87,7 +93,7 @@ pub struct SlotProbes {
 }
 
 impl SlotProbes {
-    /// Builds the probes through gate-health's `build_probe`: the slot's
+    /// Builds the probes through gate-health's [`gate_health::http_probe`]: the slot's
     /// health URL (or the public URL) with the section's `conditions`,
     /// `headers`, `latency-budget`, `insecure`, `ca-file` and
     /// `probe-timeout`. `${VAR}` in headers reads the environment (masked).
@@ -101,8 +107,8 @@ impl SlotProbes {
         let mut problems = Vec::new();
         let mut headers = std::collections::BTreeMap::new();
         // Lists from flags and action inputs arrive split at commas.
-        let conditions = gate_health::gate::rejoin(&cfg.conditions, |p| !p.contains('['));
-        for (i, h) in gate_health::gate::rejoin(&cfg.headers, |p| !p.contains(':'))
+        let conditions = gate_health::rejoin(&cfg.conditions, |p| !p.contains('['));
+        for (i, h) in gate_health::rejoin(&cfg.headers, |p| !p.contains(':'))
             .iter()
             .enumerate()
         {
@@ -116,28 +122,21 @@ impl SlotProbes {
                 )),
             }
         }
-        let defaults = gate_health::config::Defaults {
-            probe_timeout: cfg.probe_timeout(),
-            latency_budget: None,
-            cert_expiry_warning: Duration::ZERO,
-            base_url: None,
-            repo_root,
-        };
         // Built under the section's own name, so problems name the deploy
         // keys (`deploy.ca-file`, `deploy.conditions[0]`), each once.
         // Named after the URL as probed: expanded, without credentials.
         let mut one = |who: &str, key: &str, url: Option<String>| {
             let url = url?;
-            let pc = gate_health::config::ProbeConfig {
-                url: Some(url),
+            let spec = gate_health::HttpProbeSpec {
+                url,
                 headers: headers.clone(),
                 conditions: conditions.clone(),
                 latency_budget: cfg.latency_budget.clone(),
                 insecure: cfg.insecure,
                 ca_file: cfg.ca_file.clone(),
-                ..Default::default()
+                timeout: cfg.probe_timeout(),
             };
-            match gate_health::config::build_probe(&pc, section, &defaults, get, masker) {
+            match gate_health::http_probe(&spec, section, repo_root, get, masker) {
                 Ok(mut p) => {
                     if let gate_health::Target::Http(h) = &p.target {
                         p.name = format!("{who} {}", h.url);
@@ -226,7 +225,7 @@ impl Probe for CommandProbe {
         &self.name
     }
 
-    async fn check(&self) -> ProbeResult {
+    async fn check(&self) -> ProbeOutcome {
         let started = Instant::now();
         let r = crate::hooks::run_hook(&self.command, &self.env, self.timeout).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -235,7 +234,7 @@ impl Probe for CommandProbe {
             Ok(out) => (false, Some(out.describe())),
             Err(e) => (false, Some(e)),
         };
-        ProbeResult {
+        ProbeOutcome {
             ok,
             status: None,
             latency_ms,
@@ -260,7 +259,7 @@ impl Probe for AnyProbe {
         }
     }
 
-    async fn check(&self) -> ProbeResult {
+    async fn check(&self) -> ProbeOutcome {
         match self {
             AnyProbe::Health(p) => p.check().await,
             AnyProbe::Command(p) => p.check().await,

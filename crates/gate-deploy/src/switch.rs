@@ -755,29 +755,7 @@ impl Switch {
     }
 }
 
-/// Pids whose parent is `ppid` (from /proc/*/stat).
+/// Live pids whose parent is `ppid` (gate-core's `/proc` reader).
 pub fn children(ppid: u32) -> BTreeSet<u32> {
-    let mut out = BTreeSet::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in entries.filter_map(|e| e.ok()) {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid ...: comm may hold spaces and parentheses.
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        let mut fields = rest.split_whitespace();
-        let state = fields.next();
-        let parent = fields.next().and_then(|p| p.parse::<u32>().ok());
-        if parent == Some(ppid) && state != Some("Z") {
-            out.insert(pid);
-        }
-    }
-    out
+    gate_core::procfs::children(ppid)
 }

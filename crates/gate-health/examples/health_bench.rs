@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::get;
 use gate_core::secret::Masker;
-use gate_health::config::{Defaults, ProbeConfig, build_probe};
+use gate_health::build::{Defaults, build_probe};
+use gate_health::config::ProbeConfig;
 use gate_health::{Probe, Round, TokioClock, WatchOptions, probe_once, probe_round, watch};
 
 fn server() -> SocketAddr {
@@ -79,6 +80,7 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+#[allow(clippy::too_many_lines)] // a benchmark script: one scenario after another
 fn main() {
     let addr = server();
     let base = format!("http://{addr}");

@@ -255,8 +255,248 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// `3d 4h`, `5h 10m`, `42s`.
+pub fn human_secs(s: f64) -> String {
+    let neg = s < 0.0;
+    let s = s.abs().round() as u64;
+    let (d, h, m, sec) = (s / 86400, s % 86400 / 3600, s % 3600 / 60, s % 60);
+    let t = if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {sec}s")
+    } else {
+        format!("{sec}s")
+    };
+    if neg { format!("-{t}") } else { t }
+}
+
 fn is_path_end(c: char) -> bool {
     c.is_whitespace() || c == ')' || c == '.' || c == '[' || c == '/'
+}
+
+/// The function on the left side: `len(`, `has(`, or none before `[`.
+fn parse_func(c: &mut Cursor<'_>) -> Result<Func, ParseError> {
+    Ok(if c.eat("len(") {
+        Func::Len
+    } else if c.eat("has(") {
+        Func::Has
+    } else if c.rest().starts_with('[') {
+        Func::None
+    } else {
+        let word: String = c
+            .rest()
+            .chars()
+            .take_while(|ch| ch.is_alphanumeric() || *ch == '_')
+            .collect();
+        if c.rest()[word.len()..].starts_with('(') {
+            return Err(c.err(format!(
+                "unknown function `{word}(`; the left side can use len(...) or has(...)"
+            )));
+        }
+        return Err(c.err(
+            "the left side must be a placeholder such as [STATUS], [BODY].path or len([BODY].items)",
+        ));
+    })
+}
+
+/// The placeholder, `[NAME]`: it, its name as written, its column.
+fn parse_placeholder(c: &mut Cursor<'_>) -> Result<(Placeholder, String, usize), ParseError> {
+    c.skip_ws();
+    let ph_col = c.col();
+    if !c.eat("[") {
+        return Err(c.err("expected a placeholder such as [STATUS] or [BODY]"));
+    }
+    let name_end = c.rest().find(']').ok_or_else(|| c.err("unclosed `[`"))?;
+    let name = c.rest()[..name_end].to_string();
+    c.pos += name_end + 1;
+    let placeholder = match name.as_str() {
+        "STATUS" => Placeholder::Status,
+        "RESPONSE_TIME" => Placeholder::ResponseTime,
+        "BODY" => Placeholder::Body,
+        "HEADER" | "HEADERS" => Placeholder::Header(String::new()),
+        "CONNECTED" => Placeholder::Connected,
+        "CERTIFICATE_EXPIRATION" => Placeholder::CertificateExpiration,
+        "IP" => Placeholder::Ip,
+        "EXIT_CODE" => Placeholder::ExitCode,
+        "OUTPUT" => Placeholder::Output,
+        "DNS_RCODE" => Placeholder::DnsRcode,
+        other => {
+            let hint = gate_core::config::did_you_mean(
+                &other.to_ascii_uppercase(),
+                PLACEHOLDERS.iter().copied(),
+            );
+            return Err(ParseError {
+                column: ph_col,
+                message: format!(
+                    "unknown placeholder `[{other}]`{hint}; known: {}",
+                    PLACEHOLDERS
+                        .iter()
+                        .map(|p| format!("[{p}]"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    };
+    Ok((placeholder, name, ph_col))
+}
+
+/// What follows the placeholder: `[HEADER]`'s name, or `[BODY]`'s path
+/// (JSON pointer, or `.key` and `[index]` segments).
+fn parse_path(
+    c: &mut Cursor<'_>,
+    placeholder: Placeholder,
+) -> Result<(Placeholder, Vec<Seg>), ParseError> {
+    let mut path = Vec::new();
+    let mut placeholder = placeholder;
+    if let Placeholder::Header(_) = placeholder {
+        if !c.eat(".") {
+            return Err(c.err("[HEADER] needs a header name: [HEADER].Content-Type"));
+        }
+        let end = c
+            .rest()
+            .find(|ch: char| ch.is_whitespace() || ch == ')')
+            .unwrap_or(c.rest().len());
+        if end == 0 {
+            return Err(c.err("[HEADER] needs a header name: [HEADER].Content-Type"));
+        }
+        placeholder = Placeholder::Header(c.rest()[..end].to_ascii_lowercase());
+        c.pos += end;
+    } else if c.rest().starts_with('/') {
+        // JSON pointer.
+        let end = c
+            .rest()
+            .find(|ch: char| ch.is_whitespace() || ch == ')')
+            .unwrap_or(c.rest().len());
+        for raw in c.rest()[1..end].split('/') {
+            let key = raw.replace("~1", "/").replace("~0", "~");
+            path.push(Seg::Key(key));
+        }
+        c.pos += end;
+    } else {
+        loop {
+            if c.eat(".") {
+                let end = c.rest().find(is_path_end).unwrap_or(c.rest().len());
+                if end == 0 {
+                    return Err(c.err("empty key after `.` in the path"));
+                }
+                path.push(Seg::Key(c.rest()[..end].to_string()));
+                c.pos += end;
+            } else if c.rest().starts_with('[') {
+                c.pos += 1;
+                let end = c
+                    .rest()
+                    .find(']')
+                    .ok_or_else(|| c.err("unclosed `[` in the path"))?;
+                let idx: usize = c.rest()[..end]
+                    .trim()
+                    .parse()
+                    .map_err(|_| c.err("an array index must be a number: [0]"))?;
+                path.push(Seg::Index(idx));
+                c.pos += end + 1;
+            } else {
+                break;
+            }
+        }
+    }
+    Ok((placeholder, path))
+}
+
+/// The operator and its column.
+fn parse_op(c: &mut Cursor<'_>) -> Result<(Op, usize), ParseError> {
+    c.skip_ws();
+    let op_col = c.col();
+    let op = if c.eat("==") {
+        Op::Eq
+    } else if c.eat("!=") {
+        Op::Ne
+    } else if c.eat("<=") {
+        Op::Le
+    } else if c.eat(">=") {
+        Op::Ge
+    } else if c.eat("<") {
+        Op::Lt
+    } else if c.eat(">") {
+        Op::Gt
+    } else if c.rest().is_empty() {
+        return Err(c.err("missing operator: ==, !=, <, <=, > or >="));
+    } else {
+        return Err(c.err("expected an operator: ==, !=, <, <=, > or >="));
+    };
+    Ok((op, op_col))
+}
+
+/// The right side, checked against the operator and the function.
+fn parse_rhs(
+    c: &mut Cursor<'_>,
+    placeholder: &Placeholder,
+    func: Func,
+    op: Op,
+    op_col: usize,
+) -> Result<Rhs, ParseError> {
+    c.skip_ws();
+    let rhs_col = c.col();
+    let raw = c.rest().trim_end();
+    if raw.is_empty() {
+        return Err(c.err(format!("nothing after `{}`", op.symbol())));
+    }
+    let at = |message: String| ParseError {
+        column: rhs_col,
+        message,
+    };
+    let inner = |prefix: &str| -> Option<&str> {
+        raw.strip_prefix(prefix).and_then(|r| r.strip_suffix(')'))
+    };
+    let duration_ph = matches!(
+        placeholder,
+        Placeholder::ResponseTime | Placeholder::CertificateExpiration
+    ) && func == Func::None;
+    let rhs = if let Some(p) = inner("pat(") {
+        Rhs::Pat(p.to_string())
+    } else if let Some(r) = inner("re(") {
+        Rhs::Re(regex::Regex::new(r).map_err(|e| at(format!("invalid regular expression: {e}")))?)
+    } else if let Some(list) = inner("any(") {
+        Rhs::Any(list.split(',').map(|s| s.trim().to_string()).collect())
+    } else if *placeholder == Placeholder::Status
+        && func == Func::None
+        && raw.len() == 3
+        && raw.ends_with("xx")
+        && raw.as_bytes()[0].is_ascii_digit()
+    {
+        Rhs::Class(u16::from(raw.as_bytes()[0] - b'0'))
+    } else if duration_ph {
+        let ms = match raw.parse::<f64>() {
+            Ok(n) => n,
+            Err(_) => parse_duration(raw).map_err(at)?.as_secs_f64() * 1000.0,
+        };
+        Rhs::Literal(gate_core::report::format_number(ms))
+    } else {
+        Rhs::Literal(raw.to_string())
+    };
+    match &rhs {
+        Rhs::Pat(_) | Rhs::Re(_) | Rhs::Any(_) | Rhs::Class(_) if op.is_order() => {
+            return Err(ParseError {
+                column: op_col,
+                message: format!(
+                    "`{}` cannot be used with pat(), re(), any() or a status class; use == or !=",
+                    op.symbol()
+                ),
+            });
+        }
+        Rhs::Literal(l) if op.is_order() && l.trim().parse::<f64>().is_err() => {
+            return Err(at(format!(
+                "`{}` compares numbers, and `{l}` is not a number",
+                op.symbol()
+            )));
+        }
+        Rhs::Literal(l) if func == Func::Has && !matches!(l.as_str(), "true" | "false") => {
+            return Err(at("has(...) is true or false".into()));
+        }
+        _ => {}
+    }
+    Ok(rhs)
 }
 
 impl Condition {
@@ -292,116 +532,9 @@ impl Condition {
         if c.rest().is_empty() {
             return Err(c.err("empty condition; write e.g. `[STATUS] == 200`"));
         }
-        let func = if c.eat("len(") {
-            Func::Len
-        } else if c.eat("has(") {
-            Func::Has
-        } else if c.rest().starts_with('[') {
-            Func::None
-        } else {
-            let word: String = c
-                .rest()
-                .chars()
-                .take_while(|ch| ch.is_alphanumeric() || *ch == '_')
-                .collect();
-            if c.rest()[word.len()..].starts_with('(') {
-                return Err(c.err(format!(
-                    "unknown function `{word}(`; the left side can use len(...) or has(...)"
-                )));
-            }
-            return Err(c.err(
-                "the left side must be a placeholder such as [STATUS], [BODY].path or len([BODY].items)",
-            ));
-        };
-        c.skip_ws();
-        let ph_col = c.col();
-        if !c.eat("[") {
-            return Err(c.err("expected a placeholder such as [STATUS] or [BODY]"));
-        }
-        let name_end = c.rest().find(']').ok_or_else(|| c.err("unclosed `[`"))?;
-        let name = c.rest()[..name_end].to_string();
-        c.pos += name_end + 1;
-        let placeholder = match name.as_str() {
-            "STATUS" => Placeholder::Status,
-            "RESPONSE_TIME" => Placeholder::ResponseTime,
-            "BODY" => Placeholder::Body,
-            "HEADER" | "HEADERS" => Placeholder::Header(String::new()),
-            "CONNECTED" => Placeholder::Connected,
-            "CERTIFICATE_EXPIRATION" => Placeholder::CertificateExpiration,
-            "IP" => Placeholder::Ip,
-            "EXIT_CODE" => Placeholder::ExitCode,
-            "OUTPUT" => Placeholder::Output,
-            "DNS_RCODE" => Placeholder::DnsRcode,
-            other => {
-                let hint = gate_core::config::did_you_mean(
-                    &other.to_ascii_uppercase(),
-                    PLACEHOLDERS.iter().copied(),
-                );
-                return Err(ParseError {
-                    column: ph_col,
-                    message: format!(
-                        "unknown placeholder `[{other}]`{hint}; known: {}",
-                        PLACEHOLDERS
-                            .iter()
-                            .map(|p| format!("[{p}]"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                });
-            }
-        };
-        let mut path = Vec::new();
-        let mut placeholder = placeholder;
-        if let Placeholder::Header(_) = placeholder {
-            if !c.eat(".") {
-                return Err(c.err("[HEADER] needs a header name: [HEADER].Content-Type"));
-            }
-            let end = c
-                .rest()
-                .find(|ch: char| ch.is_whitespace() || ch == ')')
-                .unwrap_or(c.rest().len());
-            if end == 0 {
-                return Err(c.err("[HEADER] needs a header name: [HEADER].Content-Type"));
-            }
-            placeholder = Placeholder::Header(c.rest()[..end].to_ascii_lowercase());
-            c.pos += end;
-        } else if c.rest().starts_with('/') {
-            // JSON pointer.
-            let end = c
-                .rest()
-                .find(|ch: char| ch.is_whitespace() || ch == ')')
-                .unwrap_or(c.rest().len());
-            for raw in c.rest()[1..end].split('/') {
-                let key = raw.replace("~1", "/").replace("~0", "~");
-                path.push(Seg::Key(key));
-            }
-            c.pos += end;
-        } else {
-            loop {
-                if c.eat(".") {
-                    let end = c.rest().find(is_path_end).unwrap_or(c.rest().len());
-                    if end == 0 {
-                        return Err(c.err("empty key after `.` in the path"));
-                    }
-                    path.push(Seg::Key(c.rest()[..end].to_string()));
-                    c.pos += end;
-                } else if c.rest().starts_with('[') {
-                    c.pos += 1;
-                    let end = c
-                        .rest()
-                        .find(']')
-                        .ok_or_else(|| c.err("unclosed `[` in the path"))?;
-                    let idx: usize = c.rest()[..end]
-                        .trim()
-                        .parse()
-                        .map_err(|_| c.err("an array index must be a number: [0]"))?;
-                    path.push(Seg::Index(idx));
-                    c.pos += end + 1;
-                } else {
-                    break;
-                }
-            }
-        }
+        let func = parse_func(&mut c)?;
+        let (placeholder, name, ph_col) = parse_placeholder(&mut c)?;
+        let (placeholder, path) = parse_path(&mut c, placeholder)?;
         if !path.is_empty() && placeholder != Placeholder::Body {
             return Err(ParseError {
                 column: ph_col,
@@ -414,87 +547,8 @@ impl Condition {
                 return Err(c.err("expected `)` closing the function"));
             }
         }
-        c.skip_ws();
-        let op_col = c.col();
-        let op = if c.eat("==") {
-            Op::Eq
-        } else if c.eat("!=") {
-            Op::Ne
-        } else if c.eat("<=") {
-            Op::Le
-        } else if c.eat(">=") {
-            Op::Ge
-        } else if c.eat("<") {
-            Op::Lt
-        } else if c.eat(">") {
-            Op::Gt
-        } else if c.rest().is_empty() {
-            return Err(c.err("missing operator: ==, !=, <, <=, > or >="));
-        } else {
-            return Err(c.err("expected an operator: ==, !=, <, <=, > or >="));
-        };
-        c.skip_ws();
-        let rhs_col = c.col();
-        let raw = c.rest().trim_end();
-        if raw.is_empty() {
-            return Err(c.err(format!("nothing after `{}`", op.symbol())));
-        }
-        let at = |message: String| ParseError {
-            column: rhs_col,
-            message,
-        };
-        let inner = |prefix: &str| -> Option<&str> {
-            raw.strip_prefix(prefix).and_then(|r| r.strip_suffix(')'))
-        };
-        let duration_ph = matches!(
-            placeholder,
-            Placeholder::ResponseTime | Placeholder::CertificateExpiration
-        ) && func == Func::None;
-        let rhs = if let Some(p) = inner("pat(") {
-            Rhs::Pat(p.to_string())
-        } else if let Some(r) = inner("re(") {
-            Rhs::Re(
-                regex::Regex::new(r).map_err(|e| at(format!("invalid regular expression: {e}")))?,
-            )
-        } else if let Some(list) = inner("any(") {
-            Rhs::Any(list.split(',').map(|s| s.trim().to_string()).collect())
-        } else if placeholder == Placeholder::Status
-            && func == Func::None
-            && raw.len() == 3
-            && raw.ends_with("xx")
-            && raw.as_bytes()[0].is_ascii_digit()
-        {
-            Rhs::Class(u16::from(raw.as_bytes()[0] - b'0'))
-        } else if duration_ph {
-            let ms = match raw.parse::<f64>() {
-                Ok(n) => n,
-                Err(_) => parse_duration(raw).map_err(at)?.as_secs_f64() * 1000.0,
-            };
-            Rhs::Literal(gate_core::report::format_number(ms))
-        } else {
-            Rhs::Literal(raw.to_string())
-        };
-        match &rhs {
-            Rhs::Pat(_) | Rhs::Re(_) | Rhs::Any(_) | Rhs::Class(_) if op.is_order() => {
-                return Err(ParseError {
-                    column: op_col,
-                    message: format!(
-                        "`{}` cannot be used with pat(), re(), any() or a status class; use == or !=",
-                        op.symbol()
-                    ),
-                });
-            }
-            Rhs::Literal(l) if op.is_order() && l.trim().parse::<f64>().is_err() => {
-                return Err(at(format!(
-                    "`{}` compares numbers, and `{l}` is not a number",
-                    op.symbol()
-                )));
-            }
-            Rhs::Literal(l) if func == Func::Has && !matches!(l.as_str(), "true" | "false") => {
-                return Err(at("has(...) is true or false".into()));
-            }
-            _ => {}
-        }
+        let (op, op_col) = parse_op(&mut c)?;
+        let rhs = parse_rhs(&mut c, &placeholder, func, op, op_col)?;
         Ok(Condition {
             text: text.trim().to_string(),
             func,
@@ -503,6 +557,49 @@ impl Condition {
             op,
             rhs,
         })
+    }
+
+    /// `[BODY].path`: the value at the path of the JSON body.
+    fn resolve_json_path(&self, obs: &Observation) -> Val {
+        let Some(mut v) = obs.json() else {
+            return if self.func == Func::Has {
+                Val::Bool(false)
+            } else {
+                Val::Missing("body is not JSON")
+            };
+        };
+        for seg in &self.path {
+            let next = match seg {
+                Seg::Key(k) => match v {
+                    serde_json::Value::Object(m) => m.get(k),
+                    serde_json::Value::Array(a) => k.parse::<usize>().ok().and_then(|i| a.get(i)),
+                    _ => None,
+                },
+                Seg::Index(i) => v.as_array().and_then(|a| a.get(*i)),
+            };
+            match next {
+                Some(n) => v = n,
+                None => {
+                    return if self.func == Func::Has {
+                        Val::Bool(false)
+                    } else {
+                        Val::Missing("no such JSON path")
+                    };
+                }
+            }
+        }
+        match self.func {
+            Func::Has => return Val::Bool(true),
+            Func::Len => return json_len(v),
+            Func::None => {}
+        }
+        match v {
+            serde_json::Value::Number(n) => n.as_f64().map_or(Val::Str(n.to_string()), Val::Num),
+            serde_json::Value::Bool(b) => Val::Bool(*b),
+            serde_json::Value::String(s) => Val::Str(s.clone()),
+            serde_json::Value::Null => Val::Str("null".into()),
+            other => Val::Str(other.to_string()),
+        }
     }
 
     fn resolve(&self, obs: &Observation) -> Val {
@@ -553,49 +650,7 @@ impl Condition {
                         }
                     }
                 } else {
-                    let Some(mut v) = obs.json() else {
-                        return if self.func == Func::Has {
-                            Val::Bool(false)
-                        } else {
-                            Val::Missing("body is not JSON")
-                        };
-                    };
-                    for seg in &self.path {
-                        let next = match seg {
-                            Seg::Key(k) => match v {
-                                serde_json::Value::Object(m) => m.get(k),
-                                serde_json::Value::Array(a) => {
-                                    k.parse::<usize>().ok().and_then(|i| a.get(i))
-                                }
-                                _ => None,
-                            },
-                            Seg::Index(i) => v.as_array().and_then(|a| a.get(*i)),
-                        };
-                        match next {
-                            Some(n) => v = n,
-                            None => {
-                                return if self.func == Func::Has {
-                                    Val::Bool(false)
-                                } else {
-                                    Val::Missing("no such JSON path")
-                                };
-                            }
-                        }
-                    }
-                    match self.func {
-                        Func::Has => return Val::Bool(true),
-                        Func::Len => return json_len(v),
-                        Func::None => {}
-                    }
-                    return match v {
-                        serde_json::Value::Number(n) => {
-                            n.as_f64().map_or(Val::Str(n.to_string()), Val::Num)
-                        }
-                        serde_json::Value::Bool(b) => Val::Bool(*b),
-                        serde_json::Value::String(s) => Val::Str(s.clone()),
-                        serde_json::Value::Null => Val::Str("null".into()),
-                        other => Val::Str(other.to_string()),
-                    };
+                    return self.resolve_json_path(obs);
                 }
             }
         };
@@ -620,7 +675,7 @@ impl Condition {
         };
         let (actual, raw) = match (&self.placeholder, &self.func, &val) {
             (Placeholder::CertificateExpiration, Func::None, Val::Num(ms)) => {
-                (crate::probe::human_secs(ms / 1000.0), Some(*ms))
+                (human_secs(ms / 1000.0), Some(*ms))
             }
             _ => (val.show(), None),
         };

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::breaker::{self, Breaker, Step};
 use crate::probe::{Probe, ProbeResult, probe_once};
 
 /// Where `wait` and `watch` get the time and sleep.
@@ -257,7 +258,7 @@ pub struct WatchOutcome {
 }
 
 /// Probes every `interval` for `duration`; returns as soon as a probe fails
-/// `failure_threshold` rounds in a row (the circuit breaker), with
+/// `failure_threshold` rounds in a row (a [`Breaker`] per probe), with
 /// `tripped` set. `on_round` is called after each round.
 pub async fn watch(
     probes: &Arc<[Probe]>,
@@ -268,34 +269,33 @@ pub async fn watch(
     let start = clock.now();
     let threshold = opts.failure_threshold.max(1);
     let interval = opts.interval.max(Duration::from_millis(1));
-    let mut failures = vec![0u32; probes.len()];
-    let mut first_failure = vec![0f64; probes.len()];
+    // One consecutive-failures breaker per probe.
+    let mut breakers: Vec<Breaker> = probes
+        .iter()
+        .map(|_| {
+            Breaker::new(breaker::Mode::Consecutive {
+                trip_after: threshold,
+            })
+        })
+        .collect();
     let mut rounds = Vec::new();
     let mut tick: u32 = 0;
     loop {
         let at = clock.now() - start;
         let results = probe_round(probes, opts.concurrency).await;
         let mut tripped = None;
-        for (i, r) in results.iter().enumerate() {
-            if r.health.passing() {
-                failures[i] = 0;
-            } else {
-                if failures[i] == 0 {
-                    first_failure[i] = millis(at);
-                }
-                failures[i] += 1;
-                if failures[i] >= threshold {
-                    match &mut tripped {
-                        None => {
-                            tripped = Some(Trip {
-                                probe: r.name.clone(),
-                                at_ms: millis(at),
-                                first_failure_ms: first_failure[i],
-                                also: Vec::new(),
-                            })
-                        }
-                        Some(t) => t.also.push(r.name.clone()),
+        for (r, b) in results.iter().zip(&mut breakers) {
+            if let Step::Tripped(t) = b.round(millis(at), &[r.health.passing()], "") {
+                match &mut tripped {
+                    None => {
+                        tripped = Some(Trip {
+                            probe: r.name.clone(),
+                            at_ms: millis(at),
+                            first_failure_ms: t.first_failure_ms,
+                            also: Vec::new(),
+                        })
                     }
+                    Some(t) => t.also.push(r.name.clone()),
                 }
             }
         }

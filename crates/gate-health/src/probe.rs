@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::timeout_at;
 
+pub use crate::expr::human_secs;
 use crate::expr::{Condition, ConditionOutcome, Observation};
 
 /// Bodies are read up to this many bytes; the rest is ignored.
@@ -286,27 +287,11 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
         .iter()
         .any(|c| c.reads_connected() || c.reads_dns_rcode());
     let failing = conditions.iter().any(|c| !c.passed) || (error.is_some() && !judged_by_connected);
-    let mut degraded = Vec::new();
-    if !failing {
-        if let Some(b) = probe.latency_budget
-            && elapsed > b
-        {
-            degraded.push(format!(
-                "latency {} ms over the budget of {} ms",
-                gate_core::report::format_number(ms(elapsed)),
-                gate_core::report::format_number(ms(b))
-            ));
-        }
-        if let (Some(w), Some(left)) = (probe.cert_expiry_warning, extra.cert_expires_in_s)
-            && left < w.as_secs_f64()
-        {
-            degraded.push(format!(
-                "certificate expires in {} (warning below {})",
-                human_secs(left),
-                human_secs(w.as_secs_f64())
-            ));
-        }
-    }
+    let degraded = if failing {
+        Vec::new()
+    } else {
+        degradation(probe, elapsed, &extra)
+    };
     let health = if failing {
         Health::Failing
     } else if degraded.is_empty() {
@@ -332,21 +317,29 @@ pub async fn probe_once(probe: &Probe) -> ProbeResult {
     }
 }
 
-/// `3d 4h`, `5h 10m`, `42s`.
-pub fn human_secs(s: f64) -> String {
-    let neg = s < 0.0;
-    let s = s.abs().round() as u64;
-    let (d, h, m, sec) = (s / 86400, s % 86400 / 3600, s % 3600 / 60, s % 60);
-    let t = if d > 0 {
-        format!("{d}d {h}h")
-    } else if h > 0 {
-        format!("{h}h {m}m")
-    } else if m > 0 {
-        format!("{m}m {sec}s")
-    } else {
-        format!("{sec}s")
-    };
-    if neg { format!("-{t}") } else { t }
+/// Why a passing attempt is degraded: over its latency budget, or a
+/// certificate close to expiry.
+fn degradation(probe: &Probe, elapsed: Duration, extra: &Extra) -> Vec<String> {
+    let mut degraded = Vec::new();
+    if let Some(b) = probe.latency_budget
+        && elapsed > b
+    {
+        degraded.push(format!(
+            "latency {} ms over the budget of {} ms",
+            gate_core::report::format_number(ms(elapsed)),
+            gate_core::report::format_number(ms(b))
+        ));
+    }
+    if let (Some(w), Some(left)) = (probe.cert_expiry_warning, extra.cert_expires_in_s)
+        && left < w.as_secs_f64()
+    {
+        degraded.push(format!(
+            "certificate expires in {} (warning below {})",
+            human_secs(left),
+            human_secs(w.as_secs_f64())
+        ));
+    }
+    degraded
 }
 
 #[derive(Default)]
@@ -714,73 +707,81 @@ async fn http_probe(
     }
 }
 
+/// Response headers as (name, value) text.
+fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The TLS handshake over `tcp` (ALPN as the version asks), noting the
+/// certificate's expiry; the stream and whether HTTP/2 was agreed.
 #[allow(clippy::too_many_arguments)]
-async fn http_attempt(
+async fn tls_connect(
     t: &HttpTarget,
-    url: &url::Url,
-    method: &http::Method,
-    headers: &[(http::HeaderName, http::HeaderValue)],
-    body: Option<&str>,
+    host: &url::Host<&str>,
+    tcp: tokio::net::TcpStream,
     deadline: tokio::time::Instant,
     timeout: Duration,
     obs: &mut Observation,
     phases: &mut Phases,
     extra: &mut Extra,
-) -> Result<(u16, Option<String>), String> {
-    let https = match url.scheme() {
-        "https" => true,
-        "http" => false,
-        s => return Err(format!("unsupported scheme `{s}` (use http or https)")),
+) -> Result<(Box<dyn Io>, bool), String> {
+    let server_name = match &host {
+        url::Host::Domain(d) => rustls::pki_types::ServerName::try_from(d.to_string())
+            .map_err(|e| format!("bad TLS name `{d}`: {e}"))?,
+        url::Host::Ipv4(ip) => rustls::pki_types::ServerName::IpAddress(IpAddr::V4(*ip).into()),
+        url::Host::Ipv6(ip) => rustls::pki_types::ServerName::IpAddress(IpAddr::V6(*ip).into()),
     };
-    let host = url.host().ok_or_else(|| format!("`{url}` has no host"))?;
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| format!("`{url}` has no port"))?;
-    let tcp = connect(&host, port, deadline, timeout, obs, phases).await?;
-    let (io, h2): (Box<dyn Io>, bool) = if https {
-        let server_name = match &host {
-            url::Host::Domain(d) => rustls::pki_types::ServerName::try_from(d.to_string())
-                .map_err(|e| format!("bad TLS name `{d}`: {e}"))?,
-            url::Host::Ipv4(ip) => rustls::pki_types::ServerName::IpAddress(IpAddr::V4(*ip).into()),
-            url::Host::Ipv6(ip) => rustls::pki_types::ServerName::IpAddress(IpAddr::V6(*ip).into()),
-        };
-        let mut cfg = (*t.tls).clone();
-        cfg.alpn_protocols = match t.version {
-            HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
-            HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
-            HttpVersion::Http2 => vec![b"h2".to_vec()],
-        };
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
-        let tls_start = Instant::now();
-        let r = within(
-            deadline,
-            timeout,
-            "TLS handshake",
-            connector.connect(server_name, tcp),
-        )
-        .await;
-        phases.tls = Some(ms(tls_start.elapsed()));
-        let stream = r?;
-        let (_, conn) = stream.get_ref();
-        if let Some(cert) = conn.peer_certificates().and_then(|c| c.first())
-            && let Some(not_after) =
-                gate_core::tls::validity(cert.as_ref()).map(|(_, not_after)| not_after)
-        {
-            let now = chrono::Utc::now().timestamp() as f64;
-            let left = not_after as f64 - now;
-            extra.cert_expires_in_s = Some(left);
-            obs.certificate_expiration = Some(Duration::from_secs_f64(left.max(0.0)));
-        }
-        let h2 = conn.alpn_protocol() == Some(b"h2");
-        if t.version == HttpVersion::Http2 && !h2 {
-            return Err("the server did not agree to HTTP/2 (ALPN)".into());
-        }
-        (Box::new(stream), h2)
-    } else {
-        (Box::new(tcp), t.version == HttpVersion::Http2)
+    let mut cfg = (*t.tls).clone();
+    cfg.alpn_protocols = match t.version {
+        HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
+        HttpVersion::Http2 => vec![b"h2".to_vec()],
     };
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
+    let tls_start = Instant::now();
+    let r = within(
+        deadline,
+        timeout,
+        "TLS handshake",
+        connector.connect(server_name, tcp),
+    )
+    .await;
+    phases.tls = Some(ms(tls_start.elapsed()));
+    let stream = r?;
+    let (_, conn) = stream.get_ref();
+    if let Some(cert) = conn.peer_certificates().and_then(|c| c.first())
+        && let Some(not_after) =
+            gate_core::tls::validity(cert.as_ref()).map(|(_, not_after)| not_after)
+    {
+        let now = chrono::Utc::now().timestamp() as f64;
+        let left = not_after as f64 - now;
+        extra.cert_expires_in_s = Some(left);
+        obs.certificate_expiration = Some(Duration::from_secs_f64(left.max(0.0)));
+    }
+    let h2 = conn.alpn_protocol() == Some(b"h2");
+    if t.version == HttpVersion::Http2 && !h2 {
+        return Err("the server did not agree to HTTP/2 (ALPN)".into());
+    }
+    Ok((Box::new(stream), h2))
+}
 
-    // The request.
+/// The request: origin-form with `Host` (HTTP/1.1) or the absolute URL
+/// (HTTP/2), the headers, a `User-Agent` unless one is given.
+fn request(
+    url: &url::Url,
+    method: &http::Method,
+    headers: &[(http::HeaderName, http::HeaderValue)],
+    body: Option<&str>,
+    h2: bool,
+) -> Result<http::Request<Full<Bytes>>, String> {
     let mut builder = http::Request::builder().method(method.clone());
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -806,9 +807,41 @@ async fn http_attempt(
             concat!("gate-health/", env!("CARGO_PKG_VERSION")),
         );
     }
-    let req = builder
+    builder
         .body(Full::new(Bytes::from(body.unwrap_or_default().to_string())))
-        .map_err(|e| format!("cannot build the request: {e}"))?;
+        .map_err(|e| format!("cannot build the request: {e}"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn http_attempt(
+    t: &HttpTarget,
+    url: &url::Url,
+    method: &http::Method,
+    headers: &[(http::HeaderName, http::HeaderValue)],
+    body: Option<&str>,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    obs: &mut Observation,
+    phases: &mut Phases,
+    extra: &mut Extra,
+) -> Result<(u16, Option<String>), String> {
+    let https = match url.scheme() {
+        "https" => true,
+        "http" => false,
+        s => return Err(format!("unsupported scheme `{s}` (use http or https)")),
+    };
+    let host = url.host().ok_or_else(|| format!("`{url}` has no host"))?;
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| format!("`{url}` has no port"))?;
+    let tcp = connect(&host, port, deadline, timeout, obs, phases).await?;
+    let (io, h2): (Box<dyn Io>, bool) = if https {
+        tls_connect(t, &host, tcp, deadline, timeout, obs, phases, extra).await?
+    } else {
+        (Box::new(tcp), t.version == HttpVersion::Http2)
+    };
+
+    let req = request(url, method, headers, body, h2)?;
 
     let io = TokioIo::new(io);
     let (resp, driver) = if h2 {
@@ -860,16 +893,7 @@ async fn http_attempt(
     let status = resp.status().as_u16();
     extra.http_version = Some(format!("{:?}", resp.version()));
     obs.status = Some(status);
-    obs.headers = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    obs.headers = header_pairs(resp.headers());
     let location = resp
         .headers()
         .get(http::header::LOCATION)

@@ -474,6 +474,7 @@ fn metric_names(r: &Value) -> Vec<String> {
 
 /// `--method`, `--expect-status` and `--ca-file` apply to the --url probes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::too_many_lines)]
 async fn quick_url_flags_method_expect_status_and_ca_file() {
     let addr = common::serve_in_thread();
     let dir = tempfile::tempdir().unwrap();

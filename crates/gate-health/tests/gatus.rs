@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use gate_core::secret::Masker;
-use gate_health::config::{Defaults, ProbeConfig, build_probe};
+use gate_health::build::{Defaults, build_probe};
+use gate_health::config::ProbeConfig;
 use gate_health::gatus::{Parsed, parse};
 use gate_health::{Health, ProbeResult, probe_once};
 

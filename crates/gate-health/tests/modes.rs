@@ -9,7 +9,8 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
 use gate_core::secret::Masker;
-use gate_health::config::{Defaults, ProbeConfig, build_probe};
+use gate_health::build::{Defaults, build_probe};
+use gate_health::config::ProbeConfig;
 use gate_health::{ManualClock, Probe, Round, TokioClock, WaitOptions, WatchOptions, wait, watch};
 
 fn probes(url: String) -> Arc<[Probe]> {

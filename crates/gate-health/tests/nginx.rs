@@ -13,7 +13,8 @@ mod common;
 use std::time::Duration;
 
 use gate_core::secret::Masker;
-use gate_health::config::{Defaults, ProbeConfig, build_probe};
+use gate_health::build::{Defaults, build_probe};
+use gate_health::config::ProbeConfig;
 use gate_health::{Health, ProbeResult, probe_once};
 
 async fn run(pc: ProbeConfig) -> ProbeResult {

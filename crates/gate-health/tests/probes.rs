@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gate_core::secret::Masker;
-use gate_health::config::{Defaults, ProbeConfig, StatusSpec, build_probe};
+use gate_health::build::{Defaults, build_probe};
+use gate_health::config::{ProbeConfig, StatusSpec};
 use gate_health::{Health, Probe, ProbeResult, probe_once};
 
 fn defaults(root: &Path) -> Defaults<'_> {

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use gate_core::secret::Masker;
-use gate_health::config::{Defaults, ProbeConfig, build_probe};
+use gate_health::build::{Defaults, build_probe};
+use gate_health::config::ProbeConfig;
 use gate_health::{Health, probe_once};
 
 /// What a recording server saw: one request head per request.

@@ -10,7 +10,6 @@ use tokio::time::Instant;
 use tokio_rustls::rustls::ClientConfig;
 
 use crate::client::{self, Conn, Prepared};
-use crate::cpu;
 use crate::result::{EndpointStats, GeneratorStats, LoadResult, Second, class};
 use crate::scenario::{Model, Scenario};
 
@@ -91,7 +90,7 @@ pub async fn run_scenario_observed(
     } else {
         None
     };
-    let cpu0 = cpu::process_cpu_seconds();
+    let cpu0 = gate_core::procfs::process_cpu_seconds();
     let start = Instant::now();
     let end = start + scenario.model.duration();
     let shared = Arc::new(Shared {
@@ -130,7 +129,7 @@ pub async fn run_scenario_observed(
     }
     let finished = Instant::now();
     let wall = finished.min(end).max(start + Duration::from_millis(1)) - start;
-    let cpu_s = match (cpu0, cpu::process_cpu_seconds()) {
+    let cpu_s = match (cpu0, gate_core::procfs::process_cpu_seconds()) {
         (Some(a), Some(b)) => (b - a).max(0.0),
         _ => 0.0,
     };
@@ -169,7 +168,7 @@ pub async fn run_scenario_observed(
         cores,
         max_schedule_lag_ms: round3(lag.max_us as f64 / 1000.0),
         late_sends: lag.late,
-        peak_rss_bytes: cpu::peak_rss_bytes().unwrap_or(0),
+        peak_rss_bytes: gate_core::procfs::peak_rss_bytes().unwrap_or(0),
         unreliable: false,
         reasons: Vec::new(),
     };

@@ -52,16 +52,28 @@
 //! # The gate
 //!
 //! [`gate::LoadGate`] reads the `load` section of `gates.yml` (see
-//! `docs/gates/load.md`), runs the scenario, and judges k6-style
-//! thresholds ([`threshold`]); `gate-load merge a.json b.json` judges the
-//! merged results of several shards.
+//! `docs/gates/load.md`, [`config`]), builds the scenario ([`build`]), runs
+//! it ([`collect`]), and judges k6-style thresholds ([`evaluate`]);
+//! `gate-load merge a.json b.json` judges the merged results of several
+//! shards.
+//!
+//! # Thresholds (used by gate-deploy's smoke)
+//!
+//! [`threshold::parse`] reads `p(95) < 200ms`-style expressions into an
+//! [`Expr`] (or [`Expr::new`] makes one); [`judge`] is the one threshold
+//! judge: an expression's statistic ([`Stat::value`]) of a run against its
+//! limit.
 
+pub mod build;
 pub(crate) mod client;
-pub mod cpu;
+pub mod collect;
+pub mod config;
 pub mod engine;
+pub mod evaluate;
 pub mod gate;
 pub mod hist;
 pub mod result;
+pub mod rules;
 pub mod scenario;
 pub mod threshold;
 
@@ -70,3 +82,4 @@ pub use gate::LoadGate;
 pub use hist::Latency;
 pub use result::{EndpointStats, GeneratorStats, LatencySummary, LoadResult, Second};
 pub use scenario::{Endpoint, Model, Scenario, Stage, StatusSet, parse_duration};
+pub use threshold::{Expr, Judged, Scoped, Stat, judge};

@@ -6,6 +6,8 @@ use std::fmt;
 
 use gate_core::{Comparison, Verdict};
 
+use crate::result::{EndpointStats, LoadResult};
+
 /// What a threshold measures.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Stat {
@@ -52,7 +54,8 @@ impl Stat {
         }
     }
 
-    fn is_latency(self) -> bool {
+    /// A latency statistic, which only successful requests have.
+    pub fn is_latency(self) -> bool {
         self.unit() == "ms"
     }
 }
@@ -78,6 +81,87 @@ impl Expr {
 }
 
 /// A parse error at a 1-based column of the expression.
+/// A threshold and where it applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scoped {
+    /// `None`: the whole run; else the endpoint's name.
+    pub endpoint: Option<String>,
+    pub expr: Expr,
+}
+
+impl Stat {
+    /// This statistic of `e` (the whole run's or one endpoint's stats) in
+    /// the run `r`.
+    pub fn value(self, e: &EndpointStats, r: &LoadResult) -> f64 {
+        let h = &e.latency;
+        match self {
+            Stat::Percentile(p) => h.percentile_ms(p),
+            Stat::Avg => round3(h.mean_ms()),
+            Stat::Min => h.min_ms(),
+            Stat::Max => h.max_ms(),
+            Stat::ErrorRate => round3(e.error_rate() * 100.0),
+            Stat::Rps => {
+                if r.duration_s > 0.0 {
+                    round3(e.ok as f64 / r.duration_s)
+                } else {
+                    0.0
+                }
+            }
+            Stat::Dropped => r.dropped as f64,
+            Stat::Requests => e.requests as f64,
+            Stat::Errors => e.error_count() as f64,
+        }
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+impl Expr {
+    /// `stat op limit`, failing when breached (`text` is how it reads).
+    pub fn new(stat: Stat, op: Comparison, limit: f64, text: impl Into<String>) -> Self {
+        Expr {
+            text: text.into(),
+            level: Verdict::Fail,
+            stat,
+            op,
+            limit,
+        }
+    }
+
+    /// The verdict on a value of its statistic: pass, or its level.
+    pub fn judge_value(&self, value: f64) -> Verdict {
+        self.threshold().judge(value)
+    }
+}
+
+/// A threshold judged against a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judged {
+    /// The statistic's value; `None` for a latency statistic when no
+    /// request succeeded (there is no latency, not a 0 ms one).
+    pub value: Option<f64>,
+    /// Pass, or the threshold's level; with no value, its level.
+    pub verdict: Verdict,
+}
+
+/// The threshold judge: `expr`'s statistic of `e` in the run `r` against
+/// its limit.
+pub fn judge(expr: &Expr, e: &EndpointStats, r: &LoadResult) -> Judged {
+    if expr.stat.is_latency() && e.latency.count() == 0 {
+        return Judged {
+            value: None,
+            verdict: expr.level,
+        };
+    }
+    let value = expr.stat.value(e, r);
+    Judged {
+        value: Some(value),
+        verdict: expr.judge_value(value),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParseError {
     pub column: usize,
@@ -136,13 +220,8 @@ impl Cursor<'_> {
 const METRICS_HELP: &str =
     "use p(N), avg, min, max, med, error_rate, rps, dropped, requests or errors";
 
-/// Parses one threshold expression.
-pub fn parse(text: &str) -> Result<Expr, ParseError> {
-    let mut c = Cursor { text, pos: 0 };
-    c.skip_ws();
-    if c.rest().is_empty() {
-        return c.err(0, "empty threshold: write e.g. `p(95) < 200ms`");
-    }
+/// The optional level prefix, `warn:` or `fail:` (default: fail).
+fn parse_level(c: &mut Cursor<'_>) -> Verdict {
     // Optional level prefix.
     let mut level = Verdict::Fail;
     let save = c.pos;
@@ -159,7 +238,11 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     } else {
         c.pos = save;
     }
+    level
+}
 
+/// The metric: `p(95)`, `p95`, `avg`, `error_rate`, ...
+fn parse_stat(c: &mut Cursor<'_>) -> Result<Stat, ParseError> {
     let metric_at = c.pos;
     let name = c.word().to_ascii_lowercase();
     let stat = match name.as_str() {
@@ -214,6 +297,11 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
             );
         }
     };
+    Ok(stat)
+}
+
+/// The comparison.
+fn parse_op(c: &mut Cursor<'_>) -> Result<Comparison, ParseError> {
     c.skip_ws();
     let op_at = c.pos;
     let rest = c.rest();
@@ -236,6 +324,12 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     if c.rest().starts_with(['<', '>', '=']) {
         return c.err(c.pos, "expected a number after the comparison");
     }
+    Ok(op)
+}
+
+/// The limit: a number with the unit of the metric, in the metric's unit
+/// (ms, percent, ...).
+fn parse_limit(c: &mut Cursor<'_>, stat: Stat) -> Result<f64, ParseError> {
     c.skip_ws();
     let num_at = c.pos;
     let Some(value) = c.number() else {
@@ -277,6 +371,20 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
             );
         }
     };
+    Ok(limit)
+}
+
+/// Parses one threshold expression.
+pub fn parse(text: &str) -> Result<Expr, ParseError> {
+    let mut c = Cursor { text, pos: 0 };
+    c.skip_ws();
+    if c.rest().is_empty() {
+        return c.err(0, "empty threshold: write e.g. `p(95) < 200ms`");
+    }
+    let level = parse_level(&mut c);
+    let stat = parse_stat(&mut c)?;
+    let op = parse_op(&mut c)?;
+    let limit = parse_limit(&mut c, stat)?;
     Ok(Expr {
         text: text.trim().to_string(),
         level,

@@ -1,0 +1,266 @@
+//! The `load` section of `gates.yml` ([`LoadConfig`]) and the flags of
+//! gate-load ([`LoadArgs`], [`LoadCommand`]). Turning them into a
+//! [`crate::Scenario`] is [`crate::build`]'s job.
+
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Load profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// A few requests from one user (default: 10 requests): does it answer at all?
+    Smoke,
+    /// Constant load: `users` users (default 50), or `rate` requests/s, for `duration` (default 5m).
+    Sustained,
+    /// `rate` (or `users`), a step to `burst-factor`× for `burst-duration`, then back.
+    Burst,
+    /// The ramps in `stages`.
+    Stages,
+}
+
+/// Closed or open model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelChoice {
+    /// N users, each waits for a response before the next request.
+    Closed,
+    /// Requests arrive at a rate whatever the server does (latency from the intended send time).
+    Open,
+}
+
+/// One request of the mix.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EndpointConfig {
+    /// Name in the report (default: `METHOD path`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Absolute URL, or a path resolved against `target`.
+    pub url: String,
+    /// HTTP method.
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Extra headers, `Name: value`.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Request body (sent with a Content-Length).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Relative weight in the mix.
+    #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 1000000))]
+    pub weight: u32,
+    /// Thresholds on this endpoint alone, e.g. `p(95) < 200ms`.
+    #[serde(default)]
+    pub thresholds: Vec<String>,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+fn one() -> u32 {
+    1
+}
+
+/// A ramp: from the previous target to `target` over `duration` (0s: a step).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StageConfig {
+    /// e.g. `30s`, `2m`, `0s` for a step.
+    pub duration: String,
+    /// Users (closed model) or requests per second (open model).
+    #[schemars(range(min = 0.0))]
+    pub target: f64,
+}
+
+/// The `load` section of `gates.yml`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct LoadConfig {
+    /// Base URL that relative endpoint URLs resolve against, e.g. `http://127.0.0.1:8080`.
+    pub target: Option<String>,
+    /// URLs to GET with equal weights (shorthand for `endpoints`).
+    pub urls: Vec<String>,
+    /// The request mix.
+    pub endpoints: Vec<EndpointConfig>,
+    /// `smoke`, `sustained`, `burst` or `stages` (default: `stages` when stages are given, `sustained` when users, rate or duration are, else `smoke`).
+    pub profile: Option<Profile>,
+    /// `closed` or `open` (default: open when `rate` is set).
+    pub model: Option<ModelChoice>,
+    /// Closed model: concurrent users (connections).
+    #[schemars(range(min = 1, max = 100000))]
+    pub users: Option<u32>,
+    /// Open model: arrival rate, requests per second.
+    #[schemars(range(min = 0.001))]
+    pub rate: Option<f64>,
+    /// Length of the run, e.g. `30s`, `5m`.
+    pub duration: Option<String>,
+    /// Closed model: time to go from 0 to `users` (sustained profile).
+    pub ramp_up: Option<String>,
+    /// Stop after this many requests (smoke default: 10).
+    #[schemars(range(min = 1))]
+    pub requests: Option<u64>,
+    /// Burst profile: the burst's multiple of the base rate or users.
+    #[schemars(range(min = 1.0, max = 1000.0))]
+    pub burst_factor: f64,
+    /// Burst profile: how long the burst lasts.
+    pub burst_duration: String,
+    /// Ramps (profile `stages`).
+    pub stages: Vec<StageConfig>,
+    /// Open model: most requests in flight (connections); an arrival with none free is dropped (default: the peak rate, at least 10).
+    #[schemars(range(min = 1, max = 100000))]
+    pub max_connections: Option<u32>,
+    /// Reuse connections (HTTP/1.1 keep-alive); false opens one per request.
+    pub keep_alive: bool,
+    /// Timeout of a whole request.
+    pub timeout: String,
+    /// How long requests in flight at the end may finish; later ones are `interrupted` (not errors).
+    pub graceful_stop: String,
+    /// Statuses that count as success: codes, ranges or classes (`200-399`, `404`, `2xx`).
+    pub expected_statuses: Vec<String>,
+    /// Headers sent with every request, `Name: value`.
+    pub headers: Vec<String>,
+    /// Thresholds on the whole run, k6-style: `p(95) < 200ms`, `error_rate < 1%`, `warn: error_rate < 0.5%`, `rps > 100`, `dropped == 0`.
+    pub thresholds: Vec<String>,
+    /// PEM file of CA certificates trusted for `https://` endpoints besides the Mozilla roots (a private CA, a self-signed certificate); relative to the repository.
+    pub ca_file: Option<String>,
+    /// Accept any certificate for `https://` endpoints (testing only: the connection is not authenticated).
+    pub insecure: bool,
+    /// HTTP method of the `urls` requests (default GET; `endpoints` have their own).
+    pub method: Option<String>,
+    /// Request body of the `urls` requests (sent with a Content-Length; `endpoints` have their own).
+    pub body: Option<String>,
+}
+
+impl Default for LoadConfig {
+    fn default() -> Self {
+        LoadConfig {
+            target: None,
+            urls: Vec::new(),
+            endpoints: Vec::new(),
+            profile: None,
+            model: None,
+            users: None,
+            rate: None,
+            duration: None,
+            ramp_up: None,
+            requests: None,
+            burst_factor: 5.0,
+            burst_duration: "5s".into(),
+            stages: Vec::new(),
+            max_connections: None,
+            keep_alive: true,
+            timeout: "10s".into(),
+            graceful_stop: "5s".into(),
+            expected_statuses: vec!["200-399".into()],
+            headers: Vec::new(),
+            thresholds: vec!["error_rate < 1%".into()],
+            ca_file: None,
+            insecure: false,
+            method: None,
+            body: None,
+        }
+    }
+}
+
+/// `gate-load merge`: combine shard reports.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum LoadCommand {
+    /// Merge the JSON reports of several runs (shards of a matrix) into one
+    /// verdict: histograms add up exactly, thresholds are judged on the whole
+    Merge {
+        /// JSON reports written by `gate-load --output json=PATH`
+        #[arg(required = true, value_name = "REPORT.json")]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Flags of gate-load (each overrides the `gates.yml` key of the same name).
+#[derive(Debug, Clone, clap::Args)]
+#[command(args_conflicts_with_subcommands = false)]
+pub struct LoadArgs {
+    #[command(subcommand)]
+    pub command: Option<LoadCommand>,
+    /// URL to GET (repeatable; shorthand for endpoints)
+    #[arg(long = "url", id = "urls", value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Base URL for relative endpoint URLs
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// smoke, sustained, burst or stages
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// closed or open
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Concurrent users (closed model)
+    #[arg(long, value_name = "N")]
+    pub users: Option<String>,
+    /// Arrival rate, requests/s (open model)
+    #[arg(long, value_name = "RPS")]
+    pub rate: Option<String>,
+    /// Length of the run, e.g. 30s
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Ramp-up time (closed model)
+    #[arg(long = "ramp-up", id = "ramp_up", value_name = "DURATION")]
+    pub ramp_up: Option<String>,
+    /// Stop after N requests
+    #[arg(long, value_name = "N")]
+    pub requests: Option<String>,
+    /// Burst multiple of the base load
+    #[arg(long = "burst-factor", id = "burst_factor", value_name = "X")]
+    pub burst_factor: Option<String>,
+    /// Burst length
+    #[arg(
+        long = "burst-duration",
+        id = "burst_duration",
+        value_name = "DURATION"
+    )]
+    pub burst_duration: Option<String>,
+    /// Most requests in flight (open model)
+    #[arg(long = "max-connections", id = "max_connections", value_name = "N")]
+    pub max_connections: Option<String>,
+    /// Reuse connections: true or false
+    #[arg(long = "keep-alive", id = "keep_alive", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub keep_alive: Option<String>,
+    /// PEM file of extra CA certificates for https:// endpoints
+    #[arg(long = "ca-file", id = "ca_file", value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// Accept any certificate for https:// endpoints (testing only)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub insecure: Option<String>,
+    /// Timeout of a request
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Time for requests in flight to finish at the end
+    #[arg(long = "graceful-stop", id = "graceful_stop", value_name = "DURATION")]
+    pub graceful_stop: Option<String>,
+    /// Statuses that count as success (repeatable): 200-399, 404, 2xx
+    #[arg(
+        long = "expected-statuses",
+        id = "expected_statuses",
+        value_name = "STATUSES"
+    )]
+    pub expected_statuses: Vec<String>,
+    /// Header sent with every request, "Name: value" (repeatable)
+    #[arg(long = "header", id = "headers", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// HTTP method of the --url requests (default GET)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Request body of the --url requests
+    #[arg(long, value_name = "TEXT")]
+    pub body: Option<String>,
+    /// k6-style threshold expression on the whole run (repeatable): [warn:|fail:] METRIC OP VALUE, METRIC one of p(N), avg, min, max, error_rate, rps, dropped, requests, errors; e.g. "p(95) < 200ms", "error_rate < 1%". (gate-health's thresholds are --success-threshold/--failure-threshold, round counts)
+    #[arg(
+        long = "threshold",
+        id = "thresholds",
+        value_name = "EXPR",
+        global = true
+    )]
+    pub thresholds: Vec<String>,
+}
