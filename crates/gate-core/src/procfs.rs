@@ -17,8 +17,8 @@ pub struct Stat {
     pub state: char,
     pub ppid: u32,
     pub pgrp: u32,
-    /// User + system CPU seconds.
-    pub cpu_seconds: f64,
+    /// User + system CPU seconds (`None` when the line stops before them).
+    pub cpu_seconds: Option<f64>,
 }
 
 impl Stat {
@@ -36,14 +36,14 @@ pub fn parse_stat(line: &str) -> Option<Stat> {
     let rest = &line[line.rfind(')')? + 1..];
     let f: Vec<&str> = rest.split_whitespace().collect();
     // `rest` starts at field 3 (state); utime is field 14, stime 15.
-    let utime: f64 = f.get(11)?.parse().ok()?;
-    let stime: f64 = f.get(12)?.parse().ok()?;
+    let cpu = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok());
+    let cpu_seconds = cpu(11).zip(cpu(12)).map(|(u, s)| (u + s) / USER_HZ);
     Some(Stat {
         pid,
         state: f.first()?.chars().next()?,
         ppid: f.get(1)?.parse().ok()?,
         pgrp: f.get(2)?.parse().ok()?,
-        cpu_seconds: (utime + stime) / USER_HZ,
+        cpu_seconds,
     })
 }
 
@@ -92,7 +92,7 @@ pub fn group(pgrp: u32) -> Option<Vec<u32>> {
 
 /// This process's user + system CPU seconds so far.
 pub fn process_cpu_seconds() -> Option<f64> {
-    Some(stat("self")?.cpu_seconds)
+    stat("self")?.cpu_seconds
 }
 
 /// This process's peak resident set size (VmHWM), bytes.
@@ -122,11 +122,17 @@ mod tests {
                 state: 'S',
                 ppid: 1,
                 pgrp: 1200,
-                cpu_seconds: 3.0
+                cpu_seconds: Some(3.0)
             })
         );
         assert!(parse_stat("garbage").is_none());
         assert!(parse_stat("12 (x) Z 1").is_none());
+        // Lines cut before the CPU fields still give state and group.
+        let cut = parse_stat("77 (a) b (c)) Z 5 70 70 0");
+        assert_eq!(
+            cut.map(|s| (s.state, s.pgrp, s.cpu_seconds)),
+            Some(('Z', 70, None))
+        );
     }
 
     #[test]

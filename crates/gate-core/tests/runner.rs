@@ -47,12 +47,19 @@ struct LinesArgs {
     peek: bool,
 }
 
-const RULES: &[Rule] = &[Rule {
-    id: "bad-line",
-    summary: "A line is not ok",
-    help: "Fix the line.",
-    default_severity: Severity::Error,
-}];
+gate_core::rules! {
+    /// Rules of the test gate.
+    enum LinesRule {
+        BadLine {
+            id: "bad-line",
+            summary: "A line is not ok",
+            help: "Fix the line.",
+            severity: Error,
+        },
+    }
+}
+
+const RULES: &[Rule] = <LinesRule as gate_core::report::Rules>::ALL;
 
 impl Gate for Lines {
     const ID: &'static str = "lines";
@@ -97,7 +104,8 @@ impl Gate for Lines {
                 _ => Severity::Error,
             };
             r.findings.push(
-                Finding::new("bad-line", severity, msg).at(Location::lines(path, line, line)),
+                Finding::new(LinesRule::BadLine, severity, msg)
+                    .at(Location::lines(path, line, line)),
             );
         }
         let share = if input.is_empty() {
@@ -465,24 +473,40 @@ fn sample_report() -> Report {
     );
     r.metrics.push(Metric::info("files", 3.0, "count"));
     r.findings.push(
-        Finding::new("bad-line", Severity::Error, "lines 10-12 are not covered")
-            .at(Location::lines("src/a b.rs", 10, 12)),
+        Finding::new(
+            LinesRule::BadLine,
+            Severity::Error,
+            "lines 10-12 are not covered",
+        )
+        .at(Location::lines("src/a b.rs", 10, 12)),
     );
     r.findings.push(
-        Finding::new("bad-line", Severity::Warning, "`x` | y\n::warning::z").with_key("pkg@1"),
+        Finding::new(
+            LinesRule::BadLine,
+            Severity::Warning,
+            "`x` | y\n::warning::z",
+        )
+        .with_key("pkg@1"),
     );
-    r.findings
-        .push(Finding::new("nothing-checked", Severity::Note, "a note"));
+    r.findings.push(Finding::new(
+        gate_core::report::RunnerRule::NothingChecked,
+        Severity::Note,
+        "a note",
+    ));
     r.findings.push(
-        Finding::new("bad-line", Severity::Error, "pkg 1.0: ADV-2026-0001")
-            .at(Location::lines("Cargo.lock", 7, 7))
-            .with_key("ADV-2026-0001@pkg@1.0")
-            .with_security_severity(7.5)
-            .with_sarif_rule(gate_core::report::SarifRule {
-                id: "ADV-2026-0001".into(),
-                summary: "Out-of-bounds read in pkg".into(),
-                help_uri: Some("https://example.invalid/ADV-2026-0001".into()),
-            }),
+        Finding::new(
+            LinesRule::BadLine,
+            Severity::Error,
+            "pkg 1.0: ADV-2026-0001",
+        )
+        .at(Location::lines("Cargo.lock", 7, 7))
+        .with_key("ADV-2026-0001@pkg@1.0")
+        .with_security_severity(7.5)
+        .with_sarif_rule(gate_core::report::SarifRule {
+            id: "ADV-2026-0001".into(),
+            summary: "Out-of-bounds read in pkg".into(),
+            help_uri: Some("https://example.invalid/ADV-2026-0001".into()),
+        }),
     );
     r.charts.push(Chart {
         y_max: None,

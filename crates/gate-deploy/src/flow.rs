@@ -14,7 +14,7 @@ use crate::breaker::{Breaker, Mode, Step};
 use crate::config::{DeployConfig, Slot, SmokeConfig, SwitchKind, UNKNOWN_RELEASE};
 use crate::hooks::{Leftover, run_hook, run_start_hook};
 use crate::probe::{
-    AnyProbe, CommandProbe, HealthProbe, Probe, ProbeResult, SlotProbes, from_health,
+    AnyProbe, CommandProbe, HealthProbe, Probe, ProbeOutcome, SlotProbes, from_health,
 };
 use crate::state::{self, EnvState, Payload, SlotRelease, Unfinished, describe, known_release};
 use crate::switch::Switch;
@@ -39,7 +39,7 @@ pub struct Sample {
     pub phase: String,
     pub probe: String,
     #[serde(flatten)]
-    pub result: ProbeResult,
+    pub result: ProbeOutcome,
 }
 
 /// The MTTR figures, in milliseconds.
@@ -455,7 +455,7 @@ fn hook_env(
 }
 
 impl Recorder {
-    fn sample(&mut self, at_ms: f64, phase: &str, probe: String, result: ProbeResult) {
+    fn sample(&mut self, at_ms: f64, phase: &str, probe: String, result: ProbeOutcome) {
         if self.probes.len() < MAX_SAMPLES {
             self.probes.push(Sample {
                 at_ms,
@@ -806,6 +806,10 @@ async fn mark_resolved(
     done
 }
 /// `gate-deploy`: start, wait, smoke, switch, watch, and roll back on a trip.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the deploy flow becomes an explicit state machine in issue 16; split with it"
+)]
 pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateError> {
     let kind = cfg.validate("deploy")?;
     let release = release_of(cfg, ctx)?;
@@ -1526,6 +1530,10 @@ async fn plan_start(
 }
 
 /// `gate-deploy --dry-run`.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the deploy flow becomes an explicit state machine in issue 16; split with it"
+)]
 pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> {
     let release = release_of(cfg, ctx)?;
     let PlanBase {
@@ -2043,6 +2051,10 @@ fn rollback_target(
 }
 
 /// `gate-rollback`: traffic back on the last known-good slot, from the ledger alone.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the deploy flow becomes an explicit state machine in issue 16; split with it"
+)]
 pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, GateError> {
     let kind = cfg.validate("rollback")?;
     let slot_probes = build_probes(ctx, cfg, "rollback")?;

@@ -112,36 +112,7 @@ pub async fn run_start_hook(
 /// Live (not zombie) processes of process group `pgid`, from `/proc`;
 /// `None` without `/proc`.
 pub fn group_members(pgid: u32) -> Option<Vec<u32>> {
-    let dir = std::fs::read_dir("/proc").ok()?;
-    let mut out = Vec::new();
-    for e in dir.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        // A process may exit between the listing and the read.
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        if let Some((state, pgrp)) = parse_stat(&stat)
-            && pgrp == pgid
-            && !matches!(state, 'Z' | 'X' | 'x')
-        {
-            out.push(pid);
-        }
-    }
-    out.sort_unstable();
-    Some(out)
-}
-
-/// `(state, pgrp)` of a `/proc/<pid>/stat` line: `pid (comm) state ppid
-/// pgrp ...`, where `comm` may hold spaces and parentheses.
-fn parse_stat(stat: &str) -> Option<(char, u32)> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut f = rest.split_whitespace();
-    let state = f.next()?.chars().next()?;
-    let _ppid = f.next()?;
-    let pgrp = f.next()?.parse().ok()?;
-    Some((state, pgrp))
+    gate_core::procfs::group(pgid)
 }
 
 async fn run_in_group(
@@ -216,16 +187,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    #[test]
-    fn stat_lines_parse_whatever_the_command_name() {
-        assert_eq!(
-            parse_stat("123 (sh) S 1 123 123 0 -1 4194560"),
-            Some(('S', 123))
-        );
-        assert_eq!(parse_stat("77 (a) b (c)) Z 5 70 70 0"), Some(('Z', 70)));
-        assert_eq!(parse_stat("garbage"), None);
-    }
 
     #[tokio::test]
     async fn a_start_hook_leaves_its_server_in_its_group_and_its_exit_is_seen() {

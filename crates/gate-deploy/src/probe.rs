@@ -31,10 +31,6 @@ pub struct ProbeOutcome {
     pub degraded: Option<String>,
 }
 
-/// The old name of [`ProbeOutcome`], for `flow.rs` and `gate.rs` until they
-/// are renamed.
-pub type ProbeResult = ProbeOutcome;
-
 /// Something that can say whether a target is healthy right now.
 pub trait Probe {
     /// A short name for reports (`green https://...`, `public ...`, ...).

@@ -529,6 +529,7 @@ fn files_under(dir: &std::path::Path) -> Vec<(String, String)> {
     out
 }
 
+#[allow(clippy::too_many_lines)]
 #[test]
 fn dry_run_prints_the_plan_and_touches_nothing() {
     let w = simple_world("", true);

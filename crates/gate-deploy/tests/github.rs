@@ -34,6 +34,7 @@ fn run_gh(w: &World, url: &str, bin: &str, args: &[&str]) -> (i32, String, Strin
     )
 }
 
+#[allow(clippy::too_many_lines)]
 #[test]
 fn deployments_and_statuses_go_to_github_and_in_progress_is_the_lock() {
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -136,6 +136,31 @@ pub async fn run_scenario_observed(
     // The whole process's CPU over the whole run (grace included).
     let run_s = (finished - start).as_secs_f64().max(1e-3);
 
+    let (overall, endpoints, timeline) = merge_shards(&shared);
+    let sent = shared.sent.load(Ordering::Relaxed);
+    let generator = generator_stats(cpu_s, run_s, sent, &lag);
+    Ok(LoadResult {
+        model: scenario.model.name().to_string(),
+        duration_s: round3(wall.as_secs_f64()),
+        sent,
+        dropped,
+        overall,
+        endpoints,
+        timeline,
+        generator,
+        shards: 1,
+    })
+}
+
+/// Every shard's statistics merged, per endpoint and overall, and the
+/// timeline, once the run is over.
+fn merge_shards(
+    shared: &Shared,
+) -> (
+    EndpointStats,
+    Vec<EndpointStats>,
+    Vec<crate::result::Second>,
+) {
     let mut endpoints: Vec<EndpointStats> = shared
         .prepared
         .iter()
@@ -143,7 +168,7 @@ pub async fn run_scenario_observed(
         .collect();
     for shard in &shared.shards {
         let eps = match shard.lock() {
-            Ok(mut l) => l.finish(&shared),
+            Ok(mut l) => l.finish(shared),
             Err(_) => Vec::new(),
         };
         for (acc, e) in endpoints.iter_mut().zip(&eps) {
@@ -159,9 +184,14 @@ pub async fn run_scenario_observed(
         Ok(mut t) => std::mem::take(&mut *t).into_values().collect(),
         Err(_) => Vec::new(),
     };
+    (overall, endpoints, timeline)
+}
+
+/// What the generator itself did (CPU, schedule lag, memory), and whether
+/// that makes the figures unreliable.
+fn generator_stats(cpu_s: f64, run_s: f64, sent: u64, lag: &LagStats) -> GeneratorStats {
     let cores = cores();
     let cpu_percent = cpu_s / run_s * 100.0;
-    let sent = shared.sent.load(Ordering::Relaxed);
     let mut generator = GeneratorStats {
         cpu_seconds: round3(cpu_s),
         cpu_percent: round3(cpu_percent),
@@ -186,17 +216,7 @@ pub async fn run_scenario_observed(
         ));
     }
     generator.unreliable = !generator.reasons.is_empty();
-    Ok(LoadResult {
-        model: scenario.model.name().to_string(),
-        duration_s: round3(wall.as_secs_f64()),
-        sent,
-        dropped,
-        overall,
-        endpoints,
-        timeline,
-        generator,
-        shards: 1,
-    })
+    generator
 }
 
 fn round3(v: f64) -> f64 {

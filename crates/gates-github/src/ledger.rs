@@ -579,14 +579,14 @@ fn to_status(raw: RawDeploymentStatus) -> Result<DeploymentStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gates_report::report::{Finding, Location};
+    use gates_report::report::{Finding, Location, RunnerRule};
 
     #[test]
     fn embedded_report_round_trips_with_backticks() {
         let mut r = Report::new("coverage");
         r.checked = 1;
         r.findings.push(Finding::new(
-            "x",
+            RunnerRule::NothingChecked,
             Severity::Warning,
             "a ```json fence``` inside",
         ));
@@ -604,7 +604,7 @@ mod tests {
         for i in 0..2_000 {
             r.findings.push(
                 Finding::new(
-                    "r",
+                    RunnerRule::NothingChecked,
                     Severity::Note,
                     format!("note number {i} with some words"),
                 )

@@ -18,6 +18,36 @@ use gates_report::secret::Secret;
 use http::Method;
 use serde_json::json;
 
+gates_report::rules! {
+    /// Rules the reports of these tests carry.
+    enum TestRule {
+        UncoveredChangedLines {
+            id: "uncovered-changed-lines",
+            summary: "A test rule",
+            help: "None.",
+            severity: Error,
+        },
+        StaleBaseline {
+            id: "stale-baseline",
+            summary: "A test rule",
+            help: "None.",
+            severity: Error,
+        },
+        RuleX {
+            id: "rule-x",
+            summary: "A test rule",
+            help: "None.",
+            severity: Error,
+        },
+        VulnerableDependency {
+            id: "vulnerable-dependency",
+            summary: "A test rule",
+            help: "None.",
+            severity: Error,
+        },
+    }
+}
+
 const TOKEN: &str = "ghs_TopSecretTokenValue0123456789";
 const SHA: &str = "c3b93769f009d1738363041806908cb3739c88d9";
 const OTHER_SHA: &str = "a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d";
@@ -71,14 +101,14 @@ fn report(gate: &str) -> Report {
     );
     r.findings.push(
         Finding::new(
-            "uncovered-changed-lines",
+            TestRule::UncoveredChangedLines,
             Severity::Warning,
             "lines 3-4 are not covered",
         )
         .at(Location::lines("src/lib.rs", 3, 4)),
     );
     r.findings.push(Finding::new(
-        "stale-baseline",
+        TestRule::StaleBaseline,
         Severity::Note,
         "no baseline on the base commit",
     ));
@@ -97,7 +127,7 @@ fn report_with_findings(gate: &str, n: u32) -> Report {
             _ => Severity::Error,
         };
         r.findings.push(
-            Finding::new("rule-x", severity, format!("finding {i}")).at(Location::lines(
+            Finding::new(TestRule::RuleX, severity, format!("finding {i}")).at(Location::lines(
                 format!("src/f{i}.rs"),
                 i + 1,
                 i + 1,
@@ -159,7 +189,8 @@ async fn check_run_is_patched_in_place_until_it_carries_annotations() {
     // re-run is a new check run, and the newest is the one read back.
     let mut failing = report("coverage");
     failing.findings.push(
-        Finding::new("uncovered-changed-lines", Severity::Error, "bad").at(Location::file("a.rs")),
+        Finding::new(TestRule::UncoveredChangedLines, Severity::Error, "bad")
+            .at(Location::file("a.rs")),
     );
     let failing = failing.finish();
     h.ledger.record_result(SHA, &failing).await.unwrap();
@@ -528,7 +559,7 @@ async fn long_summary_and_text_are_cut_to_githubs_limit() {
     r.details = json!({ "raw": "y".repeat(80_000) });
     for i in 0..3000 {
         r.findings.push(Finding::new(
-            "vulnerable-dependency",
+            TestRule::VulnerableDependency,
             Severity::Warning,
             format!(
                 "package-{i} is affected by an advisory with a long description: {}",

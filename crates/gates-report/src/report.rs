@@ -309,8 +309,9 @@ pub struct SarifRule {
 }
 
 /// What [`Finding::new`] takes as its rule: a variant of a gate's rule enum
-/// (declared with [`rules!`](crate::rules)), so a gate cannot emit an id it
-/// did not declare. (`&str` is accepted while the gates move to enums.)
+/// (declared with [`rules!`](crate::rules)), never a string, so a gate
+/// cannot emit an id it did not declare (the runner also checks every
+/// finding against the gate's `RULES`).
 pub trait IntoRuleId {
     fn into_rule_id(self) -> String;
 }
@@ -318,18 +319,6 @@ pub trait IntoRuleId {
 impl<R: Rules> IntoRuleId for R {
     fn into_rule_id(self) -> String {
         self.rule().id.to_owned()
-    }
-}
-
-impl IntoRuleId for &str {
-    fn into_rule_id(self) -> String {
-        self.to_owned()
-    }
-}
-
-impl IntoRuleId for String {
-    fn into_rule_id(self) -> String {
-        self
     }
 }
 
@@ -799,6 +788,64 @@ fn json_texts_mut(v: &mut serde_json::Value, f: &mut dyn FnMut(&mut String)) {
     }
 }
 
+/// Rules for the tests of this crate's renderers and model.
+#[cfg(test)]
+pub(crate) mod testing {
+    crate::rules! {
+        /// Test rules.
+        pub(crate) enum T {
+            X {
+                id: "x",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+            R {
+                id: "r",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+            A {
+                id: "a",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+            B {
+                id: "b",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+            C {
+                id: "c",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+            W {
+                id: "w",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+            Vulnerability {
+                id: "vulnerability",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+            UncoveredChangedLines {
+                id: "uncovered-changed-lines",
+                summary: "A test rule",
+                help: "None.",
+                severity: Error,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -812,8 +859,11 @@ mod tests {
         r.summary = format!("summary {secret}");
         r.metrics
             .push(Metric::info(format!("m-{secret}"), 1.0, secret));
+        // A report read back from the ledger may carry any rule text.
+        let mut echoed = Finding::new(testing::T::X, Severity::Error, format!("echo: {secret}"));
+        echoed.rule = secret.to_owned();
         r.findings.push(
-            Finding::new(secret, Severity::Error, format!("echo: {secret}"))
+            echoed
                 .at(Location::file(format!("{secret}.py")))
                 .with_key(secret)
                 .with_sarif_rule(SarifRule {
@@ -841,7 +891,11 @@ mod tests {
         assert_eq!(json.matches("***").count(), 18, "{json}");
 
         let mut big = Report::new("t");
-        let mut f = Finding::new("r", Severity::Error, "é".repeat(MAX_TEXT));
+        let mut f = Finding::new(
+            crate::report::testing::T::R,
+            Severity::Error,
+            "é".repeat(MAX_TEXT),
+        );
         assert!(f.message.len() <= MAX_TEXT, "capped when made");
         f.message = "é".repeat(MAX_TEXT);
         big.findings.push(f);
@@ -865,8 +919,11 @@ mod tests {
             Metric::info("m", 50.0, "%").with_threshold(Threshold::new(Comparison::AtLeast, 40.0)),
         );
         assert_eq!(r.clone().finish().verdict, Verdict::Pass);
-        r.findings
-            .push(Finding::new("x", Severity::Warning, "careful"));
+        r.findings.push(Finding::new(
+            crate::report::testing::T::X,
+            Severity::Warning,
+            "careful",
+        ));
         assert_eq!(r.clone().finish().verdict, Verdict::Warn);
         r.metrics.push(
             Metric::info("n", 10.0, "ms").with_threshold(Threshold::new(Comparison::Below, 5.0)),
@@ -885,12 +942,24 @@ mod tests {
     #[test]
     fn findings_sort_worst_first_then_location() {
         let mut r = Report::new("t");
-        r.findings.push(Finding::new("b", Severity::Note, "n"));
-        r.findings
-            .push(Finding::new("a", Severity::Error, "e2").at(Location::lines("z.rs", 3, 4)));
-        r.findings
-            .push(Finding::new("a", Severity::Error, "e1").at(Location::lines("a.rs", 9, 9)));
-        r.findings.push(Finding::new("c", Severity::Warning, "w"));
+        r.findings.push(Finding::new(
+            crate::report::testing::T::B,
+            Severity::Note,
+            "n",
+        ));
+        r.findings.push(
+            Finding::new(crate::report::testing::T::A, Severity::Error, "e2")
+                .at(Location::lines("z.rs", 3, 4)),
+        );
+        r.findings.push(
+            Finding::new(crate::report::testing::T::A, Severity::Error, "e1")
+                .at(Location::lines("a.rs", 9, 9)),
+        );
+        r.findings.push(Finding::new(
+            crate::report::testing::T::C,
+            Severity::Warning,
+            "w",
+        ));
         let r = r.finish();
         let order: Vec<_> = r.findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(order, ["e1", "e2", "w", "n"]);

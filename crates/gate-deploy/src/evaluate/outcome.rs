@@ -291,7 +291,7 @@ mod tests {
     use crate::config::Slot;
     use crate::flow::{Event, Sample, Timings};
     use crate::outputs::outputs;
-    use crate::probe::ProbeResult;
+    use crate::probe::ProbeOutcome;
     use crate::state::SlotRelease;
 
     fn rolled_back() -> Outcome {
@@ -299,7 +299,7 @@ mod tests {
             at_ms,
             phase: "watch".into(),
             probe: "green".into(),
-            result: ProbeResult {
+            result: ProbeOutcome {
                 ok,
                 status: Some(if ok { 200 } else { 503 }),
                 latency_ms: 1.5,

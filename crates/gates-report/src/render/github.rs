@@ -90,13 +90,20 @@ mod tests {
         let mut r = Report::new("coverage");
         for i in 0..25 {
             r.findings.push(
-                Finding::new("uncovered-changed-lines", Severity::Error, format!("e{i}"))
-                    .at(Location::lines(format!("src/f{i:02}.rs"), 1, 2)),
+                Finding::new(
+                    crate::report::testing::T::UncoveredChangedLines,
+                    Severity::Error,
+                    format!("e{i}"),
+                )
+                .at(Location::lines(format!("src/f{i:02}.rs"), 1, 2)),
             );
         }
         for i in 0..3 {
-            r.findings
-                .push(Finding::new("w", Severity::Warning, format!("w{i}")));
+            r.findings.push(Finding::new(
+                crate::report::testing::T::W,
+                Severity::Warning,
+                format!("w{i}"),
+            ));
         }
         let r = r.finish();
         let lines = annotations(&r);
@@ -119,8 +126,12 @@ mod tests {
     fn hostile_file_names_stay_inside_the_annotation() {
         let mut r = Report::new("audit");
         r.findings.push(
-            Finding::new("x", Severity::Error, "::set-output name=a::b\n##[error]c")
-                .at(Location::lines("a,b:c\n::add-mask::d", 3, 3)),
+            Finding::new(
+                crate::report::testing::T::X,
+                Severity::Error,
+                "::set-output name=a::b\n##[error]c",
+            )
+            .at(Location::lines("a,b:c\n::add-mask::d", 3, 3)),
         );
         let lines = annotations(&r.finish());
         let cmds = parse_output(&lines.join("\n"));

@@ -259,7 +259,12 @@ mod tests {
             ("GHSA-z", None),
         ] {
             r.findings.push(
-                Finding::new("vulnerability", Severity::Error, "m").with_sarif_rule(SarifRule {
+                Finding::new(
+                    crate::report::testing::T::Vulnerability,
+                    Severity::Error,
+                    "m",
+                )
+                .with_sarif_rule(SarifRule {
                     id: id.into(),
                     summary: "s".into(),
                     help_uri: uri.map(String::from),

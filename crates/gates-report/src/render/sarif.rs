@@ -253,7 +253,7 @@ mod tests {
         use crate::report::SarifRule;
         let mut report = Report::new("audit");
         let adv = |score: f64, sev| {
-            Finding::new("vulnerability", sev, "m")
+            Finding::new(crate::report::testing::T::Vulnerability, sev, "m")
                 .with_security_severity(score)
                 .with_sarif_rule(SarifRule {
                     id: "RUSTSEC-2020-0071".into(),
@@ -266,7 +266,12 @@ mod tests {
             .findings
             .push(adv(8.1, Severity::Error).with_key("b"));
         report.findings.push(
-            Finding::new("vulnerability", Severity::Error, "plain").with_security_severity(11.0),
+            Finding::new(
+                crate::report::testing::T::Vulnerability,
+                Severity::Error,
+                "plain",
+            )
+            .with_security_severity(11.0),
         );
         let rules = [Rule {
             id: "vulnerability",
@@ -306,9 +311,12 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_line_moves() {
-        let a = Finding::new("r", Severity::Error, "m").at(Location::lines("a.rs", 1, 2));
-        let b = Finding::new("r", Severity::Error, "m").at(Location::lines("a.rs", 40, 41));
-        let c = Finding::new("r", Severity::Error, "m").at(Location::lines("b.rs", 1, 2));
+        let a = Finding::new(crate::report::testing::T::R, Severity::Error, "m")
+            .at(Location::lines("a.rs", 1, 2));
+        let b = Finding::new(crate::report::testing::T::R, Severity::Error, "m")
+            .at(Location::lines("a.rs", 40, 41));
+        let c = Finding::new(crate::report::testing::T::R, Severity::Error, "m")
+            .at(Location::lines("b.rs", 1, 2));
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert_ne!(fingerprint(&a), fingerprint(&c));
     }
