@@ -1,5 +1,6 @@
 //! The `coverage` section of `gates.yml` and the gate's flags.
 
+use gate_core::types::Percent;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -33,25 +34,22 @@ pub enum Compat {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct CoverageConfig {
-    /// Coverage reports (LCOV, Cobertura, JaCoCo, Clover, Go, Istanbul, llvm-cov; format detected from content).
+    /// Coverage report (repeatable, or comma-separated). LCOV, Cobertura, JaCoCo, Clover, Go, Istanbul or llvm-cov; the format is detected from the content.
+    #[schemars(extend("x-gates-flag" = "report", "x-gates-separator" = ","))]
     pub reports: Vec<String>,
     /// Minimum total line coverage, in percent.
     #[serde(rename = "min-total")]
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub total: Option<f64>,
+    pub total: Option<Percent>,
     /// Minimum total branch coverage, in percent.
     #[serde(rename = "min-branch")]
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub branch: Option<f64>,
+    pub branch: Option<Percent>,
     /// Minimum line coverage of every file, in percent.
     #[serde(rename = "min-file")]
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub per_file: Option<f64>,
+    pub per_file: Option<Percent>,
     /// Minimum diff coverage (covered changed lines / measured changed lines), in percent.
     #[serde(rename = "min-diff")]
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub diff: Option<f64>,
-    /// Below this many measured changed lines the diff threshold is not applied.
+    pub diff: Option<Percent>,
+    /// Measured changed lines below which the diff threshold is not applied.
     pub minimum_changed_lines: u64,
     /// Base of the change: a ref or SHA (default: the pull request's base in Actions, else origin/main).
     pub base: Option<String>,
@@ -59,21 +57,24 @@ pub struct CoverageConfig {
     pub diff_file: Option<String>,
     /// Changed source files absent from the reports: `uncovered` or `ignore`.
     pub absent_files: AbsentPolicy,
-    /// Changed files that are not source code (tests, docs, examples; globs on repository paths): never counted as unmeasured when no report knows them. Default: the common test and documentation layouts (see the docs); `[]` counts every file in a measured language.
+    /// Changed files that are not source code, never counted as unmeasured (glob on repository paths, repeatable; default: test and doc layouts). The default lists the common test and documentation layouts (see the docs); `[]` counts every file in a measured language. A glob may hold a comma (`{a,b}`), so a `GATES_*` value is split on lines only.
+    #[schemars(extend("x-gates-separator" = "newline"))]
     pub non_source: Option<Vec<String>>,
-    /// Path rewrites FROM=TO applied to report paths before matching.
+    /// Report path rewrite FROM=TO, applied to report paths before matching (repeatable, or comma-separated).
+    #[schemars(extend("x-gates-separator" = ","))]
     pub path_map: Vec<String>,
-    /// `none` or `diff-cover`.
+    /// Compatibility mode of the diff figure: `none` or `diff-cover`.
     pub compat: Compat,
     /// Fail when fewer report files than this (percent) match tracked files.
-    pub min_matched_files: f64,
-    /// Files left out of diff coverage and of the per-file minimums (globs on repository paths).
+    pub min_matched_files: Percent,
+    /// Files left out of diff coverage and of the per-file minimums (glob on repository paths, repeatable). A glob may hold a comma (`{a,b}`), so a `GATES_*` value is split on lines only.
+    #[schemars(extend("x-gates-separator" = "newline"))]
     pub exclude: Vec<String>,
-    /// When set, only files matching these globs are held to the per-file minimums (`min-file`, groups' `min-file`).
+    /// Files held to the per-file minimums (`min-file`, groups' `min-file`) when set (glob on repository paths, repeatable; default every file). A glob may hold a comma (`{a,b}`), so a `GATES_*` value is split on lines only.
+    #[schemars(extend("x-gates-separator" = "newline"))]
     pub include: Vec<String>,
-    /// Largest allowed drop of total line coverage versus the base commit's recorded report, in percentage points.
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub max_drop: Option<f64>,
+    /// Largest allowed drop of total line coverage versus the base commit's recorded report, in percentage points (0 to 100).
+    pub max_drop: Option<Percent>,
     /// Path groups (monorepo components), each with its own thresholds.
     pub groups: Vec<Group>,
     /// Post the report as one pull-request comment, updated in place (needs `pull-requests: write`).
@@ -90,12 +91,10 @@ pub struct Group {
     pub paths: Vec<String>,
     /// Minimum line coverage of the group's files taken together, in percent.
     #[serde(default)]
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_total: Option<f64>,
+    pub min_total: Option<Percent>,
     /// Minimum line coverage of each file of the group, in percent (instead of the top-level `min-file`).
     #[serde(default)]
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub min_file: Option<f64>,
+    pub min_file: Option<Percent>,
 }
 
 impl Default for CoverageConfig {
@@ -113,7 +112,7 @@ impl Default for CoverageConfig {
             non_source: None,
             path_map: Vec::new(),
             compat: Compat::None,
-            min_matched_files: 50.0,
+            min_matched_files: Percent(50.0),
             exclude: Vec::new(),
             include: Vec::new(),
             max_drop: None,
@@ -123,64 +122,8 @@ impl Default for CoverageConfig {
     }
 }
 
-/// Flags of gate-coverage (each overrides the `gates.yml` key of the same name).
+/// Flags of gate-coverage that are not `gates.yml` keys: none. Every key
+/// that is not a mapping has its flag, generated from [`CoverageConfig`]'s
+/// schema (`reports` keeps its published spelling `--report`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct CoverageArgs {
-    /// Coverage report (repeatable, or comma-separated)
-    #[arg(
-        long = "report",
-        id = "reports",
-        value_name = "PATH",
-        value_delimiter = ','
-    )]
-    pub reports: Vec<String>,
-    /// Minimum total line coverage, percent
-    #[arg(long = "min-total", id = "min_total", value_name = "PERCENT")]
-    pub total: Option<String>,
-    /// Minimum branch coverage, percent
-    #[arg(long = "min-branch", id = "min_branch", value_name = "PERCENT")]
-    pub branch: Option<String>,
-    /// Minimum line coverage of every file, percent
-    #[arg(long = "min-file", id = "min_file", value_name = "PERCENT")]
-    pub per_file: Option<String>,
-    /// Minimum diff coverage, percent
-    #[arg(long = "min-diff", id = "min_diff", value_name = "PERCENT")]
-    pub diff: Option<String>,
-    /// Measured changed lines below which the diff threshold is not applied
-    #[arg(
-        long = "minimum-changed-lines",
-        id = "minimum_changed_lines",
-        value_name = "N"
-    )]
-    pub minimum_changed_lines: Option<String>,
-    /// Base ref or SHA of the change
-    #[arg(long, value_name = "REF")]
-    pub base: Option<String>,
-    /// Unified diff file to read the change from (instead of git)
-    #[arg(long = "diff-file", id = "diff_file", value_name = "PATH")]
-    pub diff_file: Option<String>,
-    /// Changed files absent from the reports: uncovered or ignore
-    #[arg(long = "absent-files", id = "absent_files", value_name = "POLICY")]
-    pub absent_files: Option<String>,
-    /// Changed files that are not source code, never counted as unmeasured (glob, repeatable; default: test and doc layouts)
-    #[arg(long = "non-source", id = "non_source", value_name = "GLOB")]
-    pub non_source: Vec<String>,
-    /// Report path rewrite FROM=TO (repeatable)
-    #[arg(long = "path-map", id = "path_map", value_name = "FROM=TO")]
-    pub path_map: Vec<String>,
-    /// Compatibility mode: none or diff-cover
-    #[arg(long, value_name = "MODE")]
-    pub compat: Option<String>,
-    /// Largest allowed drop of total line coverage versus the base commit, percentage points
-    #[arg(long = "max-drop", id = "max_drop", value_name = "POINTS")]
-    pub max_drop: Option<String>,
-    /// Files held to the per-file minimums (glob, repeatable; default every file)
-    #[arg(long = "include", id = "include", value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Files left out of diff coverage and of the per-file minimums (glob, repeatable)
-    #[arg(long = "exclude", id = "exclude", value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Post or update the sticky pull-request comment (true or false)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub comment: Option<String>,
-}
+pub struct CoverageArgs {}

@@ -16,6 +16,7 @@ use gate_core::ledger::Ledger;
 use gate_core::ledger::github::{GitHubLedger, embed_report};
 use gate_core::report::{Metric, Report, Verdict};
 use gate_core::secret::{Masker, Secret};
+use gate_core::types::Percent;
 use gate_core::{Context, Gate};
 use gate_coverage::collect::BaselineState;
 use gate_coverage::config::{CoverageArgs, CoverageConfig};
@@ -245,30 +246,13 @@ fn github_ctx(gh: &FakeGitHub, r: &Repo) -> Context {
 fn config(max_drop: f64) -> CoverageConfig {
     CoverageConfig {
         reports: vec!["head.lcov".into()],
-        max_drop: Some(max_drop),
+        max_drop: Some(Percent(max_drop)),
         ..CoverageConfig::default()
     }
 }
 
 fn args() -> CoverageArgs {
-    CoverageArgs {
-        reports: vec![],
-        total: None,
-        branch: None,
-        per_file: None,
-        diff: None,
-        minimum_changed_lines: None,
-        base: None,
-        diff_file: None,
-        absent_files: None,
-        non_source: vec![],
-        path_map: vec![],
-        compat: None,
-        max_drop: None,
-        include: vec![],
-        exclude: vec![],
-        comment: None,
-    }
+    CoverageArgs {}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use gate_core::report::Verdict;
+use gate_core::types::Percent;
 use gate_coverage::config::{Compat, CoverageConfig};
 use gate_coverage::gate::evaluate_files;
 
@@ -23,8 +24,8 @@ fn click_gate_figures_and_verdicts() {
     let diff = dir.join("click-8.1.3..8.1.7.U0.diff");
     for report in ["coverage.xml", "coverage.lcov"] {
         let mut cfg = CoverageConfig {
-            diff: Some(80.0),
-            total: Some(85.0),
+            diff: Some(Percent(80.0)),
+            total: Some(Percent(85.0)),
             compat: Compat::DiffCover,
             ..CoverageConfig::default()
         };

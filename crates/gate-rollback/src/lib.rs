@@ -5,31 +5,19 @@
 //!
 //! It reads gate-deploy's keys: the `deploy` section of `gates.yml`, with
 //! a `rollback` section, when there is one, overriding key by key (then
-//! `GATES_ROLLBACK_*` and the flags, as for every gate). See [`inherit`].
-
-pub mod inherit;
+//! `GATES_ROLLBACK_*` and the flags, as for every gate): its
+//! [`Gate::BASE_SECTION`] is `deploy`. A mistake in an inherited key is
+//! reported as `deploy.<key>` with its line.
 
 use gate_core::report::{Report, Rule};
 use gate_core::{Context, Gate, GateError};
+use gate_deploy::config::DeployConfig;
 use gate_deploy::flow::{self, Plan, RollbackRun};
 
-pub use inherit::RollbackSection;
-
-/// Flags of gate-rollback.
+/// Flags of gate-rollback that are not `gates.yml` keys. Every deploy key
+/// has its flag, generated from [`DeployConfig`]'s schema.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RollbackArgs {
-    /// Environment to roll back
-    #[arg(long, value_name = "NAME")]
-    pub environment: Option<String>,
-    /// Traffic switch: haproxy, nginx, caddy, symlink, command
-    #[arg(long, value_name = "KIND")]
-    pub switch: Option<String>,
-    /// Command that starts a slot (used if the known-good slot was stopped)
-    #[arg(long, value_name = "COMMAND")]
-    pub start: Option<String>,
-    /// Seconds to wait for the known-good slot to become healthy
-    #[arg(long = "wait-timeout", id = "wait_timeout", value_name = "SECS")]
-    pub wait_timeout: Option<String>,
     /// Print the plan (target, hooks and their environment, switch, probes) and change nothing
     #[arg(long = "dry-run", id = "dry_run", visible_alias = "plan")]
     pub dry_run: bool,
@@ -51,7 +39,8 @@ impl Gate for RollbackGate {
     const ABOUT: &'static str =
         "Put traffic back on the last known-good slot from the ledger, verify it, record it";
     const RULES: &'static [Rule] = gate_deploy::rules::RULES;
-    type Config = RollbackSection;
+    const BASE_SECTION: Option<&'static str> = Some("deploy");
+    type Config = DeployConfig;
     type Args = RollbackArgs;
     type Input = RollbackInput;
 
@@ -62,19 +51,18 @@ impl Gate for RollbackGate {
 
     async fn collect(
         ctx: &Context,
-        config: &RollbackSection,
+        config: &DeployConfig,
         args: &RollbackArgs,
     ) -> Result<RollbackInput, GateError> {
-        let cfg = config.resolve(inherit::deploy_section())?;
         if args.dry_run {
             return Ok(RollbackInput::Plan(Box::new(
-                flow::plan_rollback(ctx, &cfg).await?,
+                flow::plan_rollback(ctx, config).await?,
             )));
         }
-        Ok(RollbackInput::Run(flow::rollback(ctx, &cfg).await?))
+        Ok(RollbackInput::Run(flow::rollback(ctx, config).await?))
     }
 
-    fn evaluate(input: &RollbackInput, _config: &RollbackSection) -> Report {
+    fn evaluate(input: &RollbackInput, _config: &DeployConfig) -> Report {
         match input {
             RollbackInput::Run(RollbackRun::Ran(o)) => {
                 gate_deploy::evaluate::evaluate_outcome("rollback", o)

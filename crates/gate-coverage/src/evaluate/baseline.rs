@@ -10,7 +10,7 @@ use crate::rules::CoverageRule;
 /// The drop check: metrics and a `coverage-dropped` error when the base's
 /// report is found, a `baseline-missing` note when it is not.
 pub fn check(r: &mut Report, input: &CoverageInput, config: &CoverageConfig, line: f64) {
-    let Some(max_drop) = config.max_drop else {
+    let Some(max_drop) = config.max_drop.map(|p| p.get()) else {
         return;
     };
     let skipped = |why: String| {

@@ -92,7 +92,7 @@ pub fn check(r: &mut Report, d: &DiffCoverage, input: &CoverageInput, config: &C
 /// measured (else a `diff-too-small` note), and `changed-lines-measured`.
 fn threshold(r: &mut Report, fig: &DiffFigures, config: &CoverageConfig) {
     let mut m = Metric::info("diff-coverage", fig.value, "%");
-    if let Some(t) = config.diff {
+    if let Some(t) = config.diff.map(|p| p.get()) {
         if fig.applies {
             m = m.with_threshold(at_least(t));
             below_minimum(

@@ -19,12 +19,12 @@ pub fn below_minimum(r: &mut Report, input: &CoverageInput, config: &CoverageCon
             .iter()
             .filter_map(|&g| {
                 let group = config.groups.get(g)?;
-                group.min_file.map(|m| (m, group.name.as_str()))
+                group.min_file.map(|m| (m.get(), group.name.as_str()))
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let (min, group) = match group_min {
             Some((m, name)) => (m, Some(name)),
-            None => match config.per_file {
+            None => match config.per_file.map(|p| p.get()) {
                 Some(m) => (m, None),
                 None => continue,
             },

@@ -31,7 +31,7 @@ pub fn metrics(r: &mut Report, input: &CoverageInput, config: &CoverageConfig) {
             continue;
         };
         let mut m = Metric::info(format!("group-{slug}-line-coverage"), p, "%");
-        if let Some(min) = g.min_total {
+        if let Some(min) = g.min_total.map(|p| p.get()) {
             m = m.with_threshold(at_least(min));
             if p < min {
                 r.findings.push(Finding::new(

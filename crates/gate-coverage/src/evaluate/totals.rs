@@ -10,7 +10,7 @@ use crate::rules::CoverageRule;
 /// `line-coverage` against `min-total`.
 pub fn line(r: &mut Report, input: &CoverageInput, config: &CoverageConfig, line: f64) {
     let mut m = Metric::info("line-coverage", line, "%");
-    if let Some(t) = config.total {
+    if let Some(t) = config.total.map(|p| p.get()) {
         m = m.with_threshold(at_least(t));
         below_minimum(
             r,
@@ -32,7 +32,7 @@ pub fn branch(r: &mut Report, input: &CoverageInput, config: &CoverageConfig) {
         return;
     };
     let mut m = Metric::info("branch-coverage", b, "%");
-    if let Some(t) = config.branch {
+    if let Some(t) = config.branch.map(|p| p.get()) {
         m = m.with_threshold(at_least(t));
         below_minimum(
             r,
@@ -58,9 +58,11 @@ pub fn matched_files(r: &mut Report, input: &CoverageInput, config: &CoverageCon
     ));
     r.metrics.push(
         Metric::info("report-files-matched", input.matches.matched_percent(), "%")
-            .with_threshold(at_least(config.min_matched_files)),
+            .with_threshold(at_least(config.min_matched_files.get())),
     );
-    if input.matches.matched_percent() < config.min_matched_files || input.matches.matched == 0 {
+    if input.matches.matched_percent() < config.min_matched_files.get()
+        || input.matches.matched == 0
+    {
         let examples = input.matches.unmatched_examples.join(", ");
         r.findings.push(Finding::new(
             CoverageRule::ReportPathsUnmatched,
