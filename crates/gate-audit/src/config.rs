@@ -97,14 +97,18 @@ impl JsonSchema for MaxAge {
 pub struct AuditConfig {
     /// Lockfile to audit (repository-relative path; repeatable). Empty: every lockfile under the repository: Cargo.lock (also *.Cargo.lock), package-lock.json, npm-shrinkwrap.json, requirements*.txt, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, go.mod, Gemfile.lock, gems.locked, composer.lock. Discovery skips target/, node_modules/, .git/ and .gates/, what git ignores (.gitignore), test data (a `fixtures` or `testdata` folder, `tests/data`, `test/data`) and `exclude`; a lockfile listed here is always read.
     #[schemars(extend("x-gates-flag" = "lockfile", "x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub lockfiles: Vec<String>,
     /// Glob of repository-relative paths that lockfile discovery skips (repeatable): `vendor/**`, `**/examples/*/Cargo.lock`. A glob matching a folder skips everything under it. `*` stays within a folder, `**` crosses folders. Lockfiles listed in `lockfiles` are read whatever this says. A glob may hold a comma (`vendor/{a,b}/**`), so a `GATES_*` value is split on lines only.
     #[schemars(extend("x-gates-separator" = "newline"))]
+    #[schemars(extend("x-gates-value-name" = "GLOB"))]
     pub exclude: Vec<String>,
     /// RustSec advisory-db directory. A git checkout or plain export with `crates/`: Cargo.lock files are matched with cargo-audit's semantics.
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub rustsec_db: Option<String>,
     /// Directory of OSV JSON advisories or an osv.dev all.zip (repeatable). OSV data for npm, PyPI and crates.io: directories of OSV JSON records (one advisory per file, searched recursively) or osv.dev `all.zip` archives (read in place).
     #[schemars(extend("x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub osv_db: Vec<String>,
     /// Maximum age of the advisory data: a duration (`7d`, `36h`, `14d`) or `off`. A bare number is refused (it used to mean days: write `90d`). A git checkout's age is its last commit's; an export's is its newest entry's. Older data stops the gate with exit 4.
     pub max_db_age: MaxAge,
@@ -123,11 +127,17 @@ pub struct AuditConfig {
     /// Accepted advisories, set in gates.yml: each with `id` (or alias), `reason` and `expires` (YYYY-MM-DD), optionally `package`. An expired ignore fails the gate; an unused one warns.
     pub ignore: Vec<IgnoreRule>,
     /// Accept an advisory for this run: ID=REASON (repeatable; the reason is required). No expiry, as nothing is committed: ignores kept in gates.yml belong in `ignore`, with their expiry. A reason may hold a comma, so `GATES_AUDIT_IGNORE_ONCE` is split on lines only.
-    #[schemars(extend("x-gates-flag" = "ignore", "x-gates-separator" = "newline"))]
+    #[schemars(extend(
+        "x-gates-flag" = "ignore",
+        "x-gates-separator" = "newline",
+        "x-gates-not-in-file" = "an ignore the repository keeps needs an expiry: move it to `ignore` with `id`, `reason` and `expires` (YYYY-MM-DD)"
+    ))]
+    #[schemars(extend("x-gates-value-name" = "ID=REASON"))]
     pub ignore_once: Vec<String>,
     /// Also honour the ignore lists of `.cargo/audit.toml` and `osv-scanner.toml` at the repository root (migration aid).
     pub import_ignores: bool,
     /// Cache directory (`off` disables it). gate-audit uses its `audit/` folder: parsed databases keyed by their commit or files, and fetched data. Default: `$GATES_CACHE_DIR`, else `$XDG_CACHE_HOME/gates`, else `$RUNNER_TOOL_CACHE/gates`, else `~/.cache/gates`; `off` disables it (and `fetch`).
+    #[schemars(extend("x-gates-value-name" = "DIR"))]
     pub cache_dir: Option<String>,
     /// Download or refresh the advisory data into the cache before auditing (online). The RustSec advisory-db (shallow git clone, keyed by commit) for Cargo.lock, osv.dev's `all.zip` (keyed by ETag/Last-Modified) for npm and PyPI, and the crates.io index for yanked crates. Only sources not set by `rustsec-db` / `osv-db` are fetched; later runs without `fetch` use the cached copies offline. Network errors exit 5.
     pub fetch: bool,
@@ -142,12 +152,14 @@ pub struct AuditConfig {
     /// Base URL of the crates.io sparse index (`<url>/<prefix>/<name>`), for yanked crates with `fetch`.
     pub crates_index_url: HttpUrl,
     /// PEM file of CA certificates trusted for the HTTPS downloads of `fetch` and `osv-api` (all.zip, the OSV API, the crates.io index) besides the Mozilla roots: a private mirror or a TLS-inspecting proxy; relative to the repository. The git clone of `rustsec-url` uses git's own settings (`http.sslCAInfo`).
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub ca_file: Option<String>,
     /// Level of yanked crates: `error`, `warning`, `note` or `ignore` (`fail` and `warn` are aliases). Read from the crates.io index: Cargo's local index cache, or online with `fetch`.
     pub yanked: Level,
     /// Fail only on findings the change introduces (compared with `base`). Findings already present in the base commit's lockfiles are reported as warnings.
     pub new_only: bool,
     /// Base ref or SHA for `new-only` (default: the pull request's base, else origin/main).
+    #[schemars(extend("x-gates-value-name" = "REF"))]
     pub base: Option<String>,
 }
 

@@ -1497,3 +1497,34 @@ fn exclude_brace_glob_keeps_its_comma_from_env_and_flag() {
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert_eq!(read(&o), ["Cargo.lock"]);
 }
+
+/// `ignore-once` has no expiry, so the repository cannot keep it: in
+/// gates.yml it is refused at its line with the fix (exit 3), while the
+/// same value from the environment is taken.
+#[test]
+fn ignore_once_in_gates_yml_is_refused_at_its_line() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("gates.yml"),
+        "version: 1\naudit:\n  ignore-once:\n    - RUSTSEC-2020-0071=not reachable\n",
+    )
+    .unwrap();
+    let o = gate(t.path(), &[]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("gates.yml:4:"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("`audit.ignore-once` cannot be set in the configuration file"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("expires"), "{}", o.stderr);
+    std::fs::write(t.path().join("gates.yml"), "version: 1\n").unwrap();
+    let o = gate_env(
+        t.path(),
+        &[],
+        &[("GATES_AUDIT_IGNORE_ONCE", "RUSTSEC-2020-0071=not reachable")],
+    );
+    assert_ne!(o.code, 3, "{}", o.stderr);
+    assert!(!o.stderr.contains("cannot be set"), "{}", o.stderr);
+}

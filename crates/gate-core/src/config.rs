@@ -474,6 +474,23 @@ impl ConfigFile {
                 }
             }
         }
+        // Keys a gate takes from the command line or the environment only
+        // (`x-gates-not-in-file`: a value that must not live in the
+        // repository, e.g. a one-off ignore without an expiry).
+        for (key, prop) in &props {
+            let Some(fix) = prop.get("x-gates-not-in-file").and_then(Value::as_str) else {
+                continue;
+            };
+            let from_override = overrides.iter().any(|o| &o.key == key);
+            if section.contains_key(key) && !from_override {
+                let at = written_in(&format!("/{}", escape_pointer(key)));
+                problems.push(format!(
+                    "{}: `{}` cannot be set in the configuration file: {fix}",
+                    self.origin_of(&at),
+                    key_path(&at)
+                ));
+            }
+        }
         let instance = Value::Object(section);
         // Nothing set (no section in the file, no override), or only values
         // that `surely_valid` can vouch for (plain strings, enum members,
@@ -1188,6 +1205,9 @@ pub struct KeySpec {
     pub separator: Option<String>,
     /// The schema's default, when it has one.
     pub default: Option<Value>,
+    /// `x-gates-value-name`: the flag's value name when the type's is too
+    /// vague (`GLOB`, `FROM=TO`, `ID=REASON`).
+    pub value_name: Option<String>,
 }
 
 impl KeySpec {
@@ -1202,9 +1222,13 @@ impl KeySpec {
         first.trim().trim_end_matches('.').to_string()
     }
 
-    /// The flag's value name: the domain type's (`DURATION`), the choices
-    /// when few (`error|warn`), else from the type or the key.
+    /// The flag's value name: `x-gates-value-name`, else the domain type's
+    /// (`DURATION`), the choices when few (`error|warn`), else from the type
+    /// or the key.
     pub fn value_name(&self) -> String {
+        if let Some(name) = &self.value_name {
+            return name.clone();
+        }
         let base = self
             .type_name
             .strip_prefix("list of ")
@@ -1268,6 +1292,7 @@ pub fn key_specs(schema: &Value) -> Vec<KeySpec> {
                 flag: str_of("x-gates-flag").unwrap_or_else(|| key.clone()),
                 separator: separator(prop).map(String::from),
                 default: prop.get("default").cloned(),
+                value_name: str_of("x-gates-value-name"),
             }
         })
         .collect()

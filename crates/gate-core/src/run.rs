@@ -221,26 +221,26 @@ pub fn command<G: Gate>() -> clap::Command {
     let base = Cli::<G::Args>::command();
     let flags = config_flags::<G>(&base);
     let base = base.args(flags);
-    // A real key of this gate for the environment example: its first flag
-    // that is a config key.
+    // A real key of this gate for the environment example: its first
+    // config key that has a flag (not a flag such as `--dry-run`).
+    let specs = config::key_specs(&config::section_schema::<G::Config>());
     let example = base
         .get_arguments()
-        .find(|a| {
-            a.get_long().is_some()
-                && !a.is_global_set()
-                && a.get_long() != Some("help")
-                && a.get_long() != Some("version")
-        })
-        .map(|a| {
-            let key = a.get_id().as_str().to_ascii_uppercase().replace('-', "_");
+        .filter(|a| !a.is_global_set())
+        .find_map(|a| {
+            let long = a.get_long()?;
+            let spec = specs.iter().find(|s| {
+                s.kind != config::KeyKind::Mapping && (s.flag == long || s.key == long)
+            })?;
             let value = a
                 .get_value_names()
                 .and_then(|v| v.first().map(|s| s.to_string()))
                 .unwrap_or_else(|| "VALUE".into());
-            format!(
-                " (e.g. GATES_{}_{key}=<{value}>)",
-                G::ID.to_ascii_uppercase().replace('-', "_")
-            )
+            Some(format!(
+                " (e.g. GATES_{}_{}=<{value}>)",
+                G::ID.to_ascii_uppercase().replace('-', "_"),
+                spec.key.to_ascii_uppercase().replace('-', "_")
+            ))
         })
         .unwrap_or_default();
     base.name(format!("gate-{}", G::ID))

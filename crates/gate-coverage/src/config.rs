@@ -36,6 +36,7 @@ pub enum Compat {
 pub struct CoverageConfig {
     /// Coverage report (repeatable, or comma-separated). LCOV, Cobertura, JaCoCo, Clover, Go, Istanbul or llvm-cov; the format is detected from the content.
     #[schemars(extend("x-gates-flag" = "report", "x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub reports: Vec<String>,
     /// Minimum total line coverage, in percent.
     #[serde(rename = "min-total")]
@@ -52,16 +53,20 @@ pub struct CoverageConfig {
     /// Measured changed lines below which the diff threshold is not applied.
     pub minimum_changed_lines: u64,
     /// Base of the change: a ref or SHA (default: the pull request's base in Actions, else origin/main).
+    #[schemars(extend("x-gates-value-name" = "REF"))]
     pub base: Option<String>,
     /// Read the change from this unified diff file instead of git.
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub diff_file: Option<String>,
     /// Changed source files absent from the reports: `uncovered` or `ignore`.
     pub absent_files: AbsentPolicy,
     /// Changed files that are not source code, never counted as unmeasured (glob on repository paths, repeatable; default: test and doc layouts). The default lists the common test and documentation layouts (see the docs); `[]` counts every file in a measured language. A glob may hold a comma (`{a,b}`), so a `GATES_*` value is split on lines only.
     #[schemars(extend("x-gates-separator" = "newline"))]
+    #[schemars(extend("x-gates-value-name" = "GLOB"))]
     pub non_source: Option<Vec<String>>,
     /// Report path rewrite FROM=TO, applied to report paths before matching (repeatable, or comma-separated).
     #[schemars(extend("x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "FROM=TO"))]
     pub path_map: Vec<String>,
     /// Compatibility mode of the diff figure: `none` or `diff-cover`.
     pub compat: Compat,
@@ -69,9 +74,11 @@ pub struct CoverageConfig {
     pub min_matched_files: Percent,
     /// Files left out of diff coverage and of the per-file minimums (glob on repository paths, repeatable). A glob may hold a comma (`{a,b}`), so a `GATES_*` value is split on lines only.
     #[schemars(extend("x-gates-separator" = "newline"))]
+    #[schemars(extend("x-gates-value-name" = "GLOB"))]
     pub exclude: Vec<String>,
     /// Files held to the per-file minimums (`min-file`, groups' `min-file`) when set (glob on repository paths, repeatable; default every file). A glob may hold a comma (`{a,b}`), so a `GATES_*` value is split on lines only.
     #[schemars(extend("x-gates-separator" = "newline"))]
+    #[schemars(extend("x-gates-value-name" = "GLOB"))]
     pub include: Vec<String>,
     /// Largest allowed drop of total line coverage versus the base commit's recorded report, in percentage points (0 to 100).
     pub max_drop: Option<Percent>,

@@ -26,6 +26,7 @@ pub enum CargoMetadata {
 pub struct SbomConfig {
     /// Lockfile, manifest or directory to describe, one SBOM each. Accepted: Cargo.toml, Cargo.lock, package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt, go.mod, Gemfile.lock, composer.lock. Default: the lockfiles in the repository root.
     #[schemars(extend("x-gates-flag" = "input", "x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub inputs: Vec<String>,
     /// Where to write the SBOM, relative to the repository. With several inputs it must contain `{product}` (the root component's name).
     pub sbom_path: String,
@@ -39,6 +40,7 @@ pub struct SbomConfig {
     pub name: Option<String>,
     /// Release file to add to the root component with its sha256 and list in the subjects file.
     #[schemars(extend("x-gates-flag" = "artifact", "x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub artifacts: Vec<String>,
     /// Subjects file (`sha256sum` format) for actions/attest `subject-checksums`. Written when there are artifacts.
     pub subjects_path: String,
@@ -52,6 +54,7 @@ pub struct SbomConfig {
     pub min_purls: Option<Percent>,
     /// SPDX license id no component may require. A component passes when its license expression can be satisfied without the denied ids.
     #[schemars(extend("x-gates-flag" = "deny-license", "x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "SPDX-ID"))]
     pub deny_licenses: Vec<String>,
     /// How a component that the dependency graph does not reach from the root counts. `error`, `warning`, `note` or `ignore`.
     pub unreachable: Level,
