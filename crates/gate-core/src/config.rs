@@ -474,23 +474,7 @@ impl ConfigFile {
                 }
             }
         }
-        // Keys a gate takes from the command line or the environment only
-        // (`x-gates-not-in-file`: a value that must not live in the
-        // repository, e.g. a one-off ignore without an expiry).
-        for (key, prop) in &props {
-            let Some(fix) = prop.get("x-gates-not-in-file").and_then(Value::as_str) else {
-                continue;
-            };
-            let from_override = overrides.iter().any(|o| &o.key == key);
-            if section.contains_key(key) && !from_override {
-                let at = written_in(&format!("/{}", escape_pointer(key)));
-                problems.push(format!(
-                    "{}: `{}` cannot be set in the configuration file: {fix}",
-                    self.origin_of(&at),
-                    key_path(&at)
-                ));
-            }
-        }
+        self.refuse_not_in_file(&props, &section, overrides, &written_in, &mut problems);
         let instance = Value::Object(section);
         // Nothing set (no section in the file, no override), or only values
         // that `surely_valid` can vouch for (plain strings, enum members,
@@ -528,6 +512,34 @@ impl ConfigFile {
             )])
         })
     }
+    /// Keys a gate takes from the command line or the environment only
+    /// (`x-gates-not-in-file`: a value that must not live in the
+    /// repository, e.g. a one-off ignore without an expiry), when the file
+    /// sets them: a located problem with the schema's fix.
+    fn refuse_not_in_file(
+        &self,
+        props: &BTreeMap<String, &Value>,
+        section: &Map<String, Value>,
+        overrides: &[Override],
+        written_in: &dyn Fn(&str) -> String,
+        problems: &mut Vec<String>,
+    ) {
+        for (key, prop) in props {
+            let Some(fix) = prop.get("x-gates-not-in-file").and_then(Value::as_str) else {
+                continue;
+            };
+            let from_override = overrides.iter().any(|o| &o.key == key);
+            if section.contains_key(key) && !from_override {
+                let at = written_in(&format!("/{}", escape_pointer(key)));
+                problems.push(format!(
+                    "{}: `{}` cannot be set in the configuration file: {fix}",
+                    self.origin_of(&at),
+                    key_path(&at)
+                ));
+            }
+        }
+    }
+
     /// Words the validator's errors as located problems; whether one of
     /// them is a flag's value (a usage error).
     fn word_errors(
