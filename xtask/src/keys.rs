@@ -14,7 +14,7 @@
 use gate_core::config::{KeyKind, KeySpec, key_specs};
 use serde_json::Value;
 
-use crate::schema::GateInfo;
+use crate::gates::GateInfo;
 
 const INPUTS_BEGIN: &str =
     "  # BEGIN GENERATED: inputs from the config schema (cargo xtask schema)\n";

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod gates;
 mod keys;
 mod msrv;
 mod new_gate;

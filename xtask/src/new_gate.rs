@@ -65,7 +65,7 @@ const REGISTRATIONS: &[(&str, &str, &str)] = &[
         "gate-{{name}} = { path = \"../crates/gate-{{name}}\" }",
     ),
     (
-        "xtask/src/schema.rs",
+        "xtask/src/gates.rs",
         "// new-gate: gate",
         "        info::<gate_{{snake}}::{{Camel}}Gate>(),",
     ),

@@ -402,9 +402,7 @@ fn repo_root(dir: &Path) -> PathBuf {
     if let Ok(found) = crate::gitfs::discover(dir) {
         return found.map_or_else(|| dir.to_path_buf(), |r| r.root);
     }
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    let out = crate::git::command(dir)
         .args(["rev-parse", "--show-toplevel"])
         .stderr(std::process::Stdio::null())
         .output();
@@ -433,9 +431,7 @@ fn head_commit(dir: &Path) -> Option<String> {
         }
         Err(()) => {}
     }
-    let o = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    let o = crate::git::command(dir)
         .args(["rev-parse", "--verify", "--quiet", "HEAD"])
         .stderr(std::process::Stdio::null())
         .output()
