@@ -306,6 +306,9 @@ impl ConfigFile {
         }
     }
 
+    /// The JSON value of a located YAML node, recording where each value
+    /// (the node at `ptr` and everything under it) is written in the file,
+    /// for the messages.
     fn convert(&mut self, node: &Spanned<Node>, ptr: String) -> Value {
         if let Some(path) = &self.path {
             self.origins.insert(

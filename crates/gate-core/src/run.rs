@@ -779,10 +779,6 @@ pub fn drop_unless_exiting<T>(value: T) {
     }
 }
 
-pub fn render_for_test(report: &Report, format: Format) -> String {
-    render::render(format, report, &[], &RenderOptions::default())
-}
-
 /// In-process runs for the tests of every gate: the same [`run`], an
 /// environment given as a map, and everything printed captured with the
 /// workflow commands the gate meant to print (see [`crate::out::Captured`]).
