@@ -24,13 +24,13 @@ pub enum FailOnSeverity {
 }
 
 impl FailOnSeverity {
-    pub fn threshold(self) -> Option<severity::Level> {
+    pub fn threshold(self) -> Option<severity::CvssLevel> {
         match self {
             FailOnSeverity::Any => None,
-            FailOnSeverity::Low => Some(severity::Level::Low),
-            FailOnSeverity::Medium => Some(severity::Level::Medium),
-            FailOnSeverity::High => Some(severity::Level::High),
-            FailOnSeverity::Critical => Some(severity::Level::Critical),
+            FailOnSeverity::Low => Some(severity::CvssLevel::Low),
+            FailOnSeverity::Medium => Some(severity::CvssLevel::Medium),
+            FailOnSeverity::High => Some(severity::CvssLevel::High),
+            FailOnSeverity::Critical => Some(severity::CvssLevel::Critical),
         }
     }
 }

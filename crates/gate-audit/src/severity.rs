@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
-pub enum Level {
+pub enum CvssLevel {
     /// CVSS 0.0.
     None,
     /// CVSS 0.1–3.9.
@@ -22,40 +22,40 @@ pub enum Level {
     Critical,
 }
 
-impl Level {
-    pub fn from_score(score: f64) -> Level {
+impl CvssLevel {
+    pub fn from_score(score: f64) -> CvssLevel {
         if score >= 9.0 {
-            Level::Critical
+            CvssLevel::Critical
         } else if score >= 7.0 {
-            Level::High
+            CvssLevel::High
         } else if score >= 4.0 {
-            Level::Medium
+            CvssLevel::Medium
         } else if score > 0.0 {
-            Level::Low
+            CvssLevel::Low
         } else {
-            Level::None
+            CvssLevel::None
         }
     }
 
     /// GitHub's `database_specific.severity` labels (`MODERATE` is medium).
-    pub fn from_label(label: &str) -> Option<Level> {
+    pub fn from_label(label: &str) -> Option<CvssLevel> {
         match label.trim().to_ascii_lowercase().as_str() {
-            "critical" => Some(Level::Critical),
-            "high" => Some(Level::High),
-            "moderate" | "medium" => Some(Level::Medium),
-            "low" => Some(Level::Low),
-            "none" => Some(Level::None),
+            "critical" => Some(CvssLevel::Critical),
+            "high" => Some(CvssLevel::High),
+            "moderate" | "medium" => Some(CvssLevel::Medium),
+            "low" => Some(CvssLevel::Low),
+            "none" => Some(CvssLevel::None),
             _ => None,
         }
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Level::None => "none",
-            Level::Low => "low",
-            Level::Medium => "medium",
-            Level::High => "high",
-            Level::Critical => "critical",
+            CvssLevel::None => "none",
+            CvssLevel::Low => "low",
+            CvssLevel::Medium => "medium",
+            CvssLevel::High => "high",
+            CvssLevel::Critical => "critical",
         }
     }
 }
@@ -65,7 +65,7 @@ impl Level {
 pub struct Rated {
     /// Base score 0–10 from the highest-scoring CVSS vector, if any parsed.
     pub score: Option<f64>,
-    pub level: Option<Level>,
+    pub level: Option<CvssLevel>,
     /// The vector the score came from.
     pub vector: Option<String>,
 }
@@ -90,12 +90,12 @@ pub fn rate<'a>(vectors: impl IntoIterator<Item = &'a str>, label: Option<&str>)
     match best {
         Some((s, v)) => Rated {
             score: Some(s),
-            level: Some(Level::from_score(s)),
+            level: Some(CvssLevel::from_score(s)),
             vector: Some(v),
         },
         None => Rated {
             score: None,
-            level: label.and_then(Level::from_label),
+            level: label.and_then(CvssLevel::from_label),
             vector: None,
         },
     }
@@ -134,9 +134,9 @@ mod tests {
             ],
             Some("LOW"),
         );
-        assert_eq!(r.level, Some(Level::High));
+        assert_eq!(r.level, Some(CvssLevel::High));
         let r = rate([""], Some("MODERATE"));
-        assert_eq!((r.score, r.level), (None, Some(Level::Medium)));
+        assert_eq!((r.score, r.level), (None, Some(CvssLevel::Medium)));
         assert_eq!(rate([], None).level, None);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use gate_core::report::SarifRule;
 
 use crate::matcher::{Class, Hit};
-use crate::severity::Level;
+use crate::severity::CvssLevel;
 
 /// One SARIF rule per advisory (GitHub code scanning reads
 /// `security-severity` from the rule).
@@ -35,13 +35,13 @@ fn advisory_url(id: &str) -> Option<String> {
 
 /// A representative score for a qualitative label only (GitHub's own
 /// thresholds: critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0, low > 0).
-pub(super) fn level_score(l: Level) -> f64 {
+pub(super) fn level_score(l: CvssLevel) -> f64 {
     match l {
-        Level::Critical => 9.0,
-        Level::High => 7.0,
-        Level::Medium => 4.0,
-        Level::Low => 0.1,
-        Level::None => 0.0,
+        CvssLevel::Critical => 9.0,
+        CvssLevel::High => 7.0,
+        CvssLevel::Medium => 4.0,
+        CvssLevel::Low => 0.1,
+        CvssLevel::None => 0.0,
     }
 }
 

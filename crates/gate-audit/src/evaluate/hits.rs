@@ -10,7 +10,7 @@ use crate::config::AuditConfig;
 use crate::matcher::{Class, Hit};
 use crate::policy::{self, Ignore};
 use crate::rules::AuditRule;
-use crate::severity::Level;
+use crate::severity::CvssLevel;
 
 /// Reports every hit; returns which ignore entries matched one.
 pub(super) fn check_hits(
@@ -29,7 +29,7 @@ pub(super) fn check_hits(
         let ignored_by = match_ignores(h, input, &mut used, &mut expired_reported, r);
         let mut entry = serde_json::json!({
             "id": h.id, "aliases": h.aliases, "class": h.class.as_str(),
-            "title": h.title, "severity": h.rating.level.map(Level::as_str),
+            "title": h.title, "severity": h.rating.level.map(CvssLevel::as_str),
             "score": h.rating.score, "vector": h.rating.vector, "fixed": h.fixed,
             "url": h.url, "notes": h.notes,
         });
@@ -112,7 +112,7 @@ fn match_ignores<'a>(
 fn hit_severity(h: &Hit, config: &AuditConfig, t: &mut Tally) -> Option<Severity> {
     let sev = match h.class {
         Class::Vulnerability => {
-            let level_key = h.rating.level.map(Level::as_str).unwrap_or("unknown");
+            let level_key = h.rating.level.map(CvssLevel::as_str).unwrap_or("unknown");
             *t.counts.entry(level_key).or_default() += 1;
             t.vulns += 1;
             match (config.fail_on_severity.threshold(), h.rating.level) {
