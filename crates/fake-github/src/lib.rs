@@ -10,9 +10,9 @@
 //! | `PATCH /repos/{o}/{r}/check-runs/{id}` | update; annotations are appended, as on GitHub |
 //! | `GET /repos/{o}/{r}/check-runs/{id}` | one check run |
 //! | `GET /repos/{o}/{r}/check-runs/{id}/annotations` | paginated |
-//! | `GET /repos/{o}/{r}/commits/{sha}/check-runs` | `check_name` filter, paginated |
+//! | `GET /repos/{o}/{r}/commits/{sha}/check-runs` | `check_name` filter, newest first, paginated, in a `total_count`/`check_runs` envelope |
 //! | `POST /repos/{o}/{r}/deployments` | create (201) |
-//! | `GET /repos/{o}/{r}/deployments` | `environment`/`sha`/`ref` filters, newest first, paginated |
+//! | `GET /repos/{o}/{r}/deployments` | `environment`/`sha`/`ref`/`task` filters (each optional: no `environment` lists every environment), newest first, paginated |
 //! | `GET /repos/{o}/{r}/deployments/{id}` | one deployment |
 //! | `POST /repos/{o}/{r}/deployments/{id}/statuses` | create (201); `auto_inactive` honoured |
 //! | `GET /repos/{o}/{r}/deployments/{id}/statuses` | newest first, paginated |
@@ -20,6 +20,11 @@
 //! | `POST /repos/{o}/{r}/issues/{n}/comments` | create (201); `body` required, at most 65,536 characters |
 //! | `GET /repos/{o}/{r}/issues/comments/{id}` | one comment |
 //! | `PATCH /repos/{o}/{r}/issues/comments/{id}` | update the body |
+//!
+//! Every JSON answer carries an `ETag` (a hash of its body); a `GET` whose
+//! `If-None-Match` names the current tag is answered `304 Not Modified` with
+//! no body, as GitHub does (and a 304 does not count against GitHub's rate
+//! limit).
 //!
 //! A path prefix `/api/v3` (GitHub Enterprise) is accepted and ignored.
 //! Pagination follows GitHub: `per_page` (default 30, max 100) and `page`,
@@ -309,6 +314,19 @@ impl FakeGitHub {
         name: &str,
         output_text: Option<&str>,
     ) -> u64 {
+        self.seed_check_run_from_app(owner_repo, head_sha, name, "github-actions", output_text)
+    }
+
+    /// Adds a check run as if the GitHub App `app_slug` (e.g. `codecov`)
+    /// had created it; returns its id.
+    pub fn seed_check_run_from_app(
+        &self,
+        owner_repo: &str,
+        head_sha: &str,
+        name: &str,
+        app_slug: &str,
+        output_text: Option<&str>,
+    ) -> u64 {
         let body = json!({
             "name": name,
             "head_sha": head_sha,
@@ -324,7 +342,12 @@ impl FakeGitHub {
             owner_repo,
             &body,
         );
-        run["id"].as_u64().unwrap_or_default()
+        let id = run["id"].as_u64().unwrap_or_default();
+        if let Some(run) = state.check_runs.iter_mut().find(|r| r["id"] == json!(id)) {
+            run["app"]["slug"] = json!(app_slug);
+            run["app"]["name"] = json!(app_slug);
+        }
+        id
     }
 
     /// Comments on issue (or pull request) `number`, oldest first.
@@ -360,12 +383,59 @@ fn error_body(message: &str) -> Value {
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
+    let text = body.to_string();
+    let etag = etag_of(&text);
+    let mut resp = (status, text).into_response();
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        resp.headers_mut().insert(http::header::ETAG, v);
+    }
     resp
+}
+
+/// A strong ETag for a body, in GitHub's shape (`"<32 hex digits>"`): the
+/// same body always gets the same tag, a changed body another.
+pub fn etag_of(body: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        body.hash(&mut h);
+        h.finish()
+    };
+    format!("\"{:016x}{:016x}\"", half(0), half(1))
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison, as
+/// GitHub does: `W/` prefixes are ignored; `*` matches any tag).
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+/// `304 Not Modified` for a GET whose `If-None-Match` names the answer's
+/// ETag: no body, the ETag repeated, as GitHub answers.
+fn conditional(method: &Method, headers: &HeaderMap, resp: Response) -> Response {
+    let Some(etag) = resp.headers().get(http::header::ETAG).cloned() else {
+        return resp;
+    };
+    let matched = *method == Method::GET
+        && resp.status() == StatusCode::OK
+        && headers
+            .get(http::header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| etag_matches(v, etag.to_str().unwrap_or_default()));
+    if !matched {
+        return resp;
+    }
+    let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+    not_modified.headers_mut().insert(http::header::ETAG, etag);
+    not_modified
 }
 
 fn failure_response(failure: &Failure) -> Response {
@@ -935,6 +1005,7 @@ async fn handle(
         &headers,
         &json_body,
     );
+    let response = conditional(&method, &headers, response);
     let recorded_headers = headers
         .iter()
         .filter(|(k, _)| *k != http::header::AUTHORIZATION)
