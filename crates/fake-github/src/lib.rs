@@ -10,7 +10,7 @@
 //! | `PATCH /repos/{o}/{r}/check-runs/{id}` | update; annotations are appended, as on GitHub |
 //! | `GET /repos/{o}/{r}/check-runs/{id}` | one check run |
 //! | `GET /repos/{o}/{r}/check-runs/{id}/annotations` | paginated |
-//! | `GET /repos/{o}/{r}/commits/{sha}/check-runs` | `check_name` filter, newest first, paginated, in a `total_count`/`check_runs` envelope |
+//! | `GET /repos/{o}/{r}/commits/{sha}/check-runs` | `check_name` and `filter` (`latest`, the default: the newest run of each name; `all`), newest first, paginated, in a `total_count`/`check_runs` envelope |
 //! | `POST /repos/{o}/{r}/deployments` | create (201) |
 //! | `GET /repos/{o}/{r}/deployments` | `environment`/`sha`/`ref`/`task` filters (each optional: no `environment` lists every environment), newest first, paginated |
 //! | `GET /repos/{o}/{r}/deployments/{id}` | one deployment |
@@ -24,7 +24,8 @@
 //! Every JSON answer carries an `ETag` (a hash of its body); a `GET` whose
 //! `If-None-Match` names the current tag is answered `304 Not Modified` with
 //! no body, as GitHub does (and a 304 does not count against GitHub's rate
-//! limit).
+//! limit: [`FakeGitHub::rate_limit_used`] counts every other request, and
+//! answers carry GitHub's `x-ratelimit-*` headers).
 //!
 //! A path prefix `/api/v3` (GitHub Enterprise) is accepted and ignored.
 //! Pagination follows GitHub: `per_page` (default 30, max 100) and `page`,
@@ -175,6 +176,8 @@ struct StateInner {
     /// Issue (pull request) comments, in creation order, with their issue number.
     comments: Vec<(u64, Value)>,
     requests: Vec<RecordedRequest>,
+    /// Requests counted against the primary rate limit (every one but a 304).
+    rate_used: u64,
     injections: Vec<Injection>,
     token: Option<String>,
 }
@@ -272,6 +275,12 @@ impl FakeGitHub {
             .into_iter()
             .filter(|r| r.method == method && r.path.contains(path_contains))
             .collect()
+    }
+
+    /// Requests counted against the primary rate limit so far: every
+    /// request but those answered `304 Not Modified`, as GitHub counts.
+    pub fn rate_limit_used(&self) -> u64 {
+        self.lock().rate_used
     }
 
     pub fn clear_requests(&self) {
@@ -416,6 +425,35 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match
         .split(',')
         .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+/// Primary rate limit of the fake (GitHub's for an Actions token is 1,000
+/// an hour per repository; a personal token's 5,000).
+pub const RATE_LIMIT: u64 = 5_000;
+
+/// Counts a request against the rate limit unless it is a 304, and sends
+/// GitHub's `x-ratelimit-*` headers (an injected failure's own are kept).
+fn count_rate_limit(state: &mut StateInner, resp: &mut Response) {
+    if resp.status() != StatusCode::NOT_MODIFIED {
+        state.rate_used += 1;
+    }
+    let used = state.rate_used;
+    let values = [
+        ("x-ratelimit-limit", RATE_LIMIT.to_string()),
+        (
+            "x-ratelimit-remaining",
+            RATE_LIMIT.saturating_sub(used).to_string(),
+        ),
+        ("x-ratelimit-used", used.to_string()),
+        ("x-ratelimit-resource", "core".to_string()),
+    ];
+    for (name, value) in values {
+        if !resp.headers().contains_key(name)
+            && let Ok(v) = HeaderValue::from_str(&value)
+        {
+            resp.headers_mut().insert(name, v);
+        }
+    }
 }
 
 /// `304 Not Modified` for a GET whose `If-None-Match` names the answer's
@@ -1005,7 +1043,8 @@ async fn handle(
         &headers,
         &json_body,
     );
-    let response = conditional(&method, &headers, response);
+    let mut response = conditional(&method, &headers, response);
+    count_rate_limit(&mut state, &mut response);
     let recorded_headers = headers
         .iter()
         .filter(|(k, _)| *k != http::header::AUTHORIZATION)
@@ -1153,6 +1192,12 @@ fn check_run_routes(state: &mut StateInner, r: &Req<'_>, method: &str, rest: &[&
                 .cloned()
                 .collect();
             all.reverse();
+            // `filter=latest` (GitHub's default) keeps the newest run of each
+            // name; `filter=all` keeps re-runs too.
+            if r.query.get("filter").is_none_or(|f| f != "all") {
+                let mut seen = std::collections::BTreeSet::new();
+                all.retain(|run| seen.insert(run["name"].to_string()));
+            }
             let total = all.len();
             let (page, link) = paginate(all, r.base, r.path, r.query);
             with_link(

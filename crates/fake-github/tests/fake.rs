@@ -160,7 +160,7 @@ async fn lists_paginate_with_link_headers() {
     let p1 = call(
         &gh,
         Method::GET,
-        "/repos/o/r/commits/abc/check-runs?per_page=2",
+        "/repos/o/r/commits/abc/check-runs?per_page=2&filter=all",
         None,
     )
     .await;
@@ -178,7 +178,7 @@ async fn lists_paginate_with_link_headers() {
     let p3 = call(
         &gh,
         Method::GET,
-        "/repos/o/r/commits/abc/check-runs?per_page=2&page=3",
+        "/repos/o/r/commits/abc/check-runs?per_page=2&page=3&filter=all",
         None,
     )
     .await;
@@ -192,6 +192,10 @@ async fn lists_paginate_with_link_headers() {
         .map(|r| r["id"].as_u64().unwrap())
         .collect();
     assert!(ids[0] > ids[1]);
+    // GitHub's default filter, `latest`, keeps the newest run of a name.
+    let latest = call(&gh, Method::GET, "/repos/o/r/commits/abc/check-runs", None).await;
+    assert_eq!(latest.body["total_count"], 1);
+    assert_eq!(latest.body["check_runs"][0]["id"], json!(ids[0]));
 }
 
 #[tokio::test]
@@ -358,6 +362,7 @@ async fn gets_carry_an_etag_and_a_matching_if_none_match_gets_304() {
         log.iter().map(|r| r.status).collect::<Vec<_>>(),
         [200, 200, 304, 304, 200, 200]
     );
+    assert_eq!(gh.rate_limit_used(), 4, "a 304 costs no rate limit");
     assert_eq!(log[2].headers["if-none-match"], etag);
 }
 

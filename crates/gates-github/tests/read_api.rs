@@ -276,8 +276,10 @@ async fn a_second_read_is_a_304_and_returns_the_same_value() {
     gh.clear_requests();
 
     let first = read::check_runs(ledger.client(), SHA).await.unwrap();
+    let used = gh.rate_limit_used();
     let second = read::check_runs(ledger.client(), SHA).await.unwrap();
     assert_eq!(first, second);
+    assert_eq!(gh.rate_limit_used(), used, "a 304 costs no rate limit");
     let log = gh.requests_to("GET", "/check-runs");
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].status, 200);
