@@ -219,35 +219,67 @@ pub const MAX_PAGES: u32 = 50;
 
 /// Most answers the ETag cache of a client keeps (the oldest goes first).
 pub const ETAG_CACHE_ENTRIES: usize = 128;
+/// Most bytes of JSON the ETag cache of a client keeps (check runs embed
+/// reports of up to 64 KiB each, so pages can be large); a larger answer
+/// is not kept.
+pub const ETAG_CACHE_BYTES: usize = 16 << 20;
 
 /// The last answer of each URL with its `ETag`, for conditional GETs.
 #[derive(Debug, Default)]
 struct EtagCache {
     seq: u64,
+    /// Sum of the entries' sizes.
+    bytes: usize,
     /// URL (path and query) → (insertion order, ETag, answer).
-    entries: HashMap<String, (u64, String, ApiResponse)>,
+    entries: HashMap<String, CacheEntry>,
+}
+
+#[derive(Debug)]
+struct CacheEntry {
+    seq: u64,
+    size: usize,
+    etag: String,
+    resp: ApiResponse,
 }
 
 impl EtagCache {
     fn get(&self, uri: &str) -> Option<(String, ApiResponse)> {
         self.entries
             .get(uri)
-            .map(|(_, etag, resp)| (etag.clone(), resp.clone()))
+            .map(|e| (e.etag.clone(), e.resp.clone()))
     }
 
     fn put(&mut self, uri: &str, etag: &str, resp: &ApiResponse) {
+        self.remove(uri);
+        let size = uri.len() + etag.len() + resp.body.to_string().len();
+        if size > ETAG_CACHE_BYTES {
+            return;
+        }
         self.seq += 1;
-        self.entries
-            .insert(uri.to_string(), (self.seq, etag.to_string(), resp.clone()));
-        if self.entries.len() > ETAG_CACHE_ENTRIES {
+        self.bytes += size;
+        let entry = CacheEntry {
+            seq: self.seq,
+            size,
+            etag: etag.to_string(),
+            resp: resp.clone(),
+        };
+        self.entries.insert(uri.to_string(), entry);
+        while self.entries.len() > ETAG_CACHE_ENTRIES || self.bytes > ETAG_CACHE_BYTES {
             let oldest = self
                 .entries
                 .iter()
-                .min_by_key(|(_, (seq, _, _))| *seq)
+                .min_by_key(|(_, e)| e.seq)
                 .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                self.entries.remove(&k);
+            match oldest {
+                Some(k) => self.remove(&k),
+                None => break,
             }
+        }
+    }
+
+    fn remove(&mut self, uri: &str) {
+        if let Some(e) = self.entries.remove(uri) {
+            self.bytes -= e.size;
         }
     }
 }
@@ -936,6 +968,34 @@ mod tests {
             serde_json::json!({ "message": format!("{} {}", "y".repeat(480), long.expose()) });
         let msg = github_message(&body, &long);
         assert!(!msg.contains("ghs_0123"), "{msg}");
+    }
+
+    #[test]
+    fn etag_cache_is_bounded_oldest_out() {
+        let resp = |n: usize| ApiResponse {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: Value::String("x".repeat(n)),
+            not_modified: false,
+        };
+        let mut cache = EtagCache::default();
+        for i in 0..=ETAG_CACHE_ENTRIES {
+            cache.put(&format!("/u{i}"), "\"e\"", &resp(1));
+        }
+        assert_eq!(cache.entries.len(), ETAG_CACHE_ENTRIES);
+        assert!(cache.get("/u0").is_none() && cache.get("/u1").is_some());
+        // Replacing an entry does not count it twice.
+        let before = cache.bytes;
+        cache.put("/u1", "\"e\"", &resp(1));
+        assert_eq!(cache.bytes, before);
+        // Too large to keep at all; large ones push the oldest out.
+        cache.put("/huge", "\"e\"", &resp(ETAG_CACHE_BYTES));
+        assert!(cache.get("/huge").is_none());
+        cache.put("/big", "\"e\"", &resp(ETAG_CACHE_BYTES - 100));
+        assert!(cache.get("/big").is_some());
+        assert!(cache.bytes <= ETAG_CACHE_BYTES);
+        assert!(cache.entries.len() < 20, "the oldest went out to make room");
+        assert!(cache.get("/u2").is_none() && cache.get("/u1").is_some());
     }
 
     #[test]
