@@ -10,9 +10,9 @@
 //! | `PATCH /repos/{o}/{r}/check-runs/{id}` | update; annotations are appended, as on GitHub |
 //! | `GET /repos/{o}/{r}/check-runs/{id}` | one check run |
 //! | `GET /repos/{o}/{r}/check-runs/{id}/annotations` | paginated |
-//! | `GET /repos/{o}/{r}/commits/{sha}/check-runs` | `check_name` filter, paginated |
+//! | `GET /repos/{o}/{r}/commits/{sha}/check-runs` | `check_name` and `filter` (`latest`, the default: the newest run of each name; `all`), newest first, paginated, in a `total_count`/`check_runs` envelope |
 //! | `POST /repos/{o}/{r}/deployments` | create (201) |
-//! | `GET /repos/{o}/{r}/deployments` | `environment`/`sha`/`ref` filters, newest first, paginated |
+//! | `GET /repos/{o}/{r}/deployments` | `environment`/`sha`/`ref`/`task` filters (each optional: no `environment` lists every environment), newest first, paginated |
 //! | `GET /repos/{o}/{r}/deployments/{id}` | one deployment |
 //! | `POST /repos/{o}/{r}/deployments/{id}/statuses` | create (201); `auto_inactive` honoured |
 //! | `GET /repos/{o}/{r}/deployments/{id}/statuses` | newest first, paginated |
@@ -20,6 +20,12 @@
 //! | `POST /repos/{o}/{r}/issues/{n}/comments` | create (201); `body` required, at most 65,536 characters |
 //! | `GET /repos/{o}/{r}/issues/comments/{id}` | one comment |
 //! | `PATCH /repos/{o}/{r}/issues/comments/{id}` | update the body |
+//!
+//! Every JSON answer carries an `ETag` (a hash of its body); a `GET` whose
+//! `If-None-Match` names the current tag is answered `304 Not Modified` with
+//! no body, as GitHub does (and a 304 does not count against GitHub's rate
+//! limit: [`FakeGitHub::rate_limit_used`] counts every other request, and
+//! answers carry GitHub's `x-ratelimit-*` headers).
 //!
 //! A path prefix `/api/v3` (GitHub Enterprise) is accepted and ignored.
 //! Pagination follows GitHub: `per_page` (default 30, max 100) and `page`,
@@ -170,6 +176,8 @@ struct StateInner {
     /// Issue (pull request) comments, in creation order, with their issue number.
     comments: Vec<(u64, Value)>,
     requests: Vec<RecordedRequest>,
+    /// Requests counted against the primary rate limit (every one but a 304).
+    rate_used: u64,
     injections: Vec<Injection>,
     token: Option<String>,
 }
@@ -269,6 +277,12 @@ impl FakeGitHub {
             .collect()
     }
 
+    /// Requests counted against the primary rate limit so far: every
+    /// request but those answered `304 Not Modified`, as GitHub counts.
+    pub fn rate_limit_used(&self) -> u64 {
+        self.lock().rate_used
+    }
+
     pub fn clear_requests(&self) {
         self.lock().requests.clear();
     }
@@ -309,6 +323,19 @@ impl FakeGitHub {
         name: &str,
         output_text: Option<&str>,
     ) -> u64 {
+        self.seed_check_run_from_app(owner_repo, head_sha, name, "github-actions", output_text)
+    }
+
+    /// Adds a check run as if the GitHub App `app_slug` (e.g. `codecov`)
+    /// had created it; returns its id.
+    pub fn seed_check_run_from_app(
+        &self,
+        owner_repo: &str,
+        head_sha: &str,
+        name: &str,
+        app_slug: &str,
+        output_text: Option<&str>,
+    ) -> u64 {
         let body = json!({
             "name": name,
             "head_sha": head_sha,
@@ -324,7 +351,12 @@ impl FakeGitHub {
             owner_repo,
             &body,
         );
-        run["id"].as_u64().unwrap_or_default()
+        let id = run["id"].as_u64().unwrap_or_default();
+        if let Some(run) = state.check_runs.iter_mut().find(|r| r["id"] == json!(id)) {
+            run["app"]["slug"] = json!(app_slug);
+            run["app"]["name"] = json!(app_slug);
+        }
+        id
     }
 
     /// Comments on issue (or pull request) `number`, oldest first.
@@ -360,12 +392,88 @@ fn error_body(message: &str) -> Value {
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
+    let text = body.to_string();
+    let etag = etag_of(&text);
+    let mut resp = (status, text).into_response();
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        resp.headers_mut().insert(http::header::ETAG, v);
+    }
     resp
+}
+
+/// A strong ETag for a body, in GitHub's shape (`"<32 hex digits>"`): the
+/// same body always gets the same tag, a changed body another.
+pub fn etag_of(body: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        body.hash(&mut h);
+        h.finish()
+    };
+    format!("\"{:016x}{:016x}\"", half(0), half(1))
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison, as
+/// GitHub does: `W/` prefixes are ignored; `*` matches any tag).
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+/// Primary rate limit of the fake (GitHub's for an Actions token is 1,000
+/// an hour per repository; a personal token's 5,000).
+pub const RATE_LIMIT: u64 = 5_000;
+
+/// Counts a request against the rate limit unless it is a 304, and sends
+/// GitHub's `x-ratelimit-*` headers (an injected failure's own are kept).
+fn count_rate_limit(state: &mut StateInner, resp: &mut Response) {
+    if resp.status() != StatusCode::NOT_MODIFIED {
+        state.rate_used += 1;
+    }
+    let used = state.rate_used;
+    let values = [
+        ("x-ratelimit-limit", RATE_LIMIT.to_string()),
+        (
+            "x-ratelimit-remaining",
+            RATE_LIMIT.saturating_sub(used).to_string(),
+        ),
+        ("x-ratelimit-used", used.to_string()),
+        ("x-ratelimit-resource", "core".to_string()),
+    ];
+    for (name, value) in values {
+        if !resp.headers().contains_key(name)
+            && let Ok(v) = HeaderValue::from_str(&value)
+        {
+            resp.headers_mut().insert(name, v);
+        }
+    }
+}
+
+/// `304 Not Modified` for a GET whose `If-None-Match` names the answer's
+/// ETag: no body, the ETag repeated, as GitHub answers.
+fn conditional(method: &Method, headers: &HeaderMap, resp: Response) -> Response {
+    let Some(etag) = resp.headers().get(http::header::ETAG).cloned() else {
+        return resp;
+    };
+    let matched = *method == Method::GET
+        && resp.status() == StatusCode::OK
+        && headers
+            .get(http::header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| etag_matches(v, etag.to_str().unwrap_or_default()));
+    if !matched {
+        return resp;
+    }
+    let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+    not_modified.headers_mut().insert(http::header::ETAG, etag);
+    not_modified
 }
 
 fn failure_response(failure: &Failure) -> Response {
@@ -935,6 +1043,8 @@ async fn handle(
         &headers,
         &json_body,
     );
+    let mut response = conditional(&method, &headers, response);
+    count_rate_limit(&mut state, &mut response);
     let recorded_headers = headers
         .iter()
         .filter(|(k, _)| *k != http::header::AUTHORIZATION)
@@ -1082,6 +1192,12 @@ fn check_run_routes(state: &mut StateInner, r: &Req<'_>, method: &str, rest: &[&
                 .cloned()
                 .collect();
             all.reverse();
+            // `filter=latest` (GitHub's default) keeps the newest run of each
+            // name; `filter=all` keeps re-runs too.
+            if r.query.get("filter").is_none_or(|f| f != "all") {
+                let mut seen = std::collections::BTreeSet::new();
+                all.retain(|run| seen.insert(run["name"].to_string()));
+            }
             let total = all.len();
             let (page, link) = paginate(all, r.base, r.path, r.query);
             with_link(

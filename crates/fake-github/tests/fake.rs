@@ -160,7 +160,7 @@ async fn lists_paginate_with_link_headers() {
     let p1 = call(
         &gh,
         Method::GET,
-        "/repos/o/r/commits/abc/check-runs?per_page=2",
+        "/repos/o/r/commits/abc/check-runs?per_page=2&filter=all",
         None,
     )
     .await;
@@ -178,7 +178,7 @@ async fn lists_paginate_with_link_headers() {
     let p3 = call(
         &gh,
         Method::GET,
-        "/repos/o/r/commits/abc/check-runs?per_page=2&page=3",
+        "/repos/o/r/commits/abc/check-runs?per_page=2&page=3&filter=all",
         None,
     )
     .await;
@@ -192,6 +192,10 @@ async fn lists_paginate_with_link_headers() {
         .map(|r| r["id"].as_u64().unwrap())
         .collect();
     assert!(ids[0] > ids[1]);
+    // GitHub's default filter, `latest`, keeps the newest run of a name.
+    let latest = call(&gh, Method::GET, "/repos/o/r/commits/abc/check-runs", None).await;
+    assert_eq!(latest.body["total_count"], 1);
+    assert_eq!(latest.body["check_runs"][0]["id"], json!(ids[0]));
 }
 
 #[tokio::test]
@@ -295,4 +299,121 @@ async fn enterprise_prefix_is_accepted() {
     .await;
     assert_eq!(r.status, 200);
     assert_eq!(gh.requests()[0].path, "/repos/o/r/commits/abc/check-runs");
+}
+
+async fn get_if_none_match(gh: &FakeGitHub, path: &str, etag: &str) -> (u16, http::HeaderMap) {
+    let octo = octocrab::Octocrab::builder()
+        .personal_token("t0ken-for-tests".to_string())
+        .base_uri(gh.url())
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::IF_NONE_MATCH, etag.parse().unwrap());
+    let resp = octo._get_with_headers(path, Some(headers)).await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = octo.body_to_string(resp).await.unwrap();
+    assert!(
+        text.is_empty() || status != 304,
+        "a 304 has no body: {text}"
+    );
+    (status, headers)
+}
+
+#[tokio::test]
+async fn gets_carry_an_etag_and_a_matching_if_none_match_gets_304() {
+    let gh = FakeGitHub::start().await;
+    gh.seed_check_run("o/r", "abc", "gates/x", None);
+    let path = "/repos/o/r/commits/abc/check-runs";
+    let first = call(&gh, Method::GET, path, None).await;
+    assert_eq!(first.status, 200);
+    let etag = first.headers["etag"].to_str().unwrap().to_string();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34,
+        "{etag}"
+    );
+    assert_eq!(
+        etag,
+        call(&gh, Method::GET, path, None).await.headers["etag"],
+        "the same answer has the same tag"
+    );
+
+    let (status, headers) = get_if_none_match(&gh, path, &etag).await;
+    assert_eq!(status, 304);
+    assert_eq!(headers["etag"].to_str().unwrap(), etag);
+    // Weak comparison and lists, as GitHub compares.
+    assert_eq!(
+        get_if_none_match(&gh, path, &format!("\"x\", W/{etag}"))
+            .await
+            .0,
+        304
+    );
+    assert_eq!(get_if_none_match(&gh, path, "\"other\"").await.0, 200);
+
+    // A change gives a new tag: the old one no longer matches.
+    gh.seed_check_run("o/r", "abc", "build", None);
+    let (status, headers) = get_if_none_match(&gh, path, &etag).await;
+    assert_eq!(status, 200);
+    assert_ne!(headers["etag"].to_str().unwrap(), etag);
+
+    let log = gh.requests_to("GET", path);
+    assert_eq!(
+        log.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [200, 200, 304, 304, 200, 200]
+    );
+    assert_eq!(gh.rate_limit_used(), 4, "a 304 costs no rate limit");
+    assert_eq!(log[2].headers["if-none-match"], etag);
+}
+
+#[tokio::test]
+async fn check_runs_of_other_apps_and_deployments_of_every_environment() {
+    let gh = FakeGitHub::start().await;
+    gh.seed_check_run_from_app("o/r", "abc", "codecov/patch", "codecov", None);
+    gh.seed_check_run("o/r", "abc", "gates/x", None);
+    let runs = call(
+        &gh,
+        Method::GET,
+        "/repos/o/r/commits/abc/check-runs?per_page=1",
+        None,
+    )
+    .await;
+    assert_eq!(runs.body["total_count"], json!(2));
+    assert_eq!(
+        runs.body["check_runs"][0]["app"]["slug"],
+        json!("github-actions")
+    );
+    assert!(runs.link.unwrap().contains("rel=\"next\""));
+    let page2 = call(
+        &gh,
+        Method::GET,
+        "/repos/o/r/commits/abc/check-runs?per_page=1&page=2",
+        None,
+    )
+    .await;
+    assert_eq!(page2.body["check_runs"][0]["app"]["slug"], json!("codecov"));
+    assert_eq!(page2.body["check_runs"][0]["name"], json!("codecov/patch"));
+
+    for env in ["staging", "production"] {
+        let body = json!({ "ref": "main", "environment": env });
+        assert_eq!(
+            call(&gh, Method::POST, "/repos/o/r/deployments", Some(body))
+                .await
+                .status,
+            201
+        );
+    }
+    let all = call(&gh, Method::GET, "/repos/o/r/deployments", None).await;
+    let envs: Vec<_> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["environment"].clone())
+        .collect();
+    assert_eq!(
+        envs,
+        [json!("production"), json!("staging")],
+        "newest first"
+    );
 }

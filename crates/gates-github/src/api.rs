@@ -15,17 +15,25 @@
 //! bounded by [`RetryPolicy`]. The sleep is injectable ([`Sleeper`]) so tests
 //! can assert the delays without waiting.
 //!
+//! GETs through [`GitHubClient::get_cached`] (and listings with
+//! [`Listing::cached`]) are conditional: the client keeps the last answer of
+//! each URL with its `ETag` in a small in-memory cache, sends
+//! `If-None-Match`, and on `304 Not Modified` returns the cached answer
+//! (marked [`ApiResponse::not_modified`]). GitHub does not count a 304
+//! against the primary rate limit, which is what makes polling cheap.
+//!
 //! Errors never contain the token: messages are built from the method, the
 //! path and GitHub's `message`, and are scrubbed of the token's value anyway.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::Value;
@@ -189,6 +197,9 @@ pub struct ApiResponse {
     pub headers: HeaderMap,
     /// JSON body; `Value::Null` when empty.
     pub body: Value,
+    /// GitHub answered `304 Not Modified` to a conditional GET: this is the
+    /// cached answer (status, headers and body of the earlier 200).
+    pub not_modified: bool,
 }
 
 impl ApiResponse {
@@ -206,6 +217,89 @@ impl ApiResponse {
 /// Most pages read by one paginated listing.
 pub const MAX_PAGES: u32 = 50;
 
+/// Most answers the ETag cache of a client keeps (the oldest goes first).
+pub const ETAG_CACHE_ENTRIES: usize = 128;
+/// Most bytes of JSON the ETag cache of a client keeps (check runs embed
+/// reports of up to 64 KiB each, so pages can be large); a larger answer
+/// is not kept.
+pub const ETAG_CACHE_BYTES: usize = 16 << 20;
+
+/// The last answer of each URL with its `ETag`, for conditional GETs.
+#[derive(Debug, Default)]
+struct EtagCache {
+    seq: u64,
+    /// Sum of the entries' sizes.
+    bytes: usize,
+    /// URL (path and query) → (insertion order, ETag, answer).
+    entries: HashMap<String, CacheEntry>,
+}
+
+#[derive(Debug)]
+struct CacheEntry {
+    seq: u64,
+    size: usize,
+    etag: String,
+    resp: ApiResponse,
+}
+
+impl EtagCache {
+    fn get(&self, uri: &str) -> Option<(String, ApiResponse)> {
+        self.entries
+            .get(uri)
+            .map(|e| (e.etag.clone(), e.resp.clone()))
+    }
+
+    fn put(&mut self, uri: &str, etag: &str, resp: &ApiResponse) {
+        self.remove(uri);
+        let size = uri.len() + etag.len() + resp.body.to_string().len();
+        if size > ETAG_CACHE_BYTES {
+            return;
+        }
+        self.seq += 1;
+        self.bytes += size;
+        let entry = CacheEntry {
+            seq: self.seq,
+            size,
+            etag: etag.to_string(),
+            resp: resp.clone(),
+        };
+        self.entries.insert(uri.to_string(), entry);
+        while self.entries.len() > ETAG_CACHE_ENTRIES || self.bytes > ETAG_CACHE_BYTES {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.seq)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => self.remove(&k),
+                None => break,
+            }
+        }
+    }
+
+    fn remove(&mut self, uri: &str) {
+        if let Some(e) = self.entries.remove(uri) {
+            self.bytes -= e.size;
+        }
+    }
+}
+
+/// One paginated listing to read (see [`GitHubClient::list`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Listing<'a> {
+    /// Path relative to the API root, without query.
+    pub path: &'a str,
+    pub query: &'a [(&'a str, &'a str)],
+    /// The array's key in an envelope such as `{"total_count", "check_runs"}`;
+    /// `None`: the body is the array.
+    pub items_key: Option<&'a str>,
+    /// Most items read.
+    pub limit: usize,
+    pub permission: Permission,
+    /// Conditional GETs through the client's ETag cache.
+    pub cached: bool,
+}
+
 /// Client for one repository.
 #[derive(Clone)]
 pub struct GitHubClient {
@@ -217,6 +311,8 @@ pub struct GitHubClient {
     policy: RetryPolicy,
     sleeper: Sleeper,
     page_size: u32,
+    /// Shared by the clones of a client.
+    etags: Arc<Mutex<EtagCache>>,
 }
 
 impl fmt::Debug for GitHubClient {
@@ -290,6 +386,7 @@ impl GitHubClient {
             policy: RetryPolicy::default(),
             sleeper: tokio_sleeper(),
             page_size: 100,
+            etags: Arc::default(),
         })
     }
 
@@ -331,12 +428,28 @@ impl GitHubClient {
         body: Option<&Value>,
         permission: Permission,
     ) -> Result<ApiResponse, ApiError> {
+        self.request_with(method, path, body, &HeaderMap::new(), permission)
+            .await
+    }
+
+    /// [`Self::request`] with extra request headers. A `304` is an answer,
+    /// not an error, when `headers` hold `If-None-Match`.
+    async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &HeaderMap,
+        permission: Permission,
+    ) -> Result<ApiResponse, ApiError> {
+        let conditional = headers.contains_key(http::header::IF_NONE_MATCH);
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (error, wait) = match self.send_once(&method, path, body).await {
+            let (error, wait) = match self.send_once(&method, path, body, headers).await {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
+                Ok(resp) if conditional && resp.status == 304 => return Ok(resp),
                 Ok(resp) => match self.classify(&method, path, &resp, permission) {
                     Disposition::Fail(e) => return Err(self.scrubbed(e)),
                     Disposition::Retry(e, wait) => (e, wait),
@@ -362,6 +475,50 @@ impl GitHubClient {
         }
     }
 
+    /// A conditional GET: sends `If-None-Match` with the ETag stored for
+    /// `path` (query included), and on `304 Not Modified` returns the stored
+    /// answer with [`ApiResponse::not_modified`] set, costing no rate limit.
+    /// A 200 carrying an `ETag` replaces the stored answer.
+    pub async fn get_cached(
+        &self,
+        path: &str,
+        permission: Permission,
+    ) -> Result<ApiResponse, ApiError> {
+        let cached = self.etag_cache().get(path);
+        let mut headers = HeaderMap::new();
+        if let Some(v) = cached
+            .as_ref()
+            .and_then(|(etag, _)| HeaderValue::from_str(etag).ok())
+        {
+            headers.insert(http::header::IF_NONE_MATCH, v);
+        }
+        let resp = self
+            .request_with(Method::GET, path, None, &headers, permission)
+            .await?;
+        if resp.status == 304 {
+            let (_, mut stored) = cached.ok_or_else(|| ApiError::Status {
+                status: 304,
+                message: format!("GitHub API GET {path}: 304 Not Modified, with nothing stored"),
+            })?;
+            stored.not_modified = true;
+            return Ok(stored);
+        }
+        if let Some(etag) = resp
+            .headers
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+        {
+            self.etag_cache().put(path, etag, &resp);
+        }
+        Ok(resp)
+    }
+
+    fn etag_cache(&self) -> std::sync::MutexGuard<'_, EtagCache> {
+        // The cache holds only finished answers: a panic elsewhere cannot
+        // leave it half-written.
+        self.etags.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// GETs every page of a listing (`items_key`: the array's key in an
     /// envelope such as `{"total_count", "check_runs"}`; `None`: the body is
     /// the array), up to `limit` items and [`MAX_PAGES`] pages.
@@ -373,17 +530,49 @@ impl GitHubClient {
         limit: usize,
         permission: Permission,
     ) -> Result<Vec<Value>, ApiError> {
+        let listing = Listing {
+            path,
+            query,
+            items_key,
+            limit,
+            permission,
+            cached: false,
+        };
+        self.list(&listing, |_| false).await
+    }
+
+    /// Reads a listing page by page, up to `limit` items and [`MAX_PAGES`]
+    /// pages, stopping at the first item for which `past_end` holds (that
+    /// item is not kept): a listing that is newest first can so be read back
+    /// in time only as far as needed.
+    pub async fn list(
+        &self,
+        listing: &Listing<'_>,
+        mut past_end: impl FnMut(&Value) -> bool,
+    ) -> Result<Vec<Value>, ApiError> {
+        let Listing {
+            path,
+            items_key,
+            limit,
+            ..
+        } = *listing;
         let per_page = (self.page_size as usize).min(limit.max(1));
         let mut items = Vec::new();
         for page in 1..=MAX_PAGES {
-            let mut qs: Vec<String> = query
+            let mut qs: Vec<String> = listing
+                .query
                 .iter()
                 .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
                 .collect();
             qs.push(format!("per_page={per_page}"));
             qs.push(format!("page={page}"));
             let uri = format!("{path}?{}", qs.join("&"));
-            let resp = self.request(Method::GET, &uri, None, permission).await?;
+            let resp = if listing.cached {
+                self.get_cached(&uri, listing.permission).await?
+            } else {
+                self.request(Method::GET, &uri, None, listing.permission)
+                    .await?
+            };
             let list = match items_key {
                 Some(key) => resp.body.get(key),
                 None => Some(&resp.body),
@@ -397,13 +586,14 @@ impl GitHubClient {
                         .unwrap_or_default()
                 ))
             })?;
-            let empty = list.is_empty();
-            items.extend(list.iter().cloned());
+            let before = items.len();
+            items.extend(list.iter().take_while(|item| !past_end(item)).cloned());
+            let ended = items.len() - before < list.len();
             if items.len() >= limit {
                 items.truncate(limit);
                 break;
             }
-            if empty || !resp.has_next_page() {
+            if ended || list.is_empty() || !resp.has_next_page() {
                 break;
             }
         }
@@ -415,8 +605,14 @@ impl GitHubClient {
         method: &Method,
         path: &str,
         body: Option<&Value>,
+        headers: &HeaderMap,
     ) -> Result<ApiResponse, ApiError> {
         let sent = match *method {
+            Method::GET if !headers.is_empty() => {
+                self.octo
+                    ._get_with_headers(path, Some(headers.clone()))
+                    .await
+            }
             Method::GET => self.octo._get(path).await,
             Method::POST => self.octo._post(path, body).await,
             Method::PATCH => self.octo._patch(path, body).await,
@@ -462,6 +658,7 @@ impl GitHubClient {
             status,
             headers,
             body,
+            not_modified: false,
         })
     }
 
@@ -654,6 +851,18 @@ pub struct CheckRun {
     pub completed_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub output: CheckRunOutput,
+    /// The GitHub App that made the run (`null` for some old runs).
+    #[serde(default)]
+    pub app: Option<CheckRunApp>,
+}
+
+/// The app of a check run.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CheckRunApp {
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -728,6 +937,7 @@ mod tests {
             status: 200,
             headers,
             body: Value::Null,
+            not_modified: false,
         };
         assert!(resp.has_next_page());
         let mut headers = HeaderMap::new();
@@ -739,6 +949,7 @@ mod tests {
             status: 200,
             headers,
             body: Value::Null,
+            not_modified: false,
         };
         assert!(!resp.has_next_page());
     }
@@ -757,6 +968,34 @@ mod tests {
             serde_json::json!({ "message": format!("{} {}", "y".repeat(480), long.expose()) });
         let msg = github_message(&body, &long);
         assert!(!msg.contains("ghs_0123"), "{msg}");
+    }
+
+    #[test]
+    fn etag_cache_is_bounded_oldest_out() {
+        let resp = |n: usize| ApiResponse {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: Value::String("x".repeat(n)),
+            not_modified: false,
+        };
+        let mut cache = EtagCache::default();
+        for i in 0..=ETAG_CACHE_ENTRIES {
+            cache.put(&format!("/u{i}"), "\"e\"", &resp(1));
+        }
+        assert_eq!(cache.entries.len(), ETAG_CACHE_ENTRIES);
+        assert!(cache.get("/u0").is_none() && cache.get("/u1").is_some());
+        // Replacing an entry does not count it twice.
+        let before = cache.bytes;
+        cache.put("/u1", "\"e\"", &resp(1));
+        assert_eq!(cache.bytes, before);
+        // Too large to keep at all; large ones push the oldest out.
+        cache.put("/huge", "\"e\"", &resp(ETAG_CACHE_BYTES));
+        assert!(cache.get("/huge").is_none());
+        cache.put("/big", "\"e\"", &resp(ETAG_CACHE_BYTES - 100));
+        assert!(cache.get("/big").is_some());
+        assert!(cache.bytes <= ETAG_CACHE_BYTES);
+        assert!(cache.entries.len() < 20, "the oldest went out to make room");
+        assert!(cache.get("/u2").is_none() && cache.get("/u1").is_some());
     }
 
     #[test]

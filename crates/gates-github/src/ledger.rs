@@ -18,8 +18,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::api::{
-    ApiError, CheckRun, GitHubClient, Permission, RawDeployment, RawDeploymentStatus, decode,
-    encode_component,
+    ApiError, CheckRun, GitHubClient, Listing, Permission, RawDeployment, RawDeploymentStatus,
+    decode, encode_component,
 };
 use crate::env::GithubEnv;
 use gates_report::error::{GateError, Result};
@@ -225,24 +225,7 @@ impl GitHubLedger {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let raw: RawDeployment = decode(item, "list deployments")?;
-            let statuses_path = self
-                .client
-                .repo_path(&format!("/deployments/{}/statuses", raw.id));
-            let raw_statuses = self
-                .client
-                .get_paginated(
-                    &statuses_path,
-                    &[],
-                    None,
-                    usize::MAX,
-                    Permission::DeploymentsRead,
-                )
-                .await?;
-            let mut statuses = Vec::with_capacity(raw_statuses.len());
-            for s in raw_statuses {
-                statuses.push(to_status(decode(s, "list deployment statuses")?)?);
-            }
-            statuses.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+            let statuses = statuses_of(&self.client, raw.id, false).await?;
             out.push(to_deployment(raw, statuses));
         }
         out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
@@ -328,6 +311,31 @@ impl GitHubLedger {
         }
         Ok(run.html_url)
     }
+}
+
+/// Every status of deployment `id`, oldest first (`cached`: conditional
+/// GETs through the client's ETag cache).
+pub(crate) async fn statuses_of(
+    client: &GitHubClient,
+    id: u64,
+    cached: bool,
+) -> Result<Vec<DeploymentStatus>> {
+    let path = client.repo_path(&format!("/deployments/{id}/statuses"));
+    let listing = Listing {
+        path: &path,
+        query: &[],
+        items_key: None,
+        limit: usize::MAX,
+        permission: Permission::DeploymentsRead,
+        cached,
+    };
+    let raw_statuses = client.list(&listing, |_| false).await?;
+    let mut statuses = Vec::with_capacity(raw_statuses.len());
+    for s in raw_statuses {
+        statuses.push(to_status(decode(s, "list deployment statuses")?)?);
+    }
+    statuses.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    Ok(statuses)
 }
 
 /// `gates/<key>`: `gates/<gate>` or `gates/<gate>/<instance>`.
@@ -543,7 +551,7 @@ fn unwrap_payload(raw: &RawDeployment) -> (String, Value) {
     }
 }
 
-fn to_deployment(raw: RawDeployment, statuses: Vec<DeploymentStatus>) -> Deployment {
+pub(crate) fn to_deployment(raw: RawDeployment, statuses: Vec<DeploymentStatus>) -> Deployment {
     let (git_ref, payload) = unwrap_payload(&raw);
     Deployment {
         id: raw.id,
