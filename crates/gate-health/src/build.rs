@@ -10,13 +10,15 @@ use gate_core::secret::{Masker, Secret};
 use gate_core::text::{percent_decode_bytes, percent_encode};
 
 use crate::config::{CommandSpec, ProbeConfig, StatusSpec};
-use crate::expr::{Condition, parse_duration};
+use crate::expr::Condition;
 use crate::probe::{HttpTarget, HttpVersion, Probe, Target, tls_config};
 
-/// Lists from flags and action inputs arrive split at commas: glue back the
-/// pieces that `continues` says belong to the previous item (a condition's
-/// `any(200, 201)`, a header value with commas). Public for gate-deploy,
-/// whose `conditions` and `headers` arrive the same way.
+/// Glues back the pieces of a list that arrived split at commas: the pieces
+/// `continues` says belong to the previous item (a condition's
+/// `any(200, 201)`, a header value with commas). gate-health no longer uses
+/// it (its `conditions` and `headers` are split on lines only); it stays
+/// public for gate-deploy's probes until gate-deploy's keys are split on
+/// lines too, then goes.
 pub fn rejoin(items: &[String], continues: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut open = 0i32;
@@ -159,10 +161,6 @@ pub struct Defaults<'a> {
     pub repo_root: &'a Path,
 }
 
-fn dur(key: &str, v: &str) -> Result<Duration, String> {
-    parse_duration(v).map_err(|e| format!("`{key}`: {e}"))
-}
-
 /// Builds a probe from its config; `at` names it in messages
 /// (`health.probes[2]`). All problems are returned at once.
 pub fn build_probe(
@@ -198,7 +196,7 @@ pub fn build_probe(
         )]);
     }
     let conditions = conditions(pc, &label, &mut problems);
-    let (timeout, latency_budget, cert_warn) = durations(pc, &label, defaults, &mut problems);
+    let (timeout, latency_budget, cert_warn) = durations(pc, defaults);
     let http_only = [
         ("method", pc.method.is_some()),
         ("headers", !pc.headers.is_empty()),
@@ -293,36 +291,15 @@ fn conditions(pc: &ProbeConfig, label: &str, problems: &mut Vec<String>) -> Vec<
 
 /// A probe's timeout, latency budget and certificate-expiry warning, each
 /// its own or the default.
-fn durations(
-    pc: &ProbeConfig,
-    label: &str,
-    defaults: &Defaults<'_>,
-    problems: &mut Vec<String>,
-) -> (Duration, Option<Duration>, Duration) {
-    let timeout = match &pc.timeout {
-        Some(t) => dur(&format!("{label}.timeout"), t).unwrap_or_else(|e| {
-            problems.push(e);
-            defaults.probe_timeout
-        }),
-        None => defaults.probe_timeout,
-    };
-    let latency_budget = match &pc.latency_budget {
-        Some(t) => match dur(&format!("{label}.latency-budget"), t) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                problems.push(e);
-                None
-            }
-        },
-        None => defaults.latency_budget,
-    };
-    let cert_warn = match &pc.cert_expiry_warning {
-        Some(t) => dur(&format!("{label}.cert-expiry-warning"), t).unwrap_or_else(|e| {
-            problems.push(e);
-            defaults.cert_expiry_warning
-        }),
-        None => defaults.cert_expiry_warning,
-    };
+fn durations(pc: &ProbeConfig, defaults: &Defaults<'_>) -> (Duration, Option<Duration>, Duration) {
+    let timeout = pc.timeout.map_or(defaults.probe_timeout, |t| t.get());
+    let latency_budget = pc
+        .latency_budget
+        .map(|t| t.get())
+        .or(defaults.latency_budget);
+    let cert_warn = pc
+        .cert_expiry_warning
+        .map_or(defaults.cert_expiry_warning, |t| t.get());
     (timeout, latency_budget, cert_warn)
 }
 

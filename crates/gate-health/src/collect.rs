@@ -9,9 +9,8 @@ use gate_core::ledger::DeploymentState;
 use gate_core::{Context, GateError};
 use serde::Serialize;
 
-use crate::build::{Defaults, build_probe, rejoin};
+use crate::build::{Defaults, build_probe};
 use crate::config::{HealthArgs, HealthConfig, ProbeConfig};
-use crate::expr::parse_duration;
 use crate::modes::{Round, TokioClock, WaitOptions, WatchOptions, probe_round, wait, watch};
 use crate::probe::Probe;
 
@@ -58,10 +57,6 @@ pub struct HealthInput {
     pub warnings: Vec<String>,
 }
 
-fn config_dur(key: &str, v: &str) -> gate_core::Result<Duration> {
-    parse_duration(v).map_err(|e| GateError::Config(vec![format!("health.{key}: {e}")]))
-}
-
 fn env_get(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -75,12 +70,9 @@ pub async fn build_probes(
     notes: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) -> gate_core::Result<(Vec<Probe>, Option<String>)> {
-    let probe_timeout = config_dur("probe-timeout", &config.probe_timeout)?;
-    let latency_budget = match &config.latency_budget {
-        Some(b) => Some(config_dur("latency-budget", b)?),
-        None => None,
-    };
-    let cert_expiry_warning = config_dur("cert-expiry-warning", &config.cert_expiry_warning)?;
+    let probe_timeout = config.probe_timeout.get();
+    let latency_budget = config.latency_budget.map(|b| b.get());
+    let cert_expiry_warning = config.cert_expiry_warning.get();
     let (base_url, target_note) = base_url(ctx, config).await?;
     let defaults = Defaults {
         probe_timeout,
@@ -135,6 +127,7 @@ async fn base_url(
         }
         None => match &config.base_url {
             Some(b) => {
+                let b = b.as_str();
                 let u = url::Url::parse(b).map_err(|e| {
                     GateError::Config(vec![format!(
                         "health.base-url: `{b}` is not a URL: {e}; write e.g. http://127.0.0.1:8080"
@@ -195,19 +188,14 @@ fn one_off_configs(
     base_url: Option<&url::Url>,
     configs: &mut Vec<(String, ProbeConfig)>,
 ) -> gate_core::Result<()> {
-    let mut headers = BTreeMap::new();
-    for (i, h) in rejoin(&config.headers, |piece| !piece.contains(':'))
+    // One item per header and per condition: the keys are split on lines
+    // only, so a comma inside an item never cuts it.
+    let headers: BTreeMap<String, String> = config
+        .headers
         .iter()
-        .enumerate()
-    {
-        let Some((k, v)) = h.split_once(':') else {
-            return Err(GateError::Config(vec![format!(
-                "health.headers[{i}]: `{h}` is not `Name: value`"
-            )]));
-        };
-        headers.insert(k.trim().to_string(), v.trim().to_string());
-    }
-    let conditions = rejoin(&config.conditions, |piece| !piece.contains('['));
+        .map(|h| (h.name.clone(), h.value.clone()))
+        .collect();
+    let conditions = config.conditions.clone();
     let one_off = |f: &dyn Fn(&mut ProbeConfig)| {
         let mut pc = ProbeConfig {
             conditions: conditions.clone(),
@@ -361,12 +349,9 @@ pub async fn collect(
         .collect();
     let probes: Arc<[Probe]> = probes.into();
     let concurrency = config.concurrency.max(1) as usize;
-    let interval = config_dur("interval", &config.interval)?;
-    let timeout = config_dur("timeout", &config.timeout)?;
-    let watch_for = match &config.watch {
-        Some(w) => Some(config_dur("watch", w)?),
-        None => None,
-    };
+    let interval = config.interval.get();
+    let timeout = config.timeout.get();
+    let watch_for = config.watch.map(|w| w.get());
     if watch_for.is_some() && config.wait {
         return Err(GateError::Usage(
             "--wait and --watch are separate modes: wait first in one step, then watch in another"
@@ -393,10 +378,7 @@ pub async fn collect(
     if let Some(duration) = watch_for {
         run_watch(&probes, duration, interval, concurrency, &mut input).await;
     } else if config.wait {
-        let backoff = (
-            config_dur("backoff", &config.backoff)?,
-            config_dur("max-backoff", &config.max_backoff)?,
-        );
+        let backoff = (config.backoff.get(), config.max_backoff.get());
         run_wait(&probes, timeout, backoff, interval, concurrency, &mut input).await;
     } else {
         let results = probe_round(&probes, concurrency).await;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use gate_core::types::{Duration, Header, HttpUrl};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -51,13 +52,13 @@ pub struct ProbeConfig {
     /// `auto` (HTTP/2 when TLS offers it), `1.1` or `2`.
     pub http_version: Option<String>,
     /// Time limit of one attempt (default: the section's `probe-timeout`).
-    pub timeout: Option<String>,
+    pub timeout: Option<Duration>,
     /// Conditions that must all hold, gatus style: `[STATUS] == 200`, `[BODY].status == UP`, `[RESPONSE_TIME] < 300`, `[CERTIFICATE_EXPIRATION] > 72h`.
     pub conditions: Vec<String>,
     /// Over this total latency the probe is degraded (a warning), e.g. `300ms`.
-    pub latency_budget: Option<String>,
+    pub latency_budget: Option<Duration>,
     /// A certificate expiring sooner than this degrades the probe (default: the section's).
-    pub cert_expiry_warning: Option<String>,
+    pub cert_expiry_warning: Option<Duration>,
     /// Accept any TLS certificate (still measures its expiry).
     pub insecure: bool,
     /// Extra CA certificates (PEM file) trusted besides the Mozilla roots.
@@ -76,56 +77,62 @@ pub struct ProbeConfig {
 pub struct HealthConfig {
     /// The probes.
     pub probes: Vec<ProbeConfig>,
-    /// Quick HTTP(S) probes: URLs, each checked with `conditions` and `headers` (default condition `[STATUS] == 2xx`).
+    /// Probe this HTTP(S) URL (repeatable), besides the configured probes. Each is checked with `conditions` and `headers` (default condition `[STATUS] == 2xx`); a path (`/healthz`) is joined to `base-url`.
+    #[schemars(extend("x-gates-flag" = "url", "x-gates-separator" = "newline"))]
     pub urls: Vec<String>,
-    /// Quick TCP probes: `host:port`.
+    /// Probe a TCP connection to HOST:PORT (repeatable, or comma-separated).
+    #[schemars(extend("x-gates-separator" = ","))]
     pub tcp: Vec<String>,
-    /// Quick DNS probes: names that must resolve.
+    /// Probe that NAME resolves (repeatable, or comma-separated).
+    #[schemars(extend("x-gates-separator" = ","))]
     pub dns: Vec<String>,
-    /// Conditions of the `urls`, `tcp` and `dns` probes (one per line in an action input).
+    /// Condition for the `url`, `tcp` and `dns` probes (repeatable), in gatus syntax: `[BODY].status == UP`. A condition may hold commas (`any(200, 201)`).
+    #[schemars(extend("x-gates-flag" = "condition", "x-gates-separator" = "newline"))]
     pub conditions: Vec<String>,
-    /// Headers of the `urls` probes, `Name: value`; `${VAR}` reads an environment variable, masked.
-    pub headers: Vec<String>,
-    /// Accept any TLS certificate for the `urls` probes (the expiry is still measured).
+    /// Header for the `url` probes, `Name: value` (repeatable; `${VAR}` reads a variable, masked). A value may hold commas.
+    #[schemars(extend("x-gates-flag" = "header", "x-gates-separator" = "newline"))]
+    pub headers: Vec<Header>,
+    /// Accept any TLS certificate for the `url` probes (the expiry is still measured).
     pub insecure: bool,
-    /// Extra CA certificates (PEM file) trusted for the `urls` probes besides the Mozilla roots.
+    /// PEM file of CA certificates trusted for the `url` probes besides the Mozilla roots.
     pub ca_file: Option<String>,
-    /// HTTP method of the `urls` probes (default GET).
+    /// HTTP method of the `url` probes (default GET).
     pub method: Option<String>,
-    /// Expected status codes or classes of the `urls` probes, e.g. `[200, 204]` or `["2xx", 301]` (default `2xx` unless a condition reads `[STATUS]`).
+    /// Expected status of the `url` probes: codes or classes (repeatable, or comma-separated): `200,204`, `2xx`. Default `2xx` unless a condition reads `[STATUS]`.
+    #[schemars(extend("x-gates-separator" = ","))]
     pub expect_status: Vec<StatusSpec>,
-    /// A gatus configuration file whose `endpoints:` become probes too.
+    /// Read probes from a gatus configuration file's `endpoints:`.
     pub gatus_file: Option<String>,
-    /// Probe until every probe passes `success-threshold` rounds in a row, or `timeout` elapses.
+    /// Probe until healthy (`success-threshold` passing rounds in a row) or `timeout`.
     pub wait: bool,
-    /// Watch for this long (e.g. `5m`), failing as soon as a probe fails `failure-threshold` rounds in a row.
-    pub watch: Option<String>,
-    /// Time between rounds when watching, and between passing rounds when waiting.
-    pub interval: String,
+    /// Watch for this long (`5m`), failing as soon as a probe fails `failure-threshold` rounds in a row.
+    pub watch: Option<Duration>,
+    /// Time between rounds (watch) or between passing rounds (wait).
+    pub interval: Duration,
     /// Give up waiting after this long.
-    pub timeout: String,
-    /// First pause after a failing round when waiting; doubles up to `max-backoff`.
-    pub backoff: String,
+    pub timeout: Duration,
+    /// First pause after a failing round when waiting (doubles up to `max-backoff`).
+    pub backoff: Duration,
     /// Longest pause between failing rounds when waiting.
-    pub max_backoff: String,
-    /// Consecutive passing rounds each probe needs in wait mode.
+    pub max_backoff: Duration,
+    /// Passing rounds in a row each probe needs when waiting.
     #[schemars(range(min = 1, max = 1000))]
     pub success_threshold: u32,
-    /// Consecutive failing rounds that trip the watch.
+    /// Failing rounds in a row that trip the watch.
     #[schemars(range(min = 1, max = 1000))]
     pub failure_threshold: u32,
     /// Probes in flight at once.
     #[schemars(range(min = 1, max = 4096))]
     pub concurrency: u32,
-    /// Default time limit of one probe attempt.
-    pub probe_timeout: String,
-    /// Default latency budget of every probe (over it: degraded), e.g. `500ms`.
-    pub latency_budget: Option<String>,
+    /// Time limit of one probe attempt (default of every probe).
+    pub probe_timeout: Duration,
+    /// Latency budget of every probe without its own (over it: degraded), such as `300ms`.
+    pub latency_budget: Option<Duration>,
     /// A TLS certificate expiring sooner than this degrades its probe.
-    pub cert_expiry_warning: String,
-    /// Base URL that relative probe URLs (`/healthz`) are joined to, e.g. `http://127.0.0.1:8080`.
-    pub base_url: Option<String>,
-    /// Probe the `environment_url` of this environment's latest successful deployment (from the ledger); relative probe URLs are joined to it.
+    pub cert_expiry_warning: Duration,
+    /// Base URL that relative probe URLs (`/healthz`) are joined to, such as `http://127.0.0.1:8080`.
+    pub base_url: Option<HttpUrl>,
+    /// Probe the `environment_url` of this environment's latest successful deployment (from the ledger). Relative probe URLs are joined to it.
     pub target_from_deployment: Option<String>,
 }
 
@@ -145,105 +152,25 @@ impl Default for HealthConfig {
             gatus_file: None,
             wait: false,
             watch: None,
-            interval: "5s".into(),
-            timeout: "2m".into(),
-            backoff: "500ms".into(),
-            max_backoff: "8s".into(),
+            interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(120),
+            backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
             success_threshold: 2,
             failure_threshold: 3,
             concurrency: 32,
-            probe_timeout: "10s".into(),
+            probe_timeout: Duration::from_secs(10),
             latency_budget: None,
-            cert_expiry_warning: "14d".into(),
+            cert_expiry_warning: Duration::from_secs(14 * 86_400),
             base_url: None,
             target_from_deployment: None,
         }
     }
 }
 
-/// Flags of gate-health; each overrides the `gates.yml` key of the same name.
+/// Flags of gate-health that are not `gates.yml` keys: none. Every key
+/// that is not a mapping has its flag, generated from [`HealthConfig`]'s
+/// schema (`urls`, `conditions` and `headers` keep their published
+/// spellings `--url`, `--condition`, `--header`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct HealthArgs {
-    /// Probe this HTTP(S) URL (repeatable), besides the configured probes
-    #[arg(long = "url", id = "urls", value_name = "URL")]
-    pub urls: Vec<String>,
-    /// Probe a TCP connection to HOST:PORT (repeatable)
-    #[arg(long = "tcp", id = "tcp", value_name = "HOST:PORT")]
-    pub tcp: Vec<String>,
-    /// Probe that NAME resolves (repeatable)
-    #[arg(long = "dns", id = "dns", value_name = "NAME")]
-    pub dns: Vec<String>,
-    /// Condition for the --url/--tcp/--dns probes (repeatable), e.g. '[BODY].status == UP'
-    #[arg(long = "condition", id = "conditions", value_name = "EXPR")]
-    pub conditions: Vec<String>,
-    /// Header for the --url probes, 'Name: value' (repeatable; ${VAR} reads a masked variable)
-    #[arg(long = "header", id = "headers", value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
-    /// Accept any TLS certificate for the --url probes
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub insecure: Option<String>,
-    /// PEM file of CA certificates trusted for the --url probes besides the Mozilla roots
-    #[arg(long = "ca-file", id = "ca_file", value_name = "PATH")]
-    pub ca_file: Option<String>,
-    /// HTTP method of the --url probes (default GET)
-    #[arg(long, value_name = "METHOD")]
-    pub method: Option<String>,
-    /// Expected status of the --url probes: codes or classes (repeatable or comma-separated), e.g. 200,204 or 2xx
-    #[arg(
-        long = "expect-status",
-        id = "expect_status",
-        value_name = "STATUS",
-        value_delimiter = ','
-    )]
-    pub expect_status: Vec<String>,
-    /// Latency budget of every probe without its own, e.g. 300ms
-    #[arg(
-        long = "latency-budget",
-        id = "latency_budget",
-        value_name = "DURATION"
-    )]
-    pub latency_budget: Option<String>,
-    /// Probe until healthy (success-threshold passing rounds in a row) or --timeout
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub wait: Option<String>,
-    /// Watch for DURATION, failing on failure-threshold consecutive failures
-    #[arg(long, value_name = "DURATION")]
-    pub watch: Option<String>,
-    /// Time between rounds (watch) or between passing rounds (wait)
-    #[arg(long, value_name = "DURATION")]
-    pub interval: Option<String>,
-    /// Give up waiting after DURATION
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
-    /// First pause after a failing round when waiting (doubles up to --max-backoff)
-    #[arg(long, value_name = "DURATION")]
-    pub backoff: Option<String>,
-    /// Longest pause between failing rounds when waiting
-    #[arg(long = "max-backoff", id = "max_backoff", value_name = "DURATION")]
-    pub max_backoff: Option<String>,
-    /// Passing rounds in a row each probe needs when waiting
-    #[arg(long = "success-threshold", id = "success_threshold", value_name = "N")]
-    pub success_threshold: Option<String>,
-    /// Failing rounds in a row that trip the watch
-    #[arg(long = "failure-threshold", id = "failure_threshold", value_name = "N")]
-    pub failure_threshold: Option<String>,
-    /// Probes in flight at once
-    #[arg(long, value_name = "N")]
-    pub concurrency: Option<String>,
-    /// Time limit of one probe attempt
-    #[arg(long = "probe-timeout", id = "probe_timeout", value_name = "DURATION")]
-    pub probe_timeout: Option<String>,
-    /// Probe the environment_url of ENV's latest successful deployment
-    #[arg(
-        long = "target-from-deployment",
-        id = "target_from_deployment",
-        value_name = "ENV"
-    )]
-    pub target_from_deployment: Option<String>,
-    /// Base URL that relative probe URLs (/healthz) are joined to
-    #[arg(long = "base-url", id = "base_url", value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Read probes from a gatus configuration file's endpoints
-    #[arg(long = "gatus-file", id = "gatus_file", value_name = "PATH")]
-    pub gatus_file: Option<String>,
-}
+pub struct HealthArgs {}

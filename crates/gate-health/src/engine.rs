@@ -13,7 +13,8 @@
 //!   [`watch`] trips the circuit breaker after `failure-threshold`
 //!   consecutive failures. Both take a [`Clock`].
 //! - [`breaker`]: the circuit breaker as a pure state machine.
-//! - [`rejoin`]: glues back list items that arrived split at commas.
+//! - [`rejoin`]: glues back list items that arrived split at commas (for
+//!   gate-deploy until its lists are split on lines; gate-health's own are).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -71,11 +72,18 @@ pub fn http_probe(
         base_url: None,
         repo_root,
     };
+    let latency_budget = match &spec.latency_budget {
+        Some(b) => Some(
+            b.parse::<gate_core::types::Duration>()
+                .map_err(|e| vec![format!("{at}: latency-budget: {e}")])?,
+        ),
+        None => None,
+    };
     let pc = ProbeConfig {
         url: Some(spec.url.clone()),
         headers: spec.headers.clone(),
         conditions: spec.conditions.clone(),
-        latency_budget: spec.latency_budget.clone(),
+        latency_budget,
         insecure: spec.insecure,
         ca_file: spec.ca_file.clone(),
         ..ProbeConfig::default()

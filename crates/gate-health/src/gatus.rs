@@ -106,9 +106,16 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
             ));
         }
         let url = ep.url.clone().unwrap_or_default();
+        let timeout = match ep.client.as_ref().and_then(|c| c.timeout.as_deref()) {
+            Some(t) => Some(
+                t.parse::<gate_core::types::Duration>()
+                    .map_err(|e| format!("endpoints[{i}] (`{name}`): client.timeout: {e}"))?,
+            ),
+            None => None,
+        };
         let mut pc = ProbeConfig {
             name: Some(name.clone()),
-            timeout: ep.client.as_ref().and_then(|c| c.timeout.clone()),
+            timeout,
             ..ProbeConfig::default()
         };
         let conditions = ep.conditions.clone();

@@ -155,7 +155,7 @@ fn bad_input_is_a_config_error_naming_the_probe_and_column() {
     std::fs::remove_file(dir.path().join("gates.yml")).unwrap();
     let o = gate(dir.path(), &["--no-record"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    // A bad duration flag names the key.
+    // A bad duration flag is a usage error naming the flag and the key.
     let o = gate(
         dir.path(),
         &[
@@ -167,8 +167,105 @@ fn bad_input_is_a_config_error_naming_the_probe_and_column() {
         ],
         &[],
     );
-    assert_eq!(o.status.code(), Some(3));
-    assert!(stderr(&o).contains("health.watch"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("--watch") && e.contains("health.watch"), "{e}");
+}
+
+#[test]
+fn a_bad_value_of_a_generated_flag_exits_2_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value) in [
+        ("--probe-timeout", "soon"),
+        ("--base-url", "ftp://example.com/"),
+        ("--header", "no colon here"),
+        ("--success-threshold", "many"),
+    ] {
+        let o = gate(
+            dir.path(),
+            &["--url", "http://127.0.0.1:1/", flag, value, "--no-record"],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(2), "{flag}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("flag {flag}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_bare_number_duration_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    // On a flag: a usage error.
+    let o = gate(
+        dir.path(),
+        &[
+            "--url",
+            "http://127.0.0.1:1/",
+            "--watch",
+            "5",
+            "--no-record",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("--watch") && e.contains("write 90s"), "{e}");
+    // In gates.yml and GATES_*: a configuration error, located.
+    std::fs::write(
+        dir.path().join("gates.yml"),
+        "version: 1\nhealth:\n  urls: [\"http://127.0.0.1:1/\"]\n  timeout: 30\n",
+    )
+    .unwrap();
+    let o = gate(dir.path(), &["--no-record"], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("gates.yml:4") && e.contains("health.timeout") && e.contains("write 90s"),
+        "{e}"
+    );
+    std::fs::remove_file(dir.path().join("gates.yml")).unwrap();
+    let o = gate(
+        dir.path(),
+        &["--url", "http://127.0.0.1:1/", "--no-record"],
+        &[("GATES_HEALTH_PROBE_TIMEOUT", "10")],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("GATES_HEALTH_PROBE_TIMEOUT") && e.contains("write 90s"),
+        "{e}"
+    );
+}
+
+#[test]
+fn conditions_and_headers_from_gates_env_keep_their_commas() {
+    let addr = common::serve_in_thread();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{addr}/echo");
+    // One item per line: `any(200, 204)` and a header value with a comma
+    // stay whole (split at commas, the condition would not parse).
+    let o = gate(
+        dir.path(),
+        &["--format", "json", "--no-record"],
+        &[
+            ("GATES_HEALTH_URLS", url.as_str()),
+            (
+                "GATES_HEALTH_CONDITIONS",
+                "[STATUS] == any(200, 204)\n[BODY] == pat(auth=Bearer a,b *)",
+            ),
+            (
+                "GATES_HEALTH_HEADERS",
+                "Authorization: Bearer a,b\nX-Other: 1",
+            ),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["verdict"], "pass", "{r}");
+    assert_eq!(r["checked"], 1);
 }
 
 #[test]

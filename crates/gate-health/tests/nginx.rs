@@ -88,10 +88,10 @@ async fn probes_against_real_nginx() {
 
     // Slow upstream behind nginx: over budget is degraded, over timeout failing.
     let mut pc = http(format!("{base}/slow?ms=200"), &["[BODY] == slow"]);
-    pc.latency_budget = Some("100ms".into());
+    pc.latency_budget = Some("100ms".parse().unwrap());
     let r = run(pc.clone()).await;
     assert_eq!(r.health, Health::Degraded, "{r:#?}");
-    pc.timeout = Some("80ms".into());
+    pc.timeout = Some("80ms".parse().unwrap());
     assert_eq!(run(pc).await.health, Health::Failing);
 
     // TLS with the short-lived certificate.
@@ -114,7 +114,7 @@ async fn probes_against_real_nginx() {
     let mut h2 = pc.clone();
     h2.http_version = Some("2".into());
     h2.conditions = vec!["[BODY] == pat(secure*)".into()];
-    h2.cert_expiry_warning = Some("1h".into());
+    h2.cert_expiry_warning = Some("1h".parse().unwrap());
     let r2 = run(h2).await;
     assert_eq!(r2.health, Health::Healthy, "{r2:#?}");
     assert_eq!(r2.http_version.as_deref(), Some("HTTP/2.0"));

@@ -133,12 +133,12 @@ async fn redirects_followed_or_not() {
 async fn latency_budget_degrades_and_timeout_fails() {
     let (addr, _h) = common::serve().await;
     let mut pc = http(format!("http://{addr}/slow?ms=150"), &[]);
-    pc.latency_budget = Some("50ms".into());
+    pc.latency_budget = Some("50ms".parse().unwrap());
     let r = run(pc.clone()).await;
     assert_eq!(r.health, Health::Degraded, "{r:#?}");
     assert!(r.phases.ttfb.unwrap() >= 150.0, "{:?}", r.phases);
     assert!(r.degraded[0].contains("over the budget of 50 ms"));
-    pc.timeout = Some("60ms".into());
+    pc.timeout = Some("60ms".parse().unwrap());
     let r = run(pc).await;
     assert_eq!(r.health, Health::Failing);
     let e = r.error.unwrap();
@@ -285,7 +285,7 @@ async fn command_probes() {
     assert_eq!(r.conditions[0].actual, "3");
     let r = run(ProbeConfig {
         command: Some(gate_health::config::CommandSpec::Shell("sleep 5".into())),
-        timeout: Some("100ms".into()),
+        timeout: Some("100ms".parse().unwrap()),
         ..ProbeConfig::default()
     })
     .await;
@@ -338,7 +338,7 @@ async fn tls_certificate_expiry_conditions() {
     assert_eq!(run(pc.clone()).await.health, Health::Failing);
     // With a smaller warning window it is healthy.
     pc.conditions = vec![];
-    pc.cert_expiry_warning = Some("1h".into());
+    pc.cert_expiry_warning = Some("1h".parse().unwrap());
     assert_eq!(run(pc).await.health, Health::Healthy);
     // insecure accepts the unknown issuer, still reads the expiry.
     let mut pc = http(
@@ -346,7 +346,7 @@ async fn tls_certificate_expiry_conditions() {
         &["[CERTIFICATE_EXPIRATION] < 3d"],
     );
     pc.insecure = true;
-    pc.cert_expiry_warning = Some("1h".into());
+    pc.cert_expiry_warning = Some("1h".parse().unwrap());
     let r = run(pc).await;
     assert_eq!(r.health, Health::Healthy, "{r:#?}");
 }

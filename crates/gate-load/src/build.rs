@@ -8,7 +8,9 @@ use http::{HeaderName, HeaderValue, Method};
 use hyper::body::Bytes;
 
 use crate::config::{EndpointConfig, LoadConfig, ModelChoice, Profile};
-use crate::scenario::{Endpoint, Model, Scenario, Stage, StatusSet, parse_duration};
+use gate_core::types::Header;
+
+use crate::scenario::{Endpoint, Model, Scenario, Stage, StatusSet};
 use crate::threshold::{self, Scoped};
 
 fn cfg_err(key: &str, msg: impl std::fmt::Display) -> GateError {
@@ -52,22 +54,23 @@ fn endpoint_name(ep: &EndpointConfig) -> String {
     })
 }
 
-fn duration_key(key: &str, text: &str) -> Result<Duration, GateError> {
-    parse_duration(text).map_err(|e| cfg_err(key, e))
+/// A duration key's value (checked and parsed at load time), at most a year.
+fn duration_key(key: &str, d: gate_core::types::Duration) -> Result<Duration, GateError> {
+    if d.get() > Duration::from_secs(31_536_000) {
+        return Err(cfg_err(key, format!("`{d}` is more than one year")));
+    }
+    Ok(d.get())
 }
 
-fn parse_header(key: &str, text: &str) -> Result<(HeaderName, HeaderValue), GateError> {
-    let (n, v) = text
-        .split_once(':')
-        .ok_or_else(|| cfg_err(key, format!("`{text}` is not `Name: value`")))?;
-    let name = HeaderName::from_bytes(n.trim().as_bytes())
-        .map_err(|_| cfg_err(key, format!("`{}` is not a header name", n.trim())))?;
-    let value = HeaderValue::from_str(v.trim()).map_err(|_| {
+fn parse_header(key: &str, h: &Header) -> Result<(HeaderName, HeaderValue), GateError> {
+    let name = HeaderName::from_bytes(h.name.as_bytes())
+        .map_err(|_| cfg_err(key, format!("`{}` is not a header name", h.name)))?;
+    let value = HeaderValue::from_str(&h.value).map_err(|_| {
         cfg_err(
             key,
             format!(
                 "the value of `{}` has characters a header cannot hold",
-                n.trim()
+                h.name
             ),
         )
     })?;
@@ -104,20 +107,19 @@ fn parse_url(key: &str, base: Option<&url::Url>, text: &str) -> Result<url::Url,
 /// Builds the scenario a configuration describes (validating it whole).
 pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
     let base = match &cfg.target {
-        Some(t) if !t.trim().is_empty() => Some(parse_url("target", None, t.trim())?),
-        _ => None,
+        Some(t) => Some(parse_url("target", None, t.as_str())?),
+        None => None,
     };
     let endpoints = endpoints(cfg, base.as_ref())?;
     let expected =
         StatusSet::parse(&cfg.expected_statuses).map_err(|e| cfg_err("expected-statuses", e))?;
-    let timeout = duration_key("timeout", &cfg.timeout)?;
+    let timeout = duration_key("timeout", cfg.timeout)?;
     if timeout.is_zero() {
         return Err(cfg_err("timeout", "must be more than 0"));
     }
-    let graceful_stop = duration_key("graceful-stop", &cfg.graceful_stop)?;
+    let graceful_stop = duration_key("graceful-stop", cfg.graceful_stop)?;
     let duration = cfg
         .duration
-        .as_deref()
         .map(|d| duration_key("duration", d))
         .transpose()?;
     if duration.is_some_and(|d| d.is_zero()) {
@@ -125,7 +127,6 @@ pub fn scenario_from_config(cfg: &LoadConfig) -> Result<Scenario, GateError> {
     }
     let ramp_up = cfg
         .ramp_up
-        .as_deref()
         .map(|d| duration_key("ramp-up", d))
         .transpose()?
         .unwrap_or_default();
@@ -328,14 +329,15 @@ fn burst_stages(
     duration: Option<Duration>,
 ) -> Result<(f64, Vec<Stage>), GateError> {
     let d = duration.unwrap_or(Duration::from_secs(30));
-    let b = duration_key("burst-duration", &cfg.burst_duration)?;
+    let b = duration_key("burst-duration", cfg.burst_duration)?;
     if b >= d {
         return Err(cfg_err(
             "burst-duration",
             format!(
                 "the burst ({}) must be shorter than the run ({})",
                 cfg.burst_duration,
-                cfg.duration.as_deref().unwrap_or("30s")
+                cfg.duration
+                    .map_or_else(|| "30s".to_string(), |d| d.to_string())
             ),
         ));
     }
@@ -383,7 +385,7 @@ fn listed_stages(cfg: &LoadConfig, open: bool) -> Result<(f64, Vec<Stage>), Gate
             return Err(cfg_err(&format!("stages[{i}].target"), "must be 0 or more"));
         }
         st.push(Stage {
-            duration: duration_key(&format!("stages[{i}].duration"), &s.duration)?,
+            duration: duration_key(&format!("stages[{i}].duration"), s.duration)?,
             target: s.target,
         });
     }

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use gate_core::types::{Duration, Header, HttpUrl};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -45,7 +46,7 @@ pub struct EndpointConfig {
     pub method: String,
     /// Extra headers, `Name: value`.
     #[serde(default)]
-    pub headers: Vec<String>,
+    pub headers: Vec<Header>,
     /// Request body (sent with a Content-Length).
     #[serde(default)]
     pub body: Option<String>,
@@ -69,8 +70,8 @@ fn one() -> u32 {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct StageConfig {
-    /// e.g. `30s`, `2m`, `0s` for a step.
-    pub duration: String,
+    /// How long the ramp lasts: `30s`, `2m`, `0s` for a step.
+    pub duration: Duration,
     /// Users (closed model) or requests per second (open model).
     #[schemars(range(min = 0.0))]
     pub target: f64,
@@ -80,11 +81,12 @@ pub struct StageConfig {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct LoadConfig {
-    /// Base URL that relative endpoint URLs resolve against, e.g. `http://127.0.0.1:8080`.
-    pub target: Option<String>,
-    /// URLs to GET with equal weights (shorthand for `endpoints`).
+    /// Base URL that relative endpoint URLs resolve against, such as `http://127.0.0.1:8080`.
+    pub target: Option<HttpUrl>,
+    /// URL to GET (repeatable; shorthand for `endpoints`, equal weights). Absolute, or a path resolved against `target`.
+    #[schemars(extend("x-gates-flag" = "url", "x-gates-separator" = "newline"))]
     pub urls: Vec<String>,
-    /// The request mix.
+    /// The request mix: `{name, url, method, headers, body, weight, thresholds}` each.
     pub endpoints: Vec<EndpointConfig>,
     /// `smoke`, `sustained`, `burst` or `stages` (default: `stages` when stages are given, `sustained` when users, rate or duration are, else `smoke`).
     pub profile: Option<Profile>,
@@ -96,10 +98,10 @@ pub struct LoadConfig {
     /// Open model: arrival rate, requests per second.
     #[schemars(range(min = 0.001))]
     pub rate: Option<f64>,
-    /// Length of the run, e.g. `30s`, `5m`.
-    pub duration: Option<String>,
+    /// Length of the run, such as `30s` or `5m`.
+    pub duration: Option<Duration>,
     /// Closed model: time to go from 0 to `users` (sustained profile).
-    pub ramp_up: Option<String>,
+    pub ramp_up: Option<Duration>,
     /// Stop after this many requests (smoke default: 10).
     #[schemars(range(min = 1))]
     pub requests: Option<u64>,
@@ -107,25 +109,28 @@ pub struct LoadConfig {
     #[schemars(range(min = 1.0, max = 1000.0))]
     pub burst_factor: f64,
     /// Burst profile: how long the burst lasts.
-    pub burst_duration: String,
+    pub burst_duration: Duration,
     /// Ramps (profile `stages`).
     pub stages: Vec<StageConfig>,
     /// Open model: most requests in flight (connections); an arrival with none free is dropped (default: the peak rate, at least 10).
     #[schemars(range(min = 1, max = 100000))]
     pub max_connections: Option<u32>,
-    /// Reuse connections (HTTP/1.1 keep-alive); false opens one per request.
+    /// Reuse connections (HTTP/1.1 keep-alive); false opens one per request (`Connection: close`).
     pub keep_alive: bool,
-    /// Timeout of a whole request.
-    pub timeout: String,
+    /// Timeout of a whole request (past it: a `timeout` error).
+    pub timeout: Duration,
     /// How long requests in flight at the end may finish; later ones are `interrupted` (not errors).
-    pub graceful_stop: String,
-    /// Statuses that count as success: codes, ranges or classes (`200-399`, `404`, `2xx`).
+    pub graceful_stop: Duration,
+    /// Statuses that count as success (repeatable, or comma-separated): codes, ranges or classes (`200-399`, `404`, `2xx`).
+    #[schemars(extend("x-gates-separator" = ","))]
     pub expected_statuses: Vec<String>,
-    /// Headers sent with every request, `Name: value`.
-    pub headers: Vec<String>,
+    /// Header sent with every request, `Name: value` (repeatable). A value may hold commas.
+    #[schemars(extend("x-gates-flag" = "header", "x-gates-separator" = "newline"))]
+    pub headers: Vec<Header>,
     /// Thresholds on the whole run, k6-style: `p(95) < 200ms`, `error_rate < 1%`, `warn: error_rate < 0.5%`, `rps > 100`, `dropped == 0`.
+    #[schemars(extend("x-gates-flag" = "threshold", "x-gates-separator" = "newline"))]
     pub thresholds: Vec<String>,
-    /// PEM file of CA certificates trusted for `https://` endpoints besides the Mozilla roots (a private CA, a self-signed certificate); relative to the repository.
+    /// PEM file of CA certificates trusted for `https://` endpoints besides the Mozilla roots (a private CA, a self-signed certificate); relative to the repository. A file with no certificate is exit 4 before anything is sent.
     pub ca_file: Option<String>,
     /// Accept any certificate for `https://` endpoints (testing only: the connection is not authenticated).
     pub insecure: bool,
@@ -149,12 +154,12 @@ impl Default for LoadConfig {
             ramp_up: None,
             requests: None,
             burst_factor: 5.0,
-            burst_duration: "5s".into(),
+            burst_duration: Duration::from_secs(5),
             stages: Vec::new(),
             max_connections: None,
             keep_alive: true,
-            timeout: "10s".into(),
-            graceful_stop: "5s".into(),
+            timeout: Duration::from_secs(10),
+            graceful_stop: Duration::from_secs(5),
             expected_statuses: vec!["200-399".into()],
             headers: Vec::new(),
             thresholds: vec!["error_rate < 1%".into()],
@@ -178,83 +183,17 @@ pub enum LoadCommand {
     },
 }
 
-/// Flags of gate-load (each overrides the `gates.yml` key of the same name).
+/// Flags of gate-load that are not generated from [`LoadConfig`]'s schema:
+/// the `merge` subcommand, and `--threshold`, which stays hand-written
+/// because it is global (`gate-load merge A.json B.json --threshold ...`
+/// judges the merged run) and generated flags are not. Every other key has
+/// its generated flag (`urls` and `headers` keep their published spellings
+/// `--url` and `--header`).
 #[derive(Debug, Clone, clap::Args)]
 #[command(args_conflicts_with_subcommands = false)]
 pub struct LoadArgs {
     #[command(subcommand)]
     pub command: Option<LoadCommand>,
-    /// URL to GET (repeatable; shorthand for endpoints)
-    #[arg(long = "url", id = "urls", value_name = "URL")]
-    pub urls: Vec<String>,
-    /// Base URL for relative endpoint URLs
-    #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
-    /// smoke, sustained, burst or stages
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
-    /// closed or open
-    #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
-    /// Concurrent users (closed model)
-    #[arg(long, value_name = "N")]
-    pub users: Option<String>,
-    /// Arrival rate, requests/s (open model)
-    #[arg(long, value_name = "RPS")]
-    pub rate: Option<String>,
-    /// Length of the run, e.g. 30s
-    #[arg(long, value_name = "DURATION")]
-    pub duration: Option<String>,
-    /// Ramp-up time (closed model)
-    #[arg(long = "ramp-up", id = "ramp_up", value_name = "DURATION")]
-    pub ramp_up: Option<String>,
-    /// Stop after N requests
-    #[arg(long, value_name = "N")]
-    pub requests: Option<String>,
-    /// Burst multiple of the base load
-    #[arg(long = "burst-factor", id = "burst_factor", value_name = "X")]
-    pub burst_factor: Option<String>,
-    /// Burst length
-    #[arg(
-        long = "burst-duration",
-        id = "burst_duration",
-        value_name = "DURATION"
-    )]
-    pub burst_duration: Option<String>,
-    /// Most requests in flight (open model)
-    #[arg(long = "max-connections", id = "max_connections", value_name = "N")]
-    pub max_connections: Option<String>,
-    /// Reuse connections: true or false
-    #[arg(long = "keep-alive", id = "keep_alive", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub keep_alive: Option<String>,
-    /// PEM file of extra CA certificates for https:// endpoints
-    #[arg(long = "ca-file", id = "ca_file", value_name = "PATH")]
-    pub ca_file: Option<String>,
-    /// Accept any certificate for https:// endpoints (testing only)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub insecure: Option<String>,
-    /// Timeout of a request
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
-    /// Time for requests in flight to finish at the end
-    #[arg(long = "graceful-stop", id = "graceful_stop", value_name = "DURATION")]
-    pub graceful_stop: Option<String>,
-    /// Statuses that count as success (repeatable): 200-399, 404, 2xx
-    #[arg(
-        long = "expected-statuses",
-        id = "expected_statuses",
-        value_name = "STATUSES"
-    )]
-    pub expected_statuses: Vec<String>,
-    /// Header sent with every request, "Name: value" (repeatable)
-    #[arg(long = "header", id = "headers", value_name = "HEADER")]
-    pub headers: Vec<String>,
-    /// HTTP method of the --url requests (default GET)
-    #[arg(long, value_name = "METHOD")]
-    pub method: Option<String>,
-    /// Request body of the --url requests
-    #[arg(long, value_name = "TEXT")]
-    pub body: Option<String>,
     /// k6-style threshold expression on the whole run (repeatable): [warn:|fail:] METRIC OP VALUE, METRIC one of p(N), avg, min, max, error_rate, rps, dropped, requests, errors; e.g. "p(95) < 200ms", "error_rate < 1%". (gate-health's thresholds are --success-threshold/--failure-threshold, round counts)
     #[arg(
         long = "threshold",

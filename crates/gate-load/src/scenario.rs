@@ -247,12 +247,10 @@ impl Scenario {
 }
 
 /// Parses a duration as gate-core does (`250ms`, `2s`, `1m30s`, `500us`),
-/// except that a bare number is seconds here (`duration: 30`), as in k6.
+/// up to one year. A bare number is refused (it used to be seconds here):
+/// write `30s`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    if let Ok(secs) = t.parse::<f64>() {
-        return secs_to_duration(secs, t);
-    }
     let d = gate_core::units::parse_duration(t)?;
     secs_to_duration(d.as_secs_f64(), t)
 }
@@ -272,10 +270,10 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("10 parsecs").is_err());
-        assert!(parse_duration("5").is_ok());
+        let e = parse_duration("5").unwrap_err();
+        assert!(e.contains("5s"), "{e}");
         assert!(parse_duration("ms").is_err());
         assert!(parse_duration("-1s").is_err());
     }

@@ -154,10 +154,6 @@ fn bad_config_exits_3_with_the_key_path() {
         (&["--url", "not a url"], "load.urls[0]"),
         (&["--url", "ftp://127.0.0.1/x"], "only http:// and https://"),
         (
-            &["--url", "http://127.0.0.1:1/", "--duration", "5 parsecs"],
-            "load.duration",
-        ),
-        (
             &["--url", "http://127.0.0.1:1/", "--model", "open"],
             "load.rate",
         ),
@@ -183,6 +179,94 @@ fn bad_config_exits_3_with_the_key_path() {
 }
 
 #[test]
+fn a_bad_value_of_a_generated_flag_exits_2_naming_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (flag, value, key) in [
+        ("--duration", "5 parsecs", "load.duration"),
+        ("--timeout", "soon", "load.timeout"),
+        ("--target", "ftp://127.0.0.1/", "load.target"),
+        ("--header", "no colon", "load.headers"),
+        ("--users", "many", "load.users"),
+    ] {
+        let (code, _out, err) = run(tmp.path(), &["--url", "http://127.0.0.1:1/", flag, value]);
+        assert_eq!(code, ExitCode::Usage, "{flag}: {err}");
+        assert!(
+            err.contains(&format!("flag {flag}")) && err.contains(key),
+            "{flag}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_bare_number_duration_is_refused_with_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    // On a flag: a usage error; it used to mean seconds.
+    let (code, _out, err) = run(
+        tmp.path(),
+        &["--url", "http://127.0.0.1:1/", "--duration", "30"],
+    );
+    assert_eq!(code, ExitCode::Usage, "{err}");
+    assert!(
+        err.contains("--duration") && err.contains("write 90s"),
+        "{err}"
+    );
+    // In gates.yml (a stage's too) and GATES_*: a configuration error, located.
+    std::fs::write(
+        tmp.path().join("gates.yml"),
+        "version: 1\nload:\n  urls: [\"http://127.0.0.1:1/\"]\n  graceful-stop: 5\n  stages:\n    - duration: 10\n      target: 5\n",
+    )
+    .unwrap();
+    let (code, _out, err) = run(tmp.path(), &[]);
+    assert_eq!(code, ExitCode::Config, "{err}");
+    assert!(
+        err.contains("gates.yml:4")
+            && err.contains("load.graceful-stop")
+            && err.contains("write 90s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("gates.yml:6") && err.contains("duration"),
+        "{err}"
+    );
+    std::fs::remove_file(tmp.path().join("gates.yml")).unwrap();
+    let (code, _out, err) = common::run_gate_env(
+        tmp.path(),
+        &["--url", "http://127.0.0.1:1/"],
+        &[("GATES_LOAD_RAMP_UP", "10")],
+    );
+    assert_eq!(code, ExitCode::Config, "{err}");
+    assert!(
+        err.contains("GATES_LOAD_RAMP_UP") && err.contains("write 90s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn headers_from_gates_env_keep_their_commas() {
+    let (addr, _c) = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let u = format!("http://{addr}/fast");
+    // One header per line: `Accept: text/html, application/json` stays
+    // whole (cut at the comma, ` application/json` is not a header).
+    let (code, out, err) = common::run_gate_env(
+        tmp.path(),
+        &["--requests", "3", "--format", "json"],
+        &[
+            ("GATES_LOAD_URLS", u.as_str()),
+            (
+                "GATES_LOAD_HEADERS",
+                "Accept: text/html, application/json\nX-Trace: a,b",
+            ),
+            ("GATES_LOAD_THRESHOLDS", "error_rate < 1%\np(99) < 5s"),
+            ("GATES_LOAD_EXPECTED_STATUSES", "200,204"),
+        ],
+    );
+    assert_eq!(code, ExitCode::Pass, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["checked"], 3, "{v}");
+}
+
+#[test]
 fn profiles_build_the_documented_shapes() {
     let cfg = LoadConfig {
         urls: vec!["http://127.0.0.1:1/".into()],
@@ -193,8 +277,8 @@ fn profiles_build_the_documented_shapes() {
     let burst = LoadConfig {
         profile: Some(gate_load::gate::Profile::Burst),
         rate: Some(100.0),
-        duration: Some("20s".into()),
-        burst_duration: "4s".into(),
+        duration: Some("20s".parse().unwrap()),
+        burst_duration: "4s".parse().unwrap(),
         burst_factor: 3.0,
         ..cfg.clone()
     };
@@ -208,8 +292,8 @@ fn profiles_build_the_documented_shapes() {
     assert_eq!(s.model.duration().as_secs(), 20);
     let sustained = LoadConfig {
         users: Some(8),
-        ramp_up: Some("2s".into()),
-        duration: Some("10s".into()),
+        ramp_up: Some("2s".parse().unwrap()),
+        duration: Some("10s".parse().unwrap()),
         ..cfg
     };
     let s = scenario_from_config(&sustained).unwrap();

@@ -149,18 +149,25 @@ pub fn url(addr: SocketAddr, path: &str) -> url::Url {
     url::Url::parse(&format!("http://{addr}{path}")).unwrap()
 }
 
-/// The process environment of an in-process run: only `NO_COLOR`, and `dir`
-/// as the working directory.
+/// The process environment of an in-process run: `NO_COLOR`, the `vars`
+/// given, and `dir` as the working directory.
 pub struct TestEnv {
     pub dir: std::path::PathBuf,
+    pub vars: Vec<(String, String)>,
 }
 
 impl gate_core::run::Env for TestEnv {
     fn var(&self, key: &str) -> Option<String> {
-        (key == "NO_COLOR").then(|| "1".into())
+        if key == "NO_COLOR" {
+            return Some("1".into());
+        }
+        self.vars
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
     fn vars(&self) -> Vec<(String, String)> {
-        Vec::new()
+        self.vars.clone()
     }
     fn cwd(&self) -> gate_core::Result<std::path::PathBuf> {
         Ok(self.dir.clone())
@@ -170,11 +177,25 @@ impl gate_core::run::Env for TestEnv {
 /// Runs `gate-load ARGS --no-record` in process in `dir`: (exit code,
 /// stdout, stderr).
 pub fn run_gate(dir: &std::path::Path, args: &[&str]) -> (gate_core::ExitCode, String, String) {
+    run_gate_env(dir, args, &[])
+}
+
+/// [`run_gate`] with these environment variables (`GATES_LOAD_*`).
+#[allow(dead_code)]
+pub fn run_gate_env(
+    dir: &std::path::Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> (gate_core::ExitCode, String, String) {
     let mut argv: Vec<std::ffi::OsString> = vec!["gate-load".into()];
     argv.extend(args.iter().map(std::ffi::OsString::from));
     argv.push("--no-record".into());
     let env = TestEnv {
         dir: dir.to_path_buf(),
+        vars: vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     };
     gate_core::out::capture(|| gate_core::run::run::<gate_load::LoadGate>(argv, &env))
 }
