@@ -1258,10 +1258,13 @@ impl KeySpec {
         }
         match base {
             "string" => {
-                // A list's items are named in the singular: `--labels <LABEL>`.
-                let key = match self.key.strip_suffix('s') {
-                    Some(one) if self.kind == KeyKind::List && !one.ends_with('s') => one,
-                    _ => &self.key,
+                // A list's items are named in the singular: `--labels <LABEL>`,
+                // `--statuses <STATUS>`; short words (`dns`) and words
+                // that do not end in a plural `s` stay as they are.
+                let key = if self.kind == KeyKind::List {
+                    singular(&self.key)
+                } else {
+                    &self.key
                 };
                 key.to_ascii_uppercase().replace('-', "_")
             }
@@ -1311,6 +1314,20 @@ pub fn key_specs(schema: &Value) -> Vec<KeySpec> {
             }
         })
         .collect()
+}
+
+/// The singular of a list key's last word, as far as English plurals of
+/// config keys go: `reports` → `report`, `statuses` → `status`; `dns`,
+/// `address`, `status` stay.
+fn singular(key: &str) -> &str {
+    let last = key.rsplit('-').next().unwrap_or(key);
+    if last.len() <= 3 || last.ends_with("ss") || last.ends_with("us") || !last.ends_with('s') {
+        key
+    } else if last.ends_with("uses") || last.ends_with("sses") {
+        &key[..key.len() - 2]
+    } else {
+        &key[..key.len() - 1]
+    }
 }
 
 /// Kind, type name and choices of a property schema.
@@ -1789,5 +1806,19 @@ mod tests {
     fn key_paths_read_naturally() {
         assert_eq!(key_path("/coverage/groups/0/min"), "coverage.groups[0].min");
         assert_eq!(key_path(""), "(top level)");
+    }
+
+    #[test]
+    fn list_value_names_are_singular() {
+        for (key, one) in [
+            ("reports", "report".to_string()),
+            ("expected-statuses", "expected-status".to_string()),
+            ("dns", "dns".to_string()),
+            ("address", "address".to_string()),
+            ("deny-licenses", "deny-license".to_string()),
+            ("status", "status".to_string()),
+        ] {
+            assert_eq!(singular(key), one, "{key}");
+        }
     }
 }

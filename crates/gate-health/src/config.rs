@@ -34,8 +34,10 @@ pub struct ProbeConfig {
     /// HTTP(S) URL to request. `${VAR}` is replaced by the environment variable's value (masked). A path (`/health`) is joined to the deployment URL with `target-from-deployment`.
     pub url: Option<String>,
     /// `host:port` to open a TCP connection to.
+    #[schemars(extend("x-gates-value-name" = "HOST:PORT"))]
     pub tcp: Option<String>,
     /// Host name to resolve.
+    #[schemars(extend("x-gates-value-name" = "HOST"))]
     pub dns: Option<String>,
     /// Command that must exit 0: a string (run by `sh -c`) or a list.
     pub command: Option<CommandSpec>,
@@ -48,6 +50,7 @@ pub struct ProbeConfig {
     /// Follow redirects (up to 10). Default true.
     pub follow_redirects: Option<bool>,
     /// Expected status codes or classes, e.g. `[200, 204]` or `["2xx", 301]` (default `2xx` unless a condition reads `[STATUS]`).
+    #[schemars(extend("x-gates-value-name" = "STATUS"))]
     pub expect_status: Vec<StatusSpec>,
     /// `auto` (HTTP/2 when TLS offers it), `1.1` or `2`.
     pub http_version: Option<String>,
@@ -62,6 +65,7 @@ pub struct ProbeConfig {
     /// Accept any TLS certificate (still measures its expiry).
     pub insecure: bool,
     /// Extra CA certificates (PEM file) trusted besides the Mozilla roots.
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub ca_file: Option<String>,
     /// DNS probes: addresses the name must resolve to (all of them).
     pub expect_addresses: Vec<String>,
@@ -102,6 +106,7 @@ pub struct HealthConfig {
     #[schemars(extend("x-gates-separator" = ","))]
     pub expect_status: Vec<StatusSpec>,
     /// Read probes from a gatus configuration file's `endpoints:`.
+    #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub gatus_file: Option<String>,
     /// Probe until healthy (`success-threshold` passing rounds in a row) or `timeout`.
     pub wait: bool,
@@ -133,6 +138,7 @@ pub struct HealthConfig {
     /// Base URL that relative probe URLs (`/healthz`) are joined to, such as `http://127.0.0.1:8080`.
     pub base_url: Option<HttpUrl>,
     /// Probe the `environment_url` of this environment's latest successful deployment (from the ledger). Relative probe URLs are joined to it.
+    #[schemars(extend("x-gates-value-name" = "ENVIRONMENT"))]
     pub target_from_deployment: Option<String>,
 }
 

@@ -123,6 +123,7 @@ pub struct LoadConfig {
     pub graceful_stop: Duration,
     /// Statuses that count as success (repeatable, or comma-separated): codes, ranges or classes (`200-399`, `404`, `2xx`).
     #[schemars(extend("x-gates-separator" = ","))]
+    #[schemars(extend("x-gates-value-name" = "CODE"))]
     pub expected_statuses: Vec<String>,
     /// Header sent with every request, `Name: value` (repeatable). A value may hold commas.
     #[schemars(extend("x-gates-flag" = "header", "x-gates-separator" = "newline"))]
