@@ -156,10 +156,10 @@ pub struct DeployConfig {
     pub health_path: String,
     /// Public URL (through the proxy) probed too after a switch; optional.
     pub public_url: Option<HttpUrl>,
-    /// Conditions every health probe must meet, gatus style (gate-health's), one per line: `[STATUS] == 200`, `[BODY].status == UP`, `[RESPONSE_TIME] < 300`, `[HEADER].content-type == application/json`. Default `[STATUS] == 2xx` (redirects are followed).
+    /// Conditions every health probe must meet, gatus style (gate-health's): `[STATUS] == 200`, `[BODY].status == UP`, `[RESPONSE_TIME] < 300`, `[HEADER].content-type == application/json`. Default `[STATUS] == 2xx` (redirects are followed).
     #[schemars(extend("x-gates-separator" = "newline"))]
     pub conditions: Vec<String>,
-    /// Request headers of the health probes, `Name: value`, one per line; `${VAR}` reads an environment variable, masked in every output.
+    /// Request headers of the health probes, `Name: value`; `${VAR}` reads an environment variable, masked in every output.
     #[schemars(extend("x-gates-separator" = "newline"))]
     pub headers: Vec<Header>,
     /// Over this latency a passing probe is `degraded` (noted, still passing), such as `300ms`; for a hard limit use the condition `[RESPONSE_TIME] < 300`.
@@ -300,7 +300,10 @@ impl Default for DeployConfig {
             nginx_pid_file: None,
             nginx_server_params: String::new(),
             nginx_drain_timeout: Dur::from_secs(30),
-            caddy_admin: "http://127.0.0.1:2019".parse().expect("a valid URL"),
+            // A literal that parses (HttpUrl has no infallible constructor).
+            caddy_admin: DEFAULT_CADDY_ADMIN
+                .parse()
+                .unwrap_or_else(|e: String| unreachable!("{e}")),
             caddy_upstreams_path: "/config/apps/http/servers/srv0/routes/0/handle/0/upstreams"
                 .into(),
             symlink: None,
@@ -311,6 +314,9 @@ impl Default for DeployConfig {
         }
     }
 }
+
+/// Caddy's admin API origin unless `caddy-admin` says otherwise.
+pub const DEFAULT_CADDY_ADMIN: &str = "http://127.0.0.1:2019";
 
 /// Failed probe rounds in a row that trip the `consecutive` breaker by default.
 pub const DEFAULT_TRIP_AFTER: u32 = 3;
