@@ -19,7 +19,7 @@ impl BreakerConfig for DeployConfig {
             },
             BreakerKind::ErrorRate => Mode::ErrorRate {
                 window: cfg.error_window.max(1) as usize,
-                max_rate_pct: cfg.error_rate,
+                max_rate_pct: cfg.error_rate.get(),
                 min_samples: cfg.error_min_samples.max(1) as usize,
             },
         }

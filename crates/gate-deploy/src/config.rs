@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use gate_core::GateError;
+use gate_core::types::{Duration as Dur, Header, HttpUrl, Percent};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -103,21 +104,17 @@ pub struct SmokeConfig {
     /// Requests per second (open model: latency from the intended send time).
     #[schemars(range(min = 0.1, max = 100000.0))]
     pub rate: f64,
-    /// Seconds the smoke runs.
-    #[schemars(range(min = 0.1, max = 3600.0))]
-    pub duration: f64,
+    /// How long the smoke runs, such as `5s` (at most `1h`).
+    pub duration: Dur,
     /// Most connections in flight.
     #[schemars(range(min = 1, max = 10000))]
     pub connections: u32,
-    /// Seconds one request may take (a slower one is a `timeout` error).
-    #[schemars(range(min = 0.05, max = 300.0))]
-    pub timeout: f64,
+    /// How long one request may take, such as `2s` (a slower one is a `timeout` error).
+    pub timeout: Dur,
     /// Highest failed-request rate in percent (errors of any class, plus arrivals dropped for want of a connection).
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub max_error_rate: f64,
-    /// Highest p99 latency in milliseconds; unset: not checked.
-    #[schemars(range(min = 0.0))]
-    pub max_p99: Option<f64>,
+    pub max_error_rate: Percent,
+    /// Highest p99 latency, such as `250ms`; unset: not checked.
+    pub max_p99: Option<Dur>,
 }
 
 impl Default for SmokeConfig {
@@ -125,10 +122,10 @@ impl Default for SmokeConfig {
         SmokeConfig {
             path: "/".into(),
             rate: 20.0,
-            duration: 5.0,
+            duration: Dur::from_secs(5),
             connections: 16,
-            timeout: 2.0,
-            max_error_rate: 1.0,
+            timeout: Dur::from_secs(2),
+            max_error_rate: Percent(1.0),
             max_p99: None,
         }
     }
@@ -143,7 +140,7 @@ pub struct DeployConfig {
     pub environment: String,
     /// Version being deployed, recorded in the ledger and passed to the start hook as `GATES_VERSION` (default: the commit SHA). Letters, digits and `._:+/@-`, at most 64.
     pub release: Option<String>,
-    /// Digest of the artifact being deployed (e.g. `sha256:...`), recorded in the ledger.
+    /// Digest of the artifact being deployed (`sha256:...`), recorded in the ledger.
     pub artifact_digest: Option<String>,
     /// Traffic switch: `haproxy`, `nginx`, `caddy`, `symlink` or `command`.
     pub switch: Option<SwitchKind>,
@@ -152,19 +149,21 @@ pub struct DeployConfig {
     /// Address (`host:port`) the green slot listens on.
     pub green_address: Option<String>,
     /// Health URL of the blue slot (default `http://<blue-address><health-path>`).
-    pub blue_health_url: Option<String>,
+    pub blue_health_url: Option<HttpUrl>,
     /// Health URL of the green slot (default `http://<green-address><health-path>`).
-    pub green_health_url: Option<String>,
+    pub green_health_url: Option<HttpUrl>,
     /// Path probed on each slot when no health URL is given.
     pub health_path: String,
     /// Public URL (through the proxy) probed too after a switch; optional.
-    pub public_url: Option<String>,
+    pub public_url: Option<HttpUrl>,
     /// Conditions every health probe must meet, gatus style (gate-health's): `[STATUS] == 200`, `[BODY].status == UP`, `[RESPONSE_TIME] < 300`, `[HEADER].content-type == application/json`. Default `[STATUS] == 2xx` (redirects are followed).
+    #[schemars(extend("x-gates-separator" = "newline"))]
     pub conditions: Vec<String>,
     /// Request headers of the health probes, `Name: value`; `${VAR}` reads an environment variable, masked in every output.
-    pub headers: Vec<String>,
-    /// Over this latency a passing probe is `degraded` (noted, still passing), e.g. `300ms`; for a hard limit use the condition `[RESPONSE_TIME] < 300`.
-    pub latency_budget: Option<String>,
+    #[schemars(extend("x-gates-separator" = "newline"))]
+    pub headers: Vec<Header>,
+    /// Over this latency a passing probe is `degraded` (noted, still passing), such as `300ms`; for a hard limit use the condition `[RESPONSE_TIME] < 300`.
+    pub latency_budget: Option<Dur>,
     /// Accept any TLS certificate on `https://` health URLs (self-signed slots); the signature is still checked.
     pub insecure: bool,
     /// Extra CA certificates (a PEM file) trusted for `https://` health URLs besides the Mozilla roots.
@@ -175,9 +174,8 @@ pub struct DeployConfig {
     pub stop: Option<String>,
     /// Extra check run every interval during the watch window (`sh -c`); a non-zero exit counts as a failed probe.
     pub check_command: Option<String>,
-    /// Seconds between probes (pre-switch wait and post-switch watch).
-    #[schemars(range(min = 0.05, max = 300.0))]
-    pub interval: f64,
+    /// Time between probes (pre-switch wait and post-switch watch), such as `1s`.
+    pub interval: Dur,
     /// `breaker: consecutive`: this many failed probe rounds in a row trip the circuit breaker (and roll back). Default 3.
     #[schemars(range(min = 1, max = 1000), extend("default" = DEFAULT_TRIP_AFTER))]
     pub breaker_trip_after: Option<u32>,
@@ -187,40 +185,35 @@ pub struct DeployConfig {
     /// Circuit breaker of the watch: `consecutive` (`breaker-trip-after` failed rounds in a row) or `error-rate` (a sliding window of probe results).
     pub breaker: BreakerKind,
     /// `breaker: error-rate`: trip when more than this percentage of the window's probe results failed (default 25: a slot failing every second, or every third, probe trips it).
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub error_rate: f64,
+    pub error_rate: Percent,
     /// `breaker: error-rate`: how many of the latest probe results the window holds.
     #[schemars(range(min = 1, max = 100000))]
     pub error_window: u32,
     /// `breaker: error-rate`: results needed in the window before it can trip.
     #[schemars(range(min = 1, max = 100000))]
     pub error_min_samples: u32,
-    /// Seconds the new slot is watched after the switch.
-    #[schemars(range(min = 0.0, max = 86400.0))]
-    pub watch: f64,
-    /// Seconds to wait for the new slot to become healthy before the switch.
-    #[schemars(range(min = 0.0, max = 86400.0))]
-    pub wait_timeout: f64,
-    /// Longest pause, in seconds, between failing probe rounds while waiting for a slot: the pause starts at `interval` and doubles up to this (gate-health's `--wait` backoff). Default: `interval` (no backoff).
-    #[schemars(range(min = 0.05, max = 300.0))]
-    pub max_backoff: Option<f64>,
+    /// How long the new slot is watched after the switch, such as `30s`.
+    pub watch: Dur,
+    /// How long to wait for the new slot to become healthy before the switch, such as `60s`.
+    pub wait_timeout: Dur,
+    /// Longest pause between failing probe rounds while waiting for a slot, such as `10s`: the pause starts at `interval` and doubles up to this (gate-health's `--wait` backoff). Default: `interval` (no backoff).
+    pub max_backoff: Option<Dur>,
     /// Pre-switch load smoke against the new slot (gate-load); skipped when absent. Set in gates.yml.
+    // Declared as the mapping itself, not `anyOf [mapping, null]`: a bad
+    // value inside it is then reported at its own key (`smoke.duration`).
+    #[schemars(with = "SmokeConfig")]
     pub smoke: Option<SmokeConfig>,
     /// Consecutive passing probes that make a slot healthy (before the switch and when verifying).
     #[schemars(range(min = 1, max = 1000))]
     pub healthy_successes: u32,
-    /// Seconds one probe may take.
-    #[schemars(range(min = 0.05, max = 300.0))]
-    pub probe_timeout: f64,
-    /// Seconds the old slot stays warm after a successful deploy before the `stop` hook runs.
-    #[schemars(range(min = 0.0, max = 86400.0))]
-    pub keep_old: f64,
-    /// Seconds a hook (`start`, `stop`, `switch-command`, `check-command`) may run.
-    #[schemars(range(min = 1.0, max = 86400.0))]
-    pub hook_timeout: f64,
-    /// With the GitHub ledger: an `in_progress` deployment younger than this many seconds is a running deploy (the lock); older ones are treated as interrupted.
-    #[schemars(range(min = 60.0, max = 315360000.0))]
-    pub lock_timeout: f64,
+    /// How long one probe may take, such as `2s`.
+    pub probe_timeout: Dur,
+    /// How long the old slot stays warm after a successful deploy before the `stop` hook runs, such as `5m`.
+    pub keep_old: Dur,
+    /// How long a hook (`start`, `stop`, `switch-command`, `check-command`) may run, such as `2m`.
+    pub hook_timeout: Dur,
+    /// With the GitHub ledger: an `in_progress` deployment younger than this (such as `1h`) is a running deploy (the lock); older ones are treated as interrupted.
+    pub lock_timeout: Dur,
     /// HAProxy: path of the stats socket (`stats socket PATH level admin` in haproxy.cfg).
     pub haproxy_socket: Option<String>,
     /// HAProxy: the backend holding both slots' servers.
@@ -239,13 +232,12 @@ pub struct DeployConfig {
     pub nginx_bin: String,
     /// nginx: the master's pid file (default `<prefix>/logs/nginx.pid` with a prefix, else `/run/nginx.pid`).
     pub nginx_pid_file: Option<String>,
-    /// nginx: extra text after the address in the generated `server` line (e.g. `max_fails=0`).
+    /// nginx: extra text after the address in the generated `server` line (such as `max_fails=0`).
     pub nginx_server_params: String,
-    /// nginx: seconds to wait for the pre-reload workers to exit.
-    #[schemars(range(min = 1.0, max = 86400.0))]
-    pub nginx_drain_timeout: f64,
+    /// nginx: how long to wait for the pre-reload workers to exit, such as `30s`.
+    pub nginx_drain_timeout: Dur,
     /// Caddy: admin API origin.
-    pub caddy_admin: String,
+    pub caddy_admin: HttpUrl,
     /// Caddy: config path of the reverse_proxy handler's `upstreams` array.
     pub caddy_upstreams_path: String,
     /// Symlink: the link that traffic follows (replaced atomically).
@@ -281,22 +273,22 @@ impl Default for DeployConfig {
             start: None,
             stop: None,
             check_command: None,
-            interval: 1.0,
+            interval: Dur::from_secs(1),
             breaker_trip_after: None,
             threshold: None,
             breaker: BreakerKind::Consecutive,
-            error_rate: DEFAULT_ERROR_RATE,
+            error_rate: Percent(DEFAULT_ERROR_RATE),
             error_window: 20,
             error_min_samples: 10,
-            watch: 30.0,
-            wait_timeout: 60.0,
+            watch: Dur::from_secs(30),
+            wait_timeout: Dur::from_secs(60),
             max_backoff: None,
             smoke: None,
             healthy_successes: 2,
-            probe_timeout: 2.0,
-            keep_old: 0.0,
-            hook_timeout: 120.0,
-            lock_timeout: 3600.0,
+            probe_timeout: Dur::from_secs(2),
+            keep_old: Dur::from_secs(0),
+            hook_timeout: Dur::from_secs(120),
+            lock_timeout: Dur::from_secs(3600),
             haproxy_socket: None,
             haproxy_backend: "app".into(),
             haproxy_blue_server: "blue".into(),
@@ -307,8 +299,11 @@ impl Default for DeployConfig {
             nginx_bin: "nginx".into(),
             nginx_pid_file: None,
             nginx_server_params: String::new(),
-            nginx_drain_timeout: 30.0,
-            caddy_admin: "http://127.0.0.1:2019".into(),
+            nginx_drain_timeout: Dur::from_secs(30),
+            // A literal that parses (HttpUrl has no infallible constructor).
+            caddy_admin: DEFAULT_CADDY_ADMIN
+                .parse()
+                .unwrap_or_else(|e: String| unreachable!("{e}")),
             caddy_upstreams_path: "/config/apps/http/servers/srv0/routes/0/handle/0/upstreams"
                 .into(),
             symlink: None,
@@ -319,6 +314,9 @@ impl Default for DeployConfig {
         }
     }
 }
+
+/// Caddy's admin API origin unless `caddy-admin` says otherwise.
+pub const DEFAULT_CADDY_ADMIN: &str = "http://127.0.0.1:2019";
 
 /// Failed probe rounds in a row that trip the `consecutive` breaker by default.
 pub const DEFAULT_TRIP_AFTER: u32 = 3;
@@ -334,14 +332,6 @@ pub const DEFAULT_ERROR_RATE: f64 = 25.0;
 /// proxy said which slot takes traffic, the ledger had no record of it).
 /// Reserved: never a release name, never a rollback target.
 pub const UNKNOWN_RELEASE: &str = "unknown";
-
-fn secs(v: f64) -> Duration {
-    if v.is_finite() && v > 0.0 {
-        Duration::from_secs_f64(v)
-    } else {
-        Duration::ZERO
-    }
-}
 
 impl DeployConfig {
     /// Failed probe rounds in a row that trip the `consecutive` breaker:
@@ -372,29 +362,35 @@ impl DeployConfig {
     }
 
     pub fn interval(&self) -> Duration {
-        secs(self.interval)
+        self.interval.get()
     }
     pub fn watch(&self) -> Duration {
-        secs(self.watch)
+        self.watch.get()
     }
     pub fn wait_timeout(&self) -> Duration {
-        secs(self.wait_timeout)
+        self.wait_timeout.get()
     }
     /// Longest pause between failing rounds while waiting (at least `interval`).
     pub fn max_backoff(&self) -> Duration {
         self.max_backoff
-            .map(secs)
+            .map(|d| d.get())
             .unwrap_or_default()
             .max(self.interval())
     }
     pub fn probe_timeout(&self) -> Duration {
-        secs(self.probe_timeout)
+        self.probe_timeout.get()
     }
     pub fn keep_old(&self) -> Duration {
-        secs(self.keep_old)
+        self.keep_old.get()
     }
     pub fn hook_timeout(&self) -> Duration {
-        secs(self.hook_timeout)
+        self.hook_timeout.get()
+    }
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout.get()
+    }
+    pub fn nginx_drain_timeout(&self) -> Duration {
+        self.nginx_drain_timeout.get()
     }
 
     pub fn address(&self, slot: Slot) -> Option<&str> {
@@ -412,8 +408,8 @@ impl DeployConfig {
     /// The slot's health URL.
     pub fn health_url(&self, slot: Slot) -> Option<String> {
         let explicit = match slot {
-            Slot::Blue => self.blue_health_url.as_deref(),
-            Slot::Green => self.green_health_url.as_deref(),
+            Slot::Blue => self.blue_health_url.as_ref().map(HttpUrl::as_str),
+            Slot::Green => self.green_health_url.as_ref().map(HttpUrl::as_str),
         };
         if let Some(u) = explicit {
             return Some(u.to_string());
@@ -504,20 +500,7 @@ impl DeployConfig {
                 ));
             }
         }
-        for (k, v) in [
-            ("blue-health-url", self.health_url(Slot::Blue)),
-            ("green-health-url", self.health_url(Slot::Green)),
-            ("public-url", self.public_url.clone()),
-        ] {
-            if let Some(u) = v
-                && !(u.starts_with("http://") || u.starts_with("https://"))
-            {
-                problems.push(format!(
-                    "{}: `{u}`: health probes take http:// or https:// URLs",
-                    key(k)
-                ));
-            }
-        }
+        self.duration_problems(key, problems);
         if self.breaker == BreakerKind::ErrorRate && self.error_min_samples > self.error_window {
             problems.push(format!(
                 "{}: {} is more than error-window ({}): the breaker could never trip; lower it or widen the window",
@@ -534,6 +517,40 @@ impl DeployConfig {
                 key("smoke.path"),
                 sm.path
             ));
+        }
+    }
+
+    /// The ranges the duration keys had as numbers of seconds (a schema
+    /// pattern cannot bound a duration).
+    fn duration_problems(&self, key: &dyn Fn(&str) -> String, problems: &mut Vec<String>) {
+        let ms = Duration::from_millis;
+        let s = Duration::from_secs;
+        let day = s(86_400);
+        let mut within = |k: &str, d: Duration, lo: Duration, hi: Duration| {
+            if d < lo || d > hi {
+                problems.push(format!(
+                    "{}: {} is out of range: write a duration from {} to {}",
+                    key(k),
+                    Dur(d),
+                    Dur(lo),
+                    Dur(hi)
+                ));
+            }
+        };
+        within("interval", self.interval(), ms(50), s(300));
+        within("watch", self.watch(), Duration::ZERO, day);
+        within("wait-timeout", self.wait_timeout(), Duration::ZERO, day);
+        if let Some(b) = self.max_backoff {
+            within("max-backoff", b.get(), ms(50), s(300));
+        }
+        within("probe-timeout", self.probe_timeout(), ms(50), s(300));
+        within("keep-old", self.keep_old(), Duration::ZERO, day);
+        within("hook-timeout", self.hook_timeout(), s(1), day);
+        within("lock-timeout", self.lock_timeout(), s(60), s(315_360_000));
+        within("nginx-drain-timeout", self.nginx_drain_timeout(), s(1), day);
+        if let Some(sm) = &self.smoke {
+            within("smoke.duration", sm.duration.get(), ms(100), s(3600));
+            within("smoke.timeout", sm.timeout.get(), ms(50), s(300));
         }
     }
 
@@ -588,7 +605,12 @@ pub fn valid_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._:+/@-".contains(&b))
 }
 
-/// Flags of gate-deploy: each overrides the `gates.yml` key of the same name.
+/// Flags of gate-deploy that are not generated from [`DeployConfig`]'s
+/// schema (every other key has its generated flag): the subcommand,
+/// `--dry-run`, and two keys whose published flags the generator cannot
+/// spell: `--environment` is global (`gate-deploy status --environment
+/// staging`), and `--breaker-trip-after` has the visible alias
+/// `--trip-after` and the deprecated `--threshold`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeployArgs {
     #[command(subcommand)]
@@ -596,28 +618,6 @@ pub struct DeployArgs {
     /// Environment to deploy to
     #[arg(long, value_name = "NAME", global = true)]
     pub environment: Option<String>,
-    /// Version being deployed (default: the commit)
-    #[arg(long, value_name = "NAME")]
-    pub release: Option<String>,
-    /// Artifact digest recorded in the ledger
-    #[arg(
-        long = "artifact-digest",
-        id = "artifact_digest",
-        value_name = "DIGEST"
-    )]
-    pub artifact_digest: Option<String>,
-    /// Traffic switch: haproxy, nginx, caddy, symlink, command
-    #[arg(long, value_name = "KIND")]
-    pub switch: Option<String>,
-    /// Command that starts a slot
-    #[arg(long, value_name = "COMMAND")]
-    pub start: Option<String>,
-    /// Command that stops a slot
-    #[arg(long, value_name = "COMMAND")]
-    pub stop: Option<String>,
-    /// Seconds between probes
-    #[arg(long, value_name = "SECS")]
-    pub interval: Option<String>,
     /// Consecutive failed probe rounds that trip the circuit breaker (breaker: consecutive); --threshold is its deprecated name
     #[arg(
         long = "breaker-trip-after",
@@ -627,21 +627,6 @@ pub struct DeployArgs {
         value_name = "N"
     )]
     pub breaker_trip_after: Option<String>,
-    /// Circuit breaker: consecutive or error-rate
-    #[arg(long, value_name = "KIND")]
-    pub breaker: Option<String>,
-    /// Error-rate breaker: trip above this percentage of failed probes
-    #[arg(long = "error-rate", id = "error_rate", value_name = "PCT")]
-    pub error_rate: Option<String>,
-    /// Seconds the new slot is watched after the switch
-    #[arg(long, value_name = "SECS")]
-    pub watch: Option<String>,
-    /// Seconds to wait for the new slot to become healthy
-    #[arg(long = "wait-timeout", id = "wait_timeout", value_name = "SECS")]
-    pub wait_timeout: Option<String>,
-    /// Seconds the old slot stays warm before the stop hook
-    #[arg(long = "keep-old", id = "keep_old", value_name = "SECS")]
-    pub keep_old: Option<String>,
     /// Print the plan (slot, hooks and their environment, switch, probes) and change nothing: no hook, no switch, no ledger write
     #[arg(long = "dry-run", id = "dry_run", visible_alias = "plan")]
     pub dry_run: bool,

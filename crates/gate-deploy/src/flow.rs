@@ -299,10 +299,11 @@ fn check_unfinished(
             .signed_duration_since(u.last_update)
             .num_milliseconds() as f64
             / 1000.0;
-        let running = matches!(ctx.ledger, Ledger::GitHub(_)) && age < cfg.lock_timeout;
+        let running =
+            matches!(ctx.ledger, Ledger::GitHub(_)) && age < cfg.lock_timeout.as_secs_f64();
         if running {
             return Err(GateError::Input(format!(
-                "deployment {} of `{}` ({} {} to {}) is in progress (phase {}, last update {} s ago): two deploys of one environment never interleave. Wait for it; if its run died, it counts as interrupted after lock-timeout ({} s), or run gate-rollback",
+                "deployment {} of `{}` ({} {} to {}) is in progress (phase {}, last update {} s ago): two deploys of one environment never interleave. Wait for it; if its run died, it counts as interrupted after lock-timeout ({}), or run gate-rollback",
                 u.id,
                 state.environment,
                 u.kind,
@@ -411,8 +412,8 @@ fn give_up(mut outcome: Outcome, rec: Recorder, result: Ending, reason: String) 
 /// the slot's own address.
 fn environment_url(cfg: &DeployConfig, slot: Slot) -> Option<String> {
     cfg.public_url
-        .as_deref()
-        .map(without_credentials)
+        .as_ref()
+        .map(|u| without_credentials(u.as_str()))
         .or_else(|| cfg.address(slot).map(|a| format!("http://{a}")))
 }
 
@@ -891,7 +892,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                 return Ok(finish(outcome, rec));
             }
             Err(last) => rec.warn(format!(
-                "{release} is live on {} but failed its probes within {} s ({last}): deploying it again into {target}",
+                "{release} is live on {} but failed its probes within {} ({last}): deploying it again into {target}",
                 live.slot, cfg.wait_timeout
             )),
         }
@@ -996,7 +997,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
     rec.event(
         "wait",
         format!(
-            "waiting for {target} to pass {} probe(s) in a row (at most {} s)",
+            "waiting for {target} to pass {} probe(s) in a row (at most {})",
             cfg.healthy_successes, cfg.wait_timeout
         ),
     );
@@ -1018,7 +1019,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         }
         Err(WaitFail::Unhealthy(last)) => {
             let why = format!(
-                "{target} never became healthy within {} s; last probe: {last}. Traffic was not switched",
+                "{target} never became healthy within {}; last probe: {last}. Traffic was not switched",
                 cfg.wait_timeout
             );
             rec.event("wait", why.clone());
@@ -1126,7 +1127,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
     rec.event(
         "watch",
         format!(
-            "watching {target} for {} s: probe every {} s, {}",
+            "watching {target} for {}: probe every {}, {}",
             cfg.watch, cfg.interval, outcome.breaker
         ),
     );
@@ -1147,10 +1148,10 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
                 )
                 .await?;
             if let Some(old) = &from {
-                if cfg.stop.is_some() && cfg.keep_old > 0.0 {
+                if cfg.stop.is_some() && !cfg.keep_old().is_zero() {
                     rec.event(
                         "stop",
-                        format!("keeping {} warm for {} s", old.slot, cfg.keep_old),
+                        format!("keeping {} warm for {}", old.slot, cfg.keep_old),
                     );
                     tokio::time::sleep(cfg.keep_old()).await;
                 }
@@ -1417,7 +1418,7 @@ async fn plan_base(
         None => plan.steps.push(PlanStep::new(
             "lock",
             format!(
-                "check that no deployment of `{}` is in progress (younger than lock-timeout, {} s)",
+                "check that no deployment of `{}` is in progress (younger than lock-timeout, {})",
                 cfg.environment, cfg.lock_timeout
             ),
         )),
@@ -1430,7 +1431,7 @@ async fn plan_base(
             .signed_duration_since(u.last_update)
             .num_milliseconds() as f64
             / 1000.0;
-        if matches!(ctx.ledger, Ledger::GitHub(_)) && age < cfg.lock_timeout {
+        if matches!(ctx.ledger, Ledger::GitHub(_)) && age < cfg.lock_timeout.as_secs_f64() {
             plan.warnings.push(format!(
                 "deployment {} ({} {} to {}) is in progress (phase {}): a real run would exit 4",
                 u.id, u.kind, u.release, u.slot, u.phase
@@ -1521,7 +1522,7 @@ async fn plan_start(
     plan.steps.push(PlanStep::hook(
         "start",
         format!(
-            "{condition}run the start hook for {slot} with {release}, at most hook-timeout ({} s)",
+            "{condition}run the start hook for {slot} with {release}, at most hook-timeout ({})",
             cfg.hook_timeout
         ),
         start,
@@ -1558,7 +1559,7 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
         plan.steps.push(PlanStep::new(
             "verify",
             format!(
-                "{release} is already live on {}: probe {} (one pass, at most wait-timeout, {} s); healthy: stop there (already-live, exit 0). Otherwise, deploy it again into {target}:",
+                "{release} is already live on {}: probe {} (one pass, at most wait-timeout, {}); healthy: stop there (already-live, exit 0). Otherwise, deploy it again into {target}:",
                 live.slot,
                 probe_names(&slot_probes.with_public(live.slot)?),
                 cfg.wait_timeout
@@ -1581,7 +1582,7 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
     plan.steps.push(PlanStep::new(
         "wait",
         format!(
-            "probe {} until {} pass(es) in a row, every {} s, at most wait-timeout ({} s); never healthy: stop hook on {target}, exit 1, no switch",
+            "probe {} until {} pass(es) in a row, every {}, at most wait-timeout ({}); never healthy: stop hook on {target}, exit 1, no switch",
             slot_probes.slot(target)?.name,
             cfg.healthy_successes,
             cfg.interval,
@@ -1592,13 +1593,13 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
         plan.steps.push(PlanStep::new(
             "smoke",
             format!(
-                "load smoke on {target}: {} requests/s for {} s on `{}`; over {}% failed{}: exit 1, no switch",
+                "load smoke on {target}: {} requests/s for {} on `{}`; over {} failed{}: exit 1, no switch",
                 sm.rate,
                 sm.duration,
                 sm.path,
                 sm.max_error_rate,
                 sm.max_p99
-                    .map(|p| format!(" or a p99 over {p} ms"))
+                    .map(|p| format!(" or a p99 over {p}"))
                     .unwrap_or_default()
             ),
         ));
@@ -1619,7 +1620,7 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
     plan.steps.push(PlanStep::new(
         "watch",
         format!(
-            "watch {target} for {} s: {} every {} s; circuit breaker: {}",
+            "watch {target} for {}: {} every {}; circuit breaker: {}",
             cfg.watch,
             watched.join(", "),
             cfg.interval,
@@ -1638,8 +1639,8 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
             ));
             let stop = match &cfg.stop {
                 Some(stop) => {
-                    let keep = if cfg.keep_old > 0.0 {
-                        format!("keep {} warm for {} s, then ", old.slot, cfg.keep_old)
+                    let keep = if !cfg.keep_old().is_zero() {
+                        format!("keep {} warm for {}, then ", old.slot, cfg.keep_old)
                     } else {
                         String::new()
                     };
@@ -1713,7 +1714,7 @@ pub async fn plan_rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, Ga
     plan.steps.push(PlanStep::new(
         "wait",
         format!(
-            "probe {} until {} pass(es) in a row, at most wait-timeout ({} s); never healthy: exit 1, no switch",
+            "probe {} until {} pass(es) in a row, at most wait-timeout ({}); never healthy: exit 1, no switch",
             slot_probes.slot(slot)?.name,
             cfg.healthy_successes,
             cfg.wait_timeout
@@ -1728,7 +1729,7 @@ pub async fn plan_rollback(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, Ga
     plan.steps.push(PlanStep::new(
         "verify",
         format!(
-            "probe {} until one pass, at most wait-timeout ({} s); then status success (earlier deployments inactive)",
+            "probe {} until one pass, at most wait-timeout ({}); then status success (earlier deployments inactive)",
             probe_names(&slot_probes.with_public(slot)?),
             cfg.wait_timeout
         ),
@@ -1782,19 +1783,25 @@ pub fn judge_smoke(sm: &SmokeConfig, url: &str, r: &gate_load::LoadResult) -> Sm
     let max_rate = Expr::new(
         Stat::ErrorRate,
         Comparison::AtMost,
-        sm.max_error_rate,
+        sm.max_error_rate.get(),
         "max-error-rate",
     );
     if denom == 0 {
         failures.push("no request completed".to_string());
     } else if max_rate.judge_value(error_rate_pct) != Verdict::Pass {
         failures.push(format!(
-            "error rate {error_rate_pct:.2}% ({failed} of {denom}) is over max-error-rate {}%",
+            "error rate {error_rate_pct:.2}% ({failed} of {denom}) is over max-error-rate {}",
             sm.max_error_rate
         ));
     }
     if let Some(max) = sm.max_p99 {
-        let max_p99 = Expr::new(Stat::Percentile(99.0), Comparison::AtMost, max, "max-p99");
+        let max_ms = max.as_secs_f64() * 1000.0;
+        let max_p99 = Expr::new(
+            Stat::Percentile(99.0),
+            Comparison::AtMost,
+            max_ms,
+            "max-p99",
+        );
         // No successful request: no latency to judge (the error rate says it).
         if let Judged {
             value: Some(p99),
@@ -1802,7 +1809,7 @@ pub fn judge_smoke(sm: &SmokeConfig, url: &str, r: &gate_load::LoadResult) -> Sm
         } = gate_load::judge(&max_p99, &r.overall, r)
             && verdict != Verdict::Pass
         {
-            failures.push(format!("p99 {p99:.1} ms is over max-p99 {max} ms"));
+            failures.push(format!("p99 {p99:.1} ms is over max-p99 {max}"));
         }
     }
     SmokeSummary {
@@ -1817,8 +1824,8 @@ pub fn judge_smoke(sm: &SmokeConfig, url: &str, r: &gate_load::LoadResult) -> Sm
         error_rate_pct: (error_rate_pct * 1000.0).round() / 1000.0,
         p50_ms: r.overall.latency.percentile_ms(50.0),
         p99_ms: p99,
-        max_error_rate_pct: sm.max_error_rate,
-        max_p99_ms: sm.max_p99,
+        max_error_rate_pct: sm.max_error_rate.get(),
+        max_p99_ms: sm.max_p99.map(|d| d.as_secs_f64() * 1000.0),
         failures,
     }
 }
@@ -1851,11 +1858,11 @@ async fn smoke(
     let mut scenario = gate_load::Scenario::open(
         vec![endpoint],
         sm.rate,
-        Duration::from_secs_f64(sm.duration),
+        sm.duration.get(),
         sm.connections.max(1) as usize,
     );
-    scenario.timeout = Duration::from_secs_f64(sm.timeout);
-    scenario.graceful_stop = Duration::from_secs_f64(sm.timeout);
+    scenario.timeout = sm.timeout.get();
+    scenario.graceful_stop = sm.timeout.get();
     // The slot is trusted as its health probes trust it.
     scenario.insecure = cfg.insecure;
     if let Some(f) = &cfg.ca_file {
@@ -1867,7 +1874,7 @@ async fn smoke(
     rec.event(
         "smoke",
         format!(
-            "load smoke on {slot}: {} requests/s for {} s on {url}",
+            "load smoke on {slot}: {} requests/s for {} on {url}",
             sm.rate, sm.duration
         ),
     );
@@ -1951,7 +1958,7 @@ pub async fn status(
                     .signed_duration_since(u.last_update)
                     .num_milliseconds() as f64
                     / 1000.0
-                    < cfg.lock_timeout
+                    < cfg.lock_timeout.as_secs_f64()
             }
         })
         .map(|u| u.id)
@@ -2226,7 +2233,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
         Err(WaitFail::Unhealthy(last)) => {
             ledger.mark(failed("wait")).await?;
             let why = format!(
-                "{} never became healthy within {} s: {last}; traffic was not switched",
+                "{} never became healthy within {}: {last}; traffic was not switched",
                 target.slot, cfg.wait_timeout
             );
             return Ok(RollbackRun::Ran(Box::new(give_up(
@@ -2377,8 +2384,8 @@ mod tests {
 
     fn smoke_cfg(max_error_rate: f64, max_p99: Option<f64>) -> SmokeConfig {
         SmokeConfig {
-            max_error_rate,
-            max_p99,
+            max_error_rate: gate_core::types::Percent(max_error_rate),
+            max_p99: max_p99.map(|ms| std::time::Duration::from_secs_f64(ms / 1000.0).into()),
             ..SmokeConfig::default()
         }
     }
@@ -2418,7 +2425,7 @@ mod tests {
         );
         assert_eq!(s.failures.len(), 1);
         assert!(
-            s.failures[0].starts_with("p99 25.0 ms is over max-p99 10 ms"),
+            s.failures[0].starts_with("p99 25.0 ms is over max-p99 10ms"),
             "{}",
             s.failures[0]
         );

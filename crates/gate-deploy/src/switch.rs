@@ -284,7 +284,7 @@ impl Switch {
                         or_unset(include.as_deref())
                     ),
                     format!(
-                        "wait for every pre-reload worker of the master in {} to exit, at most nginx-drain-timeout ({} s), else restore the include and reload",
+                        "wait for every pre-reload worker of the master in {} to exit, at most nginx-drain-timeout ({}), else restore the include and reload",
                         self.nginx_pid_file().display(),
                         c.nginx_drain_timeout
                     ),
@@ -293,7 +293,7 @@ impl Switch {
             SwitchKind::Caddy => vec![format!(
                 "GET {admin}{path}, then PATCH it to [{{\"dial\": \"{}\"}}] and read it back (the old value is PATCHed back on any error)",
                 or_unset(c.address(to)),
-                admin = c.caddy_admin.trim_end_matches('/'),
+                admin = c.caddy_admin.as_str().trim_end_matches('/'),
                 path = c.caddy_upstreams_path,
             )],
             SwitchKind::Symlink => {
@@ -579,8 +579,7 @@ impl Switch {
         }
         // Done only when every pre-reload worker has exited: before that an
         // old worker may still route requests to the old slot.
-        let deadline =
-            Instant::now() + Duration::from_secs_f64(self.cfg.nginx_drain_timeout.max(1.0));
+        let deadline = Instant::now() + self.cfg.nginx_drain_timeout().max(Duration::from_secs(1));
         loop {
             let now = children(master);
             let remaining: Vec<u32> = old_workers.intersection(&now).copied().collect();
@@ -592,7 +591,7 @@ impl Switch {
                 restore(self)?;
                 let _ = self.nginx(&["-s", "reload"]).await;
                 return Err(self.err(format!(
-                    "after `nginx -s reload`, {} pre-reload worker(s) ({remaining:?}) still running and {fresh} new after {} s: the reload did not take (see nginx's error log); previous include restored",
+                    "after `nginx -s reload`, {} pre-reload worker(s) ({remaining:?}) still running and {fresh} new after {}: the reload did not take (see nginx's error log); previous include restored",
                     remaining.len(),
                     self.cfg.nginx_drain_timeout
                 )));
@@ -610,7 +609,7 @@ impl Switch {
     async fn caddy_upstreams(&self) -> Result<serde_json::Value, GateError> {
         let (status, body) = crate::http::request(
             http::Method::GET,
-            &self.cfg.caddy_admin,
+            self.cfg.caddy_admin.as_str(),
             &self.cfg.caddy_upstreams_path,
             None,
             ADMIN_TIMEOUT,
@@ -640,7 +639,7 @@ impl Switch {
     async fn caddy_patch(&self, value: &serde_json::Value) -> Result<(), GateError> {
         let (status, body) = crate::http::request(
             http::Method::PATCH,
-            &self.cfg.caddy_admin,
+            self.cfg.caddy_admin.as_str(),
             &self.cfg.caddy_upstreams_path,
             Some(value.to_string()),
             ADMIN_TIMEOUT,

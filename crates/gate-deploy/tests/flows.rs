@@ -284,10 +284,20 @@ fn bad_configuration_is_exit_3_naming_the_key() {
     let (code, _, err) = w.run(DEPLOY, &[]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("deploy.release"), "{err}");
+    // A bare number is no duration (it used to be seconds).
     w.write_config("version: 1\ndeploy:\n  interval: 0\n");
     let (code, _, err) = w.run(DEPLOY, &[]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("interval"), "{err}");
+    assert!(err.contains("deploy.interval"), "{err}");
+    assert!(err.contains("write 90s"), "{err}");
+    // A duration out of the key's range.
+    w.write_config("version: 1\ndeploy:\n  switch: symlink\n  symlink: x\n  blue-target: a\n  green-target: b\n  interval: 0s\n");
+    let (code, _, err) = w.run(DEPLOY, &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("deploy.interval: 0s is out of range: write a duration from 50ms to 5m"),
+        "{err}"
+    );
 }
 
 /// Blue live with v1 (ledger and process), a command switch writing the
@@ -487,7 +497,7 @@ fn an_already_live_release_is_probed_before_it_counts() {
         .unwrap();
     wait_until("blue down", Duration::from_secs(5), || !port_open(w.blue));
     let cfg = std::fs::read_to_string(w.path().join("gates.yml")).unwrap();
-    w.write_config(&cfg.replace("wait-timeout: 10", "wait-timeout: 1"));
+    w.write_config(&cfg.replace("wait-timeout: 10s", "wait-timeout: 1s"));
     let (code, out, err) = w.run(DEPLOY, &["--release", "v1", "--format", "json"]);
     assert_eq!(code, 0, "{err}\n{out}");
     let r = report(&out);

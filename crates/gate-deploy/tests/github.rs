@@ -55,7 +55,7 @@ fn deployments_and_statuses_go_to_github_and_in_progress_is_the_lock() {
         .replace("deploy:\n", "deploy: &d\n")
             + "rollback: *d\n"
     };
-    w.write_config(&config("315360000"));
+    w.write_config(&config("3650d"));
 
     // First deploy: nothing live, so blue.
     let (code, out, err) = run_gh(&w, &url, DEPLOY, &["--release", "v1", "--format", "json"]);
@@ -156,7 +156,7 @@ fn deployments_and_statuses_go_to_github_and_in_progress_is_the_lock() {
     assert_eq!(s["verdict"], "pass", "a running deploy is no warning");
 
     // Older than lock-timeout: interrupted. The next deploy resolves it.
-    w.write_config(&config("60"));
+    w.write_config(&config("60s"));
     let (code, out, err) = run_gh(&w, &url, DEPLOY, &["--release", "v2", "--format", "json"]);
     assert_eq!(code, 0, "{err}\n{out}");
     assert_eq!(

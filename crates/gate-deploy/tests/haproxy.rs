@@ -175,7 +175,7 @@ fn green_failing_after_the_switch_rolls_back_automatically() {
     };
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
-    w.write_config(&haproxy_config(&w, &h, "").replace("watch: 1\n", "watch: 20\n"));
+    w.write_config(&haproxy_config(&w, &h, "").replace("watch: 1s\n", "watch: 20s\n"));
     let outputs = w.path().join("github-output");
     std::fs::write(&outputs, "").unwrap();
     let child = w
@@ -254,7 +254,7 @@ fn green_never_healthy_means_no_switch() {
     };
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
-    w.write_config(&haproxy_config(&w, &h, "").replace("wait-timeout: 10", "wait-timeout: 1.5"));
+    w.write_config(&haproxy_config(&w, &h, "").replace("wait-timeout: 10s", "wait-timeout: 1.5s"));
     let blue_pid = w.slot_pid("blue");
     let out = w
         .command(DEPLOY, &["--release", "v2", "--format", "json"])
@@ -365,7 +365,7 @@ fn rollback_never_puts_an_unknown_release_live() {
             &format!("  start: \"{}\"\n", yaml_escape(&w.start_hook())),
             &format!("  start: \"{}\"\n", yaml_escape(&start)),
         );
-    w.write_config(&cfg.replace("watch: 1\n", "watch: 20\n"));
+    w.write_config(&cfg.replace("watch: 1s\n", "watch: 20s\n"));
     assert!(!cfg.contains("rollback:"));
 
     let (code, out, err) = w.run(DEPLOY, &["--release", "v1", "--format", "json"]);

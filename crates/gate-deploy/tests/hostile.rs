@@ -62,7 +62,7 @@ fn hostile_slot_answers_and_release_names_start_no_command() {
                 yaml_escape(&switch)
             ),
         )
-        .replace("wait-timeout: 10\n", "wait-timeout: 1\n"),
+        .replace("wait-timeout: 10s\n", "wait-timeout: 1s\n"),
     );
     for release in ["v2", HOSTILE[1], HOSTILE[3], HOSTILE[4]] {
         let out = w

@@ -80,7 +80,7 @@ fn https_health_urls_through_gate_health_with_ca_file_insecure_and_conditions() 
                 yaml_escape(&switch)
             ),
         )
-        .replace("wait-timeout: 10\n", "wait-timeout: 2\n")
+        .replace("wait-timeout: 10s\n", "wait-timeout: 2s\n")
     };
 
     // Not trusted: the TLS error keeps green from ever being healthy.
@@ -108,7 +108,7 @@ fn https_health_urls_through_gate_health_with_ca_file_insecure_and_conditions() 
     // Trusted, conditions met: deployed over https, after a load smoke
     // that trusts the slot through the same CA file.
     w.write_config(&config(
-        "  ca-file: nginx/cert.pem\n  conditions: [\"[STATUS] == 200\", \"[BODY] == pat(ok*)\"]\n  smoke:\n    rate: 20\n    duration: 1\n",
+        "  ca-file: nginx/cert.pem\n  conditions: [\"[STATUS] == 200\", \"[BODY] == pat(ok*)\"]\n  smoke:\n    rate: 20\n    duration: 1s\n",
     ));
     let (code, out, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
     assert_eq!(code, 0, "{err}\n{out}");
@@ -140,7 +140,7 @@ fn https_health_urls_through_gate_health_with_ca_file_insecure_and_conditions() 
 
 #[test]
 fn a_failing_load_smoke_means_no_switch_exit_1_and_a_record() {
-    let w = command_world("  smoke:\n    rate: 60\n    duration: 1\n    max-error-rate: 1\n");
+    let w = command_world("  smoke:\n    rate: 60\n    duration: 1s\n    max-error-rate: 1\n");
     // Green fails every third request (the start hook passes the variable on).
     let out = w
         .command(DEPLOY, &["--release", "v2", "--format", "json"])
@@ -210,10 +210,10 @@ fn the_error_rate_breaker_trips_on_a_flapping_slot_after_a_passing_smoke() {
     // The breaker's defaults (error-rate, error-window, error-min-samples):
     // the documented case must trip them.
     let w = command_world(
-        "  breaker: error-rate\n  smoke:\n    rate: 50\n    duration: 1\n    max-p99: 1000\n",
+        "  breaker: error-rate\n  smoke:\n    rate: 50\n    duration: 1s\n    max-p99: 1s\n",
     );
     let cfg = std::fs::read_to_string(w.path().join("gates.yml")).unwrap();
-    w.write_config(&cfg.replace("watch: 1\n", "watch: 20\n"));
+    w.write_config(&cfg.replace("watch: 1s\n", "watch: 20s\n"));
     let child = w
         .command(DEPLOY, &["--release", "v2", "--format", "json"])
         .spawn()

@@ -113,7 +113,7 @@ fn world(echo_port: u16, slot: &str, seed: bool) -> World {
                 yaml_escape(&switch)
             ),
         )
-        .replace("wait-timeout: 10\n", "wait-timeout: 2\n"),
+        .replace("wait-timeout: 10s\n", "wait-timeout: 2s\n"),
     );
     w
 }
@@ -333,7 +333,7 @@ fn credentials_in_a_health_url_reach_probes_and_smoke_and_nothing_else() {
     w.write_config(&w.base_config(
         "deploy",
         &format!(
-            "  switch: command\n  switch-command: \"{}\"\n  green-health-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/healthz\"\n  public-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/\"\n  smoke:\n    path: /\n    rate: 20\n    duration: 1\n",
+            "  switch: command\n  switch-command: \"{}\"\n  green-health-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/healthz\"\n  public-url: \"http://deployer:${{DEPLOY_PW}}@127.0.0.1:{port}/\"\n  smoke:\n    path: /\n    rate: 20\n    duration: 1s\n",
             yaml_escape(&switch)
         ),
     ));
