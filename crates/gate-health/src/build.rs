@@ -13,33 +13,6 @@ use crate::config::{CommandSpec, ProbeConfig, StatusSpec};
 use crate::expr::Condition;
 use crate::probe::{HttpTarget, HttpVersion, Probe, Target, tls_config};
 
-/// Glues back the pieces of a list that arrived split at commas: the pieces
-/// `continues` says belong to the previous item (a condition's
-/// `any(200, 201)`, a header value with commas). gate-health no longer uses
-/// it (its `conditions` and `headers` are split on lines only); it stays
-/// public for gate-deploy's probes until gate-deploy's keys are split on
-/// lines too, then goes.
-pub fn rejoin(items: &[String], continues: impl Fn(&str) -> bool) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut open = 0i32;
-    for it in items {
-        let piece = it.trim();
-        let depth = |s: &str| s.matches('(').count() as i32 - s.matches(')').count() as i32;
-        match out.last_mut() {
-            Some(last) if open > 0 || continues(piece) => {
-                last.push_str(", ");
-                last.push_str(piece);
-            }
-            _ => {
-                out.push(piece.to_string());
-                open = 0;
-            }
-        }
-        open += depth(piece);
-    }
-    out
-}
-
 /// Replaces `${VAR}` with the environment variable's value; every value
 /// used is registered with the masker. Returns (text, used a variable).
 pub fn expand_env(
@@ -667,20 +640,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    #[test]
-    fn rejoin_glues_comma_split_pieces() {
-        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            rejoin(&v(&["[STATUS] == any(200", "201)", "[BODY] == x"]), |p| !p
-                .contains('[')),
-            v(&["[STATUS] == any(200, 201)", "[BODY] == x"])
-        );
-        assert_eq!(
-            rejoin(&v(&["Accept: a/b", "c/d", "X-Y: z"]), |p| !p.contains(':')),
-            v(&["Accept: a/b, c/d", "X-Y: z"])
-        );
-    }
 
     #[test]
     fn userinfo_is_split_at_the_last_at_before_the_path_as_written() {

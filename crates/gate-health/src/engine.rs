@@ -13,8 +13,6 @@
 //!   [`watch`] trips the circuit breaker after `failure-threshold`
 //!   consecutive failures. Both take a [`Clock`].
 //! - [`breaker`]: the circuit breaker as a pure state machine.
-//! - [`rejoin`]: glues back list items that arrived split at commas (for
-//!   gate-deploy until its lists are split on lines; gate-health's own are).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,7 +24,6 @@ use crate::build::{Defaults, build_probe};
 use crate::config::ProbeConfig;
 
 pub use crate::breaker;
-pub use crate::build::rejoin;
 pub use crate::expr::{Condition, Observation, parse_duration};
 pub use crate::modes::{
     Clock, ManualClock, Round, TokioClock, Trip, WaitOptions, WaitOutcome, WatchOptions,

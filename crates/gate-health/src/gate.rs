@@ -7,7 +7,6 @@ use gate_core::{Context, Gate, Report};
 pub use crate::collect::HealthInput;
 pub use crate::config::{HealthArgs, HealthConfig};
 
-pub use crate::build::rejoin;
 pub use crate::collect::{Mode, ProbeInfo, build_probes};
 pub use crate::evaluate::{evaluate, failure_reason, metric_ids, slug};
 pub use crate::rules::RULES;
