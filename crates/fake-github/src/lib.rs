@@ -41,6 +41,7 @@
 
 #![allow(clippy::expect_used)] // test support: a poisoned lock or a port that cannot bind is a bug in the test
 
+use gates_report::text::percent_encode;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -514,28 +515,12 @@ fn failure_response(failure: &Failure) -> Response {
     resp
 }
 
+/// Form decoding of a query part: `+` is a space, then `%XX`.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                Some(b) => {
-                    out.push(b);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&gates_report::text::percent_decode_bytes(
+        &s.replace('+', " "),
+    ))
+    .into_owned()
 }
 
 fn parse_query(query: &str) -> BTreeMap<String, String> {
@@ -547,18 +532,6 @@ fn parse_query(query: &str) -> BTreeMap<String, String> {
             (percent_decode(k), percent_decode(v))
         })
         .collect()
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Slices `items` for `per_page`/`page` and builds GitHub's `Link` header.

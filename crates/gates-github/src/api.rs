@@ -819,15 +819,7 @@ fn github_message(body: &Value, token: &Secret) -> String {
 
 /// Percent-encodes a path segment or query component (RFC 3986 unreserved kept).
 pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    gates_report::text::percent_encode(s)
 }
 
 // ---- The parts of GitHub's objects that gates reads. ----

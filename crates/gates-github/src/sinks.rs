@@ -13,8 +13,7 @@ pub fn random_delimiter() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| GateError::Internal(format!("no randomness for a delimiter: {e}")))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("ghadelimiter_{hex}"))
+    Ok(format!("ghadelimiter_{}", gates_report::text::hex(&bytes)))
 }
 
 /// Formats one step output as a heredoc block. Refuses a name that is not a

@@ -30,7 +30,7 @@ pub fn fingerprint(f: &Finding) -> String {
         None => h.update(f.message.as_bytes()),
     }
     let digest = h.finalize();
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::text::hex(&digest[..16])
 }
 
 fn rule_json(r: &Rule) -> Value {
@@ -207,34 +207,7 @@ fn rank(level: &str) -> u8 {
 /// A relative URI reference for a repository path (RFC 3986 percent-encoding
 /// of what is not allowed in a path).
 fn uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.replace('\\', "/").bytes() {
-        match b {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'.'
-            | b'_'
-            | b'~'
-            | b'/'
-            | b'!'
-            | b'$'
-            | b'&'
-            | b'\''
-            | b'('
-            | b')'
-            | b'*'
-            | b'+'
-            | b','
-            | b';'
-            | b'='
-            | b':'
-            | b'@' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    crate::text::percent_encode_except(&path.replace('\\', "/"), b"/!$&'()*+,;=:@")
 }
 
 #[cfg(test)]
