@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use testkit::mutate::{Rng, mutate};
+
 use gates_lockfile::{self as lockfile, Kind};
 
 fn lines(data: &[u8]) -> u64 {
@@ -46,18 +48,6 @@ fn run(target: &str, data: &[u8]) {
     }
 }
 
-/// xorshift64*: deterministic mutations, the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
-
 const INTERESTING: &[&[u8]] = &[
     b"\"",
     b"=",
@@ -88,34 +78,6 @@ const INTERESTING: &[&[u8]] = &[
     b"99999999999999999999",
 ];
 
-fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
-    let mut d = seed.to_vec();
-    for _ in 0..1 + rng.next() % 4 {
-        let pos = if d.is_empty() {
-            0
-        } else {
-            (rng.next() as usize) % d.len()
-        };
-        match rng.next() % 4 {
-            0 if !d.is_empty() => d[pos] = rng.next() as u8,
-            1 => {
-                let ins = INTERESTING[(rng.next() as usize) % INTERESTING.len()];
-                d.splice(pos..pos, ins.iter().copied());
-            }
-            2 if !d.is_empty() => {
-                let end = (pos + 1 + (rng.next() as usize) % 16).min(d.len());
-                d.drain(pos..end);
-            }
-            _ => {
-                let end = (pos + (rng.next() as usize) % 32).min(d.len());
-                let chunk: Vec<u8> = d[pos..end].to_vec();
-                d.splice(pos..pos, chunk);
-            }
-        }
-    }
-    d
-}
-
 #[test]
 fn corpus_truncations_and_mutations_never_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
@@ -145,7 +107,7 @@ fn corpus_truncations_and_mutations_never_panic() {
                 run(target, &data[..cut]);
             }
             for _ in 0..300 {
-                run(target, &mutate(&data, &mut rng));
+                run(target, &mutate(&data, &mut rng, INTERESTING));
             }
         }
     }

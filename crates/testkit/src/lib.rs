@@ -255,3 +255,50 @@ impl Drop for Nginx {
         }
     }
 }
+
+/// Deterministic byte mutations for replaying a fuzz corpus on stable: the
+/// same inputs on every run, so a failure reproduces.
+pub mod mutate {
+    /// xorshift64*: a seeded generator, the same sequence on every run.
+    #[derive(Debug)]
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        pub fn next_u64(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+    }
+
+    /// `seed` with one to four edits: a byte changed, one of `interesting`
+    /// inserted, a run deleted, or a run duplicated.
+    pub fn mutate(seed: &[u8], rng: &mut Rng, interesting: &[&[u8]]) -> Vec<u8> {
+        let mut d = seed.to_vec();
+        for _ in 0..1 + rng.next_u64() % 4 {
+            let pos = if d.is_empty() {
+                0
+            } else {
+                (rng.next_u64() as usize) % d.len()
+            };
+            match rng.next_u64() % 4 {
+                0 if !d.is_empty() => d[pos] = rng.next_u64() as u8,
+                1 if !interesting.is_empty() => {
+                    let ins = interesting[(rng.next_u64() as usize) % interesting.len()];
+                    d.splice(pos..pos, ins.iter().copied());
+                }
+                2 if !d.is_empty() => {
+                    let end = (pos + 1 + (rng.next_u64() as usize) % 16).min(d.len());
+                    d.drain(pos..end);
+                }
+                _ => {
+                    let end = (pos + (rng.next_u64() as usize) % 32).min(d.len());
+                    let chunk: Vec<u8> = d[pos..end].to_vec();
+                    d.splice(pos..pos, chunk);
+                }
+            }
+        }
+        d
+    }
+}
