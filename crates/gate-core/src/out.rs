@@ -154,3 +154,70 @@ pub fn stdout_is_tty() -> bool {
 pub fn stderr_is_tty() -> bool {
     std::io::stderr().is_terminal()
 }
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+    use crate::secret::{Masker, Secret};
+
+    #[test]
+    fn a_learned_secret_is_announced_before_the_next_line_and_only_once() {
+        let ((), c) = capture_all(|| {
+            let m = Masker::new(true);
+            m.add(&Secret::new("s3cr3t-value-for-the-test"));
+            stdout("after: s3cr3t-value-for-the-test\n");
+            announce_masks();
+        });
+        let masks: Vec<&String> = c
+            .commands
+            .iter()
+            .filter(|l| l.starts_with("::add-mask::"))
+            .collect();
+        assert!(
+            masks
+                .iter()
+                .any(|l| l.trim_end() == "::add-mask::s3cr3t-value-for-the-test"),
+            "{:?}",
+            c.commands
+        );
+        let raw = c
+            .commands
+            .iter()
+            .filter(|l| l.contains("s3cr3t-value-for-the-test"))
+            .count();
+        assert_eq!(raw, 1, "announced once: {:?}", c.commands);
+        // The runner learns the secret before the line that could hold it,
+        // and no other line carries it.
+        let mask = c.stdout.find("::add-mask::s3cr3t-value-for-the-test");
+        let after = c.stdout.find("after: ***");
+        assert!(
+            mask.is_some() && after.is_some() && mask < after,
+            "{}",
+            c.stdout
+        );
+        assert!(
+            c.stdout
+                .lines()
+                .filter(|l| !l.starts_with("::add-mask::"))
+                .all(|l| !l.contains("s3cr3t")),
+            "{}",
+            c.stdout
+        );
+    }
+
+    #[test]
+    fn a_secret_learned_last_is_announced_by_the_final_flush() {
+        let ((), c) = capture_all(|| {
+            let m = Masker::new(true);
+            m.add(&Secret::new("learned-last-0123456789"));
+            announce_masks();
+        });
+        assert!(
+            c.commands
+                .iter()
+                .any(|l| l.trim_end() == "::add-mask::learned-last-0123456789"),
+            "{:?}",
+            c.commands
+        );
+    }
+}

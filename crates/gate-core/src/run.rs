@@ -322,7 +322,7 @@ pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
     };
     let in_actions = env.var("GITHUB_ACTIONS").as_deref() == Some("true");
     let masker = Masker::new(in_actions);
-    match run_parsed::<G>(&cli, &cmd, &matches, env, &masker) {
+    let code = match run_parsed::<G>(&cli, &cmd, &matches, env, &masker) {
         Ok(code) => code,
         Err(e) => {
             // `out` masks what it prints (diag and the command alike).
@@ -337,7 +337,11 @@ pub fn run<G: Gate>(args: Vec<OsString>, env: &dyn Env) -> ExitCode {
             }
             e.exit_code()
         }
-    }
+    };
+    // A secret learned after the last line printed is still announced, so
+    // the steps that follow mask it too.
+    out::announce_masks();
+    code
 }
 
 /// Whether a usage error may be coloured: only on a terminal, without
