@@ -1,0 +1,15 @@
+//! gate-health's integration tests: one test binary (one link of the whole
+//! stack), a module per subject. Panicking is how a test fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod common;
+mod docs;
+mod gatus;
+mod help;
+mod hostile;
+mod modes;
+mod nginx;
+mod probes;
+mod secrets;

@@ -1,0 +1,7 @@
+//! gates-github's integration tests: one test binary (one link of the whole
+//! stack), a module per subject. Panicking is how a test fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod github_api;
+mod read_api;
