@@ -15,6 +15,7 @@
 )]
 
 use std::ffi::OsStr;
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -120,7 +121,11 @@ pub fn skip(why: &str) {
     if under_ci() {
         panic!("required under CI, but: {why}");
     }
-    eprintln!("SKIPPED: {why}");
+    // Straight to the process's stderr, not through eprintln!: libtest
+    // captures the macros' output of a passing test, and a skip must show.
+    // (nextest captures per process: `--success-output final` shows it.)
+    #[allow(clippy::disallowed_methods)] // test support, not a gate's output
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
 /// The root of the shared fixtures: `$GATES_FIXTURES` when set, else

@@ -35,38 +35,10 @@ pub fn rollback_bin() -> String {
         .to_string()
 }
 
-/// A binary of another workspace package, built with cargo.
+/// A binary of another workspace package: the one the workspace build put
+/// next to this test executable, built (once per run) only when it is not.
 fn built_bin(package: &str) -> PathBuf {
-    {
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/<test> -> target/<profile>
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-q", "-p", package, "--bin", package])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        if std::env::var_os("CARGO_TARGET_DIR").is_none() {
-            cmd.env("CARGO_TARGET_DIR", profile_dir.parent().unwrap());
-        }
-        // Cargo runs tests with CARGO_PKG_NAME, CARGO_MANIFEST_DIR, ... set;
-        // build scripts that read them (ring's: `rerun-if-env-changed`)
-        // would see a change and rebuild the whole TLS stack here, then
-        // again in the next `cargo test`. Build as a plain cargo would.
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().into_owned();
-            if k.starts_with("CARGO_") && !matches!(k.as_str(), "CARGO_TARGET_DIR" | "CARGO_HOME") {
-                cmd.env_remove(k);
-            }
-        }
-        let st = cmd.status().unwrap();
-        assert!(st.success(), "building {package} failed");
-        let bin = profile_dir.join(package);
-        assert!(bin.is_file(), "{} missing after build", bin.display());
-        bin
-    }
+    testkit::bin(package)
 }
 
 /// A test environment: a directory with `gates.yml`, the ledger, slot ports
