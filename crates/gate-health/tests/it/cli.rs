@@ -567,6 +567,7 @@ fn metric_names(r: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[allow(clippy::too_many_lines)]
 async fn quick_url_flags_method_expect_status_and_ca_file() {
+    testkit::require!("openssl", "apt-get install openssl");
     let addr = common::serve_in_thread();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_path_buf();

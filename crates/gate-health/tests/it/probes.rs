@@ -356,6 +356,7 @@ async fn tls_certificate_expiry_conditions() {
 /// as the `ca-file`, it is trusted as the server's, as curl trusts it.
 #[tokio::test]
 async fn openssl_self_signed_certificate_is_trusted_through_ca_file() {
+    testkit::require!("openssl", "apt-get install openssl");
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = common::openssl_self_signed(dir.path());
     let addr = common::tls_server(&cert, &key).await;

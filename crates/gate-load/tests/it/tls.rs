@@ -91,6 +91,7 @@ fn https_needs_the_ca_file_or_insecure() {
 /// it is trusted as the server's own, as curl trusts it.
 #[test]
 fn openssl_self_signed_certificate_is_trusted_through_ca_file() {
+    testkit::require!("openssl", "apt-get install openssl");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let out = std::process::Command::new("openssl")
