@@ -609,3 +609,51 @@ pub mod mutate {
         d
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_finding_its_port_taken_starts_again_on_another() {
+        let Some(bin) = require("nginx", "apt-get install nginx-light") else {
+            return;
+        };
+        let held = TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken = held.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let body = |p: u16| format!("  server {{ listen 127.0.0.1:{p}; return 204; }}");
+        // On the taken port nginx exits (after its own bind retries): None.
+        assert!(Nginx::spawn(&bin, dir.path(), &body(taken), &[taken], false).is_none());
+        let n = Nginx::start_on(dir.path(), 1, false, |ports| body(ports[0])).unwrap();
+        assert_ne!(n.ports[0], taken);
+        assert!(port_open(n.ports[0]));
+    }
+
+    #[test]
+    fn a_dead_port_refuses_connections_and_stays_reserved() {
+        let dead = dead_port();
+        assert!(TcpStream::connect(dead.addr).is_err());
+        assert!(TcpListener::bind(dead.addr).is_err());
+    }
+
+    #[test]
+    fn gate_cmd_leaves_no_ci_variable_and_gives_a_home_of_its_own() {
+        let mut c = GateCmd::new("env");
+        c.env("GITHUB_SHA", "set-by-the-test");
+        let home = c.home().to_path_buf();
+        let run = c.run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let vars: Vec<&str> = run.stdout.lines().collect();
+        for v in &vars {
+            let name = v.split('=').next().unwrap_or_default();
+            assert!(
+                !leaks(name) || matches!(name, "NO_COLOR" | "GITHUB_SHA" | "GIT_CONFIG_NOSYSTEM"),
+                "{v} leaked into the gate's environment"
+            );
+        }
+        assert!(vars.contains(&"NO_COLOR=1"));
+        assert!(vars.contains(&"GITHUB_SHA=set-by-the-test"));
+        assert!(vars.contains(&format!("HOME={}", home.display()).as_str()));
+    }
+}
