@@ -31,6 +31,10 @@ pub fn select<'a>(input: &'a ScoreInput, own: &str, report: &mut Report) -> Sele
         if crate::validate::gate_id(&e.key) == own {
             continue;
         }
+        if let Err(why) = valid_key(&e.key) {
+            ignored(report, e, &why);
+            continue;
+        }
         match &e.report {
             Ok(r) => match r.commit.as_deref() {
                 Some(c) if same_commit(c, &input.commit) => {
@@ -58,6 +62,30 @@ pub fn select<'a>(input: &'a ScoreInput, own: &str, report: &mut Report) -> Sele
         }
     }
     sel
+}
+
+/// A record key as gates write them: a kebab-case gate id, and an instance
+/// name as `--instance` accepts it. Anything else did not come from a gate
+/// and is not shown as one.
+fn valid_key(key: &str) -> Result<(), String> {
+    let (gate, instance) = key
+        .split_once('/')
+        .map_or((key, None), |(g, i)| (g, Some(i)));
+    let gate_ok = !gate.is_empty()
+        && gate.len() <= 64
+        && gate
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !gate_ok {
+        return Err(
+            "its gate id is not one a gate has (lower-case letters, digits and `-`)".into(),
+        );
+    }
+    match instance {
+        Some(i) => gate_core::report::check_instance_name(i)
+            .map_err(|_| "its instance name is not one `--instance` accepts".into()),
+        None => Ok(()),
+    }
 }
 
 fn ignored(report: &mut Report, e: &Evidence, why: &str) {
