@@ -81,10 +81,13 @@ pub async fn from_check_runs(
     client: &gates_github::api::GitHubClient,
     commit: &str,
 ) -> Result<Vec<Evidence>> {
-    let mut runs = gates_github::read::check_runs(client, commit).await?;
-    runs.sort_by_key(|r| r.id);
+    let runs = gates_github::read::check_runs(client, commit).await?;
+    // The newest run of each name, as GitHub's checks and rulesets read
+    // them: a re-run replaces the run before it, even while it runs.
+    let mut newest = gates_github::read::newest_per_name(&runs);
+    newest.sort_by_key(|r| r.id);
     let mut out = Vec::new();
-    for run in runs {
+    for run in newest.into_iter().cloned() {
         let Some(key) = run.gate.clone() else {
             continue;
         };
