@@ -302,3 +302,35 @@ fn the_same_evidence_gives_the_same_report() {
     let b = score(dir.path(), &["--explain"]).stdout;
     assert_eq!(a, b);
 }
+
+#[test]
+fn explain_finds_the_one_input_whose_smallest_change_lifts_a_category() {
+    let dir = tempfile::tempdir().unwrap();
+    record_all(dir.path());
+    write_config(
+        dir.path(),
+        "score:\n  categories:\n    quality: {weight: 30, min: 95}\n",
+    );
+    let run = score(dir.path(), &["--explain"]);
+    assert_eq!(run.code, ExitCode::Fail);
+    let j = run.json();
+    // Quality = (line + 2 × diff) / 3 through the coverage curve, which is
+    // the identity from 80 to 100. Line coverage alone cannot reach 95 (it
+    // would need a sub-score over 100); diff coverage needs
+    // (3 × 95 − line) / 2.
+    let cov = report("coverage");
+    let line = curve(COVERAGE, value(&cov, "line-coverage"));
+    let quality = (line + 2.0 * curve(COVERAGE, value(&cov, "diff-coverage"))) / 3.0;
+    let needed = (3.0 * 95.0 - line) / 2.0;
+    let show = |v: f64| gate_core::report::format_number(v);
+    let expected = format!(
+        "gate-coverage diff-coverage 80% → {}% lifts quality from {} to 95",
+        show(needed),
+        show((quality * 10.0).round() / 10.0)
+    );
+    assert!(
+        messages(&j, "smallest-change").contains(&expected),
+        "{expected}\n{:?}",
+        messages(&j, "smallest-change")
+    );
+}
