@@ -122,6 +122,21 @@ fn a_report_from_another_commit_never_counts() {
         None,
         "the stale coverage is not scored"
     );
+
+    // A report that does not say which commit it is about does not count either.
+    let mut unknown = report("coverage");
+    unknown.commit = None;
+    std::fs::write(
+        dir.path().join("unknown.json"),
+        serde_json::to_string(&unknown).unwrap(),
+    )
+    .unwrap();
+    let j = score(dir.path(), &["--report", "unknown.json"]).json();
+    assert!(
+        messages(&j, "report-ignored")[0].contains("does not say which commit"),
+        "{j:#}"
+    );
+    assert_eq!(messages(&j, "required-missing").len(), 1);
 }
 
 #[test]
