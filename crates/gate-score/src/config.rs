@@ -20,7 +20,7 @@ pub const VERDICT_METRIC: &str = "verdict";
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct ScoreConfig {
-    /// Report files to decide over besides the ledger's (JSON report v1, repeatable, or comma-separated), e.g. artifacts of earlier jobs. Later files replace earlier ones of the same gate.
+    /// JSON reports (v1) to decide over besides the ledger's (repeatable, or comma-separated). Later files replace earlier ones of the same gate; use them for reports handed over as artifacts.
     #[schemars(extend("x-gates-flag" = "report", "x-gates-separator" = ","))]
     #[schemars(extend("x-gates-value-name" = "PATH"))]
     pub reports: Vec<String>,
