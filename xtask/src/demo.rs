@@ -4,7 +4,9 @@
 //! coverage → audit → sbom (+ check, + diff against HEAD) → deploy v1 (blue) → health (the
 //! deployment's URL, from the ledger) → load → deploy v2, which starts failing
 //! 1.5 s after the switch: the watch trips and traffic goes back to blue on
-//! its own (exit 1, expected) → status → health again on what is live.
+//! its own (exit 1, expected) → status → health again on what is live →
+//! score: one decision over everything the chain recorded for the commit
+//! (no-go, expected: the rolled-back deploy is a failed gate, a veto).
 //!
 //! Results go to the local ledger (`.gates/`), reports to `target/demo/`.
 //! The `demo` environment is reset first, and both slots are stopped last.
@@ -134,6 +136,14 @@ const CHAIN: &[Step] = &[
         expect: 0,
         what: "what is live after the rollback answers",
         record: false,
+    },
+    Step {
+        gate: "score",
+        args: &["--explain"],
+        env: &[],
+        expect: 1,
+        what: "the decision over every report the chain recorded for this commit: no-go, the rolled-back deploy is a failed gate (a veto), with --explain",
+        record: true,
     },
 ];
 

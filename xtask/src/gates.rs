@@ -33,6 +33,7 @@ pub fn gates() -> Result<Vec<GateInfo>, String> {
         info::<gate_load::LoadGate>(),
         info::<gate_deploy::DeployGate>(),
         info::<gate_rollback::RollbackGate>(),
+        info::<gate_score::ScoreGate>(),
         // new-gate: gate
     ];
     let mut out = Vec::new();

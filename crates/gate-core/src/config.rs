@@ -30,6 +30,7 @@ use crate::error::{GateError, Result};
 /// A gate is listed once it exists (no section for a gate to come).
 pub const SECTIONS: &[&str] = &[
     "coverage", "audit", "sbom", "health", "load", "deploy", "rollback",
+    "score",
     // new-gate: section
 ];
 
