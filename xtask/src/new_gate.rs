@@ -45,12 +45,16 @@ const CRATE_FILES: &[(&str, &str)] = &[
         include_str!("../templates/new-gate/src/gate.rs.tmpl"),
     ),
     (
-        "tests/cli.rs",
-        include_str!("../templates/new-gate/tests/cli.rs.tmpl"),
+        "tests/it/main.rs",
+        include_str!("../templates/new-gate/tests/it/main.rs.tmpl"),
     ),
     (
-        "tests/docs.rs",
-        include_str!("../templates/new-gate/tests/docs.rs.tmpl"),
+        "tests/it/cli.rs",
+        include_str!("../templates/new-gate/tests/it/cli.rs.tmpl"),
+    ),
+    (
+        "tests/it/docs.rs",
+        include_str!("../templates/new-gate/tests/it/docs.rs.tmpl"),
     ),
 ];
 

@@ -1,9 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 //! Bad configuration is exit 3 with the key path; bad report files are
 //! exit 4; never a panic.
 
-mod common;
+use crate::common;
 
 use common::*;
 use gate_core::ExitCode;

@@ -1,10 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 //! gate-score over real reports made by this repository's gates
 //! (`tests/data/make.sh`), through the local ledger and `--report` files:
 //! the decision, every veto, recency and staleness, `--explain`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use gate_core::ExitCode;

@@ -1,11 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 //! gate-score on GitHub: the commit's check runs read through the fake
 //! GitHub (crates/fake-github, recorded response shapes), over pages, with
 //! other apps' runs and re-runs; a 5xx storm is retried, then exit 5 (an
 //! upstream problem is never a go).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,10 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 //! Reports are untrusted text (a pull request controls what its gates
 //! quote): whatever they say, gate-score prints no workflow command it did
 //! not mean to, in any format, summary or step output.
 
-mod common;
+use crate::common;
 
 use common::*;
 use gate_core::report::{Finding, RunnerRule, Severity};
