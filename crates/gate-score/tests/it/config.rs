@@ -1,4 +1,3 @@
-
 //! Bad configuration is exit 3 with the key path; bad report files are
 //! exit 4; never a panic.
 

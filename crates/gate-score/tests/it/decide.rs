@@ -1,4 +1,3 @@
-
 //! gate-score over real reports made by this repository's gates
 //! (`tests/data/make.sh`), through the local ledger and `--report` files:
 //! the decision, every veto, recency and staleness, `--explain`.

@@ -1,4 +1,3 @@
-
 //! Every `gate-score` command written in README.md and docs/ parses with the
 //! gate's flags as they are: the docs cannot drift from the binary.
 

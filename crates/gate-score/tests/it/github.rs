@@ -1,4 +1,3 @@
-
 //! gate-score on GitHub: the commit's check runs read through the fake
 //! GitHub (crates/fake-github, recorded response shapes), over pages, with
 //! other apps' runs and re-runs; a 5xx storm is retried, then exit 5 (an

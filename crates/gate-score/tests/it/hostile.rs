@@ -1,4 +1,3 @@
-
 //! Reports are untrusted text (a pull request controls what its gates
 //! quote): whatever they say, gate-score prints no workflow command it did
 //! not mean to, in any format, summary or step output.

@@ -146,7 +146,7 @@ pub fn render(report: &Report) -> String {
         out,
         "### {} gate-{}: {}\n",
         icon(report.verdict),
-        report.gate,
+        cell(&report.gate),
         report.verdict
     );
     if !report.summary.is_empty() {
@@ -176,8 +176,8 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                m.name,
-                m.display_value(),
+                cell(&m.name),
+                cell(&m.display_value()),
                 cell(&thresholds),
                 mark
             );
@@ -315,5 +315,32 @@ mod tests {
         assert!(!c.contains('|') || c.contains("\\|"));
         assert!(!c.contains("<script") && !c.contains('\n') && !c.contains('`'));
         assert!(!c.contains("::s"));
+    }
+
+    #[test]
+    fn metric_names_and_units_from_a_foreign_report_stay_in_their_cell() {
+        use crate::report::Metric;
+        let mut r = Report::new("score");
+        r.checked = 1;
+        r.metrics.push(Metric::info(
+            "a|b\n| injected | row | [x](https://evil) |",
+            1.0,
+            "ms|<b>",
+        ));
+        let md = render(&r.finish());
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| a"))
+            .unwrap_or_else(|| panic!("no metric row in {md}"));
+        let unescaped_pipes = row
+            .char_indices()
+            .filter(|&(i, c)| c == '|' && !row[..i].ends_with('\\'))
+            .count();
+        assert_eq!(unescaped_pipes, 5, "one row of four cells: {row}");
+        assert!(
+            !row.contains("<b>") && !row.contains("[x](https://evil)"),
+            "{row}"
+        );
+        assert!(!md.contains("\n| injected"), "{md}");
     }
 }
