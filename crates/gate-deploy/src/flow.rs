@@ -17,7 +17,7 @@ use crate::probe::{
     AnyProbe, CommandProbe, HealthProbe, Probe, ProbeOutcome, SlotProbes, from_health,
 };
 use crate::state::{self, EnvState, Payload, SlotRelease, Unfinished, describe, known_release};
-use crate::switch::Switch;
+use crate::switch::{Switch, TrafficSwitch};
 
 /// Most probe samples kept in a report.
 const MAX_SAMPLES: usize = 2000;
