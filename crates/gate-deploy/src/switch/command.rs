@@ -20,7 +20,7 @@ impl TrafficSwitch for Command {
         match &c.cfg.switch_validate {
             None => Ok(()),
             Some(cmd) => {
-                let out = run_hook(cmd, &c.env(to, None), c.cfg.hook_timeout())
+                let out = run_hook(cmd, &c.env(to, None), c.cfg.hook_timeout(), &c.base)
                     .await
                     .map_err(|e| c.err(e))?;
                 if out.success() {
@@ -43,14 +43,25 @@ impl TrafficSwitch for Command {
                 "switch-command: required by the command switch".into(),
             ]));
         };
-        let out = run_hook(cmd, &c.env(to, Some(to.other())), c.cfg.hook_timeout())
-            .await
-            .map_err(|e| c.err(e))?;
+        let out = run_hook(
+            cmd,
+            &c.env(to, Some(to.other())),
+            c.cfg.hook_timeout(),
+            &c.base,
+        )
+        .await
+        .map_err(|e| c.err(e))?;
         if out.success() {
             return Ok(format!("switch-command: {}", out.describe()));
         }
         // Put traffic back where it was.
-        let back = run_hook(cmd, &c.env(to.other(), Some(to)), c.cfg.hook_timeout()).await;
+        let back = run_hook(
+            cmd,
+            &c.env(to.other(), Some(to)),
+            c.cfg.hook_timeout(),
+            &c.base,
+        )
+        .await;
         let restored = match back {
             Ok(b) if b.success() => "previous slot restored".to_string(),
             Ok(b) => format!("restoring the previous slot failed too: {}", b.describe()),

@@ -194,6 +194,11 @@ impl Switch {
     pub fn env(&self, slot: Slot, previous: Option<Slot>) -> Vec<(String, String)> {
         self.ctx().env(slot, previous)
     }
+
+    /// Where relative paths resolve, and hooks and commands run.
+    pub fn base(&self) -> &Path {
+        &self.ctx().base
+    }
 }
 
 impl TrafficSwitch for Switch {
