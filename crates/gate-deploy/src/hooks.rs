@@ -160,6 +160,7 @@ async fn run_with(
         if let Some(id) = *pgid {
             record.save(id);
         }
+        crate::flow::failpoint::inside();
     }
     let (code, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) => (status.code(), false),

@@ -15,6 +15,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 use common::*;
+use gate_deploy::flow::failpoint;
 use gate_deploy::machine::Phase;
 
 const DEPLOY: &str = env!("CARGO_BIN_EXE_gate-deploy");
@@ -83,7 +84,19 @@ macro_rules! ensure {
     };
 }
 
-fn case(phase: Phase, mid: bool) -> Result<(), String> {
+/// Where in a phase the failpoint kills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// Its write-ahead marks written, its action not begun.
+    Boundary,
+    /// Inside its action (a hook running, a switch half-applied).
+    Inside,
+    /// Its action done, nothing recorded yet.
+    Mid,
+}
+
+fn case(phase: Phase, at: At) -> Result<(), String> {
+    let mid = at == At::Mid;
     let w = World::new();
     let Some(h) = start_haproxy(&w, false) else {
         return Ok(());
@@ -92,10 +105,10 @@ fn case(phase: Phase, mid: bool) -> Result<(), String> {
     w.seed_live("production", "blue", "v1");
     w.start_slot("blue", "v1");
     w.write_config(&config(&w, &h, if bad { "8s" } else { "1s" }));
-    let at = if mid {
-        format!("{}:mid", phase.as_str())
-    } else {
-        phase.as_str().to_string()
+    let at = match at {
+        At::Boundary => phase.as_str().to_string(),
+        At::Inside => format!("{}:inside", phase.as_str()),
+        At::Mid => format!("{}:mid", phase.as_str()),
     };
     let mut c = w.command(DEPLOY, &["--release", "v2", "--format", "json"]);
     c.env("GATES_CRASH_AT", &at);
@@ -172,10 +185,11 @@ fn kill_9_at_every_phase_then_status_rollback_and_a_new_deploy() {
         skip("haproxy is not installed (apt-get install haproxy)");
         return;
     }
-    let cases: Vec<(Phase, bool)> = Phase::ALL
+    let mut cases: Vec<(Phase, At)> = Phase::ALL
         .into_iter()
-        .flat_map(|p| [(p, false), (p, true)])
+        .flat_map(|p| [(p, At::Boundary), (p, At::Mid)])
         .collect();
+    cases.extend(failpoint::INSIDE.iter().map(|p| (*p, At::Inside)));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -183,10 +197,10 @@ fn kill_9_at_every_phase_then_status_rollback_and_a_new_deploy() {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some(&(phase, mid)) = cases.get(i) else {
+                    let Some(&(phase, at)) = cases.get(i) else {
                         break;
                     };
-                    if let Err(e) = case(phase, mid) {
+                    if let Err(e) = case(phase, at) {
                         failures.lock().unwrap().push(e);
                     }
                 }
@@ -227,6 +241,43 @@ fn a_rerun_after_a_kill_in_the_watch_never_restarts_the_serving_slot() {
     assert_eq!(stats.http_errors + stats.resets, 0, "{stats:?}");
     // Green was stopped only after traffic left it (keep-old 0).
     assert_ne!(w.slot_pid("green"), Some(green));
+    assert_eq!(body(&h), "hello from v3");
+}
+
+/// Killed inside the HAProxy switch: green ready, blue not yet in
+/// maintenance, both take traffic. The next deploy settles the proxy on the
+/// slot the ledger knew live before it touches anything, and no request
+/// fails while it stops and restarts green.
+#[test]
+fn a_switch_killed_half_way_is_settled_before_anything_is_touched() {
+    let w = World::new();
+    let Some(h) = start_haproxy(&w, false) else {
+        return;
+    };
+    w.seed_live("production", "blue", "v1");
+    w.start_slot("blue", "v1");
+    w.write_config(&config(&w, &h, "1s"));
+    let out = w
+        .command(DEPLOY, &["--release", "v2", "--format", "json"])
+        .env("GATES_CRASH_AT", "switch:inside")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.signal(), Some(9));
+    let (_, sout, _) = w.run(DEPLOY, &["status", "--format", "json"]);
+    assert_eq!(
+        report(&sout)["details"]["proxy_live"],
+        serde_json::Value::Null,
+        "both slots ready: the proxy names no single live slot"
+    );
+    let load_run = load(h.port, 100, Duration::from_secs(4));
+    let (code, out, err) = w.run(DEPLOY, &["--release", "v3", "--format", "json"]);
+    let stats = load_run.join().unwrap();
+    assert_eq!(code, 0, "{err}{out}");
+    assert!(err.contains("both slots take traffic"), "{err}");
+    let r = report(&out);
+    assert_eq!(r["details"]["from"]["slot"], "blue", "{out}");
+    assert_eq!(r["details"]["to"]["slot"], "green", "{out}");
+    assert_eq!(stats.http_errors + stats.resets, 0, "{stats:?}");
     assert_eq!(body(&h), "hello from v3");
 }
 

@@ -187,6 +187,7 @@ impl<'c> Run<'c> {
         loop {
             let before = machine.phase;
             let actions = machine.step(&event);
+            failpoint::set_phase(machine.phase);
             // The boundary: the phase's write-ahead marks are written, its
             // first action on the outside world is not yet done.
             let mut entered = machine.phase != before;
@@ -743,6 +744,10 @@ async fn begin(
             None
         }
     };
+    let proxy_now = match proxy_now {
+        Some(s) => Some(s),
+        None => settle(&switch, &mut rec, &state).await?,
+    };
     if let (Some(l), Some(p)) = (&state.live, proxy_now)
         && l.slot != p
     {
@@ -771,6 +776,42 @@ async fn begin(
         stale,
         proxy_now,
     })
+}
+
+/// Both slots take traffic: a switch was killed half-way (HAProxy: the new
+/// server ready, the old one not yet in maintenance). Before anything else,
+/// traffic goes back to the slot the ledger last knew live (the one the
+/// interrupted run switched away from); that slot is then the live one.
+async fn settle(
+    switch: &Switch,
+    rec: &mut Recorder,
+    state: &EnvState,
+) -> Result<Option<Slot>, GateError> {
+    let serving = switch.serving().await.unwrap_or_default();
+    if serving.len() < 2 {
+        return Ok(None);
+    }
+    let keep = state
+        .unfinished
+        .first()
+        .and_then(|u| {
+            u.previous
+                .as_ref()
+                .map(|p| p.slot)
+                .or(u.live_at_last_status)
+        })
+        .or(state.live.as_ref().map(|l| l.slot));
+    let Some(keep) = keep else {
+        return Ok(None);
+    };
+    rec.event(
+        "plan",
+        format!(
+            "both slots take traffic (a switch was interrupted half-way): traffic back to {keep}, the slot the ledger knew live, before anything else"
+        ),
+    );
+    switch.switch_to(keep).await?;
+    Ok(Some(keep))
 }
 
 /// `gate-deploy`: start, wait, smoke, switch, watch, and roll back on a trip.
@@ -871,7 +912,7 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
         lock: _lock,
         state,
         stale,
-        proxy_now: _,
+        proxy_now,
     } = begin(ctx, cfg, "rollback").await?;
     let (target, current) = match rollback_target(cfg, &state, &stale) {
         Ok(t) => t,
@@ -880,12 +921,18 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
             return Ok(RollbackRun::Refused(refusal));
         }
     };
-    if cfg.start.is_none()
+    let serving = proxy_now == Some(target.slot);
+    if (cfg.start.is_none() || serving)
         && let Some(other) = crate::state::started_in(&state, target.slot)
         && other != target.release
     {
+        let why = if serving {
+            "and it takes traffic now, so it is not restarted"
+        } else {
+            "and there is no start hook to restart it"
+        };
         let reason = format!(
-            "refusing to roll back to {} ({}): a later run started {other} there, so {} cannot be proved to run in {}, and there is no start hook to restart it. Traffic stays where it is; nothing was started or switched",
+            "refusing to roll back to {} ({}): a later run started {other} there, so {} cannot be proved to run in {}, {why}. Traffic stays where it is; nothing was started or switched",
             target.slot, target.release, target.release, target.slot
         );
         rec.event("plan", reason.clone());
@@ -938,24 +985,53 @@ pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, 
 /// `GATES_DEPLOY_`: those variables are configuration keys) kills the
 /// process with SIGKILL as the machine enters `<phase>` (after its
 /// write-ahead marks, before its first action on the outside world; for
-/// `plan`, once the lock is held and the ledger read), and
-/// `<phase>:mid` right after the phase's external action took effect and
-/// before anything records it. Compiled only into debug builds (the tests'
-/// builds); a release build ignores the variable.
+/// `plan`, once the lock is held and the ledger read); `<phase>:mid` right
+/// after the phase's action took effect and before anything records it;
+/// `<phase>:inside` in the middle of the action itself, for the phases in
+/// [`failpoint::INSIDE`] (a start hook running; an HAProxy switch with the
+/// new server ready and the old one not yet in maintenance). Compiled only
+/// into debug builds (the tests' builds); a release build ignores the
+/// variable.
 pub mod failpoint {
     use crate::machine::Phase;
+
+    /// The phases whose action has an inside point.
+    pub const INSIDE: &[Phase] = &[Phase::Start, Phase::Switch, Phase::Rollback];
+
+    #[cfg(debug_assertions)]
+    static CURRENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    /// The phase the machine is in, for [`inside`].
+    #[cfg(debug_assertions)]
+    pub fn set_phase(phase: Phase) {
+        let i = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+        CURRENT.store(i, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Kills the process here if the failpoint names the inside of the
+    /// current phase's action.
+    #[cfg(debug_assertions)]
+    pub fn inside() {
+        let i = CURRENT.load(std::sync::atomic::Ordering::SeqCst);
+        let phase = Phase::ALL.get(i).copied().unwrap_or(Phase::Plan);
+        hit(&format!("{}:inside", phase.as_str()));
+    }
 
     /// Kills the process here if the failpoint names this place.
     #[cfg(debug_assertions)]
     pub fn at(phase: Phase, mid: bool) {
-        let Ok(want) = std::env::var("GATES_CRASH_AT") else {
-            return;
+        set_phase(phase);
+        let place = if mid {
+            format!("{}:mid", phase.as_str())
+        } else {
+            phase.as_str().to_string()
         };
-        let (name, want_mid) = match want.split_once(':') {
-            Some((n, "mid")) => (n, true),
-            _ => (want.as_str(), false),
-        };
-        if name == phase.as_str() && want_mid == mid {
+        hit(&place);
+    }
+
+    #[cfg(debug_assertions)]
+    fn hit(place: &str) {
+        if std::env::var("GATES_CRASH_AT").ok().as_deref() == Some(place) {
             let pid = std::process::id().to_string();
             let _ = std::process::Command::new("kill")
                 .args(["-KILL", &pid])
@@ -966,6 +1042,14 @@ pub mod failpoint {
             }
         }
     }
+
+    /// Release builds: no failpoint.
+    #[cfg(not(debug_assertions))]
+    pub fn set_phase(_phase: Phase) {}
+
+    /// Release builds: no failpoint.
+    #[cfg(not(debug_assertions))]
+    pub fn inside() {}
 
     /// Release builds: no failpoint.
     #[cfg(not(debug_assertions))]

@@ -129,21 +129,26 @@ impl TrafficSwitch for Haproxy {
     }
 
     async fn current(&self) -> Result<Option<Slot>, GateError> {
-        let states = self.admin_states().await?;
-        let ready: Vec<Slot> = [Slot::Blue, Slot::Green]
-            .into_iter()
-            .filter(|s| states.get(s).is_some_and(|st| st & HAPROXY_NOT_READY == 0))
-            .collect();
+        let ready = self.serving().await?;
         Ok(match ready.as_slice() {
             [one] => Some(*one),
             _ => None,
         })
     }
 
+    async fn serving(&self) -> Result<Vec<Slot>, GateError> {
+        let states = self.admin_states().await?;
+        Ok([Slot::Blue, Slot::Green]
+            .into_iter()
+            .filter(|s| states.get(s).is_some_and(|st| st & HAPROXY_NOT_READY == 0))
+            .collect())
+    }
+
     async fn apply(&self, to: Slot) -> Result<String, GateError> {
         let before = self.admin_states().await?;
         // New slot first, so there is always a ready server.
         self.set(to, "ready").await?;
+        crate::flow::failpoint::inside();
         if let Err(e) = self.set(to.other(), "maint").await {
             if before.get(&to).is_some_and(|s| s & HAPROXY_NOT_READY != 0) {
                 let _ = self.set(to, "maint").await;

@@ -40,7 +40,7 @@ pub struct SwitchDone {
 }
 
 /// What every kind of traffic switch offers the deploy machine.
-pub trait TrafficSwitch {
+pub trait TrafficSwitch: Sync {
     /// Which kind this is.
     fn kind(&self) -> SwitchKind;
 
@@ -51,6 +51,13 @@ pub trait TrafficSwitch {
 
     /// Which slot takes traffic now, when the switch can tell.
     fn current(&self) -> impl Future<Output = Result<Option<Slot>, GateError>> + Send;
+
+    /// Every slot the proxy sends traffic to now: two after a switch
+    /// interrupted half-way (HAProxy: the new server ready, the old one not
+    /// yet in maintenance). By default, [`TrafficSwitch::current`]'s slot.
+    fn serving(&self) -> impl Future<Output = Result<Vec<Slot>, GateError>> + Send {
+        async { Ok(self.current().await?.into_iter().collect()) }
+    }
 
     /// Moves traffic to `to` (already validated), restoring the previous
     /// configuration if applying fails. Idempotent. Returns a note on what
@@ -212,6 +219,10 @@ impl TrafficSwitch for Switch {
 
     async fn current(&self) -> Result<Option<Slot>, GateError> {
         each!(self, s => s.current().await)
+    }
+
+    async fn serving(&self) -> Result<Vec<Slot>, GateError> {
+        each!(self, s => s.serving().await)
     }
 
     async fn apply(&self, to: Slot) -> Result<String, GateError> {
