@@ -450,11 +450,7 @@ impl<'c> Run<'c> {
             self.left.as_ref(),
         )
         .await;
-        let verb = if self.outcome.operation == "deploy" {
-            "Traffic was not switched"
-        } else {
-            "traffic was not switched"
-        };
+        let verb = "Traffic was not switched";
         Ok(match r {
             Ok(at) => {
                 self.outcome.timings.time_to_healthy_ms = Some(ms(at.duration_since(t_wait)));
