@@ -220,7 +220,7 @@ impl GroupRecord {
         let path = hooks_dir(ctx).join(format!("deploy-{}-{slot}.pgid", safe(&cfg.environment)));
         GroupRecord {
             path: Some(path),
-            line: format!("{slot} {release}"),
+            line: format!("{slot} {release} {}", boot_id()),
         }
     }
 
@@ -254,12 +254,24 @@ impl Drop for GroupRecord {
     }
 }
 
+/// This boot of the machine (`/proc/sys/kernel/random/boot_id`; `-` where
+/// there is none). A process group id is not reused while any member of
+/// the group lives, but it may be after a reboot: a record from another
+/// boot is dropped, never acted on.
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty() && !s.contains(char::is_whitespace))
+        .unwrap_or_else(|| "-".into())
+}
+
 /// Start hooks left behind by a killed run of this environment: a group
 /// whose slot takes traffic (`live`) is adopted (left running: it serves
 /// users); any other is stopped (SIGTERM to the group, SIGKILL after five
 /// seconds), so that it cannot start a service after its run died. Returns
 /// what was done, for the timeline.
-pub fn reap_groups(
+pub async fn reap_groups(
     ctx: &gate_core::Context,
     cfg: &crate::config::DeployConfig,
     live: Option<crate::config::Slot>,
@@ -280,10 +292,14 @@ pub fn reap_groups(
         let pgid = words.next().and_then(|w| w.parse::<u32>().ok());
         let slot = words.next().and_then(crate::config::Slot::parse);
         let release = words.next().unwrap_or("?").to_string();
+        let boot = words.next().unwrap_or("");
         let _ = std::fs::remove_file(e.path());
         let (Some(pgid), Some(slot)) = (pgid, slot) else {
             continue;
         };
+        if boot != boot_id() || boot == "-" {
+            continue;
+        }
         let members = group_members(pgid).unwrap_or_default();
         if members.is_empty() || pgid <= 1 {
             continue;
@@ -299,7 +315,7 @@ pub fn reap_groups(
         while group_members(pgid).is_some_and(|m| !m.is_empty())
             && std::time::Instant::now() < until
         {
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if group_members(pgid).is_some_and(|m| !m.is_empty()) {
             signal_group(pgid, "KILL");

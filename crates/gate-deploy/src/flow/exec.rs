@@ -758,9 +758,8 @@ async fn begin(
     }
     // A start hook a killed run left behind: adopted when its slot takes
     // traffic, stopped otherwise.
-    for note in
-        crate::hooks::reap_groups(ctx, cfg, proxy_now.or(state.live.as_ref().map(|l| l.slot)))
-    {
+    let live = proxy_now.or(state.live.as_ref().map(|l| l.slot));
+    for note in crate::hooks::reap_groups(ctx, cfg, live).await {
         rec.event("plan", note);
     }
     Ok(Begun {
