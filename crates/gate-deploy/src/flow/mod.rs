@@ -926,16 +926,7 @@ async fn plan_base(
             None
         }
     };
-    plan.proxy_live = proxy_now;
-    if let (Some(l), Some(p)) = (&state.live, proxy_now)
-        && l.slot != p
-    {
-        plan.warnings.push(format!(
-            "the ledger records {} live but the {} switch sends traffic to {p}",
-            l.slot,
-            kind.as_str()
-        ));
-    }
+    note_proxy(&mut plan, &switch, &state, proxy_now).await;
     Ok(PlanBase {
         kind,
         switch,
@@ -945,6 +936,27 @@ async fn plan_base(
         proxy_now,
         plan,
     })
+}
+
+/// What the proxy says, in the dry run: the live slot, and where it
+/// disagrees with the ledger or sends traffic to both slots.
+async fn note_proxy(plan: &mut Plan, switch: &Switch, state: &EnvState, proxy_now: Option<Slot>) {
+    let kind = switch.kind();
+    plan.proxy_live = proxy_now;
+    if proxy_now.is_none() && switch.serving().await.is_ok_and(|s| s.len() > 1) {
+        plan.warnings.push(
+            "both slots take traffic (a switch was interrupted half-way): a real run would first switch back to the slot the ledger knew live".into(),
+        );
+    }
+    if let (Some(l), Some(p)) = (&state.live, proxy_now)
+        && l.slot != p
+    {
+        plan.warnings.push(format!(
+            "the ledger records {} live but the {} switch sends traffic to {p}",
+            l.slot,
+            kind.as_str()
+        ));
+    }
 }
 
 /// The start step of a plan (and the address check before it).
@@ -1040,6 +1052,13 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
             from.as_ref()
                 .map(|f| format!("{} ({})", f.slot, f.release))
                 .unwrap_or_else(|| "none".into())
+        ),
+    ));
+    plan.steps.push(PlanStep::new(
+        "plan",
+        format!(
+            "check that the {} switch can send traffic to {target} (its configuration, read only); refused: exit 5 before anything is started or recorded",
+            kind.as_str()
         ),
     ));
     plan_start(cfg, &switch, &mut plan, target, &release, redeploy, true).await;
