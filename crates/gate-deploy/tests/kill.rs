@@ -429,3 +429,59 @@ fn hooks_run_in_the_c_directory_and_an_unknown_commit_is_recorded_as_unknown() {
     let s = report(&sout);
     assert_eq!(s["details"]["state"]["history"][0]["commit"], "unknown");
 }
+
+/// A switch that cannot say where traffic goes (a command): after a kill
+/// in the watch, the re-run takes the live slot from the interrupted run's
+/// last status (green) and deploys to blue; after a kill right after the
+/// switch (its status `live=?`), the run first puts traffic back where the
+/// ledger knew it, then deploys.
+#[test]
+fn a_blind_switch_is_reconciled_from_the_ledger_before_anything_is_touched() {
+    let w = World::new();
+    w.seed_live("production", "blue", "v1");
+    w.start_slot("blue", "v1");
+    let traffic = w.path().join("traffic");
+    std::fs::write(&traffic, "blue\n").unwrap();
+    let switch = format!("echo $GATES_SLOT > {}", traffic.display());
+    w.write_config(&w.base_config(
+        "deploy",
+        &format!(
+            "  switch: command\n  switch-command: \"{}\"\n",
+            yaml_escape(&switch)
+        ),
+    ));
+    let now = || {
+        std::fs::read_to_string(&traffic)
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let out = w
+        .command(DEPLOY, &["--release", "v2", "--format", "json"])
+        .env("GATES_CRASH_AT", "watch")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.signal(), Some(9));
+    assert_eq!(now(), "green");
+    let (code, out, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
+    assert_eq!(code, 0, "{err}{out}");
+    let r = report(&out);
+    assert_eq!(r["details"]["from"]["slot"], "green", "{out}");
+    assert_eq!(r["details"]["to"]["slot"], "blue", "{out}");
+    assert_eq!(now(), "blue");
+
+    let out = w
+        .command(DEPLOY, &["--release", "v3", "--format", "json"])
+        .env("GATES_CRASH_AT", "switch:mid")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.signal(), Some(9));
+    assert_eq!(now(), "green");
+    let (code, out, err) = w.run(DEPLOY, &["--release", "v3", "--format", "json"]);
+    assert_eq!(code, 0, "{err}{out}");
+    assert!(err.contains("traffic back to blue"), "{err}");
+    let r = report(&out);
+    assert_eq!(r["details"]["from"]["slot"], "blue", "{out}");
+    assert_eq!(r["details"]["to"]["slot"], "green", "{out}");
+    assert_eq!(now(), "green");
+}

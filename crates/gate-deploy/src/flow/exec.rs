@@ -744,6 +744,9 @@ async fn begin(
         Some(s) => Some(s),
         None => settle(&switch, &mut rec, &state).await?,
     };
+    // A switch that cannot tell (a command): the interrupted run's last
+    // status says where traffic went.
+    let proxy_now = proxy_now.or_else(|| stale.first().and_then(|u| u.live_at_last_status));
     if let (Some(l), Some(p)) = (&state.live, proxy_now)
         && l.slot != p
     {
@@ -783,7 +786,14 @@ async fn settle(
     state: &EnvState,
 ) -> Result<Option<Slot>, GateError> {
     let serving = switch.serving().await.unwrap_or_default();
-    if serving.len() < 2 {
+    // A switch interrupted with no way to see where traffic went (a
+    // command switch): put it where the ledger knew it.
+    let blind = serving.is_empty()
+        && state
+            .unfinished
+            .first()
+            .is_some_and(|u| u.live_at_last_status.is_none());
+    if serving.len() < 2 && !blind {
         return Ok(None);
     }
     let keep = state
@@ -799,10 +809,15 @@ async fn settle(
     let Some(keep) = keep else {
         return Ok(None);
     };
+    let why = if blind {
+        "a switch was interrupted and the switch cannot say where traffic goes"
+    } else {
+        "both slots take traffic (a switch was interrupted half-way)"
+    };
     rec.event(
         "plan",
         format!(
-            "both slots take traffic (a switch was interrupted half-way): traffic back to {keep}, the slot the ledger knew live, before anything else"
+            "{why}: traffic back to {keep}, the slot the ledger knew live, before anything else"
         ),
     );
     switch.switch_to(keep).await?;
