@@ -79,13 +79,16 @@ fn main() {
                     h.socket.display()
                 ),
             )
-            .replace("interval: 0.2", &format!("interval: {interval}"))
+            .replace(
+                "interval: 200ms",
+                &format!("interval: {}ms", (interval * 1000.0).round() as u64),
+            )
             .replace(
                 "breaker-trip-after: 3",
                 &format!("breaker-trip-after: {trip_after}"),
             )
             .replace("healthy-successes: 2", "healthy-successes: 1")
-            .replace("watch: 1\n", "watch: 60\n");
+            .replace("watch: 1s\n", "watch: 60s\n");
         w.write_config(&cfg);
         let child = w
             .command(

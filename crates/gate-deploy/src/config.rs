@@ -208,7 +208,7 @@ pub struct DeployConfig {
     pub healthy_successes: u32,
     /// How long one probe may take, such as `2s`.
     pub probe_timeout: Dur,
-    /// How long the old slot stays warm after a successful deploy before the `stop` hook runs, such as `5m`.
+    /// How long the old slot stays warm after a successful deploy before the `stop` hook runs, such as `5m` (default `30s`, as Argo Rollouts' `scaleDownDelaySeconds`: a `gate-rollback` within it switches back without a restart; `0s` stops it at once).
     pub keep_old: Dur,
     /// How long a hook (`start`, `stop`, `switch-command`, `check-command`) may run, such as `2m`.
     pub hook_timeout: Dur,
@@ -286,7 +286,7 @@ impl Default for DeployConfig {
             smoke: None,
             healthy_successes: 2,
             probe_timeout: Dur::from_secs(2),
-            keep_old: Dur::from_secs(0),
+            keep_old: Dur::from_secs(DEFAULT_KEEP_OLD_SECS),
             hook_timeout: Dur::from_secs(120),
             lock_timeout: Dur::from_secs(3600),
             haproxy_socket: None,
@@ -320,6 +320,12 @@ pub const DEFAULT_CADDY_ADMIN: &str = "http://127.0.0.1:2019";
 
 /// Failed probe rounds in a row that trip the `consecutive` breaker by default.
 pub const DEFAULT_TRIP_AFTER: u32 = 3;
+
+/// Default `keep-old`: the old slot stays warm 30 s after a successful
+/// deploy, as Argo Rollouts' `scaleDownDelaySeconds`. A warm old slot is what
+/// makes going back instant (a switch, no start): within it, `gate-rollback`
+/// does not restart anything. Longer holds the job; `0s` stops at once.
+pub const DEFAULT_KEEP_OLD_SECS: u64 = 30;
 
 /// Default `error-rate` of the `error-rate` breaker, in percent. Strictly
 /// below 50 so that the documented flapping case (every second probe

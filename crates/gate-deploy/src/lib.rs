@@ -23,6 +23,7 @@ pub mod flow;
 pub mod gate;
 pub mod hooks;
 pub mod http;
+pub mod machine;
 pub mod outputs;
 pub mod probe;
 pub mod rules;

@@ -193,6 +193,7 @@ pub struct CommandProbe {
     command: String,
     env: Vec<(String, String)>,
     timeout: Duration,
+    dir: std::path::PathBuf,
 }
 
 impl CommandProbe {
@@ -201,12 +202,14 @@ impl CommandProbe {
         command: impl Into<String>,
         env: Vec<(String, String)>,
         timeout: Duration,
+        dir: std::path::PathBuf,
     ) -> Self {
         CommandProbe {
             name: name.into(),
             command: command.into(),
             env,
             timeout,
+            dir,
         }
     }
 }
@@ -218,7 +221,7 @@ impl Probe for CommandProbe {
 
     async fn check(&self) -> ProbeOutcome {
         let started = Instant::now();
-        let r = crate::hooks::run_hook(&self.command, &self.env, self.timeout).await;
+        let r = crate::hooks::run_hook(&self.command, &self.env, self.timeout, &self.dir).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let (ok, error) = match r {
             Ok(out) if out.success() => (true, None),

@@ -151,10 +151,6 @@ pub struct EnvState {
 }
 
 /// Derives the state from deployments, newest first. Pure.
-#[allow(
-    clippy::too_many_lines,
-    reason = "the deploy flow becomes an explicit state machine in issue 16; split with it"
-)]
 pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
     let mut state = EnvState {
         environment: environment.to_string(),
@@ -189,62 +185,22 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         let Some(p) = p else { continue };
         let finished = last.is_some_and(|s| terminal(s.state));
         if !finished {
-            let described = d.statuses.iter().rev().find_map(|s| {
-                s.description
-                    .as_deref()
-                    .filter(|t| token(t, "phase").is_some())
-            });
-            state.unfinished.push(Unfinished {
-                id: d.id,
-                kind: p.kind.clone(),
-                slot: p.slot,
-                release: p.release.clone(),
-                phase: described
-                    .and_then(|t| token(t, "phase"))
-                    .unwrap_or("created")
-                    .to_string(),
-                live_at_last_status: described
-                    .and_then(|t| token(t, "live"))
-                    .and_then(Slot::parse),
-                previous: p.previous_slot.map(|slot| SlotRelease {
-                    slot,
-                    release: p.previous_release.clone().unwrap_or_default(),
-                }),
-                created_at: d.created_at,
-                last_update: last.map(|s| s.created_at).unwrap_or(d.created_at),
-            });
+            state.unfinished.push(unfinished(d, &p));
             continue;
         }
         // The newest status with a definite live slot.
-        let Some(desc) = d.statuses.iter().rev().find_map(|s| {
-            s.description
-                .as_deref()
-                .filter(|t| token(t, "live").and_then(Slot::parse).is_some())
-        }) else {
+        let Some(live) = live_of(d, &p) else {
             continue;
         };
-        let Some(live) = token(desc, "live").and_then(Slot::parse) else {
-            continue;
-        };
-        let release = token(desc, "release").map(String::from).unwrap_or_else(|| {
-            if live == p.slot {
-                p.release.clone()
-            } else {
-                p.previous_release.clone().unwrap_or_default()
-            }
-        });
         state.live_since = Some(d.id);
-        state.fallback = if live == p.slot && p.kind == "deploy" {
+        state.fallback = if live.slot == p.slot && p.kind == "deploy" {
             previous(&p)
         } else {
             // A failed deploy: the new slot never stayed live; what was
             // live before it is still the fallback of the live slot.
             None
         };
-        state.live = Some(SlotRelease {
-            slot: live,
-            release,
-        });
+        state.live = Some(live);
     }
     // A failed deploy does not know the fallback of the slot it left live:
     // take it from the deployment that made that slot live with that release.
@@ -271,6 +227,57 @@ pub fn derive(environment: &str, deployments: &[Deployment]) -> EnvState {
         }
     }
     state
+}
+
+/// A deployment with no terminal status, as its last phase left it.
+fn unfinished(d: &Deployment, p: &Payload) -> Unfinished {
+    let last = d.statuses.last();
+    let described = d.statuses.iter().rev().find_map(|s| {
+        s.description
+            .as_deref()
+            .filter(|t| token(t, "phase").is_some())
+    });
+    Unfinished {
+        id: d.id,
+        kind: p.kind.clone(),
+        slot: p.slot,
+        release: p.release.clone(),
+        phase: described
+            .and_then(|t| token(t, "phase"))
+            .unwrap_or("created")
+            .to_string(),
+        live_at_last_status: described
+            .and_then(|t| token(t, "live"))
+            .and_then(Slot::parse),
+        previous: p.previous_slot.map(|slot| SlotRelease {
+            slot,
+            release: p.previous_release.clone().unwrap_or_default(),
+        }),
+        created_at: d.created_at,
+        last_update: last.map(|s| s.created_at).unwrap_or(d.created_at),
+    }
+}
+
+/// What a finished deployment's newest status with a definite `live=` says
+/// takes traffic.
+fn live_of(d: &Deployment, p: &Payload) -> Option<SlotRelease> {
+    let desc = d.statuses.iter().rev().find_map(|s| {
+        s.description
+            .as_deref()
+            .filter(|t| token(t, "live").and_then(Slot::parse).is_some())
+    })?;
+    let live = token(desc, "live").and_then(Slot::parse)?;
+    let release = token(desc, "release").map(String::from).unwrap_or_else(|| {
+        if live == p.slot {
+            p.release.clone()
+        } else {
+            p.previous_release.clone().unwrap_or_default()
+        }
+    });
+    Some(SlotRelease {
+        slot: live,
+        release,
+    })
 }
 
 /// What a deployment's payload says was live before it (an empty release
@@ -316,6 +323,32 @@ fn verified(deployments: &[Deployment]) -> Vec<SlotRelease> {
         }
     }
     out
+}
+
+/// The release the newest run that may have started something in `slot`
+/// put there: a deployment into `slot` that got past its plan phase (a
+/// start hook may have run), whatever became of it. `None` when no
+/// deployment of the ledger went into `slot`. A slot's release is only
+/// proved by the run that started it: a later run's start hook may have
+/// replaced it, finished or not.
+pub fn started_in(state: &EnvState, slot: Slot) -> Option<String> {
+    state.history.iter().find_map(|h| {
+        if h.slot != Some(slot) || !matches!(h.kind.as_str(), "deploy" | "rollback") {
+            return None;
+        }
+        let desc = h.description.as_deref();
+        // A deployment resolved as interrupted says where it was in `was`.
+        let phase = desc
+            .and_then(|d| token(d, "was").or_else(|| token(d, "phase")))
+            .and_then(crate::machine::Phase::parse);
+        // A deployment that never left its plan phase started nothing;
+        // an interrupted one is marked `done` by the run that resolved it,
+        // and counts (its hook may have run).
+        if phase == Some(crate::machine::Phase::Plan) || h.description.is_none() {
+            return None;
+        }
+        h.release.clone()
+    })
 }
 
 impl EnvState {

@@ -327,11 +327,17 @@ fn invalid_haproxy_target_changes_nothing_and_exits_5() {
     assert!(err.contains("nope/blue"), "{err}");
     assert_eq!(traffic_states(&h), before);
     assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v1");
-    // The ledger still says blue, and the failed attempt is recorded.
+    // Found in the plan phase: green was never started (its start hook
+    // never ran: no log), and nothing was recorded.
+    assert!(!w.path().join("green.log").exists());
     let (_, out, _) = w.run(DEPLOY, &["status", "--format", "json"]);
     let s = report(&out);
     assert_eq!(s["details"]["state"]["live"]["slot"], "blue");
-    assert_eq!(s["details"]["state"]["history"][0]["state"], "failure");
+    assert_eq!(
+        s["details"]["state"]["history"].as_array().unwrap().len(),
+        1,
+        "only the seed"
+    );
     assert!(
         s["details"]["state"]["unfinished"]
             .as_array()

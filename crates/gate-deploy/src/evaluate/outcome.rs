@@ -3,7 +3,7 @@
 
 use gate_core::report::{Chart, Finding, Metric, Report, Series, SeriesKind, Severity};
 
-use crate::flow::{Ending, Outcome};
+use crate::flow::{Conclusion, Outcome};
 use crate::rules::DeployRule;
 
 /// A duration for people: `0.6 ms`, `250 ms`, `12.3 s`.
@@ -61,31 +61,31 @@ fn summary(o: &Outcome, names: &Names) -> String {
     let env = &o.environment;
     let Names { to, from, .. } = names;
     match o.result {
-        Ending::Deployed => format!(
+        Conclusion::Deployed => format!(
             "{env}: {to} is live (switch {}, passed a {} probe watch)",
             fmt_ms(t.time_to_switch_ms.unwrap_or(0.0)),
             o.probes.iter().filter(|p| p.phase == "watch").count()
         ),
-        Ending::AlreadyLive => format!("{env}: {to} is already live; nothing changed"),
-        Ending::StartFailed => format!("{env}: starting {to} failed; traffic stays on {from}"),
-        Ending::NeverHealthy => {
+        Conclusion::AlreadyLive => format!("{env}: {to} is already live; nothing changed"),
+        Conclusion::StartFailed => format!("{env}: starting {to} failed; traffic stays on {from}"),
+        Conclusion::NeverHealthy => {
             format!("{env}: {to} never became healthy; traffic stays on {from}")
         }
-        Ending::SmokeFailed => {
+        Conclusion::SmokeFailed => {
             format!("{env}: {to} failed its load smoke; traffic stays on {from}")
         }
-        Ending::RolledBack => format!(
+        Conclusion::RolledBack => format!(
             "{env}: {to} failed after the switch; rolled back to {from}, recovered in {}",
             fmt_ms(t.recovery_ms.unwrap_or(0.0))
         ),
-        Ending::RollbackFailed => {
+        Conclusion::RollbackFailed => {
             format!("{env}: {to} failed after the switch and the rollback failed")
         }
-        Ending::Restored => format!(
+        Conclusion::Restored => format!(
             "{env}: rolled back to {to}, verified healthy in {}",
             fmt_ms(t.recovery_ms.unwrap_or(0.0))
         ),
-        Ending::RestoreFailed => format!("{env}: rolling back to {to} failed"),
+        Conclusion::RestoreFailed => format!("{env}: rolling back to {to} failed"),
     }
 }
 
@@ -127,17 +127,17 @@ fn failure(r: &mut Report, o: &Outcome, names: &Names) {
     let env = &o.environment;
     let Names { to, from, reason } = names;
     let sev_rule = match o.result {
-        Ending::Deployed | Ending::AlreadyLive | Ending::Restored => None,
-        Ending::StartFailed => Some(DeployRule::StartFailed),
-        Ending::NeverHealthy => Some(DeployRule::NeverHealthy),
-        Ending::SmokeFailed => Some(DeployRule::SmokeFailed),
-        Ending::RolledBack => Some(DeployRule::RolledBack),
-        Ending::RollbackFailed => Some(DeployRule::RollbackFailed),
-        Ending::RestoreFailed => Some(DeployRule::RestoreFailed),
+        Conclusion::Deployed | Conclusion::AlreadyLive | Conclusion::Restored => None,
+        Conclusion::StartFailed => Some(DeployRule::StartFailed),
+        Conclusion::NeverHealthy => Some(DeployRule::NeverHealthy),
+        Conclusion::SmokeFailed => Some(DeployRule::SmokeFailed),
+        Conclusion::RolledBack => Some(DeployRule::RolledBack),
+        Conclusion::RollbackFailed => Some(DeployRule::RollbackFailed),
+        Conclusion::RestoreFailed => Some(DeployRule::RestoreFailed),
     };
     if let Some(rule) = sev_rule {
         let mut msg = match o.result {
-            Ending::RolledBack => format!(
+            Conclusion::RolledBack => format!(
                 "Incident: {to} failed after the switch: {reason}. Traffic is back on {from}, verified healthy. Time to detect {}, switch back {}, recovery (first failing probe to verified healthy) {}.",
                 fmt_ms(t.time_to_detect_ms.unwrap_or(0.0)),
                 fmt_ms(t.switch_back_ms.unwrap_or(0.0)),
@@ -311,7 +311,7 @@ mod tests {
             operation: "deploy".into(),
             environment: "production".into(),
             switch: "haproxy".into(),
-            result: Ending::RolledBack,
+            result: Conclusion::RolledBack,
             reason: Some("3 consecutive failed probe rounds (trips after 3)".into()),
             deployment_id: Some(7),
             from: Some(SlotRelease {
@@ -399,7 +399,7 @@ mod tests {
     #[test]
     fn a_deploy_that_passed_the_watch_passes() {
         let mut o = rolled_back();
-        o.result = Ending::Deployed;
+        o.result = Conclusion::Deployed;
         o.reason = None;
         o.live = Some(o.to.clone());
         o.timings.recovery_ms = None;
@@ -415,13 +415,13 @@ mod tests {
     #[test]
     fn an_already_live_release_counts_only_its_probes() {
         let mut o = rolled_back();
-        o.result = Ending::AlreadyLive;
+        o.result = Conclusion::AlreadyLive;
         o.reason = None;
         o.probes.clear();
         let r = evaluate_outcome("deploy", &o);
         assert_eq!(r.checked, 0, "nothing probed: nothing claimed");
         let mut o = rolled_back();
-        o.result = Ending::AlreadyLive;
+        o.result = Conclusion::AlreadyLive;
         o.reason = None;
         o.probes.truncate(1);
         o.probes[0].phase = "verify".into();

@@ -148,7 +148,7 @@ impl World {
     /// Common `deploy:` keys: slots, hooks, fast probing.
     pub fn base_config(&self, section: &str, extra: &str) -> String {
         format!(
-            "version: 1\n{section}:\n  environment: production\n  blue-address: 127.0.0.1:{}\n  green-address: 127.0.0.1:{}\n  start: \"{}\"\n  stop: \"{}\"\n  interval: 200ms\n  breaker-trip-after: 3\n  healthy-successes: 2\n  probe-timeout: 1s\n  wait-timeout: 10s\n  watch: 1s\n{extra}",
+            "version: 1\n{section}:\n  environment: production\n  blue-address: 127.0.0.1:{}\n  green-address: 127.0.0.1:{}\n  start: \"{}\"\n  stop: \"{}\"\n  interval: 200ms\n  breaker-trip-after: 3\n  healthy-successes: 2\n  probe-timeout: 1s\n  wait-timeout: 10s\n  watch: 1s\n  keep-old: 0s\n{extra}",
             self.blue,
             self.green,
             yaml_escape(&self.start_hook()),

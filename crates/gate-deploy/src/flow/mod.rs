@@ -5,19 +5,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use gate_core::ledger::{DeploymentState, Ledger, NewDeployment, NewStatus};
+use gate_core::ledger::{DeploymentState, Ledger, NewStatus};
 use gate_core::{Context, GateError};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::breaker::{Breaker, Mode, Step};
 use crate::config::{DeployConfig, Slot, SmokeConfig, SwitchKind, UNKNOWN_RELEASE};
-use crate::hooks::{Leftover, run_hook, run_start_hook};
-use crate::probe::{
-    AnyProbe, CommandProbe, HealthProbe, Probe, ProbeOutcome, SlotProbes, from_health,
-};
-use crate::state::{self, EnvState, Payload, SlotRelease, Unfinished, describe, known_release};
-use crate::switch::Switch;
+use crate::hooks::{Leftover, run_hook};
+use crate::probe::{AnyProbe, Probe, ProbeOutcome, SlotProbes, from_health};
+use crate::state::{self, EnvState, SlotRelease, Unfinished, describe, known_release};
+use crate::switch::{Switch, TrafficSwitch};
+
+mod exec;
+use exec::sides;
+pub use exec::{deploy, failpoint, rollback};
 
 /// Most probe samples kept in a report.
 const MAX_SAMPLES: usize = 2000;
@@ -70,45 +72,7 @@ pub struct Timings {
     pub total_ms: f64,
 }
 
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ending {
-    /// The new release is live and passed the watch.
-    Deployed,
-    /// The release was already live; nothing changed.
-    AlreadyLive,
-    /// The start hook failed; traffic untouched.
-    StartFailed,
-    /// The new slot never became healthy; traffic untouched.
-    NeverHealthy,
-    /// The pre-switch load smoke crossed a threshold; traffic untouched.
-    SmokeFailed,
-    /// The watch tripped; traffic is back on the old slot, verified.
-    RolledBack,
-    /// The watch tripped and going back failed: traffic may be on a failing slot.
-    RollbackFailed,
-    /// gate-rollback put traffic on the last known-good slot, verified.
-    Restored,
-    /// gate-rollback could not make the known-good slot healthy; traffic untouched.
-    RestoreFailed,
-}
-
-impl Ending {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ending::Deployed => "deployed",
-            Ending::AlreadyLive => "already-live",
-            Ending::StartFailed => "start-failed",
-            Ending::NeverHealthy => "never-healthy",
-            Ending::SmokeFailed => "smoke-failed",
-            Ending::RolledBack => "rolled-back",
-            Ending::RollbackFailed => "rollback-failed",
-            Ending::Restored => "restored",
-            Ending::RestoreFailed => "restore-failed",
-        }
-    }
-}
+pub use crate::machine::Conclusion;
 
 /// Everything a deploy or rollback run did, for `evaluate`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,7 +81,7 @@ pub struct Outcome {
     pub operation: String,
     pub environment: String,
     pub switch: String,
-    pub result: Ending,
+    pub result: Conclusion,
     /// Why it failed, or tripped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -397,13 +361,6 @@ impl Statuses<'_> {
             ));
         }
     }
-}
-
-/// Ends a run that did not go through: its result and reason.
-fn give_up(mut outcome: Outcome, rec: Recorder, result: Ending, reason: String) -> Outcome {
-    outcome.result = result;
-    outcome.reason = Some(reason);
-    finish(outcome, rec)
 }
 
 /// Where a live slot answers, for the deployment's `environment_url` (what
@@ -692,22 +649,6 @@ fn release_in(state: &EnvState, slot: Slot) -> String {
         .unwrap_or_else(|| UNKNOWN_RELEASE.into())
 }
 
-/// What takes traffic before a deploy (the ledger's live slot, else the
-/// slot the switch says is live, its release unknown), and the slot the
-/// deploy goes to: the other one.
-fn sides(state: &EnvState, proxy_now: Option<Slot>) -> (Option<SlotRelease>, Slot) {
-    let from: Option<SlotRelease> = match (&state.live, proxy_now) {
-        (Some(l), _) => Some(l.clone()),
-        (None, Some(slot)) => Some(SlotRelease {
-            slot,
-            release: UNKNOWN_RELEASE.into(),
-        }),
-        (None, None) => None,
-    };
-    let target = from.as_ref().map(|f| f.slot.other()).unwrap_or(Slot::Blue);
-    (from, target)
-}
-
 /// The live slot, when it already runs `release` and nothing says
 /// otherwise (no interrupted run, the switch agrees).
 fn live_with<'s>(
@@ -806,479 +747,6 @@ async fn mark_resolved(
     }
     done
 }
-/// `gate-deploy`: start, wait, smoke, switch, watch, and roll back on a trip.
-#[allow(
-    clippy::too_many_lines,
-    reason = "the deploy flow becomes an explicit state machine in issue 16; split with it"
-)]
-pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateError> {
-    let kind = cfg.validate("deploy")?;
-    let release = release_of(cfg, ctx)?;
-    let slot_probes = build_probes(ctx, cfg, "deploy")?;
-    warn_deprecated("deploy", cfg);
-    let switch = Switch::new(kind, cfg, &ctx.repo_root);
-    let mut rec = Recorder::new("deploy");
-    let _lock = take_lock(&ctx.ledger, &cfg.environment)?;
-    let state = read_state(ctx, &cfg.environment).await?;
-    let stale = check_unfinished(ctx, cfg, &state)?;
-    for u in &stale {
-        rec.event(
-            "resolve",
-            format!(
-                "deployment {} ({} {} to {}) was interrupted in phase {}; continuing from the last consistent state",
-                u.id, u.kind, u.release, u.slot, u.phase
-            ),
-        );
-    }
-    let proxy_now = match switch.current().await {
-        Ok(s) => s,
-        Err(e) => {
-            rec.warn(format!("cannot ask the switch which slot is live: {e}"));
-            None
-        }
-    };
-    let (from, target) = sides(&state, proxy_now);
-    let to = SlotRelease {
-        slot: target,
-        release: release.clone(),
-    };
-    let mut outcome = Outcome {
-        operation: "deploy".into(),
-        environment: cfg.environment.clone(),
-        switch: kind.as_str().into(),
-        result: Ending::Deployed,
-        reason: None,
-        deployment_id: None,
-        from: from.clone(),
-        to: to.clone(),
-        live: from.clone(),
-        timings: Timings::default(),
-        timeline: Vec::new(),
-        probes: Vec::new(),
-        interval_ms: ms(cfg.interval()),
-        trip_after: cfg.trip_after(),
-        breaker: Mode::from_config(cfg).describe(),
-        smoke: None,
-        resolved: Vec::new(),
-        warnings: Vec::new(),
-    };
-
-    // Idempotent: the release already takes traffic; it counts once its
-    // slot (and the public URL) answer the probes. A live release that
-    // does not is deployed again, into the idle slot.
-    if let Some(live) = live_with(&state, &release, &stale, proxy_now) {
-        rec.event(
-            "verify",
-            format!("{release} is already live on {}; probing it", live.slot),
-        );
-        let verify_every = cfg.interval().min(Duration::from_millis(100));
-        match wait_healthy(
-            &mut rec,
-            slot_probes.with_public(live.slot)?,
-            1,
-            (verify_every, verify_every),
-            cfg.wait_timeout(),
-            "verify",
-        )
-        .await
-        {
-            Ok(_) => {
-                rec.event(
-                    "done",
-                    format!("{release} on {} verified healthy; nothing to do", live.slot),
-                );
-                outcome.result = Ending::AlreadyLive;
-                outcome.to = live.clone();
-                return Ok(finish(outcome, rec));
-            }
-            Err(last) => rec.warn(format!(
-                "{release} is live on {} but failed its probes within {} ({last}): deploying it again into {target}",
-                live.slot, cfg.wait_timeout
-            )),
-        }
-    }
-
-    let payload = Payload {
-        kind: "deploy".into(),
-        slot: target,
-        release: release.clone(),
-        artifact_digest: cfg.artifact_digest.clone(),
-        previous_slot: from.as_ref().map(|f| f.slot),
-        // Never a made-up release: an unknown one is not recorded (and so
-        // never becomes a rollback target).
-        previous_release: from
-            .as_ref()
-            .map(|f| f.release.clone())
-            .filter(|r| known_release(r)),
-        switch: kind.as_str().into(),
-        run_url: ctx.github.run_url(),
-    };
-    let d = ctx
-        .ledger
-        .create_deployment(&NewDeployment {
-            environment: cfg.environment.clone(),
-            commit: ctx.commit.clone().unwrap_or_else(|| "0".repeat(40)),
-            git_ref: ctx
-                .github
-                .git_ref
-                .clone()
-                .or_else(|| ctx.commit.clone())
-                .unwrap_or_else(|| "HEAD".into()),
-            description: Some(format!("{release} to {target}")),
-            payload: serde_json::to_value(&payload)
-                .map_err(|e| GateError::Internal(format!("payload: {e}")))?,
-            transient: false,
-            production: cfg.environment == "production",
-        })
-        .await?;
-    outcome.deployment_id = Some(d.id);
-    let ledger = Statuses { ctx, id: d.id };
-    // GitHub has no lock: the oldest running deployment wins a race.
-    if matches!(ctx.ledger, Ledger::GitHub(_)) {
-        let again = read_state(ctx, &cfg.environment).await?;
-        if let Some(other) = again
-            .unfinished
-            .iter()
-            .find(|u| u.id < d.id && !stale.iter().any(|s| s.id == u.id))
-        {
-            let _ = ledger
-                .mark(Mark::new(DeploymentState::Error, "lock-lost").with("to", other.id))
-                .await;
-            return Err(GateError::Input(format!(
-                "deployment {} of `{}` started at the same time; this run stands down (two deploys of one environment never interleave)",
-                other.id, cfg.environment
-            )));
-        }
-    }
-    outcome.resolved = mark_resolved(ctx, &mut rec, &stale, d.id).await;
-    // A failure before the switch: traffic stays where it was.
-    let untouched = |phase: &str| Mark::new(DeploymentState::Failure, phase).live(from.as_ref());
-    ledger
-        .mark(Mark::new(DeploymentState::InProgress, "start").live(from.as_ref()))
-        .await?;
-
-    // (1) Start the new release in the idle slot, on a free address.
-    let env = hook_env(cfg, &switch, target, &release);
-    let mut left: Option<Leftover> = None;
-    if let Some(start) = &cfg.start {
-        if let Err(why) =
-            make_room(cfg, &switch, &mut rec, target, &release_in(&state, target)).await
-        {
-            rec.event("start", why.clone());
-            ledger.mark(untouched("start")).await?;
-            return Err(GateError::Input(why));
-        }
-        rec.event("start", format!("starting {release} in {target}"));
-        let t0 = Instant::now();
-        let (out, leftover) = run_start_hook(start, &env, cfg.hook_timeout())
-            .await
-            .map_err(GateError::Input)?;
-        outcome.timings.start_ms = Some(ms(t0.elapsed()));
-        if !out.success() {
-            let why = format!("start hook failed for {target}: {}", out.describe());
-            rec.event("start", why.clone());
-            ledger.mark(untouched("start")).await?;
-            return Ok(give_up(outcome, rec, Ending::StartFailed, why));
-        }
-        match &leftover {
-            Some(l) => rec.event(
-                "start",
-                format!(
-                    "start hook done for {target}; it left {} running, watched until the switch",
-                    l.describe()
-                ),
-            ),
-            None => rec.event("start", format!("start hook done for {target}")),
-        }
-        left = leftover;
-    }
-
-    // (2) Pre-switch health gate on the idle slot (gate-health's `--wait`).
-    rec.event(
-        "wait",
-        format!(
-            "waiting for {target} to pass {} probe(s) in a row (at most {})",
-            cfg.healthy_successes, cfg.wait_timeout
-        ),
-    );
-    let t_wait = Instant::now();
-    match wait_started(
-        &mut rec,
-        target,
-        vec![(*slot_probes.slot(target)?).clone()],
-        cfg.healthy_successes,
-        (cfg.interval(), cfg.max_backoff()),
-        cfg.wait_timeout(),
-        left.as_ref(),
-    )
-    .await
-    {
-        Ok(at) => {
-            outcome.timings.time_to_healthy_ms = Some(ms(at.duration_since(t_wait)));
-            rec.event("wait", format!("{target} is healthy"));
-        }
-        Err(WaitFail::Unhealthy(last)) => {
-            let why = format!(
-                "{target} never became healthy within {}; last probe: {last}. Traffic was not switched",
-                cfg.wait_timeout
-            );
-            rec.event("wait", why.clone());
-            ledger.mark(untouched("wait")).await?;
-            stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            return Ok(give_up(outcome, rec, Ending::NeverHealthy, why));
-        }
-        Err(WaitFail::Exited(why)) => {
-            let why = format!("{why}. Traffic was not switched");
-            rec.event("wait", why.clone());
-            ledger.mark(untouched("start")).await?;
-            stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            return Ok(give_up(outcome, rec, Ending::StartFailed, why));
-        }
-    }
-
-    // (3) Optional load smoke on the idle slot (gate-load).
-    if let Some(sm) = &cfg.smoke {
-        ledger
-            .mark(Mark::new(DeploymentState::InProgress, "smoke").live(from.as_ref()))
-            .await?;
-        let summary = smoke(ctx, &mut rec, cfg, sm, target, &slot_probes).await?;
-        let failures = summary.failures.clone();
-        outcome.smoke = Some(summary);
-        if !failures.is_empty() {
-            let why = format!(
-                "the load smoke on {target} failed: {}. Traffic was not switched",
-                failures.join("; ")
-            );
-            rec.event("smoke", why.clone());
-            ledger.mark(untouched("smoke")).await?;
-            stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            return Ok(give_up(outcome, rec, Ending::SmokeFailed, why));
-        }
-    }
-
-    // (4) Switch, to a slot whose processes still run.
-    if let Some(l) = &left
-        && l.alive() == Some(false)
-    {
-        let why = format!("{}. Traffic was not switched", exited(target, l));
-        rec.event("switch", why.clone());
-        ledger.mark(untouched("start")).await?;
-        stop_slot(cfg, &switch, &mut rec, target, &release).await;
-        return Ok(give_up(outcome, rec, Ending::StartFailed, why));
-    }
-    ledger
-        .mark(Mark::new(DeploymentState::InProgress, "switch").with("live", "?"))
-        .await?;
-    rec.event(
-        "switch",
-        format!("switching traffic to {target} ({})", kind.as_str()),
-    );
-    let done = match switch.switch_to(target).await {
-        Ok(done) => done,
-        Err(e) => {
-            rec.event("switch", format!("switch refused, nothing changed: {e}"));
-            let live = switch.current().await.ok().flatten();
-            let mark = match live {
-                Some(s) => Mark::new(DeploymentState::Failure, "switch")
-                    .with("live", s)
-                    .with(
-                        "release",
-                        from.as_ref().map(|f| f.release.as_str()).unwrap_or("-"),
-                    ),
-                None => untouched("switch"),
-            };
-            let _ = ledger.mark(mark).await;
-            stop_slot(cfg, &switch, &mut rec, target, &release).await;
-            return Err(e);
-        }
-    };
-    let switched_at = Instant::now();
-    outcome.timings.time_to_switch_ms = Some(done.took_ms);
-    rec.event(
-        "switch",
-        format!(
-            "traffic on {target} in {:.1} ms ({})",
-            done.took_ms, done.note
-        ),
-    );
-    outcome.live = Some(to.clone());
-    ledger
-        .mark_or_warn(
-            &mut rec,
-            Mark::new(DeploymentState::InProgress, "watch")
-                .live(Some(&to))
-                .with("switch_ms", ms_token(done.took_ms)),
-        )
-        .await;
-
-    // (5) Watch with the circuit breaker.
-    let mut probes = vec![AnyProbe::Health(HealthProbe(slot_probes.slot(target)?))];
-    if let Some(p) = &slot_probes.public {
-        probes.push(AnyProbe::Health(HealthProbe(p.clone())));
-    }
-    if let Some(c) = &cfg.check_command {
-        probes.push(AnyProbe::Command(CommandProbe::new(
-            "check-command",
-            c.clone(),
-            env.clone(),
-            cfg.probe_timeout().max(cfg.interval()),
-        )));
-    }
-    rec.event(
-        "watch",
-        format!(
-            "watching {target} for {}: probe every {}, {}",
-            cfg.watch, cfg.interval, outcome.breaker
-        ),
-    );
-    match watch(&mut rec, &probes, cfg).await {
-        Watch::Passed => {
-            outcome.timings.time_to_verified_ms = Some(ms(switched_at.elapsed()));
-            rec.event("watch", format!("{target} passed the watch window"));
-            ledger
-                .mark(
-                    Mark::new(DeploymentState::Success, "done")
-                        .live(Some(&to))
-                        .with("switch_ms", ms_token(done.took_ms))
-                        .with(
-                            "healthy_ms",
-                            ms_token(outcome.timings.time_to_healthy_ms.unwrap_or(0.0)),
-                        )
-                        .url(environment_url(cfg, target)),
-                )
-                .await?;
-            if let Some(old) = &from {
-                if cfg.stop.is_some() && !cfg.keep_old().is_zero() {
-                    rec.event(
-                        "stop",
-                        format!("keeping {} warm for {}", old.slot, cfg.keep_old),
-                    );
-                    tokio::time::sleep(cfg.keep_old()).await;
-                }
-                stop_slot(cfg, &switch, &mut rec, old.slot, &old.release).await;
-            }
-            outcome.result = Ending::Deployed;
-            Ok(finish(outcome, rec))
-        }
-        Watch::Tripped {
-            first_failure,
-            tripped,
-            reason,
-        } => {
-            outcome.timings.time_to_detect_ms = Some(ms(tripped.duration_since(first_failure)));
-            rec.event("trip", format!("circuit breaker tripped: {reason}"));
-            let Some(old) = from.clone() else {
-                rec.event(
-                    "rollback",
-                    "nothing to roll back to: this was the first deploy",
-                );
-                ledger
-                    .mark_or_warn(
-                        &mut rec,
-                        Mark::new(DeploymentState::Error, "trip").live(Some(&to)),
-                    )
-                    .await;
-                return Ok(give_up(outcome, rec, Ending::RollbackFailed, reason));
-            };
-            outcome.reason = Some(reason.clone());
-            ledger
-                .mark_or_warn(
-                    &mut rec,
-                    Mark::new(DeploymentState::InProgress, "rollback").with("live", "?"),
-                )
-                .await;
-            rec.event(
-                "rollback",
-                format!("switching traffic back to {}", old.slot),
-            );
-            let back = match switch.switch_to(old.slot).await {
-                Ok(b) => b,
-                Err(e) => {
-                    rec.event("rollback", format!("switching back failed: {e}"));
-                    ledger
-                        .mark_or_warn(
-                            &mut rec,
-                            Mark::new(DeploymentState::Error, "rollback").with("live", "?"),
-                        )
-                        .await;
-                    outcome.live = None;
-                    let why = format!("{reason}; switching back to {} failed: {e}", old.slot);
-                    return Ok(give_up(outcome, rec, Ending::RollbackFailed, why));
-                }
-            };
-            let back_at = Instant::now();
-            outcome.timings.switch_back_ms = Some(back.took_ms);
-            outcome.live = Some(old.clone());
-            rec.event(
-                "rollback",
-                format!(
-                    "traffic back on {} in {:.1} ms; verifying",
-                    old.slot, back.took_ms
-                ),
-            );
-            let verify_every = cfg.interval().min(Duration::from_millis(100));
-            let verified = wait_healthy(
-                &mut rec,
-                slot_probes.with_public(old.slot)?,
-                1,
-                (verify_every, verify_every),
-                cfg.wait_timeout(),
-                "verify",
-            )
-            .await;
-            match verified {
-                Ok(at) => {
-                    outcome.timings.time_to_verified_ms = Some(ms(at.duration_since(back_at)));
-                    outcome.timings.recovery_ms = Some(ms(at.duration_since(first_failure)));
-                    rec.event(
-                        "verify",
-                        format!(
-                            "{} verified healthy; recovered {:.0} ms after the first failing probe",
-                            old.slot,
-                            ms(at.duration_since(first_failure))
-                        ),
-                    );
-                    ledger
-                        .mark_or_warn(
-                            &mut rec,
-                            Mark::new(DeploymentState::Failure, "rolled-back")
-                                .live(Some(&old))
-                                .with(
-                                    "detect_ms",
-                                    ms_token(outcome.timings.time_to_detect_ms.unwrap_or(0.0)),
-                                )
-                                .with("switch_ms", ms_token(back.took_ms))
-                                .with(
-                                    "recovery_ms",
-                                    ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
-                                ),
-                        )
-                        .await;
-                    outcome.result = Ending::RolledBack;
-                    Ok(finish(outcome, rec))
-                }
-                Err(last) => {
-                    rec.event(
-                        "verify",
-                        format!("{} is not healthy after the switch back: {last}", old.slot),
-                    );
-                    ledger
-                        .mark_or_warn(
-                            &mut rec,
-                            Mark::new(DeploymentState::Error, "verify").live(Some(&old)),
-                        )
-                        .await;
-                    let why = format!(
-                        "{reason}; after switching back, {} is not healthy either: {last}",
-                        old.slot
-                    );
-                    Ok(give_up(outcome, rec, Ending::RollbackFailed, why))
-                }
-            }
-        }
-    }
-}
-
 /// One step of a dry run: what the real run would do, and with what.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanStep {
@@ -1458,16 +926,7 @@ async fn plan_base(
             None
         }
     };
-    plan.proxy_live = proxy_now;
-    if let (Some(l), Some(p)) = (&state.live, proxy_now)
-        && l.slot != p
-    {
-        plan.warnings.push(format!(
-            "the ledger records {} live but the {} switch sends traffic to {p}",
-            l.slot,
-            kind.as_str()
-        ));
-    }
+    note_proxy(&mut plan, &switch, &state, proxy_now).await;
     Ok(PlanBase {
         kind,
         switch,
@@ -1477,6 +936,27 @@ async fn plan_base(
         proxy_now,
         plan,
     })
+}
+
+/// What the proxy says, in the dry run: the live slot, and where it
+/// disagrees with the ledger or sends traffic to both slots.
+async fn note_proxy(plan: &mut Plan, switch: &Switch, state: &EnvState, proxy_now: Option<Slot>) {
+    let kind = switch.kind();
+    plan.proxy_live = proxy_now;
+    if proxy_now.is_none() && switch.serving().await.is_ok_and(|s| s.len() > 1) {
+        plan.warnings.push(
+            "both slots take traffic (a switch was interrupted half-way): a real run would first switch back to the slot the ledger knew live".into(),
+        );
+    }
+    if let (Some(l), Some(p)) = (&state.live, proxy_now)
+        && l.slot != p
+    {
+        plan.warnings.push(format!(
+            "the ledger records {} live but the {} switch sends traffic to {p}",
+            l.slot,
+            kind.as_str()
+        ));
+    }
 }
 
 /// The start step of a plan (and the address check before it).
@@ -1531,10 +1011,6 @@ async fn plan_start(
 }
 
 /// `gate-deploy --dry-run`.
-#[allow(
-    clippy::too_many_lines,
-    reason = "the deploy flow becomes an explicit state machine in issue 16; split with it"
-)]
 pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> {
     let release = release_of(cfg, ctx)?;
     let PlanBase {
@@ -1578,6 +1054,13 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
                 .unwrap_or_else(|| "none".into())
         ),
     ));
+    plan.steps.push(PlanStep::new(
+        "plan",
+        format!(
+            "check that the {} switch can send traffic to {target} (its configuration, read only); refused: exit 5 before anything is started or recorded",
+            kind.as_str()
+        ),
+    ));
     plan_start(cfg, &switch, &mut plan, target, &release, redeploy, true).await;
     plan.steps.push(PlanStep::new(
         "wait",
@@ -1610,6 +1093,20 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
             format!("traffic to {target} ({}): {action}", kind.as_str()),
         ));
     }
+    plan_after_switch(cfg, &switch, &slot_probes, &mut plan, target, from.as_ref())?;
+    Ok(plan)
+}
+
+/// The dry run's steps after the switch: the watch, the rollback on a
+/// trip, the stop of the old slot.
+fn plan_after_switch(
+    cfg: &DeployConfig,
+    switch: &Switch,
+    slot_probes: &SlotProbes,
+    plan: &mut Plan,
+    target: Slot,
+    from: Option<&SlotRelease>,
+) -> Result<(), GateError> {
     let mut watched: Vec<String> = vec![slot_probes.slot(target)?.name.clone()];
     if let Some(p) = &slot_probes.public {
         watched.push(p.name.clone());
@@ -1627,7 +1124,7 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
             plan.breaker
         ),
     ));
-    match &from {
+    match from {
         Some(old) => {
             plan.steps.push(PlanStep::new(
                 "rollback",
@@ -1648,7 +1145,7 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
                         "stop",
                         format!("after the watch: status success (earlier deployments inactive); {keep}run the stop hook on {}", old.slot),
                         stop,
-                        hook_env(cfg, &switch, old.slot, &old.release),
+                        hook_env(cfg, switch, old.slot, &old.release),
                     )
                 }
                 None => PlanStep::new(
@@ -1666,7 +1163,7 @@ pub async fn plan(ctx: &Context, cfg: &DeployConfig) -> Result<Plan, GateError> 
             "on a trip: nothing to switch back to (first deploy): exit 1, rule rollback-failed; after the watch: status success",
         )),
     }
-    Ok(plan)
+    Ok(())
 }
 
 /// `gate-rollback --dry-run`.
@@ -1909,6 +1406,7 @@ async fn stop_slot(
         stop,
         &hook_env(cfg, switch, slot, release),
         cfg.hook_timeout(),
+        switch.base(),
     )
     .await
     {
@@ -2055,282 +1553,6 @@ fn rollback_target(
         verified: state.verified.clone(),
         deployments_read: state.history.len() as u64,
     }))
-}
-
-/// `gate-rollback`: traffic back on the last known-good slot, from the ledger alone.
-#[allow(
-    clippy::too_many_lines,
-    reason = "the deploy flow becomes an explicit state machine in issue 16; split with it"
-)]
-pub async fn rollback(ctx: &Context, cfg: &DeployConfig) -> Result<RollbackRun, GateError> {
-    let kind = cfg.validate("rollback")?;
-    let slot_probes = build_probes(ctx, cfg, "rollback")?;
-    warn_deprecated("rollback", cfg);
-    let switch = Switch::new(kind, cfg, &ctx.repo_root);
-    let mut rec = Recorder::new("rollback");
-    let _lock = take_lock(&ctx.ledger, &cfg.environment)?;
-    let state = read_state(ctx, &cfg.environment).await?;
-    let stale = check_unfinished(ctx, cfg, &state)?;
-    if let Some(u) = stale.first() {
-        rec.event(
-            "resolve",
-            format!(
-                "deployment {} ({} {} to {}) was interrupted in phase {}",
-                u.id, u.kind, u.release, u.slot, u.phase
-            ),
-        );
-    }
-    let (target, current) = match rollback_target(cfg, &state, &stale) {
-        Ok(t) => t,
-        Err(refusal) => {
-            rec.event("plan", refusal.reason.clone());
-            return Ok(RollbackRun::Refused(refusal));
-        }
-    };
-    let mut outcome = Outcome {
-        operation: "rollback".into(),
-        environment: cfg.environment.clone(),
-        switch: kind.as_str().into(),
-        result: Ending::Restored,
-        reason: None,
-        deployment_id: None,
-        from: current.clone(),
-        to: target.clone(),
-        live: current.clone(),
-        timings: Timings::default(),
-        timeline: Vec::new(),
-        probes: Vec::new(),
-        interval_ms: ms(cfg.interval()),
-        trip_after: cfg.trip_after(),
-        breaker: Mode::from_config(cfg).describe(),
-        smoke: None,
-        resolved: Vec::new(),
-        warnings: Vec::new(),
-    };
-    rec.event(
-        "plan",
-        format!(
-            "rolling {} back to {} ({})",
-            cfg.environment, target.slot, target.release
-        ),
-    );
-    let d = ctx
-        .ledger
-        .create_deployment(&NewDeployment {
-            environment: cfg.environment.clone(),
-            commit: ctx.commit.clone().unwrap_or_else(|| "0".repeat(40)),
-            git_ref: ctx
-                .github
-                .git_ref
-                .clone()
-                .or_else(|| ctx.commit.clone())
-                .unwrap_or_else(|| "HEAD".into()),
-            description: Some(format!("rollback to {} {}", target.slot, target.release)),
-            payload: serde_json::to_value(Payload {
-                kind: "rollback".into(),
-                slot: target.slot,
-                release: target.release.clone(),
-                artifact_digest: None,
-                previous_slot: current.as_ref().map(|c| c.slot),
-                previous_release: current
-                    .as_ref()
-                    .map(|c| c.release.clone())
-                    .filter(|r| known_release(r)),
-                switch: kind.as_str().into(),
-                run_url: ctx.github.run_url(),
-            })
-            .map_err(|e| GateError::Internal(format!("payload: {e}")))?,
-            transient: false,
-            production: cfg.environment == "production",
-        })
-        .await?;
-    outcome.deployment_id = Some(d.id);
-    let ledger = Statuses { ctx, id: d.id };
-    let live_tok = current
-        .as_ref()
-        .map(|c| c.slot.to_string())
-        .unwrap_or_else(|| "?".into());
-    let failed = |phase: &str| Mark::new(DeploymentState::Failure, phase).with("live", &live_tok);
-    ledger
-        .mark(Mark::new(DeploymentState::InProgress, "check").with("live", &live_tok))
-        .await?;
-
-    // Make sure the known-good slot runs and is healthy; restart it if not.
-    let target_probe = slot_probes.slot(target.slot)?;
-    let mut left: Option<Leftover> = None;
-    let (passed, why) = probe_all(
-        &mut rec,
-        &[AnyProbe::Health(HealthProbe(target_probe.clone()))],
-        "check",
-    )
-    .await;
-    if !passed.iter().all(|p| *p) {
-        rec.event(
-            "start",
-            format!(
-                "{} is not answering ({}); restarting {} there",
-                target.slot,
-                why.unwrap_or_default(),
-                target.release
-            ),
-        );
-        let Some(start) = &cfg.start else {
-            let why = format!(
-                "{} is down and there is no start hook to restart it",
-                target.slot
-            );
-            ledger.mark(failed("start")).await?;
-            return Ok(RollbackRun::Ran(Box::new(give_up(
-                outcome,
-                rec,
-                Ending::RestoreFailed,
-                why,
-            ))));
-        };
-        // What answers there (a hung process) is stopped first; a
-        // process that is not the slot's is an error, as in a deploy.
-        if let Err(why) = make_room(cfg, &switch, &mut rec, target.slot, &target.release).await {
-            rec.event("start", why.clone());
-            ledger.mark(failed("start")).await?;
-            return Err(GateError::Input(why));
-        }
-        let t0 = Instant::now();
-        let (out, leftover) = run_start_hook(
-            start,
-            &hook_env(cfg, &switch, target.slot, &target.release),
-            cfg.hook_timeout(),
-        )
-        .await
-        .map_err(GateError::Input)?;
-        outcome.timings.start_ms = Some(ms(t0.elapsed()));
-        if !out.success() {
-            ledger.mark(failed("start")).await?;
-            let why = format!("start hook failed for {}: {}", target.slot, out.describe());
-            return Ok(RollbackRun::Ran(Box::new(give_up(
-                outcome,
-                rec,
-                Ending::RestoreFailed,
-                why,
-            ))));
-        }
-        left = leftover;
-    }
-    let t_wait = Instant::now();
-    match wait_started(
-        &mut rec,
-        target.slot,
-        vec![(*target_probe).clone()],
-        cfg.healthy_successes,
-        (cfg.interval(), cfg.max_backoff()),
-        cfg.wait_timeout(),
-        left.as_ref(),
-    )
-    .await
-    {
-        Ok(at) => {
-            outcome.timings.time_to_healthy_ms = Some(ms(at.duration_since(t_wait)));
-        }
-        Err(WaitFail::Unhealthy(last)) => {
-            ledger.mark(failed("wait")).await?;
-            let why = format!(
-                "{} never became healthy within {}: {last}; traffic was not switched",
-                target.slot, cfg.wait_timeout
-            );
-            return Ok(RollbackRun::Ran(Box::new(give_up(
-                outcome,
-                rec,
-                Ending::RestoreFailed,
-                why,
-            ))));
-        }
-        Err(WaitFail::Exited(why)) => {
-            ledger.mark(failed("start")).await?;
-            let why = format!("{why}; traffic was not switched");
-            return Ok(RollbackRun::Ran(Box::new(give_up(
-                outcome,
-                rec,
-                Ending::RestoreFailed,
-                why,
-            ))));
-        }
-    }
-
-    ledger
-        .mark(Mark::new(DeploymentState::InProgress, "switch").with("live", "?"))
-        .await?;
-    let done = match switch.switch_to(target.slot).await {
-        Ok(d) => d,
-        Err(e) => {
-            let live = switch
-                .current()
-                .await
-                .ok()
-                .flatten()
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| live_tok.clone());
-            let _ = ledger
-                .mark(Mark::new(DeploymentState::Failure, "switch").with("live", live))
-                .await;
-            return Err(e);
-        }
-    };
-    let switched = Instant::now();
-    outcome.timings.time_to_switch_ms = Some(done.took_ms);
-    outcome.live = Some(target.clone());
-    rec.event(
-        "switch",
-        format!(
-            "traffic on {} in {:.1} ms ({})",
-            target.slot, done.took_ms, done.note
-        ),
-    );
-    let verify_every = cfg.interval().min(Duration::from_millis(100));
-    match wait_healthy(
-        &mut rec,
-        slot_probes.with_public(target.slot)?,
-        1,
-        (verify_every, verify_every),
-        cfg.wait_timeout(),
-        "verify",
-    )
-    .await
-    {
-        Ok(at) => {
-            outcome.timings.time_to_verified_ms = Some(ms(at.duration_since(switched)));
-            outcome.timings.recovery_ms = Some(ms(rec.started.elapsed()));
-            rec.event("verify", format!("{} verified healthy", target.slot));
-            ledger
-                .mark(
-                    Mark::new(DeploymentState::Success, "done")
-                        .live(Some(&target))
-                        .with("switch_ms", ms_token(done.took_ms))
-                        .with(
-                            "recovery_ms",
-                            ms_token(outcome.timings.recovery_ms.unwrap_or(0.0)),
-                        )
-                        .url(environment_url(cfg, target.slot)),
-                )
-                .await?;
-            outcome.resolved = mark_resolved(ctx, &mut rec, &stale, d.id).await;
-            outcome.result = Ending::Restored;
-            Ok(RollbackRun::Ran(Box::new(finish(outcome, rec))))
-        }
-        Err(last) => {
-            ledger
-                .mark_or_warn(
-                    &mut rec,
-                    Mark::new(DeploymentState::Error, "verify").live(Some(&target)),
-                )
-                .await;
-            let why = format!("{} is live but not healthy: {last}", target.slot);
-            Ok(RollbackRun::Ran(Box::new(give_up(
-                outcome,
-                rec,
-                Ending::RestoreFailed,
-                why,
-            ))))
-        }
-    }
 }
 
 /// The switch kind configured, for messages.
