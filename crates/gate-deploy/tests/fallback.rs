@@ -153,3 +153,68 @@ fn canary_moves_a_share_then_all_traffic_and_restores_weights() {
     assert!(haproxy_cmd(&h, "get weight app/blue").starts_with("1 (initial 1)"));
     assert_eq!(server_state(&h, "blue").1 & 1, 1, "blue maint");
 }
+
+/// nginx's fallback mode: the include holds the old slot as a `backup`
+/// server and the location retries a failed request on it
+/// (`proxy_next_upstream ... http_500`): no GET fails during a bad deploy,
+/// and the switch keeps the backup line (pointing at the other slot).
+#[test]
+fn nginx_fallback_mode_retries_every_failed_get_on_the_old_slot() {
+    let w = World::new();
+    let Some(n) = start_nginx_with(&w, "", true) else {
+        return;
+    };
+    w.seed_live("production", "blue", "v1");
+    w.start_slot("blue", "v1");
+    w.write_config(
+        &w.base_config(
+            "deploy",
+            &format!(
+                "{}  nginx-server-params: {NGINX_FALLBACK_PARAMS}\n",
+                nginx_keys(&n)
+            ),
+        )
+        .replace("watch: 1s\n", "watch: 20s\n"),
+    );
+    wait_until("nginx proxies to blue", Duration::from_secs(10), || {
+        get(n.port, "/").is_ok_and(|(_, b)| b.trim() == "hello from v1")
+    });
+    let child = w
+        .command(DEPLOY, &["--release", "v2", "--format", "json"])
+        .spawn()
+        .unwrap();
+    wait_until("green live", Duration::from_secs(20), || {
+        get(n.port, "/").is_ok_and(|(_, b)| b.trim() == "hello from v2")
+    });
+    let include = std::fs::read_to_string(&n.include).unwrap();
+    let load_run = load(n.port, 200, Duration::from_secs(2));
+    assert_eq!(post(w.green, "/fault?after_ms=300"), 200);
+    let out = child.wait_with_output().unwrap();
+    let stats = load_run.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(r["details"]["result"], "rolled-back");
+    assert!(
+        include.contains(&format!(
+            "server 127.0.0.1:{} {NGINX_FALLBACK_PARAMS};",
+            w.green
+        )) && include.contains(&format!("server 127.0.0.1:{} backup;", w.blue)),
+        "{include}"
+    );
+    note(&format!(
+        "nginx fallback mode, bad release under 200 GET/s: sent {}, failed {}; {}",
+        stats.sent,
+        stats.http_errors + stats.resets,
+        r["details"]["timeline"]
+    ));
+    assert_eq!(stats.http_errors + stats.resets, 0, "{stats:?}");
+    assert!(
+        stats.releases.contains(&"hello from v1".to_string()),
+        "{stats:?}"
+    );
+}

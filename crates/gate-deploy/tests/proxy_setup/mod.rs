@@ -106,3 +106,70 @@ pub fn server_state(h: &Haproxy, server: &str) -> (u32, u32) {
         .map(|c| (c[5].parse().unwrap(), c[6].parse().unwrap()))
         .unwrap()
 }
+
+/// What nginx's retries of a failed request on the backup server need in
+/// the `location` (fallback mode).
+pub const NGINX_NEXT_UPSTREAM: &str =
+    "proxy_next_upstream error timeout http_500 http_502 http_503 http_504;";
+
+/// `nginx-server-params` of fallback mode: one failure takes the new slot
+/// out for 30 s.
+pub const NGINX_FALLBACK_PARAMS: &str = "max_fails=1 fail_timeout=30s";
+
+/// nginx on loopback proxying to the upstream in its include (blue), with
+/// `http_extra` in the `http` block (such as `keepalive_timeout 0;`). In
+/// fallback mode the include also holds green as a `backup` server and the
+/// location retries failed requests on it.
+pub fn start_nginx_with(
+    w: &World,
+    http_extra: &str,
+    fallback: bool,
+) -> Option<super::common::Nginx> {
+    let port = free_port();
+    let prefix = w.path().join("nginx");
+    std::fs::create_dir_all(&prefix).unwrap();
+    let include = prefix.join("upstream.conf");
+    let (text, location) = if fallback {
+        (
+            format!(
+                "server 127.0.0.1:{} {NGINX_FALLBACK_PARAMS};\nserver 127.0.0.1:{} backup;\n",
+                w.blue, w.green
+            ),
+            NGINX_NEXT_UPSTREAM,
+        )
+    } else {
+        (format!("server 127.0.0.1:{};\n", w.blue), "")
+    };
+    std::fs::write(&include, text).unwrap();
+    let body = format!(
+        "  {http_extra}\n  upstream app {{ include {}; }}\n  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; {location} }} }}\n",
+        include.display()
+    );
+    let nginx = testkit::Nginx::start(&prefix, &body, &[port], true)?;
+    Some(super::common::Nginx {
+        port,
+        conf: nginx.conf.clone(),
+        prefix,
+        include,
+        nginx,
+    })
+}
+
+/// The `deploy:` keys of the nginx switch for `n`.
+pub fn nginx_keys(n: &super::common::Nginx) -> String {
+    format!(
+        "  switch: nginx\n  nginx-bin: {}\n  nginx-prefix: {}\n  nginx-conf: {}\n  nginx-include: {}\n",
+        which("nginx").unwrap().display(),
+        n.prefix.display(),
+        n.conf.display(),
+        n.include.display()
+    )
+}
+
+/// The `deploy:` keys of the HAProxy switch for `h`.
+pub fn haproxy_keys(h: &Haproxy) -> String {
+    format!(
+        "  switch: haproxy\n  haproxy-socket: {}\n  haproxy-backend: app\n",
+        h.socket.display()
+    )
+}
