@@ -137,6 +137,16 @@ fn canary_moves_a_share_then_all_traffic_and_restores_weights() {
         &h,
         "  canary:\n    steps: [30, 100]\n    step-time: 1500ms\n",
     ));
+    // The dry run names the steps.
+    let (code, out, err) = w.run(
+        DEPLOY,
+        &["--release", "v2", "--dry-run", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}\n{out}");
+    assert!(
+        out.contains("canary: 30 % of requests to app/green"),
+        "{out}"
+    );
     let load_run = load(h.port, 100, Duration::from_secs(4));
     let (code, out, err) = w.run(DEPLOY, &["--release", "v2", "--format", "json"]);
     let stats = load_run.join().unwrap();
@@ -217,4 +227,52 @@ fn nginx_fallback_mode_retries_every_failed_get_on_the_old_slot() {
         stats.releases.contains(&"hello from v1".to_string()),
         "{stats:?}"
     );
+}
+
+/// A trip at a canary step below 100 %: rolled back, all traffic on blue,
+/// both weights as haproxy.cfg set them.
+#[test]
+fn a_canary_step_that_trips_rolls_back_and_restores_weights() {
+    let w = World::new();
+    let Some(h) = start_haproxy_with(&w, &haproxy_backend(&w, HaproxyMode::Plain)) else {
+        return;
+    };
+    w.seed_live("production", "blue", "v1");
+    w.start_slot("blue", "v1");
+    w.write_config(&config(
+        &w,
+        &h,
+        "  canary:\n    steps: [30, 100]\n    step-time: 20s\n",
+    ));
+    let child = w
+        .command(DEPLOY, &["--release", "v2", "--format", "json"])
+        .spawn()
+        .unwrap();
+    wait_until("green takes a share", Duration::from_secs(20), || {
+        haproxy_cmd(&h, "get weight app/green").starts_with("30 ")
+    });
+    assert!(haproxy_cmd(&h, "get weight app/blue").starts_with("70 "));
+    assert_eq!(post(w.green, "/fault"), 200);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(r["details"]["result"], "rolled-back");
+    assert_eq!(r["details"]["live"]["slot"], "blue");
+    let trip = r["details"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["phase"] == "trip")
+        .unwrap()["message"]
+        .to_string();
+    assert!(trip.contains("at 30 %"), "{trip}");
+    assert!(haproxy_cmd(&h, "get weight app/blue").starts_with("1 (initial 1)"));
+    assert!(haproxy_cmd(&h, "get weight app/green").starts_with("1 (initial 1)"));
+    assert_eq!(server_state(&h, "green").1 & 1, 1, "green maint");
+    assert_eq!(get(h.port, "/").unwrap().1.trim(), "hello from v1");
 }

@@ -350,7 +350,24 @@ impl TrafficSwitch for Haproxy {
             .map(|p| self.0.path(p).display().to_string())
             .unwrap_or_else(|| "(unset)".into());
         let srv = |s: Slot| format!("{}/{}", c.haproxy_backend, c.haproxy_server(s));
-        vec![
+        let mut plan = Vec::new();
+        if let Some(canary) = &c.canary {
+            let steps: Vec<String> = canary
+                .steps
+                .iter()
+                .filter(|s| **s < 100)
+                .map(|s| format!("{s} %"))
+                .collect();
+            plan.push(format!(
+                "canary: {} of requests to {} (`set weight {} N`, `set weight {} 100-N`, both ready), each step watched by the circuit breaker for {}; a trip rolls back; then the whole switch:",
+                steps.join(", then "),
+                srv(to),
+                srv(to),
+                srv(to.other()),
+                canary.step_time
+            ));
+        }
+        plan.extend([
             format!(
                 "on the HAProxy stats socket {socket}: `get weight` of {} and {} (validate), then `set weight {} 100%`, `set server {} state ready`, then `set server {} state maint`",
                 srv(Slot::Blue),
@@ -366,7 +383,8 @@ impl TrafficSwitch for Haproxy {
                 old = srv(to.other()),
                 new = srv(to),
             ),
-        ]
+        ]);
+        plan
     }
 }
 
