@@ -9,7 +9,9 @@
 //! (plain, then fallback mode) and nginx (as configured by the tests, then
 //! with `keepalive_timeout 0`), for a good switch, a manual rollback
 //! (gate-rollback), and a bad deploy rolled back by the breaker under GET
-//! and under POST load. See [`load::run`].
+//! and under POST load. See [`load::run`]. `BENCH_ONLY=TEXT` runs only the
+//! setups whose name contains TEXT; `BENCH_LOAD=gate-load` sends the GET
+//! loads with gate-load's closed model instead of wrk.
 //!
 //! Without `load`: the recovery time of an automatic rollback behind HAProxy.
 //!

@@ -131,7 +131,33 @@ struct Counts {
     socket: u64,
 }
 
-fn wrk(port: u16, secs: u32, post: bool, dir: &std::path::Path) -> Child {
+/// A running load: wrk, or gate-load's closed model (16 users) when
+/// `BENCH_LOAD=gate-load` and the load is GET (gate-load's flags send GETs).
+struct LoadRun {
+    child: Child,
+    gate_load: bool,
+}
+
+fn wrk(port: u16, secs: u32, post: bool, dir: &std::path::Path) -> LoadRun {
+    if !post && std::env::var("BENCH_LOAD").is_ok_and(|v| v == "gate-load") {
+        let exe = std::env::current_exe().unwrap();
+        let bin = exe.parent().unwrap().parent().unwrap().join("gate-load");
+        let child = Command::new(bin)
+            .current_dir(dir)
+            .args(["--ledger", "local", "--no-record", "--format", "json"])
+            .args(["--users", CONNECTIONS, "--duration"])
+            .arg(format!("{secs}s"))
+            .arg("--url")
+            .arg(format!("http://127.0.0.1:{port}/"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        return LoadRun {
+            child,
+            gate_load: true,
+        };
+    }
     let mut c = Command::new("wrk");
     c.args(["-t2", "-c", CONNECTIONS, "-d"])
         .arg(format!("{secs}s"))
@@ -143,11 +169,40 @@ fn wrk(port: u16, secs: u32, post: bool, dir: &std::path::Path) -> Child {
         c.arg("-s").arg(lua);
     }
     c.arg(format!("http://127.0.0.1:{port}/"));
-    c.spawn().unwrap()
+    LoadRun {
+        child: c.spawn().unwrap(),
+        gate_load: false,
+    }
 }
 
-fn wrk_counts(child: Child) -> Counts {
-    let out = String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned();
+/// gate-load's report: sent, and failed = sent - ok (socket-level errors
+/// are the error classes other than HTTP statuses).
+fn gate_load_counts(out: &str) -> Counts {
+    let r = report(out);
+    let d = &r["details"];
+    let sent = d["sent"].as_u64().unwrap_or(0);
+    let ok = d["overall"]["ok"].as_u64().unwrap_or(0);
+    let socket = d["overall"]["errors"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !k.starts_with("status"))
+                .filter_map(|(_, v)| v.as_u64())
+                .sum()
+        })
+        .unwrap_or(0);
+    Counts {
+        requests: sent,
+        failed: sent.saturating_sub(ok),
+        socket,
+    }
+}
+
+fn wrk_counts(run: LoadRun) -> Counts {
+    let out = String::from_utf8_lossy(&run.child.wait_with_output().unwrap().stdout).into_owned();
+    if run.gate_load {
+        return gate_load_counts(&out);
+    }
     let num = |s: &str| s.trim().trim_end_matches(',').parse::<u64>().unwrap_or(0);
     let mut c = Counts::default();
     for line in out.lines().map(str::trim) {
@@ -321,8 +376,13 @@ pub fn run(trials: usize) {
     );
     let deploy = deploy.display().to_string();
     let rollback = rollback_bin();
+    let tool = if std::env::var("BENCH_LOAD").is_ok_and(|v| v == "gate-load") {
+        format!("gate-load --users {CONNECTIONS} (closed model) for GET, wrk for POST")
+    } else {
+        format!("wrk -t2 -c{CONNECTIONS} (keep-alive)")
+    };
     println!(
-        "wrk -t2 -c{CONNECTIONS} (keep-alive) through the proxy; interval 1s, breaker-trip-after 3, {trials} trial(s) per setup"
+        "{tool} through the proxy; interval 1s, breaker-trip-after 3, {trials} trial(s) per setup"
     );
     for setup in [
         Setup::HaproxyPlain,
