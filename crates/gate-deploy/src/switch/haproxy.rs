@@ -207,6 +207,20 @@ impl Haproxy {
         ))
     }
 
+    /// Before a slot is (re)started with a new release: its backup twin to
+    /// maintenance, so the untested release is never the live slot's
+    /// backup between its start and the switch (the twin may be `ready`
+    /// from an earlier switch, and its health check brings it up as soon
+    /// as the new release answers). Nothing to do without fallback mode.
+    /// Not called by the flow yet: the deploy machine calls it before the
+    /// start hook.
+    pub async fn retire_twin(&self, slot: Slot) -> Result<(), GateError> {
+        if self.fallback().await? == Fallback::On {
+            self.set_named(&self.twin(slot), "maint").await?;
+        }
+        Ok(())
+    }
+
     /// Canary aborted: all traffic back on `old` with its configured
     /// weight, the new slot in maintenance.
     pub async fn abort_share(&self, old: Slot) -> Result<String, GateError> {
