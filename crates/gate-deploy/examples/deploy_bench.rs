@@ -1,8 +1,19 @@
-//! Recovery-time benchmark: automatic rollback behind a real HAProxy.
+//! Deploy benchmarks behind real proxies.
 //!
 //! ```sh
 //! cargo run -p gate-deploy --example deploy_bench -- [TRIALS] [INTERVAL_S] [TRIP_AFTER]
+//! cargo run -p gate-deploy --example deploy_bench -- load [TRIALS]
 //! ```
+//!
+//! `load` ("Deploy under load", docs/benchmarks.md): wrk through HAProxy
+//! (plain, then fallback mode) and nginx (as configured by the tests, then
+//! with `keepalive_timeout 0`), for a good switch, a manual rollback
+//! (gate-rollback), and a bad deploy rolled back by the breaker under GET
+//! and under POST load. See [`load::run`]. `BENCH_ONLY=TEXT` runs only the
+//! setups whose name contains TEXT; `BENCH_LOAD=gate-load` sends the GET
+//! loads with gate-load's closed model instead of wrk.
+//!
+//! Without `load`: the recovery time of an automatic rollback behind HAProxy.
 //!
 //! Each trial: blue (v1) live behind HAProxy; gate-deploy puts v2 on green;
 //! as soon as green takes traffic, its fault switch is thrown; the circuit
@@ -21,6 +32,10 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "deploy_bench/load.rs"]
+mod load;
+#[path = "../tests/proxy_setup/mod.rs"]
+mod proxy_setup;
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +62,11 @@ fn summary(name: &str, mut v: Vec<f64>) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "load") {
+        let trials = args.get(2).map(|s| s.parse().unwrap()).unwrap_or(3);
+        load::run(trials);
+        return;
+    }
     let trials: usize = args.get(1).map(|s| s.parse().unwrap()).unwrap_or(20);
     let interval: f64 = args.get(2).map(|s| s.parse().unwrap()).unwrap_or(1.0);
     let trip_after: u32 = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(3);

@@ -131,6 +131,44 @@ impl Default for SmokeConfig {
     }
 }
 
+/// The optional canary (HAProxy only): instead of one blue-green switch,
+/// the new slot gets a growing share of the requests through the servers'
+/// weights, and the circuit breaker judges each step for `step-time` before
+/// the next one. A trip at any step puts all traffic back on the old slot.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct CanaryConfig {
+    /// Percent of the requests the new slot takes at each step, increasing, ending at 100.
+    pub steps: Vec<u8>,
+    /// How long each step below 100 % is watched, such as `30s` (the last step is the `watch` window).
+    pub step_time: Dur,
+}
+
+impl Default for CanaryConfig {
+    fn default() -> Self {
+        CanaryConfig {
+            steps: vec![5, 25, 50, 100],
+            step_time: Dur::from_secs(30),
+        }
+    }
+}
+
+impl CanaryConfig {
+    /// What is wrong with the steps, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if self.steps.last() != Some(&100) {
+            return Some("the last step must be 100 (all traffic on the new slot)".into());
+        }
+        if self.steps.iter().any(|s| *s == 0 || *s > 100) {
+            return Some("each step is a percentage from 1 to 100".into());
+        }
+        if self.steps.windows(2).any(|w| w[0] >= w[1]) {
+            return Some("the steps must increase, e.g. [5, 25, 50, 100]".into());
+        }
+        None
+    }
+}
+
 /// The `deploy` section of `gates.yml` (`gate-rollback` reads the same keys
 /// from its `rollback` section).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -203,6 +241,9 @@ pub struct DeployConfig {
     // value inside it is then reported at its own key (`smoke.duration`).
     #[schemars(with = "SmokeConfig")]
     pub smoke: Option<SmokeConfig>,
+    /// Canary steps on HAProxy weights instead of one switch (`switch: haproxy` only); absent: blue-green. Set in gates.yml.
+    #[schemars(with = "CanaryConfig")]
+    pub canary: Option<CanaryConfig>,
     /// Consecutive passing probes that make a slot healthy (before the switch and when verifying).
     #[schemars(range(min = 1, max = 1000))]
     pub healthy_successes: u32,
@@ -284,6 +325,7 @@ impl Default for DeployConfig {
             wait_timeout: Dur::from_secs(60),
             max_backoff: None,
             smoke: None,
+            canary: None,
             healthy_successes: 2,
             probe_timeout: Dur::from_secs(2),
             keep_old: Dur::from_secs(DEFAULT_KEEP_OLD_SECS),
@@ -458,6 +500,18 @@ impl DeployConfig {
             return Err(GateError::Config(problems));
         };
         self.switch_problems(kind, &key, &mut problems);
+        if let Some(c) = &self.canary {
+            if let Some(p) = c.problem() {
+                problems.push(format!("{}: {p}", key("canary.steps")));
+            }
+            if kind != SwitchKind::Haproxy {
+                problems.push(format!(
+                    "{}: needs `switch: haproxy` (weights on the runtime API); {} switches traffic as a whole",
+                    key("canary"),
+                    kind.as_str()
+                ));
+            }
+        }
         if problems.is_empty() {
             Ok(kind)
         } else {
@@ -554,6 +608,9 @@ impl DeployConfig {
         within("hook-timeout", self.hook_timeout(), s(1), day);
         within("lock-timeout", self.lock_timeout(), s(60), s(315_360_000));
         within("nginx-drain-timeout", self.nginx_drain_timeout(), s(1), day);
+        if let Some(c) = &self.canary {
+            within("canary.step-time", c.step_time.get(), ms(100), day);
+        }
         if let Some(sm) = &self.smoke {
             within("smoke.duration", sm.duration.get(), ms(100), s(3600));
             within("smoke.timeout", sm.timeout.get(), ms(50), s(300));

@@ -162,3 +162,44 @@ fn the_published_flag_spellings_are_kept() {
         .unwrap();
     assert!(env.is_global_set());
 }
+
+#[test]
+fn canary_steps_and_switch_are_validated_with_their_keys() {
+    let ok = load(
+        "version: 1\ndeploy:\n  switch: haproxy\n  haproxy-socket: /run/h.sock\n  blue-address: 127.0.0.1:8081\n  green-address: 127.0.0.1:8082\n  canary:\n    steps: [5, 25, 50, 100]\n    step-time: 10s\n",
+        &[],
+    )
+    .unwrap();
+    assert!(ok.validate("deploy").is_ok());
+    let c = ok.canary.unwrap();
+    assert_eq!(c.steps, [5, 25, 50, 100]);
+    assert_eq!(c.step_time.get(), std::time::Duration::from_secs(10));
+    // Defaults when the mapping is empty.
+    let d = load(
+        "version: 1\ndeploy:\n  switch: haproxy\n  canary: {}\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(d.canary.unwrap().steps, [5, 25, 50, 100]);
+    let bad = load(
+        "version: 1\ndeploy:\n  switch: nginx\n  nginx-include: /tmp/u.conf\n  blue-address: 127.0.0.1:8081\n  green-address: 127.0.0.1:8082\n  canary:\n    steps: [50, 25]\n    step-time: 10ms\n",
+        &[],
+    )
+    .unwrap();
+    let p = problems(bad.validate("deploy").map(|_| bad.clone()));
+    assert!(
+        p.contains("deploy.canary.steps: the last step must be 100"),
+        "{p}"
+    );
+    assert!(p.contains("deploy.canary: needs `switch: haproxy`"), "{p}");
+    assert!(
+        p.contains("deploy.canary.step-time: 10ms is out of range"),
+        "{p}"
+    );
+    // A mapping cannot come from a flag or GATES_ variable.
+    let e = problems(load(
+        "version: 1\ndeploy:\n  switch: haproxy\n",
+        &[("GATES_DEPLOY_CANARY", "5")],
+    ));
+    assert!(e.contains("mapping"), "{e}");
+}

@@ -11,7 +11,8 @@
 //! fails).
 //!
 //! Endpoints:
-//! - `GET /`        `hello from <release>` (500 while faulty)
+//! - `GET /`        `hello from <release>` (500 while faulty); `POST /` the
+//!   same (a non-idempotent request, for the deploy benchmark)
 //! - `GET /healthz` `ok` (503 while faulty)
 //! - `GET /version` the release name
 //! - `POST /fault?after_ms=N` become faulty N ms from now (default 0);
@@ -153,7 +154,7 @@ fn main() -> ExitCode {
         served: AtomicU64::new(0),
     });
     let router = Router::new()
-        .route("/", get(root))
+        .route("/", get(root).post(root))
         .route("/healthz", get(healthz))
         .route("/version", get(version))
         .route("/fault", post(fault))

@@ -11,7 +11,7 @@ use gate_core::{Context, GateError};
 use super::{
     Conclusion, Mark, Outcome, Recorder, RollbackRun, SlotProbes, Statuses, Timings, WaitFail,
     Watch, build_probes, check_unfinished, environment_url, exited, finish, hook_env, live_with,
-    make_room, mark_resolved, ms, ms_token, probe_all, read_state, release_in, release_of,
+    make_room, mark_resolved, ms, ms_token, canary_of, canary_start, canary_watch, probe_all, read_state, release_in, release_of,
     rollback_target, smoke, stop_slot, take_lock, wait_healthy, wait_started, warn_deprecated,
     watch,
 };
@@ -384,6 +384,19 @@ impl<'c> Run<'c> {
             self.error = Some(GateError::Input(why));
             return Ok(Event::Refused);
         }
+        // The slot's HAProxy backup twin out of service first: the release
+        // about to start is untested and must never be the live slot's
+        // backup between its start and the switch.
+        if let Switch::Haproxy(h) = &self.switch
+            && let Err(e) = h.retire_twin(slot).await
+        {
+            self.rec.event(
+                "start",
+                format!("cannot put {slot}'s backup twin in maintenance: {e}"),
+            );
+            self.error = Some(e);
+            return Ok(Event::Refused);
+        }
         self.rec
             .event("start", format!("starting {release} in {slot}"));
         let t0 = Instant::now();
@@ -514,7 +527,16 @@ impl<'c> Run<'c> {
                 self.switch.kind().as_str()
             ),
         );
-        match self.switch.switch_to(slot).await {
+        let canary = if back || self.outcome.operation != "deploy" {
+            None
+        } else {
+            canary_of(self.cfg, &self.switch)
+        };
+        let first_move = match canary {
+            Some((c, h)) => canary_start(&self.switch, h, c, slot).await,
+            None => self.switch.switch_to(slot).await,
+        };
+        match first_move {
             Ok(done) => {
                 self.switched_at = Some(Instant::now());
                 self.switch_ms = done.took_ms;
@@ -574,7 +596,16 @@ impl<'c> Run<'c> {
                 cfg.watch, cfg.interval, self.outcome.breaker
             ),
         );
-        match watch(&mut self.rec, &probes, cfg).await {
+        let canary = if self.outcome.operation == "deploy" {
+            canary_of(cfg, &self.switch)
+        } else {
+            None
+        };
+        let watched = match canary {
+            Some((c, h)) => canary_watch(&mut self.rec, &probes, cfg, h, slot, c).await,
+            None => watch(&mut self.rec, &probes, cfg).await,
+        };
+        match watched {
             Watch::Passed => {
                 if let Some(at) = self.switched_at {
                     self.outcome.timings.time_to_verified_ms = Some(ms(at.elapsed()));

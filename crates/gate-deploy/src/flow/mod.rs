@@ -15,7 +15,8 @@ use crate::config::{DeployConfig, Slot, SmokeConfig, SwitchKind, UNKNOWN_RELEASE
 use crate::hooks::{Leftover, run_hook};
 use crate::probe::{AnyProbe, Probe, ProbeOutcome, SlotProbes, from_health};
 use crate::state::{self, EnvState, SlotRelease, Unfinished, describe, known_release};
-use crate::switch::{Switch, TrafficSwitch};
+use crate::switch::canary::{Canary, Next as CanaryNext, Round as CanaryRound};
+use crate::switch::{Haproxy, Switch, SwitchDone, TrafficSwitch};
 
 mod exec;
 use exec::sides;
@@ -711,6 +712,111 @@ async fn watch(rec: &mut Recorder, probes: &[AnyProbe], cfg: &DeployConfig) -> W
     }
     Watch::Passed
 }
+
+/// The canary when one is configured (`switch: haproxy` only: the
+/// configuration check refuses it with another switch).
+fn canary_of<'s>(cfg: &DeployConfig, switch: &'s Switch) -> Option<(Canary, &'s Haproxy)> {
+    match (&cfg.canary, switch) {
+        (Some(c), Switch::Haproxy(h)) => Some((Canary::new(c), h)),
+        _ => None,
+    }
+}
+
+/// The canary's first move in place of the switch: validate, then the first
+/// step's share (or the whole switch when the steps hold only 100).
+async fn canary_start(
+    switch: &Switch,
+    h: &Haproxy,
+    mut canary: Canary,
+    target: Slot,
+) -> Result<SwitchDone, GateError> {
+    switch.validate(target).await?;
+    let started = Instant::now();
+    let note = match canary.start(started) {
+        CanaryNext::Share(s) => h.set_share(target, s).await?,
+        _ => h.apply(target).await?,
+    };
+    Ok(SwitchDone {
+        to: target,
+        took_ms: ms(started.elapsed()),
+        note: format!("canary: {note}"),
+    })
+}
+
+/// The canary's steps below 100 %, each watched by the circuit breaker for
+/// `canary.step-time`, then the whole switch and the `watch` window. A trip
+/// at any step ends it like a trip in the watch (the rollback puts all
+/// traffic back on the old slot, weights restored).
+async fn canary_watch(
+    rec: &mut Recorder,
+    probes: &[AnyProbe],
+    cfg: &DeployConfig,
+    h: &Haproxy,
+    target: Slot,
+    mut canary: Canary,
+) -> Watch {
+    canary.start(Instant::now());
+    loop {
+        let share = canary.share();
+        if share == 0 {
+            break;
+        }
+        let step = DeployConfig {
+            watch: gate_core::types::Duration(
+                canary
+                    .step_ends()
+                    .map(|e| e.saturating_duration_since(Instant::now()))
+                    .unwrap_or_default(),
+            ),
+            ..cfg.clone()
+        };
+        rec.event("canary", format!("{share} % of requests on {target}"));
+        let round = match watch(rec, probes, &step).await {
+            Watch::Passed => CanaryRound::Fine,
+            Watch::Tripped {
+                first_failure,
+                tripped,
+                reason,
+            } => {
+                let reason = match canary.round(Instant::now(), CanaryRound::Tripped(reason)) {
+                    CanaryNext::Abort { share, reason } => format!("at {share} %: {reason}"),
+                    _ => "canary aborted".into(),
+                };
+                return Watch::Tripped {
+                    first_failure,
+                    tripped,
+                    reason,
+                };
+            }
+        };
+        let now = Instant::now();
+        let moved = match canary.round(now, round) {
+            CanaryNext::Share(s) => h.set_share(target, s).await,
+            CanaryNext::Promote => break,
+            CanaryNext::Watch | CanaryNext::Abort { .. } => continue,
+        };
+        if let Err(e) = moved {
+            return Watch::Tripped {
+                first_failure: now,
+                tripped: now,
+                reason: format!("canary step refused: {e}"),
+            };
+        }
+    }
+    match h.apply(target).await {
+        Ok(note) => rec.event("canary", format!("100 % on {target} ({note})")),
+        Err(e) => {
+            let now = Instant::now();
+            return Watch::Tripped {
+                first_failure: now,
+                tripped: now,
+                reason: format!("canary: the whole switch was refused: {e}"),
+            };
+        }
+    }
+    watch(rec, probes, cfg).await
+}
+
 
 fn release_of(cfg: &DeployConfig, ctx: &Context) -> Result<String, GateError> {
     match (&cfg.release, &ctx.commit) {

@@ -16,6 +16,7 @@ use gate_core::GateError;
 use crate::config::{DeployConfig, Slot, SwitchKind};
 
 mod caddy;
+pub mod canary;
 mod command;
 mod haproxy;
 mod nginx;
@@ -23,7 +24,7 @@ mod symlink;
 
 pub use caddy::Caddy;
 pub use command::Command;
-pub use haproxy::Haproxy;
+pub use haproxy::{BACKUP_SUFFIX, Fallback, Haproxy};
 pub use nginx::Nginx;
 pub use symlink::Symlink;
 

@@ -115,6 +115,33 @@ impl Nginx {
     }
 }
 
+/// The addresses of the include's `server` lines that take traffic (not
+/// `backup`).
+pub fn live_servers(text: &str) -> Vec<&str> {
+    server_lines(text)
+        .filter(|words| !words.contains(&"backup"))
+        .filter_map(|words| words.first().copied())
+        .collect()
+}
+
+/// Whether the include declares a `backup` server (fallback mode).
+pub fn has_backup(text: &str) -> bool {
+    server_lines(text).any(|words| words.contains(&"backup"))
+}
+
+/// The words after `server` of each line (comments and `;` dropped).
+fn server_lines(text: &str) -> impl Iterator<Item = Vec<&str>> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter_map(|l| l.strip_prefix("server "))
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| w.trim_end_matches(';'))
+                .filter(|w| !w.is_empty())
+                .collect()
+        })
+}
+
 impl TrafficSwitch for Nginx {
     fn kind(&self) -> SwitchKind {
         SwitchKind::Nginx
@@ -142,14 +169,7 @@ impl TrafficSwitch for Nginx {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(GateError::read(&include, e)),
         };
-        let servers: Vec<&str> = text
-            .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim())
-            .filter_map(|l| l.strip_prefix("server "))
-            .filter_map(|l| l.split_whitespace().next())
-            .map(|a| a.trim_end_matches(';'))
-            .collect();
-        Ok(self.0.slot_of_addresses(&servers))
+        Ok(self.0.slot_of_addresses(&live_servers(&text)))
     }
 
     async fn apply(&self, to: Slot) -> Result<String, GateError> {
@@ -162,7 +182,16 @@ impl TrafficSwitch for Nginx {
         } else {
             format!("server {addr} {params};")
         };
-        let new = format!("# managed by gate-deploy: live slot {to}\n{line}\n");
+        // Fallback mode: the include holds a `backup` server (the old slot,
+        // which `proxy_next_upstream` retries a failed request on).
+        let backup = match old.as_deref().map(String::from_utf8_lossy) {
+            Some(t) if has_backup(&t) => {
+                let other = self.0.address(to.other())?;
+                format!("server {other} backup;\n")
+            }
+            _ => String::new(),
+        };
+        let new = format!("# managed by gate-deploy: live slot {to}\n{line}\n{backup}");
         if old.as_deref() == Some(new.as_bytes()) && self.current().await? == Some(to) {
             return Ok("include already up to date; no reload".into());
         }
@@ -234,7 +263,8 @@ impl TrafficSwitch for Nginx {
         vec![
             format!("`{nginx} -t -q` (the live configuration must be valid)"),
             format!(
-                "rewrite {include} atomically to `{line}`, `{nginx} -t -q` (restore it if rejected), `{nginx} -s reload`"
+                "rewrite {include} atomically to `{line}` (fallback mode, when it holds a `backup` server now: and `server {} backup;`), `{nginx} -t -q` (restore it if rejected), `{nginx} -s reload`",
+                c.address(to.other()).unwrap_or("(no address)")
             ),
             format!(
                 "wait for every pre-reload worker of the master in {} to exit, at most nginx-drain-timeout ({}), else restore the include and reload",
@@ -242,5 +272,24 @@ impl TrafficSwitch for Nginx {
                 c.nginx_drain_timeout
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_lines_are_not_live() {
+        let plain = "# managed by gate-deploy: live slot blue\nserver 127.0.0.1:8081;\n";
+        assert_eq!(live_servers(plain), ["127.0.0.1:8081"]);
+        assert!(!has_backup(plain));
+        let fb = "server 127.0.0.1:8082 max_fails=1 fail_timeout=30s;\nserver 127.0.0.1:8081 backup; # old\n";
+        assert_eq!(live_servers(fb), ["127.0.0.1:8082"]);
+        assert!(has_backup(fb));
+        assert!(!has_backup(
+            "# server 127.0.0.1:1 backup;\nserver 127.0.0.1:2;"
+        ));
+        assert!(live_servers("").is_empty());
     }
 }
