@@ -10,10 +10,10 @@ use gate_core::{Context, GateError};
 
 use super::{
     Conclusion, Mark, Outcome, Recorder, RollbackRun, SlotProbes, Statuses, Timings, WaitFail,
-    Watch, build_probes, check_unfinished, environment_url, exited, finish, hook_env, live_with,
-    make_room, mark_resolved, ms, ms_token, canary_of, canary_start, canary_watch, probe_all, read_state, release_in, release_of,
-    rollback_target, smoke, stop_slot, take_lock, wait_healthy, wait_started, warn_deprecated,
-    watch,
+    Watch, build_probes, canary_of, canary_start, canary_watch, check_unfinished, environment_url,
+    exited, finish, hook_env, live_with, make_room, mark_resolved, ms, ms_token, probe_all,
+    read_state, release_in, release_of, rollback_target, smoke, stop_slot, take_lock, wait_healthy,
+    wait_started, warn_deprecated, watch,
 };
 use crate::breaker::Mode;
 use crate::config::{DeployConfig, Slot, UNKNOWN_RELEASE};

@@ -817,7 +817,6 @@ async fn canary_watch(
     watch(rec, probes, cfg).await
 }
 
-
 fn release_of(cfg: &DeployConfig, ctx: &Context) -> Result<String, GateError> {
     match (&cfg.release, &ctx.commit) {
         (Some(r), _) => Ok(r.clone()),
