@@ -37,7 +37,7 @@ def metric(report, name):
 def fmt(m):
     v = m["value"]
     unit = m.get("unit", "")
-    text = f"{v:g}" if isinstance(v, float) else str(v)
+    text = f"{v:.2f}" if unit == "%" else f"{v:g}"
     return f"{text} %" if unit == "%" else text
 
 
@@ -55,14 +55,14 @@ def table(d):
     sbom_bytes = os.path.getsize(os.path.join(d, "sbom.cdx.json"))
     with open(os.path.join(d, "subjects.sha256"), encoding="utf-8") as f:
         subjects = sum(1 for line in f if line.strip())
-    total = metric(cov, "total-coverage")
+    total = metric(cov, "line-coverage")
     errors = sum(1 for f in audit.get("findings", []) if f.get("severity") == "error")
     warnings = sum(1 for f in audit.get("findings", []) if f.get("severity") == "warning")
     rows = [
         ("Line coverage of the workspace by its own tests (gate-coverage, `cargo llvm-cov`)",
          fmt(total), floor(total) or "-", cov["verdict"]),
         ("Known vulnerabilities in Cargo.lock (gate-audit, RustSec)",
-         f"{errors} (warnings: {warnings}; {audit['checked']} packages)", "0", audit["verdict"]),
+         f"{errors} (warnings: {warnings}; {audit['checked']} packages checked)", "0", audit["verdict"]),
         ("SBOM of the gates (gate-sbom, CycloneDX JSON)",
          f"{sbom['checked']} components, {sbom_bytes / 1024:.0f} KiB, {subjects} provenance subjects",
          "schema-valid", sbom["verdict"]),
