@@ -29,7 +29,7 @@ else
   workflow_schema=(--builtin-schema vendor.github-workflows)
 fi
 # The SHA that actions/cache is pinned to in the actions (act replaces it by a stand-in).
-cache_sha="$(sed -n 's|.*uses: actions/cache@\([0-9a-f]\{40\}\).*|\1|p' actions/coverage/action.yml | head -n1)"
+cache_sha="$(sed -n 's|.*uses: actions/cache@\([0-9a-f]\{40\}\).*|\1|p' actions/coverage/action.yml | sed -n 1p)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 

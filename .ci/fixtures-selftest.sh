@@ -39,7 +39,7 @@ for e in m["fixture"]:
         subprocess.run(["tar", "-czf", dst, "-C", os.path.join(up, "stage"), e["strip"]], check=True)
         shutil.rmtree(os.path.join(up, "stage"))
 PY
-bundle_url="$(sed -n 's/^url = "\(.*\)"$/\1/p' xtask/fixtures.toml | head -n1)"
+bundle_url="$(sed -n '/^\[bundle\]/,/^$/s/^url = "\(.*\)"$/\1/p' xtask/fixtures.toml)"
 mkdir -p "${up}/$(dirname "${bundle_url#https://}")"
 "$xtask" fixtures --pack-bundle "$src" "${up}/${bundle_url#https://}" >/dev/null
 

@@ -47,7 +47,7 @@ port="$(printf '%s\n' "$line" | sed -n 's/.* port \([0-9]*\).*/\1/p')"
 echo "serving ${scratch}/release on 127.0.0.1:${port}"
 
 # actions/cache cannot be fetched offline: a stand-in, as in checks.sh.
-cache_sha="$(sed -n 's|.*uses: actions/cache@\([0-9a-f]\{40\}\).*|\1|p' actions/coverage/action.yml | head -n1)"
+cache_sha="$(sed -n 's|.*uses: actions/cache@\([0-9a-f]\{40\}\).*|\1|p' actions/coverage/action.yml | sed -n 1p)"
 mkdir -p "${scratch}/cache-stub"
 cat >"${scratch}/cache-stub/action.yml" <<'STUB'
 name: actions/cache stand-in
@@ -75,7 +75,7 @@ run_act() { # $1 = name, $2 = manifest; remaining: extra act flags
   grep -q 'Job succeeded' "$log" || { tail -n 40 "$log"; fail "act (${name}): job did not succeed"; }
   mkdir -p target
   cp "$log" "target/act-install-${name}.log"
-  printf 'act (%s): %s\n' "$name" "$(grep -E 'Success - Main Install gate-coverage' "$log" | sed 's/.*Install gate-coverage/install step/' | head -n1)"
+  printf 'act (%s): %s\n' "$name" "$(grep -E 'Success - Main Install gate-coverage' "$log" | sed 's/.*Install gate-coverage/install step/' | sed -n 1p)"
 }
 
 # a. the manifest has the entry: downloaded from the loopback release, verified, used.
@@ -99,5 +99,14 @@ echo "act (tampered): refused, no fallback build"
 if [ "${2:-}" = source ]; then
   run_act source "${scratch}/manifest.empty" --env CARGO_NET_OFFLINE=true --env CARGO_TARGET_DIR="${scratch}/target"
   grep -q 'gate-coverage (source)' "${scratch}/act-source.log" || fail "source: not built from source"
+  # The release-profile binary that build produced, served as the release:
+  # the download/verify/extract time of a real release binary's archive.
+  cp "${scratch}/target/release/gate-coverage" "${scratch}/pkg/gate-coverage"
+  tar -czf "${scratch}/release/${version}/${asset}" -C "${scratch}/pkg" gate-coverage
+  sum="$(sha256sum "${scratch}/release/${version}/${asset}" | cut -d' ' -f1)"
+  printf '%s  %s/%s\n' "$sum" "$version" "$asset" >"${scratch}/manifest.txt"
+  printf 'release-profile archive: %s bytes\n' "$(wc -c <"${scratch}/release/${version}/${asset}")"
+  run_act release-profile "${scratch}/manifest.txt"
+  grep -q 'gate-coverage (release)' "${scratch}/act-release-profile.log" || fail "release-profile: not from the release"
 fi
 echo "install-release: verified release installed, tampered release refused${2:+, source build}: ok"
