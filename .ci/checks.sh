@@ -7,7 +7,8 @@
 #      sha256 verification, argument passing), with stand-in cargo/curl
 #   5. act, host mode, offline (skipped with CHECKS_SKIP_ACT=1): examples.yml through `uses: ./actions/coverage`,
 #      once with the prebuilt workspace binary (GATES_BIN_DIR) and once through
-#      the `cargo install --locked --path` fallback
+#      the `cargo install --locked --path` fallback; then the install path from
+#      a release served on the loopback address (.ci/install-release.sh)
 # Needs: shellcheck, check-jsonschema, zizmor, act (installed by .ci/run), and a
 # workspace build (`cargo build --workspace --locked`, done by .ci/run).
 set -euo pipefail
@@ -28,7 +29,7 @@ else
   workflow_schema=(--builtin-schema vendor.github-workflows)
 fi
 # The SHA that actions/cache is pinned to in the actions (act replaces it by a stand-in).
-cache_sha="$(sed -n 's|.*uses: actions/cache@\([0-9a-f]\{40\}\).*|\1|p' actions/coverage/action.yml | head -n1)"
+cache_sha="$(sed -n 's|.*uses: actions/cache@\([0-9a-f]\{40\}\).*|\1|p' actions/coverage/action.yml | sed -n 1p)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
@@ -37,11 +38,12 @@ fail() { printf 'checks: FAILED: %s\n' "$*" >&2; exit 1; }
 
 shopt -s nullglob
 actions_yml=(action.yml actions/*/action.yml)
-workflows=(.github/workflows/*.yml)
+# .ci/act/: workflows only act runs (never GitHub), held to the same checks.
+workflows=(.github/workflows/*.yml .ci/act/*.yml)
 shopt -u nullglob
 
 step "shellcheck"
-shellcheck actions/_shared/*.sh .ci/run .ci/checks.sh
+shellcheck actions/_shared/*.sh .ci/run .ci/checks.sh .ci/fixtures-selftest.sh .ci/install-release.sh
 echo "shellcheck: clean"
 
 step "check-jsonschema: ${actions_yml[*]}"
@@ -60,7 +62,7 @@ check-jsonschema --schemafile docs/gates.schema.json "${gates_configs[@]}"
 step "zizmor (offline)"
 # Exit code is non-zero on any finding; --strict-collection makes a file that
 # does not parse an error instead of a warning.
-zizmor --offline --strict-collection --no-progress action.yml actions/ .github/
+zizmor --offline --strict-collection --no-progress action.yml actions/ .github/ .ci/act/*.yml
 
 step "install.sh self-test"
 bin_dir="${scratch}/fakebin"
@@ -214,6 +216,13 @@ grep -qx 'cache=false' "${scratch}/plan-long.out" || fail "install.sh --plan: a 
 if plan plan-badname GATES_GATE=$'../../x\n::warning::injected'; then fail "install.sh --plan accepted a bad gate name"; fi
 [ ! -s "${scratch}/plan-badname.out" ] || fail "install.sh --plan wrote outputs for a bad gate name"
 if grep -q 'injected' "${scratch}/plan-badname.log"; then fail "install.sh --plan echoed an untrusted gate name"; fi
+# k. GATES_RELEASE_URL: https, or plain http on the loopback address only.
+for u in http://example.com/r http://127.0.0.1.example.com/r 'http://127.0.0.1:1@example.com/r'; do
+  if run_install badurl GATES_VERSION=v9.9.9 GATES_MANIFEST="${scratch}/manifest.ok" FAKE_ASSET="${scratch}/asset.tar.gz" GATES_RELEASE_URL="$u"; then
+    fail "install.sh accepted GATES_RELEASE_URL=${u}"
+  fi
+  grep -q 'GATES_RELEASE_URL' "${scratch}/badurl.log" || fail "install.sh: no message for GATES_RELEASE_URL=${u}"
+done
 echo "install.sh: placeholder->source, verified release, mismatch refused, GATES_BIN_DIR, bad name,"
 echo "  cached archive verified (good used; tampered discarded, never run, rebuilt or re-downloaded), planted binary never run, --plan: ok"
 
@@ -306,5 +315,8 @@ grep -q 'source=prebuilt' "${scratch}/act-prebuilt.log" || fail "act (prebuilt):
 #    offline, reusing the debug build's artifacts.
 run_act fallback --env CARGO_NET_OFFLINE=true --env GATES_INSTALL_DEBUG=true --env CARGO_TARGET_DIR="$target_dir"
 grep -q 'source=source' "${scratch}/act-fallback.log" || fail "act (fallback): install.sh did not build from source"
+
+step "act: the install path from a release served on 127.0.0.1"
+bash .ci/install-release.sh "${target_dir}/debug/gate-coverage"
 echo
 echo "checks: all packaging checks passed"

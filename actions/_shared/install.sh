@@ -20,6 +20,11 @@
 #   GATES_BIN_DIR            optional: a directory that already has gate-<name> (prebuilt
 #                            workspace build, local CI, act); used as is, nothing is built
 #   GATES_MANIFEST           optional: manifest path (default actions/_shared/manifest.txt)
+#   GATES_RELEASE_URL        optional: base URL of the releases (default
+#                            https://github.com/<repository>/releases/download); https,
+#                            or http on the loopback address only (a locally served
+#                            release in tests). What it serves is verified against the
+#                            committed manifest all the same.
 #   GATES_INSTALL_DEBUG      optional, `true`: build the fallback with `--debug` (local CI speed only;
 #                            with CARGO_TARGET_DIR it reuses an existing debug build)
 #   CARGO_NET_OFFLINE, CARGO_TARGET_DIR, ...  honoured by cargo itself
@@ -79,6 +84,14 @@ manifest="${GATES_MANIFEST:-${action_root}/actions/_shared/manifest.txt}"
 # Inputs are validated before they are ever printed (no workflow-command injection).
 case "$version" in *[!0-9A-Za-z._/+-]*) die "invalid version: expected a tag, branch or commit SHA" ;; esac
 case "$repository" in *[!0-9A-Za-z._/-]*) die "invalid action repository" ;; esac
+release_url="${GATES_RELEASE_URL:-https://github.com/${repository}/releases/download}"
+release_proto='=https'
+case "$release_url" in
+  *[!0-9A-Za-z._/:%-]*) die "invalid GATES_RELEASE_URL" ;;
+  https://*) ;;
+  http://127.0.0.1:*/* | http://127.0.0.1/* | http://127.0.0.1:* | http://127.0.0.1) release_proto='=http' ;;
+  *) die "GATES_RELEASE_URL must be https (or http on 127.0.0.1)" ;;
+esac
 for p in "$action_root" "$install_root" "$cache_dir" "$manifest"; do
   case "$p" in *$'\n'* | *$'\r'*) die "the action, install, cache or manifest path contains a line break" ;; esac
 done
@@ -258,10 +271,10 @@ try_cache() {
 # --- 3. release asset, verified against the committed manifest ------------------
 try_release() {
   local url tmp actual
-  url="https://github.com/${repository}/releases/download/${version}/${asset}"
+  url="${release_url%/}/${version}/${asset}"
   tmp="$(mktemp -d)" || die "cannot create a temporary directory"
   log "downloading ${url}"
-  if ! curl --proto '=https' --tlsv1.2 -fsSL --retry 3 --retry-delay 2 -o "${tmp}/${asset}" "$url"; then
+  if ! curl --proto "$release_proto" --tlsv1.2 -fsSL --retry 3 --retry-delay 2 -o "${tmp}/${asset}" "$url"; then
     log "download failed; building from source instead"
     rm -rf "$tmp"
     return 1

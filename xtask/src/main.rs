@@ -9,6 +9,8 @@
 //! - `demo`: the README's main job: every gate that exists, chained on
 //!   `examples/`, locally (no root, no token, no network).
 //! - `msrv`: the declared `rust-version` holds for every dependency.
+//! - `fixtures [--dest DIR] [--mirror SRC] | --verify DIR`: the fixture
+//!   root from its pinned sources, verified by sha256 (`xtask/fixtures.toml`).
 //! - `new-gate NAME "ABOUT"`: scaffold a gate in the house shape and
 //!   register it (see `new_gate`).
 //!
@@ -20,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod fixtures;
 mod gates;
 mod keys;
 mod msrv;
@@ -40,9 +43,10 @@ fn main() -> ExitCode {
         Some("schema") => schema::run(&root(), args.iter().any(|a| a == "--check")),
         Some("demo") => demo::run(&root(), &args[1..]),
         Some("msrv") => msrv::run(&root()),
+        Some("fixtures") => fixtures::run(&root(), &args[1..]),
         Some("new-gate") => new_gate::run(&root(), &args[1..]),
         _ => Err(
-            "usage: cargo xtask schema [--check] | demo | msrv | new-gate NAME \"ABOUT\""
+            "usage: cargo xtask schema [--check] | demo | msrv | fixtures [--verify DIR] | new-gate NAME \"ABOUT\""
                 .to_string(),
         ),
     };
