@@ -39,7 +39,7 @@ fail() { printf 'checks: FAILED: %s\n' "$*" >&2; exit 1; }
 shopt -s nullglob
 actions_yml=(action.yml actions/*/action.yml)
 # .ci/act/: workflows only act runs (never GitHub), held to the same checks.
-workflows=(.github/workflows/*.yml .ci/act/*.yml)
+workflows=(.github/workflows/*.yml .ci/act/*.yml examples/pipeline/*.yml)
 shopt -u nullglob
 
 step "shellcheck"
@@ -62,7 +62,7 @@ check-jsonschema --schemafile docs/gates.schema.json "${gates_configs[@]}"
 step "zizmor (offline)"
 # Exit code is non-zero on any finding; --strict-collection makes a file that
 # does not parse an error instead of a warning.
-zizmor --offline --strict-collection --no-progress action.yml actions/ .github/ .ci/act/*.yml
+zizmor --offline --strict-collection --no-progress action.yml actions/ .github/ .ci/act/*.yml examples/pipeline/*.yml
 
 step "install.sh self-test"
 bin_dir="${scratch}/fakebin"
@@ -315,6 +315,37 @@ grep -q 'source=prebuilt' "${scratch}/act-prebuilt.log" || fail "act (prebuilt):
 #    offline, reusing the debug build's artifacts.
 run_act fallback --env CARGO_NET_OFFLINE=true --env GATES_INSTALL_DEBUG=true --env CARGO_TARGET_DIR="$target_dir"
 grep -q 'source=source' "${scratch}/act-fallback.log" || fail "act (fallback): install.sh did not build from source"
+
+step "act: the reusable pipeline (.github/workflows/pipeline.yml) through its example caller, host mode, offline"
+# The audit job's SARIF upload is skipped, but act still fetches the action:
+# github/codeql-action's pinned SHA maps to a stand-in like actions/cache.
+codeql_sha="$(sed -n 's|.*github/codeql-action/upload-sarif@\([0-9a-f]\{40\}\).*|\1|p' .github/workflows/pipeline.yml actions/*/action.yml | head -n1 || true)"
+[ -n "$codeql_sha" ] || fail "no pinned github/codeql-action SHA found"
+codeql_stub="${scratch}/codeql-stub"
+mkdir -p "${codeql_stub}/upload-sarif"
+cat >"${codeql_stub}/upload-sarif/action.yml" <<'STUB'
+name: github/codeql-action/upload-sarif stand-in
+description: Offline stand-in for act runs; uploads nothing.
+inputs:
+  sarif_file: {description: file, required: false}
+  category: {description: category, required: false}
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "upload-sarif stand-in (offline act run), nothing uploaded"
+STUB
+pipeline_log="${scratch}/act-pipeline.log"
+if ! act workflow_dispatch -W examples/pipeline/caller.yml -P ubuntu-latest=-self-hosted \
+  --local-repository "actions/cache@${cache_sha}=${stub}" \
+  --local-repository "github/codeql-action@${codeql_sha}=${codeql_stub}" \
+  --env GATES_BIN_DIR="${target_dir}/debug" </dev/null >"$pipeline_log" 2>&1; then
+  cat "$pipeline_log"
+  fail "act (pipeline)"
+fi
+grep -q 'decision=' "$pipeline_log" || { cat "$pipeline_log"; fail "act (pipeline): no gate-score decision"; }
+grep -o 'decision=[a-z-]*' "$pipeline_log" | sort | uniq -c
+cp "$pipeline_log" "${target_dir}/act-pipeline.log"
 
 step "act: the install path from a release served on 127.0.0.1"
 bash .ci/install-release.sh "${target_dir}/debug/gate-coverage"
