@@ -874,7 +874,7 @@ pub async fn deploy(ctx: &Context, cfg: &DeployConfig) -> Result<Outcome, GateEr
         release: release.clone(),
     };
     // The proxy must know both slots before anything is started.
-    switch.validate(target).await?;
+    switch.preflight(target).await?;
 
     // Idempotent: the release already takes traffic; it counts once its
     // slot (and the public URL) answer the probes. A live release that

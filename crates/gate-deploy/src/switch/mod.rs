@@ -53,6 +53,14 @@ pub trait TrafficSwitch: Sync {
     /// Which slot takes traffic now, when the switch can tell.
     fn current(&self) -> impl Future<Output = Result<Option<Slot>, GateError>> + Send;
 
+    /// What the plan phase checks, before any slot is started: the proxy's
+    /// own configuration. By default all of [`TrafficSwitch::validate`]; a
+    /// switch whose target the start hook may create (the symlink's release
+    /// directory) checks only what exists before the start.
+    fn preflight(&self, to: Slot) -> impl Future<Output = Result<(), GateError>> + Send {
+        self.validate(to)
+    }
+
     /// Every slot the proxy sends traffic to now: two after a switch
     /// interrupted half-way (HAProxy: the new server ready, the old one not
     /// yet in maintenance). By default, [`TrafficSwitch::current`]'s slot.
@@ -216,6 +224,10 @@ impl TrafficSwitch for Switch {
 
     async fn validate(&self, to: Slot) -> Result<(), GateError> {
         each!(self, s => s.validate(to).await)
+    }
+
+    async fn preflight(&self, to: Slot) -> Result<(), GateError> {
+        each!(self, s => s.preflight(to).await)
     }
 
     async fn current(&self) -> Result<Option<Slot>, GateError> {

@@ -52,6 +52,13 @@ impl TrafficSwitch for Symlink {
         Ok(())
     }
 
+    /// Before the start: only that the configuration names the link and
+    /// both targets. The link's directory and the target may both be what
+    /// the start hook creates; the switch checks them, in `validate`.
+    async fn preflight(&self, to: Slot) -> Result<(), GateError> {
+        self.paths(to).map(|_| ())
+    }
+
     async fn current(&self) -> Result<Option<Slot>, GateError> {
         let (link, _) = self.paths(Slot::Blue)?;
         let Ok(now) = std::fs::read_link(&link) else {
