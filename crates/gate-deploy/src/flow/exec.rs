@@ -602,7 +602,18 @@ impl<'c> Run<'c> {
             None
         };
         let watched = match canary {
-            Some((c, h)) => canary_watch(&mut self.rec, &probes, cfg, h, slot, c).await,
+            Some((c, h)) => {
+                canary_watch(
+                    (self.ctx, &self.probes),
+                    &mut self.rec,
+                    &probes,
+                    cfg,
+                    h,
+                    slot,
+                    c,
+                )
+                .await
+            }
             None => watch(&mut self.rec, &probes, cfg).await,
         };
         match watched {

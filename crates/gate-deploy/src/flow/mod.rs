@@ -743,11 +743,42 @@ async fn canary_start(
     })
 }
 
+/// The smoke thresholds judged at a canary step: the `smoke:` load on what
+/// users reach (the public URL when there is one, else the new slot), with
+/// the step's share of requests on the new slot. `Some(reason)` fails the
+/// step; no `smoke:`, nothing to judge.
+async fn canary_smoke(
+    ctx: &Context,
+    rec: &mut Recorder,
+    cfg: &DeployConfig,
+    probes: &SlotProbes,
+    target: Slot,
+    share: u8,
+) -> Option<String> {
+    let sm = cfg.smoke.as_ref()?;
+    let (what, probe) = match &probes.public {
+        Some(p) => (format!("the public URL ({share} % on {target})"), p.clone()),
+        None => match probes.slot(target) {
+            Ok(p) => (format!("{target} ({share} % of requests)"), p),
+            Err(e) => return Some(format!("the smoke at this step: {e}")),
+        },
+    };
+    match smoke_on(ctx, rec, cfg, sm, &what, &probe).await {
+        Ok(summary) if summary.failures.is_empty() => None,
+        Ok(summary) => Some(format!(
+            "the load smoke failed: {}",
+            summary.failures.join("; ")
+        )),
+        Err(e) => Some(format!("the load smoke could not run: {e}")),
+    }
+}
+
 /// The canary's steps below 100 %, each watched by the circuit breaker for
 /// `canary.step-time`, then the whole switch and the `watch` window. A trip
 /// at any step ends it like a trip in the watch (the rollback puts all
 /// traffic back on the old slot, weights restored).
 async fn canary_watch(
+    (ctx, slot_probes): (&Context, &SlotProbes),
     rec: &mut Recorder,
     probes: &[AnyProbe],
     cfg: &DeployConfig,
@@ -772,7 +803,10 @@ async fn canary_watch(
         };
         rec.event("canary", format!("{share} % of requests on {target}"));
         let round = match watch(rec, probes, &step).await {
-            Watch::Passed => CanaryRound::Fine,
+            Watch::Passed => match canary_smoke(ctx, rec, cfg, slot_probes, target, share).await {
+                None => CanaryRound::Fine,
+                Some(why) => CanaryRound::Tripped(why),
+            },
             Watch::Tripped {
                 first_failure,
                 tripped,
@@ -793,7 +827,14 @@ async fn canary_watch(
         let moved = match canary.round(now, round) {
             CanaryNext::Share(s) => h.set_share(target, s).await,
             CanaryNext::Promote => break,
-            CanaryNext::Watch | CanaryNext::Abort { .. } => continue,
+            CanaryNext::Abort { share, reason } => {
+                return Watch::Tripped {
+                    first_failure: now,
+                    tripped: now,
+                    reason: format!("at {share} %: {reason}"),
+                };
+            }
+            CanaryNext::Watch => continue,
         };
         if let Err(e) = moved {
             return Watch::Tripped {
@@ -1441,13 +1482,26 @@ async fn smoke(
     slot: Slot,
     probes: &SlotProbes,
 ) -> Result<SmokeSummary, GateError> {
-    let bad = |e: String| GateError::Config(vec![format!("deploy.smoke: {e}")]);
     // The slot's health probe as built: its URL expanded and without
     // credentials, its headers (with the URL's credentials as Basic
     // authentication), every secret in them already known to the masker.
     let probe = probes.slot(slot)?;
+    smoke_on(ctx, rec, cfg, sm, &slot.to_string(), &probe).await
+}
+
+/// The load smoke on one probe's URL (`what` names it in events): a slot
+/// before the switch, or the public URL at each canary step.
+async fn smoke_on(
+    ctx: &Context,
+    rec: &mut Recorder,
+    cfg: &DeployConfig,
+    sm: &SmokeConfig,
+    what: &str,
+    probe: &gate_health::Probe,
+) -> Result<SmokeSummary, GateError> {
+    let bad = |e: String| GateError::Config(vec![format!("deploy.smoke: {e}")]);
     let gate_health::Target::Http(health) = &probe.target else {
-        return Err(bad(format!("{slot} has no health URL to load")));
+        return Err(bad(format!("{what} has no health URL to load")));
     };
     let url = health
         .url
@@ -1476,7 +1530,7 @@ async fn smoke(
     rec.event(
         "smoke",
         format!(
-            "load smoke on {slot}: {} requests/s for {} on {url}",
+            "load smoke on {what}: {} requests/s for {} on {url}",
             sm.rate, sm.duration
         ),
     );
