@@ -14,6 +14,15 @@ pub struct TestsConfig {
     pub inputs: Vec<String>,
     /// Largest size allowed for each input, in bytes.
     pub max_bytes: Option<u64>,
+    /// Fewest testcases that must have run (passed, failed or flaky; skipped
+    /// ones do not count). A report that ran nothing never passes.
+    pub min_tests: Option<u64>,
+    /// Largest share of skipped testcases allowed, from 0 to 1.
+    pub max_skipped_ratio: Option<f64>,
+    /// Fail (rather than warn) on a test that passed only on a retry.
+    pub fail_on_flaky: bool,
+    /// How many of the slowest tests the summary lists (default 5).
+    pub slowest: Option<usize>,
 }
 
 /// Flags of gate-tests that are not configuration keys (keys are flags

@@ -11,6 +11,7 @@ pub mod collect;
 pub mod config;
 pub mod evaluate;
 pub mod gate;
+pub mod junit;
 pub mod rules;
 
 pub use gate::TestsGate;
