@@ -28,6 +28,17 @@ impl Gate for TestsGate {
         collect::collect(ctx, config)
     }
 
+    /// `passed`, `failed`, `flaky` and `skipped`: counts of testcases.
+    fn outputs(report: &Report) -> Vec<(String, String)> {
+        ["passed", "failed", "flaky", "skipped"]
+            .into_iter()
+            .map(|k| {
+                let v = report.details.get(k).and_then(|v| v.as_u64());
+                (k.to_owned(), v.map(|n| n.to_string()).unwrap_or_default())
+            })
+            .collect()
+    }
+
     fn evaluate(input: &TestsInput, config: &TestsConfig) -> Report {
         crate::evaluate::evaluate(input, config)
     }

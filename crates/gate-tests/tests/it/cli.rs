@@ -51,6 +51,30 @@ fn failures_fail_and_flaky_tests_warn() {
     let report: serde_json::Value = serde_json::from_str(&c.stdout).unwrap();
     assert_eq!(report["details"]["failed"], 1);
     assert_eq!(report["details"]["flaky"], 1);
+
+    let out = dir.path().join("github_output");
+    std::fs::write(&out, "").unwrap();
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_OUTPUT", out.to_str().unwrap()),
+    ];
+    let (code, c) = run::<TestsGate>(dir.path(), &["--inputs", "r.xml", "--no-record"], &env);
+    assert_eq!(code, ExitCode::Fail, "{}", c.stderr);
+    let written = std::fs::read_to_string(&out).unwrap();
+    // `name<<DELIMITER`, then the value on the next line.
+    let lines: Vec<&str> = written.lines().collect();
+    for (name, value) in [
+        ("passed", "0"),
+        ("failed", "1"),
+        ("flaky", "1"),
+        ("skipped", "0"),
+    ] {
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{name}<<")))
+            .unwrap_or_else(|| panic!("no {name} in {written}"));
+        assert_eq!(lines.get(at + 1), Some(&value), "{written}");
+    }
 }
 
 #[test]
