@@ -30,11 +30,11 @@
     clippy::print_stderr
 )]
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "deploy_bench/load.rs"]
 mod load;
-#[path = "../tests/proxy_setup/mod.rs"]
+#[path = "../tests/it/proxy_setup/mod.rs"]
 mod proxy_setup;
 
 use std::time::{Duration, Instant};

@@ -2,10 +2,9 @@
 //! old slot kept as a backup during the watch, passive health checks,
 //! layer-7 retries) and the canary on HAProxy weights, against a real
 //! HAProxy on loopback.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod proxy_setup;
+use crate::common;
+use crate::proxy_setup;
 
 use std::time::Duration;
 

@@ -3,9 +3,8 @@
 //! simulated Actions runner, in every output format: no command is started
 //! by the input. The binary runs as a process, so the oracle is
 //! `runner_model::injected` (the markers of `run::testing::HOSTILE`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -3,9 +3,8 @@
 //! (`.gates/results/**`, `.gates/deployments/**`), not in what is sent to
 //! GitHub (check run, deployments, statuses), even when a slot echoes the
 //! request back in a failing answer (a debug or error page).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

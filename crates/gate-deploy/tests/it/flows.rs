@@ -1,7 +1,6 @@
 //! Symlink and command switches, interrupted runs, the lock.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::CommandExt;
 use std::sync::Arc;

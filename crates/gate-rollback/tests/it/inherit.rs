@@ -3,10 +3,7 @@
 //! `BASE_SECTION` is `deploy`). A mistake in an inherited key is reported
 //! as `deploy.<key>`, at its line.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::Path;
-use std::process::Command;
 
 use gate_core::Gate;
 use gate_core::config::ConfigFile;
@@ -48,14 +45,10 @@ fn rollback_reads_deploy_and_its_own_section_overrides_key_by_key() {
     assert_eq!(cfg.healthy_successes, 9);
 }
 
-fn gate(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gate-rollback"));
-    c.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("NO_COLOR", "1");
+/// The gate with testkit's scrubbed environment, run in `dir`.
+fn gate(dir: &Path) -> testkit::GateCmd {
+    let mut c = testkit::GateCmd::new(env!("CARGO_BIN_EXE_gate-rollback"));
+    c.current_dir(dir);
     c
 }
 

@@ -1,10 +1,7 @@
 //! The deploy keys as gate-core loads them: generated flags, list
 //! separators and domain types (durations, URLs, headers, percentages).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::Path;
-use std::process::Command;
 
 use gate_core::config::{ConfigFile, env_overrides};
 use gate_deploy::config::DeployConfig;
@@ -25,14 +22,10 @@ fn problems(r: Result<DeployConfig, gate_core::GateError>) -> String {
     }
 }
 
-fn gate(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gate-deploy"));
-    c.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("NO_COLOR", "1");
+/// The gate with testkit's scrubbed environment, run in `dir`.
+fn gate(dir: &Path) -> testkit::GateCmd {
+    let mut c = testkit::GateCmd::new(env!("CARGO_BIN_EXE_gate-deploy"));
+    c.current_dir(dir);
     c
 }
 

@@ -1,7 +1,6 @@
 //! gate-deploy and gate-rollback behind a real HAProxy on loopback.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

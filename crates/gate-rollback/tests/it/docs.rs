@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 //! Every `gate-rollback` command written in README.md and docs/ parses with the
 //! gate's flags as they are: the docs cannot drift from the binary.
 

@@ -1,9 +1,8 @@
 //! gate-deploy and gate-rollback with the GitHub ledger (the in-process fake
 //! GitHub): deployments and statuses, `log_url`, and an `in_progress`
 //! deployment acting as the lock.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use gate_core::ledger::{DeploymentState, NewDeployment, NewStatus};

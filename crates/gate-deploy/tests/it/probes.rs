@@ -2,9 +2,8 @@
 //! conditions), the pre-switch load smoke (gate-load), and the error-rate
 //! circuit breaker. Command switch (a file says which slot takes traffic),
 //! the sample service in both slots; nginx terminates TLS in front of them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -7,9 +7,8 @@
 //! `gate-deploy status`, `gate-rollback` and a new deploy; traffic must end
 //! on a verified-healthy slot, the ledger must say what is live, and no
 //! release may be marked live that does not answer there.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
