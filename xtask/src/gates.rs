@@ -34,6 +34,7 @@ pub fn gates() -> Result<Vec<GateInfo>, String> {
         info::<gate_deploy::DeployGate>(),
         info::<gate_rollback::RollbackGate>(),
         info::<gate_score::ScoreGate>(),
+        info::<gate_sarif::SarifGate>(),
         // new-gate: gate
     ];
     let mut out = Vec::new();

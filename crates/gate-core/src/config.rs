@@ -31,6 +31,7 @@ use crate::error::{GateError, Result};
 pub const SECTIONS: &[&str] = &[
     "coverage", "audit", "sbom", "health", "load", "deploy", "rollback",
     "score",
+    "sarif",
     // new-gate: section
 ];
 
