@@ -4,6 +4,7 @@ use gate_core::Context;
 use gate_core::error::{GateError, Result};
 
 use crate::config::SarifConfig;
+use crate::sarif::{self, SarifResult};
 
 /// One input file as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,17 +13,25 @@ pub struct InputFile {
     pub path: String,
     /// Its size in bytes; `None` when it does not exist.
     pub bytes: Option<u64>,
+    /// Whether it was read as SARIF (it exists and is within `max-bytes`).
+    pub parsed: bool,
 }
 
 /// What `collect` gathers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SarifInput {
     pub files: Vec<InputFile>,
+    /// Every result of every run of every file that exists and is within
+    /// `max-bytes`, in file order.
+    pub results: Vec<SarifResult>,
+    /// The base's results (new-only mode); `None` when `base` is not set.
+    pub base: Option<Vec<SarifResult>>,
 }
 
 /// Looks at every configured input.
 pub fn collect(ctx: &Context, config: &SarifConfig) -> Result<SarifInput> {
     let mut files = Vec::with_capacity(config.inputs.len());
+    let mut results = Vec::new();
     for path in &config.inputs {
         let full = ctx.resolve(path);
         let bytes = match std::fs::metadata(&full) {
@@ -30,10 +39,37 @@ pub fn collect(ctx: &Context, config: &SarifConfig) -> Result<SarifInput> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(GateError::Read { path: full, source }),
         };
+        let within = bytes.is_some_and(|n| config.max_bytes.is_none_or(|max| n <= max));
+        if within {
+            let data = std::fs::read(&full).map_err(|source| GateError::Read {
+                path: full.clone(),
+                source,
+            })?;
+            results.extend(sarif::parse(&full, &data)?);
+        }
         files.push(InputFile {
             path: path.clone(),
             bytes,
+            parsed: within,
         });
     }
-    Ok(SarifInput { files })
+    let base = if config.base.is_empty() {
+        None
+    } else {
+        let mut base = Vec::new();
+        for path in &config.base {
+            let full = ctx.resolve(path);
+            let data = std::fs::read(&full).map_err(|source| GateError::Read {
+                path: full.clone(),
+                source,
+            })?;
+            base.extend(sarif::parse(&full, &data)?);
+        }
+        Some(base)
+    };
+    Ok(SarifInput {
+        files,
+        results,
+        base,
+    })
 }

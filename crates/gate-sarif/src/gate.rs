@@ -12,7 +12,8 @@ pub struct SarifGate;
 
 impl Gate for SarifGate {
     const ID: &'static str = "sarif";
-    const ABOUT: &'static str = "Judge SARIF findings from any tool by severity, with a new-only mode against the base";
+    const ABOUT: &'static str =
+        "Judge SARIF findings from any tool by severity, with a new-only mode against the base";
     const RULES: &'static [Rule] = crate::rules::RULES;
     const WORKER_THREADS: usize = 0;
     type Config = SarifConfig;

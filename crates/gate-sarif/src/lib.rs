@@ -5,6 +5,7 @@
 //! - [`rules`]: the rule ids this gate can emit;
 //! - [`collect`]: all I/O, into [`collect::SarifInput`];
 //! - [`evaluate`]: the pure judgement, one function per check;
+//! - [`sarif`]: reading SARIF 2.1.0 logs;
 //! - [`gate`]: the `impl Gate`.
 
 pub mod collect;
@@ -12,5 +13,6 @@ pub mod config;
 pub mod evaluate;
 pub mod gate;
 pub mod rules;
+pub mod sarif;
 
 pub use gate::SarifGate;

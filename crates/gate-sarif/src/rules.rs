@@ -20,6 +20,13 @@ gate_core::rules! {
             help: "Shrink the file, or raise `max-bytes`.",
             severity: Error,
         },
+        /// A SARIF result from a tool, at its mapped severity.
+        Result {
+            id: "result",
+            summary: "A tool reported a SARIF result",
+            help: "Fix the code the tool points at, or suppress the result in the tool.",
+            severity: Warning,
+        },
     }
 }
 

@@ -7,10 +7,22 @@ use gate_sarif::SarifGate;
 #[test]
 fn a_missing_input_fails_and_a_present_one_passes() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("present.txt"), "hello").unwrap();
+    std::fs::write(
+        dir.path().join("present.txt"),
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},"results":[]}]}"#,
+    )
+    .unwrap();
     let (code, c) = run::<SarifGate>(
         dir.path(),
-        &["--inputs", "present.txt", "--inputs", "absent.txt", "--format", "json", "--no-record"],
+        &[
+            "--inputs",
+            "present.txt",
+            "--inputs",
+            "absent.txt",
+            "--format",
+            "json",
+            "--no-record",
+        ],
         &[],
     );
     assert_eq!(code, ExitCode::Fail, "{}", c.stderr);

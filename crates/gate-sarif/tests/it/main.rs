@@ -5,3 +5,5 @@
 
 mod cli;
 mod docs;
+mod hostile;
+mod real;
