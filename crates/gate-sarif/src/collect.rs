@@ -41,11 +41,7 @@ pub fn collect(ctx: &Context, config: &SarifConfig) -> Result<SarifInput> {
         };
         let within = bytes.is_some_and(|n| config.max_bytes.is_none_or(|max| n <= max));
         if within {
-            let data = std::fs::read(&full).map_err(|source| GateError::Read {
-                path: full.clone(),
-                source,
-            })?;
-            results.extend(sarif::parse(&full, &data)?);
+            results.extend(read(&full)?);
         }
         files.push(InputFile {
             path: path.clone(),
@@ -59,11 +55,7 @@ pub fn collect(ctx: &Context, config: &SarifConfig) -> Result<SarifInput> {
         let mut base = Vec::new();
         for path in &config.base {
             let full = ctx.resolve(path);
-            let data = std::fs::read(&full).map_err(|source| GateError::Read {
-                path: full.clone(),
-                source,
-            })?;
-            base.extend(sarif::parse(&full, &data)?);
+            base.extend(read(&full)?);
         }
         Some(base)
     };
@@ -72,4 +64,13 @@ pub fn collect(ctx: &Context, config: &SarifConfig) -> Result<SarifInput> {
         results,
         base,
     })
+}
+
+/// Reads one SARIF file as it streams from disk.
+fn read(full: &std::path::Path) -> Result<Vec<SarifResult>> {
+    let file = std::fs::File::open(full).map_err(|source| GateError::Read {
+        path: full.to_owned(),
+        source,
+    })?;
+    sarif::parse_reader(full, std::io::BufReader::with_capacity(1 << 16, file))
 }

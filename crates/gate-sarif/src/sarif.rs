@@ -172,10 +172,20 @@ fn score(props: Option<&Props>) -> Option<f64> {
 
 /// Parses one SARIF log; `path` names it in errors.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<SarifResult>> {
-    let log: Log = serde_json::from_slice(bytes).map_err(|e| GateError::Malformed {
+    parse_reader(path, bytes)
+}
+
+/// Parses one SARIF log as it is read (a 100 MB log is never held whole in
+/// memory); `path` names it in errors.
+pub fn parse_reader(path: &Path, reader: impl std::io::Read) -> Result<Vec<SarifResult>> {
+    let log: Log = serde_json::from_reader(reader).map_err(|e| GateError::Malformed {
         path: path.to_owned(),
         line: Some(e.line() as u64).filter(|l| *l > 0),
-        message: format!("not a SARIF 2.1.0 log: {e}"),
+        message: if e.is_io() {
+            format!("cannot read: {e}")
+        } else {
+            format!("not a SARIF 2.1.0 log: {e}")
+        },
     })?;
     let mut out = Vec::new();
     for run in log.runs {
