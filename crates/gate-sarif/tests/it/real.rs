@@ -143,3 +143,29 @@ fn truncated_empty_and_binary_sarif_exit_4_with_the_file_and_line() {
         assert!(c.stderr.contains(name), "{name}: {}", c.stderr);
     }
 }
+
+#[test]
+fn new_only_matches_the_gates_own_sarif_by_partial_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = fixture("gate-sarif-of-zizmor-before.sarif");
+    let after = fixture("gate-sarif-of-zizmor-after.sarif");
+    let args = [
+        "--inputs",
+        &after,
+        "--base",
+        &before,
+        "--format",
+        "json",
+        "--no-record",
+    ];
+    let (code, c) = run::<SarifGate>(dir.path(), &args, &[]);
+    assert_eq!(code, ExitCode::Fail, "{}", c.stderr);
+    assert_eq!(
+        findings(&c.stdout),
+        [(
+            "error".to_owned(),
+            "zizmor/template-injection".to_owned(),
+            12
+        )]
+    );
+}
