@@ -35,6 +35,7 @@ pub fn gates() -> Result<Vec<GateInfo>, String> {
         info::<gate_rollback::RollbackGate>(),
         info::<gate_score::ScoreGate>(),
         info::<gate_tests::TestsGate>(),
+        info::<gate_sarif::SarifGate>(),
         // new-gate: gate
     ];
     let mut out = Vec::new();

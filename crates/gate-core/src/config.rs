@@ -29,8 +29,8 @@ use crate::error::{GateError, Result};
 /// each, in this order, and fails when a gate is missing here or there.
 /// A gate is listed once it exists (no section for a gate to come).
 pub const SECTIONS: &[&str] = &[
-    "coverage", "audit", "sbom", "health", "load", "deploy", "rollback", "score",
-    "tests",
+    "coverage", "audit", "sbom", "health", "load", "deploy", "rollback", "score", "tests",
+    "sarif",
     // new-gate: section
 ];
 

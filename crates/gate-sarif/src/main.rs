@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    gate_core::run::main::<gate_sarif::SarifGate>()
+}
