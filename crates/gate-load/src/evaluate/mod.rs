@@ -2,6 +2,7 @@
 //! threshold findings per scope, then the findings that explain the run,
 //! the charts, the summary and the details.
 
+pub mod baseline;
 mod charts;
 mod notes;
 mod summary;
@@ -23,7 +24,11 @@ pub fn evaluate(input: &LoadInput) -> Report {
     notes::request_errors(&mut report, r);
     notes::run_notes(&mut report, r);
     charts::charts(&mut report, r);
+    let versus = baseline::compare(&mut report, r, &input.baseline);
     report.summary = summary::summary_line(input);
+    if let Some(v) = versus {
+        report.summary.push_str(&format!("; {v}"));
+    }
     report.details = summary::details(input);
     report.finish()
 }
