@@ -220,3 +220,96 @@ fn the_noise_allowance_narrows_with_more_samples() {
     assert!(b < 0.01, "{b}");
     assert!(percentile_noise(&gate_load::Latency::default(), 50.0).is_infinite());
 }
+
+/// A stored base: a real gate-load report of 40 requests to Python's
+/// `http.server` (`python3 -m http.server`, endpoint `api` at `/`, 2 users),
+/// committed as a fixture. This run's `api` sleeps 20 ms per request: far
+/// beyond the base's p50 of 2.2 ms and its noise.
+#[test]
+fn a_stored_base_report_is_compared_with_a_real_run() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/fixtures/base-python-http-server.json");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    let addr = server();
+    let tmp = tempfile::tempdir().unwrap();
+    config(tmp.path(), addr, "/slow", "");
+    let (code, v, err) = run_json(tmp.path(), &["--baseline-file", fixture.to_str().unwrap()]);
+    assert_eq!(code, ExitCode::Fail, "{err}");
+    assert_eq!(
+        metric(&v, "base-latency-p50")["value"],
+        metric(&stored, "latency-p50")["value"]
+    );
+    let p50 = metric(&v, "latency-p50-change");
+    assert_eq!(p50["verdict"], "fail");
+    assert!(p50["value"].as_f64().unwrap() > 500.0, "{p50}");
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "latency-regressed")
+        .unwrap();
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("p50 latency regressed"),
+        "{f}"
+    );
+}
+
+/// The pure comparison on recorded histograms: the same distribution
+/// passes, the same one 50% slower fails on every percentile.
+#[test]
+fn evaluate_takes_the_base_as_an_input() {
+    use gate_load::baseline::{BaseState, Baseline};
+    use gate_load::gate::{LoadInput, evaluate};
+    let result_of = |scale: f64| {
+        let mut e = gate_load::EndpointStats::new("api");
+        for i in 0..10_000u64 {
+            let us = 1000 + (i * 7919) % 9000;
+            e.latency.record_us((us as f64 * scale) as u64);
+            e.requests += 1;
+            e.ok += 1;
+        }
+        let mut overall = gate_load::EndpointStats::new("overall");
+        overall.add(&e);
+        gate_load::LoadResult {
+            model: "closed".into(),
+            duration_s: 10.0,
+            sent: 10_000,
+            dropped: 0,
+            overall,
+            endpoints: vec![e],
+            timeline: Vec::new(),
+            generator: Default::default(),
+            shards: 1,
+        }
+    };
+    let judge = |head: f64| {
+        evaluate(&LoadInput {
+            result: result_of(head),
+            thresholds: Vec::new(),
+            merged: Vec::new(),
+            baseline: Baseline {
+                state: BaseState::Found {
+                    source: "base.json".into(),
+                    result: Box::new(result_of(1.0)),
+                },
+                floor: 10.0,
+            },
+        })
+    };
+    let same = judge(1.0);
+    assert!(same.findings.is_empty(), "{:?}", same.findings);
+    assert_eq!(same.metric("latency-p99-change").unwrap().value, 0.0);
+    let slower = judge(1.5);
+    let regressed: Vec<_> = slower
+        .findings
+        .iter()
+        .filter(|f| f.rule == "latency-regressed")
+        .collect();
+    assert_eq!(regressed.len(), 3, "{:?}", slower.findings);
+    // 5% slower is within the 10% floor.
+    assert!(judge(1.05).findings.is_empty());
+}
