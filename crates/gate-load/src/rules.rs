@@ -42,7 +42,7 @@ gate_core::rules! {
         LatencyRegressed {
             id: "latency-regressed",
             summary: "p50, p95 or p99 latency regressed against the base beyond the noise allowance",
-            help: "Compare the base and head columns: find the change that made it slower, or, if the base run was unusually fast, rerun it; `baseline.floor` sets the smallest regression that counts.",
+            help: "Compare the `base-latency-*` metrics with the run's: find the change that made it slower, or, if the base run was unusually fast, rerun it; `baseline.floor` sets the smallest regression that counts.",
             severity: Error,
         },
         /// Throughput regressed against the base beyond the noise allowance.
