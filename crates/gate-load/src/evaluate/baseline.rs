@@ -99,8 +99,13 @@ fn different_scenario(base: &LoadResult, head: &LoadResult) -> Option<String> {
 }
 
 /// The comparison: base and head metrics side by side, the change and its
-/// allowance, and a finding per regression. Returns the summary's part.
-pub fn compare(r: &mut Report, head: &LoadResult, baseline: &Baseline) -> Option<String> {
+/// allowance, and a finding per regression. Returns the summary's part and
+/// the details' `baseline` (base and head side by side).
+pub fn compare(
+    r: &mut Report,
+    head: &LoadResult,
+    baseline: &Baseline,
+) -> Option<(String, serde_json::Value)> {
     let (source, base) = match &baseline.state {
         BaseState::NotRequested => return None,
         BaseState::NoBase => {
@@ -139,10 +144,34 @@ pub fn compare(r: &mut Report, head: &LoadResult, baseline: &Baseline) -> Option
         );
         return None;
     }
-    let mut parts = Vec::new();
-    latency(r, head, base, baseline, source, &mut parts);
-    throughput(r, head, base, baseline, source, &mut parts);
-    Some(parts.join(", "))
+    let mut out = Versus::default();
+    latency(r, head, base, baseline, source, &mut out);
+    throughput(r, head, base, baseline, source, &mut out);
+    let details = serde_json::json!({
+        "source": source,
+        "floor": baseline.floor,
+        "statistics": out.rows,
+    });
+    Some((out.parts.join(", "), details))
+}
+
+/// What the comparison adds to the summary line and the details.
+#[derive(Default)]
+struct Versus {
+    parts: Vec<String>,
+    rows: Vec<serde_json::Value>,
+}
+
+/// A statistic side by side: base, head, change and its limit (percent;
+/// negative for throughput, a floor).
+fn row(name: &str, base: f64, head: f64, change: f64, limit: f64) -> serde_json::Value {
+    serde_json::json!({
+        "statistic": name,
+        "base": base,
+        "head": head,
+        "change_percent": change,
+        "allowance_percent": limit,
+    })
 }
 
 /// p50, p95 and p99 against the base's.
@@ -152,20 +181,22 @@ fn latency(
     base: &LoadResult,
     baseline: &Baseline,
     source: &str,
-    parts: &mut Vec<String>,
+    out: &mut Versus,
 ) {
     for (q, name) in PERCENTILES {
         let b = base.overall.latency.percentile_ms(q);
         let h = head.overall.latency.percentile_ms(q);
-        let allowance = baseline
-            .floor
-            .max(percentile_noise(&base.overall.latency, q) * 100.0);
+        let allowance = round2(
+            baseline
+                .floor
+                .max(percentile_noise(&base.overall.latency, q) * 100.0),
+        );
         let change = round2((h / b - 1.0) * 100.0);
         r.metrics
             .push(Metric::info(format!("base-latency-{name}"), b, "ms"));
         r.metrics.push(
             Metric::info(format!("latency-{name}-change"), change, "%")
-                .with_threshold(Threshold::new(Comparison::AtMost, round2(allowance))),
+                .with_threshold(Threshold::new(Comparison::AtMost, allowance)),
         );
         if change > allowance {
             r.findings.push(
@@ -176,15 +207,16 @@ fn latency(
                         "{name} latency regressed {change}%, from {} ms on the base {source} to {} ms; the allowance is {}% (the larger of baseline.floor {}% and the base's noise)",
                         format_number(b),
                         format_number(h),
-                        format_number(round2(allowance)),
+                        format_number(allowance),
                         format_number(baseline.floor)
                     ),
                 )
                 .with_key(format!("baseline.{name}")),
             );
         }
+        out.rows.push(row(name, b, h, change, allowance));
         if name == "p99" {
-            parts.push(format!(
+            out.parts.push(format!(
                 "p99 {} ms vs base {} ms ({change:+}%)",
                 format_number(h),
                 format_number(b)
@@ -200,16 +232,16 @@ fn throughput(
     base: &LoadResult,
     baseline: &Baseline,
     source: &str,
-    parts: &mut Vec<String>,
+    out: &mut Versus,
 ) {
     let (b, h) = (base.rps(), head.rps());
     r.metrics.push(Metric::info("base-rps", round2(b), "rps"));
     if b > 0.0 {
-        let allowance = baseline.floor.max(throughput_noise(base) * 100.0);
+        let allowance = round2(baseline.floor.max(throughput_noise(base) * 100.0));
         let change = round2((h / b - 1.0) * 100.0);
         r.metrics.push(
             Metric::info("rps-change", change, "%")
-                .with_threshold(Threshold::new(Comparison::AtLeast, -round2(allowance))),
+                .with_threshold(Threshold::new(Comparison::AtLeast, -allowance)),
         );
         if -change > allowance {
             r.findings.push(
@@ -221,13 +253,15 @@ fn throughput(
                         format_number(-change),
                         format_number(round2(b)),
                         format_number(round2(h)),
-                        format_number(round2(allowance))
+                        format_number(allowance)
                     ),
                 )
                 .with_key("baseline.rps"),
             );
         }
-        parts.push(format!(
+        out.rows
+            .push(row("rps", round2(b), round2(h), change, -allowance));
+        out.parts.push(format!(
             "{} ok/s vs base {} ({change:+}%)",
             format_number(round2(h)),
             format_number(round2(b))

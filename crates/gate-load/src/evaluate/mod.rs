@@ -26,9 +26,12 @@ pub fn evaluate(input: &LoadInput) -> Report {
     charts::charts(&mut report, r);
     let versus = baseline::compare(&mut report, r, &input.baseline);
     report.summary = summary::summary_line(input);
-    if let Some(v) = versus {
-        report.summary.push_str(&format!("; {v}"));
-    }
     report.details = summary::details(input);
+    if let Some((line, details)) = versus {
+        report.summary.push_str(&format!("; {line}"));
+        if let Some(obj) = report.details.as_object_mut() {
+            obj.insert("baseline".into(), details);
+        }
+    }
     report.finish()
 }

@@ -89,6 +89,16 @@ fn a_slower_head_fails_against_a_stored_base_file_and_a_faster_one_passes() {
         "{found:?}"
     );
     assert_eq!(metric(&slow, "latency-p50-change")["verdict"], "fail");
+    // Base and head side by side in the details.
+    let rows = slow["details"]["baseline"]["statistics"]
+        .as_array()
+        .unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["statistic"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["p50", "p95", "p99", "rps"]);
+    assert_eq!(rows[2]["head"], metric(&slow, "latency-p99")["value"]);
     assert_eq!(
         metric(&slow, "base-latency-p99")["value"].as_f64().unwrap(),
         metric(&fast, "latency-p99")["value"].as_f64().unwrap()
