@@ -21,7 +21,8 @@ pub enum BaseState {
     NotRequested,
     /// No base commit is known (no `baseline.base`, no pull request base).
     NoBase,
-    /// No gate-load report is recorded for the base in the ledger.
+    /// No gate-load report is recorded for the base in the ledger
+    /// (`ledger` is `git` when the base is not a commit git knows).
     Missing { tried: String, ledger: String },
     /// A report is recorded, but its details are not a gate-load result
     /// (a ledger that keeps only the summary, or another version).

@@ -112,6 +112,15 @@ pub fn compare(
             skipped(r, "no base commit is known (no baseline.base, no pull request base); pass --baseline-file or set baseline.base".into());
             return None;
         }
+        BaseState::Missing { tried, ledger } if ledger == "git" => {
+            skipped(
+                r,
+                format!(
+                    "the base `{tried}` is not a commit git knows here (fetch it, e.g. actions/checkout with fetch-depth: 0)"
+                ),
+            );
+            return None;
+        }
         BaseState::Missing { tried, ledger } => {
             skipped(
                 r,

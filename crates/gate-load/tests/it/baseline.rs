@@ -164,6 +164,20 @@ fn the_ledger_record_of_the_base_commit_is_the_baseline() {
             .iter()
             .all(|m| m["name"] != "base-latency-p99")
     );
+    // A ref git does not know (no repository here): said so, not compared.
+    config(
+        tmp.path(),
+        addr,
+        "/slow",
+        "  baseline:\n    base: origin/main\n",
+    );
+    let (code, v, err) = run_json(tmp.path(), &[]);
+    assert_eq!(code, ExitCode::Pass, "{err}");
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`origin/main` is not a commit git knows"),
+        "{msg}"
+    );
 }
 
 #[test]
