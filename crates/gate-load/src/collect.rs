@@ -9,6 +9,7 @@ use std::time::Duration;
 use gate_core::report::format_number;
 use gate_core::{Context, GateError};
 
+use crate::baseline::Baseline;
 use crate::build::{parse_thresholds, scenario_from_config};
 use crate::config::{LoadArgs, LoadCommand, LoadConfig};
 use crate::engine::{Cancel, Live, run_scenario_observed};
@@ -22,6 +23,8 @@ pub struct LoadInput {
     pub thresholds: Vec<Scoped>,
     /// The shard files of a merge (empty for a run).
     pub merged: Vec<String>,
+    /// The base's result to compare with (`baseline:`).
+    pub baseline: Baseline,
 }
 
 /// Reads shard reports and merges their results.
@@ -33,30 +36,7 @@ pub fn read_shards(ctx_dir: &std::path::Path, files: &[PathBuf]) -> Result<LoadR
         } else {
             ctx_dir.join(f)
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| GateError::read(&path, e))?;
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            GateError::malformed(
-                &path,
-                Some(e.line() as u64),
-                format!("not a JSON report: {e}"),
-            )
-        })?;
-        if v.get("gate").and_then(|g| g.as_str()) != Some("load") {
-            return Err(GateError::malformed(
-                &path,
-                None,
-                "not a gate-load JSON report (`gate` is not `load`): write shards with `gate-load --output json=PATH`",
-            ));
-        }
-        let details = v.get("details").cloned().unwrap_or_default();
-        let r: LoadResult = serde_json::from_value(details).map_err(|e| {
-            GateError::malformed(
-                &path,
-                None,
-                format!("`details` is not a gate-load result: {e}"),
-            )
-        })?;
-        parts.push(r);
+        parts.push(crate::baseline::read_report(&path)?);
     }
     LoadResult::merge(&parts)
         .ok_or_else(|| GateError::Usage("merge: give at least one report".into()))
@@ -69,6 +49,7 @@ pub async fn collect(
     args: &LoadArgs,
 ) -> gate_core::Result<LoadInput> {
     let thresholds = parse_thresholds(config)?;
+    let baseline = crate::baseline::lookup(ctx, config, args).await?;
     if let Some(LoadCommand::Merge { files }) = &args.command {
         // Relative to the working directory, else to the repository root.
         let cwd = std::env::current_dir().unwrap_or_else(|_| ctx.repo_root.clone());
@@ -87,6 +68,7 @@ pub async fn collect(
             result,
             thresholds,
             merged: files.iter().map(|f| f.display().to_string()).collect(),
+            baseline,
         });
     }
     let mut scenario = scenario_from_config(config)?;
@@ -113,6 +95,7 @@ pub async fn collect(
         result,
         thresholds,
         merged: Vec::new(),
+        baseline,
     })
 }
 

@@ -139,6 +139,31 @@ pub struct LoadConfig {
     pub method: Option<String>,
     /// Request body of the `urls` requests (sent with a Content-Length; `endpoints` have their own).
     pub body: Option<String>,
+    /// Compare p50/p95/p99 and throughput with the base's run of the same scenario (the ledger's record for the base commit, or a file); a regression beyond the noise allowance fails.
+    pub baseline: Option<BaselineConfig>,
+}
+
+/// `baseline:`: what to compare the run with, and the smallest regression that counts.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct BaselineConfig {
+    /// Base commit or ref whose recorded gate-load report is the baseline (default: the pull request's base).
+    pub base: Option<String>,
+    /// A previous gate-load JSON report (`--output json=PATH`) to compare with instead of the ledger; relative to the repository (the flag `--baseline-file` overrides it).
+    pub file: Option<String>,
+    /// Smallest regression that fails, in percent of the base's value; the allowance is the larger of this and the base's own sampling noise.
+    #[schemars(range(min = 0.0, max = 1000.0))]
+    pub floor: f64,
+}
+
+impl Default for BaselineConfig {
+    fn default() -> Self {
+        BaselineConfig {
+            base: None,
+            file: None,
+            floor: 10.0,
+        }
+    }
 }
 
 impl Default for LoadConfig {
@@ -168,6 +193,7 @@ impl Default for LoadConfig {
             insecure: false,
             method: None,
             body: None,
+            baseline: None,
         }
     }
 }
@@ -203,4 +229,7 @@ pub struct LoadArgs {
         global = true
     )]
     pub thresholds: Vec<String>,
+    /// A previous gate-load JSON report (`--output json=PATH`) to compare p50/p95/p99 and throughput with (turns `baseline:` on; overrides `baseline.file`)
+    #[arg(long = "baseline-file", value_name = "REPORT.json", global = true)]
+    pub baseline_file: Option<PathBuf>,
 }

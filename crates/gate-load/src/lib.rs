@@ -64,6 +64,7 @@
 //! judge: an expression's statistic ([`Stat::value`]) of a run against its
 //! limit.
 
+pub mod baseline;
 pub mod build;
 pub(crate) mod client;
 pub mod collect;

@@ -38,6 +38,27 @@ gate_core::rules! {
             help: "They are not errors. Raise graceful-stop to let them finish.",
             severity: Note,
         },
+        /// A latency percentile regressed against the base beyond the noise allowance.
+        LatencyRegressed {
+            id: "latency-regressed",
+            summary: "p50, p95 or p99 latency regressed against the base beyond the noise allowance",
+            help: "Compare the `base-latency-*` metrics with the run's: find the change that made it slower, or, if the base run was unusually fast, rerun it; `baseline.floor` sets the smallest regression that counts.",
+            severity: Error,
+        },
+        /// Throughput regressed against the base beyond the noise allowance.
+        ThroughputRegressed {
+            id: "throughput-regressed",
+            summary: "Throughput (ok requests/s) fell against the base beyond the noise allowance",
+            help: "A closed model serves fewer requests when the service is slower or failing: look at latency and errors first.",
+            severity: Error,
+        },
+        /// No base result to compare with: the comparison was skipped.
+        BaselineMissing {
+            id: "baseline-missing",
+            summary: "No base result of the same scenario was found, so the baseline comparison was skipped",
+            help: "Run gate-load on the base branch too so the ledger records its report, or pass a previous report with --baseline-file.",
+            severity: Note,
+        },
     }
 }
 

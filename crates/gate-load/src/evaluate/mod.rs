@@ -2,6 +2,7 @@
 //! threshold findings per scope, then the findings that explain the run,
 //! the charts, the summary and the details.
 
+pub mod baseline;
 mod charts;
 mod notes;
 mod summary;
@@ -23,7 +24,14 @@ pub fn evaluate(input: &LoadInput) -> Report {
     notes::request_errors(&mut report, r);
     notes::run_notes(&mut report, r);
     charts::charts(&mut report, r);
+    let versus = baseline::compare(&mut report, r, &input.baseline);
     report.summary = summary::summary_line(input);
     report.details = summary::details(input);
+    if let Some((line, details)) = versus {
+        report.summary.push_str(&format!("; {line}"));
+        if let Some(obj) = report.details.as_object_mut() {
+            obj.insert("baseline".into(), details);
+        }
+    }
     report.finish()
 }

@@ -322,6 +322,7 @@ async fn a_stall_in_the_open_model_counts_dropped_arrivals_as_failures() {
         result: r.clone(),
         thresholds: Vec::new(),
         merged: Vec::new(),
+        baseline: Default::default(),
     });
     assert!(
         report

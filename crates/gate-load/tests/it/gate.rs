@@ -359,6 +359,7 @@ fn merged_shards_equal_one_run() {
                 result: result_of(&part),
                 thresholds: Vec::new(),
                 merged: Vec::new(),
+                baseline: Default::default(),
             };
             let report = evaluate(&input);
             let path = tmp.path().join(format!("s{seed}-{k}.json"));
@@ -395,6 +396,7 @@ fn merge_subcommand_judges_the_whole() {
             result: result_of(&part),
             thresholds: Vec::new(),
             merged: Vec::new(),
+            baseline: Default::default(),
         });
         let name = format!("shard-{k}.json");
         std::fs::write(
@@ -443,6 +445,7 @@ fn thresholds_on_endpoints_attach_to_their_metrics() {
         result: r,
         thresholds,
         merged: Vec::new(),
+        baseline: Default::default(),
     });
     assert_eq!(
         report.metric("home.latency-p95").unwrap().verdict,
@@ -473,6 +476,7 @@ fn dropped_saturation_and_interrupted_are_reported() {
         result: r.clone(),
         thresholds: Vec::new(),
         merged: Vec::new(),
+        baseline: Default::default(),
     };
     let report = evaluate(&input);
     let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
@@ -495,6 +499,7 @@ fn dropped_saturation_and_interrupted_are_reported() {
         result: r,
         thresholds: parse_thresholds(&cfg).unwrap(),
         merged: Vec::new(),
+        baseline: Default::default(),
     };
     assert_eq!(evaluate(&input).verdict, Verdict::Fail);
 }
