@@ -161,7 +161,7 @@ impl Default for BaselineConfig {
         BaselineConfig {
             base: None,
             file: None,
-            floor: 10.0,
+            floor: 20.0,
         }
     }
 }
