@@ -740,6 +740,48 @@ mod tests {
     }
 
     #[test]
+    fn spawn_server_starts_a_server_again_on_other_ports_when_it_found_one_taken() {
+        let Some(bin) = require("nginx", "apt-get install nginx-light") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path();
+        std::fs::create_dir_all(prefix.join("logs")).unwrap();
+        // Another process takes the first port chosen before the server binds it.
+        let mut squatted: Vec<TcpListener> = Vec::new();
+        let mut attempts = 0;
+        let server = spawn_server(
+            "nginx",
+            2,
+            &prefix.join("logs/stderr.log"),
+            Duration::from_secs(10),
+            |ports| {
+                attempts += 1;
+                if squatted.is_empty() {
+                    squatted.push(TcpListener::bind(("127.0.0.1", ports[0])).unwrap());
+                }
+                let body = format!(
+                    "  server {{ listen 127.0.0.1:{}; listen 127.0.0.1:{}; return 204; }}",
+                    ports[0], ports[1]
+                );
+                let mut c = Command::new(&bin);
+                c.arg("-p")
+                    .arg(prefix)
+                    .arg("-c")
+                    .arg(write_conf(prefix, &body, false));
+                c
+            },
+            // nginx writes its pid file once it has bound its ports (the
+            // squatter answers on the taken one).
+            |ports| prefix.join("logs/nginx.pid").exists() && ports.iter().all(|p| port_open(*p)),
+        );
+        assert_eq!(attempts, 2);
+        let taken = squatted[0].local_addr().unwrap().port();
+        assert!(!server.ports.contains(&taken));
+        assert!(server.ports.iter().all(|p| port_open(*p)));
+    }
+
+    #[test]
     fn a_reserved_port_is_taken_only_by_a_reuseport_listener_which_gets_its_connections() {
         let held = reserve_port();
         let addr: SocketAddr = ([127, 0, 0, 1], held.port).into();

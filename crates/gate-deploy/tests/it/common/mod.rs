@@ -372,7 +372,7 @@ pub fn start_haproxy(world: &World, green_live: bool) -> Option<Haproxy> {
             c.arg("-f").arg(&cfg).arg("-db");
             c
         },
-        |ports| port_open(ports[0]) && socket.exists(),
+        |ports| port_open(ports[0]) && haproxy_runs(&socket),
     );
     let port = server.ports[0];
     let proc = server.proc;
@@ -382,6 +382,40 @@ pub fn start_haproxy(world: &World, green_live: bool) -> Option<Haproxy> {
         socket,
         cfg,
     })
+}
+
+/// Whether HAProxy answers on its stats socket: it does only once it has
+/// bound every listener (a port answering may be another process's that
+/// took it first, with HAProxy exiting).
+pub fn haproxy_runs(socket: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let mut out = String::new();
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    s.write_all(b"show info\n").is_ok()
+        && s.read_to_string(&mut out).is_ok()
+        && out.contains("Pid:")
+}
+
+/// The `Server` header of the answer to `GET /` on 127.0.0.1:`port`.
+pub fn server_header(port: u16) -> Option<String> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    let head = text.split("\r\n\r\n").next()?;
+    head.lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("server"))
+        })
+        .map(|(_, v)| v.trim().to_string())
 }
 
 /// nginx on loopback (testkit's) proxying to the upstream in `include`.
@@ -452,7 +486,9 @@ pub fn start_caddy(world: &World) -> Option<Caddy> {
                 .env("XDG_CONFIG_HOME", world.path().join("xdg-config"));
             c
         },
-        |ports| port_open(ports[0]) && port_open(ports[1]),
+        // Caddy's own answer on the port: not another process's that took
+        // it before Caddy (which is then exiting).
+        |ports| port_open(ports[1]) && server_header(ports[0]).as_deref() == Some("Caddy"),
     );
     let (port, admin) = (server.ports[0], server.ports[1]);
     let proc = server.proc;

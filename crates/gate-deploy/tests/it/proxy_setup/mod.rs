@@ -76,7 +76,7 @@ pub fn start_haproxy_with(w: &World, backend: &str) -> Option<Haproxy> {
             c.arg("-f").arg(&cfg).arg("-db");
             c
         },
-        |ports| port_open(ports[0]) && socket.exists(),
+        |ports| port_open(ports[0]) && super::common::haproxy_runs(&socket),
     );
     let port = server.ports[0];
     let proc = server.proc;
