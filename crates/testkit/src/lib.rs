@@ -46,9 +46,11 @@ const PORT_ATTEMPTS: usize = 20;
 /// times). Any other failure is `start`'s to report (by panicking).
 pub fn start_on_ports<T>(what: &str, n: usize, mut start: impl FnMut(&[u16]) -> Option<T>) -> T {
     for _ in 0..PORT_ATTEMPTS {
-        if let Some(t) = start(&candidate_ports(n)) {
+        let ports = candidate_ports(n);
+        if let Some(t) = start(&ports) {
             return t;
         }
+        eprintln!("{what}: a port of {ports:?} was taken; starting again on other ports");
     }
     panic!("{what} found its ports taken {PORT_ATTEMPTS} times in a row");
 }
