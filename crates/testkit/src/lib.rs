@@ -22,19 +22,135 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// A free TCP port on 127.0.0.1 (bound, then released).
-///
-/// Deprecated: another process can take the port between its release and
-/// its use. Bind a [`TcpListener`] on `127.0.0.1:0` and hand the listener
-/// over; for a third-party server that binds the port itself, use
-/// [`Nginx::start_on`] (which retries on `EADDRINUSE`). Kept only for
-/// gate-deploy's tests until they are converted.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A port on 127.0.0.1 that was free a moment ago (bound, then released):
+/// only a candidate for a server that binds its ports itself, which
+/// [`start_on_ports`] tries again on other ports when one was taken since.
+fn candidate_ports(n: usize) -> Vec<u16> {
+    // All bound at once, so the `n` ports differ.
+    let held: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
+}
+
+/// How many times [`start_on_ports`] tries before failing the test.
+const PORT_ATTEMPTS: usize = 20;
+
+/// Starts a server that binds `n` loopback ports itself (nginx, HAProxy,
+/// Caddy), on ports of its own. `start(ports)` starts it on `ports`, which
+/// were free when chosen but may have been taken by another process since:
+/// it returns None when the server found one taken (`Address already in
+/// use`), and the server is started again on other ports (at most 20
+/// times). Any other failure is `start`'s to report (by panicking).
+pub fn start_on_ports<T>(what: &str, n: usize, mut start: impl FnMut(&[u16]) -> Option<T>) -> T {
+    for _ in 0..PORT_ATTEMPTS {
+        let ports = candidate_ports(n);
+        if let Some(t) = start(&ports) {
+            return t;
+        }
+        eprintln!("{what}: a port of {ports:?} was taken; starting again on other ports");
+    }
+    panic!("{what} found its ports taken {PORT_ATTEMPTS} times in a row");
+}
+
+/// A server process started by [`spawn_server`], killed on drop.
+#[derive(Debug)]
+pub struct Server {
+    pub proc: Proc,
+    /// The ports it was started on, in the order `command` was given them.
+    pub ports: Vec<u16>,
+}
+
+/// Whether a server's log says it could not bind a port (any case: nginx
+/// and HAProxy say `Address already in use`, Go servers such as Caddy
+/// `address already in use`).
+pub fn says_port_taken(log: &str) -> bool {
+    log.to_ascii_lowercase().contains("address already in use")
+}
+
+/// Runs a server that binds `n` loopback ports itself, through
+/// [`start_on_ports`]: `command(ports)` writes its configuration for
+/// `ports` and returns the command that runs it (in the foreground); its
+/// stderr goes to `log`. Waits (at most `deadline`) until `ready(ports)`.
+/// When the process exits first and `log` [`says_port_taken`], it is
+/// started again on other ports; any other exit, or no readiness by the
+/// deadline, fails the test with the log.
+pub fn spawn_server(
+    what: &str,
+    n: usize,
+    log: &Path,
+    deadline: Duration,
+    mut command: impl FnMut(&[u16]) -> Command,
+    mut ready: impl FnMut(&[u16]) -> bool,
+) -> Server {
+    start_on_ports(what, n, |ports| {
+        let child = command(ports)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} did not run: {e}"));
+        let mut proc = Proc(child);
+        let mut exited = false;
+        let up = poll_until(deadline, || {
+            exited = !matches!(proc.0.try_wait(), Ok(None));
+            exited || ready(ports)
+        });
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if exited {
+            if says_port_taken(&text) {
+                return None;
+            }
+            panic!("{what} exited at start: {text}");
+        }
+        assert!(up, "{what} was not ready within {deadline:?}: {text}");
+        Some(Server {
+            proc,
+            ports: ports.to_vec(),
+        })
+    })
+}
+
+/// A port on 127.0.0.1 held, while this lives, for a server of the test
+/// that binds it with `SO_REUSEPORT` (the sample service's
+/// `--reuse-port`): its socket is bound with `SO_REUSEPORT` and not
+/// listening, so connections go to that server only, and no other process
+/// can bind the port (one without `SO_REUSEPORT`, or of another user). The
+/// port stays held between the server's restarts.
+pub fn reserve_port() -> ReservedPort {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseport(true).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    ReservedPort {
+        port,
+        _socket: socket,
+    }
+}
+
+/// A listener on a port held by [`reserve_port`], bound as the server it
+/// is held for binds it (`SO_REUSEADDR` and `SO_REUSEPORT`): for a test
+/// that plays that server (or a stranger squatting its address) itself.
+pub fn listen_on_reserved(port: u16) -> TcpListener {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let _in_runtime = rt.enter();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket.set_reuseport(true).unwrap();
+    socket.bind(([127, 0, 0, 1], port).into()).unwrap();
+    socket.listen(128).unwrap().into_std().unwrap()
+}
+
+/// A port held for a server of the test (see [`reserve_port`]).
+#[derive(Debug)]
+pub struct ReservedPort {
+    pub port: u16,
+    _socket: tokio::net::TcpSocket,
 }
 
 /// An address on 127.0.0.1 where nothing listens, reserved while the
@@ -461,14 +577,9 @@ impl Nginx {
         http_body: impl Fn(&[u16]) -> String,
     ) -> Option<Nginx> {
         let bin = require("nginx", "apt-get install nginx-light")?;
-        for _ in 0..20 {
-            let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
-            if let Some(n) = Nginx::spawn(&bin, prefix, &http_body(&ports), &ports, master_process)
-            {
-                return Some(n);
-            }
-        }
-        panic!("nginx found its ports taken 20 times in a row");
+        Some(start_on_ports("nginx", n, |ports| {
+            Nginx::spawn(&bin, prefix, &http_body(ports), ports, master_process)
+        }))
     }
 
     fn spawn(
@@ -628,6 +739,78 @@ mod tests {
         let n = Nginx::start_on(dir.path(), 1, false, |ports| body(ports[0])).unwrap();
         assert_ne!(n.ports[0], taken);
         assert!(port_open(n.ports[0]));
+    }
+
+    #[test]
+    fn spawn_server_starts_a_server_again_on_other_ports_when_it_found_one_taken() {
+        let Some(bin) = require("nginx", "apt-get install nginx-light") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path();
+        std::fs::create_dir_all(prefix.join("logs")).unwrap();
+        // Another process takes the first port chosen before the server binds it.
+        let mut squatted: Vec<TcpListener> = Vec::new();
+        let mut attempts = 0;
+        let server = spawn_server(
+            "nginx",
+            2,
+            &prefix.join("logs/stderr.log"),
+            Duration::from_secs(10),
+            |ports| {
+                attempts += 1;
+                if squatted.is_empty() {
+                    squatted.push(TcpListener::bind(("127.0.0.1", ports[0])).unwrap());
+                }
+                let body = format!(
+                    "  server {{ listen 127.0.0.1:{}; listen 127.0.0.1:{}; return 204; }}",
+                    ports[0], ports[1]
+                );
+                let mut c = Command::new(&bin);
+                c.arg("-p")
+                    .arg(prefix)
+                    .arg("-c")
+                    .arg(write_conf(prefix, &body, false));
+                c
+            },
+            // nginx writes its pid file once it has bound its ports (the
+            // squatter answers on the taken one).
+            |ports| prefix.join("logs/nginx.pid").exists() && ports.iter().all(|p| port_open(*p)),
+        );
+        assert_eq!(attempts, 2);
+        let taken = squatted[0].local_addr().unwrap().port();
+        assert!(!server.ports.contains(&taken));
+        assert!(server.ports.iter().all(|p| port_open(*p)));
+    }
+
+    #[test]
+    fn a_reserved_port_is_taken_only_by_a_reuseport_listener_which_gets_its_connections() {
+        let held = reserve_port();
+        let addr: SocketAddr = ([127, 0, 0, 1], held.port).into();
+        assert!(TcpStream::connect(addr).is_err(), "nothing listens yet");
+        assert!(TcpListener::bind(addr).is_err(), "a plain bind is refused");
+        for _ in 0..2 {
+            // The server restarts: the port stays held in between.
+            let listener = listen_on_reserved(held.port);
+            for _ in 0..10 {
+                let _c = TcpStream::connect(addr).unwrap();
+                listener.accept().unwrap();
+            }
+            drop(listener);
+            assert!(TcpListener::bind(addr).is_err(), "still held");
+        }
+    }
+
+    #[test]
+    fn start_on_ports_tries_again_on_other_ports_when_one_was_taken() {
+        let mut tried = Vec::new();
+        let got = start_on_ports("a server", 2, |ports| {
+            assert_ne!(ports[0], ports[1]);
+            tried.push(ports.to_vec());
+            (tried.len() == 3).then(|| ports.to_vec())
+        });
+        assert_eq!(tried.len(), 3);
+        assert_eq!(&got, tried.last().unwrap());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! sample-service: the service gates' deploy tests and demo deploy.
 //!
 //! ```text
-//! sample-service [--port N] [--release NAME] [--fail-after SECS] [--fail-every N]
+//! sample-service [--port N] [--release NAME] [--fail-after SECS] [--fail-every N] [--reuse-port]
 //! ```
 //!
 //! Environment (used when the flag is absent): `GATES_PORT` (or `PORT`),
@@ -9,6 +9,11 @@
 //! start when every endpoint starts answering 500), `SAMPLE_FAIL_EVERY`
 //! (a flapping fault: every Nth request, counted over `/` and `/healthz`,
 //! fails).
+//!
+//! `--reuse-port` binds the port with `SO_REUSEPORT`, so the service can
+//! take a port its caller holds for it (bound, not listening, with
+//! `SO_REUSEPORT`: the tests' `testkit::reserve_port`), which no other
+//! process can take between the service's restarts.
 //!
 //! Endpoints:
 //! - `GET /`        `hello from <release>` (500 while faulty); `POST /` the
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
         Some(Ok(n)) => n,
         Some(Err(_)) => return usage("--fail-every / SAMPLE_FAIL_EVERY must be a whole number"),
     };
+    let reuse_port = args.iter().any(|a| a == "--reuse-port");
     let app = Arc::new(App {
         release,
         fail_at: Mutex::new(fail_after.map(|d| Instant::now() + d)),
@@ -168,15 +174,26 @@ fn main() -> ExitCode {
         Err(_) => return ExitCode::from(70),
     };
     rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-            Ok(l) => l,
-            Err(_) => return ExitCode::from(4),
+        let Ok(listener) = listen(port, reuse_port) else {
+            return ExitCode::from(4);
         };
         match axum::serve(listener, router).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::from(70),
         }
     })
+}
+
+/// A listener on 127.0.0.1:`port` (`SO_REUSEADDR`, as tokio's `bind`;
+/// plus `SO_REUSEPORT` when asked).
+fn listen(port: u16, reuse_port: bool) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    if reuse_port {
+        socket.set_reuseport(true)?;
+    }
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
+    socket.listen(1024)
 }
 
 fn usage(msg: &str) -> ExitCode {

@@ -334,7 +334,9 @@ fn traffic(w: &World) -> String {
 }
 
 /// Another process on `port`, answering every request `200 ok` (it would
-/// pass any slot's health probe), for at most 60 s or until dropped.
+/// pass any slot's health probe), for at most 60 s or until dropped. The
+/// slot's port is held for the sample service (`testkit::reserve_port`),
+/// so the squatter binds it as the service would.
 struct Squatter {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -343,7 +345,7 @@ struct Squatter {
 impl Squatter {
     fn on(port: u16) -> Squatter {
         use std::io::{Read, Write};
-        let l = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let l = testkit::listen_on_reserved(port);
         l.set_nonblocking(true).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
@@ -440,7 +442,7 @@ fn a_start_hook_whose_process_is_gone_is_a_failed_start() {
     let w = simple_world("", true);
     let foreign = w.path().join("foreign.pid");
     let start = format!(
-        "setsid -f sh -c 'echo $$ > {}; exec {} --port $GATES_PORT --release foreign' >/dev/null 2>&1; (sleep 0.05) &",
+        "setsid -f sh -c 'echo $$ > {}; exec {} --port $GATES_PORT --reuse-port --release foreign' >/dev/null 2>&1; (sleep 0.05) &",
         foreign.display(),
         sample_bin().display()
     );

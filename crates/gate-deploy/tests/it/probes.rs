@@ -50,7 +50,6 @@ fn self_signed() -> (String, String) {
 #[test]
 fn https_health_urls_through_gate_health_with_ca_file_insecure_and_conditions() {
     let (cert, key) = self_signed();
-    let (tls_blue, tls_green) = (free_port(), free_port());
     // nginx terminates TLS in front of each slot.
     let w = command_world("");
     let prefix = w.path().join("nginx");
@@ -58,15 +57,18 @@ fn https_health_urls_through_gate_health_with_ca_file_insecure_and_conditions() 
     std::fs::write(prefix.join("cert.pem"), &cert).unwrap();
     std::fs::write(prefix.join("key.pem"), &key).unwrap();
     let p = prefix.display();
-    let body = format!(
-        "  ssl_certificate {p}/cert.pem;\n  ssl_certificate_key {p}/key.pem;\n\
-         server {{ listen 127.0.0.1:{tls_blue} ssl; location / {{ proxy_pass http://127.0.0.1:{}; }} }}\n\
-         server {{ listen 127.0.0.1:{tls_green} ssl; location / {{ proxy_pass http://127.0.0.1:{}; }} }}\n",
-        w.blue, w.green
-    );
-    let Some(_nginx) = testkit::Nginx::start(&prefix, &body, &[tls_blue, tls_green], true) else {
+    let body = |ports: &[u16]| {
+        format!(
+            "  ssl_certificate {p}/cert.pem;\n  ssl_certificate_key {p}/key.pem;\n\
+             server {{ listen 127.0.0.1:{} ssl; location / {{ proxy_pass http://127.0.0.1:{}; }} }}\n\
+             server {{ listen 127.0.0.1:{} ssl; location / {{ proxy_pass http://127.0.0.1:{}; }} }}\n",
+            ports[0], w.blue, ports[1], w.green
+        )
+    };
+    let Some(nginx) = testkit::Nginx::start_on(&prefix, 2, true, body) else {
         return;
     };
+    let (tls_blue, tls_green) = (nginx.ports[0], nginx.ports[1]);
     let urls = format!(
         "  blue-health-url: https://localhost:{tls_blue}/healthz\n  green-health-url: https://localhost:{tls_green}/healthz\n  headers: [\"X-Probe: gates\"]\n"
     );

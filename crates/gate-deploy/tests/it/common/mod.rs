@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use gate_core::ledger::local::LocalLedger;
 use gate_core::ledger::{DeploymentState, NewDeployment, NewStatus};
 
-pub use testkit::{Proc, free_port, port_open, skip, wait_until, which};
+pub use testkit::{Proc, port_open, skip, wait_until, which};
 
 /// A line in the test's output (figures the issue asks to report).
 pub fn note(what: &str) {
@@ -42,20 +42,25 @@ fn built_bin(package: &str) -> PathBuf {
 }
 
 /// A test environment: a directory with `gates.yml`, the ledger, slot ports
-/// and the start/stop hooks of the sample service.
+/// and the start/stop hooks of the sample service. The slot ports are held
+/// for the sample service (see [`testkit::reserve_port`]) while the world
+/// lives: no other process can take them, even between restarts.
 pub struct World {
     pub dir: tempfile::TempDir,
     pub blue: u16,
     pub green: u16,
+    _held: [testkit::ReservedPort; 2],
 }
 
 impl World {
     pub fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
+        let held = [testkit::reserve_port(), testkit::reserve_port()];
         World {
             dir,
-            blue: free_port(),
-            green: free_port(),
+            blue: held[0].port,
+            green: held[1].port,
+            _held: held,
         }
     }
 
@@ -70,7 +75,7 @@ impl World {
         let d = self.path().display();
         format!(
             "pidf={d}/$GATES_SLOT.pid; if [ -f $pidf ]; then kill $(cat $pidf) 2>/dev/null; i=0; while kill -0 $(cat $pidf) 2>/dev/null && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; fi; \
-             nohup '{}' --port $GATES_PORT --release $GATES_VERSION >>{d}/$GATES_SLOT.log 2>&1 & echo $! > $pidf",
+             nohup '{}' --port $GATES_PORT --reuse-port --release $GATES_VERSION >>{d}/$GATES_SLOT.log 2>&1 & echo $! > $pidf",
             sample_bin().display()
         )
     }
@@ -335,7 +340,6 @@ pub fn start_haproxy(world: &World, green_live: bool) -> Option<Haproxy> {
         skip("haproxy is not installed (apt-get install haproxy)");
         return None;
     };
-    let port = free_port();
     let socket = world.path().join("haproxy.sock");
     let cfg = world.path().join("haproxy.cfg");
     let (b, g) = if green_live {
@@ -343,38 +347,75 @@ pub fn start_haproxy(world: &World, green_live: bool) -> Option<Haproxy> {
     } else {
         ("", " disabled")
     };
-    std::fs::write(
-        &cfg,
-        format!(
-            "global\n  stats socket {} mode 600 level admin expose-fd listeners\n\
-             defaults\n  mode http\n  timeout connect 1s\n  timeout client 10s\n  timeout server 10s\n  retries 3\n  option redispatch\n\
-             frontend fe\n  bind 127.0.0.1:{port}\n  default_backend app\n\
-             backend app\n  server blue 127.0.0.1:{}{b}\n  server green 127.0.0.1:{}{g}\n",
-            socket.display(),
-            world.blue,
-            world.green
-        ),
-    )
-    .unwrap();
-    let child = Command::new(bin)
-        .arg("-f")
-        .arg(&cfg)
-        .arg("-db")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(world.path().join("haproxy.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    wait_until("haproxy listening", Duration::from_secs(10), || {
-        port_open(port) && socket.exists()
-    });
+    let server = testkit::spawn_server(
+        "haproxy",
+        1,
+        &world.path().join("haproxy.log"),
+        Duration::from_secs(10),
+        |ports| {
+            std::fs::write(
+                &cfg,
+                format!(
+                    "global\n  stats socket {} mode 600 level admin expose-fd listeners\n\
+                     defaults\n  mode http\n  timeout connect 1s\n  timeout client 10s\n  timeout server 10s\n  retries 3\n  option redispatch\n\
+                     frontend fe\n  bind 127.0.0.1:{}\n  default_backend app\n\
+                     backend app\n  server blue 127.0.0.1:{}{b}\n  server green 127.0.0.1:{}{g}\n",
+                    socket.display(),
+                    ports[0],
+                    world.blue,
+                    world.green
+                ),
+            )
+            .unwrap();
+            let _ = std::fs::remove_file(&socket);
+            let mut c = Command::new(&bin);
+            c.arg("-f").arg(&cfg).arg("-db");
+            c
+        },
+        |ports| port_open(ports[0]) && haproxy_runs(&socket),
+    );
+    let port = server.ports[0];
+    let proc = server.proc;
     Some(Haproxy {
         proc,
         port,
         socket,
         cfg,
     })
+}
+
+/// Whether HAProxy answers on its stats socket: it does only once it has
+/// bound every listener (a port answering may be another process's that
+/// took it first, with HAProxy exiting).
+pub fn haproxy_runs(socket: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let mut out = String::new();
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    s.write_all(b"show info\n").is_ok()
+        && s.read_to_string(&mut out).is_ok()
+        && out.contains("Pid:")
+}
+
+/// The `Server` header of the answer to `GET /` on 127.0.0.1:`port`.
+pub fn server_header(port: u16) -> Option<String> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    let head = text.split("\r\n\r\n").next()?;
+    head.lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("server"))
+        })
+        .map(|(_, v)| v.trim().to_string())
 }
 
 /// nginx on loopback (testkit's) proxying to the upstream in `include`.
@@ -387,18 +428,19 @@ pub struct Nginx {
 }
 
 pub fn start_nginx(world: &World) -> Option<Nginx> {
-    let port = free_port();
     let prefix = world.path().join("nginx");
     std::fs::create_dir_all(&prefix).unwrap();
     let include = prefix.join("upstream.conf");
     std::fs::write(&include, format!("server 127.0.0.1:{};\n", world.blue)).unwrap();
-    let body = format!(
-        "  upstream app {{ include {}; }}\n  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; }} }}\n",
-        include.display()
-    );
-    let nginx = testkit::Nginx::start(&prefix, &body, &[port], true)?;
+    let nginx = testkit::Nginx::start_on(&prefix, 1, true, |ports| {
+        format!(
+            "  upstream app {{ include {}; }}\n  server {{ listen 127.0.0.1:{}; location / {{ proxy_pass http://app; }} }}\n",
+            include.display(),
+            ports[0]
+        )
+    })?;
     Some(Nginx {
-        port,
+        port: nginx.ports[0],
         conf: nginx.conf.clone(),
         prefix,
         include,
@@ -418,35 +460,38 @@ pub fn start_caddy(world: &World) -> Option<Caddy> {
         skip("caddy is not installed (apt-get install caddy)");
         return None;
     };
-    let port = free_port();
-    let admin = free_port();
     let cfg = world.path().join("caddy.json");
-    let config = serde_json::json!({
-        "admin": {"listen": format!("127.0.0.1:{admin}")},
-        "logging": {"logs": {"default": {"level": "ERROR"}}},
-        "storage": {"module": "file_system", "root": world.path().join("caddy-data")},
-        "apps": {"http": {"servers": {"srv0": {
-            "listen": [format!("127.0.0.1:{port}")],
-            "automatic_https": {"disable": true},
-            "routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": format!("127.0.0.1:{}", world.blue)}]}]}]
-        }}}}
-    });
-    std::fs::write(&cfg, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
-    let child = Command::new(bin)
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .env("HOME", world.path())
-        .env("XDG_DATA_HOME", world.path().join("xdg-data"))
-        .env("XDG_CONFIG_HOME", world.path().join("xdg-config"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(world.path().join("caddy.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    wait_until("caddy listening", Duration::from_secs(15), || {
-        port_open(port) && port_open(admin)
-    });
+    let server = testkit::spawn_server(
+        "caddy",
+        2,
+        &world.path().join("caddy.log"),
+        Duration::from_secs(15),
+        |ports| {
+            let config = serde_json::json!({
+                "admin": {"listen": format!("127.0.0.1:{}", ports[1])},
+                "logging": {"logs": {"default": {"level": "ERROR"}}},
+                "storage": {"module": "file_system", "root": world.path().join("caddy-data")},
+                "apps": {"http": {"servers": {"srv0": {
+                    "listen": [format!("127.0.0.1:{}", ports[0])],
+                    "automatic_https": {"disable": true},
+                    "routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": format!("127.0.0.1:{}", world.blue)}]}]}]
+                }}}}
+            });
+            std::fs::write(&cfg, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+            let mut c = Command::new(&bin);
+            c.args(["run", "--config"])
+                .arg(&cfg)
+                .env("HOME", world.path())
+                .env("XDG_DATA_HOME", world.path().join("xdg-data"))
+                .env("XDG_CONFIG_HOME", world.path().join("xdg-config"));
+            c
+        },
+        // Caddy's own answer on the port: not another process's that took
+        // it before Caddy (which is then exiting).
+        |ports| port_open(ports[1]) && server_header(ports[0]).as_deref() == Some("Caddy"),
+    );
+    let (port, admin) = (server.ports[0], server.ports[1]);
+    let proc = server.proc;
     Some(Caddy { proc, port, admin })
 }
 

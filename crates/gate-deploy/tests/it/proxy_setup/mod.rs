@@ -4,10 +4,10 @@
 //! backup upstream. The text of each is what docs/gates/deploy.md shows.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use super::common::{Haproxy, Proc, World, free_port, port_open, skip, wait_until, which};
+use super::common::{Haproxy, World, port_open, skip, which};
 
 /// How HAProxy's backend is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,32 +52,34 @@ pub fn start_haproxy_with(w: &World, backend: &str) -> Option<Haproxy> {
         skip("haproxy is not installed (apt-get install haproxy)");
         return None;
     };
-    let port = free_port();
     let socket = w.path().join("haproxy.sock");
     let cfg = w.path().join("haproxy.cfg");
-    std::fs::write(
-        &cfg,
-        format!(
-            "global\n  stats socket {} mode 600 level admin\n\
-             defaults\n  mode http\n  timeout connect 1s\n  timeout client 10s\n  timeout server 10s\n\
-             frontend fe\n  bind 127.0.0.1:{port}\n  default_backend app\n{backend}",
-            socket.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(bin)
-        .arg("-f")
-        .arg(&cfg)
-        .arg("-db")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(w.path().join("haproxy.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let proc = Proc(child);
-    wait_until("haproxy listening", Duration::from_secs(10), || {
-        port_open(port) && socket.exists()
-    });
+    let server = testkit::spawn_server(
+        "haproxy",
+        1,
+        &w.path().join("haproxy.log"),
+        Duration::from_secs(10),
+        |ports| {
+            std::fs::write(
+                &cfg,
+                format!(
+                    "global\n  stats socket {} mode 600 level admin\n\
+                     defaults\n  mode http\n  timeout connect 1s\n  timeout client 10s\n  timeout server 10s\n\
+                     frontend fe\n  bind 127.0.0.1:{}\n  default_backend app\n{backend}",
+                    socket.display(),
+                    ports[0]
+                ),
+            )
+            .unwrap();
+            let _ = std::fs::remove_file(&socket);
+            let mut c = Command::new(&bin);
+            c.arg("-f").arg(&cfg).arg("-db");
+            c
+        },
+        |ports| port_open(ports[0]) && super::common::haproxy_runs(&socket),
+    );
+    let port = server.ports[0];
+    let proc = server.proc;
     Some(Haproxy {
         proc,
         port,
@@ -125,7 +127,6 @@ pub fn start_nginx_with(
     http_extra: &str,
     fallback: bool,
 ) -> Option<super::common::Nginx> {
-    let port = free_port();
     let prefix = w.path().join("nginx");
     std::fs::create_dir_all(&prefix).unwrap();
     let include = prefix.join("upstream.conf");
@@ -141,13 +142,15 @@ pub fn start_nginx_with(
         (format!("server 127.0.0.1:{};\n", w.blue), "")
     };
     std::fs::write(&include, text).unwrap();
-    let body = format!(
-        "  {http_extra}\n  upstream app {{ include {}; }}\n  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; {location} }} }}\n",
-        include.display()
-    );
-    let nginx = testkit::Nginx::start(&prefix, &body, &[port], true)?;
+    let nginx = testkit::Nginx::start_on(&prefix, 1, true, |ports| {
+        format!(
+            "  {http_extra}\n  upstream app {{ include {}; }}\n  server {{ listen 127.0.0.1:{}; location / {{ proxy_pass http://app; {location} }} }}\n",
+            include.display(),
+            ports[0]
+        )
+    })?;
     Some(super::common::Nginx {
-        port,
+        port: nginx.ports[0],
         conf: nginx.conf.clone(),
         prefix,
         include,
