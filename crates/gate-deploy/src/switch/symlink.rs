@@ -107,3 +107,36 @@ impl TrafficSwitch for Symlink {
         )]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Switch, TrafficSwitch};
+    use crate::config::{DeployConfig, Slot, SwitchKind};
+
+    /// The plan phase runs before the start hook, which may create the
+    /// link's directory and the release it points at: `preflight` checks the
+    /// configuration only, `validate` (before the switch itself) the disk.
+    #[tokio::test]
+    async fn preflight_accepts_what_the_start_hook_creates_and_validate_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = DeployConfig {
+            symlink: Some("site/current".into()),
+            blue_target: Some("releases/blue".into()),
+            green_target: Some("releases/green".into()),
+            ..DeployConfig::default()
+        };
+        let switch = Switch::new(SwitchKind::Symlink, &cfg, dir.path());
+        switch.preflight(Slot::Blue).await.unwrap();
+        assert!(switch.validate(Slot::Blue).await.is_err());
+
+        std::fs::create_dir_all(dir.path().join("site/releases/blue")).unwrap();
+        switch.validate(Slot::Blue).await.unwrap();
+
+        let unnamed = DeployConfig {
+            symlink: Some("site/current".into()),
+            ..DeployConfig::default()
+        };
+        let switch = Switch::new(SwitchKind::Symlink, &unnamed, dir.path());
+        assert!(switch.preflight(Slot::Blue).await.is_err());
+    }
+}
